@@ -1,0 +1,97 @@
+// The `palette` binary as a user runs it: help, errors for bad commands and flags, inspect.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <torch/torch.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include "palette/safetensors.h"
+#include "support/temp_dir.h"
+
+namespace palette {
+namespace {
+
+struct CliRun {
+  int status;
+  std::string output;  // stdout and stderr together
+};
+
+CliRun run_cli(const std::string& args) {
+  const std::string command = std::string("'") + PALETTE_CLI_PATH + "' " + args + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  std::string output;
+  std::array<char, 4096> buffer{};
+  size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
+  const int raw = ::pclose(pipe);
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, output};
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+TEST(CliE2E, HelpListsCommands) {
+  const CliRun r = run_cli("--help");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "info")) << r.output;
+  EXPECT_TRUE(contains(r.output, "inspect")) << r.output;
+}
+
+TEST(CliE2E, NoCommandIsAnError) {
+  const CliRun r = run_cli("");
+  EXPECT_NE(r.status, 0);
+  EXPECT_TRUE(contains(r.output, "subcommand")) << r.output;
+}
+
+TEST(CliE2E, UnknownCommandIsNamed) {
+  const CliRun r = run_cli("paint-me-a-cat");
+  EXPECT_NE(r.status, 0);
+  EXPECT_TRUE(contains(r.output, "unknown command 'paint-me-a-cat'")) << r.output;
+}
+
+TEST(CliE2E, BadFlagIsNamed) {
+  const CliRun r = run_cli("inspect --frobnicate x.safetensors");
+  EXPECT_NE(r.status, 0);
+  EXPECT_TRUE(contains(r.output, "--frobnicate")) << r.output;
+}
+
+TEST(CliE2E, MissingArgument) {
+  const CliRun r = run_cli("inspect");
+  EXPECT_NE(r.status, 0);
+  EXPECT_TRUE(contains(r.output, "file")) << r.output;
+}
+
+TEST(CliE2E, InfoNamesLibTorch) {
+  const CliRun r = run_cli("info");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "LibTorch")) << r.output;
+}
+
+TEST(CliE2E, InspectListsTensors) {
+  test::TempDir dir;
+  save_safetensors(dir / "m.safetensors", {{"unet.conv_in.weight", torch::zeros({4, 3}, torch::kHalf)}},
+                   {{"format", "pt"}});
+  const CliRun r = run_cli("inspect '" + (dir / "m.safetensors").string() + "'");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "unet.conv_in.weight")) << r.output;
+  EXPECT_TRUE(contains(r.output, "F16")) << r.output;
+  EXPECT_TRUE(contains(r.output, "[4, 3]")) << r.output;
+  EXPECT_TRUE(contains(r.output, "format = pt")) << r.output;
+}
+
+TEST(CliE2E, InspectBrokenFileIsAClearError) {
+  test::TempDir dir;
+  test::write_raw(dir / "broken.safetensors", "abc");
+  const CliRun r = run_cli("inspect '" + (dir / "broken.safetensors").string() + "'");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "palette: error:")) << r.output;
+  EXPECT_TRUE(contains(r.output, "broken.safetensors")) << r.output;
+  EXPECT_TRUE(contains(r.output, "truncated")) << r.output;
+}
+
+}  // namespace
+}  // namespace palette
