@@ -1,0 +1,4 @@
+target_sources(palette_engine PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/attention.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/module_weights.cpp
+)
