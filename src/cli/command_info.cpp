@@ -15,7 +15,7 @@ void add_info_command(CLI::App& root) {
               << "LibTorch          " << torch_version() << "\n"
               << "CPU threads       " << at::get_num_threads() << "\n";
     if (torch::cuda::is_available()) {
-      std::cout << "CUDA devices      " << torch::cuda::device_count()
+      std::cout << "CUDA devices      " << static_cast<int>(torch::cuda::device_count())
                 << (torch::cuda::cudnn_is_available() ? " (cuDNN available)" : "") << "\n";
     } else {
       std::cout << "CUDA devices      none (CPU only)\n";

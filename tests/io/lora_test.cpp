@@ -1,0 +1,111 @@
+// LoRA merging: each naming style lands on the right weight with W + scale·alpha/rank·up@down.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "io/lora.h"
+#include "palette/error.h"
+#include "palette/safetensors.h"
+#include "support/fixtures.h"
+
+namespace palette {
+namespace {
+
+struct Models {
+  TensorMap unet, text;
+};
+
+Models tiny_sd15() {
+  const auto dir = test::fixtures_dir() / "tiny-sd15";
+  Models m;
+  m.unet = SafetensorsFile::open(dir / "unet" / "diffusion_pytorch_model.safetensors").load_all();
+  for (const auto& [n, t] : SafetensorsFile::open(dir / "text_encoder" / "model.safetensors").load_all())
+    m.text["text_model." + n] = t;
+  return m;
+}
+
+// Expected merge, written out from the definition for a (out, in[, k, k]) weight.
+torch::Tensor merged(const torch::Tensor& w, const torch::Tensor& up, const torch::Tensor& down, double scale, double alpha) {
+  const double rank = double(down.size(0));
+  return w.to(torch::kFloat) + (scale * alpha / rank) * torch::mm(up.flatten(1), down.flatten(1)).view(w.sizes());
+}
+
+TEST(Lora, EveryNamingStyleMergesIntoItsWeight) {
+  torch::manual_seed(3);
+  Models m = tiny_sd15();
+  const Models before = m;
+  const int64_t r = 2;
+  // kohya, diffusers module names; linear layer.
+  const std::string q = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.weight";
+  const auto q_w = m.unet.at(q);
+  const auto q_up = torch::randn({q_w.size(0), r}), q_down = torch::randn({r, q_w.size(1)});
+  // kohya, original (input_blocks) names; SD1's proj_in is a 1×1 convolution.
+  const std::string p = "down_blocks.0.attentions.0.proj_in.weight";
+  const auto p_w = m.unet.at(p);
+  const auto p_up = torch::randn({p_w.size(0), r, 1, 1}), p_down = torch::randn({r, p_w.size(1), 1, 1});
+  // PEFT names without alpha (alpha = rank).
+  const std::string f = "mid_block.attentions.0.transformer_blocks.0.ff.net.2.weight";
+  const auto f_w = m.unet.at(f);
+  const auto f_up = torch::randn({f_w.size(0), r}), f_down = torch::randn({r, f_w.size(1)});
+  // kohya text encoder.
+  const std::string t = "text_model.encoder.layers.0.mlp.fc1.weight";
+  const auto t_w = m.text.at(t);
+  const auto t_up = torch::randn({t_w.size(0), r}), t_down = torch::randn({r, t_w.size(1)});
+
+  const TensorMap lora = {
+      {"lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q.lora_up.weight", q_up},
+      {"lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q.lora_down.weight", q_down},
+      {"lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q.alpha", torch::tensor(1.0)},
+      {"lora_unet_input_blocks_1_1_proj_in.lora_up.weight", p_up},
+      {"lora_unet_input_blocks_1_1_proj_in.lora_down.weight", p_down},
+      {"lora_unet_input_blocks_1_1_proj_in.alpha", torch::tensor(4.0)},
+      {"unet.mid_block.attentions.0.transformer_blocks.0.ff.net.2.lora_B.weight", f_up},
+      {"unet.mid_block.attentions.0.transformer_blocks.0.ff.net.2.lora_A.weight", f_down},
+      {"lora_te_text_model_encoder_layers_0_mlp_fc1.lora_up.weight", t_up},
+      {"lora_te_text_model_encoder_layers_0_mlp_fc1.lora_down.weight", t_down},
+  };
+  const double scale = 0.5;
+  const auto report = merge_lora(lora, "style.safetensors", scale, m.unet, m.text);
+  EXPECT_EQ(report.unet_layers, 3);
+  EXPECT_EQ(report.text_encoder_layers, 1);
+  EXPECT_TRUE(torch::allclose(m.unet.at(q), merged(q_w, q_up, q_down, scale, 1.0)));
+  EXPECT_TRUE(torch::allclose(m.unet.at(p), merged(p_w, p_up, p_down, scale, 4.0)));
+  EXPECT_TRUE(torch::allclose(m.unet.at(f), merged(f_w, f_up, f_down, scale, double(r))));
+  EXPECT_TRUE(torch::allclose(m.text.at(t), merged(t_w, t_up, t_down, scale, double(r))));
+  // Everything else untouched, and the originals' storage never written.
+  size_t changed = 0;
+  for (const auto& [name, w] : before.unet) changed += !torch::equal(w.to(torch::kFloat), m.unet.at(name).to(torch::kFloat));
+  EXPECT_EQ(changed, 3u);
+  EXPECT_TRUE(torch::equal(before.unet.at(q), q_w));
+}
+
+TEST(Lora, UnknownTargetIsNamedAndNothingChanges) {
+  Models m = tiny_sd15();
+  const auto w = m.unet.at("conv_in.weight");
+  const TensorMap lora = {
+      {"lora_unet_conv_in.lora_up.weight", torch::zeros({w.size(0), 1, 1, 1})},
+      {"lora_unet_conv_in.lora_down.weight", torch::zeros({1, w.size(1), 3, 3})},
+      {"lora_unet_no_such_block.lora_up.weight", torch::zeros({4, 1})},
+      {"lora_unet_no_such_block.lora_down.weight", torch::zeros({1, 4})},
+  };
+  try {
+    merge_lora(lora, "bad.safetensors", 1.0, m.unet, m.text);
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("lora_unet_no_such_block"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("bad.safetensors"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(m.unet.at("conv_in.weight").is_same(w));
+}
+
+TEST(Lora, HalfPairAndBadShapeAreErrors) {
+  Models m = tiny_sd15();
+  EXPECT_THROW(merge_lora({{"lora_unet_conv_in.lora_up.weight", torch::zeros({4, 1})}}, "x", 1.0, m.unet, m.text), Error);
+  EXPECT_THROW(merge_lora({{"lora_unet_conv_in.lora_up.weight", torch::zeros({4, 1})},
+                           {"lora_unet_conv_in.lora_down.weight", torch::zeros({1, 5})}},
+                          "x", 1.0, m.unet, m.text),
+               Error);
+  EXPECT_THROW(merge_lora({{"conv_in.weight", torch::zeros({4, 1})}}, "x", 1.0, m.unet, m.text), Error);
+}
+
+}  // namespace
+}  // namespace palette
