@@ -105,16 +105,15 @@ std::string unet_from_original(const std::string& name, const std::map<int, Inpu
   const int i = parts.size() > 2 ? index_of(parts[1]) : -1;
   const int sub = parts.size() > 3 ? index_of(parts[2]) : -1;
   const std::string tail = parts.size() > 3 ? join(parts, 3) : "";
-  const auto bad = [&]() -> std::string { unknown(source, kUnet + name, "UNet"); };
   if (head == "time_embed") {
     if (parts[1] == "0") return "time_embedding.linear_1." + join(parts, 2);
     if (parts[1] == "2") return "time_embedding.linear_2." + join(parts, 2);
-    bad();
+    unknown(source, kUnet + name, "UNet");
   }
   if (head == "out") {
     if (parts[1] == "0") return "conv_norm_out." + join(parts, 2);
     if (parts[1] == "2") return "conv_out." + join(parts, 2);
-    bad();
+    unknown(source, kUnet + name, "UNet");
   }
   if (head == "input_blocks" && i == 0 && sub == 0) return "conv_in." + tail;
   if (head == "input_blocks" && inputs.count(i)) {
@@ -124,14 +123,14 @@ std::string unet_from_original(const std::string& name, const std::map<int, Inpu
       return block + "downsamplers.0.conv." + tail.substr(3);
     if (!s.downsampler && sub == 0) return block + "resnets." + std::to_string(s.layer) + "." + rename_prefix(tail, kUnetResnet);
     if (!s.downsampler && sub == 1) return block + "attentions." + std::to_string(s.layer) + "." + tail;
-    bad();
+    unknown(source, kUnet + name, "UNet");
   }
   if (head == "middle_block" && i >= 0) {
     const std::string rest = join(parts, 2);
     if (i == 0) return "mid_block.resnets.0." + rename_prefix(rest, kUnetResnet);
     if (i == 1) return "mid_block.attentions.0." + rest;
     if (i == 2) return "mid_block.resnets.1." + rename_prefix(rest, kUnetResnet);
-    bad();
+    unknown(source, kUnet + name, "UNet");
   }
   if (head == "output_blocks" && i >= 0 && sub >= 0 && lpb > 0) {
     const std::string block = "up_blocks." + std::to_string(i / (lpb + 1)) + ".";
@@ -139,9 +138,9 @@ std::string unet_from_original(const std::string& name, const std::map<int, Inpu
     if (sub == 0) return block + "resnets." + layer + "." + rename_prefix(tail, kUnetResnet);
     if (starts_with(tail, "conv.")) return block + "upsamplers.0.conv." + tail.substr(5);
     if (sub == 1) return block + "attentions." + layer + "." + tail;
-    bad();
+    unknown(source, kUnet + name, "UNet");
   }
-  bad();
+  unknown(source, kUnet + name, "UNet");
 }
 
 std::string unet_to_original(const std::string& name, int lpb, const std::set<int>& up_with_attention) {
@@ -160,9 +159,10 @@ std::string unet_to_original(const std::string& name, int lpb, const std::set<in
     if (at(2) == "attentions") return "input_blocks." + std::to_string(base + j) + ".1." + rest;
     if (at(2) == "downsamplers") return "input_blocks." + std::to_string(base + lpb) + ".0.op." + join(parts, 5);
   }
-  if (parts[0] == "mid_block") {
-    if (at(2) == "resnets") return "middle_block." + std::to_string(j == 0 ? 0 : 2) + "." + rename_prefix(rest, inverted(kUnetResnet));
-    if (at(2) == "attentions") return "middle_block.1." + rest;
+  if (parts[0] == "mid_block") {  // mid_block.<kind>.<j>.…: no block index
+    const std::string tail = join(parts, 3);
+    if (at(1) == "resnets") return "middle_block." + std::string(at(2) == "0" ? "0." : "2.") + rename_prefix(tail, inverted(kUnetResnet));
+    if (at(1) == "attentions") return "middle_block.1." + tail;
   }
   if (parts[0] == "up_blocks") {
     const int base = b * (lpb + 1);

@@ -68,7 +68,7 @@ TEST(CheckpointLayout, KnownOriginalNamesOfSd15) {
       {"first_stage_model.decoder.up.3.block.0.conv1.weight", "decoder.up_blocks.0.resnets.0.conv1.weight"},
       {"first_stage_model.decoder.up.1.upsample.conv.weight", "decoder.up_blocks.2.upsamplers.0.conv.weight"},
       {"first_stage_model.encoder.down.0.downsample.conv.weight", "encoder.down_blocks.0.downsamplers.0.conv.weight"},
-      {"first_stage_model.encoder.down.1.block.0.nin_shortcut.weight", "encoder.down_blocks.1.resnets.0.conv_shortcut.weight"},
+      {"first_stage_model.encoder.down.2.block.0.nin_shortcut.weight", "encoder.down_blocks.2.resnets.0.conv_shortcut.weight"},
       {"first_stage_model.decoder.mid.block_2.norm2.bias", "decoder.mid_block.resnets.1.norm2.bias"},
       {"first_stage_model.decoder.norm_out.weight", "decoder.conv_norm_out.weight"},
       {"first_stage_model.post_quant_conv.weight", "post_quant_conv.weight"},

@@ -1,5 +1,7 @@
 #include "support/temp_dir.h"
 
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <fstream>
@@ -15,8 +17,11 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
+  // nftw rather than std::filesystem::remove_all: on the GPU machine (g++ 13, PyTorch's LibTorch)
+  // every test whose temporary folder still held files crashed at this point.
+  ::nftw(
+      path_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p); }, 16,
+      FTW_DEPTH | FTW_PHYS);
 }
 
 void write_raw(const std::filesystem::path& path, const std::string& bytes) {
