@@ -1,4 +1,5 @@
 target_sources(palette_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/checkpoint_layout_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/lora_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/image_file_test.cpp
 )
