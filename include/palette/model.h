@@ -1,0 +1,77 @@
+// A loaded Stable Diffusion model: tokenizer, text encoder, UNet, VAE and optionally TAESD, on one
+// device in one dtype. Load once, then share it between any number of renders and engines.
+//
+//   palette::ModelOptions options;
+//   options.device = torch::kCUDA;
+//   options.dtype = torch::kHalf;
+//   options.loras = {{"lcm-lora-sdv1-5.safetensors", 1.0}};
+//   palette::Model model = palette::Model::load("v1-5-pruned-emaonly.safetensors", options);
+//   std::cout << model.info().family << "\n";                      // "SD 1.x"
+//
+// Accepted: a diffusers folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/,
+// scheduler/) or one .safetensors file in the original layout (SD 1.x with CLIP, SD 2.x with
+// OpenCLIP), whose architecture is detected from its tensor names and shapes.
+// Failures: Model::load throws palette::Error naming the file and the tensor, key or problem
+// (missing or unexpected tensor, wrong shape, unknown architecture, unreadable config, a LoRA that
+// does not fit). Options are validated before any weight is read. Nothing partly loaded is returned.
+// Thread safety: a Model is immutable once loaded; copies share the weights; it may be used from
+// several threads at once as long as each pipeline keeps its own per-run state.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace palette {
+
+struct LoraFile {
+  std::filesystem::path path;
+  double scale = 1.0;  // multiplies the LoRA's delta (1 = as trained)
+};
+
+struct ModelOptions {
+  torch::Device device = torch::kCPU;
+  torch::Dtype dtype = torch::kFloat32;   // every network's compute dtype; float16 / bfloat16 need CUDA
+  std::filesystem::path config_dir;       // single file: read config.json files and tokenizer from this
+                                          // diffusers folder instead of detecting them
+  std::filesystem::path taesd;            // optional TAESD (diffusers AutoencoderTiny folder) for live frames
+  std::vector<LoraFile> loras;            // merged into the UNet / text encoder weights at load
+};
+
+struct ComponentInfo {
+  std::string name;          // "text_encoder", "unet", "vae", "taesd"
+  std::string source;        // the file its weights came from
+  std::string stored_dtype;  // dtype(s) of the weights in the file, e.g. "F16"
+  int64_t parameters = 0;
+  std::string architecture;  // one line, e.g. "blocks 320/640/1280/1280, 2 layers per block, …"
+};
+
+struct ModelInfo {
+  std::string family;   // "SD 1.x" or "SD 2.x"
+  std::string layout;   // "diffusers folder" or "single file (original layout)"
+  std::string device;   // e.g. "cpu", "cuda:0"
+  std::string dtype;    // compute dtype, e.g. "Float"
+  std::vector<ComponentInfo> components;
+  std::vector<std::string> loras;  // one line per merged LoRA
+};
+
+struct ModelParts;  // the networks themselves; used by the engine's pipelines (src/models/model_parts.h)
+
+class Model {
+ public:
+  // Loads the model at `path` (folder or .safetensors file). See the header comment for failures.
+  static Model load(const std::filesystem::path& path, const ModelOptions& options = {});
+
+  const ModelInfo& info() const { return *info_; }
+  const ModelParts& parts() const { return *parts_; }  // valid as long as any copy of this Model lives
+
+ private:
+  std::shared_ptr<const ModelParts> parts_;
+  std::shared_ptr<const ModelInfo> info_;
+};
+
+}  // namespace palette
