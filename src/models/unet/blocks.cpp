@@ -1,0 +1,93 @@
+#include "models/unet/blocks.h"
+
+#include <torch/version.h>
+
+#include "models/attention.h"
+
+namespace palette {
+
+namespace nn = torch::nn;
+
+ResnetBlock2DImpl::ResnetBlock2DImpl(const ResnetOptions& options)
+    : output_scale_factor_(options.output_scale_factor) {
+  const int64_t in = options.in_channels;
+  const int64_t out = options.out_channels > 0 ? options.out_channels : in;
+  norm1 = register_module("norm1", nn::GroupNorm(nn::GroupNormOptions(options.groups, in).eps(options.eps)));
+  conv1 = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1)));
+  if (options.temb_channels > 0)
+    time_emb_proj = register_module("time_emb_proj", nn::Linear(options.temb_channels, out));
+  norm2 = register_module("norm2", nn::GroupNorm(nn::GroupNormOptions(options.groups, out).eps(options.eps)));
+  conv2 = register_module("conv2", nn::Conv2d(nn::Conv2dOptions(out, out, 3).padding(1)));
+  if (in != out) conv_shortcut = register_module("conv_shortcut", nn::Conv2d(nn::Conv2dOptions(in, out, 1)));
+}
+
+torch::Tensor ResnetBlock2DImpl::forward(const torch::Tensor& x, const torch::Tensor& temb_act) {
+  auto h = conv1(torch::silu(norm1(x)));
+  // add_ on fresh conv outputs is safe under autograd (conv's backward does not read its output).
+  if (time_emb_proj && temb_act.defined()) h.add_(time_emb_proj(temb_act).unsqueeze(-1).unsqueeze(-1));
+  h = conv2(torch::silu(norm2(h)));
+  h.add_(conv_shortcut ? conv_shortcut(x) : x);
+  if (output_scale_factor_ != 1.0) h.div_(output_scale_factor_);
+  return h;
+}
+
+AttentionImpl::AttentionImpl(const AttentionOptions& options)
+    : heads_(options.heads), upcast_(options.upcast) {
+  const int64_t head_dim = options.head_dim > 0 ? options.head_dim : options.query_dim / options.heads;
+  const int64_t inner = head_dim * options.heads;
+  const int64_t context = options.context_dim > 0 ? options.context_dim : options.query_dim;
+  if (options.norm_groups > 0)
+    group_norm = register_module(
+        "group_norm",
+        nn::GroupNorm(nn::GroupNormOptions(options.norm_groups, options.query_dim).eps(options.norm_eps)));
+  to_q =
+      register_module("to_q", nn::Linear(nn::LinearOptions(options.query_dim, inner).bias(options.qkv_bias)));
+  to_k = register_module("to_k", nn::Linear(nn::LinearOptions(context, inner).bias(options.qkv_bias)));
+  to_v = register_module("to_v", nn::Linear(nn::LinearOptions(context, inner).bias(options.qkv_bias)));
+  to_out = register_module("to_out", nn::ModuleList());
+  out_proj_ = append(to_out, nn::Linear(inner, options.query_dim));
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {
+  const auto& kv_input = context.defined() ? context : x;
+  auto q = split_heads(to_q(x), heads_);
+  auto k = split_heads(to_k(kv_input), heads_);
+  auto v = split_heads(to_v(kv_input), heads_);
+  return out_proj_(merge_heads(attention(q, k, v, upcast_)));
+}
+
+torch::Tensor AttentionImpl::forward_spatial(const torch::Tensor& x) {
+  TORCH_CHECK(group_norm, "Attention::forward_spatial needs norm_groups > 0");
+  const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  auto tokens = group_norm(x).view({b, c, h * w}).transpose(1, 2);
+  auto out = forward(tokens).transpose(1, 2).reshape({b, c, h, w});
+  return out.add_(x);
+}
+
+Downsample2DImpl::Downsample2DImpl(int64_t channels, int64_t padding) : pad_right_bottom_(padding == 0) {
+  conv = register_module("conv",
+                         nn::Conv2d(nn::Conv2dOptions(channels, channels, 3).stride(2).padding(padding)));
+}
+
+torch::Tensor Downsample2DImpl::forward(const torch::Tensor& x) {
+  if (pad_right_bottom_) return conv(torch::constant_pad_nd(x, {0, 1, 0, 1}, 0));
+  return conv(x);
+}
+
+Upsample2DImpl::Upsample2DImpl(int64_t channels) {
+  conv = register_module("conv", nn::Conv2d(nn::Conv2dOptions(channels, channels, 3).padding(1)));
+}
+
+torch::Tensor Upsample2DImpl::forward(const torch::Tensor& x, const std::vector<int64_t>& size) {
+  const std::vector<int64_t> target =
+      size.empty() ? std::vector<int64_t>{2 * x.size(2), 2 * x.size(3)} : size;
+  auto options = nn::functional::InterpolateFuncOptions().size(target).mode(torch::kNearest);
+#if TORCH_VERSION_MAJOR < 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR < 1)
+  // Nearest upsampling has no bfloat16 kernel before PyTorch 2.1; diffusers takes the same detour.
+  if (x.scalar_type() == torch::kBFloat16)
+    return conv(nn::functional::interpolate(x.to(torch::kFloat), options).to(torch::kBFloat16));
+#endif
+  return conv(nn::functional::interpolate(x, options));
+}
+
+}  // namespace palette
