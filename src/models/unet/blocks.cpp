@@ -45,7 +45,7 @@ AttentionImpl::AttentionImpl(const AttentionOptions& options)
   to_k = register_module("to_k", nn::Linear(nn::LinearOptions(context, inner).bias(options.qkv_bias)));
   to_v = register_module("to_v", nn::Linear(nn::LinearOptions(context, inner).bias(options.qkv_bias)));
   to_out = register_module("to_out", nn::ModuleList());
-  out_proj_ = append(to_out, nn::Linear(inner, options.query_dim));
+  out_proj_ = append_module(to_out, nn::Linear(inner, options.query_dim));
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {

@@ -106,7 +106,7 @@ TORCH_MODULE(Upsample2D);
 
 // Registers `item` in `list` and returns it typed, so forward passes never cast children back.
 template <typename Holder>
-Holder append(torch::nn::ModuleList& list, Holder item) {
+Holder append_module(torch::nn::ModuleList& list, Holder item) {
   list->push_back(item);
   return item;
 }

@@ -112,7 +112,7 @@ void UNet2DConditionModelImpl::build_down_and_mid() {
     o.transformer.heads = c.attention_heads[i];
     o.transformer.cross_attention_dim = c.cross_attention_dim[i];
     o.transformer.layers = c.transformer_layers_per_block[i];
-    down_list_.push_back(append(down_blocks, UNetDownBlock(o)));
+    down_list_.push_back(append_module(down_blocks, UNetDownBlock(o)));
   }
   UNetBlockOptions mid = common_block_options(c);
   mid.in_channels = mid.out_channels = c.block_out_channels.back();
@@ -144,7 +144,7 @@ void UNet2DConditionModelImpl::build_up() {
     o.transformer.heads = heads[i];
     o.transformer.cross_attention_dim = cross_dims[i];
     o.transformer.layers = transformer_layers[i];
-    up_list_.push_back(append(up_blocks, UNetUpBlock(o)));
+    up_list_.push_back(append_module(up_blocks, UNetUpBlock(o)));
   }
 }
 

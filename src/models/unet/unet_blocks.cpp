@@ -35,9 +35,9 @@ Transformer2D transformer(const UNetBlockOptions& o, int64_t channels) {
 FeedForwardImpl::FeedForwardImpl(int64_t dim) {
   const int64_t inner = 4 * dim;
   net = register_module("net", nn::ModuleList());
-  proj_ = append(net, Geglu(dim, inner))->proj;
+  proj_ = append_module(net, Geglu(dim, inner))->proj;
   net->push_back(nn::Identity());
-  out_ = append(net, nn::Linear(inner, dim));
+  out_ = append_module(net, nn::Linear(inner, dim));
 }
 
 torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
@@ -80,7 +80,7 @@ Transformer2DImpl::Transformer2DImpl(const TransformerOptions& o) {
   TransformerOptions block = o;
   block.channels = inner;
   for (int64_t i = 0; i < o.layers; ++i)
-    blocks_.push_back(append(transformer_blocks, BasicTransformerBlock(block)));
+    blocks_.push_back(append_module(transformer_blocks, BasicTransformerBlock(block)));
   if (o.linear_projection)
     proj_out_linear = register_module("proj_out", nn::Linear(inner, o.channels));
   else
@@ -106,13 +106,14 @@ UNetDownBlockImpl::UNetDownBlockImpl(const UNetBlockOptions& o) {
   resnets = register_module("resnets", nn::ModuleList());
   if (o.cross_attention) attentions = register_module("attentions", nn::ModuleList());
   for (int64_t i = 0; i < o.resnets; ++i) {
-    resnet_list_.push_back(append(
+    resnet_list_.push_back(append_module(
         resnets, ResnetBlock2D(resnet_options(o, i == 0 ? o.in_channels : o.out_channels, o.out_channels))));
-    if (o.cross_attention) attention_list_.push_back(append(attentions, transformer(o, o.out_channels)));
+    if (o.cross_attention)
+      attention_list_.push_back(append_module(attentions, transformer(o, o.out_channels)));
   }
   if (o.sampler) {
     downsamplers = register_module("downsamplers", nn::ModuleList());
-    downsampler_ = append(downsamplers, Downsample2D(o.out_channels, o.downsample_padding));
+    downsampler_ = append_module(downsamplers, Downsample2D(o.out_channels, o.downsample_padding));
   }
 }
 
@@ -135,10 +136,10 @@ UNetMidBlockImpl::UNetMidBlockImpl(const UNetBlockOptions& o) {
   resnets = register_module("resnets", nn::ModuleList());
   attentions = register_module("attentions", nn::ModuleList());
   const int64_t c = o.in_channels;
-  resnet_list_.push_back(append(resnets, ResnetBlock2D(resnet_options(o, c, c))));
+  resnet_list_.push_back(append_module(resnets, ResnetBlock2D(resnet_options(o, c, c))));
   for (int64_t i = 1; i < o.resnets; ++i) {
-    attention_list_.push_back(append(attentions, transformer(o, c)));
-    resnet_list_.push_back(append(resnets, ResnetBlock2D(resnet_options(o, c, c))));
+    attention_list_.push_back(append_module(attentions, transformer(o, c)));
+    resnet_list_.push_back(append_module(resnets, ResnetBlock2D(resnet_options(o, c, c))));
   }
 }
 
@@ -157,12 +158,14 @@ UNetUpBlockImpl::UNetUpBlockImpl(const UNetBlockOptions& o) {
     // The last resnet meets the skip from the down block's input; the others meet its own width.
     const int64_t skip = i == o.resnets - 1 ? o.in_channels : o.out_channels;
     const int64_t below = i == 0 ? o.prev_output_channels : o.out_channels;
-    resnet_list_.push_back(append(resnets, ResnetBlock2D(resnet_options(o, below + skip, o.out_channels))));
-    if (o.cross_attention) attention_list_.push_back(append(attentions, transformer(o, o.out_channels)));
+    resnet_list_.push_back(
+        append_module(resnets, ResnetBlock2D(resnet_options(o, below + skip, o.out_channels))));
+    if (o.cross_attention)
+      attention_list_.push_back(append_module(attentions, transformer(o, o.out_channels)));
   }
   if (o.sampler) {
     upsamplers = register_module("upsamplers", nn::ModuleList());
-    upsampler_ = append(upsamplers, Upsample2D(o.out_channels));
+    upsampler_ = append_module(upsamplers, Upsample2D(o.out_channels));
   }
 }
 

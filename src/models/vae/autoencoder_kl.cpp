@@ -90,7 +90,7 @@ VaeMidBlockImpl::VaeMidBlockImpl(int64_t channels, int64_t groups, bool add_atte
   r.groups = groups;
   r.eps = kVaeNormEps;
   resnets = register_module("resnets", nn::ModuleList());
-  resnet_list_.push_back(append(resnets, ResnetBlock2D(r)));
+  resnet_list_.push_back(append_module(resnets, ResnetBlock2D(r)));
   if (add_attention) {
     // One head over all channels (attention_head_dim = channels), float32 softmax, as diffusers builds it.
     AttentionOptions a;
@@ -101,9 +101,9 @@ VaeMidBlockImpl::VaeMidBlockImpl(int64_t channels, int64_t groups, bool add_atte
     a.norm_groups = groups;
     a.norm_eps = kVaeNormEps;
     attentions = register_module("attentions", nn::ModuleList());
-    attention_ = append(attentions, Attention(a));
+    attention_ = append_module(attentions, Attention(a));
   }
-  resnet_list_.push_back(append(resnets, ResnetBlock2D(r)));
+  resnet_list_.push_back(append_module(resnets, ResnetBlock2D(r)));
 }
 
 torch::Tensor VaeMidBlockImpl::forward(const torch::Tensor& x) {
@@ -121,14 +121,14 @@ VaeBlockImpl::VaeBlockImpl(int64_t in_channels, int64_t out_channels, int64_t la
     r.out_channels = out_channels;
     r.groups = groups;
     r.eps = kVaeNormEps;
-    resnet_list_.push_back(append(resnets, ResnetBlock2D(r)));
+    resnet_list_.push_back(append_module(resnets, ResnetBlock2D(r)));
   }
   if (sampler == Sampler::down) {
     downsamplers = register_module("downsamplers", nn::ModuleList());
-    downsampler_ = append(downsamplers, Downsample2D(out_channels, /*padding=*/0));
+    downsampler_ = append_module(downsamplers, Downsample2D(out_channels, /*padding=*/0));
   } else if (sampler == Sampler::up) {
     upsamplers = register_module("upsamplers", nn::ModuleList());
-    upsampler_ = append(upsamplers, Upsample2D(out_channels));
+    upsampler_ = append_module(upsamplers, Upsample2D(out_channels));
   }
 }
 
@@ -147,8 +147,9 @@ VaeEncoderImpl::VaeEncoderImpl(const AutoencoderKLConfig& c) {
   down_blocks = register_module("down_blocks", nn::ModuleList());
   for (size_t i = 0; i < n; ++i) {
     const auto sampler = i + 1 < n ? VaeBlockImpl::Sampler::down : VaeBlockImpl::Sampler::none;
-    block_list_.push_back(append(down_blocks, VaeBlock(channels[i == 0 ? 0 : i - 1], channels[i],
-                                                       c.layers_per_block, c.norm_num_groups, sampler)));
+    block_list_.push_back(append_module(
+        down_blocks,
+        VaeBlock(channels[i == 0 ? 0 : i - 1], channels[i], c.layers_per_block, c.norm_num_groups, sampler)));
   }
   mid_block = register_module("mid_block",
                               VaeMidBlock(channels.back(), c.norm_num_groups, c.mid_block_add_attention));
@@ -172,8 +173,9 @@ VaeDecoderImpl::VaeDecoderImpl(const AutoencoderKLConfig& c) {
   up_blocks = register_module("up_blocks", nn::ModuleList());
   for (size_t i = 0; i < n; ++i) {
     const auto sampler = i + 1 < n ? VaeBlockImpl::Sampler::up : VaeBlockImpl::Sampler::none;
-    block_list_.push_back(append(up_blocks, VaeBlock(channels[i == 0 ? 0 : i - 1], channels[i],
-                                                     c.layers_per_block + 1, c.norm_num_groups, sampler)));
+    block_list_.push_back(
+        append_module(up_blocks, VaeBlock(channels[i == 0 ? 0 : i - 1], channels[i], c.layers_per_block + 1,
+                                          c.norm_num_groups, sampler)));
   }
   conv_norm_out = register_module("conv_norm_out", group_norm(c.norm_num_groups, channels.back()));
   conv_out = register_module("conv_out", conv3x3(channels.back(), c.out_channels));
