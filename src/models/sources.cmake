@@ -2,3 +2,7 @@ target_sources(palette_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/attention.cpp
   ${CMAKE_CURRENT_LIST_DIR}/module_weights.cpp
 )
+target_sources(palette_engine PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/detect_config.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/model.cpp
+)

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "palette/safetensors.h"
+#include "support/fixtures.h"
 #include "support/temp_dir.h"
 
 namespace palette {
@@ -91,6 +92,25 @@ TEST(CliE2E, InspectBrokenFileIsAClearError) {
   EXPECT_TRUE(contains(r.output, "palette: error:")) << r.output;
   EXPECT_TRUE(contains(r.output, "broken.safetensors")) << r.output;
   EXPECT_TRUE(contains(r.output, "truncated")) << r.output;
+}
+
+TEST(CliE2E, InfoDescribesAModel) {
+  const CliRun r = run_cli("info '" + (test::fixtures_dir() / "tiny-sd21").string() + "'");
+  EXPECT_EQ(r.status, 0) << r.output;
+  for (const char* needle : {"SD 2.x", "diffusers folder", "unet", "text_encoder", "vae", "linear projection", "F16"})
+    EXPECT_TRUE(contains(r.output, needle)) << needle << " missing in:\n" << r.output;
+}
+
+TEST(CliE2E, InfoOnMissingModelIsAClearError) {
+  const CliRun r = run_cli("info /no/such/model");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "palette: error: '/no/such/model': no such model")) << r.output;
+}
+
+TEST(CliE2E, BadDtypeIsNamed) {
+  const CliRun r = run_cli("info '" + (test::fixtures_dir() / "tiny-sd15").string() + "' --dtype float8");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "--dtype")) << r.output;
 }
 
 }  // namespace

@@ -1,0 +1,219 @@
+#include <set>
+#include <sstream>
+
+#include "build_info.h"
+#include "io/checkpoint_layout.h"
+#include "io/json_config.h"
+#include "io/lora.h"
+#include "models/model_parts.h"
+#include "palette/error.h"
+#include "palette/safetensors.h"
+
+namespace palette {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Weights {
+  TensorMap tensors;
+  std::string source;
+  std::string stored_dtype;  // "F16", or "F16+F32" when mixed
+};
+
+Weights read_weights(const fs::path& file) {
+  const auto st = SafetensorsFile::open(file);
+  Weights w{st.load_all(), file.string(), ""};
+  std::set<std::string> dtypes;
+  for (const auto& e : st.entries()) dtypes.insert(safetensors_dtype_name(e.dtype));
+  for (const auto& d : dtypes) w.stored_dtype += (w.stored_dtype.empty() ? "" : "+") + d;
+  return w;
+}
+
+// The first of `names` that exists in `dir`; a clear error otherwise (pickled .bin weights cannot
+// be read safely and are named as such).
+fs::path weights_file(const fs::path& dir, const std::vector<std::string>& names) {
+  for (const auto& n : names)
+    if (fs::exists(dir / n)) return dir / n;
+  for (const auto& e : fs::directory_iterator(dir, fs::directory_options::skip_permission_denied))
+    if (e.path().extension() == ".bin" || e.path().extension() == ".ckpt")
+      throw Error("'" + e.path().string() + "': PyTorch pickle weights are not supported; convert them to .safetensors");
+  throw Error("'" + dir.string() + "': no weights file (looked for " + names.front() + ")");
+}
+
+fs::path require_dir(const fs::path& dir, const std::string& what) {
+  if (!fs::is_directory(dir)) throw Error("'" + dir.string() + "': missing " + what + " folder");
+  return dir;
+}
+
+void validate(const fs::path& path, const ModelOptions& o) {
+  if (!fs::exists(path)) throw Error("'" + path.string() + "': no such model file or folder");
+  if (o.dtype != torch::kFloat32 && o.dtype != torch::kFloat16 && o.dtype != torch::kBFloat16)
+    throw Error("model dtype must be float32, float16 or bfloat16, not " + std::string(c10::toString(o.dtype)));
+  if (o.dtype != torch::kFloat32 && !o.device.is_cuda())
+    throw Error(std::string(c10::toString(o.dtype)) + " weights need a CUDA device; on the CPU use float32");
+  if (o.device.is_cuda() && !torch::cuda::is_available()) throw Error("CUDA was requested but no CUDA device is usable");
+  for (const auto& lora : o.loras)
+    if (!fs::is_regular_file(lora.path)) throw Error("'" + lora.path.string() + "': LoRA file not found");
+  if (!o.config_dir.empty()) require_dir(o.config_dir, "config");
+  if (!o.taesd.empty()) require_dir(o.taesd, "TAESD");
+}
+
+template <class Module, class Config>
+Module build(const JsonConfig& config, const Weights& w, const ModelOptions& o) {
+  Module module(Config::from_json(config));
+  module->to(o.dtype);  // store in the compute dtype straight away: half the memory while loading
+  if constexpr (std::is_same_v<Module, ClipTextModel>) {
+    load_clip_text_weights(*module, w.tensors, w.source);
+  } else {
+    load_weights(*module, w.tensors, w.source);
+  }
+  module->to(o.device);
+  module->eval();
+  return module;
+}
+
+std::string joined(const std::vector<int64_t>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "/" : "") + std::to_string(v[i]);
+  return s;
+}
+
+ComponentInfo describe(const std::string& name, const Weights& w, const torch::nn::Module& m, std::string arch) {
+  return {name, w.source, w.stored_dtype, parameter_count(m), std::move(arch)};
+}
+
+std::string unet_summary(const UNetConfig& c) {
+  return "blocks " + joined(c.block_out_channels) + ", " + std::to_string(c.layers_per_block[0]) +
+         " layers per block, heads " + joined(c.attention_heads) + ", cross-attention " +
+         std::to_string(c.cross_attention_dim[0]) + (c.use_linear_projection ? ", linear projection" : ", conv projection") +
+         (c.time_cond_proj_dim > 0 ? ", guidance embedding" : "");
+}
+
+ModelFamily family_of(const JsonConfig& unet, const JsonConfig& text) {
+  const int64_t cross = unet.raw().value("cross_attention_dim", nlohmann::json(768)).is_number_integer()
+                            ? unet.raw().value("cross_attention_dim", int64_t(768))
+                            : 0;
+  if (cross == 768) return ModelFamily::Sd1;
+  if (cross == 1024) return ModelFamily::Sd2;
+  return text.string("hidden_act", "quick_gelu") == "gelu" ? ModelFamily::Sd2 : ModelFamily::Sd1;
+}
+
+// The pieces every layout produces before the networks are built.
+struct Sources {
+  ModelFamily family = ModelFamily::Sd1;
+  JsonConfig unet_config{{}, ""}, vae_config{{}, ""}, text_config{{}, ""};
+  Weights unet, vae, text;
+  fs::path tokenizer_dir;  // empty: the bundled CLIP vocabulary
+  nlohmann::json scheduler;
+};
+
+Sources from_folder(const fs::path& dir) {
+  Sources s;
+  JsonConfig::load(dir / "model_index.json");  // validates that this is a pipeline folder
+  const auto unet = require_dir(dir / "unet", "unet"), vae = require_dir(dir / "vae", "vae");
+  const auto text = require_dir(dir / "text_encoder", "text_encoder");
+  s.unet_config = JsonConfig::load(unet / "config.json");
+  s.vae_config = JsonConfig::load(vae / "config.json");
+  s.text_config = JsonConfig::load(text / "config.json");
+  s.scheduler = JsonConfig::load(require_dir(dir / "scheduler", "scheduler") / "scheduler_config.json").raw();
+  s.tokenizer_dir = require_dir(dir / "tokenizer", "tokenizer");
+  s.family = family_of(s.unet_config, s.text_config);
+  s.unet = read_weights(weights_file(unet, {"diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"}));
+  s.vae = read_weights(weights_file(vae, {"diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"}));
+  s.text = read_weights(weights_file(text, {"model.safetensors", "model.fp16.safetensors"}));
+  return s;
+}
+
+Sources from_single_file(const fs::path& file, const fs::path& config_dir) {
+  const Weights all = read_weights(file);
+  if (!checkpoint::is_original_layout(all.tensors))
+    throw Error("'" + file.string() + "': not a Stable Diffusion checkpoint (no model.diffusion_model.* tensors)");
+  auto parts = checkpoint::from_original(all.tensors, all.source);
+  if (parts.text_layout == checkpoint::TextEncoderLayout::None)
+    throw Error("'" + file.string() + "': no text encoder (cond_stage_model.*) in this checkpoint");
+  if (parts.vae.empty()) throw Error("'" + file.string() + "': no VAE (first_stage_model.*) in this checkpoint");
+  Sources s;
+  s.family = parts.text_layout == checkpoint::TextEncoderLayout::OpenClipSd2 ? ModelFamily::Sd2 : ModelFamily::Sd1;
+  s.unet = {std::move(parts.unet), all.source, all.stored_dtype};
+  s.vae = {std::move(parts.vae), all.source, all.stored_dtype};
+  s.text = {std::move(parts.text_encoder), all.source, all.stored_dtype};
+  if (!config_dir.empty()) {
+    s.unet_config = JsonConfig::load(config_dir / "unet" / "config.json");
+    s.vae_config = JsonConfig::load(config_dir / "vae" / "config.json");
+    s.text_config = JsonConfig::load(config_dir / "text_encoder" / "config.json");
+    s.scheduler = JsonConfig::load(config_dir / "scheduler" / "scheduler_config.json").raw();
+    s.tokenizer_dir = config_dir / "tokenizer";
+  } else {
+    const std::string detected = "configuration detected from '" + all.source + "'";
+    s.unet_config = JsonConfig(detect_unet_config(s.unet.tensors, s.family, all.source), detected);
+    s.vae_config = JsonConfig(detect_vae_config(s.vae.tensors, all.source), detected);
+    s.text_config = JsonConfig(detect_text_encoder_config(s.text.tensors, s.family, all.source), detected);
+    s.scheduler = default_scheduler_config(s.family);
+  }
+  return s;
+}
+
+std::shared_ptr<const ClipTokenizer> make_tokenizer(const fs::path& dir, ModelFamily family) {
+  if (!dir.empty()) return std::make_shared<const ClipTokenizer>(ClipTokenizer::from_folder(dir));
+  const char* env = std::getenv("PALETTE_ASSETS");
+  const fs::path assets = (env && *env) ? fs::path(env) : fs::path(PALETTE_ASSETS_DIR);
+  ClipTokenizerOptions options;
+  if (family == ModelFamily::Sd2) options.pad_token = "!";  // as SD 2.x's tokenizer_config.json says
+  return std::make_shared<const ClipTokenizer>(
+      ClipTokenizer::from_files(assets / "clip-tokenizer" / "vocab.json", assets / "clip-tokenizer" / "merges.txt", options));
+}
+
+}  // namespace
+
+Model Model::load(const fs::path& path, const ModelOptions& options) {
+  validate(path, options);
+  Sources s = fs::is_directory(path) ? from_folder(path) : from_single_file(path, options.config_dir);
+
+  auto info = std::make_shared<ModelInfo>();
+  info->family = family_name(s.family);
+  info->layout = fs::is_directory(path) ? "diffusers folder" : "single file (original layout)";
+  info->device = options.device.str();
+  info->dtype = c10::toString(options.dtype);
+  for (const auto& lora : options.loras) {
+    const Weights l = read_weights(lora.path);
+    const auto r = merge_lora(l.tensors, l.source, lora.scale, s.unet.tensors, s.text.tensors);
+    std::ostringstream line;
+    line << lora.path.string() << " (scale " << lora.scale << "): " << r.unet_layers << " UNet and "
+         << r.text_encoder_layers << " text-encoder weights";
+    info->loras.push_back(line.str());
+  }
+
+  auto parts = std::make_shared<ModelParts>();
+  parts->family = s.family;
+  parts->device = options.device;
+  parts->dtype = options.dtype;
+  parts->scheduler_config = s.scheduler;
+  parts->tokenizer = make_tokenizer(s.tokenizer_dir, s.family);
+  parts->text_encoder = build<ClipTextModel, ClipTextConfig>(s.text_config, s.text, options);
+  parts->unet = build<UNet2DConditionModel, UNetConfig>(s.unet_config, s.unet, options);
+  parts->vae = build<AutoencoderKL, AutoencoderKLConfig>(s.vae_config, s.vae, options);
+
+  const auto& tc = parts->text_encoder->config();
+  info->components.push_back(describe("text_encoder", s.text, *parts->text_encoder,
+                                      std::to_string(tc.num_hidden_layers) + " layers, width " +
+                                          std::to_string(tc.hidden_size) + ", " + std::to_string(tc.num_attention_heads) +
+                                          " heads, " + tc.hidden_act));
+  info->components.push_back(describe("unet", s.unet, *parts->unet, unet_summary(parts->unet->config())));
+  const auto& vc = parts->vae->config();
+  info->components.push_back(describe("vae", s.vae, *parts->vae,
+                                      "blocks " + joined(vc.block_out_channels) + ", scaling factor " +
+                                          std::to_string(vc.scaling_factor)));
+  if (!options.taesd.empty()) {
+    parts->taesd = load_taesd(options.taesd, torch::dtype(options.dtype).device(options.device));
+    const fs::path file = options.taesd / "diffusion_pytorch_model.safetensors";
+    info->components.push_back({"taesd", file.string(), "", parameter_count(*parts->taesd), "tiny autoencoder"});
+  }
+
+  Model model;
+  model.parts_ = std::move(parts);
+  model.info_ = std::move(info);
+  return model;
+}
+
+}  // namespace palette

@@ -1,0 +1,207 @@
+// Model::load end to end: diffusers folders and single files (written by us in the original layout
+// from the fixture models) give the reference outputs; every load problem is a clear error.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "io/checkpoint_layout.h"
+#include "io/json_config.h"
+#include "models/detect_config.h"
+#include "models/model_parts.h"
+#include "palette/error.h"
+#include "palette/model.h"
+#include "support/fixtures.h"
+#include "support/parity.h"
+#include "support/temp_dir.h"
+
+namespace palette {
+namespace {
+
+namespace fs = std::filesystem;
+using checkpoint::TextEncoderLayout;
+
+TensorMap load_file(const fs::path& p) { return SafetensorsFile::open(p).load_all(); }
+
+checkpoint::Components components_of(const fs::path& dir) {
+  checkpoint::Components c;
+  c.unet = load_file(dir / "unet" / "diffusion_pytorch_model.safetensors");
+  c.vae = load_file(dir / "vae" / "diffusion_pytorch_model.safetensors");
+  for (const auto& [n, t] : load_file(dir / "text_encoder" / "model.safetensors"))
+    c.text_encoder[n.rfind("text_model.", 0) == 0 ? n : "text_model." + n] = t;
+  return c;
+}
+
+// Writes the fixture model `name` as one original-layout .safetensors file.
+fs::path write_single_file(const test::TempDir& tmp, const std::string& name, TextEncoderLayout layout,
+                           const std::function<void(TensorMap&)>& edit = {}) {
+  auto original = checkpoint::to_original(components_of(test::fixtures_dir() / name), layout);
+  if (edit) edit(original);
+  const auto path = tmp / (name + ".safetensors");
+  NamedTensors tensors(original.begin(), original.end());
+  save_safetensors(path, tensors);
+  return path;
+}
+
+// Runs the UNet, the text encoder and the VAE decoder of `model` on the `prefix` fixture cases.
+void expect_reference_outputs(const Model& model, const std::string& prefix, const std::string& label) {
+  torch::NoGradGuard no_grad;
+  // Module holders share their module: copies give the non-const handle LibTorch's forward needs.
+  auto net = model.parts().unet;
+  auto text_encoder = model.parts().text_encoder;
+  auto vae_model = model.parts().vae;
+  const auto unet = test::open_case(prefix + "_unet_square");
+  const auto out = net->forward(unet.load("sample"), unet.load("timestep"), unet.load("encoder_hidden_states"));
+  EXPECT_TRUE(test::check_parity(label + " unet", out, unet.load("out"), 1e-4));
+  const auto text = test::open_case(prefix + "_text_encoder");
+  const auto hidden = text_encoder->forward(text.load("input_ids"));
+  EXPECT_TRUE(test::check_parity(label + " text encoder", hidden.last_hidden_state, text.load("last_hidden_state"), 1e-4));
+  const auto vae = test::open_case(prefix + "_vae");
+  EXPECT_TRUE(test::check_parity(label + " vae decoder", vae_model->decode(vae.load("latent")), vae.load("decoded"), 1e-4));
+}
+
+std::string load_error(const fs::path& path, const ModelOptions& options = {}) {
+  try {
+    Model::load(path, options);
+  } catch (const Error& e) {
+    std::cout << "  error: " << e.what() << "\n";
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Parity, sd15_components_from_diffusers_folder) {
+  const Model model = Model::load(test::fixtures_dir() / "tiny-sd15");
+  EXPECT_EQ(model.info().family, "SD 1.x");
+  EXPECT_EQ(model.info().layout, "diffusers folder");
+  ASSERT_EQ(model.info().components.size(), 3u);
+  int64_t stored = 0;  // parameters counted from the file, independently of the modules
+  for (const auto& [n, t] : load_file(test::fixtures_dir() / "tiny-sd15" / "unet" / "diffusion_pytorch_model.safetensors"))
+    stored += t.numel();
+  EXPECT_EQ(model.info().components[1].parameters, stored);
+  EXPECT_EQ(model.info().components[1].stored_dtype, "F16");
+  expect_reference_outputs(model, "sd15", "sd15 folder");
+}
+
+TEST(Parity, sd15_components_from_single_file) {
+  test::TempDir tmp;
+  ModelOptions options;
+  options.config_dir = test::fixtures_dir() / "tiny-sd15";
+  const Model model = Model::load(write_single_file(tmp, "tiny-sd15", TextEncoderLayout::ClipSd1), options);
+  EXPECT_EQ(model.info().family, "SD 1.x");
+  EXPECT_EQ(model.info().layout, "single file (original layout)");
+  expect_reference_outputs(model, "sd15", "sd15 single file");
+}
+
+TEST(Parity, sd21_components_from_single_file) {
+  test::TempDir tmp;
+  ModelOptions options;
+  options.config_dir = test::fixtures_dir() / "tiny-sd21";
+  const Model model = Model::load(write_single_file(tmp, "tiny-sd21", TextEncoderLayout::OpenClipSd2), options);
+  EXPECT_EQ(model.info().family, "SD 2.x");
+  expect_reference_outputs(model, "sd21", "sd21 single file (OpenCLIP)");
+}
+
+// What the weights' shapes determine must agree with the reference configs.
+TEST(ModelLoad, DetectedConfigMatchesReference) {
+  for (const std::string name : {"tiny-sd15", "tiny-sd21"}) {
+    SCOPED_TRACE(name);
+    const auto dir = test::fixtures_dir() / name;
+    const auto c = components_of(dir);
+    const auto family = name == "tiny-sd15" ? ModelFamily::Sd1 : ModelFamily::Sd2;
+    const auto unet = detect_unet_config(c.unet, family, name);
+    const auto ref = JsonConfig::load(dir / "unet" / "config.json").raw();
+    for (const char* key : {"block_out_channels", "down_block_types", "up_block_types", "layers_per_block",
+                            "cross_attention_dim", "use_linear_projection", "in_channels", "out_channels"})
+      EXPECT_EQ(unet.at(key), ref.at(key)) << key;
+    if (family == ModelFamily::Sd1) EXPECT_EQ(unet.at("attention_head_dim"), ref.at("attention_head_dim"));
+    const auto vae = detect_vae_config(c.vae, name);
+    const auto vref = JsonConfig::load(dir / "vae" / "config.json").raw();
+    for (const char* key : {"block_out_channels", "layers_per_block", "latent_channels", "in_channels"})
+      EXPECT_EQ(vae.at(key), vref.at(key)) << key;
+    const auto text = detect_text_encoder_config(c.text_encoder, family, name);
+    const auto tref = JsonConfig::load(dir / "text_encoder" / "config.json").raw();
+    for (const char* key : {"hidden_size", "intermediate_size", "num_hidden_layers", "vocab_size", "hidden_act"})
+      EXPECT_EQ(text.at(key), tref.at(key)) << key;
+  }
+}
+
+TEST(ModelLoad, SingleFileProblemsNameTheTensor) {
+  test::TempDir tmp;
+  ModelOptions options;
+  options.config_dir = test::fixtures_dir() / "tiny-sd15";
+  const auto missing = write_single_file(tmp, "tiny-sd15", TextEncoderLayout::ClipSd1,
+                                         [](TensorMap& m) { m.erase("model.diffusion_model.out.2.bias"); });
+  EXPECT_NE(load_error(missing, options).find("missing tensor 'conv_out.bias'"), std::string::npos);
+  const auto shape = write_single_file(tmp, "tiny-sd15", TextEncoderLayout::ClipSd1, [](TensorMap& m) {
+    m["model.diffusion_model.out.2.bias"] = torch::zeros({5});
+  });
+  EXPECT_NE(load_error(shape, options).find("'conv_out.bias' has shape [5]"), std::string::npos);
+  const auto extra = write_single_file(tmp, "tiny-sd15", TextEncoderLayout::ClipSd1, [](TensorMap& m) {
+    m["model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn1.to_z.weight"] = torch::zeros({2});
+  });
+  EXPECT_NE(load_error(extra, options).find("unexpected tensor 'down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_z.weight'"),
+            std::string::npos);
+  const auto odd = write_single_file(tmp, "tiny-sd15", TextEncoderLayout::ClipSd1, [](TensorMap& m) {
+    m["model.diffusion_model.label_emb.0.0.weight"] = torch::zeros({2});
+  });
+  EXPECT_NE(load_error(odd, options).find("label_emb"), std::string::npos);
+  const auto not_sd = tmp / "random.safetensors";
+  save_safetensors(not_sd, {{"weight", torch::zeros({2})}});
+  EXPECT_NE(load_error(not_sd).find("not a Stable Diffusion checkpoint"), std::string::npos);
+}
+
+TEST(ModelLoad, FolderProblemsNameTheFile) {
+  EXPECT_NE(load_error("/no/such/model").find("no such model"), std::string::npos);
+  test::TempDir tmp;
+  fs::copy(test::fixtures_dir() / "tiny-sd15", tmp / "m", fs::copy_options::recursive);
+  {
+    std::ofstream(tmp / "m" / "unet" / "config.json") << "{ \"block_out_channels\": [32, ";
+  }
+  const auto message = load_error(tmp / "m");
+  EXPECT_NE(message.find("unet/config.json"), std::string::npos);
+  EXPECT_NE(message.find("not valid JSON"), std::string::npos);
+  fs::remove(tmp / "m" / "vae" / "diffusion_pytorch_model.safetensors");
+  fs::copy_file(test::fixtures_dir() / "tiny-sd15" / "unet" / "config.json", tmp / "m" / "unet" / "config.json",
+                fs::copy_options::overwrite_existing);
+  EXPECT_NE(load_error(tmp / "m").find("no weights file"), std::string::npos);
+  ModelOptions half;
+  half.dtype = torch::kHalf;
+  EXPECT_NE(load_error(test::fixtures_dir() / "tiny-sd15", half).find("need a CUDA device"), std::string::npos);
+}
+
+TEST(ModelLoad, LoraIsMergedAtLoad) {
+  test::TempDir tmp;
+  const auto base = Model::load(test::fixtures_dir() / "tiny-sd15");
+  const auto w = base.parts().unet->named_parameters()["conv_out.weight"].clone();
+  save_safetensors(tmp / "lora.safetensors", {{"lora_unet_conv_out.lora_up.weight", torch::ones({w.size(0), 1, 1, 1})},
+                                              {"lora_unet_conv_out.lora_down.weight", torch::ones({1, w.size(1), 3, 3})}});
+  ModelOptions options;
+  options.loras = {{tmp / "lora.safetensors", 0.25}};
+  const auto merged = Model::load(test::fixtures_dir() / "tiny-sd15", options);
+  ASSERT_EQ(merged.info().loras.size(), 1u);
+  const auto w2 = merged.parts().unet->named_parameters()["conv_out.weight"];
+  EXPECT_TRUE(torch::allclose(w2, w + 0.25, 1e-6, 1e-6));
+}
+
+TEST(ModelGpu, LoadsInHalfAndBfloat16OnCuda) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  for (const auto dtype : {torch::kHalf, torch::kBFloat16}) {
+    ModelOptions options;
+    options.device = torch::kCUDA;
+    options.dtype = dtype;
+    const Model model = Model::load(test::fixtures_dir() / "tiny-sd15", options);
+    torch::NoGradGuard no_grad;
+    const auto unet = test::open_case("sd15_unet_square");
+    const auto cuda = torch::dtype(dtype).device(torch::kCUDA);
+    auto net = model.parts().unet;
+    const auto out = net->forward(unet.load("sample", cuda), unet.load("timestep").to(torch::kCUDA),
+                                                 unet.load("encoder_hidden_states", cuda));
+    EXPECT_EQ(out.scalar_type(), dtype);
+    EXPECT_TRUE(test::check_parity(std::string("sd15 unet on CUDA in ") + c10::toString(dtype), out,
+                                   unet.load("out"), dtype == torch::kHalf ? 1e-2 : 3e-2));
+  }
+}
+
+}  // namespace
+}  // namespace palette
