@@ -127,6 +127,9 @@ Sources from_folder(const fs::path& dir) {
 
 Sources from_single_file(const fs::path& file, const fs::path& config_dir) {
   const Weights all = read_weights(file);
+  for (const auto& [name, t] : all.tensors)
+    if (name.rfind("conditioner.embedders.", 0) == 0)
+      throw Error("'" + file.string() + "': an SDXL checkpoint; this engine runs SD 1.x and 2.x models");
   if (!checkpoint::is_original_layout(all.tensors))
     throw Error("'" + file.string() + "': not a Stable Diffusion checkpoint (no model.diffusion_model.* tensors)");
   auto parts = checkpoint::from_original(all.tensors, all.source);

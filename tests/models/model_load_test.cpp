@@ -146,6 +146,10 @@ TEST(ModelLoad, SingleFileProblemsNameTheTensor) {
     m["model.diffusion_model.label_emb.0.0.weight"] = torch::zeros({2});
   });
   EXPECT_NE(load_error(odd, options).find("label_emb"), std::string::npos);
+  const auto sdxl = tmp / "sdxl.safetensors";
+  save_safetensors(sdxl, {{"conditioner.embedders.0.transformer.text_model.final_layer_norm.weight", torch::zeros({2})},
+                          {"model.diffusion_model.out.2.bias", torch::zeros({4})}});
+  EXPECT_NE(load_error(sdxl).find("SDXL"), std::string::npos);
   const auto not_sd = tmp / "random.safetensors";
   save_safetensors(not_sd, {{"weight", torch::zeros({2})}});
   EXPECT_NE(load_error(not_sd).find("not a Stable Diffusion checkpoint"), std::string::npos);
