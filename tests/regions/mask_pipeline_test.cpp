@@ -1,0 +1,343 @@
+// The mask pipeline and bootstrapping's bbox shift against the StreamMultiDiffusion authors' code
+// (Parity.smd_*), and the properties the stream engine relies on: one layer processed alone equals its
+// slice of all layers, and bad requests fail with a message naming the problem.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "palette/error.h"
+#include "palette/safetensors.h"
+#include "regions/bbox_shift.h"
+#include "regions/mask_pipeline.h"
+#include "sampling/scheduler.h"
+#include "support/parity.h"
+
+namespace palette {
+namespace {
+
+constexpr double kTolerance = 1e-4;
+
+// ᾱ of the LCM scheduler the reference pipeline samples with (scaled_linear 0.00085 → 0.012).
+torch::Tensor lcm_alphas_cumprod() {
+  const nlohmann::json config = {{"_class_name", "LCMScheduler"},
+                                 {"beta_start", 0.00085},
+                                 {"beta_end", 0.012},
+                                 {"beta_schedule", "scaled_linear"},
+                                 {"num_train_timesteps", 1000}};
+  return make_scheduler(config, "")->alphas_cumprod();
+}
+
+std::vector<double> number_or_list(const nlohmann::json& value) {
+  if (value.is_array()) return value.get<std::vector<double>>();
+  return {value.get<double>()};
+}
+
+MaskType mask_type_named(const std::string& name) {
+  if (name == "discrete") return MaskType::Discrete;
+  if (name == "semi-continuous") return MaskType::SemiContinuous;
+  if (name == "continuous") return MaskType::Continuous;
+  throw std::runtime_error("unknown mask_type " + name);
+}
+
+void expect_process_mask_parity(const std::string& name) {
+  const auto file = test::open_case(name);
+  const auto& meta = file.metadata();
+  const auto json = [&](const char* key) { return nlohmann::json::parse(meta.at(key)); };
+  MaskOptions options;
+  options.mask_type = mask_type_named(json("mask_type").get<std::string>());
+  options.strength = number_or_list(json("strength"));
+  options.blur_std = number_or_list(json("std"));
+  options.cover_alpha = json("cover_alpha").get<double>();
+  options.height = json("height").get<int64_t>();
+  options.width = json("width").get<int64_t>();
+  const auto levels = mask_noise_levels(lcm_alphas_cumprod(), json("timesteps").get<std::vector<int64_t>>());
+
+  const auto result = process_masks(file.load("masks"), levels, options);
+  const auto out = file.load("out"), blurred = file.load("blurred");
+  EXPECT_TRUE(test::check_parity(name + " out", result.quantized, out, kTolerance));
+  EXPECT_TRUE(test::check_parity(name + " blurred", result.blurred, blurred, kTolerance));
+  if (result.quantized.sizes() == out.sizes()) {
+    // Binary steps must agree element for element: a flipped pixel is a visible change, not rounding.
+    const int64_t steps = out.size(1);
+    const int64_t binary = options.mask_type == MaskType::Discrete         ? steps
+                           : options.mask_type == MaskType::SemiContinuous ? steps - 1
+                                                                           : 0;
+    const auto differ = [&](int64_t from, int64_t count) {
+      return result.quantized.narrow(1, from, count).ne(out.narrow(1, from, count)).sum().item<int64_t>();
+    };
+    const auto binary_differing = binary > 0 ? differ(0, binary) : 0;
+    std::cout << "  " << name << " out: " << binary_differing << " differing elements in the " << binary
+              << " binary steps";
+    if (binary < steps) {
+      std::cout << ", " << differ(binary, steps - binary) << " in the continuous ones (max abs difference "
+                << (result.quantized - out).abs().max().item<float>() << ")";
+    }
+    std::cout << "\n";
+    EXPECT_EQ(binary_differing, 0);
+  }
+  // For the record: how far the reference's shared kernel window is from per-layer windows.
+  options.blur_window = BlurWindow::PerLayer;
+  const auto per_layer = process_masks(file.load("masks"), levels, options);
+  std::cout << "  " << name << " blurred with BlurWindow::PerLayer: relative error "
+            << test::relative_error(per_layer.blurred, blurred) << " (information)\n";
+}
+
+TEST(Parity, smd_process_mask_discrete_plain) {
+  expect_process_mask_parity("smd_process_mask_discrete_plain");
+}
+TEST(Parity, smd_process_mask_discrete_blur) {
+  expect_process_mask_parity("smd_process_mask_discrete_blur");
+}
+TEST(Parity, smd_process_mask_discrete_nocover) {
+  expect_process_mask_parity("smd_process_mask_discrete_nocover");
+}
+TEST(Parity, smd_process_mask_semi_continuous_plain) {
+  expect_process_mask_parity("smd_process_mask_semi-continuous_plain");
+}
+TEST(Parity, smd_process_mask_semi_continuous_blur) {
+  expect_process_mask_parity("smd_process_mask_semi-continuous_blur");
+}
+TEST(Parity, smd_process_mask_semi_continuous_nocover) {
+  expect_process_mask_parity("smd_process_mask_semi-continuous_nocover");
+}
+TEST(Parity, smd_process_mask_continuous_plain) {
+  expect_process_mask_parity("smd_process_mask_continuous_plain");
+}
+TEST(Parity, smd_process_mask_continuous_blur) {
+  expect_process_mask_parity("smd_process_mask_continuous_blur");
+}
+TEST(Parity, smd_process_mask_continuous_nocover) {
+  expect_process_mask_parity("smd_process_mask_continuous_nocover");
+}
+
+TEST(Parity, smd_gaussian_lowpass) {
+  const auto file = test::open_case("smd_gaussian_lowpass");
+  const auto std_tensor = file.load("std", torch::kFloat64).contiguous();
+  const std::vector<double> stds(std_tensor.data_ptr<double>(),
+                                 std_tensor.data_ptr<double>() + std_tensor.numel());
+  const auto input = file.load("input"), out = file.load("out");
+  EXPECT_TRUE(test::check_parity("smd_gaussian_lowpass", gaussian_blur(input, stds), out, kTolerance));
+  std::cout << "  smd_gaussian_lowpass with BlurWindow::PerLayer: relative error "
+            << test::relative_error(gaussian_blur(input, stds, BlurWindow::PerLayer), out)
+            << " (information)\n";
+}
+
+TEST(Parity, smd_shift_to_mask_bbox_center) {
+  const auto file = test::open_case("smd_shift_to_mask_bbox_center");
+  const auto input = file.load("input"), mask = file.load("mask");
+  ShiftOptions reference;
+  reference.edges = ShiftEdges::Wrap;
+  EXPECT_TRUE(test::check_parity("smd_shift_to_mask_bbox_center forward",
+                                 shift_to_mask_bbox_center(input, mask, reference), file.load("forward"), 0));
+  EXPECT_TRUE(test::check_parity("smd_shift_to_mask_bbox_center back",
+                                 shift_back_from_mask_bbox_center(input, mask, reference), file.load("back"),
+                                 0));
+}
+
+// Three overlapping layers painted at 50×70 and processed at 64×96, so resize, cover and blur all act.
+torch::Tensor painted_masks() {
+  const auto y = torch::arange(50, torch::kFloat32).view({50, 1}),
+             x = torch::arange(70, torch::kFloat32).view({1, 70});
+  const auto disc = ((y - 20).pow(2) + (x - 25).pow(2) < 200).to(torch::kFloat32);
+  const auto box = ((y > 10) & (y < 40) & (x > 30) & (x < 65)).to(torch::kFloat32) * 0.8;
+  const auto band = ((x + y > 60) & (x + y < 80)).to(torch::kFloat32);
+  return torch::stack({disc, box, band}).unsqueeze(1);
+}
+
+MaskOptions test_options(MaskType type) {
+  MaskOptions options;
+  options.height = 64;
+  options.width = 96;
+  options.mask_type = type;
+  options.blur_std = {3.0, 0.0, 5.5};
+  options.strength = {1.0, 0.97, 0.9};
+  return options;
+}
+
+std::vector<float> test_levels() {
+  return mask_noise_levels(lcm_alphas_cumprod(), {999, 919, 759, 499, 259});
+}
+
+TEST(MaskPipeline, OneLayerEqualsItsSliceOfAll) {
+  const auto masks = painted_masks();
+  for (auto type : {MaskType::Discrete, MaskType::SemiContinuous, MaskType::Continuous}) {
+    for (auto window : {BlurWindow::LargestStd, BlurWindow::PerLayer}) {
+      auto options = test_options(type);
+      options.blur_window = window;
+      const auto all = process_masks(masks, test_levels(), options);
+      ASSERT_EQ(all.quantized.sizes(), (torch::IntArrayRef{3, 5, 1, 8, 12}));
+      ASSERT_EQ(all.blurred.sizes(), (torch::IntArrayRef{3, 1, 64, 96}));
+      for (int64_t i = 0; i < 3; ++i) {
+        const auto one = process_masks(masks, test_levels(), options, {i});
+        EXPECT_TRUE(torch::equal(one.quantized, all.quantized.narrow(0, i, 1))) << "layer " << i;
+        EXPECT_TRUE(torch::equal(one.blurred, all.blurred.narrow(0, i, 1))) << "layer " << i;
+      }
+      const auto picked = process_masks(masks, test_levels(), options, {2, 0});
+      EXPECT_TRUE(torch::equal(picked.quantized[0], all.quantized[2]));
+      EXPECT_TRUE(torch::equal(picked.quantized[1], all.quantized[0]));
+    }
+  }
+}
+
+TEST(MaskPipeline, CoverAlphaScalesOnlyWhereALaterLayerIsPainted) {
+  auto masks = torch::zeros({2, 1, 16, 16});
+  masks[0].fill_(1.0);
+  masks[1].narrow(1, 0, 8).fill_(1.0);  // top half
+  MaskOptions options;
+  options.height = options.width = 16;
+  options.blur_std = {0.0};
+  const auto result = process_masks(masks, test_levels(), options);
+  EXPECT_NEAR(result.blurred[0][0][2][5].item<float>(), 0.3f, 1e-7);
+  EXPECT_EQ(result.blurred[0][0][12][5].item<float>(), 1.0f);
+  EXPECT_EQ(result.blurred[1][0][2][5].item<float>(), 1.0f);  // the top layer is never covered
+  options.cover_alpha = 0.0;                                  // off, not "erase"
+  EXPECT_TRUE(torch::equal(process_masks(masks, test_levels(), options).blurred, masks));
+}
+
+TEST(MaskPipeline, QuantizationFollowsTheNoiseLevels) {
+  const std::vector<float> levels = {0.9f, 0.5f};
+  auto masks = torch::full({1, 1, 8, 8}, 0.7f);
+  MaskOptions options;
+  options.height = options.width = 8;
+  options.blur_std = {0.0};
+  options.mask_type = MaskType::Discrete;
+  auto q = process_masks(masks, levels, options).quantized;  // (1, 2, 1, 1, 1)
+  EXPECT_EQ(q[0][0].item<float>(), 0.0f);
+  EXPECT_EQ(q[0][1].item<float>(), 1.0f);
+  options.mask_type = MaskType::Continuous;
+  q = process_masks(masks, levels, options).quantized;
+  EXPECT_NEAR(q[0][0].item<float>(), (0.7f - 0.5f) / (0.9f - 0.5f), 1e-6);
+  EXPECT_NEAR(q[0][1].item<float>(), 1.0f, 1e-6);  // 0.7/0.5 clipped
+  options.mask_type = MaskType::SemiContinuous;
+  masks.fill_(0.3f);
+  q = process_masks(masks, levels, options).quantized;
+  EXPECT_EQ(q[0][0].item<float>(), 0.0f);
+  EXPECT_NEAR(q[0][1].item<float>(), 0.3f / 0.5f, 1e-6);
+}
+
+TEST(MaskPipeline, Uint8AndBoolMasksAreNormalised) {
+  const auto masks = painted_masks();
+  const auto options = test_options(MaskType::Continuous);
+  const auto reference = process_masks((masks > 0).to(torch::kFloat32), test_levels(), options);
+  const auto from_u8 = process_masks(((masks > 0).to(torch::kUInt8) * 255), test_levels(), options);
+  const auto from_bool = process_masks(masks > 0, test_levels(), options);
+  EXPECT_TRUE(torch::allclose(from_u8.quantized, reference.quantized));
+  EXPECT_TRUE(torch::equal(from_bool.quantized, reference.quantized));
+}
+
+TEST(MaskPipeline, SeparableBlurEqualsTheTwoDimensionalKernel) {
+  const auto x = torch::rand({2, 3, 20, 24}, torch::kFloat64);
+  const std::vector<double> stds = {1.5, 2.5};
+  const auto blurred = gaussian_blur(x, stds, BlurWindow::PerLayer);
+  for (int64_t n = 0; n < 2; ++n) {
+    const int64_t r = static_cast<int64_t>(std::ceil(3 * stds[n]));
+    const auto d = torch::arange(-r, r + 1, torch::kFloat64);
+    auto k2 = torch::exp(-(d.view({-1, 1}).pow(2) + d.view({1, -1}).pow(2)) / (2 * stds[n] * stds[n]));
+    k2 = (k2 / k2.sum()).expand({3, 1, 2 * r + 1, 2 * r + 1});
+    const auto padded = torch::nn::functional::pad(
+        x.narrow(0, n, 1), torch::nn::functional::PadFuncOptions({r, r, r, r}).mode(torch::kReplicate));
+    const auto direct =
+        torch::nn::functional::conv2d(padded, k2, torch::nn::functional::Conv2dFuncOptions().groups(3));
+    EXPECT_TRUE(torch::allclose(blurred.narrow(0, n, 1), direct, 1e-12, 1e-12)) << "item " << n;
+  }
+  EXPECT_TRUE(torch::equal(gaussian_blur(x, {0.0}), x));
+  const auto flat = torch::full({1, 1, 9, 9}, 0.25, torch::kFloat64);
+  EXPECT_TRUE(torch::allclose(gaussian_blur(flat, {4.0}), flat));
+}
+
+// The message of the palette::Error `call` throws (fails the test when none is thrown).
+template <typename Call>
+std::string error_of(Call call) {
+  try {
+    call();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no palette::Error";
+  return "";
+}
+
+TEST(MaskPipeline, BadRequestsNameTheProblem) {
+  const auto masks = painted_masks();
+  const auto levels = test_levels();
+  const auto options = test_options(MaskType::Discrete);
+  const auto has = [](const std::string& message, const std::string& part) {
+    return message.find(part) != std::string::npos;
+  };
+  EXPECT_TRUE(has(error_of([&] { process_masks(masks.squeeze(1), levels, options); }), "masks must be"));
+  EXPECT_TRUE(has(error_of([&] {
+                    process_masks(masks.repeat({1, 2, 1, 1}), levels, options);
+                  }),
+                  "[3, 2, 50, 70]"));
+  EXPECT_TRUE(
+      has(error_of([&] { process_masks(masks.to(torch::kInt32), levels, options); }), "uint8 or bool"));
+  EXPECT_TRUE(has(error_of([&] { process_masks(masks, levels, options, {3}); }), "layer 3"));
+  EXPECT_TRUE(has(error_of([&] { process_masks(masks, {0.5f, 0.9f}, options); }), "strictly decreasing"));
+  EXPECT_TRUE(has(error_of([&] { process_masks(masks, {}, options); }), "noise levels"));
+  auto bad = options;
+  bad.blur_std = {1.0, 2.0};
+  EXPECT_TRUE(has(error_of([&] { process_masks(masks, levels, bad); }), "blur_std has 2 values"));
+  bad = options;
+  bad.strength = {-1.0};
+  EXPECT_TRUE(has(error_of([&] { process_masks(masks, levels, bad); }), "strength"));
+  bad = options;
+  bad.height = 4;
+  EXPECT_TRUE(has(error_of([&] { process_masks(masks, levels, bad); }), "empty latent"));
+  EXPECT_TRUE(has(error_of([&] { gaussian_blur(torch::zeros({4, 4}), {1.0}); }), "gaussian_blur"));
+  EXPECT_TRUE(has(error_of([&] { mask_noise_levels(lcm_alphas_cumprod(), {1000}); }), "timestep 1000"));
+}
+
+TEST(MaskBboxShift, CentresTheBoxAndFillsWhatEnters) {
+  auto masks = torch::zeros({2, 1, 16, 16});
+  masks[0].narrow(1, 1, 3).narrow(2, 10, 5).fill_(1.0);  // rows 1..3, columns 10..14: centre (2, 12)
+  const auto shifts = mask_bbox_center_shifts(masks);
+  EXPECT_EQ(shifts[0][0].item<int64_t>(), 6);
+  EXPECT_EQ(shifts[0][1].item<int64_t>(), -4);
+  EXPECT_EQ(shifts[1][0].item<int64_t>(), 0);  // nothing painted: not moved
+  EXPECT_EQ(shifts[1][1].item<int64_t>(), 0);
+
+  const auto latents = torch::randn({2, 4, 16, 16});
+  ShiftOptions options;
+  options.fill = torch::full({1, 4, 1, 1}, 7.0);
+  const auto centred = shift_to_mask_bbox_center(latents, masks, options);
+  EXPECT_TRUE(
+      torch::equal(centred[0].narrow(1, 7, 3).narrow(2, 6, 5), latents[0].narrow(1, 1, 3).narrow(2, 10, 5)));
+  EXPECT_TRUE(torch::equal(centred[0].narrow(1, 0, 6), torch::full({4, 6, 16}, 7.0)));  // rows that came in
+  EXPECT_TRUE(torch::equal(centred[1], latents[1]));
+  const auto back = shift_back_from_mask_bbox_center(centred, masks, options);
+  EXPECT_TRUE(
+      torch::equal(back[0].narrow(1, 0, 10).narrow(2, 4, 12), latents[0].narrow(1, 0, 10).narrow(2, 4, 12)));
+
+  options.edges = ShiftEdges::Wrap;
+  EXPECT_TRUE(
+      torch::equal(shift_latents(shift_latents(latents, shifts, options), -shifts, options), latents));
+}
+
+TEST(MaskBboxShift, BadShapesNameTheProblem) {
+  const auto latents = torch::zeros({2, 4, 16, 16});
+  const auto has = [](const std::string& message, const std::string& part) {
+    return message.find(part) != std::string::npos;
+  };
+  EXPECT_TRUE(has(error_of([&] {
+                    shift_to_mask_bbox_center(latents, torch::zeros({3, 1, 16, 16}), {});
+                  }),
+                  "differ in layers or size"));
+  EXPECT_TRUE(has(error_of([&] { mask_bbox_center_shifts(torch::zeros({2, 16, 16})); }), "masks must be"));
+  EXPECT_TRUE(has(error_of([&] {
+                    shift_latents(latents, torch::zeros({2, 2}), {});
+                  }),
+                  "shifts must be integral"));
+  ShiftOptions options;
+  options.fill = torch::zeros({3, 1, 1});
+  EXPECT_TRUE(has(error_of([&] {
+                    shift_latents(latents, torch::zeros({2, 2}, torch::kInt64), options);
+                  }),
+                  "does not broadcast"));
+}
+
+}  // namespace
+}  // namespace palette
