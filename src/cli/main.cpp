@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   app.footer("Run 'palette COMMAND --help' for the options of one command.");
   palette::cli::add_info_command(app);
   palette::cli::add_inspect_command(app);
+  palette::cli::add_render_command(app);
 
   std::string known;
   if (is_unknown_command(app, argc, argv, known)) {

@@ -1,0 +1,137 @@
+// `palette render`: one picture from a prompt, written as a PNG whose "parameters" text chunk holds
+// the settings (JSON) needed to make the same picture again.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/model_options.h"
+#include "palette/error.h"
+#include "palette/image.h"
+#include "palette/model.h"
+#include "palette/render.h"
+
+namespace palette::cli {
+
+namespace {
+
+struct RenderArgs {
+  std::string model, prompt, negative, sampler, output;
+  int steps = RenderOptions{}.steps;
+  double guidance = RenderOptions{}.guidance;
+  int width = RenderOptions{}.width;
+  int height = RenderOptions{}.height;
+  uint64_t seed = 0;
+  CLI::Option* seed_option = nullptr;  // counts whether --seed was given
+  ModelArgs model_args;
+};
+
+// Step progress on stderr: one line redrawn with '\r' on a terminal, plain lines otherwise (logs,
+// pipes), so captured output stays readable.
+class ProgressBar {
+ public:
+  ProgressBar() : tty_(::isatty(::fileno(stderr)) != 0), start_(std::chrono::steady_clock::now()) {}
+
+  void operator()(int step, int total) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (!tty_) {
+      std::fprintf(stderr, "step %d/%d (%.1f s)\n", step, total, seconds);
+      return;
+    }
+    constexpr int kWidth = 30;
+    const int filled = total > 0 ? step * kWidth / total : kWidth;
+    std::string bar(static_cast<size_t>(filled), '#');
+    bar.resize(kWidth, '.');
+    std::fprintf(stderr, "\rstep %d/%d [%s] %.1f s", step, total, bar.c_str(), seconds);
+    if (step == total) std::fputc('\n', stderr);
+    std::fflush(stderr);
+  }
+
+ private:
+  bool tty_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+void check_output(const std::filesystem::path& output) {
+  if (output.extension() != ".png")
+    throw Error("-o: '" + output.string() + "' must end in .png (the settings travel in a PNG text chunk)");
+  const auto folder = output.parent_path();
+  if (!folder.empty() && !std::filesystem::is_directory(folder))
+    throw Error("-o: folder '" + folder.string() + "' does not exist");
+}
+
+std::string parameters_json(const RenderArgs& args, const RenderOptions& options, const RenderResult& result,
+                            const ModelInfo& info) {
+  nlohmann::json j = {{"prompt", options.prompt},     {"negative_prompt", options.negative_prompt},
+                      {"sampler", result.sampler},    {"steps", options.steps},
+                      {"guidance", options.guidance}, {"seed", result.seed},
+                      {"width", options.width},       {"height", options.height},
+                      {"model", args.model},          {"device", info.device},
+                      {"dtype", info.dtype},          {"loras", args.model_args.loras},
+                      {"engine", "palette render"}};
+  return j.dump(-1, ' ', /*ensure_ascii=*/true);  // tEXt chunks are Latin-1: keep the JSON ASCII
+}
+
+void run_render(const RenderArgs& args) {
+  if (args.model.empty())
+    throw Error("a model is required: pass --model with a diffusers folder or a .safetensors checkpoint");
+  RenderOptions options;
+  options.prompt = args.prompt;
+  options.negative_prompt = args.negative;
+  options.sampler = args.sampler;
+  options.steps = args.steps;
+  options.guidance = args.guidance;
+  options.width = args.width;
+  options.height = args.height;
+  // Chosen here rather than by the engine so it is on screen before the long part starts.
+  options.seed = args.seed_option->count() > 0 ? args.seed : std::random_device{}();
+  validate_render_options(options);
+  check_output(args.output);
+  const ModelOptions model_options = to_model_options(args.model_args);
+
+  std::cout << "seed " << *options.seed << std::endl;
+  const Model model = Model::load(args.model, model_options);
+  ProgressBar progress;
+  options.progress = [&progress](int step, int total) { progress(step, total); };
+  const RenderResult result = render(model, options);
+  write_png(args.output, result.image,
+            {{"parameters", parameters_json(args, options, result, model.info())}});
+  std::printf("wrote %s (%dx%d, %s, %d steps, seed %llu) in %.1f s\n", args.output.c_str(),
+              result.image.width, result.image.height, result.sampler.c_str(), options.steps,
+              static_cast<unsigned long long>(result.seed), result.timings.total_ms / 1000.0);
+}
+
+}  // namespace
+
+void add_render_command(CLI::App& root) {
+  CLI::App* cmd = root.add_subcommand("render", "Make one picture from a text prompt (text to image)");
+  auto args = std::make_shared<RenderArgs>();
+  cmd->add_option("--model", args->model,
+                  "A diffusers folder or a single .safetensors checkpoint (required)");
+  cmd->add_option("--prompt,-p", args->prompt, "What to paint")->required();
+  cmd->add_option("--negative,-n", args->negative,
+                  "What to keep out of the picture (used when guidance > 1)");
+  cmd->add_option("--sampler", args->sampler,
+                  "lcm, ddim, euler or euler_a (default: the model's own scheduler)");
+  cmd->add_option("--steps", args->steps, "Denoising steps")->capture_default_str();
+  cmd->add_option("--guidance,-g", args->guidance, "Classifier-free guidance scale; <= 1 turns CFG off")
+      ->capture_default_str();
+  args->seed_option = cmd->add_option(
+      "--seed", args->seed, "Noise seed, as torch.Generator().manual_seed (default: random, printed)");
+  cmd->add_option("--width,-W", args->width, "Image width in pixels, a multiple of 8, at least 64")
+      ->capture_default_str();
+  cmd->add_option("--height,-H", args->height, "Image height in pixels, a multiple of 8, at least 64")
+      ->capture_default_str();
+  cmd->add_option("-o,--output", args->output, "The PNG file to write")->required();
+  add_model_options(*cmd, args->model_args);
+  cmd->callback([args] { run_render(*args); });
+}
+
+}  // namespace palette::cli

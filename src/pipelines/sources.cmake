@@ -1,0 +1,5 @@
+target_sources(palette_engine PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/prompt_encoding.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/image_tensor.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/text_to_image.cpp
+)

@@ -1,0 +1,142 @@
+#include "pipelines/text_to_image.h"
+
+#include <torch/cuda.h>
+
+#include <chrono>
+#include <cmath>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "models/model_parts.h"
+#include "palette/model.h"
+#include "pipelines/image_tensor.h"
+#include "pipelines/prompt_encoding.h"
+#include "sampling/scheduler.h"
+
+namespace palette {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Milliseconds since `start`, after the device has finished the work queued so far (CUDA runs
+// asynchronously; without the wait a phase would only time its kernel launches).
+double elapsed_ms(Clock::time_point start, const torch::Device& device) {
+  if (device.is_cuda()) torch::cuda::synchronize(device.index());
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+void check_side(const char* name, int pixels) {
+  const std::string value = std::string(name) + " " + std::to_string(pixels);
+  if (pixels % 8 != 0) throw Error(value + " is not a multiple of 8 (the VAE works on 8×8 pixel blocks)");
+  if (pixels < 64) throw Error(value + " is below the minimum of 64 pixels");
+  if (pixels > kMaxImageSide)
+    throw Error(value + " is above the maximum of " + std::to_string(kMaxImageSide));
+}
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + ")";
+}
+
+std::string number_text(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+void check_cancel(const RenderOptions& options) {
+  if (options.cancel != nullptr && options.cancel->load()) throw Cancelled();
+}
+
+// The sampler for this run with its timesteps set: every model-dependent check happens here,
+// before any network runs.
+std::unique_ptr<Scheduler> make_run_scheduler(const ModelParts& parts, const RenderOptions& options) {
+  auto scheduler = make_scheduler(parts.scheduler_config, options.sampler, "scheduler_config.json");
+  scheduler->set_timesteps(options.steps);
+  return scheduler;
+}
+
+}  // namespace
+
+void validate_render_options(const RenderOptions& options) {
+  check_side("width", options.width);
+  check_side("height", options.height);
+  if (options.steps < 1) throw Error("steps " + std::to_string(options.steps) + " must be at least 1");
+  if (!std::isfinite(options.guidance) || options.guidance < 0)
+    throw Error("guidance " + number_text(options.guidance) + " must be a finite number ≥ 0");
+  if (options.clip_skip < 1)
+    throw Error("clip_skip " + std::to_string(options.clip_skip) + " must be at least 1");
+  // Only the name can be checked without the model's config; that is enough to name a typo.
+  if (!options.sampler.empty()) make_scheduler(nlohmann::json::object(), options.sampler);
+}
+
+TextToImageLatents text_to_image_latents(const ModelParts& parts, const RenderOptions& options,
+                                         NoiseSource& noise, const torch::Tensor& initial_noise) {
+  validate_render_options(options);
+  const auto scheduler = make_run_scheduler(parts, options);
+  const int64_t factor = parts.vae->config().downscale_factor();
+  const std::vector<int64_t> shape = {1, parts.unet->config().in_channels, options.height / factor,
+                                      options.width / factor};
+  if (initial_noise.defined() && initial_noise.sizes() != at::IntArrayRef(shape))
+    throw Error("initial noise must be " + shape_text(shape) + " for a " + std::to_string(options.width) +
+                "×" + std::to_string(options.height) + " image, got " +
+                shape_text(initial_noise.sizes().vec()));
+  const bool cfg = uses_classifier_free_guidance(parts, options.guidance);
+  check_cancel(options);
+
+  TextToImageLatents out;
+  out.sampler = scheduler->name();
+  auto start = Clock::now();
+  const PromptEmbeddings text =
+      encode_prompt(parts, options.prompt, options.negative_prompt, cfg, options.clip_skip);
+  const torch::Tensor hidden = text.unet_batch();
+  const torch::Tensor timestep_cond = guidance_condition(parts, options.guidance, 1);
+  out.text_ms = elapsed_ms(start, parts.device);
+
+  start = Clock::now();
+  const auto on_model = torch::dtype(parts.dtype).device(parts.device);
+  torch::Tensor latents = initial_noise.defined() ? initial_noise.to(on_model) : noise.randn(shape, on_model);
+  latents = latents * scheduler->init_noise_sigma();
+  UNet2DConditionModel unet = parts.unet;  // a non-const handle on the shared, unchanged module
+  torch::NoGradGuard no_grad;
+  const int total = static_cast<int>(scheduler->num_steps());
+  for (int64_t i = 0; i < total; ++i) {
+    check_cancel(options);
+    const torch::Tensor input =
+        scheduler->scale_model_input(cfg ? torch::cat({latents, latents}) : latents, i);
+    torch::Tensor prediction = unet->forward(input, scheduler->timesteps()[i], hidden, timestep_cond);
+    if (cfg) prediction = apply_guidance(prediction, options.guidance);
+    latents = scheduler->step(prediction, i, latents, noise).prev_sample;
+    if (options.progress) options.progress(static_cast<int>(i + 1), total);
+  }
+  out.denoise_ms = elapsed_ms(start, parts.device);
+  out.latents = latents;
+  return out;
+}
+
+RenderResult render(const Model& model, const RenderOptions& options) {
+  const auto start = Clock::now();
+  validate_render_options(options);
+  const ModelParts& parts = model.parts();
+  make_run_scheduler(parts, options);  // model-dependent checks before the seed is even drawn
+
+  RenderResult result;
+  result.seed = options.seed ? *options.seed : std::random_device{}();
+  SeededNoise noise(result.seed);
+  TextToImageLatents run = text_to_image_latents(parts, options, noise);
+  check_cancel(options);
+
+  const auto decode_start = Clock::now();
+  result.image = to_image(decode_latents(parts, run.latents));
+  result.sampler = std::move(run.sampler);
+  result.timings.text_ms = run.text_ms;
+  result.timings.denoise_ms = run.denoise_ms;
+  result.timings.decode_ms = elapsed_ms(decode_start, torch::kCPU);
+  result.timings.total_ms = elapsed_ms(start, torch::kCPU);
+  return result;
+}
+
+}  // namespace palette

@@ -1,0 +1,136 @@
+// `palette render` as a user runs it: a PNG of the right size with its settings in a text chunk,
+// the seed printed and reproducible, progress lines, and clear errors that leave no file behind.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <string>
+
+#include "palette/image.h"
+#include "support/fixtures.h"
+#include "support/temp_dir.h"
+
+namespace palette {
+namespace {
+
+struct CliRun {
+  int status;
+  std::string output;  // stdout and stderr together
+};
+
+CliRun run_cli(const std::string& args) {
+  const std::string command = std::string("'") + PALETTE_CLI_PATH + "' " + args + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  std::string output;
+  std::array<char, 4096> buffer{};
+  size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
+  const int raw = ::pclose(pipe);
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, output};
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// A small, fast render with the tiny SD 1.x fixture, on the CPU; the defaults give 128×128, LCM, 2 steps.
+std::string render_args(const std::filesystem::path& out, const std::string& extra = "",
+                        const std::string& sampler = "lcm", const std::string& width = "128",
+                        const std::string& height = "128") {
+  return "render --model '" + (test::fixtures_dir() / "tiny-sd15").string() +
+         "' --prompt 'a red house by the sea' --sampler " + sampler + " --steps 2 --guidance 1 --width " +
+         width + " --height " + height + " --device cpu -o '" + out.string() + "' " + extra;
+}
+
+TEST(RenderE2E, WritesPngWithItsParameters) {
+  test::TempDir dir;
+  const auto out = dir / "house.png";
+  const CliRun r = run_cli(render_args(out, "--seed 1234 --negative blurry"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "seed 1234")) << r.output;
+  EXPECT_TRUE(contains(r.output, "step 2/2")) << r.output;  // plain progress lines: stderr is a pipe
+  const Image image = read_image(out);
+  EXPECT_EQ(image.width, 128);
+  EXPECT_EQ(image.height, 128);
+  const auto text = read_png_text(out);
+  ASSERT_EQ(text.count("parameters"), 1u);
+  const auto params = nlohmann::json::parse(text.at("parameters"));
+  EXPECT_EQ(params.at("seed"), 1234);
+  EXPECT_EQ(params.at("prompt"), "a red house by the sea");
+  EXPECT_EQ(params.at("negative_prompt"), "blurry");
+  EXPECT_EQ(params.at("sampler"), "lcm");
+  EXPECT_EQ(params.at("steps"), 2);
+  EXPECT_EQ(params.at("width"), 128);
+  EXPECT_TRUE(contains(params.at("model").get<std::string>(), "tiny-sd15"));
+}
+
+TEST(RenderE2E, SameSeedSamePixels) {
+  test::TempDir dir;
+  ASSERT_EQ(run_cli(render_args(dir / "a.png", "--seed 99")).status, 0);
+  ASSERT_EQ(run_cli(render_args(dir / "b.png", "--seed 99")).status, 0);
+  ASSERT_EQ(run_cli(render_args(dir / "c.png", "--seed 100")).status, 0);
+  const Image a = read_image(dir / "a.png");
+  EXPECT_EQ(a.pixels, read_image(dir / "b.png").pixels);
+  EXPECT_NE(a.pixels, read_image(dir / "c.png").pixels);
+}
+
+TEST(RenderE2E, RandomSeedIsPrintedAndRecorded) {
+  test::TempDir dir;
+  const CliRun r = run_cli(render_args(dir / "r.png"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.output, m, std::regex("seed (\\d+)\n"))) << r.output;
+  const auto params = nlohmann::json::parse(read_png_text(dir / "r.png").at("parameters"));
+  EXPECT_EQ(params.at("seed").get<uint64_t>(), std::stoull(m[1].str()));
+}
+
+TEST(RenderE2E, BadSizeIsNamedAndWritesNothing) {
+  test::TempDir dir;
+  const CliRun r = run_cli(render_args(dir / "x.png", "", "lcm", "100"));
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "width 100 is not a multiple of 8")) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.png"));
+  const CliRun small = run_cli(render_args(dir / "x.png", "", "lcm", "128", "32"));
+  EXPECT_EQ(small.status, 1) << small.output;
+  EXPECT_TRUE(contains(small.output, "height 32 is below the minimum of 64")) << small.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.png"));
+}
+
+TEST(RenderE2E, UnknownSamplerIsNamedAndWritesNothing) {
+  test::TempDir dir;
+  const CliRun r = run_cli(render_args(dir / "x.png", "", "dpm"));
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "unknown sampler 'dpm' (known: lcm, ddim, euler, euler_a)")) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.png"));
+}
+
+TEST(RenderE2E, ModelIsRequired) {
+  test::TempDir dir;
+  const CliRun r = run_cli("render --prompt cat -o '" + (dir / "x.png").string() + "'");
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "a model is required")) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.png"));
+}
+
+TEST(RenderE2E, BadFlagsAreNamed) {
+  test::TempDir dir;
+  const CliRun steps =
+      run_cli("render --model m --prompt cat --steps many -o '" + (dir / "x.png").string() + "'");
+  EXPECT_NE(steps.status, 0);
+  EXPECT_TRUE(contains(steps.output, "--steps")) << steps.output;
+  EXPECT_TRUE(contains(steps.output, "many")) << steps.output;
+  const CliRun no_output = run_cli("render --model m --prompt cat");
+  EXPECT_NE(no_output.status, 0);
+  EXPECT_TRUE(contains(no_output.output, "--output")) << no_output.output;
+  const CliRun missing_folder = run_cli(render_args(dir / "no" / "x.png"));
+  EXPECT_EQ(missing_folder.status, 1) << missing_folder.output;
+  EXPECT_TRUE(contains(missing_folder.output, "does not exist")) << missing_folder.output;
+}
+
+}  // namespace
+}  // namespace palette
