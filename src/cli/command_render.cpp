@@ -120,7 +120,8 @@ void add_render_command(CLI::App& root) {
                   "What to keep out of the picture (used when guidance > 1)");
   cmd->add_option("--sampler", args->sampler,
                   "lcm, ddim, euler or euler_a (default: the model's own scheduler)");
-  cmd->add_option("--steps", args->steps, "Denoising steps")->capture_default_str();
+  cmd->add_option("--steps", args->steps, "Denoising steps (LCM: 4-8, SD-Turbo with euler: 1-4)")
+      ->capture_default_str();
   cmd->add_option("--guidance,-g", args->guidance, "Classifier-free guidance scale; <= 1 turns CFG off")
       ->capture_default_str();
   args->seed_option = cmd->add_option(

@@ -31,8 +31,9 @@ struct TextToImageLatents {
 
 // Runs everything up to the final latents. `initial_noise`, when defined, replaces the first draw:
 // unscaled standard-normal noise (1, 4, height/8, width/8) on any device, multiplied by the sampler's
-// init_noise_sigma as diffusers treats its `latents` argument; the seed in `options` is then unused.
-// options.seed is ignored in any case: every draw comes from `noise`.
+// init_noise_sigma as diffusers treats its `latents` argument; `noise` then gives only the sampler's
+// draws. options.seed is ignored: every draw comes from `noise`. Throws palette::Error for noise of
+// the wrong shape.
 TextToImageLatents text_to_image_latents(const ModelParts& parts, const RenderOptions& options,
                                          NoiseSource& noise, const torch::Tensor& initial_noise = {});
 
