@@ -3,3 +3,4 @@ target_sources(palette_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/image_tensor.cpp
   ${CMAKE_CURRENT_LIST_DIR}/text_to_image.cpp
 )
+include(${CMAKE_CURRENT_LIST_DIR}/panorama_sources.cmake)

@@ -1,0 +1,149 @@
+// `palette panorama`: a wide picture from a prompt (MultiDiffusion or the fast tiled method), written as
+// a PNG whose "parameters" text chunk holds the settings (JSON) needed to make it again.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/model_options.h"
+#include "cli/progress.h"
+#include "palette/error.h"
+#include "palette/image.h"
+#include "palette/model.h"
+#include "palette/panorama.h"
+
+namespace palette::cli {
+
+namespace {
+
+struct PanoramaArgs {
+  std::string model, prompt, negative, method, sampler, output;
+  int steps = 0;
+  double guidance = 0;
+  int width = PanoramaOptions{}.width;
+  int height = PanoramaOptions{}.height;
+  int window = 0, stride = 0;
+  int view_batch = PanoramaOptions{}.view_batch_size;
+  bool circular = false;
+  uint64_t seed = 0;
+  CLI::Option* seed_option = nullptr;      // counts whether --seed was given
+  CLI::Option* guidance_option = nullptr;  // counts whether --guidance was given
+  ModelArgs model_args;
+};
+
+void check_output(const std::filesystem::path& output) {
+  if (output.extension() != ".png")
+    throw Error("-o: '" + output.string() + "' must end in .png (the settings travel in a PNG text chunk)");
+  const auto folder = output.parent_path();
+  if (!folder.empty() && !std::filesystem::is_directory(folder))
+    throw Error("-o: folder '" + folder.string() + "' does not exist");
+}
+
+PanoramaOptions to_options(const PanoramaArgs& args) {
+  PanoramaOptions options;
+  options.prompt = args.prompt;
+  options.negative_prompt = args.negative;
+  options.method = parse_panorama_method(args.method);
+  options.sampler = args.sampler;
+  options.steps = args.steps;
+  if (args.guidance_option->count() > 0) options.guidance = args.guidance;
+  options.width = args.width;
+  options.height = args.height;
+  options.circular = args.circular;
+  options.window = args.window;
+  options.stride = args.stride;
+  options.view_batch_size = args.view_batch;
+  // Chosen here rather than by the engine so it is on screen before the long part starts.
+  options.seed = args.seed_option->count() > 0 ? args.seed : std::random_device{}();
+  return options;
+}
+
+std::string parameters_json(const PanoramaArgs& args, const PanoramaOptions& options,
+                            const PanoramaResult& result, const ModelInfo& info) {
+  nlohmann::json j = {{"prompt", options.prompt},
+                      {"negative_prompt", options.negative_prompt},
+                      {"method", panorama_method_name(options.method)},
+                      {"sampler", result.sampler},
+                      {"steps", options.steps},  // 0: the method's default
+                      {"seed", result.seed},
+                      {"width", options.width},
+                      {"height", options.height},
+                      {"circular", options.circular},
+                      {"window", options.window},
+                      {"stride", options.stride},
+                      {"model", args.model},
+                      {"device", info.device},
+                      {"dtype", info.dtype},
+                      {"loras", args.model_args.loras},
+                      {"engine", "palette panorama"}};
+  if (options.guidance) j["guidance"] = *options.guidance;
+  return j.dump(-1, ' ', /*ensure_ascii=*/true);  // tEXt chunks are Latin-1: keep the JSON ASCII
+}
+
+void run_panorama(const PanoramaArgs& args) {
+  if (args.model.empty())
+    throw Error("a model is required: pass --model with a diffusers folder or a .safetensors checkpoint");
+  PanoramaOptions options = to_options(args);
+  validate_panorama_options(options);
+  check_output(args.output);
+  const ModelOptions model_options = to_model_options(args.model_args);
+
+  std::cout << "seed " << *options.seed << std::endl;
+  const auto start = std::chrono::steady_clock::now();
+  const Model model = Model::load(args.model, model_options);
+  ProgressBar progress;
+  options.progress = [&progress](int step, int total) { progress(step, total); };
+  const PanoramaResult result = render_panorama(model, options);
+  write_png(args.output, result.image,
+            {{"parameters", parameters_json(args, options, result, model.info())}});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("wrote %s (%dx%d, %s, %s, %d views, seed %llu) in %.1f s\n", args.output.c_str(),
+              result.image.width, result.image.height, panorama_method_name(options.method),
+              result.sampler.c_str(), result.views, static_cast<unsigned long long>(result.seed), seconds);
+}
+
+}  // namespace
+
+void add_panorama_command(CLI::App& root) {
+  CLI::App* cmd =
+      root.add_subcommand("panorama", "Make a wide picture from a text prompt (MultiDiffusion or tiled)");
+  auto args = std::make_shared<PanoramaArgs>();
+  cmd->add_option("--model", args->model,
+                  "A diffusers folder or a single .safetensors checkpoint (required)");
+  cmd->add_option("--prompt,-p", args->prompt, "What to paint")->required();
+  cmd->add_option("--negative,-n", args->negative,
+                  "What to keep out of the picture (used when guidance > 1)");
+  cmd->add_option("--method", args->method,
+                  "multidiffusion (diffusers' MultiDiffusion: DDIM 50 steps, CFG 7.5, exact but slow) or "
+                  "tiled (the StreamMultiDiffusion authors' fast panorama: LCM 5 steps, for LCM models)")
+      ->required();
+  cmd->add_flag("--circular", args->circular, "Wrap around horizontally: a seamless 360-degree panorama");
+  cmd->add_option("--sampler", args->sampler,
+                  "lcm, ddim, euler or euler_a (default: multidiffusion the model's own, tiled lcm)");
+  cmd->add_option("--steps", args->steps, "Denoising steps (default: the method's)");
+  args->guidance_option = cmd->add_option("--guidance,-g", args->guidance,
+                                          "Classifier-free guidance scale; <= 1 turns CFG off (default: "
+                                          "multidiffusion 7.5, tiled 1)");
+  args->seed_option = cmd->add_option(
+      "--seed", args->seed, "Noise seed, as torch.Generator().manual_seed (default: random, printed)");
+  cmd->add_option("--width,-W", args->width, "Width in pixels, a multiple of 8, at least 64")
+      ->capture_default_str();
+  cmd->add_option("--height,-H", args->height, "Height in pixels, a multiple of 8, at least 64")
+      ->capture_default_str();
+  cmd->add_option("--window", args->window,
+                  "View size in latents (pixels / 8); default 64 (tiled: at most the "
+                  "shorter side)");
+  cmd->add_option("--stride", args->stride, "multidiffusion: view step in latents (default 8)");
+  cmd->add_option("--view-batch", args->view_batch, "Views per UNet call (speed and memory only)")
+      ->capture_default_str();
+  cmd->add_option("-o,--output", args->output, "The PNG file to write")->required();
+  add_model_options(*cmd, args->model_args);
+  cmd->callback([args] { run_panorama(*args); });
+}
+
+}  // namespace palette::cli
