@@ -4,3 +4,4 @@ target_sources(palette_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/text_to_image.cpp
 )
 include(${CMAKE_CURRENT_LIST_DIR}/panorama_sources.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/region_sources.cmake)

@@ -1,0 +1,254 @@
+// The one-shot region pipeline (algorithms.md §4 "One-shot pipeline"): per step, every layer is
+// denoised to x0 in one UNet call per view, the x0s are blended by the layers' masks, and the blend is
+// re-noised to the next step. The first steps bootstrap: each layer sees its own prompt only inside
+// its mask, on a noised white background, shifted so its mask sits at the canvas centre.
+#include "pipelines/region_render.h"
+
+#include <torch/cuda.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <random>
+
+#include "models/model_parts.h"
+#include "palette/model.h"
+#include "pipelines/image_tensor.h"
+#include "pipelines/panorama_views.h"
+#include "pipelines/prompt_encoding.h"
+#include "regions/bbox_shift.h"
+#include "regions/mask_pipeline.h"
+#include "sampling/scheduler.h"
+
+namespace palette {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Milliseconds since `start`, after the device has finished the work queued so far.
+double elapsed_ms(Clock::time_point start, const torch::Device& device) {
+  if (device.is_cuda()) torch::cuda::synchronize(device.index());
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+void check_cancel(const RegionRequest& request) {
+  if (request.cancel != nullptr && request.cancel->load()) throw Cancelled();
+}
+
+MaskType to_mask_type(RegionMaskType type) {
+  switch (type) {
+    case RegionMaskType::SemiContinuous:
+      return MaskType::SemiContinuous;
+    case RegionMaskType::Continuous:
+      return MaskType::Continuous;
+    case RegionMaskType::Discrete:
+      break;
+  }
+  return MaskType::Discrete;
+}
+
+// Everything fixed for the whole run.
+struct RegionRun {
+  std::unique_ptr<Scheduler> scheduler;
+  std::vector<int64_t> timesteps;
+  torch::Tensor masks;          // (p, T, 1, h, w) quantized, model dtype and device
+  bool has_background = false;  // some pixel is left uncovered by the layers at some step
+  bool cfg = false;
+  torch::Tensor hidden;      // the UNet's encoder_hidden_states: [uncond × p;] cond × p
+  torch::Tensor background;  // clean latent blended in where the layers' coverage is < 1
+  torch::Tensor white;       // clean latent of the white bootstrap image
+  panorama::ViewGrid grid;
+  torch::Tensor view_weights;  // (n, 1, vh, vw) model dtype and device
+};
+
+// The LCM sampler with the request's t_index_list picked from its grid of index_steps.
+void set_schedule(const ModelParts& parts, const RegionSampling& s, RegionRun& run) {
+  run.scheduler = make_scheduler(parts.scheduler_config, "lcm", "scheduler_config.json");
+  run.scheduler->set_timesteps(s.index_steps);
+  for (int index : s.t_index_list) run.timesteps.push_back(run.scheduler->timesteps()[index].item<int64_t>());
+  run.scheduler->set_custom_timesteps(run.timesteps);
+}
+
+void prepare_masks(const ModelParts& parts, const RegionRequest& request, RegionRun& run) {
+  MaskOptions options;
+  options.height = request.height;
+  options.width = request.width;
+  options.latent_scale = parts.vae->config().downscale_factor();
+  options.mask_type = to_mask_type(request.sampling.mask_type);
+  options.cover_alpha = request.sampling.cover_alpha;
+  options.blur_std = {0.0};  // the background layer is never blurred, as in the app
+  options.strength = {1.0};
+  for (const RegionLayer& layer : request.layers) {
+    options.blur_std.push_back(layer.mask_blur_std);
+    options.strength.push_back(layer.mask_strength);
+  }
+  const auto levels = mask_noise_levels(run.scheduler->alphas_cumprod(), run.timesteps);
+  const torch::Tensor q = process_masks(region_mask_stack(request), levels, options).quantized;
+  // As the reference: a background latent takes part only where the layers leave something uncovered.
+  run.has_background = (1 - q.sum(0)).clamp(0, 1).sum().item<double>() > 0;
+  run.masks = q.to(parts.device, parts.dtype);
+}
+
+// Per-layer conditioning, background first, each layer interpolated towards the background prompt.
+// (The reference interpolates towards its own "simple white background image" prompt when the
+// background is one of the layers, as in the app; algorithms.md lists that as a bug. With the
+// default strength 1 both give the layer's own embedding.)
+torch::Tensor layer_embeddings(const ModelParts& parts, const RegionRequest& request, bool negative) {
+  std::vector<std::string> prompts = {negative ? request.background.negative_prompt
+                                               : request.background.prompt};
+  for (const RegionLayer& l : request.layers) prompts.push_back(negative ? l.negative_prompt : l.prompt);
+  torch::Tensor e = encode_prompts(parts, prompts);
+  std::vector<torch::Tensor> mixed = {e.slice(0, 0, 1)};
+  for (size_t i = 0; i < request.layers.size(); ++i) {
+    const double s = request.layers[i].prompt_strength;
+    mixed.push_back(torch::lerp(e.slice(0, 0, 1), e.slice(0, int64_t(i) + 1, int64_t(i) + 2), s));
+  }
+  return torch::cat(mixed);
+}
+
+// The VAE latent of an all-white image with a posterior sample (one draw), as the reference encodes it.
+torch::Tensor white_latent(const GaussianPosterior& posterior, const ModelParts& parts, NoiseSource& noise) {
+  const auto on_model = torch::dtype(parts.dtype).device(parts.device);
+  return parts.vae->config().scaling_factor * posterior.sample(noise.randn(posterior.mean.sizes(), on_model));
+}
+
+void prepare_latents(const ModelParts& parts, const RegionRequest& request, RegionRun& run,
+                     NoiseSource& noise) {
+  const auto on_model = torch::dtype(parts.dtype).device(parts.device);
+  AutoencoderKL vae = parts.vae;  // a non-const handle on the shared, unchanged module
+  // Both latents encode the same white image (1 in [-1, 1]); only their posterior draws differ.
+  const GaussianPosterior posterior =
+      vae->encode(torch::ones({1, 3, request.height, request.width}, on_model));
+  if (run.has_background) run.background = white_latent(posterior, parts, noise);
+  if (request.sampling.bootstrap_steps > 0) run.white = white_latent(posterior, parts, noise);
+}
+
+torch::Tensor step_tensor(int64_t t) {
+  return torch::tensor({t}, torch::kInt64);
+}
+
+// Accumulators of one step over all views.
+struct Blend {
+  torch::Tensor value;  // (1, 4, h, w): Σ weight · x0
+  torch::Tensor count;  // (1, 1, h, w): Σ weight
+};
+
+// One view of step k: the layers' x0 there, weighted by their masks (and the tile's weight), added to
+// `blend`.
+void denoise_view(const ModelParts& parts, const RegionRequest& request, const RegionRun& run, int64_t k,
+                  size_t j, const torch::Tensor& latent, Blend& blend, NoiseSource& noise) {
+  const RegionSampling& s = request.sampling;
+  const panorama::View& view = run.grid.views[j];
+  const int64_t p = run.masks.size(0);
+  const torch::Tensor t = step_tensor(run.timesteps[size_t(k)]);
+  torch::Tensor mask = panorama::crop(run.masks.select(1, k), view);  // (p, 1, vh, vw)
+  torch::Tensor x = panorama::crop(latent, view).repeat({p, 1, 1, 1});
+  const bool bootstrap = k < s.bootstrap_steps;
+  torch::Tensor boot_bg;
+  ShiftOptions shift;
+  if (bootstrap) {
+    const double mix = std::clamp(s.bootstrap_mix_steps - double(k), 0.0, 1.0);
+    // Without a background latent the background layer's own latent stands in for it.
+    const torch::Tensor bg = run.has_background ? panorama::crop(run.background, view) : x.slice(0, 0, 1);
+    boot_bg = mix * panorama::crop(run.white, view) + (1.0 - mix) * bg;
+    boot_bg = run.scheduler->add_noise(boot_bg, noise.randn(boot_bg.sizes(), boot_bg.options()), t);
+    x = (1.0 - mask) * boot_bg + mask * x;
+    shift.edges = s.reference_wrapping_shift ? ShiftEdges::Wrap : ShiftEdges::Fill;
+    shift.fill = boot_bg;
+    x = shift_to_mask_bbox_center(x, mask, shift);
+  }
+  UNet2DConditionModel unet = parts.unet;  // a non-const handle on the shared, unchanged module
+  const torch::Tensor input = run.cfg ? torch::cat({x, x}) : x;
+  torch::Tensor eps = unet->forward(input, torch::scalar_tensor(run.timesteps[size_t(k)], torch::kInt64),
+                                    run.hidden, guidance_condition(parts, s.guidance, input.size(0)));
+  if (run.cfg) eps = apply_guidance(eps, s.guidance);
+  torch::Tensor x0 = run.scheduler->denoise(eps, x, t);
+  if (bootstrap) {
+    x0 = shift_back_from_mask_bbox_center(x0, mask, shift);
+    // Leak removal: where a layer's x0 stayed close to the bootstrap background it drew nothing of
+    // its own there, so its weight fades (2·sigmoid(d/s) − 1 is 0 at d = 0).
+    const torch::Tensor leak = (x0 - boot_bg).pow(2).mean(1, true);
+    mask = mask * (torch::sigmoid(leak / s.leak_sensitivity) * 2 - 1);
+  }
+  mask = mask * run.view_weights[int64_t(j)];
+  panorama::accumulate(blend.value, view, (mask * x0).sum(0, true));
+  panorama::accumulate(blend.count, view, mask.sum(0, true));
+}
+
+RegionRun prepare_run(const ModelParts& parts, const RegionRequest& request) {
+  RegionRun run;
+  set_schedule(parts, request.sampling, run);
+  prepare_masks(parts, request, run);
+  run.cfg = uses_classifier_free_guidance(parts, request.sampling.guidance);
+  const int64_t factor = parts.vae->config().downscale_factor();
+  const int64_t tile = (request.sampling.tile_size + factor - 1) / factor;
+  // A side no longer than the tile gets one view of weight 1 along it.
+  run.grid = panorama::tiled_grid(request.height / factor, request.width / factor, tile, false);
+  run.view_weights = run.grid.weights.unsqueeze(1).to(parts.device, parts.dtype);
+  return run;
+}
+
+}  // namespace
+
+RegionLatents region_latents(const ModelParts& parts, const RegionRequest& request, NoiseSource& noise) {
+  validate_region_request(request);
+  RegionRun run = prepare_run(parts, request);
+  check_cancel(request);
+  torch::NoGradGuard no_grad;
+
+  RegionLatents out;
+  auto start = Clock::now();
+  run.hidden = layer_embeddings(parts, request, false);
+  if (run.cfg) run.hidden = torch::cat({layer_embeddings(parts, request, true), run.hidden});
+  out.text_ms = elapsed_ms(start, parts.device);
+
+  start = Clock::now();
+  prepare_latents(parts, request, run, noise);
+  const int64_t factor = parts.vae->config().downscale_factor();
+  const auto on_model = torch::dtype(parts.dtype).device(parts.device);
+  const std::vector<int64_t> shape = {1, parts.unet->config().in_channels, request.height / factor,
+                                      request.width / factor};
+  torch::Tensor latent = noise.randn(shape, on_model);
+  // The reference starts from the noised background when the first step is not pure noise.
+  if (run.timesteps[0] < 999 && run.has_background)
+    latent = run.scheduler->add_noise(run.background, latent, step_tensor(run.timesteps[0]));
+
+  const int total = int(run.timesteps.size());
+  for (int64_t k = 0; k < total; ++k) {
+    check_cancel(request);
+    Blend blend{torch::zeros_like(latent), torch::zeros({1, 1, shape[2], shape[3]}, on_model)};
+    for (size_t j = 0; j < run.grid.views.size(); ++j)
+      denoise_view(parts, request, run, k, j, latent, blend, noise);
+    latent = torch::where(blend.count > 0, blend.value / blend.count, blend.value);
+    if (run.has_background) {
+      const torch::Tensor uncovered = (1 - blend.count).clamp(0, 1);
+      latent = (1 - uncovered) * latent + uncovered * run.background;
+    }
+    if (k + 1 < total)
+      latent =
+          run.scheduler->add_noise(latent, noise.randn(shape, on_model), step_tensor(run.timesteps[k + 1]));
+    if (request.progress) request.progress(int(k + 1), total);
+  }
+  out.denoise_ms = elapsed_ms(start, parts.device);
+  out.latents = latent;
+  return out;
+}
+
+RegionResult render_regions(const Model& model, const RegionRequest& request) {
+  const auto start = Clock::now();
+  validate_region_request(request);
+  RegionResult result;
+  result.seed = request.seed ? *request.seed : std::random_device{}();
+  SeededNoise noise(result.seed);
+  RegionLatents run = region_latents(model.parts(), request, noise);
+  check_cancel(request);
+  const auto decode_start = Clock::now();
+  result.image = to_image(decode_latents(model.parts(), run.latents));
+  result.timings.text_ms = run.text_ms;
+  result.timings.denoise_ms = run.denoise_ms;
+  result.timings.decode_ms = elapsed_ms(decode_start, model.parts().device);
+  result.timings.total_ms = elapsed_ms(start, model.parts().device);
+  return result;
+}
+
+}  // namespace palette

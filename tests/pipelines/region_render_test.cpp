@@ -1,0 +1,188 @@
+// Region rendering: the one-shot StreamMultiDiffusion pipeline against the authors' code (fixtures
+// smd_region_128 and smd_region_tiled_128x192, with their recorded noise replayed), and the request
+// validation of palette/regions.h.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <functional>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "models/model_parts.h"
+#include "palette/model.h"
+#include "palette/regions.h"
+#include "pipelines/region_render.h"
+#include "sampling/noise_source.h"
+#include "support/fixtures.h"
+#include "support/parity.h"
+
+namespace palette {
+namespace {
+
+const Model& tiny_sd15() {
+  static const Model model = Model::load(test::fixtures_dir() / "tiny-sd15");
+  return model;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    std::cout << "  error: " << e.what() << "\n";
+    return e.what();
+  }
+  return "(no error)";
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+nlohmann::json meta(const SafetensorsFile& file, const std::string& key) {
+  return nlohmann::json::parse(file.metadata().at(key));
+}
+
+// The fixture's layout as a request: masks[0] is the background's all-ones mask (the app's layout),
+// masks[1..] the layers'.
+RegionRequest fixture_request(const SafetensorsFile& file) {
+  RegionRequest r;
+  r.height = meta(file, "height").get<int>();
+  r.width = meta(file, "width").get<int>();
+  const auto prompts = meta(file, "prompts").get<std::vector<std::string>>();
+  const auto negatives = meta(file, "negative_prompts").get<std::vector<std::string>>();
+  const auto stds = meta(file, "mask_stds").get<std::vector<double>>();
+  const torch::Tensor masks = file.load("masks", torch::kFloat32);
+  EXPECT_TRUE(torch::all(masks[0] == 1).item<bool>()) << "layer 0 is expected to be the background";
+  r.background.prompt = prompts[0];
+  r.background.negative_prompt = negatives[0];
+  for (size_t i = 1; i < prompts.size(); ++i) {
+    RegionLayer layer;
+    layer.prompt = prompts[i];
+    layer.negative_prompt = negatives[i];
+    layer.mask = masks[int64_t(i)][0];
+    layer.mask_blur_std = stds[i];
+    layer.mask_strength = meta(file, "mask_strengths").get<double>();
+    r.layers.push_back(layer);
+  }
+  r.sampling.t_index_list = meta(file, "t_index_list").get<std::vector<int>>();
+  r.sampling.bootstrap_steps = meta(file, "bootstrap_steps").get<int>();
+  EXPECT_EQ(meta(file, "mask_type").get<std::string>(), "discrete");
+  if (file.metadata().count("tile_size")) r.sampling.tile_size = meta(file, "tile_size").get<int>();
+  r.sampling.reference_wrapping_shift = true;  // the reference's torch.roll, which the fixtures record
+  return r;
+}
+
+void run_region_case(const std::string& name) {
+  const SafetensorsFile file = test::open_case(name);
+  const RegionRequest request = fixture_request(file);
+  std::vector<torch::Tensor> draws;
+  for (int i = 0; i < 1000; ++i) {
+    char key[16];
+    std::snprintf(key, sizeof key, "noise_%03d", i);
+    if (!file.contains(key)) break;
+    draws.push_back(file.load(key, torch::kFloat32));
+  }
+  ReplayNoise noise(draws);
+  const RegionLatents run = region_latents(tiny_sd15().parts(), request, noise);
+  EXPECT_EQ(noise.remaining(), 0u) << "every recorded draw is used";
+  EXPECT_TRUE(test::check_parity(name, run.latents, file.load("latents_out", torch::kFloat32), 1e-3));
+}
+
+TEST(Parity, smd_region_128) {
+  run_region_case("smd_region_128");
+}
+
+TEST(Parity, smd_region_tiled_128x192) {
+  run_region_case("smd_region_tiled_128x192");
+}
+
+// ---- validation ----
+
+RegionRequest small_request() {
+  RegionRequest r;
+  r.width = 64;
+  r.height = 64;
+  r.seed = 3;
+  r.background.prompt = "a sunny meadow";
+  RegionLayer layer;
+  layer.prompt = "a red house";
+  layer.mask = torch::zeros({64, 64});
+  layer.mask.slice(0, 16, 48).slice(1, 8, 40).fill_(1);
+  r.layers.push_back(layer);
+  return r;
+}
+
+TEST(RegionRequest, DefaultsAreValid) {
+  EXPECT_NO_THROW(validate_region_request(small_request()));
+  RegionRequest defaults;
+  EXPECT_NO_THROW(validate_region_request(defaults));  // background only
+}
+
+TEST(RegionRequest, RejectsBadSizes) {
+  RegionRequest r = small_request();
+  r.width = 100;
+  EXPECT_TRUE(contains(error_of([&] { validate_region_request(r); }), "width 100"));
+  r = small_request();
+  r.height = 32;
+  EXPECT_TRUE(contains(error_of([&] { validate_region_request(r); }), "height 32"));
+  r = small_request();
+  r.sampling.tile_size = 100;
+  EXPECT_TRUE(contains(error_of([&] { validate_region_request(r); }), "sampling.tile_size"));
+}
+
+TEST(RegionRequest, RejectsBadMasks) {
+  RegionRequest r = small_request();
+  r.layers[0].mask = torch::zeros({2, 64, 64});
+  EXPECT_TRUE(contains(error_of([&] { validate_region_request(r); }), "layers[0].mask"));
+  r.layers[0].mask = torch::zeros({0, 64});
+  EXPECT_TRUE(contains(error_of([&] { validate_region_request(r); }), "empty"));
+  r.layers[0].mask = torch::full({64, 64}, 2.0);
+  EXPECT_TRUE(contains(error_of([&] { validate_region_request(r); }), "[0, 1]"));
+  r.layers[0].mask = torch::full({64, 64}, std::nan(""));
+  EXPECT_TRUE(contains(error_of([&] { validate_region_request(r); }), "NaN"));
+  r.layers[0].mask = torch::Tensor();
+  EXPECT_TRUE(contains(error_of([&] { validate_region_request(r); }), "neither a mask"));
+  r.layers[0].mask_image = Image{4, 4, 3, std::vector<uint8_t>(48, 255)};
+  EXPECT_TRUE(contains(error_of([&] { validate_region_request(r); }), "layers[0].mask_image"));
+  r.layers[0].mask_image = Image{4, 4, 1, std::vector<uint8_t>(16, 255)};
+  EXPECT_NO_THROW(validate_region_request(r));
+}
+
+TEST(RegionRequest, RejectsBadStrengthsAndSampling) {
+  RegionRequest r = small_request();
+  r.layers[0].prompt_strength = 1.5;
+  EXPECT_TRUE(contains(error_of([&] { validate_region_request(r); }), "layers[0].prompt_strength"));
+  r = small_request();
+  r.layers[0].mask_blur_std = -1;
+  EXPECT_TRUE(contains(error_of([&] { validate_region_request(r); }), "layers[0].mask_blur_std"));
+  r = small_request();
+  r.sampling.t_index_list = {0, 50};
+  EXPECT_TRUE(contains(error_of([&] { validate_region_request(r); }), "sampling.t_index_list[1]"));
+  r.sampling.t_index_list = {4, 0};
+  EXPECT_TRUE(contains(error_of([&] { validate_region_request(r); }), "strictly increasing"));
+  r = small_request();
+  r.sampling.leak_sensitivity = 0;
+  EXPECT_TRUE(contains(error_of([&] { validate_region_request(r); }), "sampling.leak_sensitivity"));
+  r = small_request();
+  r.sampling.bootstrap_steps = -1;
+  EXPECT_TRUE(contains(error_of([&] { validate_region_request(r); }), "sampling.bootstrap_steps"));
+}
+
+TEST(RegionRender, RendersAndIsSeeded) {
+  RegionRequest r = small_request();
+  // The layer's mask as an RGBA image of another size (resized to the canvas): alpha 255 = painted.
+  r.layers[0].mask = torch::Tensor();
+  r.layers[0].mask_image = Image{8, 8, 4, std::vector<uint8_t>(256, 0)};
+  for (int i = 3; i < 256; i += 8) r.layers[0].mask_image.pixels[size_t(i)] = 255;  // every other column
+  const RegionResult a = render_regions(tiny_sd15(), r);
+  EXPECT_EQ(a.image.width, 64);
+  EXPECT_EQ(a.image.height, 64);
+  EXPECT_EQ(a.seed, 3u);
+  const RegionResult b = render_regions(tiny_sd15(), r);
+  EXPECT_EQ(a.image.pixels, b.image.pixels);
+}
+
+}  // namespace
+}  // namespace palette
