@@ -1,8 +1,5 @@
 // `palette render`: one picture from a prompt, written as a PNG whose "parameters" text chunk holds
 // the settings (JSON) needed to make the same picture again.
-#include <unistd.h>
-
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_options.h"
+#include "cli/progress.h"
 #include "palette/error.h"
 #include "palette/image.h"
 #include "palette/model.h"
@@ -31,32 +29,6 @@ struct RenderArgs {
   uint64_t seed = 0;
   CLI::Option* seed_option = nullptr;  // counts whether --seed was given
   ModelArgs model_args;
-};
-
-// Step progress on stderr: one line redrawn with '\r' on a terminal, plain lines otherwise (logs,
-// pipes), so captured output stays readable.
-class ProgressBar {
- public:
-  ProgressBar() : tty_(::isatty(::fileno(stderr)) != 0), start_(std::chrono::steady_clock::now()) {}
-
-  void operator()(int step, int total) {
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    if (!tty_) {
-      std::fprintf(stderr, "step %d/%d (%.1f s)\n", step, total, seconds);
-      return;
-    }
-    constexpr int kWidth = 30;
-    const int filled = total > 0 ? step * kWidth / total : kWidth;
-    std::string bar(static_cast<size_t>(filled), '#');
-    bar.resize(kWidth, '.');
-    std::fprintf(stderr, "\rstep %d/%d [%s] %.1f s", step, total, bar.c_str(), seconds);
-    if (step == total) std::fputc('\n', stderr);
-    std::fflush(stderr);
-  }
-
- private:
-  bool tty_;
-  std::chrono::steady_clock::time_point start_;
 };
 
 void check_output(const std::filesystem::path& output) {
