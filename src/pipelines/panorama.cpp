@@ -64,6 +64,8 @@ void check_fields(const PanoramaOptions& options) {
 }
 
 // The run's sampler with its timesteps set; throws palette::Error for steps the sampler refuses.
+// Every step's coefficients follow from its own timestep. (The reference's panorama with an explicit
+// step count runs the UNet at the new timesteps but keeps the LCM coefficients of its default list.)
 std::unique_ptr<Scheduler> make_panorama_scheduler(const ModelParts& parts, const PanoramaSettings& s) {
   auto scheduler = make_scheduler(parts.scheduler_config, s.sampler, "the model's scheduler config");
   if (s.steps != 0 || scheduler->name() != "lcm") {

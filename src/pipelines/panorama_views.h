@@ -41,7 +41,9 @@ struct ViewGrid {
 // diffusers' MultiDiffusion grid: views of min(window, side) with the given stride, weights 1, so
 // blending is the average over the views that cover a pixel. Where the stride does not land on the
 // far edge, one more view is placed flush with it (diffusers leaves those pixels to no view and
-// returns them as zeros). Circular: width/stride views per row (rounded up), wrapping around.
+// returns them as zeros). Circular: width/stride views per row (rounded up), wrapping around. (diffusers
+// adds a wrapping view's rows h0:h1 *of the view* back, which is only right while one view spans the
+// whole height, as in its fixtures; the whole view is added here.)
 ViewGrid multidiffusion_grid(int64_t height, int64_t width, int64_t window, int64_t stride, bool circular);
 
 // The StreamMultiDiffusion authors' tiling: window = tile, stride = window/2 (rounded down), and each
