@@ -1,6 +1,5 @@
 // The `palette` binary as a user runs it: help, errors for bad commands and flags, inspect.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <torch/torch.h>
 
 #include <array>
@@ -9,31 +8,15 @@
 
 #include "palette/safetensors.h"
 #include "support/fixtures.h"
+#include "support/cli_runner.h"
 #include "support/temp_dir.h"
 
 namespace palette {
 namespace {
 
-struct CliRun {
-  int status;
-  std::string output;  // stdout and stderr together
-};
-
-CliRun run_cli(const std::string& args) {
-  const std::string command = std::string("'") + PALETTE_CLI_PATH + "' " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buffer{};
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
-  const int raw = ::pclose(pipe);
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, output};
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using test::CliRun;
+using test::contains;
+using test::run_cli;
 
 TEST(CliE2E, HelpListsCommands) {
   const CliRun r = run_cli("--help");

@@ -1,7 +1,6 @@
 // `palette panorama` as a user runs it: a tiled panorama with the tiny fixture model to a PNG of the
 // right size with its settings and seed, and a bad size refused before anything is written.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
@@ -11,31 +10,15 @@
 
 #include "palette/image.h"
 #include "support/fixtures.h"
+#include "support/cli_runner.h"
 #include "support/temp_dir.h"
 
 namespace palette {
 namespace {
 
-struct CliRun {
-  int status;
-  std::string output;  // stdout and stderr together
-};
-
-CliRun run_cli(const std::string& args) {
-  const std::string command = std::string("'") + PALETTE_CLI_PATH + "' " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buffer{};
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
-  const int raw = ::pclose(pipe);
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, output};
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using test::CliRun;
+using test::contains;
+using test::run_cli;
 
 std::string model_arg() {
   return "--model '" + (test::fixtures_dir() / "tiny-sd15").string() + "'";

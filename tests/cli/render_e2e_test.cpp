@@ -1,7 +1,6 @@
 // `palette render` as a user runs it: a PNG of the right size with its settings in a text chunk,
 // the seed printed and reproducible, progress lines, and clear errors that leave no file behind.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
@@ -12,31 +11,15 @@
 
 #include "palette/image.h"
 #include "support/fixtures.h"
+#include "support/cli_runner.h"
 #include "support/temp_dir.h"
 
 namespace palette {
 namespace {
 
-struct CliRun {
-  int status;
-  std::string output;  // stdout and stderr together
-};
-
-CliRun run_cli(const std::string& args) {
-  const std::string command = std::string("'") + PALETTE_CLI_PATH + "' " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return {-1, "popen failed"};
-  std::string output;
-  std::array<char, 4096> buffer{};
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
-  const int raw = ::pclose(pipe);
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, output};
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using test::CliRun;
+using test::contains;
+using test::run_cli;
 
 // A small, fast render with the tiny SD 1.x fixture, on the CPU; the defaults give 128×128, LCM, 2 steps.
 std::string render_args(const std::filesystem::path& out, const std::string& extra = "",
