@@ -21,20 +21,9 @@
 namespace palette {
 namespace {
 
-const Model& tiny_sd15() {
-  static const Model model = Model::load(test::fixtures_dir() / "tiny-sd15");
-  return model;
-}
+const Model& tiny_sd15() { return test::fixture_model("tiny-sd15"); }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    std::cout << "  error: " << e.what() << "\n";
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

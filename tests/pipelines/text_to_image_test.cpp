@@ -31,15 +31,7 @@ const Model& tiny_model(const std::string& name) {
   return it->second;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    std::cout << "  error: " << e.what() << "\n";
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <iostream>
+#include <map>
+
+#include "palette/error.h"
 
 #include "support/fixtures.h"
 
@@ -31,6 +34,27 @@ bool check_parity(const std::string& label, const torch::Tensor& actual, const t
   const double err = relative_error(actual, expected);
   std::cout << "  " << label << ": relative error " << err << " (tolerance " << tolerance << ")\n";
   return err <= tolerance;
+}
+
+const Model& fixture_model(const std::string& name) {
+  static std::map<std::string, Model> models;
+  auto it = models.find(name);
+  if (it == models.end()) it = models.emplace(name, Model::load(fixtures_dir() / name)).first;
+  return it->second;
+}
+
+nlohmann::json case_meta(const SafetensorsFile& file, const std::string& key) {
+  return nlohmann::json::parse(file.metadata().at(key));
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    std::cout << "  error: " << e.what() << "\n";
+    return e.what();
+  }
+  return "(no error)";
 }
 
 }  // namespace palette::test

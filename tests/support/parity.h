@@ -3,8 +3,11 @@
 
 #include <torch/torch.h>
 
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 
+#include "palette/model.h"
 #include "palette/safetensors.h"
 
 namespace palette::test {
@@ -19,5 +22,14 @@ SafetensorsFile open_case(const std::string& name);
 // shapes agree. Use as EXPECT_TRUE(check_parity(...)).
 bool check_parity(const std::string& label, const torch::Tensor& actual, const torch::Tensor& expected,
                   double tolerance);
+
+// A fixture model (e.g. "tiny-sd15"), loaded once per test process and shared.
+const Model& fixture_model(const std::string& name);
+
+// A metadata value of a fixture case (stored as JSON text).
+nlohmann::json case_meta(const SafetensorsFile& file, const std::string& key);
+
+// Runs `f`; returns the palette::Error message it threw (and prints it), or "(no error)".
+std::string error_of(const std::function<void()>& f);
 
 }  // namespace palette::test
