@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/png_output.h"
 #include "cli/model_options.h"
 #include "cli/progress.h"
 #include "palette/error.h"
@@ -35,14 +36,6 @@ struct PanoramaArgs {
   CLI::Option* guidance_option = nullptr;  // counts whether --guidance was given
   ModelArgs model_args;
 };
-
-void check_output(const std::filesystem::path& output) {
-  if (output.extension() != ".png")
-    throw Error("-o: '" + output.string() + "' must end in .png (the settings travel in a PNG text chunk)");
-  const auto folder = output.parent_path();
-  if (!folder.empty() && !std::filesystem::is_directory(folder))
-    throw Error("-o: folder '" + folder.string() + "' does not exist");
-}
 
 PanoramaOptions to_options(const PanoramaArgs& args) {
   PanoramaOptions options;
@@ -90,7 +83,7 @@ void run_panorama(const PanoramaArgs& args) {
     throw Error("a model is required: pass --model with a diffusers folder or a .safetensors checkpoint");
   PanoramaOptions options = to_options(args);
   validate_panorama_options(options);
-  check_output(args.output);
+  check_png_output(args.output);
   const ModelOptions model_options = to_model_options(args.model_args);
 
   std::cout << "seed " << *options.seed << std::endl;

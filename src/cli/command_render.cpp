@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/png_output.h"
 #include "cli/model_options.h"
 #include "cli/progress.h"
 #include "palette/error.h"
@@ -30,14 +31,6 @@ struct RenderArgs {
   CLI::Option* seed_option = nullptr;  // counts whether --seed was given
   ModelArgs model_args;
 };
-
-void check_output(const std::filesystem::path& output) {
-  if (output.extension() != ".png")
-    throw Error("-o: '" + output.string() + "' must end in .png (the settings travel in a PNG text chunk)");
-  const auto folder = output.parent_path();
-  if (!folder.empty() && !std::filesystem::is_directory(folder))
-    throw Error("-o: folder '" + folder.string() + "' does not exist");
-}
 
 std::string parameters_json(const RenderArgs& args, const RenderOptions& options, const RenderResult& result,
                             const ModelInfo& info) {
@@ -65,7 +58,7 @@ void run_render(const RenderArgs& args) {
   // Chosen here rather than by the engine so it is on screen before the long part starts.
   options.seed = args.seed_option->count() > 0 ? args.seed : std::random_device{}();
   validate_render_options(options);
-  check_output(args.output);
+  check_png_output(args.output);
   const ModelOptions model_options = to_model_options(args.model_args);
 
   std::cout << "seed " << *options.seed << std::endl;

@@ -1,5 +1,6 @@
 // palette::render_panorama: options, defaults, scheduler and decode around the two loops of
 // panorama_sampling.cpp.
+#include "pipelines/pipeline_common.h"
 #include "palette/panorama.h"
 
 #include <torch/torch.h>
@@ -31,17 +32,11 @@ constexpr int64_t kTiledIndexGrid = 50;
 // diffusers' decode_latents_with_padding: latent columns of wrap-around on each side.
 constexpr int64_t kCircularDecodePadding = 8;
 
-void check_side(const char* name, int pixels) {
-  const std::string value = std::string(name) + " " + std::to_string(pixels);
-  if (pixels % 8 != 0) throw Error(value + " is not a multiple of 8 (the VAE works on 8×8 pixel blocks)");
-  if (pixels < 64) throw Error(value + " is below the minimum of 64 pixels");
-  if (pixels > kMaxImageSide)
-    throw Error(value + " is above the maximum of " + std::to_string(kMaxImageSide));
-}
+using pipeline::check_canvas_side;
 
 void check_fields(const PanoramaOptions& options) {
-  check_side("width", options.width);
-  check_side("height", options.height);
+  check_canvas_side("width", options.width);
+  check_canvas_side("height", options.height);
   if (options.steps < 0)
     throw Error("steps " + std::to_string(options.steps) + " must be at least 1 (0: default)");
   if (options.guidance && (!std::isfinite(*options.guidance) || *options.guidance < 0))

@@ -2,6 +2,7 @@
 // denoised to x0 in one UNet call per view, the x0s are blended by the layers' masks, and the blend is
 // re-noised to the next step. The first steps bootstrap: each layer sees its own prompt only inside
 // its mask, on a noised white background, shifted so its mask sits at the canvas centre.
+#include "pipelines/pipeline_common.h"
 #include "pipelines/region_render.h"
 
 #include <torch/cuda.h>
@@ -23,13 +24,8 @@ namespace palette {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// Milliseconds since `start`, after the device has finished the work queued so far.
-double elapsed_ms(Clock::time_point start, const torch::Device& device) {
-  if (device.is_cuda()) torch::cuda::synchronize(device.index());
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
+using pipeline::Clock;
+using pipeline::elapsed_ms;
 
 void check_cancel(const RegionRequest& request) {
   if (request.cancel != nullptr && request.cancel->load()) throw Cancelled();

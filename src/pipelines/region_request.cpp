@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "pipelines/pipeline_common.h"
 #include "palette/regions.h"
 #include "pipelines/region_render.h"
 
@@ -19,13 +20,7 @@ std::string number_text(double value) {
   return out.str();
 }
 
-void check_side(const char* name, int pixels) {
-  const std::string value = std::string(name) + " " + std::to_string(pixels);
-  if (pixels % 8 != 0) throw Error(value + " is not a multiple of 8 (the VAE works on 8×8 pixel blocks)");
-  if (pixels < 64) throw Error(value + " is below the minimum of 64 pixels");
-  if (pixels > kMaxImageSide)
-    throw Error(value + " is above the maximum of " + std::to_string(kMaxImageSide));
-}
+using pipeline::check_canvas_side;
 
 void check_range(const std::string& field, double value, double low, double high) {
   if (!std::isfinite(value) || value < low || value > high)
@@ -74,8 +69,8 @@ torch::Tensor layer_mask(const RegionLayer& layer, const std::string& field) {
 }  // namespace
 
 void validate_region_request(const RegionRequest& request) {
-  check_side("width", request.width);
-  check_side("height", request.height);
+  check_canvas_side("width", request.width);
+  check_canvas_side("height", request.height);
   for (size_t i = 0; i < request.layers.size(); ++i) {
     const RegionLayer& layer = request.layers[i];
     const std::string field = "layers[" + std::to_string(i) + "]";

@@ -1,3 +1,4 @@
+#include "pipelines/pipeline_common.h"
 #include "pipelines/text_to_image.h"
 
 #include <torch/cuda.h>
@@ -18,22 +19,10 @@ namespace palette {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using pipeline::Clock;
+using pipeline::elapsed_ms;
 
-// Milliseconds since `start`, after the device has finished the work queued so far (CUDA runs
-// asynchronously; without the wait a phase would only time its kernel launches).
-double elapsed_ms(Clock::time_point start, const torch::Device& device) {
-  if (device.is_cuda()) torch::cuda::synchronize(device.index());
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-void check_side(const char* name, int pixels) {
-  const std::string value = std::string(name) + " " + std::to_string(pixels);
-  if (pixels % 8 != 0) throw Error(value + " is not a multiple of 8 (the VAE works on 8×8 pixel blocks)");
-  if (pixels < 64) throw Error(value + " is below the minimum of 64 pixels");
-  if (pixels > kMaxImageSide)
-    throw Error(value + " is above the maximum of " + std::to_string(kMaxImageSide));
-}
+using pipeline::check_canvas_side;
 
 std::string shape_text(const std::vector<int64_t>& shape) {
   std::string s = "(";
@@ -62,8 +51,8 @@ std::unique_ptr<Scheduler> make_run_scheduler(const ModelParts& parts, const Ren
 }  // namespace
 
 void validate_render_options(const RenderOptions& options) {
-  check_side("width", options.width);
-  check_side("height", options.height);
+  check_canvas_side("width", options.width);
+  check_canvas_side("height", options.height);
   if (options.steps < 1) throw Error("steps " + std::to_string(options.steps) + " must be at least 1");
   if (!std::isfinite(options.guidance) || options.guidance < 0)
     throw Error("guidance " + number_text(options.guidance) + " must be a finite number ≥ 0");
