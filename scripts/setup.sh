@@ -8,6 +8,8 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   # engine: LibTorch, JSON, images; CLI options; tokenizers for T5-family text encoders
   libtorch-dev nlohmann-json3-dev libstb-dev libcli11-dev libsentencepiece-dev
+  # Debian's LibTorch calls the system BLAS: without OpenBLAS that is the unoptimised reference one
+  libopenblas0-pthread
   # tests
   libgtest-dev googletest
   # app: Dear ImGui (its GLFW/OpenGL3 backends are compiled from the sources it ships), GLFW, glad
