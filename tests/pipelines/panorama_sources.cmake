@@ -1,4 +1,3 @@
 target_sources(palette_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/panorama_test.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/../cli/panorama_e2e_test.cpp
 )

@@ -1,6 +1,5 @@
 target_sources(palette_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/text_to_image_test.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/../cli/render_e2e_test.cpp
 )
 include(${CMAKE_CURRENT_LIST_DIR}/panorama_sources.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/region_sources.cmake)

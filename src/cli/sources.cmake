@@ -1,0 +1,8 @@
+target_sources(palette PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/command_info.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/command_inspect.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/command_render.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/command_panorama.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/progress.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/model_options.cpp
+)
