@@ -16,6 +16,7 @@
 #include "pipelines/image_tensor.h"
 #include "pipelines/panorama_views.h"
 #include "pipelines/prompt_encoding.h"
+#include "pipelines/region_parts.h"
 #include "regions/bbox_shift.h"
 #include "regions/mask_pipeline.h"
 #include "sampling/scheduler.h"
@@ -31,18 +32,6 @@ void check_cancel(const RegionRequest& request) {
   if (request.cancel != nullptr && request.cancel->load()) throw Cancelled();
 }
 
-MaskType to_mask_type(RegionMaskType type) {
-  switch (type) {
-    case RegionMaskType::SemiContinuous:
-      return MaskType::SemiContinuous;
-    case RegionMaskType::Continuous:
-      return MaskType::Continuous;
-    case RegionMaskType::Discrete:
-      break;
-  }
-  return MaskType::Discrete;
-}
-
 // Everything fixed for the whole run.
 struct RegionRun {
   std::unique_ptr<Scheduler> scheduler;
@@ -56,14 +45,6 @@ struct RegionRun {
   panorama::ViewGrid grid;
   torch::Tensor view_weights;  // (n, 1, vh, vw) model dtype and device
 };
-
-// The LCM sampler with the request's t_index_list picked from its grid of index_steps.
-void set_schedule(const ModelParts& parts, const RegionSampling& s, RegionRun& run) {
-  run.scheduler = make_scheduler(parts.scheduler_config, "lcm", "scheduler_config.json");
-  run.scheduler->set_timesteps(s.index_steps);
-  for (int index : s.t_index_list) run.timesteps.push_back(run.scheduler->timesteps()[index].item<int64_t>());
-  run.scheduler->set_custom_timesteps(run.timesteps);
-}
 
 void prepare_masks(const ModelParts& parts, const RegionRequest& request, RegionRun& run) {
   MaskOptions options;
@@ -86,9 +67,6 @@ void prepare_masks(const ModelParts& parts, const RegionRequest& request, Region
 }
 
 // Per-layer conditioning, background first, each layer interpolated towards the background prompt.
-// (The reference interpolates towards its own "simple white background image" prompt when the
-// background is one of the layers, as in the app; algorithms.md lists that as a bug. With the
-// default strength 1 both give the layer's own embedding.)
 torch::Tensor layer_embeddings(const ModelParts& parts, const RegionRequest& request, bool negative) {
   std::vector<std::string> prompts = {negative ? request.background.negative_prompt
                                                : request.background.prompt};
@@ -97,26 +75,17 @@ torch::Tensor layer_embeddings(const ModelParts& parts, const RegionRequest& req
   std::vector<torch::Tensor> mixed = {e.slice(0, 0, 1)};
   for (size_t i = 0; i < request.layers.size(); ++i) {
     const double s = request.layers[i].prompt_strength;
-    mixed.push_back(torch::lerp(e.slice(0, 0, 1), e.slice(0, int64_t(i) + 1, int64_t(i) + 2), s));
+    mixed.push_back(towards_background(e.slice(0, 0, 1), e.slice(0, int64_t(i) + 1, int64_t(i) + 2), s));
   }
   return torch::cat(mixed);
 }
 
-// The VAE latent of an all-white image with a posterior sample (one draw), as the reference encodes it.
-torch::Tensor white_latent(const GaussianPosterior& posterior, const ModelParts& parts, NoiseSource& noise) {
-  const auto on_model = torch::dtype(parts.dtype).device(parts.device);
-  return parts.vae->config().scaling_factor * posterior.sample(noise.randn(posterior.mean.sizes(), on_model));
-}
-
 void prepare_latents(const ModelParts& parts, const RegionRequest& request, RegionRun& run,
                      NoiseSource& noise) {
-  const auto on_model = torch::dtype(parts.dtype).device(parts.device);
-  AutoencoderKL vae = parts.vae;  // a non-const handle on the shared, unchanged module
-  // Both latents encode the same white image (1 in [-1, 1]); only their posterior draws differ.
-  const GaussianPosterior posterior =
-      vae->encode(torch::ones({1, 3, request.height, request.width}, on_model));
-  if (run.has_background) run.background = white_latent(posterior, parts, noise);
-  if (request.sampling.bootstrap_steps > 0) run.white = white_latent(posterior, parts, noise);
+  // Both latents encode the same white image; only their posterior draws differ.
+  const GaussianPosterior posterior = white_posterior(parts, request.height, request.width);
+  if (run.has_background) run.background = posterior_latent(posterior, parts, noise);
+  if (request.sampling.bootstrap_steps > 0) run.white = posterior_latent(posterior, parts, noise);
 }
 
 torch::Tensor step_tensor(int64_t t) {
@@ -173,7 +142,9 @@ void denoise_view(const ModelParts& parts, const RegionRequest& request, const R
 
 RegionRun prepare_run(const ModelParts& parts, const RegionRequest& request) {
   RegionRun run;
-  set_schedule(parts, request.sampling, run);
+  RegionSchedule schedule = region_schedule(parts, request.sampling);
+  run.scheduler = std::move(schedule.scheduler);
+  run.timesteps = std::move(schedule.timesteps);
   prepare_masks(parts, request, run);
   run.cfg = uses_classifier_free_guidance(parts, request.sampling.guidance);
   const int64_t factor = parts.vae->config().downscale_factor();

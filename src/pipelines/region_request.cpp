@@ -8,6 +8,7 @@
 
 #include "pipelines/pipeline_common.h"
 #include "palette/regions.h"
+#include "pipelines/region_parts.h"
 #include "pipelines/region_render.h"
 
 namespace palette {
@@ -68,6 +69,12 @@ torch::Tensor layer_mask(const RegionLayer& layer, const std::string& field) {
 
 }  // namespace
 
+void validate_region_layer_settings(const RegionLayer& layer, const std::string& field) {
+  check_range(field + ".prompt_strength", layer.prompt_strength, 0.0, 1.0);
+  check_at_least(field + ".mask_strength", layer.mask_strength, 0.0);
+  check_at_least(field + ".mask_blur_std", layer.mask_blur_std, 0.0);
+}
+
 void validate_region_request(const RegionRequest& request) {
   check_canvas_side("width", request.width);
   check_canvas_side("height", request.height);
@@ -75,9 +82,7 @@ void validate_region_request(const RegionRequest& request) {
     const RegionLayer& layer = request.layers[i];
     const std::string field = "layers[" + std::to_string(i) + "]";
     layer_mask(layer, field);
-    check_range(field + ".prompt_strength", layer.prompt_strength, 0.0, 1.0);
-    check_at_least(field + ".mask_strength", layer.mask_strength, 0.0);
-    check_at_least(field + ".mask_blur_std", layer.mask_blur_std, 0.0);
+    validate_region_layer_settings(layer, field);
   }
   const RegionSampling& s = request.sampling;
   if (s.index_steps < 1)
@@ -103,19 +108,22 @@ void validate_region_request(const RegionRequest& request) {
                 " must be a multiple of 8 and at least 64");
 }
 
+torch::Tensor region_layer_mask(const RegionLayer& layer, const std::string& field, int64_t height,
+                                int64_t width) {
+  torch::Tensor m = layer_mask(layer, field).unsqueeze(0);
+  if (m.size(2) == height && m.size(3) == width) return m;
+  namespace F = torch::nn::functional;
+  return F::interpolate(m, F::InterpolateFuncOptions()
+                               .size(std::vector<int64_t>{height, width})
+                               .mode(torch::kBilinear)
+                               .align_corners(false));
+}
+
 torch::Tensor region_mask_stack(const RegionRequest& request) {
   std::vector<torch::Tensor> masks = {torch::ones({1, 1, request.height, request.width})};
-  for (size_t i = 0; i < request.layers.size(); ++i) {
-    torch::Tensor m = layer_mask(request.layers[i], "layers[" + std::to_string(i) + "]").unsqueeze(0);
-    if (m.size(2) != request.height || m.size(3) != request.width) {
-      namespace F = torch::nn::functional;
-      m = F::interpolate(m, F::InterpolateFuncOptions()
-                                .size(std::vector<int64_t>{request.height, request.width})
-                                .mode(torch::kBilinear)
-                                .align_corners(false));
-    }
-    masks.push_back(m);
-  }
+  for (size_t i = 0; i < request.layers.size(); ++i)
+    masks.push_back(
+        region_layer_mask(request.layers[i], "layers[" + std::to_string(i) + "]", request.height, request.width));
   return torch::cat(masks);
 }
 

@@ -17,6 +17,7 @@
 #include "sampling/noise_source.h"
 #include "support/fixtures.h"
 #include "support/parity.h"
+#include "pipelines/region_fixture.h"
 
 namespace palette {
 namespace {
@@ -29,43 +30,9 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-nlohmann::json meta(const SafetensorsFile& file, const std::string& key) {
-  return nlohmann::json::parse(file.metadata().at(key));
-}
-
-// The fixture's layout as a request: masks[0] is the background's all-ones mask (the app's layout),
-// masks[1..] the layers'.
-RegionRequest fixture_request(const SafetensorsFile& file) {
-  RegionRequest r;
-  r.height = meta(file, "height").get<int>();
-  r.width = meta(file, "width").get<int>();
-  const auto prompts = meta(file, "prompts").get<std::vector<std::string>>();
-  const auto negatives = meta(file, "negative_prompts").get<std::vector<std::string>>();
-  const auto stds = meta(file, "mask_stds").get<std::vector<double>>();
-  const torch::Tensor masks = file.load("masks", torch::kFloat32);
-  EXPECT_TRUE(torch::all(masks[0] == 1).item<bool>()) << "layer 0 is expected to be the background";
-  r.background.prompt = prompts[0];
-  r.background.negative_prompt = negatives[0];
-  for (size_t i = 1; i < prompts.size(); ++i) {
-    RegionLayer layer;
-    layer.prompt = prompts[i];
-    layer.negative_prompt = negatives[i];
-    layer.mask = masks[int64_t(i)][0];
-    layer.mask_blur_std = stds[i];
-    layer.mask_strength = meta(file, "mask_strengths").get<double>();
-    r.layers.push_back(layer);
-  }
-  r.sampling.t_index_list = meta(file, "t_index_list").get<std::vector<int>>();
-  r.sampling.bootstrap_steps = meta(file, "bootstrap_steps").get<int>();
-  EXPECT_EQ(meta(file, "mask_type").get<std::string>(), "discrete");
-  if (file.metadata().count("tile_size")) r.sampling.tile_size = meta(file, "tile_size").get<int>();
-  r.sampling.reference_wrapping_shift = true;  // the reference's torch.roll, which the fixtures record
-  return r;
-}
-
 void run_region_case(const std::string& name) {
   const SafetensorsFile file = test::open_case(name);
-  const RegionRequest request = fixture_request(file);
+  const RegionRequest request = test::region_fixture_request(file);
   std::vector<torch::Tensor> draws;
   for (int i = 0; i < 1000; ++i) {
     char key[16];

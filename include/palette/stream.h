@@ -1,0 +1,197 @@
+// The real-time region engine (StreamMultiDiffusion's stream batch, algorithms.md §4 "Stream batch"):
+// the T denoising steps of the region pipeline run as T slots of one UNet batch, so every call makes a
+// new frame while the layout keeps changing under it.
+//
+//   palette::StreamEngine engine(model);                  // SD model, ideally with TAESD and LCM weights
+//   palette::StreamSnapshot s;                            // what the user painted, immutable once given
+//   s.version = 1; s.seed = 7;
+//   s.background.prompt = "a sunny meadow";
+//   s.layers.push_back({1, true, house});                 // id, enabled, palette::RegionLayer
+//   engine.apply(s);                                      // diffs against the previous snapshot
+//   palette::StreamFrame f = engine.step();               // one frame, RGBA8
+//
+//   palette::LiveStream live(model);                      // the same on its own thread
+//   live.publish(std::make_shared<const palette::StreamSnapshot>(s));   // never blocks
+//   if (auto frame = live.take_frame()) show(*frame);     // never blocks; newest finished frame
+//
+// Slot k holds a latent at the k-th timestep; each call denoises every slot, blends the layers' x0
+// by their masks, hands slot T−1's blend out as the frame and re-noises the others into the next
+// slot with fixed per-slot noise. A frame therefore reflects an edit fully T calls after it
+// (`flush` runs those calls without decoding), and a constant snapshot gives a constant picture.
+//
+// Differences from the authors' stream, on purpose: slot 0 starts from fixed noise (the reference
+// draws fresh unseeded noise every frame, which makes a still layout flicker); the background latent is
+// blended in x0 space as in the one-shot pipeline (the reference noises it with step indices instead
+// of timesteps, a bug listed in algorithms.md); bootstrapping centres and removes leaks only in the
+// bootstrap slots, as the one-shot pipeline does. In steady state the frame equals the one-shot
+// render_regions with the same noise; a test proves it.
+//
+// Failures: palette::Error naming the field for an invalid snapshot or setting; the engine then
+// keeps the previous snapshot. Thread safety: StreamEngine is used from one thread at a time;
+// LiveStream's methods may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "palette/image.h"
+#include "palette/regions.h"
+
+namespace palette {
+
+class Model;
+
+struct StreamLayer {
+  uint64_t id = 0;      // unique within a snapshot (0 = its position + 1); edits are matched by it
+  bool enabled = true;  // disabled layers take no part, as if absent
+  RegionLayer region;   // prompt, negative prompt, mask (any size, resized), strengths, blur
+};
+
+// One immutable state of the layout. Masks are compared by tensor identity first (the document hands
+// an unchanged mask over as the same tensor) and by value otherwise.
+struct StreamSnapshot {
+  uint64_t version = 0;  // frames report the newest version they were made with
+  int width = 512;       // pixels: a multiple of 8, 64 … kMaxImageSide; a new size restarts the stream
+  int height = 512;
+  uint64_t seed = 0;  // the per-slot noise comes from it; a new seed restarts the stream
+  RegionBackground background;
+  std::vector<StreamLayer> layers;  // bottom to top
+};
+
+enum class StreamDecoder {
+  Auto,   // TAESD when the model has one, else the full VAE
+  Taesd,  // an error at construction when the model has none
+  Vae,
+};
+
+struct StreamSettings {
+  RegionSampling sampling = stream_sampling();  // tile_size is not used: the stream is one view
+  StreamDecoder decoder = StreamDecoder::Auto;
+  // Measure every stage with a device synchronisation between them (for benchmarks; it stalls a GPU
+  // pipeline, so frames are slower with it on). Off: only the whole frame is timed.
+  bool profile_stages = false;
+  // The reference stream's defaults: continuous masks (soft edges), otherwise as the one-shot render.
+  static RegionSampling stream_sampling() {
+    RegionSampling s;
+    s.mask_type = RegionMaskType::Continuous;
+    return s;
+  }
+};
+
+struct StreamTimings {  // milliseconds of this frame's work (stages only with profile_stages)
+  double text_ms = 0;     // prompt encoding of changed prompts
+  double masks_ms = 0;    // mask processing of changed masks and the per-layer constants
+  double unet_ms = 0;     // the stream batch
+  double blend_ms = 0;    // x0, the masked blend and re-noising
+  double decode_ms = 0;   // TAESD or VAE
+  double copy_ms = 0;     // to 8 bits and to the host
+  double total_ms = 0;
+};
+
+struct StreamFrame {
+  Image image;             // width × height RGBA8 (alpha 255)
+  uint64_t version = 0;    // the snapshot version applied when the frame was made
+  uint64_t index = 0;      // frames made by the engine so far, this one included (from 1)
+  bool settled = false;    // true when every slot has run with `version` (the edit shows fully)
+  StreamTimings timings;
+};
+
+// What the engine has done since it was made; tests use it to prove that edits cost only their part.
+struct StreamStats {
+  int64_t prompts_encoded = 0;    // texts run through the text encoder (cache misses)
+  int64_t encoder_calls = 0;      // text-encoder invocations (each encodes a batch of texts)
+  int64_t masks_processed = 0;    // layer masks run through the mask pipeline
+  int64_t constant_rebuilds = 0;  // rebuilds of the per-layer batch constants (embeddings, masks)
+  int64_t restarts = 0;           // full restarts: new size, new seed, or the first snapshot
+  int64_t unet_calls = 0;
+  int64_t frames = 0;             // steps taken, flushed or decoded
+};
+
+class StreamEngine {
+ public:
+  // Checks `settings` (palette::Error naming the field; an index_steps the sampler cannot do; a
+  // decoder the model lacks). The model must outlive the engine.
+  explicit StreamEngine(const Model& model, StreamSettings settings = {});
+  ~StreamEngine();
+  StreamEngine(const StreamEngine&) = delete;
+  StreamEngine& operator=(const StreamEngine&) = delete;
+
+  // Makes `snapshot` current, redoing only what changed: a changed prompt is encoded (texts are
+  // cached), a changed mask, blur or mask strength reprocesses that layer (and the layers under it
+  // when its painted area changed, since a layer covers those beneath it), an added, removed,
+  // disabled or reordered layer rebuilds the per-layer constants; a new size or seed restarts and
+  // flushes. Layers with nothing painted take no part. Throws palette::Error naming the field
+  // (e.g. "layers[2].mask: …") and keeps the previous snapshot.
+  void apply(const StreamSnapshot& snapshot);
+
+  // One stream-batch call: returns the new frame. Throws palette::Error when no snapshot was applied.
+  StreamFrame step();
+  // T calls without decoding, so the next frame fully shows the current snapshot.
+  void flush();
+  // New per-slot noise from `seed` (a restart with flush).
+  void reseed(uint64_t seed);
+
+  int slots() const;  // T
+  bool has_snapshot() const;
+  const StreamStats& stats() const;
+
+  struct State;  // internal, for the engine's own tests (src/pipelines/stream_state.h)
+  const State& state() const { return *state_; }
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+// A StreamEngine on its own thread. The thread starts at construction and waits for the first
+// snapshot; it then makes frames as fast as it can, picking up the newest published snapshot before
+// each frame (intermediate ones are skipped).
+class LiveStream {
+ public:
+  explicit LiveStream(const Model& model, StreamSettings settings = {});  // throws as StreamEngine
+  ~LiveStream();  // shutdown()
+  LiveStream(const LiveStream&) = delete;
+  LiveStream& operator=(const LiveStream&) = delete;
+
+  // Hands the engine a new layout. Never waits for the engine. A snapshot the engine rejects is
+  // reported by last_error() and the stream goes on with the previous one.
+  void publish(std::shared_ptr<const StreamSnapshot> snapshot);
+  // The newest frame not taken before, or null when none is new. Never waits for the engine. Frames
+  // come out in the order they were made: a frame's index and version never go down.
+  std::shared_ptr<const StreamFrame> take_frame();
+  void pause();   // the thread idles after the frame in progress
+  void resume();
+  bool paused() const;
+  void reseed(uint64_t seed);  // applied before the next frame
+  // Stops the thread after the frame in progress and joins it. Idempotent; later publish calls are
+  // ignored.
+  void shutdown();
+
+  std::string last_error() const;  // the newest failure (bad snapshot, out of memory); "" when none
+  StreamStats stats() const;
+
+ private:
+  void run();
+
+  std::unique_ptr<StreamEngine> engine_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::shared_ptr<const StreamSnapshot> pending_;
+  std::shared_ptr<const StreamFrame> frame_;
+  uint64_t taken_index_ = 0;
+  bool paused_ = false;
+  bool stopping_ = false;
+  bool reseed_pending_ = false;
+  uint64_t reseed_value_ = 0;
+  bool failed_ = false;  // the last snapshot or frame failed: wait for a new snapshot
+  std::string last_error_;
+  StreamStats stats_;
+  std::thread thread_;
+};
+
+}  // namespace palette

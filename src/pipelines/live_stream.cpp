@@ -1,0 +1,124 @@
+// LiveStream: a StreamEngine on its own thread. The UI side only ever swaps shared pointers under a
+// mutex held for a few instructions, so neither publish() nor take_frame() waits for the GPU.
+#include <torch/torch.h>
+
+#include "palette/stream.h"
+
+namespace palette {
+
+LiveStream::LiveStream(const Model& model, StreamSettings settings)
+    : engine_(std::make_unique<StreamEngine>(model, std::move(settings))) {
+  thread_ = std::thread([this] { run(); });
+}
+
+LiveStream::~LiveStream() { shutdown(); }
+
+void LiveStream::publish(std::shared_ptr<const StreamSnapshot> snapshot) {
+  if (!snapshot) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) return;
+    pending_ = std::move(snapshot);
+  }
+  wake_.notify_one();
+}
+
+std::shared_ptr<const StreamFrame> LiveStream::take_frame() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!frame_ || frame_->index <= taken_index_) return nullptr;
+  taken_index_ = frame_->index;
+  return frame_;
+}
+
+void LiveStream::pause() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  paused_ = true;
+}
+
+void LiveStream::resume() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    paused_ = false;
+  }
+  wake_.notify_one();
+}
+
+bool LiveStream::paused() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return paused_;
+}
+
+void LiveStream::reseed(uint64_t seed) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    reseed_pending_ = true;
+    reseed_value_ = seed;
+  }
+  wake_.notify_one();
+}
+
+void LiveStream::shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string LiveStream::last_error() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return last_error_;
+}
+
+StreamStats LiveStream::stats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stats_;
+}
+
+void LiveStream::run() {
+  // The engine thread never shares the engine: all its state is touched here only.
+  torch::NoGradGuard no_grad;
+  for (;;) {
+    std::shared_ptr<const StreamSnapshot> snapshot;
+    bool reseed = false;
+    uint64_t seed = 0;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      // Idle while paused, before the first snapshot, or after a failure until something new arrives.
+      wake_.wait(lock, [this] {
+        return stopping_ || (!paused_ && (pending_ || reseed_pending_ || (engine_->has_snapshot() && !failed_)));
+      });
+      if (stopping_) return;
+      snapshot = std::move(pending_);
+      pending_.reset();
+      reseed = reseed_pending_;
+      seed = reseed_value_;
+      reseed_pending_ = false;
+    }
+    std::string error;
+    try {
+      if (snapshot) engine_->apply(*snapshot);
+      if (reseed && engine_->has_snapshot()) engine_->reseed(seed);
+    } catch (const std::exception& e) {
+      // A rejected snapshot leaves the previous one running (when there is one).
+      error = e.what();
+    }
+    std::shared_ptr<const StreamFrame> frame;
+    if (engine_->has_snapshot()) {
+      try {
+        frame = std::make_shared<const StreamFrame>(engine_->step());
+      } catch (const std::exception& e) {
+        error = e.what();  // e.g. the GPU ran out of memory: wait for a new snapshot
+      }
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!error.empty()) last_error_ = error;
+    else if (snapshot) last_error_.clear();
+    failed_ = !frame;
+    if (frame) frame_ = std::move(frame);
+    stats_ = engine_->stats();
+  }
+}
+
+}  // namespace palette

@@ -1,0 +1,45 @@
+#include "pipelines/region_parts.h"
+
+#include <torch/torch.h>
+
+#include "models/model_parts.h"
+
+namespace palette {
+
+MaskType to_mask_type(RegionMaskType type) {
+  switch (type) {
+    case RegionMaskType::SemiContinuous:
+      return MaskType::SemiContinuous;
+    case RegionMaskType::Continuous:
+      return MaskType::Continuous;
+    case RegionMaskType::Discrete:
+      break;
+  }
+  return MaskType::Discrete;
+}
+
+RegionSchedule region_schedule(const ModelParts& parts, const RegionSampling& sampling) {
+  RegionSchedule s;
+  s.scheduler = make_scheduler(parts.scheduler_config, "lcm", "scheduler_config.json");
+  s.scheduler->set_timesteps(sampling.index_steps);
+  for (int index : sampling.t_index_list) s.timesteps.push_back(s.scheduler->timesteps()[index].item<int64_t>());
+  s.scheduler->set_custom_timesteps(s.timesteps);
+  return s;
+}
+
+GaussianPosterior white_posterior(const ModelParts& parts, int64_t height, int64_t width) {
+  AutoencoderKL vae = parts.vae;  // a non-const handle on the shared, unchanged module
+  torch::NoGradGuard no_grad;
+  return vae->encode(torch::ones({1, 3, height, width}, torch::dtype(parts.dtype).device(parts.device)));
+}
+
+torch::Tensor posterior_latent(const GaussianPosterior& posterior, const ModelParts& parts, NoiseSource& noise) {
+  const auto on_model = torch::dtype(parts.dtype).device(parts.device);
+  return parts.vae->config().scaling_factor * posterior.sample(noise.randn(posterior.mean.sizes(), on_model));
+}
+
+torch::Tensor towards_background(const torch::Tensor& background, const torch::Tensor& layer, double strength) {
+  return torch::lerp(background, layer, strength);
+}
+
+}  // namespace palette

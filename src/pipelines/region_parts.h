@@ -1,0 +1,53 @@
+// Pieces of the region pipeline shared by the one-shot render (region_render.cpp) and the stream
+// engine (stream_engine.cpp), so both compute the same masks, schedule, embeddings and white latents.
+// Failures: palette::Error naming the field or setting. Thread safety: pure functions of their arguments
+// (the model is only read).
+#pragma once
+
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "palette/regions.h"
+#include "regions/mask_pipeline.h"
+#include "sampling/noise_source.h"
+#include "sampling/scheduler.h"
+
+namespace palette {
+
+struct ModelParts;
+struct GaussianPosterior;
+
+MaskType to_mask_type(RegionMaskType type);
+
+// The LCM sampler with `sampling.t_index_list` picked from its grid of `index_steps` timesteps.
+struct RegionSchedule {
+  std::unique_ptr<Scheduler> scheduler;  // set to exactly `timesteps`
+  std::vector<int64_t> timesteps;        // training timesteps, one per step, decreasing
+};
+RegionSchedule region_schedule(const ModelParts& parts, const RegionSampling& sampling);
+
+// A layer's mask as (1, 1, height, width) float32 on the CPU in [0, 1], resized bilinearly from
+// whatever size it was painted at. Throws palette::Error naming `field` (e.g. "layers[2]") for a mask
+// of the wrong rank, an empty one, NaN/infinite or out-of-range values, or a broken mask_image.
+torch::Tensor region_layer_mask(const RegionLayer& layer, const std::string& field, int64_t height,
+                                int64_t width);
+
+// Checks a layer's strengths and blur (not its mask). Throws palette::Error naming `field`.
+void validate_region_layer_settings(const RegionLayer& layer, const std::string& field);
+
+// The VAE posterior of an all-white image (1 in [-1, 1]) of the given size, on the model's device.
+GaussianPosterior white_posterior(const ModelParts& parts, int64_t height, int64_t width);
+
+// A UNet-scale latent sampled from `posterior` with one (1, 4, h, w) draw from `noise`.
+torch::Tensor posterior_latent(const GaussianPosterior& posterior, const ModelParts& parts, NoiseSource& noise);
+
+// A layer's conditioning interpolated towards the background's: lerp(background, layer, strength).
+// (The reference interpolates towards its own "simple white background image" prompt when the
+// background is one of the layers, as in the app; algorithms.md lists that as a bug. With the default
+// strength 1 both give the layer's own embedding.)
+torch::Tensor towards_background(const torch::Tensor& background, const torch::Tensor& layer, double strength);
+
+}  // namespace palette

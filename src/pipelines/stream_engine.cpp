@@ -1,0 +1,320 @@
+// StreamEngine's bookkeeping: applying a snapshot as a difference against the previous one, and the
+// per-layer batch constants. The stream call itself is in stream_step.cpp.
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <set>
+
+#include "models/model_parts.h"
+#include "palette/model.h"
+#include "palette/stream.h"
+#include "pipelines/pipeline_common.h"
+#include "pipelines/prompt_encoding.h"
+#include "pipelines/region_render.h"
+#include "pipelines/stream_state.h"
+
+namespace palette {
+
+namespace {
+
+using pipeline::Clock;
+using State = StreamEngine::State;
+
+double stage_ms(const State& s, Clock::time_point start) {
+  return s.settings.profile_stages ? pipeline::elapsed_ms(start, s.parts->device) : 0.0;
+}
+
+bool same_image(const Image& a, const Image& b) {
+  return a.width == b.width && a.height == b.height && a.channels == b.channels && a.pixels == b.pixels;
+}
+
+// Whether the snapshot's mask is the one already seen, without converting it: the same tensor, or
+// an identical mask image.
+bool same_mask_source(const RegionLayer& before, const RegionLayer& now) {
+  if (now.mask.defined() || before.mask.defined())
+    return now.mask.defined() && before.mask.defined() && now.mask.is_same(before.mask);
+  return same_image(before.mask_image, now.mask_image);
+}
+
+// Layer ids as apply() uses them: 0 stands for the position + 1. Throws on a duplicate.
+std::vector<uint64_t> layer_ids(const StreamSnapshot& snapshot) {
+  std::vector<uint64_t> ids;
+  std::set<uint64_t> seen;
+  for (size_t i = 0; i < snapshot.layers.size(); ++i) {
+    const uint64_t id = snapshot.layers[i].id != 0 ? snapshot.layers[i].id : uint64_t(i) + 1;
+    if (!seen.insert(id).second)
+      throw Error("layers[" + std::to_string(i) + "].id " + std::to_string(id) +
+                  " is used by an earlier layer (ids must be unique)");
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+// Everything of a new snapshot that needs no model: size, layer settings, ids.
+void validate_snapshot(const StreamSnapshot& snapshot) {
+  pipeline::check_canvas_side("width", snapshot.width);
+  pipeline::check_canvas_side("height", snapshot.height);
+  for (size_t i = 0; i < snapshot.layers.size(); ++i)
+    validate_region_layer_settings(snapshot.layers[i].region, "layers[" + std::to_string(i) + "]");
+  layer_ids(snapshot);
+}
+
+// New size or seed: new noise, white latents and an empty layer table.
+void restart(State& s, StreamLayout& l, const StreamSnapshot& snapshot) {
+  const ModelParts& parts = *s.parts;
+  const auto on_model = torch::dtype(parts.dtype).device(parts.device);
+  const int64_t h = snapshot.height / s.factor, w = snapshot.width / s.factor;
+  // Draw order (documented in stream.h's tests): the background's posterior sample, the bootstrap
+  // white's, then slot 0 … T−1's noise, each (1, 4, h, w) from PyTorch's CPU generator.
+  SeededNoise noise(snapshot.seed);
+  const GaussianPosterior posterior = white_posterior(parts, snapshot.height, snapshot.width);
+  l = StreamLayout{};
+  l.background_latent = posterior_latent(posterior, parts, noise);
+  l.white_latent = posterior_latent(posterior, parts, noise);
+  std::vector<torch::Tensor> slots;
+  for (int64_t k = 0; k < s.slots; ++k)
+    slots.push_back(noise.randn({1, parts.unet->config().in_channels, h, w}, on_model));
+  l.init_noise = torch::cat(slots);
+  l.background.mask = torch::ones({1, 1, snapshot.height, snapshot.width});
+  l.background.empty = false;
+  ++s.stats.restarts;
+}
+
+// Brings the table of enabled layers up to date with `snapshot` and returns the new active list.
+// Converts only masks whose source changed.
+std::vector<uint64_t> update_layers(StreamLayout& l, const StreamSnapshot& snapshot, const std::vector<uint64_t>& ids) {
+  std::map<uint64_t, StreamLayerState> next;
+  std::vector<uint64_t> active;
+  for (size_t i = 0; i < snapshot.layers.size(); ++i) {
+    const StreamLayer& layer = snapshot.layers[i];
+    if (!layer.enabled) continue;
+    auto found = l.layers.find(ids[i]);
+    StreamLayerState st = found != l.layers.end() ? found->second : StreamLayerState{};
+    const bool known = found != l.layers.end();
+    if (!known || !same_mask_source(st.source, layer.region)) {
+      const torch::Tensor mask =
+          region_layer_mask(layer.region, "layers[" + std::to_string(i) + "]", snapshot.height, snapshot.width);
+      if (!known || !torch::equal(mask, st.mask)) {
+        const torch::Tensor painted = mask > 0;
+        if (!known || !torch::equal(painted, st.painted)) ++st.painted_revision;
+        st.mask = mask;
+        st.painted = painted;
+        st.empty = !painted.any().item<bool>();
+        st.quantized = torch::Tensor();
+      }
+    }
+    if (known && (st.source.mask_blur_std != layer.region.mask_blur_std ||
+                  st.source.mask_strength != layer.region.mask_strength))
+      st.quantized = torch::Tensor();
+    st.source = layer.region;
+    next[ids[i]] = std::move(st);
+    if (!next[ids[i]].empty) active.push_back(ids[i]);
+  }
+  l.layers = std::move(next);
+  return active;
+}
+
+// The cover a layer's weights depend on: the painted areas of the active layers above it.
+std::vector<std::pair<uint64_t, uint64_t>> cover_above(const State& s, const StreamLayout& l,
+                                                       const std::vector<uint64_t>& active, size_t first_above) {
+  std::vector<std::pair<uint64_t, uint64_t>> cover;
+  if (s.settings.sampling.cover_alpha <= 0) return cover;
+  for (size_t j = first_above; j < active.size(); ++j)
+    cover.emplace_back(active[j], l.layers.at(active[j]).painted_revision);
+  return cover;
+}
+
+// Runs the mask pipeline for the layers whose weights are missing or were made under another cover.
+// Returns whether any layer's weights changed.
+bool process_changed_masks(State& s, StreamLayout& l, const StreamSnapshot& snapshot,
+                           const std::vector<uint64_t>& active) {
+  std::vector<StreamLayerState*> stack = {&l.background};
+  for (uint64_t id : active) stack.push_back(&l.layers.at(id));
+  std::vector<int64_t> todo;
+  for (size_t i = 0; i < stack.size(); ++i) {
+    auto cover = cover_above(s, l, active, i);  // stack index i has active[i..] above it
+    if (!stack[i]->quantized.defined() || stack[i]->cover != cover) todo.push_back(int64_t(i));
+    stack[i]->cover = std::move(cover);
+  }
+  if (todo.empty()) return false;
+  MaskOptions options;
+  options.height = snapshot.height;
+  options.width = snapshot.width;
+  options.latent_scale = s.factor;
+  options.mask_type = to_mask_type(s.settings.sampling.mask_type);
+  options.cover_alpha = s.settings.sampling.cover_alpha;
+  // Per-layer kernels: a change of one layer's blur then never touches another layer's weights.
+  options.blur_window = BlurWindow::PerLayer;
+  options.blur_std.clear();
+  options.strength.clear();
+  std::vector<torch::Tensor> masks;
+  for (size_t i = 0; i < stack.size(); ++i) {
+    masks.push_back(stack[i]->mask);
+    options.blur_std.push_back(i == 0 ? 0.0 : stack[i]->source.mask_blur_std);
+    options.strength.push_back(i == 0 ? 1.0 : stack[i]->source.mask_strength);
+  }
+  const torch::Tensor q = process_masks(torch::cat(masks), s.noise_levels, options, todo).quantized;
+  for (size_t j = 0; j < todo.size(); ++j)
+    stack[size_t(todo[j])]->quantized = q.slice(0, int64_t(j), int64_t(j) + 1).to(s.parts->device, s.parts->dtype);
+  s.stats.masks_processed += int64_t(todo.size());
+  return true;
+}
+
+// Encodes the prompts not cached and re-mixes the layers' embeddings. Returns whether any changed.
+bool update_embeddings(State& s, StreamLayout& l, const StreamSnapshot& snapshot,
+                       const std::vector<uint64_t>& active) {
+  const auto start = Clock::now();
+  std::vector<std::string> texts = {snapshot.background.prompt};
+  if (s.cfg) texts.push_back(snapshot.background.negative_prompt);
+  for (uint64_t id : active) {
+    texts.push_back(l.layers.at(id).source.prompt);
+    if (s.cfg) texts.push_back(l.layers.at(id).source.negative_prompt);
+  }
+  const auto e = s.prompts->get(texts);
+  s.stats.prompts_encoded = s.prompts->texts_encoded();
+  s.stats.encoder_calls = s.prompts->encoder_calls();
+  s.pending.text_ms += stage_ms(s, start);
+
+  bool changed = false;
+  // Cached embeddings keep their identity, so an unchanged one is recognised without comparing.
+  auto assign = [&changed](torch::Tensor& slot, const torch::Tensor& value) {
+    if (slot.defined() && (slot.is_same(value) || torch::equal(slot, value))) return;
+    changed = true;
+    slot = value;
+  };
+  const torch::Tensor bg = e.at(snapshot.background.prompt);
+  const torch::Tensor bg_neg = s.cfg ? e.at(snapshot.background.negative_prompt) : torch::Tensor();
+  assign(l.background.cond, bg);
+  if (s.cfg) assign(l.background.uncond, bg_neg);
+  for (uint64_t id : active) {
+    StreamLayerState& st = l.layers.at(id);
+    const double strength = st.source.prompt_strength;
+    auto mixed = [&](const torch::Tensor& background, const std::string& text) {
+      return strength == 1.0 ? e.at(text) : towards_background(background, e.at(text), strength);
+    };
+    assign(st.cond, mixed(bg, st.source.prompt));
+    if (s.cfg) assign(st.uncond, mixed(bg_neg, st.source.negative_prompt));
+  }
+  return changed;
+}
+
+void rebuild_constants(State& s, StreamLayout& l, const std::vector<uint64_t>& active) {
+  std::vector<const StreamLayerState*> stack = {&l.background};
+  for (uint64_t id : active) stack.push_back(&l.layers.at(id));
+  std::vector<torch::Tensor> masks, cond, uncond;
+  for (const StreamLayerState* st : stack) {
+    masks.push_back(st->quantized);
+    cond.push_back(st->cond);
+    if (s.cfg) uncond.push_back(st->uncond);
+  }
+  const int64_t p = int64_t(stack.size());
+  l.masks = torch::cat(masks);  // (p, T, 1, h, w)
+  // Slot-major batch: item k·p + i is layer i at slot k.
+  l.hidden = torch::cat(cond).repeat({s.slots, 1, 1});
+  if (s.cfg) l.hidden = torch::cat({torch::cat(uncond).repeat({s.slots, 1, 1}), l.hidden});
+  l.item_timesteps = torch::tensor(s.schedule.timesteps, torch::kInt64).repeat_interleave(p);
+  l.timestep_cond = guidance_condition(*s.parts, s.settings.sampling.guidance, l.hidden.size(0));
+  // As the one-shot pipeline: the background latent takes part only where the layers leave some
+  // pixel uncovered at some step, and then slot 0 starts from it when the first step is not pure noise.
+  l.has_background = (1 - l.masks.sum(0)).clamp(0, 1).sum().item<double>() > 0;
+  l.slot0 = l.init_noise.slice(0, 0, 1);
+  if (s.schedule.timesteps[0] < 999 && l.has_background)
+    l.slot0 = s.schedule.scheduler->add_noise(l.background_latent, l.slot0,
+                                              torch::tensor({s.schedule.timesteps[0]}, torch::kInt64));
+  l.active = active;
+  ++s.stats.constant_rebuilds;
+}
+
+}  // namespace
+
+StreamEngine::StreamEngine(const Model& model, StreamSettings settings) : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  s.parts = &model.parts();
+  s.settings = std::move(settings);
+  RegionRequest check;
+  check.sampling = s.settings.sampling;
+  validate_region_request(check);
+  s.schedule = region_schedule(*s.parts, s.settings.sampling);
+  s.noise_levels = mask_noise_levels(s.schedule.scheduler->alphas_cumprod(), s.schedule.timesteps);
+  s.slots = int64_t(s.schedule.timesteps.size());
+  s.factor = s.parts->vae->config().downscale_factor();
+  s.cfg = uses_classifier_free_guidance(*s.parts, s.settings.sampling.guidance);
+  const bool has_taesd = !s.parts->taesd.is_empty();
+  if (s.settings.decoder == StreamDecoder::Taesd && !has_taesd)
+    throw Error("decoder: TAESD was asked for but the model has none (load it with the taesd option)");
+  s.use_taesd = s.settings.decoder == StreamDecoder::Taesd || (s.settings.decoder == StreamDecoder::Auto && has_taesd);
+  s.prompts = std::make_unique<PromptCache>(*s.parts);
+}
+
+StreamEngine::~StreamEngine() = default;
+
+int StreamEngine::slots() const { return int(state_->slots); }
+bool StreamEngine::has_snapshot() const { return state_->snapshot.has_value(); }
+const StreamStats& StreamEngine::stats() const { return state_->stats; }
+
+void StreamEngine::apply(const StreamSnapshot& snapshot) {
+  State& s = *state_;
+  validate_snapshot(snapshot);
+  torch::NoGradGuard no_grad;
+  const std::vector<uint64_t> ids = layer_ids(snapshot);
+  const bool new_canvas = !s.snapshot || s.snapshot->width != snapshot.width ||
+                          s.snapshot->height != snapshot.height || s.snapshot->seed != snapshot.seed;
+  StreamLayout next = s.layout;
+  if (new_canvas) restart(s, next, snapshot);
+  auto start = Clock::now();
+  const std::vector<uint64_t> active = update_layers(next, snapshot, ids);
+  const bool masks_changed = process_changed_masks(s, next, snapshot, active);
+  s.pending.masks_ms += stage_ms(s, start);
+  const bool embeddings_changed = update_embeddings(s, next, snapshot, active);
+  start = Clock::now();
+  const bool rebuild = new_canvas || masks_changed || embeddings_changed || active != next.active;
+  if (rebuild) rebuild_constants(s, next, active);
+  s.pending.masks_ms += stage_ms(s, start);
+
+  // Nothing below throws: the snapshot is now current.
+  s.layout = std::move(next);
+  s.snapshot = snapshot;
+  s.version = snapshot.version;
+  if (rebuild) s.calls_since_change = 0;
+  if (new_canvas) {
+    s.buffer = torch::Tensor();
+    flush();
+  }
+}
+
+void StreamEngine::reseed(uint64_t seed) {
+  State& s = *state_;
+  if (!s.snapshot) throw Error("reseed: no snapshot was applied yet");
+  StreamSnapshot next = *s.snapshot;
+  next.seed = seed;
+  if (next.seed == s.snapshot->seed) s.snapshot->seed = ~seed;  // a restart even for the same seed
+  apply(next);
+}
+
+void StreamEngine::flush() {
+  State& s = *state_;
+  if (!s.snapshot) throw Error("flush: no snapshot was applied yet");
+  torch::NoGradGuard no_grad;
+  StreamTimings ignored;
+  for (int64_t k = 0; k < s.slots; ++k) stream_call(s, ignored);
+}
+
+StreamFrame StreamEngine::step() {
+  State& s = *state_;
+  if (!s.snapshot) throw Error("step: no snapshot was applied yet");
+  torch::NoGradGuard no_grad;
+  const auto start = Clock::now();
+  StreamFrame frame;
+  frame.timings = s.pending;
+  s.pending = StreamTimings{};
+  const torch::Tensor latent = stream_call(s, frame.timings);
+  frame.image = stream_decode(s, latent, frame.timings);
+  frame.version = s.version;
+  frame.index = uint64_t(s.stats.frames);
+  frame.settled = s.calls_since_change >= s.slots;
+  frame.timings.total_ms =
+      pipeline::elapsed_ms(start, s.parts->device) + frame.timings.text_ms + frame.timings.masks_ms;
+  return frame;
+}
+
+}  // namespace palette

@@ -1,0 +1,90 @@
+// The stream engine's state (palette::StreamEngine::State): what apply() keeps between snapshots so
+// it can redo only what changed, and the batch constants and latents step() runs on. Internal to
+// src/pipelines; the engine's tests read it to prove what was (not) recomputed.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "palette/stream.h"
+#include "pipelines/prompt_cache.h"
+#include "pipelines/region_parts.h"
+
+namespace palette {
+
+struct ModelParts;
+
+// One layer as the engine last saw it, with what was derived from it.
+struct StreamLayerState {
+  RegionLayer source;         // the snapshot's layer (the mask tensor is shared, not copied)
+  torch::Tensor mask;         // (1, 1, H, W) float32 CPU, resized to the canvas
+  torch::Tensor painted;      // mask > 0: what covers the layers beneath
+  uint64_t painted_revision = 0;  // changes whenever `painted` does
+  bool empty = true;              // nothing painted: the layer takes no part
+  // The (id, painted_revision) of every active layer above this one when `quantized` was made: the
+  // cover this layer's weights were computed under.
+  std::vector<std::pair<uint64_t, uint64_t>> cover;
+  torch::Tensor quantized;  // (1, T, 1, h, w) model dtype and device; undefined = to be processed
+  torch::Tensor cond;       // (1, 77, hidden) after the lerp towards the background
+  torch::Tensor uncond;     // with CFG only
+};
+
+// Everything derived from the current snapshot. apply() builds the next one on a copy (tensors are
+// shared handles, so the copy is cheap) and swaps it in only when the whole snapshot went through.
+struct StreamLayout {
+  torch::Tensor background_cond, background_uncond;
+  std::map<uint64_t, StreamLayerState> layers;  // by id: every enabled layer of the snapshot
+  StreamLayerState background;                  // the all-ones layer under the others
+  std::vector<uint64_t> active;                 // ids of the layers in the batch, bottom to top
+
+  // Batch constants, rebuilt when the layer set, a mask or an embedding changes.
+  torch::Tensor masks;           // (p, T, 1, h, w), background first
+  torch::Tensor hidden;          // (T·p, 77, hidden), slot-major; [uncond; cond] halves with CFG
+  torch::Tensor item_timesteps;  // (T·p,) int64 on the CPU
+  torch::Tensor timestep_cond;   // LCM guidance embedding for the UNet batch (may be undefined)
+  bool has_background = false;   // some pixel is left uncovered at some step
+
+  // Noise and latents, fixed per size and seed.
+  torch::Tensor background_latent;  // (1, 4, h, w): the white image's posterior sample
+  torch::Tensor white_latent;       // (1, 4, h, w): the bootstrap white, a second posterior sample
+  torch::Tensor init_noise;         // (T, 4, h, w): slot k's noise
+  torch::Tensor slot0;              // (1, 4, h, w): slot 0's input
+};
+
+struct StreamEngine::State {
+  const ModelParts* parts = nullptr;
+  StreamSettings settings;
+  RegionSchedule schedule;
+  std::vector<float> noise_levels;  // σ of each step, for the masks
+  bool cfg = false;
+  bool use_taesd = false;
+  int64_t slots = 0;   // T
+  int64_t factor = 8;  // pixels per latent pixel
+
+  std::optional<StreamSnapshot> snapshot;  // the current one
+  std::unique_ptr<PromptCache> prompts;
+  StreamLayout layout;
+  torch::Tensor buffer;  // (T−1, 4, h, w): slots 1..T−1's inputs
+  torch::Tensor last_latent;  // (1, 4, h, w): the newest frame's latent (slot T−1's blended x0)
+
+  StreamStats stats;
+  uint64_t version = 0;         // of the snapshot applied last
+  int64_t calls_since_change = 0;
+  StreamTimings pending;        // apply()'s work, reported with the next frame
+};
+
+// Latent-space work of one stream call (stream_step.cpp): returns slot T−1's blended x0, (1, 4, h, w),
+// and advances the buffer. Adds the UNet and blend time to `timings` when profiling.
+torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings);
+
+// The frame of a latent: TAESD or VAE decode, then RGBA8 on the host.
+Image stream_decode(const StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings);
+
+}  // namespace palette

@@ -1,0 +1,140 @@
+// One call of the stream batch (algorithms.md §4 "Stream batch"): every slot's latent, repeated for
+// every layer, goes through one UNet call of batch T·p; each (slot, layer) is denoised to x0 at its
+// slot's timestep, the layers' x0 are blended per slot by their masks, slot T−1's blend is the frame
+// and the others are re-noised into the next slot with the fixed per-slot noise. The bootstrap slots
+// do what the one-shot pipeline does in its bootstrap steps.
+#include <torch/torch.h>
+
+#include <algorithm>
+
+#include "models/model_parts.h"
+#include "pipelines/image_tensor.h"
+#include "pipelines/pipeline_common.h"
+#include "pipelines/prompt_encoding.h"
+#include "pipelines/stream_state.h"
+#include "regions/bbox_shift.h"
+
+namespace palette {
+
+namespace {
+
+using pipeline::Clock;
+
+double stage_ms(const StreamEngine::State& s, Clock::time_point start) {
+  return s.settings.profile_stages ? pipeline::elapsed_ms(start, s.parts->device) : 0.0;
+}
+
+// The first `slots` slots' bootstrap background, noised to each slot's timestep and repeated for the
+// p layers: (slots·p, 4, h, w). Slot k mixes white and background by clip(mix − k, 0, 1); without a
+// background latent the slot's own latent stands in for it, as in the one-shot pipeline.
+torch::Tensor bootstrap_background(const StreamEngine::State& s, const torch::Tensor& latents, int64_t slots,
+                                   int64_t p) {
+  const StreamLayout& l = s.layout;
+  std::vector<torch::Tensor> mixed;
+  for (int64_t k = 0; k < slots; ++k) {
+    const double mix = std::clamp(s.settings.sampling.bootstrap_mix_steps - double(k), 0.0, 1.0);
+    const torch::Tensor bg = l.has_background ? l.background_latent : latents.slice(0, k, k + 1);
+    mixed.push_back(mix * l.white_latent + (1.0 - mix) * bg);
+  }
+  const torch::Tensor timesteps = torch::tensor(
+      std::vector<int64_t>(s.schedule.timesteps.begin(), s.schedule.timesteps.begin() + slots), torch::kInt64);
+  const torch::Tensor noised =
+      s.schedule.scheduler->add_noise(torch::cat(mixed), l.init_noise.slice(0, 0, slots), timesteps);
+  return noised.repeat_interleave(p, 0);
+}
+
+}  // namespace
+
+torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
+  const StreamLayout& l = s.layout;
+  const ModelParts& parts = *s.parts;
+  const RegionSampling& sampling = s.settings.sampling;
+  const int64_t T = s.slots, p = l.masks.size(0);
+  const int64_t h = l.init_noise.size(2), w = l.init_noise.size(3);
+  if (!s.buffer.defined()) s.buffer = l.init_noise.slice(0, 1, T);  // any start: a flush replaces it
+
+  auto start = Clock::now();
+  const torch::Tensor latents = torch::cat({l.slot0, s.buffer});  // (T, 4, h, w)
+  torch::Tensor x = latents.repeat_interleave(p, 0);               // (T·p, 4, h, w), slot-major
+  torch::Tensor m = l.masks.transpose(0, 1).reshape({T * p, 1, h, w});
+  const int64_t boot_slots = std::min<int64_t>(sampling.bootstrap_steps, T);
+  const int64_t nb = boot_slots * p;
+  torch::Tensor boot_bg, boot_mask;
+  ShiftOptions shift;
+  if (nb > 0) {
+    boot_bg = bootstrap_background(s, latents, boot_slots, p);
+    boot_mask = m.slice(0, 0, nb);
+    torch::Tensor xb = (1.0 - boot_mask) * boot_bg + boot_mask * x.slice(0, 0, nb);
+    shift.edges = sampling.reference_wrapping_shift ? ShiftEdges::Wrap : ShiftEdges::Fill;
+    shift.fill = boot_bg;
+    xb = shift_to_mask_bbox_center(xb, boot_mask, shift);
+    x = torch::cat({xb, x.slice(0, nb)});
+  }
+
+  UNet2DConditionModel unet = parts.unet;  // a non-const handle on the shared, unchanged module
+  const torch::Tensor input = s.cfg ? torch::cat({x, x}) : x;
+  const torch::Tensor t = s.cfg ? torch::cat({l.item_timesteps, l.item_timesteps}) : l.item_timesteps;
+  torch::Tensor eps = unet->forward(input, t.to(parts.device), l.hidden, l.timestep_cond);
+  ++s.stats.unet_calls;
+  timings.unet_ms += stage_ms(s, start);
+
+  start = Clock::now();
+  if (s.cfg) eps = apply_guidance(eps, sampling.guidance);
+  torch::Tensor x0 = s.schedule.scheduler->denoise(eps, x, l.item_timesteps);
+  if (nb > 0) {
+    torch::Tensor x0b = shift_back_from_mask_bbox_center(x0.slice(0, 0, nb), boot_mask, shift);
+    // Leak removal: where a layer's x0 stayed close to the bootstrap background it drew nothing of its
+    // own there, so its weight fades (2·sigmoid(d/s) − 1 is 0 at d = 0).
+    const torch::Tensor leak = (x0b - boot_bg).pow(2).mean(1, true);
+    boot_mask = boot_mask * (torch::sigmoid(leak / sampling.leak_sensitivity) * 2 - 1);
+    x0 = torch::cat({x0b, x0.slice(0, nb)});
+    m = torch::cat({boot_mask, m.slice(0, nb)});
+  }
+  const torch::Tensor value = (m * x0).view({T, p, -1, h, w}).sum(1);
+  const torch::Tensor count = m.view({T, p, 1, h, w}).sum(1);
+  torch::Tensor blend = torch::where(count > 0, value / count, value);
+  if (l.has_background) {
+    const torch::Tensor uncovered = (1 - count).clamp(0, 1);
+    blend = (1 - uncovered) * blend + uncovered * l.background_latent;
+  }
+  const torch::Tensor next_t = torch::tensor(
+      std::vector<int64_t>(s.schedule.timesteps.begin() + 1, s.schedule.timesteps.end()), torch::kInt64);
+  s.buffer = s.schedule.scheduler->add_noise(blend.slice(0, 0, T - 1), l.init_noise.slice(0, 1, T), next_t);
+  timings.blend_ms += stage_ms(s, start);
+  ++s.calls_since_change;
+  ++s.stats.frames;
+  s.last_latent = blend.slice(0, T - 1, T);
+  return s.last_latent;
+}
+
+Image stream_decode(const StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings) {
+  const ModelParts& parts = *s.parts;
+  auto start = Clock::now();
+  torch::Tensor rgb;  // (1, 3, H, W) in [-1, 1]
+  if (s.use_taesd) {
+    Taesd taesd = parts.taesd;  // a non-const handle on the shared, unchanged module
+    const torch::Dtype dtype = taesd->parameters().front().scalar_type();
+    rgb = taesd->decode(latent.to(dtype));
+  } else {
+    rgb = decode_latents(parts, latent);
+  }
+  timings.decode_ms += stage_ms(s, start);
+
+  start = Clock::now();
+  // To 8 bits on the device, so only bytes cross to the host.
+  const torch::Tensor bytes = ((rgb[0].to(torch::kFloat32) / 2 + 0.5).clamp(0, 1) * 255).round().to(torch::kUInt8);
+  const torch::Tensor rgba =
+      torch::cat({bytes, torch::full({1, bytes.size(1), bytes.size(2)}, 255, bytes.options())})
+          .permute({1, 2, 0})
+          .contiguous()
+          .to(torch::kCPU);
+  Image image;
+  image.height = int(rgba.size(0));
+  image.width = int(rgba.size(1));
+  image.channels = 4;
+  image.pixels.assign(rgba.data_ptr<uint8_t>(), rgba.data_ptr<uint8_t>() + rgba.numel());
+  timings.copy_ms += stage_ms(s, start);
+  return image;
+}
+
+}  // namespace palette

@@ -1,0 +1,15 @@
+// The layout of an smd_region_* fixture case as a palette::RegionRequest, shared by the one-shot and
+// the stream engine's tests.
+#pragma once
+
+#include "palette/regions.h"
+#include "palette/safetensors.h"
+
+namespace palette::test {
+
+// masks[0] of the case is the background's all-ones mask (the app's layout), masks[1..] the layers';
+// prompts, blur, strengths, steps and the reference's wrapping bbox shift as the case records them.
+// Fails the calling test when the case is not laid out that way.
+RegionRequest region_fixture_request(const SafetensorsFile& file);
+
+}  // namespace palette::test

@@ -1,0 +1,272 @@
+// The stream engine's pictures: in steady state a frame is the one-shot region render with the same
+// noise (the one-shot pipeline itself matches the authors' code on smd_region_*), an edit shows fully
+// after a flush and then equals a fresh engine's frame, and odd layouts give defined, finite pictures.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "models/model_parts.h"
+#include "palette/model.h"
+#include "palette/stream.h"
+#include "pipelines/region_fixture.h"
+#include "pipelines/region_render.h"
+#include "pipelines/stream_layouts.h"
+#include "pipelines/stream_state.h"
+#include "sampling/noise_source.h"
+#include "support/fixtures.h"
+#include "support/parity.h"
+
+namespace palette {
+namespace {
+
+const Model& tiny_sd15() { return test::fixture_model("tiny-sd15"); }
+
+bool same_pixels(const Image& a, const Image& b) {
+  return a.width == b.width && a.height == b.height && a.channels == b.channels && a.pixels == b.pixels;
+}
+
+bool all_finite(const torch::Tensor& t) { return torch::isfinite(t).all().item<bool>(); }
+
+StreamSnapshot snapshot_of(const RegionRequest& request, uint64_t seed) {
+  StreamSnapshot s;
+  s.version = 1;
+  s.width = request.width;
+  s.height = request.height;
+  s.seed = seed;
+  s.background = request.background;
+  for (size_t i = 0; i < request.layers.size(); ++i) s.layers.push_back({uint64_t(i) + 1, true, request.layers[i]});
+  return s;
+}
+
+// The draws the one-shot pipeline makes, in its order (region_render.h), taken from the stream's
+// documented noise: the background's and the white image's posterior draws, then one fixed noise per
+// slot, which the stream uses to start slot 0, to noise slot k's bootstrap background and to re-noise
+// into slot k.
+std::vector<torch::Tensor> one_shot_draws(uint64_t seed, int64_t slots, int64_t h, int64_t w, bool has_background,
+                                          int bootstrap_steps) {
+  SeededNoise noise(seed);
+  const torch::Tensor background = noise.randn({1, 4, h, w});
+  const torch::Tensor white = noise.randn({1, 4, h, w});
+  std::vector<torch::Tensor> slot;
+  for (int64_t k = 0; k < slots; ++k) slot.push_back(noise.randn({1, 4, h, w}));
+  std::vector<torch::Tensor> draws;
+  if (has_background) draws.push_back(background);
+  if (bootstrap_steps > 0) draws.push_back(white);
+  draws.push_back(slot[0]);
+  for (int64_t k = 0; k < slots; ++k) {
+    if (k < bootstrap_steps) draws.push_back(slot[size_t(k)]);
+    if (k + 1 < slots) draws.push_back(slot[size_t(k) + 1]);
+  }
+  return draws;
+}
+
+void expect_stream_equals_one_shot(RegionRequest request, const std::string& label) {
+  const uint64_t seed = 5;
+  StreamSettings settings;
+  settings.sampling = request.sampling;
+  settings.decoder = StreamDecoder::Vae;
+  StreamEngine engine(tiny_sd15(), settings);
+  engine.apply(snapshot_of(request, seed));
+  engine.step();
+  const torch::Tensor stream_latent = engine.state().last_latent;
+
+  const bool has_background = engine.state().layout.has_background;
+  ReplayNoise noise(one_shot_draws(seed, engine.slots(), request.height / 8, request.width / 8, has_background,
+                                   request.sampling.bootstrap_steps));
+  const RegionLatents one_shot = region_latents(tiny_sd15().parts(), request, noise);
+  EXPECT_EQ(noise.remaining(), 0u);
+  EXPECT_TRUE(test::check_parity(label, stream_latent, one_shot.latents, 1e-5));
+}
+
+// The smd_region_128 layout (three layers over a background, bootstrapping, the reference's wrapping
+// shift) with one blur σ for every layer: the stream blurs each layer with its own kernel width, the
+// one-shot pipeline (as the reference) with the widest one, which agree when all σ are equal.
+TEST(StreamParity, smd_region_128_steady_frame_is_the_one_shot_render) {
+  RegionRequest request = test::region_fixture_request(test::open_case("smd_region_128"));
+  for (RegionLayer& layer : request.layers) layer.mask_blur_std = 2.0;
+  expect_stream_equals_one_shot(request, "stream vs one-shot, smd_region_128 layout");
+}
+
+TEST(StreamParity, smd_region_128_continuous_masks_without_bootstrap) {
+  RegionRequest request = test::region_fixture_request(test::open_case("smd_region_128"));
+  for (RegionLayer& layer : request.layers) layer.mask_blur_std = 0.0;
+  request.sampling.mask_type = RegionMaskType::Continuous;
+  request.sampling.bootstrap_steps = 0;
+  request.sampling.reference_wrapping_shift = false;
+  expect_stream_equals_one_shot(request, "stream vs one-shot, continuous, no bootstrap");
+}
+
+TEST(StreamParity, uncovered_canvas_blends_the_background_latent) {
+  // One small layer and covering off: most pixels are left to the background latent, and slot 0
+  // starts from the noised background because the first timestep is below 999.
+  RegionRequest request;
+  request.width = 64;
+  request.height = 64;
+  request.background.prompt = "fog";
+  RegionLayer layer;
+  layer.prompt = "a lighthouse";
+  layer.mask = test::rect_mask(64, 64, 16, 40, 16, 40, 0.6f);
+  request.layers.push_back(layer);
+  request.sampling.t_index_list = {3, 20, 40};
+  request.sampling.mask_type = RegionMaskType::Continuous;
+  request.sampling.bootstrap_steps = 2;
+  request.sampling.bootstrap_mix_steps = 1.5;
+  expect_stream_equals_one_shot(request, "stream vs one-shot, background latent");
+}
+
+TEST(StreamEngine, FlushedEditEqualsAFreshEngine) {
+  StreamEngine edited(tiny_sd15());
+  const StreamSnapshot before = test::small_layout(1);
+  edited.apply(before);
+  const Image first = edited.step().image;
+
+  StreamSnapshot after = before;
+  after.version = 2;
+  after.layers[0].region.prompt = "a blue house";
+  after.layers[1].region.mask = test::rect_mask(64, 64, 0, 40, 24, 64);
+  after.layers.push_back(test::stream_layer(7, "the moon", test::rect_mask(64, 64, 0, 16, 0, 16)));
+  edited.apply(after);
+  const StreamFrame partial = edited.step();
+  EXPECT_FALSE(partial.settled) << "one call after an edit still carries older slots";
+  EXPECT_EQ(partial.version, 2u);
+  edited.flush();
+  const StreamFrame shown = edited.step();
+  EXPECT_TRUE(shown.settled);
+  EXPECT_FALSE(same_pixels(shown.image, first)) << "the edit shows";
+
+  StreamEngine fresh(tiny_sd15());
+  fresh.apply(after);
+  const StreamFrame expected = fresh.step();
+  EXPECT_TRUE(expected.settled);
+  EXPECT_TRUE(torch::equal(edited.state().buffer, fresh.state().buffer));
+  EXPECT_TRUE(torch::equal(edited.state().last_latent, fresh.state().last_latent));
+  EXPECT_TRUE(same_pixels(shown.image, expected.image));
+}
+
+TEST(StreamEngine, StillLayoutGivesAStillPictureAndFramesCount) {
+  StreamEngine engine(tiny_sd15());
+  engine.apply(test::small_layout());
+  const StreamFrame a = engine.step();
+  const StreamFrame b = engine.step();
+  EXPECT_EQ(a.image.width, 64);
+  EXPECT_EQ(a.image.height, 64);
+  EXPECT_EQ(a.image.channels, 4);
+  EXPECT_EQ(a.image.pixels[3], 255);
+  EXPECT_TRUE(same_pixels(a.image, b.image));
+  EXPECT_EQ(b.index, a.index + 1);
+  EXPECT_TRUE(a.settled);
+}
+
+TEST(StreamEngine, SeedChangesThePictureAndReseedRestarts) {
+  StreamEngine engine(tiny_sd15());
+  engine.apply(test::small_layout(1, 11));
+  const Image first = engine.step().image;
+  engine.reseed(12);
+  const Image reseeded = engine.step().image;
+  EXPECT_FALSE(same_pixels(first, reseeded));
+  engine.reseed(11);
+  EXPECT_TRUE(same_pixels(first, engine.step().image)) << "the picture follows from the seed alone";
+  EXPECT_EQ(engine.stats().restarts, 3);
+}
+
+TEST(StreamEngine, TaesdDecodesLiveFrames) {
+  ModelOptions options;
+  options.taesd = test::fixtures_dir() / "tiny-taesd";
+  const Model model = Model::load(test::fixtures_dir() / "tiny-sd15", options);
+  StreamEngine engine(model);
+  EXPECT_TRUE(engine.state().use_taesd);
+  engine.apply(test::small_layout());
+  const StreamFrame f = engine.step();
+  EXPECT_EQ(f.image.width, 64);
+  EXPECT_EQ(f.image.channels, 4);
+  StreamSettings vae_only;
+  vae_only.decoder = StreamDecoder::Taesd;
+  EXPECT_NE(test::error_of([&] { StreamEngine e(tiny_sd15(), vae_only); }).find("TAESD"), std::string::npos);
+}
+
+TEST(StreamEngine, EmptyAndDisabledLayersAreAsIfAbsent) {
+  StreamEngine plain(tiny_sd15());
+  StreamSnapshot s = test::small_layout();
+  plain.apply(s);
+  const StreamFrame expected = plain.step();
+
+  StreamSnapshot with_empty = s;
+  with_empty.layers.push_back(test::stream_layer(9, "a dragon", torch::zeros({64, 64})));
+  StreamSnapshot with_disabled = s;
+  with_disabled.layers.insert(with_disabled.layers.begin(),
+                              test::stream_layer(8, "a castle", test::rect_mask(64, 64, 0, 64, 0, 64)));
+  with_disabled.layers[0].enabled = false;
+  for (const StreamSnapshot& variant : {with_empty, with_disabled}) {
+    StreamEngine engine(tiny_sd15());
+    engine.apply(variant);
+    EXPECT_EQ(engine.state().layout.masks.size(0), 3) << "background and two painted layers";
+    EXPECT_TRUE(same_pixels(engine.step().image, expected.image));
+  }
+}
+
+TEST(StreamEngine, OddLayoutsGiveFinitePictures) {
+  StreamSnapshot s = test::small_layout();
+  s.layers[0].region.prompt = "";                              // an empty prompt
+  s.layers[1].region.mask = test::rect_mask(37, 53, 5, 30, 20, 53);  // another size: resized
+  StreamEngine engine(tiny_sd15());
+  engine.apply(s);
+  engine.step();
+  EXPECT_TRUE(all_finite(engine.state().last_latent));
+
+  StreamSnapshot none = s;
+  for (StreamLayer& layer : none.layers) layer.enabled = false;  // the background alone
+  none.background.prompt = "";
+  engine.apply(none);
+  engine.flush();
+  engine.step();
+  EXPECT_TRUE(all_finite(engine.state().last_latent));
+  EXPECT_EQ(engine.state().layout.masks.size(0), 1);
+
+  StreamSnapshot zero_strength = s;
+  zero_strength.layers[1].region.mask_strength = 0;  // painted but faded out completely
+  zero_strength.layers[0].region.prompt_strength = 0;
+  engine.apply(zero_strength);
+  engine.flush();
+  engine.step();
+  EXPECT_TRUE(all_finite(engine.state().last_latent));
+}
+
+TEST(StreamEngine, BadSnapshotsAreNamedAndTheStreamGoesOn) {
+  StreamEngine engine(tiny_sd15());
+  EXPECT_NE(test::error_of([&] { engine.step(); }).find("no snapshot"), std::string::npos);
+  const StreamSnapshot good = test::small_layout();
+  engine.apply(good);
+  const Image before = engine.step().image;
+
+  StreamSnapshot nan_mask = good;
+  nan_mask.version = 2;
+  nan_mask.layers[1].region.mask = torch::full({64, 64}, NAN);
+  EXPECT_NE(test::error_of([&] { engine.apply(nan_mask); }).find("layers[1].mask"), std::string::npos);
+  StreamSnapshot duplicate = good;
+  duplicate.layers[1].id = duplicate.layers[0].id;
+  EXPECT_NE(test::error_of([&] { engine.apply(duplicate); }).find("layers[1].id"), std::string::npos);
+  StreamSnapshot bad_size = good;
+  bad_size.width = 100;
+  EXPECT_NE(test::error_of([&] { engine.apply(bad_size); }).find("width 100"), std::string::npos);
+  StreamSnapshot bad_strength = good;
+  bad_strength.layers[0].region.prompt_strength = 2;
+  EXPECT_NE(test::error_of([&] { engine.apply(bad_strength); }).find("layers[0].prompt_strength"),
+            std::string::npos);
+
+  const StreamFrame after = engine.step();
+  EXPECT_EQ(after.version, 1u) << "the last good snapshot stays";
+  EXPECT_TRUE(same_pixels(after.image, before));
+}
+
+TEST(StreamEngine, BadSettingsAreNamed) {
+  StreamSettings settings;
+  settings.sampling.t_index_list = {0, 60};
+  EXPECT_NE(test::error_of([&] { StreamEngine e(tiny_sd15(), settings); }).find("t_index_list[1]"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace palette
