@@ -1,0 +1,82 @@
+// Palette files (JSON): one reader for two kinds. A palette holds the layers' properties without
+// masks (a reusable set of prompts and colours); a layout holds everything, masks included, as PNG
+// inside the file ("data:image/png;base64,…"). Format (docs/architecture.md, "Palette file"):
+//
+//   {"format": "semantic-palette", "version": 1, "kind": "layout",
+//    "canvas": {"width": 512, "height": 512},
+//    "settings": {"model": "…", "sampler": "lcm", "steps": 5, "guidance": 1.0, "seed": 42},
+//    "background": {"prompt": "…", "negative_prompt": "", "image": null},
+//    "layers": [{"name": "sky", "color": "#4080ff", "prompt": "…", "negative_prompt": "",
+//                "prompt_strength": 1.0, "mask_strength": 1.0, "mask_blur": 0.0, "enabled": true,
+//                "mask": "data:image/png;base64,…"}]}
+//
+// Required: format, version, kind, canvas.width/height, layers, and each layer's name, color, prompt
+// (and mask, in a layout). Everything else falls back to the defaults of palette/document_data.h.
+// A mask or background image may also be a file name, resolved against the file's folder; saving
+// embeds it. Unknown keys at every level are kept and written back after the known ones.
+//
+//   palette::LoadedDocument f = palette::load_document("still-life.json");
+//   palette::Document doc = std::move(f.document);
+//   palette::save_document(doc, "copy.json", palette::DocumentKind::Layout);
+//
+// Failures: palette::Error with one line naming the file and the field, e.g.
+// "'a.json': layers[3].color: \"#12xz45\" is not a colour (#rrggbb)". Loading builds a new Document,
+// so a failed load never touches one the caller has open. Saving is atomic: on failure the old file
+// is intact.
+// Thread safety: free functions without shared state.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "palette/document.h"
+#include "palette/document_data.h"
+#include "palette/image.h"
+
+namespace palette {
+
+enum class DocumentKind { Palette, Layout };
+
+constexpr int kDocumentFormatVersion = 1;                  // the newest version this code reads and writes
+constexpr uint64_t kMaxDocumentFileBytes = 512ull << 20;  // larger files are refused before reading
+constexpr uint64_t kMaxMaskPixelsPerFile = 1ull << 32;    // canvas pixels × layers, bounds decoded memory
+
+struct LoadedDocument {
+  Document document;
+  DocumentKind kind;  // what the file was; a palette's layers have empty masks
+};
+
+// Reads a palette or layout file. Throws palette::Error naming the file and the field.
+LoadedDocument load_document(const std::filesystem::path& path);
+
+// The same from text already in memory: `source` names it in errors and `folder` resolves mask file
+// names (empty = the current folder).
+LoadedDocument parse_document(std::string_view json_text, const std::string& source,
+                              const std::filesystem::path& folder = {});
+
+// The file's text (UTF-8 JSON, 2-space indented). A palette leaves out masks and the background image.
+std::string serialize_document(const DocumentContent& content, DocumentKind kind);
+
+// Writes serialize_document(*doc.snapshot(), kind) atomically (temporary file, then rename).
+// Throws palette::Error naming the file when it cannot be written; `path` then keeps its old content.
+void save_document(const Document& doc, const std::filesystem::path& path, DocumentKind kind);
+
+struct PngExportOptions {
+  std::optional<uint64_t> seed;  // the seed the render used, when settings.seed was empty
+  std::string model;             // the model the render used, when it differs from settings.model
+  std::string layout_file;       // where the layout was saved, if anywhere; recorded for tracing back
+};
+
+// The text of the "parameters" chunk export_png writes: the snapshot as a palette file (so it can be
+// loaded back as one) with the seed and model actually used, plus "layout_file" when given. ASCII.
+std::string render_parameters(const DocumentContent& content, const PngExportOptions& options = {});
+
+// Writes a finished render as PNG with render_parameters(...) in a "parameters" tEXt chunk.
+// Throws palette::Error naming the file for an invalid image or a failed write (atomic as above).
+void export_png(const std::filesystem::path& path, const Image& image, const DocumentContent& content,
+                const PngExportOptions& options = {});
+
+}  // namespace palette

@@ -1,0 +1,62 @@
+// Snapshot → RegionRequest. The only file of the document that sees LibTorch (through regions.h).
+#include "palette/layout_render.h"
+
+#include <string>
+
+#include "palette/error.h"
+
+namespace palette {
+
+namespace {
+
+constexpr int kLcmGrid = 50;  // LCM's original_inference_steps: the grid t_index_list indexes
+
+}  // namespace
+
+RegionSampling region_sampling(const GenerationSettings& settings) {
+  RegionSampling s;
+  s.index_steps = kLcmGrid;
+  s.guidance = settings.guidance;
+  if (settings.sampler == "lcm") {
+    if (settings.steps < 1 || settings.steps > kLcmGrid)
+      throw Error("settings.steps " + std::to_string(settings.steps) + " must be in [1, " +
+                  std::to_string(kLcmGrid) + "] for the sampler 'lcm'");
+    // diffusers' LCMScheduler.set_timesteps: every (50 // steps)-th entry of the 50-step grid.
+    s.t_index_list.clear();
+    for (int i = 0; i < settings.steps; ++i) s.t_index_list.push_back(i * (kLcmGrid / settings.steps));
+  } else if (settings.sampler == "smd") {
+    if (settings.steps != 5)
+      throw Error("settings.steps " + std::to_string(settings.steps) + " must be 5 for the sampler 'smd'");
+    s.t_index_list = {0, 4, 12, 25, 37};
+  } else {
+    throw Error("settings.sampler: '" + settings.sampler + "' is not a region-rendering sampler (known: lcm, smd)");
+  }
+  return s;
+}
+
+RegionRequest region_request(const DocumentContent& snapshot, std::vector<LayerId>* layer_ids) {
+  RegionRequest request;
+  request.width = snapshot.width;
+  request.height = snapshot.height;
+  request.seed = snapshot.settings.seed;
+  request.sampling = region_sampling(snapshot.settings);
+  request.background.prompt = snapshot.background.prompt;
+  request.background.negative_prompt = snapshot.background.negative_prompt;
+  if (layer_ids != nullptr) layer_ids->clear();
+  for (const Layer& layer : snapshot.layers) {
+    // An empty mask would cost a UNet slot per step and change nothing.
+    if (!layer.properties.enabled || layer.mask.empty()) continue;
+    RegionLayer r;
+    r.prompt = layer.properties.prompt;
+    r.negative_prompt = layer.properties.negative_prompt;
+    r.mask_image = layer.mask.to_image();
+    r.prompt_strength = layer.properties.prompt_strength;
+    r.mask_strength = layer.properties.mask_strength;
+    r.mask_blur_std = layer.properties.mask_blur;
+    request.layers.push_back(std::move(r));
+    if (layer_ids != nullptr) layer_ids->push_back(layer.id);
+  }
+  return request;
+}
+
+}  // namespace palette
