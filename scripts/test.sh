@@ -7,5 +7,7 @@ start=$(date +%s)
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh"
 cd "${PALETTE_BUILD_DIR:-$root/build}"
+# CTest runs one test per core; OpenBLAS's own threads would only spin against the other test.
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 ctest --output-on-failure --parallel "$(nproc)" "$@"
 echo "test.sh: set up, built and tested in $(( $(date +%s) - start )) s"

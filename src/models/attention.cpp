@@ -18,22 +18,32 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
     auto weights = torch::softmax(torch::matmul(q.to(torch::kFloat), k.to(torch::kFloat).transpose(-1, -2)) * scale, -1);
     return torch::matmul(weights.to(v.scalar_type()), v);
   }
-  // Fold the scale into q, which is cheaper than scaling the (queries × keys) scores. Queries are
-  // taken in chunks so the score tensor stays near kMaxScoreElements: a 64×64 latent has 4096 tokens,
-  // whose full score tensor (1 GiB per layer at batch 8) costs more in page faults than in arithmetic.
+  // Fold the scale into q, which is cheaper than scaling the (queries × keys) scores.
   const torch::Tensor qs = q * scale;
-  const torch::Tensor kt = k.transpose(-1, -2);
-  constexpr int64_t kMaxScoreElements = int64_t(1) << 22;
-  const int64_t rows = q.numel() / std::max<int64_t>(q.size(-1), 1) / std::max<int64_t>(q.size(-2), 1);
-  const int64_t per_query = std::max<int64_t>(rows * k.size(-2), 1);
-  const int64_t chunk = std::max<int64_t>(kMaxScoreElements / per_query, 1);
-  if (chunk >= q.size(-2)) return torch::matmul(torch::softmax(torch::matmul(qs, kt), -1), v);
-  std::vector<torch::Tensor> parts;
-  for (int64_t start = 0; start < q.size(-2); start += chunk) {
-    const torch::Tensor scores = torch::matmul(qs.narrow(-2, start, std::min(chunk, q.size(-2) - start)), kt);
-    parts.push_back(torch::matmul(torch::softmax(scores, -1), v));
+  const int64_t n = q.size(-2), m = k.size(-2);
+  const int64_t rows = q.numel() / std::max<int64_t>(q.size(-1), 1) / std::max<int64_t>(n, 1);  // batch·heads
+  constexpr int64_t kDirectScoreElements = int64_t(1) << 22;
+  if (rows * n * m <= kDirectScoreElements)
+    return torch::matmul(torch::softmax(torch::matmul(qs, k.transpose(-1, -2)), -1), v);
+  // Large attention (a 64×64 latent has 4096 tokens: 512 MiB of scores per item with 8 heads) runs one
+  // head at a time in query chunks of ~2^20 scores. On LibTorch 1.13's CPU backend this is about twice
+  // as fast as batched matmuls over narrowed 4-D views, and the scores stay in cache-sized pieces.
+  const torch::Tensor q3 = qs.reshape({rows, n, q.size(-1)});
+  const torch::Tensor k3 = k.reshape({rows, m, k.size(-1)});
+  const torch::Tensor v3 = v.reshape({rows, m, v.size(-1)});
+  torch::Tensor out = torch::empty({rows, n, v.size(-1)}, v.options());
+  const int64_t chunk = std::max<int64_t>((int64_t(1) << 20) / m, 1);
+  for (int64_t r = 0; r < rows; ++r) {
+    const torch::Tensor kt = k3[r].t();
+    for (int64_t start = 0; start < n; start += chunk) {
+      const int64_t count = std::min(chunk, n - start);
+      const torch::Tensor weights = torch::softmax(torch::mm(q3[r].narrow(0, start, count), kt), -1);
+      out[r].narrow(0, start, count).copy_(torch::mm(weights, v3[r]));
+    }
   }
-  return torch::cat(parts, -2);
+  std::vector<int64_t> shape(q.sizes().begin(), q.sizes().end());
+  shape.back() = v.size(-1);
+  return out.view(shape);
 #endif
 }
 
