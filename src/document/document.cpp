@@ -26,7 +26,7 @@ std::vector<Layer>::iterator find_layer(std::vector<Layer>& layers, LayerId id) 
   return std::find_if(layers.begin(), layers.end(), [id](const Layer& l) { return l.id == id; });
 }
 
-std::string quoted(const std::string& name) { return "'" + name + "'"; }
+std::string in_quotes(const std::string& name) { return "'" + name + "'"; }
 
 }  // namespace
 
@@ -91,7 +91,8 @@ LayerId Document::add_layer(const LayerProperties& properties, std::optional<siz
   const size_t at = std::min(index.value_or(content_.layers.size()), content_.layers.size());
   content_.layers.insert(content_.layers.begin() + std::ptrdiff_t(at), layer);
   const LayerId id = layer.id;
-  history_->push({"Add layer " + quoted(properties.name), "",
+  // The label comes from the copy: `properties` may belong to a layer that the insertion just moved.
+  history_->push({"Add layer " + in_quotes(layer.properties.name), "",
                   [id](DocumentContent& c) { c.layers.erase(find_layer(c.layers, id)); },
                   [layer, at](DocumentContent& c) { c.layers.insert(c.layers.begin() + std::ptrdiff_t(at), layer); }},
                  false);
@@ -105,7 +106,7 @@ void Document::remove_layer(LayerId id) {
   finish_stroke();
   const Layer layer = content_.layers[at];
   content_.layers.erase(content_.layers.begin() + std::ptrdiff_t(at));
-  history_->push({"Remove layer " + quoted(layer.properties.name), "",
+  history_->push({"Remove layer " + in_quotes(layer.properties.name), "",
                   [layer, at](DocumentContent& c) { c.layers.insert(c.layers.begin() + std::ptrdiff_t(at), layer); },
                   [id](DocumentContent& c) { c.layers.erase(find_layer(c.layers, id)); }},
                  false);
@@ -113,7 +114,7 @@ void Document::remove_layer(LayerId id) {
 }
 
 void Document::move_layer(LayerId id, size_t index) {
-  const std::string label = "Move layer " + quoted(layer(id).properties.name);
+  const std::string label = "Move layer " + in_quotes(layer(id).properties.name);
   const size_t from = *index_of(id);
   const size_t to = std::min(index, content_.layers.size() - 1);
   if (from == to) return;
@@ -135,15 +136,16 @@ LayerId Document::duplicate_layer(LayerId id) {
   const Layer& original = layer(id);
   if (content_.layers.size() >= kMaxLayers)
     throw Error("cannot duplicate a layer: the document already has the maximum of " + std::to_string(kMaxLayers));
+  const std::string name = original.properties.name;  // `original` dangles once the copy is inserted
   LayerProperties properties = original.properties;
   properties.name += " copy";
-  if (properties.name.size() > kMaxNameBytes) properties.name = original.properties.name;
+  if (properties.name.size() > kMaxNameBytes) properties.name = name;
   finish_stroke();
   const Layer copy{next_layer_id_++, properties, original.mask, new_revision()};
   const size_t at = *index_of(id) + 1;
   content_.layers.insert(content_.layers.begin() + std::ptrdiff_t(at), copy);
   const LayerId copy_id = copy.id;
-  history_->push({"Duplicate layer " + quoted(original.properties.name), "",
+  history_->push({"Duplicate layer " + in_quotes(name), "",
                   [copy_id](DocumentContent& c) { c.layers.erase(find_layer(c.layers, copy_id)); },
                   [copy, at](DocumentContent& c) { c.layers.insert(c.layers.begin() + std::ptrdiff_t(at), copy); }},
                  false);
@@ -159,7 +161,7 @@ void Document::set_layer_properties(LayerId id, const LayerProperties& propertie
   const LayerProperties before = l.properties;
   l.properties = properties;
   const auto set = [id](DocumentContent& c, const LayerProperties& p) { find_layer(c.layers, id)->properties = p; };
-  history_->push({"Edit layer " + quoted(properties.name), "layer " + std::to_string(id),
+  history_->push({"Edit layer " + in_quotes(properties.name), "layer " + std::to_string(id),
                   [set, before](DocumentContent& c) { set(c, before); },
                   [set, properties](DocumentContent& c) { set(c, properties); }},
                  merge == Merge::WithPrevious);
@@ -193,7 +195,7 @@ void Document::set_settings(const GenerationSettings& settings, Merge merge) {
 bool Document::can_undo() const { return stroke_ != nullptr || history_->can_undo(); }
 bool Document::can_redo() const { return stroke_ == nullptr && history_->can_redo(); }
 std::string Document::undo_label() const {
-  return stroke_ != nullptr ? "Stroke on " + quoted(layer(stroke_->layer).properties.name) : history_->undo_label();
+  return stroke_ != nullptr ? "Stroke on " + in_quotes(layer(stroke_->layer).properties.name) : history_->undo_label();
 }
 std::string Document::redo_label() const { return stroke_ != nullptr ? "" : history_->redo_label(); }
 

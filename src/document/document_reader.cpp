@@ -46,10 +46,10 @@ Json parse_json(std::string_view text) {
   check_nesting(text);
   try {
     return Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
     std::string message = e.what();
-    const auto start = message.find("parse error");  // drop nlohmann's "[json.exception…] " prefix
-    if (start != std::string::npos) message = message.substr(start);
+    const auto start = message.find("] ");  // drop nlohmann's "[json.exception.…] " prefix
+    if (start != std::string::npos) message = message.substr(start + 2);
     if (message.size() > kMaxShownParseError) message = message.substr(0, kMaxShownParseError) + "…";
     throw Error("not JSON: " + message);
   }

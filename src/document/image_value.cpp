@@ -1,6 +1,7 @@
 #include "document/image_value.h"
 
 #include <string_view>
+#include <system_error>
 
 #include "document/base64.h"
 #include "document/png_codec.h"
@@ -26,6 +27,10 @@ Image read_sibling(const std::string& name, const std::filesystem::path& folder,
     throw Error("'" + name + "' must be a PNG data URI or the name of a file beside this one");
   for (const auto& part : relative)
     if (part == "..") throw Error("'" + name + "' may not leave this file's folder (\"..\")");
+  // Checked here with an error_code: read_image's own check throws std::filesystem_error, not
+  // palette::Error, for names the system refuses (too long, say).
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(folder / relative, error)) throw Error("'" + name + "': no such file");
   const Image image = read_image(folder / relative);
   check_size(image.width, image.height, limits);
   return image;

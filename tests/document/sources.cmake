@@ -1,0 +1,9 @@
+target_sources(palette_tests PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/mask_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/paint_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/document_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/base64_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/document_file_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/document_errors_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/document_fuzz_test.cpp
+)
