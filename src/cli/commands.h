@@ -11,5 +11,6 @@ void add_info_command(CLI::App& root);
 void add_inspect_command(CLI::App& root);
 void add_render_command(CLI::App& root);
 void add_panorama_command(CLI::App& root);
+void add_stream_command(CLI::App& root);
 
 }  // namespace palette::cli

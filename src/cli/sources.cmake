@@ -3,6 +3,7 @@ target_sources(palette PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/command_inspect.cpp
   ${CMAKE_CURRENT_LIST_DIR}/command_render.cpp
   ${CMAKE_CURRENT_LIST_DIR}/command_panorama.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/command_stream.cpp
   ${CMAKE_CURRENT_LIST_DIR}/progress.cpp
   ${CMAKE_CURRENT_LIST_DIR}/model_options.cpp
 )

@@ -1,0 +1,93 @@
+// `palette stream` as a user runs it: a layout saved by the document code goes through the real-time
+// engine, the frames land as PNGs of the canvas size and the frame rate is reported.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "palette/document.h"
+#include "palette/document_file.h"
+#include "palette/image.h"
+#include "support/cli_runner.h"
+#include "support/fixtures.h"
+#include "support/temp_dir.h"
+
+namespace palette {
+namespace {
+
+using test::CliRun;
+using test::contains;
+using test::run_cli;
+
+// A 64×64 layout: sea under a sky, with a boat painted on the sea.
+std::filesystem::path save_small_layout(const std::filesystem::path& folder) {
+  Document doc(64, 64);
+  LayerProperties sea;
+  sea.name = "sea";
+  sea.color = *parse_color("#2050c0");
+  sea.prompt = "a stormy sea";
+  const LayerId sea_id = doc.add_layer(sea);
+  doc.flood_fill(sea_id, 0, 0);
+  LayerProperties boat = sea;
+  boat.name = "boat";
+  boat.color = *parse_color("#c08020");
+  boat.prompt = "a small sailing boat";
+  const LayerId boat_id = doc.add_layer(boat);
+  doc.begin_stroke(boat_id, {.diameter = 20});
+  doc.stroke_to(20, 40);
+  doc.stroke_to(44, 40);
+  doc.end_stroke();
+  Background bg;
+  bg.prompt = "a grey sky";
+  doc.set_background(bg);
+  GenerationSettings settings;
+  settings.seed = 3;
+  doc.set_settings(settings);
+  const auto path = folder / "boat.json";
+  save_document(doc, path, DocumentKind::Layout);
+  return path;
+}
+
+std::string model_arg() { return "--model '" + (test::fixtures_dir() / "tiny-sd15").string() + "' --device cpu"; }
+
+TEST(StreamE2E, WritesFramesAndReportsTheRate) {
+  test::TempDir dir;
+  const auto layout = save_small_layout(dir.path());
+  const CliRun r = run_cli("stream " + model_arg() + " --layout '" + layout.string() + "' --frames 3 --profile -o '" +
+                           (dir / "frames").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "seed 3")) << r.output;
+  EXPECT_TRUE(contains(r.output, "frames/s")) << r.output;
+  EXPECT_TRUE(contains(r.output, "2 layers")) << r.output;
+  EXPECT_TRUE(contains(r.output, "per frame: unet")) << r.output;
+  for (const char* name : {"frame_00001.png", "frame_00002.png", "frame_00003.png"}) {
+    const Image frame = read_image(dir / "frames" / name);
+    EXPECT_EQ(frame.width, 64);
+    EXPECT_EQ(frame.height, 64);
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "frames" / "frame_00004.png"));
+  // A still layout gives a still picture: the stream is deterministic once full.
+  EXPECT_EQ(read_image(dir / "frames" / "frame_00002.png").pixels,
+            read_image(dir / "frames" / "frame_00003.png").pixels);
+}
+
+TEST(StreamE2E, BadArgumentsAreNamed) {
+  test::TempDir dir;
+  const auto layout = save_small_layout(dir.path());
+  const std::string out = " -o '" + (dir / "frames").string() + "'";
+  CliRun r = run_cli("stream " + model_arg() + " --layout '" + (dir / "missing.json").string() + "'" + out);
+  EXPECT_NE(r.status, 0);
+  EXPECT_TRUE(contains(r.output, "missing.json")) << r.output;
+  r = run_cli("stream " + model_arg() + " --layout '" + layout.string() + "' --frames 0" + out);
+  EXPECT_NE(r.status, 0);
+  EXPECT_TRUE(contains(r.output, "--frames 0")) << r.output;
+  r = run_cli("stream " + model_arg() + " --layout '" + layout.string() + "' --decoder jpeg" + out);
+  EXPECT_NE(r.status, 0);
+  EXPECT_TRUE(contains(r.output, "--decoder")) << r.output;
+  r = run_cli("stream --layout '" + layout.string() + "'" + out);
+  EXPECT_NE(r.status, 0);
+  EXPECT_TRUE(contains(r.output, "a model is required")) << r.output;
+}
+
+}  // namespace
+}  // namespace palette
