@@ -1,0 +1,159 @@
+// The per-frame flow of the app: engine polling, publishing document changes, texture updates, the
+// scripted session, and the panels.
+#include "app/app.h"
+
+#include <imgui.h>
+
+#include <GLFW/glfw3.h>
+
+namespace palette::app {
+
+std::unique_ptr<ScriptHost> make_script_host(App& app);  // ui_host.cpp
+
+App::App(const AppArgs& args) : editor(args.width, args.height), recent(RecentFiles::default_store()) {
+  recent.load();
+  device = args.device;
+  screenshot_at_quit_ = args.screenshot;
+  if (!args.file.empty()) open_file(args.file);
+  const std::string model = !args.model.empty() ? args.model : editor.doc().content().settings.model;
+  model_field = model;
+  if (!model.empty()) engine.load_model(model, device);
+  if (!args.script.empty()) {
+    try {
+      script_.emplace(load_script(args.script));
+    } catch (const std::exception& e) {
+      set_error(e.what());
+      exit_code_ = 2;
+      quit_ = true;
+    }
+  }
+}
+
+bool App::init_gl(std::string* message) { return gl.init(message); }
+
+double App::now() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+void App::set_error(const std::string& message) {
+  error = message;
+  fprintf(stderr, "semantic-palette: %s\n", message.c_str());
+}
+
+void App::set_status(const std::string& message) { status = message; }
+
+void App::screenshot_taken(const std::string& failure) {
+  if (!failure.empty()) set_error("screenshot: " + failure);
+  screenshot_.clear();
+  if (quit_after_screenshot_) quit_ = true;
+}
+
+void App::request_close() {
+  if (!screenshot_at_quit_.empty()) {
+    screenshot_ = screenshot_at_quit_;
+    screenshot_at_quit_.clear();
+    quit_after_screenshot_ = true;
+  } else {
+    quit_ = true;
+  }
+}
+
+void App::publish_if_changed() {
+  const Document& doc = editor.doc();
+  if (doc.version() == published_version_ && doc.document_id() == published_document_) return;
+  published_version_ = doc.version();
+  published_document_ = doc.document_id();
+  // Cheap when nothing else changed: the snapshot shares mask tiles with the document.
+  engine.publish(*doc.snapshot());
+  stats.published(doc.version(), now());
+}
+
+void App::take_frames() {
+  std::optional<LiveFrame> frame = engine.take_frame();
+  if (!frame) return;
+  gl.set_frame(frame->image);
+  has_frame = true;
+  frame_version = frame->version;
+  stats.frame(frame->version, now());
+}
+
+void App::handle_shortcuts() {
+  ImGuiIO& io = ImGui::GetIO();
+  if (io.WantTextInput || dialog.visible()) return;  // typing a prompt must not switch tools
+  for (const Shortcut& s : shortcuts()) {
+    if (s.key < 0 || s.key >= IM_ARRAYSIZE(io.KeysDown)) continue;
+    if (!ImGui::IsKeyPressed(s.key, s.action == Action::BrushGrow || s.action == Action::BrushShrink)) continue;
+    if (io.KeyCtrl != s.mods.ctrl || io.KeyShift != s.mods.shift) continue;
+    run_action(s.action);
+  }
+  panning = ImGui::IsKeyDown(GLFW_KEY_SPACE) && !io.WantCaptureKeyboard;
+}
+
+void App::step_script() {
+  if (!script_ || script_->finished()) return;
+  std::unique_ptr<ScriptHost> host = make_script_host(*this);
+  script_->step(*host, now());
+  if (!script_->finished()) return;
+  if (!script_->error().empty()) {
+    set_error(script_->error());
+    exit_code_ = 1;
+    request_close();
+  } else if (script_->quit_requested()) {
+    request_close();
+  }
+}
+
+void App::draw_status_line() {
+  ImGuiViewport* vp = ImGui::GetMainViewport();
+  const float h = ImGui::GetFrameHeight() + 6;
+  ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x, vp->WorkPos.y + vp->WorkSize.y - h));
+  ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x, h));
+  ImGui::Begin("##status", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings);
+  if (!error.empty()) {
+    ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", error.c_str());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Dismiss")) error.clear();
+  } else {
+    ImGui::Text("%s  |  %s %.0f px  |  zoom %.0f%%  |  %s", editor.title().c_str(), tool_name(tools.tool()),
+                tools.size(), view.zoom() * 100, status.c_str());
+  }
+  ImGui::End();
+}
+
+void App::watch_export() {
+  const ExportState s = engine.export_state();
+  if (s == last_export_) return;
+  last_export_ = s;
+  if (s == ExportState::Done) set_status("exported " + engine.export_message());
+  if (s == ExportState::Failed) set_error(engine.export_message());
+}
+
+void App::frame() {
+  engine.poll();
+  watch_export();
+  publish_if_changed();
+  take_frames();
+  step_script();
+  handle_shortcuts();
+  gl.sync_masks(editor.doc());
+  gl.render(editor.doc(), composite);
+
+  draw_menu();
+  draw_canvas_panel(*this);
+  draw_palette_panel(*this);
+  draw_generation_panel(*this);
+  draw_status_line();
+  if (std::optional<std::string> chosen = dialog.draw(recent.entries())) {
+    switch (dialog.purpose()) {
+      case FilePurpose::Open: open_file(*chosen); break;
+      case FilePurpose::SaveLayout: save_file(*chosen, DocumentKind::Layout); break;
+      case FilePurpose::SavePalette: save_file(*chosen, DocumentKind::Palette); break;
+      case FilePurpose::Export: start_export(*chosen); break;
+      case FilePurpose::Model: model_field = *chosen; engine.load_model(*chosen, device); break;
+      case FilePurpose::BackgroundImage: on_drop({*chosen}); break;
+    }
+  }
+}
+
+}  // namespace palette::app

@@ -1,0 +1,98 @@
+// The application object: the editor, the engine session, the GL canvas and the UI state that is not
+// part of the document (view, tool, dialogs, messages). main.cpp owns one and calls frame() once per
+// displayed frame; panels are functions of it (canvas_panel.cpp, palette_panel.cpp, …).
+//
+// Thread safety: UI thread only (the engine's threads live inside EngineSession).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "app/app_args.h"
+#include "app/canvas_view.h"
+#include "app/editor.h"
+#include "app/engine_session.h"
+#include "app/file_dialog.h"
+#include "app/frame_stats.h"
+#include "app/gl_canvas.h"
+#include "app/recent_files.h"
+#include "app/session_script.h"
+#include "app/shortcuts.h"
+#include "app/tool_state.h"
+
+namespace palette::app {
+
+class App {
+ public:
+  explicit App(const AppArgs& args);  // opens args.file (errors become a message, not a failure)
+  bool init_gl(std::string* error);   // after the GL context exists
+
+  // One displayed frame: engine polling, texture updates, the script step and every panel.
+  void frame();
+  bool quit_requested() const { return quit_; }
+  int exit_code() const { return exit_code_; }
+  const std::string& screenshot_request() const { return screenshot_; }  // "" when none pending
+  void screenshot_taken(const std::string& error);  // main.cpp took it (error "" = fine)
+  void on_drop(const std::vector<std::string>& paths);  // files dropped on the window
+  void request_close();  // the window's close button
+
+  // Commands (menus, shortcuts, script). They report failures in the status line, never throw.
+  void run_action(Action action);
+  void open_file(const std::string& path);
+  bool save_file(const std::string& path, DocumentKind kind);
+  bool start_export(const std::string& path);
+  void set_error(const std::string& message);
+  void set_status(const std::string& message);
+
+  // State the panels read and write.
+  Editor editor;
+  ToolState tools;
+  CanvasView view;
+  bool view_fitted = false;       // fit on the first frame and after opening a file
+  float fitted_size[2] = {0, 0};  // the painting area the view was last fitted to
+  CompositeOptions composite;
+  EngineSession engine;
+  GlCanvas gl;
+  FrameStats stats;
+  RecentFiles recent;
+  FileDialog dialog;
+  std::string model_field;        // the generation panel's model path being edited
+  std::string device;
+  std::string status, error;      // the status line; error is shown in red until dismissed
+  bool has_frame = false;
+  uint64_t frame_version = 0;
+  bool panning = false;
+  double now() const;
+
+ private:
+  void publish_if_changed();
+  void take_frames();
+  void handle_shortcuts();
+  void draw_menu();
+  void draw_status_line();
+  void step_script();
+  void after_load(const std::string& path);
+
+  void watch_export();
+
+  ExportState last_export_ = ExportState::Idle;
+  uint64_t published_version_ = 0;
+  uint64_t published_document_ = 0;
+  std::optional<ScriptRunner> script_;
+  std::string screenshot_, screenshot_at_quit_;
+  bool quit_ = false, quit_after_screenshot_ = false;
+  int exit_code_ = 0;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  friend class AppScriptHost;
+};
+
+// Panels (one file each).
+void draw_canvas_panel(App& app);
+void draw_palette_panel(App& app);
+void draw_generation_panel(App& app);
+
+}  // namespace palette::app

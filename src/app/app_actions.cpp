@@ -1,0 +1,187 @@
+// Commands: the File and Edit menus, their shortcuts, and dropped files. Failures end up in the
+// status line; nothing here throws.
+#include <imgui.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include "app/app.h"
+#include "palette/error.h"
+#include "palette/image.h"
+
+namespace palette::app {
+
+namespace {
+
+std::filesystem::path folder_of(const std::filesystem::path& file) {
+  return file.empty() ? std::filesystem::path() : file.parent_path();
+}
+
+std::string lower_extension(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext;
+}
+
+}  // namespace
+
+void App::after_load(const std::string& path) {
+  recent.add(path);
+  recent.save();
+  view_fitted = false;
+  composite.hidden.clear();
+  stats.reset();
+  const std::string& model = editor.doc().content().settings.model;
+  if (!model.empty() && engine.model_state() == ModelState::None) {
+    model_field = model;
+    engine.load_model(model, device);
+  }
+}
+
+void App::open_file(const std::string& path) {
+  try {
+    editor.open(path);
+    set_status("opened " + path);
+    after_load(path);
+  } catch (const std::exception& e) {
+    // The open document stays as it was; a file that is gone leaves the recent list.
+    set_error(e.what());
+    if (!std::filesystem::exists(path)) {
+      recent.remove(path);
+      recent.save();
+    }
+  }
+}
+
+bool App::save_file(const std::string& path, DocumentKind kind) {
+  try {
+    editor.save(path, kind);
+    recent.add(editor.path());
+    recent.save();
+    set_status("saved " + editor.path().string());
+    return true;
+  } catch (const std::exception& e) {
+    set_error(e.what());
+    return false;
+  }
+}
+
+bool App::start_export(const std::string& path) {
+  try {
+    engine.start_export(editor.doc().snapshot(), path, editor.path().string());
+    set_status("exporting " + path + " ...");
+    return true;
+  } catch (const std::exception& e) {
+    set_error(e.what());
+    return false;
+  }
+}
+
+void App::on_drop(const std::vector<std::string>& paths) {
+  for (const std::string& path : paths) {
+    const std::string ext = lower_extension(path);
+    if (ext == ".json") {
+      open_file(path);
+      continue;
+    }
+    // Anything else is tried as the background image.
+    try {
+      Background bg = editor.doc().content().background;
+      bg.image = std::make_shared<const Image>(read_image(path, 3));
+      editor.doc().set_background(bg);
+      set_status("background image: " + path);
+    } catch (const std::exception& e) {
+      set_error(e.what());
+    }
+  }
+}
+
+void App::run_action(Action action) {
+  if (const int digit = brush_digit(action)) {
+    if (auto index = layer_for_digit(digit, editor.doc().layers().size())) editor.select_index(*index);
+    return;
+  }
+  const std::filesystem::path here = folder_of(editor.path());
+  const std::string stem = editor.path().empty() ? "untitled" : editor.path().stem().string();
+  switch (action) {
+    case Action::New:
+      editor.new_document(editor.doc().width(), editor.doc().height());
+      view_fitted = false;
+      set_status("new document");
+      break;
+    case Action::Open: dialog.open(FilePurpose::Open, "Open palette or layout", here); break;
+    case Action::Save:
+      if (editor.path().empty())
+        dialog.open(FilePurpose::SaveLayout, "Save layout", here, stem + ".json");
+      else
+        save_file("", editor.kind());
+      break;
+    case Action::SaveAs: dialog.open(FilePurpose::SaveLayout, "Save layout as", here, stem + ".json"); break;
+    case Action::SavePalette:
+      dialog.open(FilePurpose::SavePalette, "Save palette as", here, stem + ".palette.json");
+      break;
+    case Action::Export: dialog.open(FilePurpose::Export, "Export PNG", here, stem + ".png"); break;
+    case Action::Undo:
+      if (!editor.undo()) set_status("nothing to undo");
+      break;
+    case Action::Redo:
+      if (!editor.redo()) set_status("nothing to redo");
+      break;
+    case Action::Quit: request_close(); break;
+    case Action::ToolBrush: tools.set_tool(Tool::Brush); break;
+    case Action::ToolEraser: tools.set_tool(Tool::Eraser); break;
+    case Action::ToolFill: tools.set_tool(Tool::Fill); break;
+    case Action::BrushGrow: tools.grow(); break;
+    case Action::BrushShrink: tools.shrink(); break;
+    case Action::ToggleImageSide: composite.image_under = !composite.image_under; break;
+    case Action::FitView: view_fitted = false; break;
+    case Action::PauseResume: engine.set_paused(!engine.paused()); break;
+    default: break;
+  }
+}
+
+void App::draw_menu() {
+  if (!ImGui::BeginMainMenuBar()) return;
+  auto item = [&](Action a, bool enabled = true) {
+    if (ImGui::MenuItem(action_name(a), shortcut_label(a).c_str(), false, enabled)) run_action(a);
+  };
+  if (ImGui::BeginMenu("File")) {
+    item(Action::New);
+    item(Action::Open);
+    if (ImGui::BeginMenu("Open recent", !recent.entries().empty())) {
+      std::optional<std::string> chosen;
+      for (const std::string& r : recent.entries())
+        if (ImGui::MenuItem(r.c_str())) chosen = r;
+      if (chosen) open_file(*chosen);
+      ImGui::EndMenu();
+    }
+    ImGui::Separator();
+    item(Action::Save);
+    item(Action::SaveAs);
+    item(Action::SavePalette);
+    item(Action::Export, engine.model_state() == ModelState::Ready);
+    if (ImGui::MenuItem("Background image...")) dialog.open(FilePurpose::BackgroundImage, "Background image", {});
+    ImGui::Separator();
+    item(Action::Quit);
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("Edit")) {
+    const std::string undo = "Undo " + editor.doc().undo_label();
+    const std::string redo = "Redo " + editor.doc().redo_label();
+    if (ImGui::MenuItem(undo.c_str(), shortcut_label(Action::Undo).c_str(), false, editor.doc().can_undo()))
+      run_action(Action::Undo);
+    if (ImGui::MenuItem(redo.c_str(), shortcut_label(Action::Redo).c_str(), false, editor.doc().can_redo()))
+      run_action(Action::Redo);
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("View")) {
+    item(Action::ToggleImageSide);
+    item(Action::FitView);
+    ImGui::SliderFloat("Mask opacity", &composite.overlay_opacity, 0.0f, 1.0f);
+    ImGui::EndMenu();
+  }
+  ImGui::EndMainMenuBar();
+}
+
+}  // namespace palette::app

@@ -1,0 +1,56 @@
+#include "app/app_args.h"
+
+#include <cstdio>
+
+#include "palette/error.h"
+
+namespace palette::app {
+
+std::string app_usage() {
+  return "usage: semantic-palette [options] [palette-or-layout.json]\n"
+         "  --model M        a diffusers folder or .safetensors checkpoint (default: the layout's)\n"
+         "  --device D       cpu, cuda or cuda:N (default: cuda when available)\n"
+         "  --size WxH       the canvas of a new document (default 512x512)\n"
+         "  --script S.json  run a scripted session (strokes, prompt edits, save, export, quit)\n"
+         "  --screenshot P   write the window as PNG to P just before quitting\n"
+         "  -h, --help       this text\n";
+}
+
+AppArgs parse_app_args(int argc, const char* const* argv) {
+  AppArgs args;
+  auto value = [&](int& i, const std::string& flag) -> std::string {
+    if (i + 1 >= argc) throw Error(flag + " needs a value\n" + app_usage());
+    return argv[++i];
+  };
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      args.help = true;
+    } else if (a == "--model") {
+      args.model = value(i, a);
+    } else if (a == "--device") {
+      args.device = value(i, a);
+    } else if (a == "--script") {
+      args.script = value(i, a);
+    } else if (a == "--screenshot") {
+      args.screenshot = value(i, a);
+    } else if (a == "--size") {
+      const std::string v = value(i, a);
+      int w = 0, h = 0;
+      char tail = 0;
+      if (std::sscanf(v.c_str(), "%dx%d%c", &w, &h, &tail) != 2 || w <= 0 || h <= 0)
+        throw Error("--size: '" + v + "' is not WxH (e.g. 512x512)");
+      args.width = w;
+      args.height = h;
+    } else if (!a.empty() && a[0] == '-') {
+      throw Error("unknown option '" + a + "'\n" + app_usage());
+    } else if (args.file.empty()) {
+      args.file = a;
+    } else {
+      throw Error("only one file can be opened ('" + args.file + "' and '" + a + "')");
+    }
+  }
+  return args;
+}
+
+}  // namespace palette::app

@@ -1,0 +1,27 @@
+// The command line: semantic-palette [--model M] [--device D] [--script S] [--screenshot P] [layout.json]
+//
+//   AppArgs args = parse_app_args(argc, argv);   // throws palette::Error with a usage hint
+//
+// Thread safety: pure function.
+#pragma once
+
+#include <string>
+
+namespace palette::app {
+
+struct AppArgs {
+  std::string model;       // a model folder or .safetensors file; "" = the layout's, else none
+  std::string device;      // "cpu", "cuda", "cuda:N"; "" = CUDA when available, else the CPU
+  std::string script;      // a session script (JSON) to run instead of waiting for the user
+  std::string screenshot;  // a PNG of the window written just before quitting
+  std::string file;        // a palette or layout to open
+  int width = 512;         // a new document's canvas, when no file is given
+  int height = 512;
+  bool help = false;
+};
+
+std::string app_usage();  // the --help text
+// Parses argv. Throws palette::Error naming the bad argument ("--size: '12x' is not WxH").
+AppArgs parse_app_args(int argc, const char* const* argv);
+
+}  // namespace palette::app

@@ -1,0 +1,320 @@
+// The app's only use of LibTorch (with the PCH of palette_engine): model loading, the LiveStream and
+// the export render, each on a thread of its own so the UI never waits.
+#include "app/engine_session.h"
+
+#include <torch/torch.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <random>
+#include <mutex>
+
+#include "palette/document_file.h"
+#include "palette/error.h"
+#include "palette/layout_render.h"
+#include "palette/model.h"
+#include "palette/regions.h"
+#include "palette/stream.h"
+
+namespace palette::app {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool out_of_memory(const std::string& message) {
+  return message.find("out of memory") != std::string::npos ||
+         message.find("CUDA error: out of memory") != std::string::npos;
+}
+
+torch::Device pick_device(const std::string& name) {
+  if (name.empty()) return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  try {
+    return torch::Device(name);
+  } catch (const std::exception&) {
+    throw Error("--device: '" + name + "' is not a device (cpu, cuda, cuda:N)");
+  }
+}
+
+ModelOptions model_options(torch::Device device) {
+  ModelOptions o;
+  o.device = device;
+  o.dtype = device.is_cuda() ? torch::kHalf : torch::kFloat32;
+  return o;
+}
+
+// Loads on `device`, falling back to the CPU when the GPU has not enough memory.
+Model load_with_fallback(const std::string& path, torch::Device device, std::string* notice) {
+  try {
+    return Model::load(path, model_options(device));
+  } catch (const std::exception& e) {
+    if (!device.is_cuda() || !out_of_memory(e.what())) throw;
+    *notice = "Not enough GPU memory for the model: running on the CPU (slow).";
+    return Model::load(path, model_options(torch::kCPU));
+  }
+}
+
+// Document snapshot → stream snapshot. A layer's mask becomes a float tensor once per mask revision
+// and the same tensor is handed over while the revision stays, which the engine recognises as
+// unchanged without comparing pixels. (The engine's StreamSnapshotMaker in palette/layout_render.h
+// does the same; this copy stays until that is committed.)
+class SnapshotConverter {
+ public:
+  std::shared_ptr<const StreamSnapshot> operator()(const Snapshot& snapshot) {
+    if (snapshot.document_id != document_id_) {
+      masks_.clear();  // another document: its ids and revisions mean nothing next to the old one's
+      document_id_ = snapshot.document_id;
+      random_seed_ = (uint64_t(std::random_device{}()) << 32) ^ std::random_device{}();
+    }
+    auto out = std::make_shared<StreamSnapshot>();
+    out->version = snapshot.version;
+    out->width = snapshot.width;
+    out->height = snapshot.height;
+    out->seed = snapshot.settings.seed.value_or(random_seed_);
+    out->background.prompt = snapshot.background.prompt;
+    out->background.negative_prompt = snapshot.background.negative_prompt;
+    std::map<LayerId, std::pair<uint64_t, torch::Tensor>> kept;  // forgets deleted layers' masks
+    for (const Layer& layer : snapshot.layers) {
+      auto cached = masks_.count(layer.id) ? masks_[layer.id] : std::pair<uint64_t, torch::Tensor>{};
+      if (!cached.second.defined() || cached.first != layer.mask_revision) {
+        Image gray = layer.mask.to_image();
+        cached = {layer.mask_revision, torch::from_blob(gray.pixels.data(), {gray.height, gray.width}, torch::kUInt8)
+                                           .to(torch::kFloat32)
+                                           .div_(255.0)};
+      }
+      StreamLayer s;
+      s.id = layer.id;
+      s.enabled = layer.properties.enabled;
+      s.region.prompt = layer.properties.prompt;
+      s.region.negative_prompt = layer.properties.negative_prompt;
+      s.region.mask = cached.second;
+      s.region.prompt_strength = layer.properties.prompt_strength;
+      s.region.mask_strength = layer.properties.mask_strength;
+      s.region.mask_blur_std = layer.properties.mask_blur;
+      out->layers.push_back(std::move(s));
+      kept[layer.id] = std::move(cached);
+    }
+    masks_ = std::move(kept);
+    return out;
+  }
+
+ private:
+  uint64_t document_id_ = 0;
+  uint64_t random_seed_ = 0;
+  std::map<LayerId, std::pair<uint64_t, torch::Tensor>> masks_;
+};
+
+// Half a side, kept a multiple of 8 and at least 64 (the engine's smallest canvas).
+int halve(int side) { return std::max(64, side / 2 / 8 * 8); }
+
+}  // namespace
+
+struct EngineSession::Impl {
+  std::future<Model> loading;
+  std::string loading_notice;  // written by the loading thread, read after the future is ready
+  Clock::time_point load_started;
+  std::optional<Model> model;
+  std::unique_ptr<LiveStream> stream;
+  SnapshotConverter maker;
+  std::shared_ptr<const Snapshot> latest;   // the newest document state, also before a model exists
+  std::optional<GenerationSettings> stream_settings;  // the settings the stream was built with
+  int scale_down = 0;                       // halvings of the picture size after running out of memory
+  std::string seen_error;
+
+  std::future<void> exporting;
+  std::atomic<int> export_step{0}, export_total{1};
+  std::atomic<bool> export_cancel{false};
+  ExportState export_state = ExportState::Idle;
+  std::string export_path;
+  bool paused_for_export = false;
+
+  void publish_latest(bool paused) {
+    if (!stream || !latest) return;
+    std::shared_ptr<const StreamSnapshot> s = maker(*latest);
+    if (scale_down > 0) {
+      auto smaller = std::make_shared<StreamSnapshot>(*s);
+      for (int i = 0; i < scale_down; ++i) {
+        smaller->width = halve(smaller->width);
+        smaller->height = halve(smaller->height);
+      }
+      s = smaller;
+    }
+    stream->publish(s);
+    if (paused) stream->pause();
+  }
+};
+
+EngineSession::EngineSession() : impl_(std::make_unique<Impl>()) {}
+
+EngineSession::~EngineSession() {
+  impl_->export_cancel = true;
+  if (impl_->exporting.valid()) impl_->exporting.wait();
+  if (impl_->stream) impl_->stream->shutdown();
+  if (impl_->loading.valid()) impl_->loading.wait();
+}
+
+void EngineSession::load_model(const std::string& path, const std::string& device) {
+  if (state_ == ModelState::Loading) return;  // one load at a time; the panel disables the button
+  error_.clear();
+  path_ = path;
+  try {
+    const torch::Device d = pick_device(device);
+    impl_->load_started = Clock::now();
+    impl_->loading = std::async(std::launch::async, [this, path, d] {
+      return load_with_fallback(path, d, &impl_->loading_notice);
+    });
+    state_ = ModelState::Loading;
+  } catch (const std::exception& e) {
+    error_ = e.what();
+    state_ = ModelState::Failed;
+  }
+}
+
+std::string EngineSession::model_description() const {
+  if (!impl_->model) return "";
+  const ModelInfo& info = impl_->model->info();
+  return std::filesystem::path(path_).filename().string() + " (" + info.family + ") on " + info.device + ", " +
+         info.dtype;
+}
+
+double EngineSession::loading_seconds() const {
+  if (state_ != ModelState::Loading) return 0;
+  return std::chrono::duration<double>(Clock::now() - impl_->load_started).count();
+}
+
+void EngineSession::poll() {
+  Impl& m = *impl_;
+  if (state_ == ModelState::Loading &&
+      m.loading.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    try {
+      Model model = m.loading.get();
+      if (m.stream) m.stream->shutdown();
+      m.stream.reset();
+      m.model = std::move(model);
+      m.scale_down = 0;
+      m.stream_settings.reset();
+      notice_ = m.loading_notice;
+      state_ = ModelState::Ready;
+    } catch (const std::exception& e) {
+      error_ = std::string("model '") + path_ + "': " + e.what();
+      state_ = m.model ? ModelState::Ready : ModelState::Failed;
+    }
+  }
+  if (!m.model || !m.latest) return;
+  // A new sampler preset, step count or guidance needs a new stream batch; prompts and masks do not.
+  const GenerationSettings& wanted = m.latest->settings;
+  const bool rebuild = !m.stream || !m.stream_settings || wanted.sampler != m.stream_settings->sampler ||
+                       wanted.steps != m.stream_settings->steps || wanted.guidance != m.stream_settings->guidance;
+  if (rebuild) {
+    m.stream_settings = wanted;  // also on failure, so a bad preset is reported once, not every frame
+    if (m.stream) m.stream->shutdown();
+    m.stream.reset();
+    try {
+      StreamSettings settings;
+      settings.sampling = region_sampling(wanted);
+      settings.sampling.mask_type = RegionMaskType::Continuous;
+      m.stream = std::make_unique<LiveStream>(*m.model, settings);
+      m.publish_latest(paused_);
+    } catch (const std::exception& e) {
+      error_ = std::string("generation: ") + e.what();
+    }
+  }
+  if (!m.stream) return;
+  const std::string e = m.stream->last_error();
+  if (!e.empty() && e != m.seen_error) {
+    m.seen_error = e;
+    if (out_of_memory(e) && m.latest && m.scale_down < 3) {
+      ++m.scale_down;
+      notice_ = "Out of GPU memory: the live picture runs at 1/" + std::to_string(1 << m.scale_down) +
+                " size (the export still renders the full canvas).";
+      m.stream_settings.reset();  // rebuild with the smaller size on the next poll
+    } else {
+      error_ = "generation: " + e;
+    }
+  }
+}
+
+void EngineSession::publish(const Snapshot& snapshot) {
+  impl_->latest = std::make_shared<const Snapshot>(snapshot);
+  impl_->publish_latest(paused_);
+}
+
+std::optional<LiveFrame> EngineSession::take_frame() {
+  if (!impl_->stream) return std::nullopt;
+  std::shared_ptr<const StreamFrame> f = impl_->stream->take_frame();
+  if (!f) return std::nullopt;
+  return LiveFrame{f->image, f->version, f->index, f->settled, f->timings.total_ms};
+}
+
+bool EngineSession::streaming() const { return impl_->stream != nullptr; }
+
+void EngineSession::set_paused(bool paused) {
+  paused_ = paused;
+  if (!impl_->stream) return;
+  if (paused || impl_->paused_for_export)
+    impl_->stream->pause();
+  else
+    impl_->stream->resume();
+}
+
+void EngineSession::start_export(std::shared_ptr<const Snapshot> snapshot, const std::string& path,
+                                 const std::string& layout_file) {
+  Impl& m = *impl_;
+  if (!m.model) throw Error("load a model before exporting (Generation panel)");
+  if (m.export_state == ExportState::Running) throw Error("an export is already running");
+  RegionRequest request = region_request(*snapshot);  // throws for settings the pipeline cannot run
+  m.export_step = 0;
+  m.export_total = 1;
+  m.export_cancel = false;
+  request.progress = [&m](int step, int total) {
+    m.export_step = step;
+    m.export_total = std::max(1, total);
+  };
+  request.cancel = &m.export_cancel;
+  export_message_.clear();
+  m.export_path = path;
+  m.export_state = ExportState::Running;
+  // The live stream would compete for the same device; it waits while the export renders.
+  m.paused_for_export = true;
+  if (m.stream) m.stream->pause();
+  const Model model = *m.model;
+  const std::string model_path = path_;
+  m.exporting = std::async(std::launch::async, [=, request = std::move(request)] {
+    const RegionResult r = render_regions(model, request);
+    PngExportOptions options;
+    options.seed = r.seed;
+    options.model = model_path;
+    options.layout_file = layout_file;
+    export_png(path, r.image, *snapshot, options);
+  });
+}
+
+ExportState EngineSession::export_state() {
+  Impl& m = *impl_;
+  if (m.export_state == ExportState::Running &&
+      m.exporting.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    try {
+      m.exporting.get();
+      m.export_state = ExportState::Done;
+      export_message_ = m.export_path;
+    } catch (const std::exception& e) {
+      m.export_state = ExportState::Failed;
+      export_message_ = std::string("export failed: ") + e.what();
+      if (out_of_memory(e.what())) export_message_ += " (try the CPU: --device cpu)";
+    }
+    m.paused_for_export = false;
+    set_paused(paused_);
+  }
+  return m.export_state;
+}
+
+float EngineSession::export_progress() const {
+  return static_cast<float>(impl_->export_step.load()) / static_cast<float>(impl_->export_total.load());
+}
+
+void EngineSession::cancel_export() { impl_->export_cancel = true; }
+
+}  // namespace palette::app

@@ -1,0 +1,83 @@
+// Everything the app does with the engine, behind a header without LibTorch: loading a model in the
+// background, the live stream that follows the document, and the full-quality PNG export. Only
+// engine_session.cpp includes torch, so the rest of the app compiles quickly.
+//
+//   EngineSession engine;
+//   engine.load_model("models/sd-turbo", "");       // returns at once; poll() finishes it
+//   every UI frame:
+//     engine.poll();
+//     if (document changed) engine.publish(*doc.snapshot());
+//     if (auto f = engine.take_frame()) upload(f->image);
+//
+// Failures never throw out of these functions (except where noted): they become error() /
+// export_message() / notice() text for the window. Out of GPU memory while loading falls back to the
+// CPU; while streaming, to half the picture size; each fallback is said in notice().
+// Thread safety: every member is called from the UI thread; the work runs on threads of its own.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "palette/document_data.h"
+#include "palette/image.h"
+
+namespace palette::app {
+
+enum class ModelState { None, Loading, Ready, Failed };
+enum class ExportState { Idle, Running, Done, Failed };
+
+struct LiveFrame {
+  Image image;            // RGBA8, the stream's size (smaller than the canvas after a fallback)
+  uint64_t version = 0;   // the document version it was made with
+  uint64_t index = 0;
+  bool settled = false;   // the edit shows fully
+  double engine_ms = 0;   // the engine's time for this frame
+};
+
+class EngineSession {
+ public:
+  EngineSession();
+  ~EngineSession();  // stops the stream and waits for a load or export in progress
+  EngineSession(const EngineSession&) = delete;
+  EngineSession& operator=(const EngineSession&) = delete;
+
+  // Starts loading in the background (a previous model stays in use until the new one is ready).
+  // `device`: "", "cpu", "cuda", "cuda:N" ("" = CUDA when available).
+  void load_model(const std::string& path, const std::string& device);
+  ModelState model_state() const { return state_; }
+  const std::string& model_path() const { return path_; }  // the loaded (or loading) model
+  std::string model_description() const;                   // "tiny-sd15 on cpu (Float)"
+  double loading_seconds() const;                          // time since load_model, while Loading
+  const std::string& error() const { return error_; }      // the newest failure; "" when none
+  const std::string& notice() const { return notice_; }    // fallbacks taken ("" when none)
+
+  // Finishes a load, creates or rebuilds the stream, checks for stream failures. Call every frame.
+  void poll();
+
+  // Hands the document's newest state to the stream (or keeps it for when a model arrives).
+  void publish(const Snapshot& snapshot);
+  std::optional<LiveFrame> take_frame();  // the newest frame not taken yet
+  bool streaming() const;                 // a model is loaded and the stream runs
+  void set_paused(bool paused);
+  bool paused() const { return paused_; }
+
+  // Renders `snapshot` with the full VAE in the background and writes it to `path` with the
+  // "parameters" chunk. Throws palette::Error when no model is loaded or an export is running.
+  void start_export(std::shared_ptr<const Snapshot> snapshot, const std::string& path,
+                    const std::string& layout_file);
+  ExportState export_state();                 // Done / Failed stay until the next export
+  float export_progress() const;              // [0, 1]
+  const std::string& export_message() const { return export_message_; }  // the file, or the error
+  void cancel_export();
+
+ private:
+  struct Impl;  // the torch side
+  std::unique_ptr<Impl> impl_;
+  ModelState state_ = ModelState::None;
+  std::string path_, error_, notice_, export_message_;
+  bool paused_ = false;
+};
+
+}  // namespace palette::app

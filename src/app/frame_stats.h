@@ -1,0 +1,39 @@
+// Frames per second of the generated picture and the stroke-to-picture latency: the time from
+// publishing a document version to the first frame made with it (or a later version).
+//
+//   FrameStats stats;
+//   stats.published(doc.version(), now);         // after every publish
+//   stats.frame(frame->version, now);            // after every take_frame that returns a frame
+//   show(stats.fps(now), stats.latency_ms());
+//
+// Times are seconds on any monotonic clock. Thread safety: a plain value, used by one thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <utility>
+
+namespace palette::app {
+
+class FrameStats {
+ public:
+  explicit FrameStats(double window_s = 2.0) : window_s_(window_s) {}
+
+  void published(uint64_t version, double t);  // versions must not go down; equal ones keep the first time
+  void frame(uint64_t version, double t);
+
+  // Frames in the last `window` seconds divided by the time they span; 0 before two frames.
+  double fps(double now) const;
+  // The newest measured latency in milliseconds; nullopt until a frame has caught up with a publish.
+  std::optional<double> latency_ms() const { return latency_ms_; }
+  void reset();  // e.g. when the stream restarts with another model
+
+ private:
+  double window_s_;
+  std::deque<double> frames_;                         // frame times inside the window
+  std::deque<std::pair<uint64_t, double>> pending_;   // published versions no frame has reached
+  std::optional<double> latency_ms_;
+};
+
+}  // namespace palette::app

@@ -1,0 +1,114 @@
+// The scripted session's view of the app: each script action done through the same Editor and App
+// commands that the panels and shortcuts use.
+#include <memory>
+
+#include "app/app.h"
+#include "palette/error.h"
+
+namespace palette::app {
+
+class AppScriptHost : public ScriptHost {
+ public:
+  explicit AppScriptHost(App& app) : app_(app) {}
+
+  LayerId layer(const ScriptAction& a) {
+    Document& doc = app_.editor.doc();
+    if (a.brush == 0) {
+      if (!app_.editor.selected()) throw Error("there is no brush");
+      return app_.editor.selected();
+    }
+    if (static_cast<size_t>(a.brush) > doc.layers().size())
+      throw Error("brush " + std::to_string(a.brush) + " does not exist (" + std::to_string(doc.layers().size()) +
+                  " brushes)");
+    return doc.layers()[a.brush - 1].id;
+  }
+
+  void perform(const ScriptAction& a) override {
+    Document& doc = app_.editor.doc();
+    if (a.op == "set_background") {
+      Background bg = doc.content().background;
+      bg.prompt = a.text;
+      doc.set_background(bg, Merge::WithPrevious);
+    } else if (a.op == "add_brush") {
+      const LayerId id = app_.editor.add_layer();
+      LayerProperties p = doc.layer(id).properties;
+      if (!a.name.empty()) p.name = a.name;
+      if (!a.color.empty()) {
+        const std::optional<Color> c = parse_color(a.color);
+        if (!c) throw Error("'" + a.color + "' is not a colour (#rrggbb)");
+        p.color = *c;
+      }
+      p.prompt = a.text;
+      doc.set_layer_properties(id, p, Merge::WithPrevious);
+    } else if (a.op == "select_brush") {
+      app_.editor.select(layer(a));
+    } else if (a.op == "set_tool") {
+      if (a.tool == "brush") app_.tools.set_tool(Tool::Brush);
+      else if (a.tool == "eraser") app_.tools.set_tool(Tool::Eraser);
+      else if (a.tool == "fill") app_.tools.set_tool(Tool::Fill);
+      else if (!a.tool.empty()) throw Error("unknown tool '" + a.tool + "' (brush, eraser, fill)");
+      if (a.size > 0) app_.tools.set_size(a.size);
+      if (a.hardness >= 0) app_.tools.set_hardness(a.hardness);
+    } else if (a.op == "fill") {
+      app_.editor.select(layer(a));
+      ToolState fill = app_.tools;
+      fill.set_tool(Tool::Fill);
+      app_.editor.press(fill, a.at);
+    } else if (a.op == "set_prompt") {
+      const LayerId id = layer(a);
+      LayerProperties p = doc.layer(id).properties;
+      p.prompt = a.text;
+      doc.set_layer_properties(id, p, Merge::WithPrevious);  // typing is one undo step
+    } else if (a.op == "undo") {
+      app_.editor.undo();
+    } else if (a.op == "redo") {
+      app_.editor.redo();
+    } else if (a.op == "save") {
+      if (!app_.save_file(a.path.string(), a.kind == "palette" ? DocumentKind::Palette : DocumentKind::Layout))
+        throw Error(app_.error);
+    } else if (a.op == "open") {
+      app_.open_file(a.path.string());
+      if (app_.editor.path() != a.path) throw Error(app_.error);
+    } else if (a.op == "export") {
+      if (!app_.start_export(a.path.string())) throw Error(app_.error);
+    } else if (a.op == "screenshot") {
+      app_.screenshot_ = a.path.string();
+    } else if (a.op == "quit") {
+      // App::step_script closes the window once the runner reports the quit.
+    }
+  }
+
+  void stroke_point(const ScriptAction& a, size_t index) override {
+    if (index == 0) {
+      app_.editor.select(layer(a));
+      ToolState tools = app_.tools;
+      if (a.size > 0) tools.set_size(a.size);
+      if (a.tool == "eraser") tools.set_tool(Tool::Eraser);
+      else if (a.tool == "brush" || tools.tool() == Tool::Fill) tools.set_tool(Tool::Brush);
+      app_.editor.press(tools, a.points[0]);
+    } else {
+      app_.editor.drag(a.points[index]);
+    }
+    if (index + 1 == a.points.size()) app_.editor.release();
+  }
+
+  bool done(const ScriptAction& a) override {
+    if (a.op == "export") {
+      const ExportState s = app_.engine.export_state();
+      if (s == ExportState::Failed) throw Error(app_.engine.export_message());
+      return s == ExportState::Done;
+    }
+    // wait_picture: a frame made with the document as it is now, or a model that cannot come.
+    if (app_.engine.model_state() == ModelState::Failed || app_.engine.model_state() == ModelState::None)
+      throw Error("no model to make a picture with" +
+                  (app_.engine.error().empty() ? std::string() : ": " + app_.engine.error()));
+    return app_.has_frame && app_.frame_version >= app_.editor.doc().version();
+  }
+
+ private:
+  App& app_;
+};
+
+std::unique_ptr<ScriptHost> make_script_host(App& app) { return std::make_unique<AppScriptHost>(app); }
+
+}  // namespace palette::app
