@@ -53,8 +53,9 @@ class Editor {
   void remove_selected();
 
   // Painting with the current tool at canvas coordinates. press starts a stroke (or fills, for the
-  // Fill tool) on the selected layer; drag continues it; release ends it (one undo step). A press
-  // without a layer does nothing. Returns whether the document changed.
+  // Fill tool) on the selected layer; drag continues it; release ends it (one undo step when pixels
+  // changed). A press without a layer does nothing. press and drag return whether pixels changed;
+  // release whether a stroke was in progress.
   bool press(const ToolState& tools, Vec2 canvas);
   bool drag(Vec2 canvas);
   bool release();

@@ -1,0 +1,40 @@
+#include "app/app_args.h"
+
+#include <gtest/gtest.h>
+
+#include "palette/error.h"
+
+namespace palette::app {
+namespace {
+
+AppArgs parse(std::vector<const char*> argv) {
+  argv.insert(argv.begin(), "semantic-palette");
+  return parse_app_args(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(AppArgs, ModelScriptAndFile) {
+  const AppArgs a = parse({"--model", "m", "--script", "s.json", "--size", "128x64", "layout.json"});
+  EXPECT_EQ(a.model, "m");
+  EXPECT_EQ(a.script, "s.json");
+  EXPECT_EQ(a.file, "layout.json");
+  EXPECT_EQ(a.width, 128);
+  EXPECT_EQ(a.height, 64);
+}
+
+TEST(AppArgs, NothingGivenIsANewDocument) {
+  const AppArgs a = parse({});
+  EXPECT_TRUE(a.file.empty());
+  EXPECT_TRUE(a.model.empty());
+  EXPECT_EQ(a.width, 512);
+}
+
+TEST(AppArgs, BadArgumentsAreErrors) {
+  EXPECT_THROW(parse({"--model"}), Error);
+  EXPECT_THROW(parse({"--bogus"}), Error);
+  EXPECT_THROW(parse({"--size", "12x"}), Error);
+  EXPECT_THROW(parse({"a.json", "b.json"}), Error);
+  EXPECT_TRUE(parse({"--help"}).help);
+}
+
+}  // namespace
+}  // namespace palette::app

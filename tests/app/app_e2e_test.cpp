@@ -1,0 +1,135 @@
+// The real app in a real (virtual) display: a scripted session under Xvfb with Mesa's llvmpipe and
+// the tiny fixture model on the CPU. The screenshot goes to build/test-output/app_session.png for a
+// person to look at.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "palette/document_file.h"
+#include "palette/image.h"
+#include "support/fixtures.h"
+#include "support/temp_dir.h"
+
+namespace palette::app {
+namespace {
+
+struct AppRun {
+  int status = -1;
+  std::string output;
+};
+
+AppRun run(const std::string& command) {
+  AppRun r;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return r;
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) r.output.append(buffer, n);
+  const int status = pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+bool have_xvfb() { return run("command -v xvfb-run").status == 0; }
+
+std::string app_command(const test::TempDir& dir, const std::string& args) {
+  return "cd " + quote(dir.path().string()) + " && OPENBLAS_NUM_THREADS=1 XDG_CONFIG_HOME=" +
+         quote((dir / "config").string()) + " xvfb-run -a -s '-screen 0 1280x800x24' " + quote(PALETTE_APP_PATH) +
+         " " + args;
+}
+
+constexpr const char* kSession = R"({"actions": [
+  {"do": "set_background", "prompt": "a green meadow"},
+  {"do": "set_prompt", "brush": 1, "prompt": "a blue sky"},
+  {"do": "set_tool", "tool": "brush", "size": 20, "hardness": 1},
+  {"do": "stroke", "brush": 1, "points": [[10, 12], [60, 14], [118, 12]]},
+  {"do": "add_brush", "name": "house", "color": "#e0a020", "prompt": "a house"},
+  {"do": "stroke", "brush": 2, "size": 30, "points": [[40, 80], [70, 90], [90, 100]]},
+  {"do": "set_prompt", "brush": 2, "prompt": "a small red house", "typed": true},
+  {"do": "wait_picture", "timeout_s": 300},
+  {"do": "save", "path": "session.layout.json"},
+  {"do": "export", "path": "session.png", "timeout_s": 300},
+  {"do": "wait_frames", "frames": 2},
+  {"do": "screenshot", "path": "window.png"},
+  {"do": "quit"}]})";
+
+TEST(AppE2E, ScriptedSessionSavesExportsAndScreenshots) {
+  if (!have_xvfb()) GTEST_SKIP() << "xvfb-run is not installed (apt-get install xvfb xauth): the app needs a display";
+  const std::filesystem::path model = test::fixtures_dir() / "tiny-sd15";
+  ASSERT_TRUE(std::filesystem::is_directory(model)) << model;
+  test::TempDir dir;
+  {
+    std::ofstream(dir / "session.json") << kSession;
+  }
+  const AppRun r = run(app_command(dir, "--model " + quote(model.string()) +
+                                         " --device cpu --size 128x128 --script session.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+
+  // The screenshot first, so a person can look at it whatever fails below.
+  ASSERT_TRUE(std::filesystem::exists(dir / "window.png")) << r.output;
+  std::filesystem::create_directories(PALETTE_TEST_OUTPUT_DIR);
+  std::filesystem::copy_file(dir / "window.png", std::filesystem::path(PALETTE_TEST_OUTPUT_DIR) / "app_session.png",
+                             std::filesystem::copy_options::overwrite_existing);
+  const Image shot = read_image(dir / "window.png");
+  EXPECT_EQ(shot.width, 1280);
+  EXPECT_EQ(shot.height, 800);
+
+  const LoadedDocument saved = load_document(dir / "session.layout.json");
+  EXPECT_EQ(saved.kind, DocumentKind::Layout);
+  const DocumentContent& c = saved.document.content();
+  EXPECT_EQ(c.width, 128);
+  EXPECT_EQ(c.background.prompt, "a green meadow");
+  ASSERT_EQ(c.layers.size(), 2u);
+  EXPECT_EQ(c.layers[0].properties.prompt, "a blue sky");
+  EXPECT_EQ(c.layers[1].properties.name, "house");
+  EXPECT_EQ(c.layers[1].properties.prompt, "a small red house");
+  EXPECT_EQ(c.layers[0].mask.at(60, 14), 255);  // on the first stroke
+  EXPECT_EQ(c.layers[0].mask.at(60, 60), 0);
+  EXPECT_EQ(c.layers[1].mask.at(70, 90), 255);  // on the second
+  EXPECT_EQ(c.layers[1].mask.at(10, 12), 0);
+
+  const Image png = read_image(dir / "session.png");
+  EXPECT_EQ(png.width, 128);
+  EXPECT_EQ(png.height, 128);
+  const auto text = read_png_text(dir / "session.png");
+  ASSERT_TRUE(text.count("parameters")) << "no parameters chunk";
+  const nlohmann::json parameters = nlohmann::json::parse(text.at("parameters"));
+  EXPECT_EQ(parameters["layers"].size(), 2u);
+
+  // The saved file is now the newest recent file.
+  std::ifstream recent(dir / "config/semantic-palette/recent.json");
+  ASSERT_TRUE(recent.good());
+  const nlohmann::json j = nlohmann::json::parse(recent);
+  ASSERT_FALSE(j["recent"].empty());
+  EXPECT_EQ(std::filesystem::path(j["recent"][0].get<std::string>()).filename(), "session.layout.json");
+}
+
+TEST(AppE2E, BadFilesAndModelsDoNotCrash) {
+  if (!have_xvfb()) GTEST_SKIP() << "xvfb-run is not installed (apt-get install xvfb xauth): the app needs a display";
+  test::TempDir dir;
+  test::write_raw(dir / "broken.json", "{\"format\": \"semantic-palette\", \"version\": 1, \"kind\": ");
+  std::ofstream(dir / "session.json") << R"({"actions": [{"do": "wait_frames", "frames": 3},
+      {"do": "screenshot", "path": "window.png"}, {"do": "quit"}]})";
+  const AppRun r = run(app_command(dir, "--model /nonexistent/model --script session.json broken.json"));
+  EXPECT_EQ(r.status, 0) << r.output;  // the errors are shown in the window, the session goes on
+  EXPECT_NE(r.output.find("broken.json"), std::string::npos) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "window.png"));
+
+  // A script that needs a picture without a model fails with a message, not a hang or a crash.
+  std::ofstream(dir / "wait.json") << R"({"actions": [{"do": "wait_picture", "timeout_s": 5}, {"do": "quit"}]})";
+  const AppRun w = run(app_command(dir, "--script wait.json"));
+  EXPECT_EQ(w.status, 1) << w.output;
+  EXPECT_NE(w.output.find("no model"), std::string::npos) << w.output;
+}
+
+}  // namespace
+}  // namespace palette::app

@@ -1,0 +1,101 @@
+#include "app/editor.h"
+
+#include <gtest/gtest.h>
+
+#include "palette/error.h"
+#include "support/temp_dir.h"
+
+namespace palette::app {
+namespace {
+
+TEST(Editor, NewDocumentHasOneCleanBrush) {
+  Editor e(128, 64);
+  EXPECT_EQ(e.doc().width(), 128);
+  ASSERT_EQ(e.doc().layers().size(), 1u);
+  EXPECT_EQ(e.selected(), e.doc().layers()[0].id);
+  EXPECT_FALSE(e.dirty());
+  EXPECT_FALSE(e.doc().can_undo());  // the first brush is not an edit
+}
+
+TEST(Editor, AStrokeIsOneUndoStepOnTheSelectedLayer) {
+  Editor e(128, 128);
+  ToolState t;
+  t.set_size(10);
+  t.set_hardness(1);
+  EXPECT_TRUE(e.press(t, {20, 20}));
+  e.drag({60, 20});
+  EXPECT_TRUE(e.release());
+  const Mask& m = e.doc().layers()[0].mask;
+  EXPECT_EQ(m.at(40, 20), 255);  // on the line between the points
+  EXPECT_EQ(m.at(40, 40), 0);
+  EXPECT_TRUE(e.dirty());
+  EXPECT_TRUE(e.undo());
+  EXPECT_TRUE(e.doc().layers()[0].mask.empty());
+  EXPECT_FALSE(e.doc().can_undo());
+}
+
+TEST(Editor, EraserAndFill) {
+  Editor e(128, 128);
+  ToolState t;
+  t.set_tool(Tool::Fill);
+  EXPECT_TRUE(e.press(t, {5, 5}));  // the empty canvas is one region: all of it
+  EXPECT_EQ(e.doc().layers()[0].mask.at(127, 127), 255);
+  t.set_tool(Tool::Eraser);
+  t.set_size(8);
+  t.set_hardness(1);
+  e.press(t, {64, 64});
+  e.release();
+  EXPECT_EQ(e.doc().layers()[0].mask.at(64, 64), 0);
+  EXPECT_EQ(e.doc().layers()[0].mask.at(10, 10), 255);
+}
+
+TEST(Editor, LayerCommandsKeepASelection) {
+  Editor e(64, 64);
+  const LayerId first = e.selected();
+  const LayerId second = e.add_layer();
+  EXPECT_EQ(e.selected(), second);
+  EXPECT_NE(e.doc().layers()[1].properties.color, e.doc().layers()[0].properties.color);
+  e.duplicate_selected();
+  EXPECT_EQ(e.doc().layers().size(), 3u);
+  EXPECT_EQ(e.doc().layers()[2].properties.name, e.doc().layers()[1].properties.name + " copy");
+  e.remove_selected();
+  EXPECT_EQ(e.selected(), second);  // the layer below takes over
+  e.undo();
+  e.undo();
+  e.undo();  // back to one layer: the selection falls back to a layer that exists
+  EXPECT_EQ(e.selected(), first);
+  EXPECT_TRUE(e.select_index(0));
+  EXPECT_FALSE(e.select_index(5));
+}
+
+TEST(Editor, SaveAndOpenRoundTrip) {
+  test::TempDir dir;
+  Editor e(64, 64);
+  ToolState t;
+  e.press(t, {30, 30});
+  e.release();
+  EXPECT_THROW(e.save("", DocumentKind::Layout), Error);  // no file yet
+  e.save(dir / "a.json", DocumentKind::Layout);
+  EXPECT_FALSE(e.dirty());
+  EXPECT_EQ(e.path(), dir / "a.json");
+  Editor other;
+  other.open(dir / "a.json");
+  EXPECT_TRUE(same_content(other.doc().content(), e.doc().content()));
+  EXPECT_EQ(other.title(), "a.json - Semantic Palette");
+}
+
+TEST(Editor, ABadFileLeavesTheDocumentAlone) {
+  test::TempDir dir;
+  test::write_raw(dir / "bad.json", "{\"format\": \"semantic-palette\", \"version\": 99}");
+  Editor e(64, 64);
+  e.add_layer();
+  const uint64_t version = e.doc().version();
+  EXPECT_THROW(e.open(dir / "bad.json"), Error);
+  EXPECT_THROW(e.open(dir / "missing.json"), Error);
+  EXPECT_EQ(e.doc().version(), version);
+  EXPECT_EQ(e.doc().layers().size(), 2u);
+  EXPECT_TRUE(e.path().empty());
+}
+
+}  // namespace
+}  // namespace palette::app

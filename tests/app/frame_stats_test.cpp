@@ -1,0 +1,48 @@
+#include "app/frame_stats.h"
+
+#include <gtest/gtest.h>
+
+namespace palette::app {
+namespace {
+
+TEST(FrameStats, FramesPerSecondOverTheWindow) {
+  FrameStats s(2.0);
+  EXPECT_EQ(s.fps(0), 0);
+  for (int i = 0; i <= 10; ++i) s.frame(1, 10 + i * 0.1);  // 11 frames, 0.1 s apart
+  EXPECT_NEAR(s.fps(11.0), 10.0, 1e-9);
+  // Three seconds later nothing is inside the window.
+  EXPECT_EQ(s.fps(14.0), 0);
+}
+
+TEST(FrameStats, LatencyFromPublishToTheFirstFrameThatShowsIt) {
+  FrameStats s;
+  EXPECT_FALSE(s.latency_ms());
+  s.published(5, 1.0);
+  s.frame(4, 1.2);  // made before the edit: no answer yet
+  EXPECT_FALSE(s.latency_ms());
+  s.frame(5, 1.35);
+  ASSERT_TRUE(s.latency_ms());
+  EXPECT_NEAR(*s.latency_ms(), 350, 1e-6);
+}
+
+TEST(FrameStats, AFrameAnswersTheNewestEditItIncludes) {
+  FrameStats s;
+  s.published(1, 0.0);
+  s.published(2, 0.5);
+  s.published(3, 0.9);
+  s.frame(2, 1.0);  // answers 1 and 2; the user's last answered edit was at 0.5
+  EXPECT_NEAR(*s.latency_ms(), 500, 1e-6);
+  s.frame(3, 1.1);
+  EXPECT_NEAR(*s.latency_ms(), 200, 1e-6);
+}
+
+TEST(FrameStats, RepeatedPublishKeepsTheFirstTime) {
+  FrameStats s;
+  s.published(7, 1.0);
+  s.published(7, 2.0);
+  s.frame(7, 2.5);
+  EXPECT_NEAR(*s.latency_ms(), 1500, 1e-6);
+}
+
+}  // namespace
+}  // namespace palette::app
