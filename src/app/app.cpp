@@ -4,6 +4,7 @@
 
 #include <imgui.h>
 
+#define GLFW_INCLUDE_NONE  // the key codes only; GL comes through glad where needed
 #include <GLFW/glfw3.h>
 
 namespace palette::app {
@@ -61,6 +62,11 @@ void App::request_close() {
 void App::publish_if_changed() {
   const Document& doc = editor.doc();
   if (doc.version() == published_version_ && doc.document_id() == published_document_) return;
+  if (doc.document_id() != published_document_) {
+    // Another document: frames of the old one say nothing about this one's versions.
+    frame_version = 0;
+    stats.reset();
+  }
   published_version_ = doc.version();
   published_document_ = doc.document_id();
   // Cheap when nothing else changed: the snapshot shares mask tiles with the document.
@@ -86,7 +92,9 @@ void App::handle_shortcuts() {
     if (io.KeyCtrl != s.mods.ctrl || io.KeyShift != s.mods.shift) continue;
     run_action(s.action);
   }
-  panning = ImGui::IsKeyDown(GLFW_KEY_SPACE) && !io.WantCaptureKeyboard;
+  // Not WantCaptureKeyboard: that turns true as soon as the canvas button is held, which would end
+  // a pan mid-drag.
+  panning = ImGui::IsKeyDown(GLFW_KEY_SPACE) && !io.WantTextInput;
 }
 
 void App::step_script() {

@@ -32,7 +32,12 @@ void App::after_load(const std::string& path) {
   view_fitted = false;
   composite.hidden.clear();
   stats.reset();
-  const std::string& model = editor.doc().content().settings.model;
+  std::string model = editor.doc().content().settings.model;
+  // A relative model path in a file means "beside the file" when there is one there.
+  if (!model.empty() && std::filesystem::path(model).is_relative()) {
+    const std::filesystem::path beside = std::filesystem::path(path).parent_path() / model;
+    if (std::filesystem::exists(beside)) model = beside.string();
+  }
   if (!model.empty() && engine.model_state() == ModelState::None) {
     model_field = model;
     engine.load_model(model, device);
@@ -107,6 +112,7 @@ void App::run_action(Action action) {
   switch (action) {
     case Action::New:
       editor.new_document(editor.doc().width(), editor.doc().height());
+      composite.hidden.clear();
       view_fitted = false;
       set_status("new document");
       break;

@@ -26,7 +26,7 @@ void handle_input(App& app, Vec2 mouse) {
     return;
   }
   if (app.panning) return;
-  if (ImGui::IsItemActivated()) {
+  if (ImGui::IsItemActivated() && ImGui::IsMouseDown(0)) {  // the middle button only pans
     app.editor.press(app.tools, app.view.to_canvas(mouse));
   } else if (ImGui::IsItemActive() && (io.MouseDelta.x != 0 || io.MouseDelta.y != 0)) {
     app.editor.drag(app.view.to_canvas(mouse));

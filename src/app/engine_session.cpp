@@ -26,8 +26,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 bool out_of_memory(const std::string& message) {
-  return message.find("out of memory") != std::string::npos ||
-         message.find("CUDA error: out of memory") != std::string::npos;
+  // CUDA's allocator says "out of memory"; the CPU's std::bad_alloc says "bad_alloc".
+  return message.find("out of memory") != std::string::npos || message.find("bad_alloc") != std::string::npos;
 }
 
 torch::Device pick_device(const std::string& name) {

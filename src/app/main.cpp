@@ -85,6 +85,7 @@ int run(const palette::app::AppArgs& args) {
     }
     glfwSetWindowUserPointer(window, &app);
     glfwSetDropCallback(window, on_drop);
+    std::string title;
     while (code == 0 && !app.quit_requested()) {
       glfwPollEvents();
       if (glfwWindowShouldClose(window)) {
@@ -95,7 +96,10 @@ int run(const palette::app::AppArgs& args) {
       ImGui_ImplGlfw_NewFrame();
       ImGui::NewFrame();
       app.frame();
-      glfwSetWindowTitle(window, app.editor.title().c_str());
+      if (const std::string t = app.editor.title(); t != title) {
+        title = t;  // only on change: every call is a round trip to the X server
+        glfwSetWindowTitle(window, title.c_str());
+      }
       ImGui::Render();
       int w = 0, h = 0;
       glfwGetFramebufferSize(window, &w, &h);

@@ -17,7 +17,7 @@ const std::set<std::string>& known_ops() {
   static const std::set<std::string> ops = {"set_background", "add_brush", "select_brush", "set_tool",
                                             "stroke",         "fill",      "set_prompt",   "undo",
                                             "redo",           "wait_frames", "wait_picture", "save",
-                                            "export",         "screenshot", "open",         "quit"};
+                                            "export",         "screenshot", "open",         "drop",       "quit"};
   return ops;
 }
 
@@ -67,7 +67,8 @@ ScriptAction parse_action(const json& a, const std::string& field, const std::fi
   if (a.contains("at")) s.at = point(a["at"], field + ".at");
   if (a.contains("x")) s.at = {get<double>(a, "x", 0, field), get<double>(a, "y", 0, field)};
   if (s.op == "stroke" && s.points.empty()) throw Error(field + ".points: a stroke needs points");
-  if ((s.op == "save" || s.op == "export" || s.op == "screenshot" || s.op == "open") && s.path.empty())
+  if ((s.op == "save" || s.op == "export" || s.op == "screenshot" || s.op == "open" || s.op == "drop") &&
+      s.path.empty())
     throw Error(field + ".path: required for " + s.op);
   if (s.brush < 0) throw Error(field + ".brush: 1-based, from the bottom");
   return s;

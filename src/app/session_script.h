@@ -13,7 +13,8 @@
 //     {"do": "quit"}]}
 //
 // Other actions: select_brush {brush}, set_tool {tool: brush|eraser|fill, size, hardness},
-// fill {x, y}, undo, redo, wait_frames {frames}, open {path}. "brush" is 1-based from the bottom, as
+// fill {x, y}, undo, redo, wait_frames {frames}, open {path}, drop {path} (as if dropped on the
+// window: a JSON file opens, an image becomes the background image). "brush" is 1-based from the bottom, as
 // the 1–9 keys count. Relative paths are resolved against the script's folder.
 // Failures: parse_script throws palette::Error naming the action ("actions[3].points: …"); the
 // runner stops at the first failing action and reports it (error()).

@@ -69,6 +69,10 @@ class AppScriptHost : public ScriptHost {
     } else if (a.op == "open") {
       app_.open_file(a.path.string());
       if (app_.editor.path() != a.path) throw Error(app_.error);
+    } else if (a.op == "drop") {
+      app_.error.clear();
+      app_.on_drop({a.path.string()});
+      if (!app_.error.empty()) throw Error(app_.error);
     } else if (a.op == "export") {
       if (!app_.start_export(a.path.string())) throw Error(app_.error);
     } else if (a.op == "screenshot") {

@@ -49,6 +49,7 @@ std::string app_command(const test::TempDir& dir, const std::string& args) {
 
 constexpr const char* kSession = R"({"actions": [
   {"do": "set_background", "prompt": "a green meadow"},
+  {"do": "drop", "path": "meadow.png"},
   {"do": "set_prompt", "brush": 1, "prompt": "a blue sky"},
   {"do": "set_tool", "tool": "brush", "size": 20, "hardness": 1},
   {"do": "stroke", "brush": 1, "points": [[10, 12], [60, 14], [118, 12]]},
@@ -67,9 +68,8 @@ TEST(AppE2E, ScriptedSessionSavesExportsAndScreenshots) {
   const std::filesystem::path model = test::fixtures_dir() / "tiny-sd15";
   ASSERT_TRUE(std::filesystem::is_directory(model)) << model;
   test::TempDir dir;
-  {
-    std::ofstream(dir / "session.json") << kSession;
-  }
+  std::ofstream(dir / "session.json") << kSession;
+  write_png(dir / "meadow.png", Image{16, 8, 3, std::vector<uint8_t>(16 * 8 * 3, 90)});
   const AppRun r = run(app_command(dir, "--model " + quote(model.string()) +
                                          " --device cpu --size 128x128 --script session.json"));
   ASSERT_EQ(r.status, 0) << r.output;
@@ -88,6 +88,8 @@ TEST(AppE2E, ScriptedSessionSavesExportsAndScreenshots) {
   const DocumentContent& c = saved.document.content();
   EXPECT_EQ(c.width, 128);
   EXPECT_EQ(c.background.prompt, "a green meadow");
+  ASSERT_TRUE(c.background.image) << "the dropped image is not the background";
+  EXPECT_EQ(c.background.image->width, 16);
   ASSERT_EQ(c.layers.size(), 2u);
   EXPECT_EQ(c.layers[0].properties.prompt, "a blue sky");
   EXPECT_EQ(c.layers[1].properties.name, "house");
