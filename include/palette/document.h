@@ -133,8 +133,9 @@ class Document {
   void finish_stroke();
   Layer& layer_ref(LayerId id);
   uint64_t new_revision() { return next_revision_++; }
-  bool record_mask_edit(LayerId id, const std::string& label,
-                        const std::function<void(std::vector<Layer>&, size_t, document::TileRecorder&)>& edit);
+  bool record_mask_edit(
+      LayerId id, const std::string& label,
+      const std::function<void(std::vector<Layer>&, size_t, document::TileRecorder&)>& edit);
 
   DocumentContent content_;
   std::unique_ptr<History> history_;

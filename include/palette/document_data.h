@@ -47,11 +47,11 @@ struct Color {
 };
 
 std::optional<Color> parse_color(std::string_view text);  // "#rrggbb", either case; nullopt otherwise
-std::string to_string(Color color);                        // "#rrggbb", lower case
+std::string to_string(Color color);                       // "#rrggbb", lower case
 
 struct LayerProperties {
   std::string name;
-  Color color;                   // the brush colour that stands for this layer on the canvas
+  Color color;  // the brush colour that stands for this layer on the canvas
   std::string prompt;
   std::string negative_prompt;   // used when guidance > 1
   double prompt_strength = 1.0;  // [0, 1]: 0 = the background's prompt, 1 = this layer's

@@ -40,7 +40,7 @@ namespace palette {
 
 enum class DocumentKind { Palette, Layout };
 
-constexpr int kDocumentFormatVersion = 1;                  // the newest version this code reads and writes
+constexpr int kDocumentFormatVersion = 1;                 // the newest version this code reads and writes
 constexpr uint64_t kMaxDocumentFileBytes = 512ull << 20;  // larger files are refused before reading
 constexpr uint64_t kMaxMaskPixelsPerFile = 1ull << 32;    // canvas pixels × layers, bounds decoded memory
 
@@ -74,7 +74,8 @@ struct PngExportOptions {
 // loaded back as one) with the seed and model actually used, plus "layout_file" when given. ASCII.
 std::string render_parameters(const DocumentContent& content, const PngExportOptions& options = {});
 
-// Writes a finished render as PNG with render_parameters(...) in a "parameters" tEXt chunk.
+// Writes a finished render as PNG with render_parameters(...) in a "parameters" tEXt chunk, plus
+// "render_size": {"width", "height"} when the image's size is not the canvas's.
 // Throws palette::Error naming the file for an invalid image or a failed write (atomic as above).
 void export_png(const std::filesystem::path& path, const Image& image, const DocumentContent& content,
                 const PngExportOptions& options = {});

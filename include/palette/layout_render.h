@@ -6,19 +6,28 @@
 //   palette::RegionResult r = palette::render_regions(model, request);
 //   palette::export_png("out.png", r.image, *s, {.seed = r.seed});
 //
+//   palette::StreamSnapshotMaker to_stream;               // live painting, one per LiveStream
+//   live.publish(to_stream(*doc.snapshot()));             // after every stroke segment
+//
 // Sampler presets (GenerationSettings::sampler), both the LCM sampler the region pipeline runs:
 //   "lcm": diffusers' LCMScheduler schedule for `steps` steps: indices 0, k, 2k, … with
 //          k = 50 / steps on its grid of 50 (steps in [1, 50]);
 //   "smd": StreamMultiDiffusion's schedule, indices {0, 4, 12, 25, 37} of 50 (steps must be 5).
 // Failures: palette::Error naming the field ("settings.sampler: 'ddim' …") for settings the region
 // pipeline cannot run.
-// Thread safety: a pure function of the snapshot.
+// Thread safety: region_request and region_sampling are pure functions; a StreamSnapshotMaker
+// belongs to one thread (the UI's), the snapshots it makes may go to any.
 #pragma once
 
+#include <torch/types.h>
+
+#include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "palette/document_data.h"
 #include "palette/regions.h"
+#include "palette/stream.h"
 
 namespace palette {
 
@@ -30,5 +39,26 @@ RegionRequest region_request(const DocumentContent& snapshot, std::vector<LayerI
 
 // The sampling part alone (t_index_list, index_steps, guidance). Throws as above.
 RegionSampling region_sampling(const GenerationSettings& settings);
+
+// Turns document snapshots into the stream engine's (palette/stream.h). A layer's mask becomes a
+// float tensor once per mask revision: while the revision stays, the same tensor is handed over, which
+// the engine recognises as unchanged without comparing pixels. Layer ids carry over; every layer is
+// passed, disabled ones with enabled = false. An empty seed gets one random seed per document, so the
+// stream does not restart with every snapshot.
+class StreamSnapshotMaker {
+ public:
+  // Never fails for a valid snapshot (the engine's apply() reports what it rejects). The result owns
+  // its data and shares mask tensors with earlier results and this maker's cache.
+  std::shared_ptr<const StreamSnapshot> operator()(const Snapshot& snapshot);
+
+ private:
+  struct CachedMask {
+    uint64_t revision = 0;
+    torch::Tensor mask;  // (H, W) float32 in [0, 1], CPU
+  };
+  uint64_t document_id_ = 0;
+  uint64_t random_seed_ = 0;
+  std::unordered_map<LayerId, CachedMask> masks_;
+};
 
 }  // namespace palette

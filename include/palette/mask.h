@@ -32,8 +32,8 @@ struct MaskTile {
 
 class Mask {
  public:
-  Mask() = default;               // 0 × 0
-  Mask(int width, int height);    // all 0; throws palette::Error unless both sides are in [1, kMaxImageSide]
+  Mask() = default;             // 0 × 0
+  Mask(int width, int height);  // all 0; throws palette::Error unless both sides are in [1, kMaxImageSide]
 
   int width() const { return width_; }
   int height() const { return height_; }
@@ -64,7 +64,8 @@ class Mask {
 
   // A mask of width × height from an image's coverage: 1 channel = gray, 2 or 4 channels = alpha,
   // 3 channels = luma (Rec. 601). A different size is resampled per axis: area average where it
-  // shrinks, linear interpolation where it enlarges. Throws palette::Error for an empty or inconsistent image or a bad size.
+  // shrinks, linear interpolation where it enlarges. Throws palette::Error for an empty or inconsistent image
+  // or a bad size.
   static Mask from_image(const Image& image, int width, int height);
 
   friend bool operator==(const Mask& a, const Mask& b);  // same size and pixels

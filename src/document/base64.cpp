@@ -23,7 +23,9 @@ std::string printable(char c) {
   return std::string("byte 0x") + hex[uint8_t(c) >> 4] + hex[uint8_t(c) & 15];
 }
 
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
 
 }  // namespace
 
@@ -50,8 +52,8 @@ std::vector<uint8_t> base64_decode(std::string_view text) {
   std::vector<uint8_t> out;
   out.reserve(text.size() / 4 * 3);
   uint32_t bits = 0;
-  int count = 0;     // sextets in `bits`
-  int padding = 0;   // '=' seen; only whitespace and more '=' may follow
+  int count = 0;    // sextets in `bits`
+  int padding = 0;  // '=' seen; only whitespace and more '=' may follow
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (is_space(c)) continue;

@@ -26,7 +26,9 @@ std::vector<Layer>::iterator find_layer(std::vector<Layer>& layers, LayerId id) 
   return std::find_if(layers.begin(), layers.end(), [id](const Layer& l) { return l.id == id; });
 }
 
-std::string in_quotes(const std::string& name) { return "'" + name + "'"; }
+std::string in_quotes(const std::string& name) {
+  return "'" + name + "'";
+}
 
 }  // namespace
 
@@ -52,11 +54,14 @@ Document::~Document() = default;
 Document::Document(Document&&) noexcept = default;
 Document& Document::operator=(Document&&) noexcept = default;
 
-const Layer& Document::layer(LayerId id) const { return const_cast<Document*>(this)->layer_ref(id); }
+const Layer& Document::layer(LayerId id) const {
+  return const_cast<Document*>(this)->layer_ref(id);
+}
 
 Layer& Document::layer_ref(LayerId id) {
   auto it = find_layer(content_.layers, id);
-  if (it == content_.layers.end()) throw Error("no layer with id " + std::to_string(id) + " in this document");
+  if (it == content_.layers.end())
+    throw Error("no layer with id " + std::to_string(id) + " in this document");
   return *it;
 }
 
@@ -92,10 +97,11 @@ LayerId Document::add_layer(const LayerProperties& properties, std::optional<siz
   content_.layers.insert(content_.layers.begin() + std::ptrdiff_t(at), layer);
   const LayerId id = layer.id;
   // The label comes from the copy: `properties` may belong to a layer that the insertion just moved.
-  history_->push({"Add layer " + in_quotes(layer.properties.name), "",
-                  [id](DocumentContent& c) { c.layers.erase(find_layer(c.layers, id)); },
-                  [layer, at](DocumentContent& c) { c.layers.insert(c.layers.begin() + std::ptrdiff_t(at), layer); }},
-                 false);
+  history_->push(
+      {"Add layer " + in_quotes(layer.properties.name), "",
+       [id](DocumentContent& c) { c.layers.erase(find_layer(c.layers, id)); },
+       [layer, at](DocumentContent& c) { c.layers.insert(c.layers.begin() + std::ptrdiff_t(at), layer); }},
+      false);
   changed();
   return id;
 }
@@ -106,10 +112,11 @@ void Document::remove_layer(LayerId id) {
   finish_stroke();
   const Layer layer = content_.layers[at];
   content_.layers.erase(content_.layers.begin() + std::ptrdiff_t(at));
-  history_->push({"Remove layer " + in_quotes(layer.properties.name), "",
-                  [layer, at](DocumentContent& c) { c.layers.insert(c.layers.begin() + std::ptrdiff_t(at), layer); },
-                  [id](DocumentContent& c) { c.layers.erase(find_layer(c.layers, id)); }},
-                 false);
+  history_->push(
+      {"Remove layer " + in_quotes(layer.properties.name), "",
+       [layer, at](DocumentContent& c) { c.layers.insert(c.layers.begin() + std::ptrdiff_t(at), layer); },
+       [id](DocumentContent& c) { c.layers.erase(find_layer(c.layers, id)); }},
+      false);
   changed();
 }
 
@@ -135,7 +142,8 @@ void Document::move_layer(LayerId id, size_t index) {
 LayerId Document::duplicate_layer(LayerId id) {
   const Layer& original = layer(id);
   if (content_.layers.size() >= kMaxLayers)
-    throw Error("cannot duplicate a layer: the document already has the maximum of " + std::to_string(kMaxLayers));
+    throw Error("cannot duplicate a layer: the document already has the maximum of " +
+                std::to_string(kMaxLayers));
   const std::string name = original.properties.name;  // `original` dangles once the copy is inserted
   LayerProperties properties = original.properties;
   properties.name += " copy";
@@ -145,10 +153,11 @@ LayerId Document::duplicate_layer(LayerId id) {
   const size_t at = *index_of(id) + 1;
   content_.layers.insert(content_.layers.begin() + std::ptrdiff_t(at), copy);
   const LayerId copy_id = copy.id;
-  history_->push({"Duplicate layer " + in_quotes(name), "",
-                  [copy_id](DocumentContent& c) { c.layers.erase(find_layer(c.layers, copy_id)); },
-                  [copy, at](DocumentContent& c) { c.layers.insert(c.layers.begin() + std::ptrdiff_t(at), copy); }},
-                 false);
+  history_->push(
+      {"Duplicate layer " + in_quotes(name), "",
+       [copy_id](DocumentContent& c) { c.layers.erase(find_layer(c.layers, copy_id)); },
+       [copy, at](DocumentContent& c) { c.layers.insert(c.layers.begin() + std::ptrdiff_t(at), copy); }},
+      false);
   changed();
   return copy_id;
 }
@@ -160,7 +169,9 @@ void Document::set_layer_properties(LayerId id, const LayerProperties& propertie
   finish_stroke();
   const LayerProperties before = l.properties;
   l.properties = properties;
-  const auto set = [id](DocumentContent& c, const LayerProperties& p) { find_layer(c.layers, id)->properties = p; };
+  const auto set = [id](DocumentContent& c, const LayerProperties& p) {
+    find_layer(c.layers, id)->properties = p;
+  };
   history_->push({"Edit layer " + in_quotes(properties.name), "layer " + std::to_string(id),
                   [set, before](DocumentContent& c) { set(c, before); },
                   [set, properties](DocumentContent& c) { set(c, properties); }},
@@ -192,12 +203,19 @@ void Document::set_settings(const GenerationSettings& settings, Merge merge) {
   changed();
 }
 
-bool Document::can_undo() const { return stroke_ != nullptr || history_->can_undo(); }
-bool Document::can_redo() const { return stroke_ == nullptr && history_->can_redo(); }
-std::string Document::undo_label() const {
-  return stroke_ != nullptr ? "Stroke on " + in_quotes(layer(stroke_->layer).properties.name) : history_->undo_label();
+bool Document::can_undo() const {
+  return stroke_ != nullptr || history_->can_undo();
 }
-std::string Document::redo_label() const { return stroke_ != nullptr ? "" : history_->redo_label(); }
+bool Document::can_redo() const {
+  return stroke_ == nullptr && history_->can_redo();
+}
+std::string Document::undo_label() const {
+  return stroke_ != nullptr ? "Stroke on " + in_quotes(layer(stroke_->layer).properties.name)
+                            : history_->undo_label();
+}
+std::string Document::redo_label() const {
+  return stroke_ != nullptr ? "" : history_->redo_label();
+}
 
 bool Document::undo() {
   finish_stroke();

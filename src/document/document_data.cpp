@@ -39,7 +39,8 @@ void check_length(const std::string& field, const std::string& text, size_t limi
 bool same_image(const std::shared_ptr<const Image>& a, const std::shared_ptr<const Image>& b) {
   if (a == b) return true;
   if (a == nullptr || b == nullptr) return false;
-  return a->width == b->width && a->height == b->height && a->channels == b->channels && a->pixels == b->pixels;
+  return a->width == b->width && a->height == b->height && a->channels == b->channels &&
+         a->pixels == b->pixels;
 }
 
 }  // namespace
@@ -65,8 +66,10 @@ std::string to_string(Color color) {
 void validate_canvas_side(const std::string& field, int pixels) {
   const std::string value = field + " " + std::to_string(pixels);
   if (pixels % 8 != 0) throw Error(value + " is not a multiple of 8 (the VAE works on 8×8 pixel blocks)");
-  if (pixels < kMinCanvasSide) throw Error(value + " is below the minimum of " + std::to_string(kMinCanvasSide));
-  if (pixels > kMaxImageSide) throw Error(value + " is above the maximum of " + std::to_string(kMaxImageSide));
+  if (pixels < kMinCanvasSide)
+    throw Error(value + " is below the minimum of " + std::to_string(kMinCanvasSide));
+  if (pixels > kMaxImageSide)
+    throw Error(value + " is above the maximum of " + std::to_string(kMaxImageSide));
 }
 
 void validate_layer_properties(const LayerProperties& p, const std::string& field) {
@@ -86,8 +89,8 @@ void validate_background(const Background& b, const std::string& field) {
     if (im.width < 1 || im.height < 1 || im.width > kMaxImageSide || im.height > kMaxImageSide ||
         im.channels != 3 || im.pixels.size() != size_t(im.width) * im.height * 3)
       throw Error(field + ".image: must be an RGB image of 1…" + std::to_string(kMaxImageSide) +
-                  " pixels per side (got " + std::to_string(im.width) + "×" + std::to_string(im.height) + "×" +
-                  std::to_string(im.channels) + ")");
+                  " pixels per side (got " + std::to_string(im.width) + "×" + std::to_string(im.height) +
+                  "×" + std::to_string(im.channels) + ")");
   }
 }
 
@@ -95,7 +98,8 @@ void validate_settings(const GenerationSettings& s, const std::string& field) {
   check_length(field + ".model", s.model, kMaxNameBytes);
   check_length(field + ".sampler", s.sampler, kMaxNameBytes);
   if (s.steps < 1 || s.steps > kMaxSteps)
-    throw Error(field + ".steps " + std::to_string(s.steps) + " must be in [1, " + std::to_string(kMaxSteps) + "]");
+    throw Error(field + ".steps " + std::to_string(s.steps) + " must be in [1, " + std::to_string(kMaxSteps) +
+                "]");
   check_range(field + ".guidance", s.guidance, 0, kMaxGuidance);
 }
 
@@ -118,9 +122,10 @@ void validate_content(const DocumentContent& c) {
 }
 
 bool operator==(const LayerProperties& a, const LayerProperties& b) {
-  return a.name == b.name && a.color == b.color && a.prompt == b.prompt && a.negative_prompt == b.negative_prompt &&
-         a.prompt_strength == b.prompt_strength && a.mask_strength == b.mask_strength &&
-         a.mask_blur == b.mask_blur && a.enabled == b.enabled && a.extra == b.extra;
+  return a.name == b.name && a.color == b.color && a.prompt == b.prompt &&
+         a.negative_prompt == b.negative_prompt && a.prompt_strength == b.prompt_strength &&
+         a.mask_strength == b.mask_strength && a.mask_blur == b.mask_blur && a.enabled == b.enabled &&
+         a.extra == b.extra;
 }
 
 bool operator==(const GenerationSettings& a, const GenerationSettings& b) {
@@ -139,7 +144,8 @@ bool same_content(const DocumentContent& a, const DocumentContent& b) {
       a.layers.size() != b.layers.size())
     return false;
   for (size_t i = 0; i < a.layers.size(); ++i)
-    if (!(a.layers[i].properties == b.layers[i].properties) || a.layers[i].mask != b.layers[i].mask) return false;
+    if (!(a.layers[i].properties == b.layers[i].properties) || a.layers[i].mask != b.layers[i].mask)
+      return false;
   return true;
 }
 

@@ -68,7 +68,9 @@ void Document::stroke_to(double x, double y) {
   }
 }
 
-void Document::end_stroke() { finish_stroke(); }
+void Document::end_stroke() {
+  finish_stroke();
+}
 
 void Document::finish_stroke() {
   if (stroke_ == nullptr) return;
@@ -84,8 +86,8 @@ void Document::finish_stroke() {
     return;
   }
   UndoRedo step = mask_change(s->layer, std::move(changes), s->revision_before, target.mask_revision);
-  history_->push({"Stroke on '" + target.properties.name + "'", "", std::move(step.undo), std::move(step.redo)},
-                 false);
+  history_->push(
+      {"Stroke on '" + target.properties.name + "'", "", std::move(step.undo), std::move(step.redo)}, false);
   // No changed(): the pixels were published as they were painted; closing the step changes none.
 }
 
@@ -103,8 +105,9 @@ bool Document::record_mask_edit(
   const uint64_t before = target.mask_revision, after = new_revision();
   target.mask_revision = after;
   UndoRedo step = mask_change(id, std::move(changes), before, after);
-  history_->push({label + " on '" + target.properties.name + "'", "", std::move(step.undo), std::move(step.redo)},
-                 false);
+  history_->push(
+      {label + " on '" + target.properties.name + "'", "", std::move(step.undo), std::move(step.redo)},
+      false);
   changed();
   return true;
 }
@@ -126,12 +129,15 @@ bool Document::clear_mask(LayerId id) {
 }
 
 bool Document::set_mask_from_image(LayerId id, const Image& image) {
-  const Mask replacement = Mask::from_image(image, content_.width, content_.height);  // throws before any change
-  return record_mask_edit(id, "Mask from image", [&](std::vector<Layer>& layers, size_t at, document::TileRecorder& r) {
-    Mask& mask = layers[at].mask;
-    for (int i = 0; i < mask.tile_count(); ++i)
-      if (mask.shared_tile(i) != replacement.shared_tile(i)) r.replace(mask, i, replacement.shared_tile(i));
-  });
+  const Mask replacement =
+      Mask::from_image(image, content_.width, content_.height);  // throws before any change
+  return record_mask_edit(id, "Mask from image",
+                          [&](std::vector<Layer>& layers, size_t at, document::TileRecorder& r) {
+                            Mask& mask = layers[at].mask;
+                            for (int i = 0; i < mask.tile_count(); ++i)
+                              if (mask.shared_tile(i) != replacement.shared_tile(i))
+                                r.replace(mask, i, replacement.shared_tile(i));
+                          });
 }
 
 }  // namespace palette

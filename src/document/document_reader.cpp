@@ -29,13 +29,16 @@ void check_nesting(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
       if (++depth > kMaxNesting)
-        throw Error("not a Semantic Palette file: JSON nested deeper than " + std::to_string(kMaxNesting) + " levels");
+        throw Error("not a Semantic Palette file: JSON nested deeper than " + std::to_string(kMaxNesting) +
+                    " levels");
     } else if (c == ']' || c == '}') {
       --depth;
     }
@@ -57,23 +60,25 @@ Json parse_json(std::string_view text) {
 
 void read_header(ObjectReader& top, DocumentKind& kind) {
   const Json* format = top.find("format");
-  if (format == nullptr) fail("format", std::string("missing: not a Semantic Palette file"));
+  if (format == nullptr) fail("format", "missing: not a Semantic Palette file");
   if (!format->is_string() || *format != kFormatName)
-    fail("format", document::describe(*format) + " is not \"" + kFormatName + "\" (not a Semantic Palette file)");
+    fail("format",
+         document::describe(*format) + " is not \"" + kFormatName + "\" (not a Semantic Palette file)");
   const int64_t version = top.integer("version");
   if (version > kDocumentFormatVersion)
     fail("version", std::to_string(version) + " is newer than this program reads (" +
                         std::to_string(kDocumentFormatVersion) + "): update Semantic Palette to open it");
   if (version < 1) fail("version", std::to_string(version) + " must be at least 1");
   const std::string name = top.string("kind", 16);
-  if (name == "palette") kind = DocumentKind::Palette;
-  else if (name == "layout") kind = DocumentKind::Layout;
-  else fail("kind", document::describe(top.require("kind")) + " must be \"palette\" or \"layout\"");
+  if (name != "palette" && name != "layout")
+    fail("kind", document::describe(top.require("kind")) + " must be \"palette\" or \"layout\"");
+  kind = name == "layout" ? DocumentKind::Layout : DocumentKind::Palette;
 }
 
 int canvas_side(ObjectReader& canvas, const std::string& key) {
   const int64_t value = canvas.integer(key);
-  if (value < 0 || value > kMaxImageSide * 8) fail(canvas.field(key), std::to_string(value) + " is out of range");
+  if (value < 0 || value > kMaxImageSide * 8)
+    fail(canvas.field(key), std::to_string(value) + " is out of range");
   validate_canvas_side(canvas.field(key), int(value));
   return int(value);
 }
@@ -83,7 +88,8 @@ Image to_rgb(Image image) {
   if (image.channels == 3) return image;
   Image rgb{image.width, image.height, 3, std::vector<uint8_t>(size_t(image.width) * image.height * 3)};
   for (size_t i = 0, n = size_t(image.width) * image.height; i < n; ++i)
-    for (int c = 0; c < 3; ++c) rgb.pixels[i * 3 + c] = image.pixels[i * image.channels + (image.channels < 3 ? 0 : c)];
+    for (int c = 0; c < 3; ++c)
+      rgb.pixels[i * 3 + c] = image.pixels[i * image.channels + (image.channels < 3 ? 0 : c)];
   return rgb;
 }
 
@@ -99,7 +105,8 @@ GenerationSettings read_settings(const Json& value) {
   s.guidance = r.number("guidance", s.guidance);
   if (const Json* seed = r.find("seed"); seed != nullptr && !seed->is_null()) {
     if (!seed->is_number_unsigned())
-      fail(r.field("seed"), "must be a whole number in [0, 2^64 - 1] or null (random), got " + document::describe(*seed));
+      fail(r.field("seed"),
+           "must be a whole number in [0, 2^64 - 1] or null (random), got " + document::describe(*seed));
     s.seed = seed->get<uint64_t>();
   }
   s.extra = r.unknown();
@@ -176,13 +183,16 @@ DocumentContent read_content(const Json& root, DocumentKind& kind, const std::fi
   const Json& layers = top.require("layers");
   if (!layers.is_array()) fail("layers", "must be an array, got " + document::describe(layers));
   if (layers.size() > kMaxLayers)
-    fail("layers", std::to_string(layers.size()) + " layers is above the limit of " + std::to_string(kMaxLayers));
-  if (kind == DocumentKind::Layout && uint64_t(c.width) * uint64_t(c.height) * layers.size() > kMaxMaskPixelsPerFile)
+    fail("layers",
+         std::to_string(layers.size()) + " layers is above the limit of " + std::to_string(kMaxLayers));
+  if (kind == DocumentKind::Layout &&
+      uint64_t(c.width) * uint64_t(c.height) * layers.size() > kMaxMaskPixelsPerFile)
     fail("layers", std::to_string(layers.size()) + " masks of " + std::to_string(c.width) + "×" +
-                       std::to_string(c.height) + " exceed the limit of " + std::to_string(kMaxMaskPixelsPerFile) +
-                       " mask pixels per file");
+                       std::to_string(c.height) + " exceed the limit of " +
+                       std::to_string(kMaxMaskPixelsPerFile) + " mask pixels per file");
   for (size_t i = 0; i < layers.size(); ++i)
-    c.layers.push_back(read_layer(layers[i], "layers[" + std::to_string(i) + "]", kind, c.width, c.height, folder));
+    c.layers.push_back(
+        read_layer(layers[i], "layers[" + std::to_string(i) + "]", kind, c.width, c.height, folder));
   c.extras.top = top.unknown();
   return c;
 }
@@ -210,10 +220,12 @@ LoadedDocument load_document(const std::filesystem::path& path) {
   const std::string where = "'" + path.string() + "': ";
   std::error_code error;
   const auto size = std::filesystem::file_size(path, error);
-  if (error) throw Error(where + (std::filesystem::exists(path) ? "cannot read (" + error.message() + ")" : "no such file"));
+  if (error)
+    throw Error(where +
+                (std::filesystem::exists(path) ? "cannot read (" + error.message() + ")" : "no such file"));
   if (size > kMaxDocumentFileBytes)
-    throw Error(where + std::to_string(size) + " bytes is above the limit of " + std::to_string(kMaxDocumentFileBytes) +
-                " for a palette file");
+    throw Error(where + std::to_string(size) + " bytes is above the limit of " +
+                std::to_string(kMaxDocumentFileBytes) + " for a palette file");
   std::ifstream in(path, std::ios::binary);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in.good() && !in.eof()) throw Error(where + "cannot read");

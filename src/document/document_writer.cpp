@@ -38,7 +38,8 @@ Json background_json(const Background& b, DocumentKind kind) {
   Json j = Json::object();
   j["prompt"] = b.prompt;
   j["negative_prompt"] = b.negative_prompt;
-  if (kind == DocumentKind::Layout) j["image"] = b.image ? Json(document::png_data_uri(*b.image)) : Json(nullptr);
+  if (kind == DocumentKind::Layout)
+    j["image"] = b.image ? Json(document::png_data_uri(*b.image)) : Json(nullptr);
   put_extra(j, b.extra, {"image"});
   return j;
 }

@@ -50,7 +50,8 @@ void write_span(Mask& mask, TileRecorder& recorder, int y, int x0, int x1, uint8
     const int index = mask.tile_index(x, y);
     const MaskTile* tile = mask.tile(index);
     const uint8_t* current = tile != nullptr ? tile->coverage.data() + (y % T) * T + x % T : nullptr;
-    const bool same = current != nullptr ? std::all_of(current, current + (end - x + 1), [&](uint8_t v) { return v == value; })
+    const bool same = current != nullptr ? std::all_of(current, current + (end - x + 1),
+                                                       [&](uint8_t v) { return v == value; })
                                          : value == 0;
     if (!same) std::memset(recorder.write(mask, index) + (y % T) * T + x % T, value, size_t(end - x + 1));
     x = end + 1;

@@ -13,7 +13,9 @@ namespace {
 
 constexpr std::string_view kPngDataPrefix = "data:image/png;base64,";
 
-std::string size_text(int w, int h) { return std::to_string(w) + "×" + std::to_string(h); }
+std::string size_text(int w, int h) {
+  return std::to_string(w) + "×" + std::to_string(h);
+}
 
 void check_size(int w, int h, const ImageLimits& limits) {
   if (limits.width != 0 && (w != limits.width || h != limits.height))
@@ -30,7 +32,8 @@ Image read_sibling(const std::string& name, const std::filesystem::path& folder,
   // Checked here with an error_code: read_image's own check throws std::filesystem_error, not
   // palette::Error, for names the system refuses (too long, say).
   std::error_code error;
-  if (!std::filesystem::is_regular_file(folder / relative, error)) throw Error("'" + name + "': no such file");
+  if (!std::filesystem::is_regular_file(folder / relative, error))
+    throw Error("'" + name + "': no such file");
   const Image image = read_image(folder / relative);
   check_size(image.width, image.height, limits);
   return image;
@@ -43,7 +46,8 @@ std::string png_data_uri(const Image& image) {
   return std::string(kPngDataPrefix) + base64_encode(png.data(), png.size());
 }
 
-Image read_image_value(const std::string& value, const std::filesystem::path& folder, const ImageLimits& limits) {
+Image read_image_value(const std::string& value, const std::filesystem::path& folder,
+                       const ImageLimits& limits) {
   if (value.rfind("data:", 0) != 0) return read_sibling(value, folder, limits);
   if (value.rfind(kPngDataPrefix, 0) != 0)
     throw Error("only PNG data URIs (" + std::string(kPngDataPrefix) + "…) are supported");

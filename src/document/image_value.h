@@ -12,7 +12,7 @@ namespace palette::document {
 std::string png_data_uri(const Image& image);  // a valid image
 
 struct ImageLimits {
-  int width = 0;   // the exact size required; 0 = any size up to kMaxImageSide
+  int width = 0;  // the exact size required; 0 = any size up to kMaxImageSide
   int height = 0;
 };
 
@@ -20,6 +20,7 @@ struct ImageLimits {
 // and must stay inside it (no absolute paths, no ".."), so a file from elsewhere cannot make the app
 // read, and later embed, an arbitrary picture from the user's disk. Throws palette::Error without
 // a field name (the caller adds it): bad base64, not a PNG, wrong size, missing file.
-Image read_image_value(const std::string& value, const std::filesystem::path& folder, const ImageLimits& limits);
+Image read_image_value(const std::string& value, const std::filesystem::path& folder,
+                       const ImageLimits& limits);
 
 }  // namespace palette::document

@@ -41,7 +41,9 @@ std::string describe(const Json& value) {
   }
 }
 
-void fail(const std::string& field, const std::string& problem) { throw Error(field + ": " + problem); }
+void fail(const std::string& field, const std::string& problem) {
+  throw Error(field + ": " + problem);
+}
 
 ObjectReader::ObjectReader(const Json& value, std::string path) : object_(value), path_(std::move(path)) {
   if (!value.is_object())
@@ -49,7 +51,9 @@ ObjectReader::ObjectReader(const Json& value, std::string path) : object_(value)
                 describe(value));
 }
 
-std::string ObjectReader::field(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+std::string ObjectReader::field(const std::string& key) const {
+  return path_.empty() ? key : path_ + "." + key;
+}
 
 const Json* ObjectReader::find(const std::string& key) {
   known_.insert(key);
@@ -94,7 +98,9 @@ double ObjectReader::number(const std::string& key, double fallback) {
   return value->get<double>();
 }
 
-int64_t ObjectReader::integer(const std::string& key) { return integer_value(require(key), field(key)); }
+int64_t ObjectReader::integer(const std::string& key) {
+  return integer_value(require(key), field(key));
+}
 
 int64_t ObjectReader::integer(const std::string& key, int64_t fallback) {
   const Json* value = find(key);

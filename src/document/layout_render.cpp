@@ -29,7 +29,8 @@ RegionSampling region_sampling(const GenerationSettings& settings) {
       throw Error("settings.steps " + std::to_string(settings.steps) + " must be 5 for the sampler 'smd'");
     s.t_index_list = {0, 4, 12, 25, 37};
   } else {
-    throw Error("settings.sampler: '" + settings.sampler + "' is not a region-rendering sampler (known: lcm, smd)");
+    throw Error("settings.sampler: '" + settings.sampler +
+                "' is not a region-rendering sampler (known: lcm, smd)");
   }
   return s;
 }

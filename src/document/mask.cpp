@@ -2,6 +2,7 @@
 #include "palette/mask.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <cstring>
 #include <string>
@@ -39,7 +40,8 @@ uint8_t Mask::at(int x, int y) const {
 }
 
 bool Mask::empty() const {
-  return std::all_of(tiles_.begin(), tiles_.end(), [](const auto& t) { return t == nullptr || all_zero(*t); });
+  return std::all_of(tiles_.begin(), tiles_.end(),
+                     [](const auto& t) { return t == nullptr || all_zero(*t); });
 }
 
 uint8_t* Mask::mutable_tile(int index) {
@@ -52,6 +54,10 @@ uint8_t* Mask::mutable_tile(int index) {
     slot = std::make_shared<MaskTile>();
   } else if (slot.use_count() != 1) {
     slot = std::make_shared<MaskTile>(*slot);
+  } else {
+    // use_count() is a relaxed load. When another thread has just dropped its copy (a snapshot the
+    // engine released), this fence orders that thread's last reads of the tile before our writes.
+    std::atomic_thread_fence(std::memory_order_acquire);
   }
   return const_cast<MaskTile*>(slot.get())->coverage.data();
 }
@@ -109,8 +115,9 @@ Image Mask::to_image() const {
 Mask Mask::from_image(const Image& image, int width, int height) {
   if (image.width < 1 || image.height < 1 || image.channels < 1 || image.channels > 4 ||
       image.pixels.size() != size_t(image.width) * image.height * image.channels)
-    throw Error("mask image: invalid image (" + std::to_string(image.width) + "×" + std::to_string(image.height) +
-                "×" + std::to_string(image.channels) + ", " + std::to_string(image.pixels.size()) + " bytes)");
+    throw Error("mask image: invalid image (" + std::to_string(image.width) + "×" +
+                std::to_string(image.height) + "×" + std::to_string(image.channels) + ", " +
+                std::to_string(image.pixels.size()) + " bytes)");
   Mask mask(width, height);
   document::resample_coverage(image, width, height, [&](int y, const uint8_t* values) {
     for (int tx = 0; tx < mask.tiles_x_; ++tx) {
@@ -119,7 +126,8 @@ Mask Mask::from_image(const Image& image, int width, int height) {
       const uint8_t* segment = values + x0;
       const int index = (y / T) * mask.tiles_x_ + tx;
       // Unpainted stretches leave their tile absent, so sparse masks stay small.
-      if (mask.tiles_[index] == nullptr && std::all_of(segment, segment + w, [](uint8_t v) { return v == 0; }))
+      if (mask.tiles_[index] == nullptr &&
+          std::all_of(segment, segment + w, [](uint8_t v) { return v == 0; }))
         continue;
       std::memcpy(mask.mutable_tile(index) + (y % T) * T, segment, size_t(w));
     }

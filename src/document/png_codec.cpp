@@ -29,7 +29,8 @@ std::vector<uint8_t> encode_png(const Image& image) {
 }
 
 PngInfo png_info(const std::vector<uint8_t>& png) {
-  if (png.size() > size_t(INT_MAX)) throw Error("PNG data of " + std::to_string(png.size()) + " bytes is too large");
+  if (png.size() > size_t(INT_MAX))
+    throw Error("PNG data of " + std::to_string(png.size()) + " bytes is too large");
   PngInfo info;
   if (!stbi_info_from_memory(png.data(), int(png.size()), &info.width, &info.height, &info.channels))
     throw Error("not a PNG image (" + std::string(stbi_failure_reason()) + ")");
@@ -43,7 +44,8 @@ Image decode_png(const std::vector<uint8_t>& png, int channels) {
                 " is too large (at most " + std::to_string(kMaxImageSide) + " pixels per side)");
   int w = 0, h = 0, n = 0;
   uint8_t* data = stbi_load_from_memory(png.data(), int(png.size()), &w, &h, &n, channels);
-  if (data == nullptr) throw Error("cannot decode the PNG image (" + std::string(stbi_failure_reason()) + ")");
+  if (data == nullptr)
+    throw Error("cannot decode the PNG image (" + std::string(stbi_failure_reason()) + ")");
   Image image{w, h, channels != 0 ? channels : n, {}};
   image.pixels.assign(data, data + size_t(w) * h * image.channels);
   stbi_image_free(data);

@@ -5,19 +5,35 @@
 
 namespace palette {
 
-std::string render_parameters(const DocumentContent& content, const PngExportOptions& options) {
+namespace {
+
+document::Json parameters(const DocumentContent& content, const PngExportOptions& options) {
   document::Json j = document::document_json(content, DocumentKind::Palette);
   if (options.seed) j["settings"]["seed"] = *options.seed;
   if (!options.model.empty()) j["settings"]["model"] = options.model;
   if (!options.layout_file.empty()) j["layout_file"] = options.layout_file;
   j["engine"] = "semantic-palette";
-  // tEXt chunks hold Latin-1: escaping everything else keeps the text ASCII and the JSON exact.
+  return j;
+}
+
+// tEXt chunks hold Latin-1: escaping everything else keeps the text ASCII and the JSON exact.
+std::string ascii(const document::Json& j) {
   return j.dump(-1, ' ', /*ensure_ascii=*/true);
+}
+
+}  // namespace
+
+std::string render_parameters(const DocumentContent& content, const PngExportOptions& options) {
+  return ascii(parameters(content, options));
 }
 
 void export_png(const std::filesystem::path& path, const Image& image, const DocumentContent& content,
                 const PngExportOptions& options) {
-  write_png(path, image, {{"parameters", render_parameters(content, options)}});
+  document::Json j = parameters(content, options);
+  // A render at another size than the canvas (the masks resized) says so.
+  if (image.width != content.width || image.height != content.height)
+    j["render_size"] = {{"width", image.width}, {"height", image.height}};
+  write_png(path, image, {{"parameters", ascii(j)}});
 }
 
 }  // namespace palette

@@ -15,4 +15,5 @@ target_sources(palette_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/document_writer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/png_export.cpp
   ${CMAKE_CURRENT_LIST_DIR}/layout_render.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/stream_snapshot.cpp
 )

@@ -41,7 +41,8 @@ std::vector<TileChange> TileRecorder::finish(Mask& mask) {
   }
   before_.clear();
   // Sorted so that an undo step's tiles are in canvas order, whatever the hash map did.
-  std::sort(changes.begin(), changes.end(), [](const TileChange& a, const TileChange& b) { return a.index < b.index; });
+  std::sort(changes.begin(), changes.end(),
+            [](const TileChange& a, const TileChange& b) { return a.index < b.index; });
   return changes;
 }
 

@@ -9,15 +9,21 @@
 namespace palette::document {
 namespace {
 
-std::string encode(const std::string& s) { return base64_encode(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }
+std::string encode(const std::string& s) {
+  return base64_encode(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
 std::string decode(const std::string& s) {
   const auto bytes = base64_decode(s);
   return std::string(bytes.begin(), bytes.end());
 }
 
 TEST(DocumentBase64, Rfc4648Vectors) {
-  const std::pair<std::string, std::string> vectors[] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-                                                         {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
+  const std::pair<std::string, std::string> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
                                                          {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, coded] : vectors) {
     EXPECT_EQ(encode(plain), coded);
@@ -44,8 +50,8 @@ TEST(DocumentBase64, NamesTheBadCharacter) {
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "invalid base64: '%' at offset 4");
   }
-  EXPECT_THROW(base64_decode("Zm9vY"), Error);      // a lone trailing character
-  EXPECT_THROW(base64_decode("Zg==Zg=="), Error);   // data after padding
+  EXPECT_THROW(base64_decode("Zm9vY"), Error);     // a lone trailing character
+  EXPECT_THROW(base64_decode("Zg==Zg=="), Error);  // data after padding
   EXPECT_THROW(base64_decode("Z==="), Error);
   EXPECT_THROW(base64_decode(std::string("Zm\0v", 4)), Error);
 }

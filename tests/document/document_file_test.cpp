@@ -18,12 +18,18 @@ using Json = nlohmann::ordered_json;
 std::string png_data_uri(const test::TempDir& dir, const Image& image) {
   write_png(dir / "tmp.png", image);
   const std::string bytes = test::read_raw(dir / "tmp.png");
-  return "data:image/png;base64," + document::base64_encode(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  return "data:image/png;base64," +
+         document::base64_encode(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
 }
 
 // The sun's mask: a disc of radius 10 around (20, 20). The tree's: the lower half, 200.
-Image sun_mask() { return test::gray_image(64, 64, [](int x, int y) { return (x - 20) * (x - 20) + (y - 20) * (y - 20) < 100 ? 255 : 0; }); }
-Image tree_mask() { return test::gray_image(64, 64, [](int, int y) { return y >= 32 ? 200 : 0; }); }
+Image sun_mask() {
+  return test::gray_image(
+      64, 64, [](int x, int y) { return (x - 20) * (x - 20) + (y - 20) * (y - 20) < 100 ? 255 : 0; });
+}
+Image tree_mask() {
+  return test::gray_image(64, 64, [](int, int y) { return y >= 32 ? 200 : 0; });
+}
 
 // A layout as a person would write it: a mask beside the file and one inside it, unknown keys at
 // every level, an upper-case colour, optional fields left out.
@@ -121,7 +127,8 @@ TEST(DocumentFile, EditedDocumentRoundTrips) {
   doc.end_stroke();
   Background bg;
   bg.prompt = "sky";
-  bg.image = std::make_shared<const Image>(Image{3, 2, 3, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18}});
+  bg.image = std::make_shared<const Image>(
+      Image{3, 2, 3, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18}});
   doc.set_background(bg);
   GenerationSettings s;
   s.guidance = 0.1 + 0.2;  // not exactly representable: the text must keep every bit
@@ -187,7 +194,8 @@ TEST(DocumentFile, ExportWritesTheSettingsChunk) {
   Document doc(64, 64);
   doc.add_layer(test::layer_properties("sky", "#4080ff", "blue sky"));
   const Image render{64, 64, 3, std::vector<uint8_t>(64 * 64 * 3, 90)};
-  export_png(dir / "out.png", render, doc.content(), {.seed = 1234, .model = "tiny", .layout_file = "l.json"});
+  export_png(dir / "out.png", render, doc.content(),
+             {.seed = 1234, .model = "tiny", .layout_file = "l.json"});
   EXPECT_EQ(read_image(dir / "out.png").pixels, render.pixels);
   const std::string chunk = read_png_text(dir / "out.png").at("parameters");
   const Json p = Json::parse(chunk);

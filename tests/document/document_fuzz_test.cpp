@@ -37,24 +37,46 @@ std::string valid_file(DocumentKind kind) {
   return text.dump(kind == DocumentKind::Layout ? -1 : 2);
 }
 
-int pick(Rng& rng, int n) { return int(std::uniform_int_distribution<int>(0, n - 1)(rng)); }
+int pick(Rng& rng, int n) {
+  return int(std::uniform_int_distribution<int>(0, n - 1)(rng));
+}
 
 Json random_value(Rng& rng) {
-  static const char* strings[] = {"", "#12xz45", "#FFFFFF", "layout", "palette", "semantic-palette",
-                                  "data:image/png;base64,", "data:image/png;base64,iVBORw0KGgo=", "../x.png", "ü✓"};
+  static const char* strings[] = {"",
+                                  "#12xz45",
+                                  "#FFFFFF",
+                                  "layout",
+                                  "palette",
+                                  "semantic-palette",
+                                  "data:image/png;base64,",
+                                  "data:image/png;base64,iVBORw0KGgo=",
+                                  "../x.png",
+                                  "ü✓"};
   switch (pick(rng, 12)) {
-    case 0: return nullptr;
-    case 1: return pick(rng, 2) == 0;
-    case 2: return int64_t(rng());
-    case 3: return uint64_t(rng());
-    case 4: return pick(rng, 2000) - 1000;
-    case 5: return std::ldexp(double(pick(rng, 1000)) - 500, pick(rng, 80) - 40);
-    case 6: return strings[pick(rng, 10)];
-    case 7: return std::string(size_t(pick(rng, 300)), char('a' + pick(rng, 26)));
-    case 8: return Json::array({1, "x", nullptr});
-    case 9: return Json::object({{"width", 64}});
-    case 10: return 64 * (pick(rng, 5) + 1);
-    default: return 1;
+    case 0:
+      return nullptr;
+    case 1:
+      return pick(rng, 2) == 0;
+    case 2:
+      return int64_t(rng());
+    case 3:
+      return uint64_t(rng());
+    case 4:
+      return pick(rng, 2000) - 1000;
+    case 5:
+      return std::ldexp(double(pick(rng, 1000)) - 500, pick(rng, 80) - 40);
+    case 6:
+      return strings[pick(rng, 10)];
+    case 7:
+      return std::string(size_t(pick(rng, 300)), char('a' + pick(rng, 26)));
+    case 8:
+      return Json::array({1, "x", nullptr});
+    case 9:
+      return Json::object({{"width", 64}});
+    case 10:
+      return 64 * (pick(rng, 5) + 1);
+    default:
+      return 1;
   }
 }
 
@@ -76,36 +98,62 @@ void mutate_value(Json& j, Rng& rng) {
       *node = random_value(rng);
       break;
     case 1:
-      if (node->is_object() && !node->empty()) node->erase(std::next(node->begin(), pick(rng, int(node->size()))).key());
-      else if (node->is_array() && !node->empty()) node->erase(size_t(pick(rng, int(node->size()))));
+      if (node->is_object() && !node->empty())
+        node->erase(std::next(node->begin(), pick(rng, int(node->size()))).key());
+      else if (node->is_array() && !node->empty())
+        node->erase(size_t(pick(rng, int(node->size()))));
       break;
     case 2:
-      if (node->is_object()) (*node)["k" + std::to_string(pick(rng, 5))] = random_value(rng);
-      else if (node->is_array()) node->push_back(node->empty() ? random_value(rng) : (*node)[0]);
+      if (node->is_object())
+        (*node)["k" + std::to_string(pick(rng, 5))] = random_value(rng);
+      else if (node->is_array())
+        node->push_back(node->empty() ? random_value(rng) : (*node)[0]);
       break;
     default:
       // Damage inside a string, e.g. a mask's base64, which then reaches the PNG decoder.
       if (node->is_string() && !node->get_ref<std::string&>().empty()) {
         std::string& s = node->get_ref<std::string&>();
         const size_t at = size_t(pick(rng, int(s.size())));
-        if (pick(rng, 3) == 0) s.resize(at);
-        else s[at] = "AZaz09+/=@ "[pick(rng, 11)];
+        if (pick(rng, 3) == 0)
+          s.resize(at);
+        else
+          s[at] = "AZaz09+/=@ "[pick(rng, 11)];
       }
   }
 }
 
 void mutate_bytes(std::string& text, Rng& rng) {
-  static const char* tokens[] = {"null", "1e999", "-0", "\"\\u0000\"", "[]", "{}", "18446744073709551616",
-                                 "\"#zzzzzz\"", "\\", "\"", ",", "\xff", std::string(1, '\0').c_str()};
+  static const char* tokens[] = {"null",
+                                 "1e999",
+                                 "-0",
+                                 "\"\\u0000\"",
+                                 "[]",
+                                 "{}",
+                                 "18446744073709551616",
+                                 "\"#zzzzzz\"",
+                                 "\\",
+                                 "\"",
+                                 ",",
+                                 "\xff",
+                                 std::string(1, '\0').c_str()};
   if (text.empty()) return;
   const size_t at = size_t(pick(rng, int(text.size())));
   const size_t len = std::min(text.size() - at, size_t(pick(rng, 16) + 1));
   switch (pick(rng, 5)) {
-    case 0: text[at] = char(text[at] ^ (1 << pick(rng, 8))); break;
-    case 1: text.erase(at, len); break;
-    case 2: text.insert(at, text.substr(at, len)); break;
-    case 3: text.resize(at); break;
-    default: text.insert(at, tokens[pick(rng, 12)]);
+    case 0:
+      text[at] = char(text[at] ^ (1 << pick(rng, 8)));
+      break;
+    case 1:
+      text.erase(at, len);
+      break;
+    case 2:
+      text.insert(at, text.substr(at, len));
+      break;
+    case 3:
+      text.resize(at);
+      break;
+    default:
+      text.insert(at, tokens[pick(rng, 12)]);
   }
 }
 
@@ -122,7 +170,8 @@ void run_case(const std::string& text, int iteration, FuzzCounts& counts) {
     ASSERT_TRUE(same_content(doc.document.content(), again.document.content())) << "iteration " << iteration;
     ++counts.loaded;
   } catch (const Error& e) {
-    ASSERT_EQ(std::string(e.what()).rfind("'fuzz': ", 0), 0u) << "iteration " << iteration << ": " << e.what();
+    ASSERT_EQ(std::string(e.what()).rfind("'fuzz': ", 0), 0u)
+        << "iteration " << iteration << ": " << e.what();
     ++counts.refused;
   } catch (const std::exception& e) {
     FAIL() << "iteration " << iteration << ": not a palette::Error: " << e.what();

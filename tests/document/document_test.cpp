@@ -1,6 +1,10 @@
 // Document edits with undo/redo, layer ids and mask revisions, and snapshots.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 #include "document_test_util.h"
 #include "palette/document.h"
 #include "palette/error.h"
@@ -186,7 +190,8 @@ TEST(DocumentSnapshot, SharesTilesAndStaysImmutable) {
   paint(doc, a, 100, 100);
   paint(doc, b, 400, 400);
   const auto s1 = doc.snapshot();
-  for (size_t l = 0; l < 2; ++l) EXPECT_EQ(test::tiles_not_shared(s1->layers[l].mask, doc.layers()[l].mask), 0);
+  for (size_t l = 0; l < 2; ++l)
+    EXPECT_EQ(test::tiles_not_shared(s1->layers[l].mask, doc.layers()[l].mask), 0);
   const Image a_before = s1->layers[0].mask.to_image();
   // Painting mid-stroke after a snapshot: the snapshot keeps its pixels, the tile is copied.
   doc.begin_stroke(a, {.diameter = 16});
@@ -198,6 +203,41 @@ TEST(DocumentSnapshot, SharesTilesAndStaysImmutable) {
   EXPECT_NE(s2->layers[0].mask, doc.layer(a).mask);  // s2 holds the stroke as it was then
   EXPECT_EQ(test::tiles_not_shared(s1->layers[0].mask, doc.layer(a).mask), 1);
   EXPECT_EQ(test::tiles_not_shared(s1->layers[1].mask, doc.layer(b).mask), 0);
+}
+
+// The engine's side of a live session: another thread reads every published snapshot twice while
+// the UI thread keeps painting; a snapshot's pixels never change under it.
+TEST(DocumentSnapshot, ReadableOnAnotherThreadWhilePainting) {
+  Document doc(256, 256);
+  const LayerId a = doc.add_layer(layer_properties("a"));
+  std::mutex mutex;
+  std::shared_ptr<const Snapshot> published = doc.snapshot();
+  std::atomic<bool> done{false};
+  std::atomic<int> checked{0}, changed_under_reader{0};
+  std::thread engine([&] {
+    while (!done) {
+      std::shared_ptr<const Snapshot> s;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        s = published;
+      }
+      const Image first = s->layers[0].mask.to_image();
+      std::this_thread::yield();
+      if (s->layers[0].mask.to_image().pixels != first.pixels) ++changed_under_reader;
+      ++checked;
+    }
+  });
+  doc.begin_stroke(a, {.diameter = 24, .hardness = 0.5});
+  for (int i = 0; i < 400; ++i) {
+    doc.stroke_to(20 + (i * 37) % 220, 20 + (i * 53) % 220);
+    std::lock_guard<std::mutex> lock(mutex);
+    published = doc.snapshot();
+  }
+  doc.end_stroke();
+  while (checked < 20) std::this_thread::yield();
+  done = true;
+  engine.join();
+  EXPECT_EQ(changed_under_reader, 0);
 }
 
 TEST(DocumentSnapshot, MaskRevisionsFollowMaskChangesOnly) {
@@ -215,7 +255,7 @@ TEST(DocumentSnapshot, MaskRevisionsFollowMaskChangesOnly) {
   doc.set_layer_properties(a, p);
   EXPECT_EQ(doc.layer(a).mask_revision, a1);  // a property edit leaves the mask's revision
   doc.undo();
-  doc.undo();  // the stroke
+  doc.undo();                                 // the stroke
   EXPECT_EQ(doc.layer(a).mask_revision, a0);  // same pixels, same revision
   doc.redo();
   EXPECT_EQ(doc.layer(a).mask_revision, a1);

@@ -51,7 +51,7 @@ TEST(DocumentMask, FillKeepsPixelsOutsideTheMaskAtZero) {
   mask.fill(255);
   for (int y = 0; y < 72; ++y)
     for (int x = 0; x < 100; ++x) ASSERT_EQ(mask.at(x, y), 255) << x << "," << y;
-  const MaskTile* edge = mask.tile(3);  // tile (1, 1): x 64…127, y 64…127
+  const MaskTile* edge = mask.tile(3);          // tile (1, 1): x 64…127, y 64…127
   EXPECT_EQ(edge->coverage[0 * 64 + 35], 255);  // pixel (99, 64)
   EXPECT_EQ(edge->coverage[0 * 64 + 36], 0);    // (100, 64) is outside
   EXPECT_EQ(edge->coverage[8 * 64 + 0], 0);     // (64, 72) is outside

@@ -78,7 +78,8 @@ TEST(DocumentPaint, StrokeIsTheSweptBrushWithoutBuildUp) {
   EXPECT_EQ(coarse.mask(), fine.mask());
   // Along the line, away from the ends: the profile of the distance to the line.
   for (int dy = -8; dy <= 8; ++dy)
-    EXPECT_EQ(coarse.mask().at(200, 200 + dy), int(std::lround(255 * 0.8 * expected_profile(15, 0.3, std::abs(dy)))));
+    EXPECT_EQ(coarse.mask().at(200, 200 + dy),
+              int(std::lround(255 * 0.8 * expected_profile(15, 0.3, std::abs(dy)))));
 }
 
 TEST(DocumentPaint, EraserLowersCoverage) {
@@ -213,7 +214,8 @@ TEST(DocumentPaint, FloodFillStaysInsideTheLayersOwnShape) {
 TEST(DocumentPaint, FloodFillIsFourConnected) {
   Canvas c;
   // A one-pixel diagonal x + y = 300 blocks 4-connected paths but not 8-connected ones.
-  ASSERT_TRUE(c.doc.set_mask_from_image(c.id, test::gray_image(512, 512, [](int x, int y) { return x + y == 300 ? 255 : 0; })));
+  ASSERT_TRUE(c.doc.set_mask_from_image(
+      c.id, test::gray_image(512, 512, [](int x, int y) { return x + y == 300 ? 255 : 0; })));
   ASSERT_TRUE(c.doc.flood_fill(c.id, 0, 0));
   EXPECT_EQ(c.mask().at(149, 150), 255);  // x + y = 299
   EXPECT_EQ(c.mask().at(151, 150), 0);    // x + y = 301: across the diagonal

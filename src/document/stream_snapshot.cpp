@@ -1,0 +1,57 @@
+// Document snapshot → StreamSnapshot, reusing mask tensors across unchanged revisions.
+#include <torch/torch.h>
+
+#include <random>
+
+#include "palette/layout_render.h"
+
+namespace palette {
+
+namespace {
+
+torch::Tensor mask_tensor(const Mask& mask) {
+  Image gray = mask.to_image();
+  return torch::from_blob(gray.pixels.data(), {gray.height, gray.width}, torch::kUInt8)
+      .to(torch::kFloat32)
+      .div_(255.0);
+}
+
+}  // namespace
+
+std::shared_ptr<const StreamSnapshot> StreamSnapshotMaker::operator()(const Snapshot& snapshot) {
+  if (snapshot.document_id != document_id_) {
+    // Another document: its ids and revisions mean nothing next to the old one's.
+    masks_.clear();
+    document_id_ = snapshot.document_id;
+    std::random_device device;
+    random_seed_ = (uint64_t(device()) << 32) ^ device();
+  }
+  auto out = std::make_shared<StreamSnapshot>();
+  out->version = snapshot.version;
+  out->width = snapshot.width;
+  out->height = snapshot.height;
+  out->seed = snapshot.settings.seed.value_or(random_seed_);
+  out->background.prompt = snapshot.background.prompt;
+  out->background.negative_prompt = snapshot.background.negative_prompt;
+  std::unordered_map<LayerId, CachedMask> kept;  // forgets the masks of deleted layers
+  for (const Layer& layer : snapshot.layers) {
+    CachedMask cached = masks_.count(layer.id) ? masks_[layer.id] : CachedMask{};
+    if (!cached.mask.defined() || cached.revision != layer.mask_revision)
+      cached = {layer.mask_revision, mask_tensor(layer.mask)};
+    StreamLayer s;
+    s.id = layer.id;
+    s.enabled = layer.properties.enabled;
+    s.region.prompt = layer.properties.prompt;
+    s.region.negative_prompt = layer.properties.negative_prompt;
+    s.region.mask = cached.mask;
+    s.region.prompt_strength = layer.properties.prompt_strength;
+    s.region.mask_strength = layer.properties.mask_strength;
+    s.region.mask_blur_std = layer.properties.mask_blur;
+    out->layers.push_back(std::move(s));
+    kept[layer.id] = std::move(cached);
+  }
+  masks_ = std::move(kept);
+  return out;
+}
+
+}  // namespace palette
