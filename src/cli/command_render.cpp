@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/layout_render.h"
 #include "cli/png_output.h"
 #include "cli/model_options.h"
 #include "cli/progress.h"
@@ -22,7 +23,7 @@ namespace palette::cli {
 namespace {
 
 struct RenderArgs {
-  std::string model, prompt, negative, sampler, output;
+  std::string model, prompt, negative, sampler, output, layout;
   int steps = RenderOptions{}.steps;
   double guidance = RenderOptions{}.guidance;
   int width = RenderOptions{}.width;
@@ -44,7 +45,9 @@ std::string parameters_json(const RenderArgs& args, const RenderOptions& options
   return j.dump(-1, ' ', /*ensure_ascii=*/true);  // tEXt chunks are Latin-1: keep the JSON ASCII
 }
 
-void run_render(const RenderArgs& args) {
+void run_render(const RenderArgs& args, const CLI::App& cmd) {
+  if (!args.layout.empty()) return run_layout_render(args.layout, cmd, args.model_args);
+  if (args.prompt.empty()) throw Error("--prompt is required (or --layout with a saved layout)");
   if (args.model.empty())
     throw Error("a model is required: pass --model with a diffusers folder or a .safetensors checkpoint");
   RenderOptions options;
@@ -80,7 +83,11 @@ void add_render_command(CLI::App& root) {
   auto args = std::make_shared<RenderArgs>();
   cmd->add_option("--model", args->model,
                   "A diffusers folder or a single .safetensors checkpoint (required)");
-  cmd->add_option("--prompt,-p", args->prompt, "What to paint")->required();
+  CLI::Option* prompt = cmd->add_option("--prompt,-p", args->prompt, "What to paint (required without --layout)");
+  cmd->add_option("--layout", args->layout,
+                  "Render a saved layout (JSON) with the region pipeline instead; the options below override "
+                  "its settings and canvas size")
+      ->excludes(prompt);
   cmd->add_option("--negative,-n", args->negative,
                   "What to keep out of the picture (used when guidance > 1)");
   cmd->add_option("--sampler", args->sampler,
@@ -97,7 +104,7 @@ void add_render_command(CLI::App& root) {
       ->capture_default_str();
   cmd->add_option("-o,--output", args->output, "The PNG file to write")->required();
   add_model_options(*cmd, args->model_args);
-  cmd->callback([args] { run_render(*args); });
+  cmd->callback([args, cmd] { run_render(*args, *cmd); });
 }
 
 }  // namespace palette::cli

@@ -9,4 +9,5 @@ target_sources(palette_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/example_layouts.cpp
   ${CMAKE_CURRENT_LIST_DIR}/examples_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/layout_render_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/layout_e2e_test.cpp
 )

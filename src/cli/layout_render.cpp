@@ -1,0 +1,81 @@
+#include "cli/layout_render.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <random>
+
+#include "cli/png_output.h"
+#include "cli/progress.h"
+#include "palette/document_file.h"
+#include "palette/error.h"
+#include "palette/layout_render.h"
+#include "palette/model.h"
+#include "palette/regions.h"
+
+namespace palette::cli {
+
+namespace {
+
+// The value of `name` when the user gave it.
+template <typename T>
+std::optional<T> given(const CLI::App& render, const std::string& name) {
+  const CLI::Option* option = render.get_option_no_throw(name);
+  if (option == nullptr || option->count() == 0) return std::nullopt;
+  return option->as<T>();
+}
+
+// --model, else the layout's own reference; a relative one that exists beside the layout is taken
+// from there, so a layout and its model can travel together.
+std::string model_path(const CLI::App& render, const std::string& layout,
+                       const GenerationSettings& settings) {
+  if (auto model = given<std::string>(render, "--model")) return *model;
+  if (settings.model.empty())
+    throw Error("a model is required: pass --model, or set \"settings\": {\"model\": …} in '" + layout + "'");
+  const std::filesystem::path reference(settings.model);
+  const auto beside = std::filesystem::path(layout).parent_path() / reference;
+  std::error_code error;
+  if (reference.is_relative() && std::filesystem::exists(beside, error)) return beside.string();
+  return settings.model;
+}
+
+}  // namespace
+
+void run_layout_render(const std::string& layout, const CLI::App& render, const ModelArgs& model_args) {
+  const std::string output = given<std::string>(render, "--output").value_or("");
+  if (given<std::string>(render, "--negative"))
+    throw Error("--negative is not used with --layout (the layout holds its own negative prompts)");
+  LoadedDocument file = load_document(layout);
+  Document& doc = file.document;
+  GenerationSettings settings = doc.content().settings;
+  if (auto v = given<std::string>(render, "--sampler")) settings.sampler = *v;
+  if (auto v = given<int>(render, "--steps")) settings.steps = *v;
+  if (auto v = given<double>(render, "--guidance")) settings.guidance = *v;
+  // Chosen here rather than by the engine so it is on screen before the long part starts.
+  settings.seed = given<uint64_t>(render, "--seed").value_or(settings.seed.value_or(std::random_device{}()));
+  doc.set_settings(settings);  // throws naming settings.* for a bad override
+
+  const std::shared_ptr<const Snapshot> snapshot = doc.snapshot();
+  RegionRequest request = region_request(*snapshot);
+  request.width = given<int>(render, "--width").value_or(request.width);
+  request.height = given<int>(render, "--height").value_or(request.height);
+  validate_region_request(request);
+  check_png_output(output);
+  const std::string model_file = model_path(render, layout, settings);
+  const ModelOptions model_options = to_model_options(model_args);
+
+  std::cout << "seed " << *settings.seed << std::endl;
+  const Model model = Model::load(model_file, model_options);
+  ProgressBar progress;
+  request.progress = [&progress](int step, int total) { progress(step, total); };
+  const RegionResult result = render_regions(model, request);
+  export_png(
+      output, result.image, *snapshot,
+      {.seed = result.seed, .model = model_file, .layout_file = std::filesystem::absolute(layout).string()});
+  std::printf("wrote %s (%dx%d, %zu of %zu layers, %s %d steps, seed %llu) in %.1f s\n", output.c_str(),
+              result.image.width, result.image.height, request.layers.size(), snapshot->layers.size(),
+              settings.sampler.c_str(), settings.steps, static_cast<unsigned long long>(result.seed),
+              result.timings.total_ms / 1000.0);
+}
+
+}  // namespace palette::cli
