@@ -50,6 +50,10 @@ void App::screenshot_taken(const std::string& failure) {
 }
 
 void App::request_close() {
+  unless_unsaved([this] { close_now(); });
+}
+
+void App::close_now() {
   if (!screenshot_at_quit_.empty()) {
     screenshot_ = screenshot_at_quit_;
     screenshot_at_quit_.clear();
@@ -105,10 +109,39 @@ void App::step_script() {
   if (!script_->error().empty()) {
     set_error(script_->error());
     exit_code_ = 1;
-    request_close();
+    close_now();
   } else if (script_->quit_requested()) {
-    request_close();
+    close_now();
   }
+}
+
+void App::unless_unsaved(std::function<void()> then) {
+  if (!editor.dirty() || script_) {
+    then();
+    return;
+  }
+  pending_ = std::move(then);
+  ask_discard_ = true;
+}
+
+void App::draw_discard_prompt() {
+  if (ask_discard_) {
+    ImGui::OpenPopup("Unsaved changes");
+    ask_discard_ = false;
+  }
+  if (!ImGui::BeginPopupModal("Unsaved changes", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+  ImGui::Text("%s has unsaved changes.", editor.path().empty() ? "The document" : editor.path().filename().c_str());
+  if (ImGui::Button("Discard them")) {
+    ImGui::CloseCurrentPopup();
+    if (pending_) pending_();
+    pending_ = nullptr;
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(GLFW_KEY_ESCAPE)) {
+    ImGui::CloseCurrentPopup();
+    pending_ = nullptr;
+  }
+  ImGui::EndPopup();
 }
 
 void App::draw_status_line() {
@@ -152,6 +185,7 @@ void App::frame() {
   draw_palette_panel(*this);
   draw_generation_panel(*this);
   draw_status_line();
+  draw_discard_prompt();
   if (std::optional<std::string> chosen = dialog.draw(recent.entries())) {
     switch (dialog.purpose()) {
       case FilePurpose::Open: open_file(*chosen); break;

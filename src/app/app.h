@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "app/app_args.h"
+#include "app/canvas_gesture.h"
 #include "app/canvas_view.h"
 #include "app/editor.h"
 #include "app/engine_session.h"
@@ -46,12 +48,15 @@ class App {
   bool save_file(const std::string& path, DocumentKind kind);
   bool start_export(const std::string& path);
   void set_error(const std::string& message);
+  // Runs `then` now, or after the user agrees to lose unsaved changes (never asks in a script).
+  void unless_unsaved(std::function<void()> then);
   void set_status(const std::string& message);
 
   // State the panels read and write.
   Editor editor;
   ToolState tools;
   CanvasView view;
+  CanvasGesture gesture;
   bool view_fitted = false;       // fit on the first frame and after opening a file
   float fitted_size[2] = {0, 0};  // the painting area the view was last fitted to
   CompositeOptions composite;
@@ -76,6 +81,8 @@ class App {
   void draw_status_line();
   void step_script();
   void after_load(const std::string& path);
+  void draw_discard_prompt();
+  void close_now();
 
   void watch_export();
 
@@ -83,6 +90,8 @@ class App {
   uint64_t published_version_ = 0;
   uint64_t published_document_ = 0;
   std::optional<ScriptRunner> script_;
+  std::function<void()> pending_;  // waits for "discard unsaved changes?"
+  bool ask_discard_ = false;
   std::string screenshot_, screenshot_at_quit_;
   bool quit_ = false, quit_after_screenshot_ = false;
   int exit_code_ = 0;

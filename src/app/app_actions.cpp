@@ -87,7 +87,7 @@ void App::on_drop(const std::vector<std::string>& paths) {
   for (const std::string& path : paths) {
     const std::string ext = lower_extension(path);
     if (ext == ".json") {
-      open_file(path);
+      unless_unsaved([this, path] { open_file(path); });
       continue;
     }
     // Anything else is tried as the background image.
@@ -111,12 +111,16 @@ void App::run_action(Action action) {
   const std::string stem = editor.path().empty() ? "untitled" : editor.path().stem().string();
   switch (action) {
     case Action::New:
-      editor.new_document(editor.doc().width(), editor.doc().height());
-      composite.hidden.clear();
-      view_fitted = false;
-      set_status("new document");
+      unless_unsaved([this] {
+        editor.new_document(editor.doc().width(), editor.doc().height());
+        composite.hidden.clear();
+        view_fitted = false;
+        set_status("new document");
+      });
       break;
-    case Action::Open: dialog.open(FilePurpose::Open, "Open palette or layout", here); break;
+    case Action::Open:
+      unless_unsaved([this, here] { dialog.open(FilePurpose::Open, "Open palette or layout", here); });
+      break;
     case Action::Save:
       if (editor.path().empty())
         dialog.open(FilePurpose::SaveLayout, "Save layout", here, stem + ".json");
@@ -159,7 +163,7 @@ void App::draw_menu() {
       std::optional<std::string> chosen;
       for (const std::string& r : recent.entries())
         if (ImGui::MenuItem(r.c_str())) chosen = r;
-      if (chosen) open_file(*chosen);
+      if (chosen) unless_unsaved([this, path = *chosen] { open_file(path); });
       ImGui::EndMenu();
     }
     ImGui::Separator();

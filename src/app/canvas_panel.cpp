@@ -15,25 +15,6 @@ ImTextureID texture_id(uint32_t texture) { return reinterpret_cast<ImTextureID>(
 
 ImVec2 im(Vec2 v) { return ImVec2(static_cast<float>(v.x), static_cast<float>(v.y)); }
 
-// Mouse input on the canvas area: zoom, pan, and strokes through the editor.
-void handle_input(App& app, Vec2 mouse) {
-  ImGuiIO& io = ImGui::GetIO();
-  const bool hovered = ImGui::IsItemHovered();
-  if (hovered && io.MouseWheel != 0) app.view.zoom_at(mouse, CanvasView::wheel_factor(io.MouseWheel));
-  const bool pan_drag = (app.panning && ImGui::IsItemActive()) || (hovered && ImGui::IsMouseDragging(2, 0));
-  if (pan_drag) {
-    app.view.pan({io.MouseDelta.x, io.MouseDelta.y});
-    return;
-  }
-  if (app.panning) return;
-  if (ImGui::IsItemActivated() && ImGui::IsMouseDown(0)) {  // the middle button only pans
-    app.editor.press(app.tools, app.view.to_canvas(mouse));
-  } else if (ImGui::IsItemActive() && (io.MouseDelta.x != 0 || io.MouseDelta.y != 0)) {
-    app.editor.drag(app.view.to_canvas(mouse));
-  }
-  if (ImGui::IsItemDeactivated()) app.editor.release();
-}
-
 }  // namespace
 
 void draw_canvas_panel(App& app) {
@@ -65,14 +46,22 @@ void draw_canvas_panel(App& app) {
   ImDrawList* draw = ImGui::GetWindowDrawList();
   draw->AddRectFilled(p0, ImVec2(p0.x + size.x, p0.y + size.y), IM_COL32(48, 48, 52, 255));
   ImGui::InvisibleButton("canvas", paint_size, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonMiddle);
-  const ImVec2 mouse = ImGui::GetIO().MousePos;
-  handle_input(app, {mouse.x, mouse.y});
+  const ImGuiIO& io = ImGui::GetIO();
+  const ImVec2 mouse = io.MousePos;
+  PointerInput input;
+  input.pos = {mouse.x, mouse.y};
+  input.hovered = ImGui::IsItemHovered();
+  input.left = ImGui::IsMouseDown(ImGuiMouseButton_Left);
+  input.middle = ImGui::IsMouseDown(ImGuiMouseButton_Middle);
+  input.space = app.panning;
+  input.wheel = io.MouseWheel;
+  app.gesture.update(input, app.editor, app.tools, app.view);
 
   const ImVec2 a = im(app.view.to_screen({0, 0})), b = im(app.view.to_screen(canvas));
   draw->PushClipRect(p0, ImVec2(p0.x + paint_size.x, p0.y + paint_size.y), true);
   draw->AddImage(texture_id(app.gl.composite_texture()), a, b);
   draw->AddRect(a, b, IM_COL32(0, 0, 0, 160));
-  if (ImGui::IsItemHovered() && !app.panning) {
+  if (ImGui::IsItemHovered() && !app.panning && app.gesture.mode() != CanvasGesture::Mode::Panning) {
     const float r = static_cast<float>(app.tools.size() * app.view.zoom() / 2);
     draw->AddCircle(mouse, std::max(r, 1.5f), IM_COL32(255, 255, 255, 200), 48, 1.5f);
     draw->AddCircle(mouse, std::max(r - 1.5f, 1.0f), IM_COL32(0, 0, 0, 160), 48, 1.0f);

@@ -94,7 +94,7 @@ void live_section(App& app) {
   if (ImGui::Button(engine.paused() ? "Resume (P)" : "Pause (P)")) engine.set_paused(!engine.paused());
   ImGui::SameLine();
   if (ImGui::Button(app.composite.image_under ? "Picture beside" : "Picture under")) app.run_action(Action::ToggleImageSide);
-  ImGui::Text("%.1f frames/s", app.stats.fps(app.now()));
+  ImGui::Text("%.1f frames/s (window %.0f/s)", app.stats.fps(app.now()), ImGui::GetIO().Framerate);
   if (auto latency = app.stats.latency_ms())
     ImGui::Text("stroke to picture: %.0f ms", *latency);
   else
