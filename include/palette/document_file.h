@@ -46,7 +46,7 @@ constexpr uint64_t kMaxMaskPixelsPerFile = 1ull << 32;    // canvas pixels × la
 
 struct LoadedDocument {
   Document document;
-  DocumentKind kind;  // what the file was; a palette's layers have empty masks
+  DocumentKind kind = DocumentKind::Layout;  // what the file was; a palette's layers have empty masks
 };
 
 // Reads a palette or layout file. Throws palette::Error naming the file and the field.
