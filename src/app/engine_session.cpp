@@ -8,8 +8,6 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
-#include <map>
-#include <random>
 #include <mutex>
 
 #include "palette/document_file.h"
@@ -57,56 +55,6 @@ Model load_with_fallback(const std::string& path, torch::Device device, std::str
   }
 }
 
-// Document snapshot → stream snapshot. A layer's mask becomes a float tensor once per mask revision
-// and the same tensor is handed over while the revision stays, which the engine recognises as
-// unchanged without comparing pixels. (The engine's StreamSnapshotMaker in palette/layout_render.h
-// does the same; this copy stays until that is committed.)
-class SnapshotConverter {
- public:
-  std::shared_ptr<const StreamSnapshot> operator()(const Snapshot& snapshot) {
-    if (snapshot.document_id != document_id_) {
-      masks_.clear();  // another document: its ids and revisions mean nothing next to the old one's
-      document_id_ = snapshot.document_id;
-      random_seed_ = (uint64_t(std::random_device{}()) << 32) ^ std::random_device{}();
-    }
-    auto out = std::make_shared<StreamSnapshot>();
-    out->version = snapshot.version;
-    out->width = snapshot.width;
-    out->height = snapshot.height;
-    out->seed = snapshot.settings.seed.value_or(random_seed_);
-    out->background.prompt = snapshot.background.prompt;
-    out->background.negative_prompt = snapshot.background.negative_prompt;
-    std::map<LayerId, std::pair<uint64_t, torch::Tensor>> kept;  // forgets deleted layers' masks
-    for (const Layer& layer : snapshot.layers) {
-      auto cached = masks_.count(layer.id) ? masks_[layer.id] : std::pair<uint64_t, torch::Tensor>{};
-      if (!cached.second.defined() || cached.first != layer.mask_revision) {
-        Image gray = layer.mask.to_image();
-        cached = {layer.mask_revision, torch::from_blob(gray.pixels.data(), {gray.height, gray.width}, torch::kUInt8)
-                                           .to(torch::kFloat32)
-                                           .div_(255.0)};
-      }
-      StreamLayer s;
-      s.id = layer.id;
-      s.enabled = layer.properties.enabled;
-      s.region.prompt = layer.properties.prompt;
-      s.region.negative_prompt = layer.properties.negative_prompt;
-      s.region.mask = cached.second;
-      s.region.prompt_strength = layer.properties.prompt_strength;
-      s.region.mask_strength = layer.properties.mask_strength;
-      s.region.mask_blur_std = layer.properties.mask_blur;
-      out->layers.push_back(std::move(s));
-      kept[layer.id] = std::move(cached);
-    }
-    masks_ = std::move(kept);
-    return out;
-  }
-
- private:
-  uint64_t document_id_ = 0;
-  uint64_t random_seed_ = 0;
-  std::map<LayerId, std::pair<uint64_t, torch::Tensor>> masks_;
-};
-
 // Half a side, kept a multiple of 8 and at least 64 (the engine's smallest canvas).
 int halve(int side) { return std::max(64, side / 2 / 8 * 8); }
 
@@ -118,7 +66,7 @@ struct EngineSession::Impl {
   Clock::time_point load_started;
   std::optional<Model> model;
   std::unique_ptr<LiveStream> stream;
-  SnapshotConverter maker;
+  StreamSnapshotMaker maker;  // one per stream's lifetime: reuses mask tensors across revisions
   std::shared_ptr<const Snapshot> latest;   // the newest document state, also before a model exists
   std::optional<GenerationSettings> stream_settings;  // the settings the stream was built with
   int scale_down = 0;                       // halvings of the picture size after running out of memory

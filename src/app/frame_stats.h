@@ -18,7 +18,8 @@ namespace palette::app {
 
 class FrameStats {
  public:
-  explicit FrameStats(double window_s = 2.0) : window_s_(window_s) {}
+  // Five seconds: long enough to show a rate for a CPU engine at one frame a second.
+  explicit FrameStats(double window_s = 5.0) : window_s_(window_s) {}
 
   void published(uint64_t version, double t);  // versions must not go down; equal ones keep the first time
   void frame(uint64_t version, double t);

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "app/shortcuts.h"
 #include "palette/error.h"
 
 namespace palette::app {
@@ -17,7 +18,8 @@ const std::set<std::string>& known_ops() {
   static const std::set<std::string> ops = {"set_background", "add_brush", "select_brush", "set_tool",
                                             "stroke",         "fill",      "set_prompt",   "undo",
                                             "redo",           "wait_frames", "wait_picture", "save",
-                                            "export",         "screenshot", "open",         "drop",       "quit"};
+                                            "export",         "screenshot", "open",         "drop",       "key",
+                                            "quit"};
   return ops;
 }
 
@@ -48,6 +50,8 @@ ScriptAction parse_action(const json& a, const std::string& field, const std::fi
   s.name = get<std::string>(a, "name", "", field);
   s.color = get<std::string>(a, "color", "", field);
   s.tool = get<std::string>(a, "tool", "", field);
+  s.keys = get<std::string>(a, "keys", "", field);
+  if (s.op == "key" && !action_for_label(s.keys)) throw Error(field + ".keys: no shortcut '" + s.keys + "'");
   s.size = get<double>(a, "size", 0, field);
   s.hardness = get<double>(a, "hardness", -1, field);
   s.typed = get<bool>(a, "typed", false, field);

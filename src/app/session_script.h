@@ -13,7 +13,8 @@
 //     {"do": "quit"}]}
 //
 // Other actions: select_brush {brush}, set_tool {tool: brush|eraser|fill, size, hardness},
-// fill {x, y}, undo, redo, wait_frames {frames}, open {path}, drop {path} (as if dropped on the
+// fill {x, y}, undo, redo, wait_frames {frames}, open {path}, key {keys: "Tab", "Ctrl+Z", "]"},
+// drop {path} (as if dropped on the
 // window: a JSON file opens, an image becomes the background image). "brush" is 1-based from the bottom, as
 // the 1–9 keys count. Relative paths are resolved against the script's folder.
 // Failures: parse_script throws palette::Error naming the action ("actions[3].points: …"); the
@@ -40,6 +41,7 @@ struct ScriptAction {
   std::string name;           // add_brush
   std::string color;          // add_brush, "#rrggbb" ("" = the next free colour)
   std::string tool;           // set_tool
+  std::string keys;           // key: a shortcut as the menus write it
   double size = 0;            // set_tool / stroke: brush diameter (0 = unchanged)
   double hardness = -1;       // set_tool: < 0 = unchanged
   bool typed = false;         // set_prompt: one keystroke's worth per frame

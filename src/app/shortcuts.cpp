@@ -4,7 +4,13 @@ namespace palette::app {
 
 namespace {
 constexpr int kKeyTab = 258;  // GLFW_KEY_TAB; named here so this file needs no GLFW header
+
+std::string chord_label(const Shortcut& s) {
+  std::string label = std::string(s.mods.ctrl ? "Ctrl+" : "") + (s.mods.shift ? "Shift+" : "");
+  return label + (s.key == kKeyTab ? std::string("Tab") : std::string(1, static_cast<char>(s.key)));
 }
+
+}  // namespace
 
 const std::vector<Shortcut>& shortcuts() {
   static const std::vector<Shortcut> table = [] {
@@ -33,14 +39,8 @@ std::optional<Action> action_for_key(int key, Modifiers mods) {
 }
 
 std::string shortcut_label(Action action) {
-  for (const Shortcut& s : shortcuts()) {
-    if (s.action != action) continue;
-    std::string label;
-    if (s.mods.ctrl) label += "Ctrl+";
-    if (s.mods.shift) label += "Shift+";
-    if (s.key == kKeyTab) return label + "Tab";
-    return label + static_cast<char>(s.key);
-  }
+  for (const Shortcut& s : shortcuts())
+    if (s.action == action) return chord_label(s);  // the first chord: the one menus show
   return "";
 }
 
@@ -66,6 +66,12 @@ const char* action_name(Action action) {
     default: break;
   }
   return brush_digit(action) ? "Select brush" : "?";
+}
+
+std::optional<Action> action_for_label(const std::string& label) {
+  for (const Shortcut& s : shortcuts())
+    if (chord_label(s) == label) return s.action;
+  return std::nullopt;
 }
 
 int brush_digit(Action action) {

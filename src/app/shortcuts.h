@@ -38,5 +38,8 @@ std::optional<Action> action_for_key(int key, Modifiers mods);
 std::string shortcut_label(Action action);  // "Ctrl+Shift+S"; "" when the action has no shortcut
 const char* action_name(Action action);     // "Save as…", for menus and logs
 int brush_digit(Action action);             // 1–9 for SelectBrushN, 0 otherwise
+// The action of a chord written as shortcut_label writes it ("Ctrl+Shift+S", "Tab", "]"); nullopt when
+// the text is no chord or nothing is bound to it.
+std::optional<Action> action_for_label(const std::string& label);
 
 }  // namespace palette::app

@@ -69,6 +69,8 @@ class AppScriptHost : public ScriptHost {
     } else if (a.op == "open") {
       app_.open_file(a.path.string());
       if (app_.editor.path() != a.path) throw Error(app_.error);
+    } else if (a.op == "key") {
+      app_.run_action(*action_for_label(a.keys));  // parse_script checked that it exists
     } else if (a.op == "drop") {
       app_.error.clear();
       app_.on_drop({a.path.string()});

@@ -56,6 +56,8 @@ constexpr const char* kSession = R"({"actions": [
   {"do": "add_brush", "name": "house", "color": "#e0a020", "prompt": "a house"},
   {"do": "stroke", "brush": 2, "size": 30, "points": [[40, 80], [70, 90], [90, 100]]},
   {"do": "set_prompt", "brush": 2, "prompt": "a small red house", "typed": true},
+  {"do": "key", "keys": "Ctrl+Z"},
+  {"do": "key", "keys": "Ctrl+Shift+Z"},
   {"do": "wait_picture", "timeout_s": 300},
   {"do": "save", "path": "session.layout.json"},
   {"do": "export", "path": "session.png", "timeout_s": 300},

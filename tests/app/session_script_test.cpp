@@ -43,6 +43,7 @@ TEST(SessionScript, ErrorsNameTheAction) {
   EXPECT_EQ(message("{\"actions\": [{\"do\": \"stroke\", \"size\": \"big\", \"points\": [[0, 0]]}]}"),
             "actions[0].size: wrong type");
   EXPECT_EQ(message("{"), "not valid JSON");
+  EXPECT_EQ(message("{\"actions\": [{\"do\": \"key\", \"keys\": \"Ctrl+K\"}]}"), "actions[0].keys: no shortcut 'Ctrl+K'");
 }
 
 // Records what the runner asks for; waiting actions finish after `wait_checks` checks.

@@ -78,6 +78,15 @@ TEST(Shortcuts, NoKeyIsBoundTwice) {
     EXPECT_TRUE(seen.insert({s.key, s.mods.ctrl, s.mods.shift}).second) << shortcut_label(s.action);
 }
 
+TEST(Shortcuts, LabelsParseBack) {
+  for (const Shortcut& s : shortcuts()) EXPECT_TRUE(action_for_label(shortcut_label(s.action)).has_value());
+  EXPECT_EQ(action_for_label("Ctrl+Y"), Action::Redo);  // the second chord of redo
+  EXPECT_EQ(action_for_label("Ctrl+Shift+Z"), Action::Redo);
+  EXPECT_EQ(action_for_label("Tab"), Action::ToggleImageSide);
+  EXPECT_EQ(action_for_label("Ctrl+K"), std::nullopt);
+  EXPECT_EQ(action_for_label(""), std::nullopt);
+}
+
 TEST(Shortcuts, LabelsForMenus) {
   EXPECT_EQ(shortcut_label(Action::SaveAs), "Ctrl+Shift+S");
   EXPECT_EQ(shortcut_label(Action::BrushGrow), "]");
