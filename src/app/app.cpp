@@ -74,7 +74,7 @@ void App::publish_if_changed() {
   published_version_ = doc.version();
   published_document_ = doc.document_id();
   // Cheap when nothing else changed: the snapshot shares mask tiles with the document.
-  engine.publish(*doc.snapshot());
+  engine.publish(doc.snapshot());
   stats.published(doc.version(), now());
 }
 
@@ -172,6 +172,10 @@ void App::watch_export() {
 
 void App::frame() {
   engine.poll();
+  if (engine.error() != logged_engine_error_) {
+    logged_engine_error_ = engine.error();
+    if (!logged_engine_error_.empty()) fprintf(stderr, "semantic-palette: %s\n", logged_engine_error_.c_str());
+  }
   watch_export();
   publish_if_changed();
   take_frames();

@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <tuple>
 
+#include "app/memory_fallback.h"
 #include "palette/document_file.h"
 #include "palette/error.h"
 #include "palette/layout_render.h"
@@ -22,11 +24,6 @@ namespace palette::app {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-bool out_of_memory(const std::string& message) {
-  // CUDA's allocator says "out of memory"; the CPU's std::bad_alloc says "bad_alloc".
-  return message.find("out of memory") != std::string::npos || message.find("bad_alloc") != std::string::npos;
-}
 
 torch::Device pick_device(const std::string& name) {
   if (name.empty()) return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
@@ -49,14 +46,11 @@ Model load_with_fallback(const std::string& path, torch::Device device, std::str
   try {
     return Model::load(path, model_options(device));
   } catch (const std::exception& e) {
-    if (!device.is_cuda() || !out_of_memory(e.what())) throw;
+    if (!device.is_cuda() || !is_out_of_memory(e.what())) throw;
     *notice = "Not enough GPU memory for the model: running on the CPU (slow).";
     return Model::load(path, model_options(torch::kCPU));
   }
 }
-
-// Half a side, kept a multiple of 8 and at least 64 (the engine's smallest canvas).
-int halve(int side) { return std::max(64, side / 2 / 8 * 8); }
 
 }  // namespace
 
@@ -83,11 +77,8 @@ struct EngineSession::Impl {
     if (!stream || !latest) return;
     std::shared_ptr<const StreamSnapshot> s = maker(*latest);
     if (scale_down > 0) {
-      auto smaller = std::make_shared<StreamSnapshot>(*s);
-      for (int i = 0; i < scale_down; ++i) {
-        smaller->width = halve(smaller->width);
-        smaller->height = halve(smaller->height);
-      }
+      auto smaller = std::make_shared<StreamSnapshot>(*s);  // masks of any size are resized by the engine
+      std::tie(smaller->width, smaller->height) = scaled_size(s->width, s->height, scale_down);
       s = smaller;
     }
     stream->publish(s);
@@ -174,10 +165,8 @@ void EngineSession::poll() {
   const std::string e = m.stream->last_error();
   if (!e.empty() && e != m.seen_error) {
     m.seen_error = e;
-    if (out_of_memory(e) && m.latest && m.scale_down < 3) {
-      ++m.scale_down;
-      notice_ = "Out of GPU memory: the live picture runs at 1/" + std::to_string(1 << m.scale_down) +
-                " size (the export still renders the full canvas).";
+    if (std::optional<std::string> notice = shrink_after_oom(e, m.scale_down)) {
+      notice_ = *notice;
       m.stream_settings.reset();  // rebuild with the smaller size on the next poll
     } else {
       error_ = "generation: " + e;
@@ -185,8 +174,8 @@ void EngineSession::poll() {
   }
 }
 
-void EngineSession::publish(const Snapshot& snapshot) {
-  impl_->latest = std::make_shared<const Snapshot>(snapshot);
+void EngineSession::publish(std::shared_ptr<const Snapshot> snapshot) {
+  impl_->latest = std::move(snapshot);
   impl_->publish_latest(paused_);
 }
 
@@ -251,7 +240,7 @@ ExportState EngineSession::export_state() {
     } catch (const std::exception& e) {
       m.export_state = ExportState::Failed;
       export_message_ = std::string("export failed: ") + e.what();
-      if (out_of_memory(e.what())) export_message_ += " (try the CPU: --device cpu)";
+      if (is_out_of_memory(e.what())) export_message_ += " (try the CPU: --device cpu)";
     }
     m.paused_for_export = false;
     set_paused(paused_);

@@ -57,7 +57,7 @@ class EngineSession {
   void poll();
 
   // Hands the document's newest state to the stream (or keeps it for when a model arrives).
-  void publish(const Snapshot& snapshot);
+  void publish(std::shared_ptr<const Snapshot> snapshot);
   std::optional<LiveFrame> take_frame();  // the newest frame not taken yet
   bool streaming() const;                 // a model is loaded and the stream runs
   void set_paused(bool paused);

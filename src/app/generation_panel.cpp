@@ -11,6 +11,12 @@ namespace palette::app {
 
 namespace {
 
+void wrapped(ImVec4 color, const std::string& text) {
+  ImGui::PushStyleColor(ImGuiCol_Text, color);
+  ImGui::TextWrapped("%s", text.c_str());
+  ImGui::PopStyleColor();
+}
+
 void model_section(App& app) {
   EngineSession& engine = app.engine;
   ImGui::TextDisabled("Model");
@@ -35,8 +41,8 @@ void model_section(App& app) {
     case ModelState::Ready: ImGui::TextWrapped("%s", engine.model_description().c_str()); break;
     case ModelState::Failed: ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "No model"); break;
   }
-  if (!engine.error().empty()) ImGui::TextColored(ImVec4(1, 0.45f, 0.45f, 1), "%s", engine.error().c_str());
-  if (!engine.notice().empty()) ImGui::TextColored(ImVec4(1, 0.8f, 0.3f, 1), "%s", engine.notice().c_str());
+  if (!engine.error().empty()) wrapped(ImVec4(1, 0.45f, 0.45f, 1), engine.error());
+  if (!engine.notice().empty()) wrapped(ImVec4(1, 0.8f, 0.3f, 1), engine.notice());
 }
 
 void settings_section(App& app) {
@@ -114,7 +120,7 @@ void export_section(App& app) {
   } else if (state == ExportState::Done) {
     ImGui::TextWrapped("Exported. %s", engine.export_message().c_str());
   } else {
-    ImGui::TextColored(ImVec4(1, 0.45f, 0.45f, 1), "%s", engine.export_message().c_str());
+    wrapped(ImVec4(1, 0.45f, 0.45f, 1), engine.export_message());
   }
 }
 
