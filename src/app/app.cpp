@@ -30,7 +30,9 @@ App::App(const AppArgs& args) : editor(args.width, args.height), recent(RecentFi
   }
 }
 
-bool App::init_gl(std::string* message) { return gl.init(message); }
+bool App::init_gl(std::string* message) {
+  return gl.init(message);
+}
 
 double App::now() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -41,7 +43,9 @@ void App::set_error(const std::string& message) {
   fprintf(stderr, "semantic-palette: %s\n", message.c_str());
 }
 
-void App::set_status(const std::string& message) { status = message; }
+void App::set_status(const std::string& message) {
+  status = message;
+}
 
 void App::screenshot_taken(const std::string& failure) {
   if (!failure.empty()) set_error("screenshot: " + failure);
@@ -92,7 +96,8 @@ void App::handle_shortcuts() {
   if (io.WantTextInput || dialog.visible()) return;  // typing a prompt must not switch tools
   for (const Shortcut& s : shortcuts()) {
     if (s.key < 0 || s.key >= IM_ARRAYSIZE(io.KeysDown)) continue;
-    if (!ImGui::IsKeyPressed(s.key, s.action == Action::BrushGrow || s.action == Action::BrushShrink)) continue;
+    if (!ImGui::IsKeyPressed(s.key, s.action == Action::BrushGrow || s.action == Action::BrushShrink))
+      continue;
     if (io.KeyCtrl != s.mods.ctrl || io.KeyShift != s.mods.shift) continue;
     run_action(s.action);
   }
@@ -130,7 +135,8 @@ void App::draw_discard_prompt() {
     ask_discard_ = false;
   }
   if (!ImGui::BeginPopupModal("Unsaved changes", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
-  ImGui::Text("%s has unsaved changes.", editor.path().empty() ? "The document" : editor.path().filename().c_str());
+  ImGui::Text("%s has unsaved changes.",
+              editor.path().empty() ? "The document" : editor.path().filename().c_str());
   if (ImGui::Button("Discard them")) {
     ImGui::CloseCurrentPopup();
     if (pending_) pending_();
@@ -174,7 +180,8 @@ void App::frame() {
   engine.poll();
   if (engine.error() != logged_engine_error_) {
     logged_engine_error_ = engine.error();
-    if (!logged_engine_error_.empty()) fprintf(stderr, "semantic-palette: %s\n", logged_engine_error_.c_str());
+    if (!logged_engine_error_.empty())
+      fprintf(stderr, "semantic-palette: %s\n", logged_engine_error_.c_str());
   }
   watch_export();
   publish_if_changed();
@@ -192,12 +199,25 @@ void App::frame() {
   draw_discard_prompt();
   if (std::optional<std::string> chosen = dialog.draw(recent.entries())) {
     switch (dialog.purpose()) {
-      case FilePurpose::Open: open_file(*chosen); break;
-      case FilePurpose::SaveLayout: save_file(*chosen, DocumentKind::Layout); break;
-      case FilePurpose::SavePalette: save_file(*chosen, DocumentKind::Palette); break;
-      case FilePurpose::Export: start_export(*chosen); break;
-      case FilePurpose::Model: model_field = *chosen; engine.load_model(*chosen, device); break;
-      case FilePurpose::BackgroundImage: on_drop({*chosen}); break;
+      case FilePurpose::Open:
+        open_file(*chosen);
+        break;
+      case FilePurpose::SaveLayout:
+        save_file(*chosen, DocumentKind::Layout);
+        break;
+      case FilePurpose::SavePalette:
+        save_file(*chosen, DocumentKind::Palette);
+        break;
+      case FilePurpose::Export:
+        start_export(*chosen);
+        break;
+      case FilePurpose::Model:
+        model_field = *chosen;
+        engine.load_model(*chosen, device);
+        break;
+      case FilePurpose::BackgroundImage:
+        on_drop({*chosen});
+        break;
     }
   }
 }

@@ -38,9 +38,9 @@ class App {
   bool quit_requested() const { return quit_; }
   int exit_code() const { return exit_code_; }
   const std::string& screenshot_request() const { return screenshot_; }  // "" when none pending
-  void screenshot_taken(const std::string& error);  // main.cpp took it (error "" = fine)
-  void on_drop(const std::vector<std::string>& paths);  // files dropped on the window
-  void request_close();  // the window's close button
+  void screenshot_taken(const std::string& error);                       // main.cpp took it (error "" = fine)
+  void on_drop(const std::vector<std::string>& paths);                   // files dropped on the window
+  void request_close();                                                  // the window's close button
 
   // Commands (menus, shortcuts, script). They report failures in the status line, never throw.
   void run_action(Action action);
@@ -65,9 +65,9 @@ class App {
   FrameStats stats;
   RecentFiles recent;
   FileDialog dialog;
-  std::string model_field;        // the generation panel's model path being edited
+  std::string model_field;  // the generation panel's model path being edited
   std::string device;
-  std::string status, error;      // the status line; error is shown in red until dismissed
+  std::string status, error;  // the status line; error is shown in red until dismissed
   bool has_frame = false;
   uint64_t frame_version = 0;
   bool panning = false;

@@ -127,27 +127,50 @@ void App::run_action(Action action) {
       else
         save_file("", editor.kind());
       break;
-    case Action::SaveAs: dialog.open(FilePurpose::SaveLayout, "Save layout as", here, stem + ".json"); break;
+    case Action::SaveAs:
+      dialog.open(FilePurpose::SaveLayout, "Save layout as", here, stem + ".json");
+      break;
     case Action::SavePalette:
       dialog.open(FilePurpose::SavePalette, "Save palette as", here, stem + ".palette.json");
       break;
-    case Action::Export: dialog.open(FilePurpose::Export, "Export PNG", here, stem + ".png"); break;
+    case Action::Export:
+      dialog.open(FilePurpose::Export, "Export PNG", here, stem + ".png");
+      break;
     case Action::Undo:
       if (!editor.undo()) set_status("nothing to undo");
       break;
     case Action::Redo:
       if (!editor.redo()) set_status("nothing to redo");
       break;
-    case Action::Quit: request_close(); break;
-    case Action::ToolBrush: tools.set_tool(Tool::Brush); break;
-    case Action::ToolEraser: tools.set_tool(Tool::Eraser); break;
-    case Action::ToolFill: tools.set_tool(Tool::Fill); break;
-    case Action::BrushGrow: tools.grow(); break;
-    case Action::BrushShrink: tools.shrink(); break;
-    case Action::ToggleImageSide: composite.image_under = !composite.image_under; break;
-    case Action::FitView: view_fitted = false; break;
-    case Action::PauseResume: engine.set_paused(!engine.paused()); break;
-    default: break;
+    case Action::Quit:
+      request_close();
+      break;
+    case Action::ToolBrush:
+      tools.set_tool(Tool::Brush);
+      break;
+    case Action::ToolEraser:
+      tools.set_tool(Tool::Eraser);
+      break;
+    case Action::ToolFill:
+      tools.set_tool(Tool::Fill);
+      break;
+    case Action::BrushGrow:
+      tools.grow();
+      break;
+    case Action::BrushShrink:
+      tools.shrink();
+      break;
+    case Action::ToggleImageSide:
+      composite.image_under = !composite.image_under;
+      break;
+    case Action::FitView:
+      view_fitted = false;
+      break;
+    case Action::PauseResume:
+      engine.set_paused(!engine.paused());
+      break;
+    default:
+      break;
   }
 }
 
@@ -171,7 +194,8 @@ void App::draw_menu() {
     item(Action::SaveAs);
     item(Action::SavePalette);
     item(Action::Export, engine.model_state() == ModelState::Ready);
-    if (ImGui::MenuItem("Background image...")) dialog.open(FilePurpose::BackgroundImage, "Background image", {});
+    if (ImGui::MenuItem("Background image..."))
+      dialog.open(FilePurpose::BackgroundImage, "Background image", {});
     ImGui::Separator();
     item(Action::Quit);
     ImGui::EndMenu();

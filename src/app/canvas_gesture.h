@@ -15,12 +15,12 @@
 namespace palette::app {
 
 struct PointerInput {
-  Vec2 pos;                  // screen pixels
-  bool hovered = false;      // over the canvas and not covered by another window or popup
-  bool left = false;         // buttons held this frame
+  Vec2 pos;              // screen pixels
+  bool hovered = false;  // over the canvas and not covered by another window or popup
+  bool left = false;     // buttons held this frame
   bool middle = false;
-  bool space = false;        // the pan key held
-  double wheel = 0;          // notches this frame, positive = away from the user (zoom in)
+  bool space = false;  // the pan key held
+  double wheel = 0;    // notches this frame, positive = away from the user (zoom in)
 };
 
 class CanvasGesture {

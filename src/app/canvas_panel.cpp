@@ -11,9 +11,13 @@ namespace palette::app {
 
 namespace {
 
-ImTextureID texture_id(uint32_t texture) { return reinterpret_cast<ImTextureID>(static_cast<intptr_t>(texture)); }
+ImTextureID texture_id(uint32_t texture) {
+  return reinterpret_cast<ImTextureID>(static_cast<intptr_t>(texture));
+}
 
-ImVec2 im(Vec2 v) { return ImVec2(static_cast<float>(v.x), static_cast<float>(v.y)); }
+ImVec2 im(Vec2 v) {
+  return ImVec2(static_cast<float>(v.x), static_cast<float>(v.y));
+}
 
 }  // namespace
 
@@ -33,7 +37,8 @@ void draw_canvas_panel(App& app) {
   size.y = std::max(size.y, 64.0f);
   const bool beside = !app.composite.image_under && app.has_frame;
   const ImVec2 paint_size(beside ? size.x / 2 : size.x, size.y);
-  const Vec2 canvas{static_cast<double>(app.editor.doc().width()), static_cast<double>(app.editor.doc().height())};
+  const Vec2 canvas{static_cast<double>(app.editor.doc().width()),
+                    static_cast<double>(app.editor.doc().height())};
   // Refit when the painting area changes (the picture appearing beside it, a resized window), so the
   // canvas never sits half outside its half.
   if (!app.view_fitted || paint_size.x != app.fitted_size[0] || paint_size.y != app.fitted_size[1]) {
@@ -45,7 +50,8 @@ void draw_canvas_panel(App& app) {
 
   ImDrawList* draw = ImGui::GetWindowDrawList();
   draw->AddRectFilled(p0, ImVec2(p0.x + size.x, p0.y + size.y), IM_COL32(48, 48, 52, 255));
-  ImGui::InvisibleButton("canvas", paint_size, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonMiddle);
+  ImGui::InvisibleButton("canvas", paint_size,
+                         ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonMiddle);
   const ImGuiIO& io = ImGui::GetIO();
   const ImVec2 mouse = io.MousePos;
   PointerInput input;

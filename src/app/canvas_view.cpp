@@ -5,9 +5,13 @@
 
 namespace palette::app {
 
-Vec2 CanvasView::to_canvas(Vec2 s) const { return {(s.x - origin_.x) / zoom_, (s.y - origin_.y) / zoom_}; }
+Vec2 CanvasView::to_canvas(Vec2 s) const {
+  return {(s.x - origin_.x) / zoom_, (s.y - origin_.y) / zoom_};
+}
 
-Vec2 CanvasView::to_screen(Vec2 c) const { return {origin_.x + c.x * zoom_, origin_.y + c.y * zoom_}; }
+Vec2 CanvasView::to_screen(Vec2 c) const {
+  return {origin_.x + c.x * zoom_, origin_.y + c.y * zoom_};
+}
 
 void CanvasView::fit(Vec2 canvas, Vec2 region_min, Vec2 region_size) {
   if (canvas.x <= 0 || canvas.y <= 0 || region_size.x <= 0 || region_size.y <= 0) return;
@@ -32,6 +36,8 @@ void CanvasView::pan(Vec2 d) {
   origin_.y += d.y;
 }
 
-double CanvasView::wheel_factor(double wheel) { return std::pow(1.2, wheel); }
+double CanvasView::wheel_factor(double wheel) {
+  return std::pow(1.2, wheel);
+}
 
 }  // namespace palette::app

@@ -20,7 +20,7 @@ class CanvasView {
   static constexpr double kMinZoom = 1.0 / 32;
   static constexpr double kMaxZoom = 64;
 
-  double zoom() const { return zoom_; }  // screen pixels per canvas pixel
+  double zoom() const { return zoom_; }    // screen pixels per canvas pixel
   Vec2 origin() const { return origin_; }  // screen position of canvas pixel (0, 0)'s corner
 
   Vec2 to_canvas(Vec2 screen) const;  // exact inverse of to_screen

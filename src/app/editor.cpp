@@ -8,7 +8,9 @@
 
 namespace palette::app {
 
-Editor::Editor(int width, int height) : doc_(width, height) { new_document(width, height); }
+Editor::Editor(int width, int height) : doc_(width, height) {
+  new_document(width, height);
+}
 
 std::string Editor::title() const {
   const std::string name = path_.empty() ? "Untitled" : path_.filename().string();
@@ -110,13 +112,17 @@ bool Editor::release() {
   return true;
 }
 
-bool Editor::undo() { return doc_.undo(); }
-bool Editor::redo() { return doc_.redo(); }
+bool Editor::undo() {
+  return doc_.undo();
+}
+bool Editor::redo() {
+  return doc_.redo();
+}
 
 Color next_layer_color(const Document& doc) {
   static const Color kColors[] = {
-      {230, 60, 60},  {60, 130, 240}, {70, 190, 90},  {240, 190, 40}, {170, 80, 210}, {40, 200, 200},
-      {240, 120, 40}, {230, 90, 170}, {120, 90, 50},  {150, 200, 60}, {90, 90, 160},  {200, 200, 200},
+      {230, 60, 60},  {60, 130, 240}, {70, 190, 90}, {240, 190, 40}, {170, 80, 210}, {40, 200, 200},
+      {240, 120, 40}, {230, 90, 170}, {120, 90, 50}, {150, 200, 60}, {90, 90, 160},  {200, 200, 200},
   };
   for (const Color& c : kColors) {
     const bool used = std::any_of(doc.layers().begin(), doc.layers().end(),

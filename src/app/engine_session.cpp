@@ -26,7 +26,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 torch::Device pick_device(const std::string& name) {
-  if (name.empty()) return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  if (name.empty())
+    return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   try {
     return torch::Device(name);
   } catch (const std::exception&) {
@@ -60,10 +61,10 @@ struct EngineSession::Impl {
   Clock::time_point load_started;
   std::optional<Model> model;
   std::unique_ptr<LiveStream> stream;
-  StreamSnapshotMaker maker;  // one per stream's lifetime: reuses mask tensors across revisions
-  std::shared_ptr<const Snapshot> latest;   // the newest document state, also before a model exists
+  StreamSnapshotMaker maker;               // one per stream's lifetime: reuses mask tensors across revisions
+  std::shared_ptr<const Snapshot> latest;  // the newest document state, also before a model exists
   std::optional<GenerationSettings> stream_settings;  // the settings the stream was built with
-  int scale_down = 0;                       // halvings of the picture size after running out of memory
+  int scale_down = 0;  // halvings of the picture size after running out of memory
   std::string seen_error;
 
   std::future<void> exporting;
@@ -102,9 +103,8 @@ void EngineSession::load_model(const std::string& path, const std::string& devic
   try {
     const torch::Device d = pick_device(device);
     impl_->load_started = Clock::now();
-    impl_->loading = std::async(std::launch::async, [this, path, d] {
-      return load_with_fallback(path, d, &impl_->loading_notice);
-    });
+    impl_->loading = std::async(
+        std::launch::async, [this, path, d] { return load_with_fallback(path, d, &impl_->loading_notice); });
     state_ = ModelState::Loading;
   } catch (const std::exception& e) {
     error_ = e.what();
@@ -115,8 +115,8 @@ void EngineSession::load_model(const std::string& path, const std::string& devic
 std::string EngineSession::model_description() const {
   if (!impl_->model) return "";
   const ModelInfo& info = impl_->model->info();
-  return std::filesystem::path(path_).filename().string() + " (" + info.family + ") on " + info.device + ", " +
-         info.dtype;
+  return std::filesystem::path(path_).filename().string() + " (" + info.family + ") on " + info.device +
+         ", " + info.dtype;
 }
 
 double EngineSession::loading_seconds() const {
@@ -146,7 +146,8 @@ void EngineSession::poll() {
   // A new sampler preset, step count or guidance needs a new stream batch; prompts and masks do not.
   const GenerationSettings& wanted = m.latest->settings;
   const bool rebuild = !m.stream || !m.stream_settings || wanted.sampler != m.stream_settings->sampler ||
-                       wanted.steps != m.stream_settings->steps || wanted.guidance != m.stream_settings->guidance;
+                       wanted.steps != m.stream_settings->steps ||
+                       wanted.guidance != m.stream_settings->guidance;
   if (rebuild) {
     m.stream_settings = wanted;  // also on failure, so a bad preset is reported once, not every frame
     if (m.stream) m.stream->shutdown();
@@ -186,7 +187,9 @@ std::optional<LiveFrame> EngineSession::take_frame() {
   return LiveFrame{f->image, f->version, f->index, f->settled, f->timings.total_ms};
 }
 
-bool EngineSession::streaming() const { return impl_->stream != nullptr; }
+bool EngineSession::streaming() const {
+  return impl_->stream != nullptr;
+}
 
 void EngineSession::set_paused(bool paused) {
   paused_ = paused;
@@ -252,6 +255,8 @@ float EngineSession::export_progress() const {
   return static_cast<float>(impl_->export_step.load()) / static_cast<float>(impl_->export_total.load());
 }
 
-void EngineSession::cancel_export() { impl_->export_cancel = true; }
+void EngineSession::cancel_export() {
+  impl_->export_cancel = true;
+}
 
 }  // namespace palette::app

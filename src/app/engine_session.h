@@ -29,11 +29,11 @@ enum class ModelState { None, Loading, Ready, Failed };
 enum class ExportState { Idle, Running, Done, Failed };
 
 struct LiveFrame {
-  Image image;            // RGBA8, the stream's size (smaller than the canvas after a fallback)
-  uint64_t version = 0;   // the document version it was made with
+  Image image;           // RGBA8, the stream's size (smaller than the canvas after a fallback)
+  uint64_t version = 0;  // the document version it was made with
   uint64_t index = 0;
-  bool settled = false;   // the edit shows fully
-  double engine_ms = 0;   // the engine's time for this frame
+  bool settled = false;  // the edit shows fully
+  double engine_ms = 0;  // the engine's time for this frame
 };
 
 class EngineSession {
@@ -67,8 +67,8 @@ class EngineSession {
   // "parameters" chunk. Throws palette::Error when no model is loaded or an export is running.
   void start_export(std::shared_ptr<const Snapshot> snapshot, const std::string& path,
                     const std::string& layout_file);
-  ExportState export_state();                 // Done / Failed stay until the next export
-  float export_progress() const;              // [0, 1]
+  ExportState export_state();     // Done / Failed stay until the next export
+  float export_progress() const;  // [0, 1]
   const std::string& export_message() const { return export_message_; }  // the file, or the error
   void cancel_export();
 

@@ -32,8 +32,8 @@ class FrameStats {
 
  private:
   double window_s_;
-  std::deque<double> frames_;                         // frame times inside the window
-  std::deque<std::pair<uint64_t, double>> pending_;   // published versions no frame has reached
+  std::deque<double> frames_;                        // frame times inside the window
+  std::deque<std::pair<uint64_t, double>> pending_;  // published versions no frame has reached
   std::optional<double> latency_ms_;
 };
 

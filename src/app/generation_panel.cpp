@@ -29,7 +29,8 @@ void model_section(App& app) {
   ImGui::EndDisabled();
   switch (engine.model_state()) {
     case ModelState::None:
-      ImGui::TextWrapped("No model loaded: choose one to see the picture. Painting and files work without one.");
+      ImGui::TextWrapped(
+          "No model loaded: choose one to see the picture. Painting and files work without one.");
       break;
     case ModelState::Loading: {
       // Model::load reports no progress of its own; the bar shows it is alive, the text for how long.
@@ -38,8 +39,12 @@ void model_section(App& app) {
       ImGui::Text("Loading %s (%.0f s)", engine.model_path().c_str(), t);
       break;
     }
-    case ModelState::Ready: ImGui::TextWrapped("%s", engine.model_description().c_str()); break;
-    case ModelState::Failed: ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "No model"); break;
+    case ModelState::Ready:
+      ImGui::TextWrapped("%s", engine.model_description().c_str());
+      break;
+    case ModelState::Failed:
+      ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "No model");
+      break;
   }
   if (!engine.error().empty()) wrapped(ImVec4(1, 0.45f, 0.45f, 1), engine.error());
   if (!engine.notice().empty()) wrapped(ImVec4(1, 0.8f, 0.3f, 1), engine.notice());
@@ -78,7 +83,8 @@ void settings_section(App& app) {
     ImGui::SameLine();
     int seed = static_cast<int>(*s.seed % 2147483647);
     ImGui::SetNextItemWidth(100);
-    if (ImGui::InputInt("##seed", &seed, 0)) s.seed = static_cast<uint64_t>(std::max(0, seed)), changed = true;
+    if (ImGui::InputInt("##seed", &seed, 0))
+      s.seed = static_cast<uint64_t>(std::max(0, seed)), changed = true;
   }
   ImGui::SameLine();
   if (ImGui::Button("Randomize")) {
@@ -99,7 +105,8 @@ void live_section(App& app) {
   ImGui::TextDisabled("Live picture");
   if (ImGui::Button(engine.paused() ? "Resume (P)" : "Pause (P)")) engine.set_paused(!engine.paused());
   ImGui::SameLine();
-  if (ImGui::Button(app.composite.image_under ? "Picture beside" : "Picture under")) app.run_action(Action::ToggleImageSide);
+  if (ImGui::Button(app.composite.image_under ? "Picture beside" : "Picture under"))
+    app.run_action(Action::ToggleImageSide);
   ImGui::Text("%.1f frames/s (window %.0f/s)", app.stats.fps(app.now()), ImGui::GetIO().Framerate);
   if (auto latency = app.stats.latency_ms())
     ImGui::Text("stroke to picture: %.0f ms", *latency);
@@ -131,7 +138,8 @@ void draw_generation_panel(App& app) {
   const float width = 300;
   ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x - width, vp->WorkPos.y));
   ImGui::SetNextWindowSize(ImVec2(width, vp->WorkSize.y - ImGui::GetFrameHeight() - 6));
-  ImGui::Begin("Generation", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
+  ImGui::Begin("Generation", nullptr,
+               ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
   ImGui::PushItemWidth(-90);
   model_section(app);
   ImGui::Separator();

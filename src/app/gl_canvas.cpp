@@ -91,11 +91,13 @@ void GlCanvas::sync_masks(const Document& doc) {
     alive.insert(layer.id);
     MaskTexture& m = masks_[layer.id];
     const Mask& mask = layer.mask;
-    const bool fresh = m.texture == 0 || m.uploaded.width() != mask.width() || m.uploaded.height() != mask.height();
+    const bool fresh =
+        m.texture == 0 || m.uploaded.width() != mask.width() || m.uploaded.height() != mask.height();
     if (fresh) {
       if (!m.texture) m.texture = new_texture(GL_LINEAR);
       glBindTexture(GL_TEXTURE_2D, m.texture);
-      glTexImage2D(GL_TEXTURE_2D, 0, GL_R8, mask.width(), mask.height(), 0, GL_RED, GL_UNSIGNED_BYTE, nullptr);
+      glTexImage2D(GL_TEXTURE_2D, 0, GL_R8, mask.width(), mask.height(), 0, GL_RED, GL_UNSIGNED_BYTE,
+                   nullptr);
     } else {
       glBindTexture(GL_TEXTURE_2D, m.texture);
     }
@@ -126,12 +128,14 @@ void GlCanvas::set_frame(const Image& img) {
   glBindTexture(GL_TEXTURE_2D, frame_);
   glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
   if (img.width != frame_w_ || img.height != frame_h_) {
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, img.width, img.height, 0, format, GL_UNSIGNED_BYTE, img.pixels.data());
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, img.width, img.height, 0, format, GL_UNSIGNED_BYTE,
+                 img.pixels.data());
     frame_w_ = img.width;
     frame_h_ = img.height;
   } else {
     // Same size: update in place, no reallocation per frame.
-    glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, img.width, img.height, format, GL_UNSIGNED_BYTE, img.pixels.data());
+    glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, img.width, img.height, format, GL_UNSIGNED_BYTE,
+                    img.pixels.data());
   }
 }
 
@@ -177,7 +181,8 @@ void GlCanvas::render(const Document& doc, const CompositeOptions& options) {
     if (options.hidden.count(layer.id) || !masks_.count(layer.id)) continue;
     const Color c = layer.properties.color;
     glUniform3f(color, c.r / 255.0f, c.g / 255.0f, c.b / 255.0f);
-    glUniform1f(opacity, layer.properties.enabled ? options.overlay_opacity : options.overlay_opacity * 0.35f);
+    glUniform1f(opacity,
+                layer.properties.enabled ? options.overlay_opacity : options.overlay_opacity * 0.35f);
     glBindTexture(GL_TEXTURE_2D, masks_.at(layer.id).texture);
     glDrawArrays(GL_TRIANGLES, 0, 3);
   }

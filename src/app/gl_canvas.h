@@ -21,9 +21,9 @@
 namespace palette::app {
 
 struct CompositeOptions {
-  float overlay_opacity = 0.55f;   // the masks' colour over the picture (or the paper)
-  bool image_under = false;        // the generated picture under the masks instead of beside them
-  std::set<LayerId> hidden;        // layers whose overlay is hidden (a view setting, not the document's)
+  float overlay_opacity = 0.55f;  // the masks' colour over the picture (or the paper)
+  bool image_under = false;       // the generated picture under the masks instead of beside them
+  std::set<LayerId> hidden;       // layers whose overlay is hidden (a view setting, not the document's)
 };
 
 class GlCanvas {
@@ -33,7 +33,7 @@ class GlCanvas {
   GlCanvas(const GlCanvas&) = delete;
   GlCanvas& operator=(const GlCanvas&) = delete;
 
-  bool init(std::string* error);  // compiles the shaders; false with a message on failure
+  bool init(std::string* error);         // compiles the shaders; false with a message on failure
   void sync_masks(const Document& doc);  // uploads what changed since the last call
   void set_frame(const Image& rgba);     // a new generated frame (any size, 3 or 4 channels)
   bool has_frame() const { return frame_w_ > 0; }

@@ -17,7 +17,9 @@
 
 namespace {
 
-void glfw_error(int code, const char* message) { std::fprintf(stderr, "GLFW error %d: %s\n", code, message); }
+void glfw_error(int code, const char* message) {
+  std::fprintf(stderr, "GLFW error %d: %s\n", code, message);
+}
 
 void on_drop(GLFWwindow* window, int count, const char** paths) {
   auto* app = static_cast<palette::app::App*>(glfwGetWindowUserPointer(window));
@@ -107,7 +109,8 @@ int run(const palette::app::AppArgs& args) {
       glClearColor(0.1f, 0.1f, 0.11f, 1.0f);
       glClear(GL_COLOR_BUFFER_BIT);
       ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-      if (!app.screenshot_request().empty()) app.screenshot_taken(write_screenshot(window, app.screenshot_request()));
+      if (!app.screenshot_request().empty())
+        app.screenshot_taken(write_screenshot(window, app.screenshot_request()));
       glfwSwapBuffers(window);
     }
     if (code == 0) code = app.exit_code();

@@ -8,7 +8,9 @@ bool is_out_of_memory(const std::string& message) {
   return message.find("out of memory") != std::string::npos || message.find("bad_alloc") != std::string::npos;
 }
 
-int halve_side(int side) { return std::max(64, side / 2 / 8 * 8); }
+int halve_side(int side) {
+  return std::max(64, side / 2 / 8 * 8);
+}
 
 std::pair<int, int> scaled_size(int width, int height, int halvings) {
   for (int i = 0; i < halvings; ++i) {

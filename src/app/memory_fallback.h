@@ -17,7 +17,7 @@ namespace palette::app {
 constexpr int kMaxStreamHalvings = 3;
 
 bool is_out_of_memory(const std::string& message);  // CUDA's "out of memory", the CPU's bad_alloc
-int halve_side(int side);                            // half, rounded down to a multiple of 8, ≥ 64
+int halve_side(int side);                           // half, rounded down to a multiple of 8, ≥ 64
 std::pair<int, int> scaled_size(int width, int height, int halvings);  // halve_side `halvings` times
 // For a stream failure `error`: when it is out of memory and another halving is allowed, increments
 // `halvings` and returns the notice to show; nullopt otherwise (the error is shown as it is).

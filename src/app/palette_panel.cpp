@@ -15,7 +15,8 @@ namespace {
 void edit_background(App& app) {
   Document& doc = app.editor.doc();
   Background bg = doc.content().background;
-  bool changed = ImGui::InputTextMultiline("##bg_prompt", &bg.prompt, ImVec2(-1, ImGui::GetTextLineHeight() * 3));
+  bool changed =
+      ImGui::InputTextMultiline("##bg_prompt", &bg.prompt, ImVec2(-1, ImGui::GetTextLineHeight() * 3));
   changed |= ImGui::InputTextWithHint("##bg_negative", "negative prompt", &bg.negative_prompt);
   if (bg.image) {
     ImGui::Text("Image %d x %d", bg.image->width, bg.image->height);
@@ -102,7 +103,8 @@ void draw_palette_panel(App& app) {
   ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->WorkPos);
   ImGui::SetNextWindowSize(ImVec2(340, vp->WorkSize.y - ImGui::GetFrameHeight() - 6));
-  ImGui::Begin("Palette", nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
+  ImGui::Begin("Palette", nullptr,
+               ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
   ImGui::TextDisabled("Background");
   edit_background(app);
   ImGui::Separator();
@@ -114,7 +116,8 @@ void draw_palette_panel(App& app) {
     if (ImGui::RadioButton(tools[i], tool == i)) app.tools.set_tool(static_cast<Tool>(i));
   }
   float size = static_cast<float>(app.tools.size()), hardness = static_cast<float>(app.tools.hardness());
-  if (ImGui::SliderFloat("size [ ]", &size, 1, 256, "%.0f px", ImGuiSliderFlags_Logarithmic)) app.tools.set_size(size);
+  if (ImGui::SliderFloat("size [ ]", &size, 1, 256, "%.0f px", ImGuiSliderFlags_Logarithmic))
+    app.tools.set_size(size);
   if (ImGui::SliderFloat("hardness", &hardness, 0, 1)) app.tools.set_hardness(hardness);
   ImGui::Separator();
 
@@ -128,7 +131,8 @@ void draw_palette_panel(App& app) {
   ImGui::SameLine();
   if (ImGui::Button("Remove")) app.editor.remove_selected();
   ImGui::SameLine();
-  if (ImGui::Button("Clear mask") && app.editor.selected()) app.editor.doc().clear_mask(app.editor.selected());
+  if (ImGui::Button("Clear mask") && app.editor.selected())
+    app.editor.doc().clear_mask(app.editor.selected());
   ImGui::Separator();
   std::optional<std::pair<size_t, size_t>> move;
   for (size_t i = 0; i < app.editor.doc().layers().size(); ++i)

@@ -15,11 +15,10 @@ namespace {
 using nlohmann::json;
 
 const std::set<std::string>& known_ops() {
-  static const std::set<std::string> ops = {"set_background", "add_brush", "select_brush", "set_tool",
-                                            "stroke",         "fill",      "set_prompt",   "undo",
-                                            "redo",           "wait_frames", "wait_picture", "save",
-                                            "export",         "screenshot", "open",         "drop",       "key",
-                                            "quit"};
+  static const std::set<std::string> ops = {
+      "set_background", "add_brush",  "select_brush", "set_tool",    "stroke",       "fill",
+      "set_prompt",     "undo",       "redo",         "wait_frames", "wait_picture", "save",
+      "export",         "screenshot", "open",         "drop",        "key",          "quit"};
   return ops;
 }
 

@@ -33,21 +33,21 @@
 namespace palette::app {
 
 struct ScriptAction {
-  std::string op;             // the "do" value
-  int brush = 0;              // 1-based layer position; 0 = the selected one
-  std::vector<Vec2> points;   // stroke
-  Vec2 at;                    // fill
-  std::string text;           // prompt (set_prompt, set_background, add_brush)
-  std::string name;           // add_brush
-  std::string color;          // add_brush, "#rrggbb" ("" = the next free colour)
-  std::string tool;           // set_tool
-  std::string keys;           // key: a shortcut as the menus write it
-  double size = 0;            // set_tool / stroke: brush diameter (0 = unchanged)
-  double hardness = -1;       // set_tool: < 0 = unchanged
-  bool typed = false;         // set_prompt: one keystroke's worth per frame
-  int frames = 0;             // wait_frames
-  double timeout_s = 300;     // wait_picture / export
-  std::filesystem::path path;  // save / export / screenshot / open (absolute after parsing)
+  std::string op;               // the "do" value
+  int brush = 0;                // 1-based layer position; 0 = the selected one
+  std::vector<Vec2> points;     // stroke
+  Vec2 at;                      // fill
+  std::string text;             // prompt (set_prompt, set_background, add_brush)
+  std::string name;             // add_brush
+  std::string color;            // add_brush, "#rrggbb" ("" = the next free colour)
+  std::string tool;             // set_tool
+  std::string keys;             // key: a shortcut as the menus write it
+  double size = 0;              // set_tool / stroke: brush diameter (0 = unchanged)
+  double hardness = -1;         // set_tool: < 0 = unchanged
+  bool typed = false;           // set_prompt: one keystroke's worth per frame
+  int frames = 0;               // wait_frames
+  double timeout_s = 300;       // wait_picture / export
+  std::filesystem::path path;   // save / export / screenshot / open (absolute after parsing)
   std::string kind = "layout";  // save
 };
 
@@ -79,7 +79,7 @@ class ScriptRunner {
   // check). `now` is seconds on a monotonic clock, for timeouts.
   void step(ScriptHost& host, double now);
   bool finished() const { return finished_; }
-  bool quit_requested() const { return quit_; }  // the script reached "quit"
+  bool quit_requested() const { return quit_; }        // the script reached "quit"
   const std::string& error() const { return error_; }  // "" unless an action failed
   size_t position() const { return index_; }
 
@@ -89,8 +89,8 @@ class ScriptRunner {
 
   Script script_;
   size_t index_ = 0;
-  size_t sub_ = 0;          // stroke point, typed letters or waited frames so far
-  double started_ = -1;     // when a waiting action began
+  size_t sub_ = 0;       // stroke point, typed letters or waited frames so far
+  double started_ = -1;  // when a waiting action began
   bool finished_ = false;
   bool quit_ = false;
   std::string error_;

@@ -15,15 +15,24 @@ std::string chord_label(const Shortcut& s) {
 const std::vector<Shortcut>& shortcuts() {
   static const std::vector<Shortcut> table = [] {
     std::vector<Shortcut> t = {
-        {'N', {true, false}, Action::New},          {'O', {true, false}, Action::Open},
-        {'S', {true, false}, Action::Save},         {'S', {true, true}, Action::SaveAs},
-        {'P', {true, true}, Action::SavePalette},   {'E', {true, false}, Action::Export},
-        {'Z', {true, false}, Action::Undo},         {'Z', {true, true}, Action::Redo},
-        {'Y', {true, false}, Action::Redo},         {'Q', {true, false}, Action::Quit},
-        {'B', {}, Action::ToolBrush},               {'E', {}, Action::ToolEraser},
-        {'G', {}, Action::ToolFill},                {']', {}, Action::BrushGrow},
-        {'[', {}, Action::BrushShrink},             {kKeyTab, {}, Action::ToggleImageSide},
-        {'0', {true, false}, Action::FitView},      {'P', {}, Action::PauseResume},
+        {'N', {true, false}, Action::New},
+        {'O', {true, false}, Action::Open},
+        {'S', {true, false}, Action::Save},
+        {'S', {true, true}, Action::SaveAs},
+        {'P', {true, true}, Action::SavePalette},
+        {'E', {true, false}, Action::Export},
+        {'Z', {true, false}, Action::Undo},
+        {'Z', {true, true}, Action::Redo},
+        {'Y', {true, false}, Action::Redo},
+        {'Q', {true, false}, Action::Quit},
+        {'B', {}, Action::ToolBrush},
+        {'E', {}, Action::ToolEraser},
+        {'G', {}, Action::ToolFill},
+        {']', {}, Action::BrushGrow},
+        {'[', {}, Action::BrushShrink},
+        {kKeyTab, {}, Action::ToggleImageSide},
+        {'0', {true, false}, Action::FitView},
+        {'P', {}, Action::PauseResume},
     };
     for (int d = 1; d <= 9; ++d)
       t.push_back({'0' + d, {}, static_cast<Action>(static_cast<int>(Action::SelectBrush1) + d - 1)});
@@ -46,24 +55,42 @@ std::string shortcut_label(Action action) {
 
 const char* action_name(Action action) {
   switch (action) {
-    case Action::New: return "New";
-    case Action::Open: return "Open...";
-    case Action::Save: return "Save";
-    case Action::SaveAs: return "Save layout as...";
-    case Action::SavePalette: return "Save palette as...";
-    case Action::Export: return "Export PNG...";
-    case Action::Undo: return "Undo";
-    case Action::Redo: return "Redo";
-    case Action::Quit: return "Quit";
-    case Action::ToolBrush: return "Brush";
-    case Action::ToolEraser: return "Eraser";
-    case Action::ToolFill: return "Fill";
-    case Action::BrushGrow: return "Bigger brush";
-    case Action::BrushShrink: return "Smaller brush";
-    case Action::ToggleImageSide: return "Picture beside / under the canvas";
-    case Action::FitView: return "Fit canvas to window";
-    case Action::PauseResume: return "Pause / resume generation";
-    default: break;
+    case Action::New:
+      return "New";
+    case Action::Open:
+      return "Open...";
+    case Action::Save:
+      return "Save";
+    case Action::SaveAs:
+      return "Save layout as...";
+    case Action::SavePalette:
+      return "Save palette as...";
+    case Action::Export:
+      return "Export PNG...";
+    case Action::Undo:
+      return "Undo";
+    case Action::Redo:
+      return "Redo";
+    case Action::Quit:
+      return "Quit";
+    case Action::ToolBrush:
+      return "Brush";
+    case Action::ToolEraser:
+      return "Eraser";
+    case Action::ToolFill:
+      return "Fill";
+    case Action::BrushGrow:
+      return "Bigger brush";
+    case Action::BrushShrink:
+      return "Smaller brush";
+    case Action::ToggleImageSide:
+      return "Picture beside / under the canvas";
+    case Action::FitView:
+      return "Fit canvas to window";
+    case Action::PauseResume:
+      return "Pause / resume generation";
+    default:
+      break;
   }
   return brush_digit(action) ? "Select brush" : "?";
 }

@@ -14,11 +14,32 @@
 namespace palette::app {
 
 enum class Action {
-  New, Open, Save, SaveAs, SavePalette, Export, Undo, Redo, Quit,
-  ToolBrush, ToolEraser, ToolFill, BrushGrow, BrushShrink,
-  SelectBrush1, SelectBrush2, SelectBrush3, SelectBrush4, SelectBrush5,
-  SelectBrush6, SelectBrush7, SelectBrush8, SelectBrush9,
-  ToggleImageSide, FitView, PauseResume,
+  New,
+  Open,
+  Save,
+  SaveAs,
+  SavePalette,
+  Export,
+  Undo,
+  Redo,
+  Quit,
+  ToolBrush,
+  ToolEraser,
+  ToolFill,
+  BrushGrow,
+  BrushShrink,
+  SelectBrush1,
+  SelectBrush2,
+  SelectBrush3,
+  SelectBrush4,
+  SelectBrush5,
+  SelectBrush6,
+  SelectBrush7,
+  SelectBrush8,
+  SelectBrush9,
+  ToggleImageSide,
+  FitView,
+  PauseResume,
 };
 
 struct Modifiers {

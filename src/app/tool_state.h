@@ -31,8 +31,8 @@ class ToolState {
   void set_size(double size);  // clamped to [kMinSize, kMaxSize]
   double hardness() const { return hardness_; }
   void set_hardness(double hardness);  // clamped to [0, 1]
-  void grow();    // ']': the next step up (≈ 20 %, at least 1 pixel)
-  void shrink();  // '[': the step down (≈ 1/1.2, at least 1 pixel)
+  void grow();                         // ']': the next step up (≈ 20 %, at least 1 pixel)
+  void shrink();                       // '[': the step down (≈ 1/1.2, at least 1 pixel)
 
   // The brush for a stroke of the current tool (the eraser erases; Fill has no stroke but returns
   // the brush's shape anyway).

@@ -18,8 +18,8 @@ class AppScriptHost : public ScriptHost {
       return app_.editor.selected();
     }
     if (static_cast<size_t>(a.brush) > doc.layers().size())
-      throw Error("brush " + std::to_string(a.brush) + " does not exist (" + std::to_string(doc.layers().size()) +
-                  " brushes)");
+      throw Error("brush " + std::to_string(a.brush) + " does not exist (" +
+                  std::to_string(doc.layers().size()) + " brushes)");
     return doc.layers()[a.brush - 1].id;
   }
 
@@ -43,10 +43,14 @@ class AppScriptHost : public ScriptHost {
     } else if (a.op == "select_brush") {
       app_.editor.select(layer(a));
     } else if (a.op == "set_tool") {
-      if (a.tool == "brush") app_.tools.set_tool(Tool::Brush);
-      else if (a.tool == "eraser") app_.tools.set_tool(Tool::Eraser);
-      else if (a.tool == "fill") app_.tools.set_tool(Tool::Fill);
-      else if (!a.tool.empty()) throw Error("unknown tool '" + a.tool + "' (brush, eraser, fill)");
+      if (a.tool == "brush")
+        app_.tools.set_tool(Tool::Brush);
+      else if (a.tool == "eraser")
+        app_.tools.set_tool(Tool::Eraser);
+      else if (a.tool == "fill")
+        app_.tools.set_tool(Tool::Fill);
+      else if (!a.tool.empty())
+        throw Error("unknown tool '" + a.tool + "' (brush, eraser, fill)");
       if (a.size > 0) app_.tools.set_size(a.size);
       if (a.hardness >= 0) app_.tools.set_hardness(a.hardness);
     } else if (a.op == "fill") {
@@ -64,7 +68,8 @@ class AppScriptHost : public ScriptHost {
     } else if (a.op == "redo") {
       app_.editor.redo();
     } else if (a.op == "save") {
-      if (!app_.save_file(a.path.string(), a.kind == "palette" ? DocumentKind::Palette : DocumentKind::Layout))
+      if (!app_.save_file(a.path.string(),
+                          a.kind == "palette" ? DocumentKind::Palette : DocumentKind::Layout))
         throw Error(app_.error);
     } else if (a.op == "open") {
       app_.open_file(a.path.string());
@@ -89,8 +94,10 @@ class AppScriptHost : public ScriptHost {
       app_.editor.select(layer(a));
       ToolState tools = app_.tools;
       if (a.size > 0) tools.set_size(a.size);
-      if (a.tool == "eraser") tools.set_tool(Tool::Eraser);
-      else if (a.tool == "brush" || tools.tool() == Tool::Fill) tools.set_tool(Tool::Brush);
+      if (a.tool == "eraser")
+        tools.set_tool(Tool::Eraser);
+      else if (a.tool == "brush" || tools.tool() == Tool::Fill)
+        tools.set_tool(Tool::Brush);
       app_.editor.press(tools, a.points[0]);
     } else {
       app_.editor.drag(a.points[index]);
@@ -115,6 +122,8 @@ class AppScriptHost : public ScriptHost {
   App& app_;
 };
 
-std::unique_ptr<ScriptHost> make_script_host(App& app) { return std::make_unique<AppScriptHost>(app); }
+std::unique_ptr<ScriptHost> make_script_host(App& app) {
+  return std::make_unique<AppScriptHost>(app);
+}
 
 }  // namespace palette::app

@@ -39,12 +39,14 @@ std::string quote(const std::string& s) {
   return q + "'";
 }
 
-bool have_xvfb() { return run("command -v xvfb-run").status == 0; }
+bool have_xvfb() {
+  return run("command -v xvfb-run").status == 0;
+}
 
 std::string app_command(const test::TempDir& dir, const std::string& args) {
-  return "cd " + quote(dir.path().string()) + " && OPENBLAS_NUM_THREADS=1 XDG_CONFIG_HOME=" +
-         quote((dir / "config").string()) + " xvfb-run -a -s '-screen 0 1280x800x24' " + quote(PALETTE_APP_PATH) +
-         " " + args;
+  return "cd " + quote(dir.path().string()) +
+         " && OPENBLAS_NUM_THREADS=1 XDG_CONFIG_HOME=" + quote((dir / "config").string()) +
+         " xvfb-run -a -s '-screen 0 1280x800x24' " + quote(PALETTE_APP_PATH) + " " + args;
 }
 
 constexpr const char* kSession = R"({"actions": [
@@ -66,20 +68,22 @@ constexpr const char* kSession = R"({"actions": [
   {"do": "quit"}]})";
 
 TEST(AppE2E, ScriptedSessionSavesExportsAndScreenshots) {
-  if (!have_xvfb()) GTEST_SKIP() << "xvfb-run is not installed (apt-get install xvfb xauth): the app needs a display";
+  if (!have_xvfb())
+    GTEST_SKIP() << "xvfb-run is not installed (apt-get install xvfb xauth): the app needs a display";
   const std::filesystem::path model = test::fixtures_dir() / "tiny-sd15";
   ASSERT_TRUE(std::filesystem::is_directory(model)) << model;
   test::TempDir dir;
   std::ofstream(dir / "session.json") << kSession;
   write_png(dir / "meadow.png", Image{16, 8, 3, std::vector<uint8_t>(16 * 8 * 3, 90)});
-  const AppRun r = run(app_command(dir, "--model " + quote(model.string()) +
-                                         " --device cpu --size 128x128 --script session.json"));
+  const AppRun r = run(app_command(
+      dir, "--model " + quote(model.string()) + " --device cpu --size 128x128 --script session.json"));
   ASSERT_EQ(r.status, 0) << r.output;
 
   // The screenshot first, so a person can look at it whatever fails below.
   ASSERT_TRUE(std::filesystem::exists(dir / "window.png")) << r.output;
   std::filesystem::create_directories(PALETTE_TEST_OUTPUT_DIR);
-  std::filesystem::copy_file(dir / "window.png", std::filesystem::path(PALETTE_TEST_OUTPUT_DIR) / "app_session.png",
+  std::filesystem::copy_file(dir / "window.png",
+                             std::filesystem::path(PALETTE_TEST_OUTPUT_DIR) / "app_session.png",
                              std::filesystem::copy_options::overwrite_existing);
   const Image shot = read_image(dir / "window.png");
   EXPECT_EQ(shot.width, 1280);
@@ -118,7 +122,8 @@ TEST(AppE2E, ScriptedSessionSavesExportsAndScreenshots) {
 }
 
 TEST(AppE2E, BadFilesAndModelsDoNotCrash) {
-  if (!have_xvfb()) GTEST_SKIP() << "xvfb-run is not installed (apt-get install xvfb xauth): the app needs a display";
+  if (!have_xvfb())
+    GTEST_SKIP() << "xvfb-run is not installed (apt-get install xvfb xauth): the app needs a display";
   test::TempDir dir;
   test::write_raw(dir / "broken.json", "{\"format\": \"semantic-palette\", \"version\": 1, \"kind\": ");
   std::ofstream(dir / "session.json") << R"({"actions": [{"do": "wait_frames", "frames": 3},
@@ -129,7 +134,8 @@ TEST(AppE2E, BadFilesAndModelsDoNotCrash) {
   EXPECT_TRUE(std::filesystem::exists(dir / "window.png"));
 
   // A script that needs a picture without a model fails with a message, not a hang or a crash.
-  std::ofstream(dir / "wait.json") << R"({"actions": [{"do": "wait_picture", "timeout_s": 5}, {"do": "quit"}]})";
+  std::ofstream(dir / "wait.json")
+      << R"({"actions": [{"do": "wait_picture", "timeout_s": 5}, {"do": "quit"}]})";
   const AppRun w = run(app_command(dir, "--script wait.json"));
   EXPECT_EQ(w.status, 1) << w.output;
   EXPECT_NE(w.output.find("no model"), std::string::npos) << w.output;

@@ -69,7 +69,8 @@ TEST(RecentFiles, StoreFollowsXdgConfigHome) {
   const char* old = std::getenv("XDG_CONFIG_HOME");
   const std::string saved = old ? old : "";
   setenv("XDG_CONFIG_HOME", "/tmp/xdg-test", 1);
-  EXPECT_EQ(RecentFiles::default_store(), std::filesystem::path("/tmp/xdg-test/semantic-palette/recent.json"));
+  EXPECT_EQ(RecentFiles::default_store(),
+            std::filesystem::path("/tmp/xdg-test/semantic-palette/recent.json"));
   if (old)
     setenv("XDG_CONFIG_HOME", saved.c_str(), 1);
   else

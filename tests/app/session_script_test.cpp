@@ -43,7 +43,8 @@ TEST(SessionScript, ErrorsNameTheAction) {
   EXPECT_EQ(message("{\"actions\": [{\"do\": \"stroke\", \"size\": \"big\", \"points\": [[0, 0]]}]}"),
             "actions[0].size: wrong type");
   EXPECT_EQ(message("{"), "not valid JSON");
-  EXPECT_EQ(message("{\"actions\": [{\"do\": \"key\", \"keys\": \"Ctrl+K\"}]}"), "actions[0].keys: no shortcut 'Ctrl+K'");
+  EXPECT_EQ(message("{\"actions\": [{\"do\": \"key\", \"keys\": \"Ctrl+K\"}]}"),
+            "actions[0].keys: no shortcut 'Ctrl+K'");
 }
 
 // Records what the runner asks for; waiting actions finish after `wait_checks` checks.
@@ -78,7 +79,8 @@ TEST(ScriptRunner, OneStepPerFrame) {
 }
 
 TEST(ScriptRunner, TypedPromptsArriveAFewLettersAtATime) {
-  ScriptRunner r(parse_script(R"({"actions": [{"do": "set_prompt", "prompt": "a cat", "typed": true}]})", "/"));
+  ScriptRunner r(
+      parse_script(R"({"actions": [{"do": "set_prompt", "prompt": "a cat", "typed": true}]})", "/"));
   FakeHost host;
   for (int i = 0; i < 10 && !r.finished(); ++i) r.step(host, i);
   EXPECT_EQ(host.log, (std::vector<std::string>{"set_prompt:a c", "set_prompt:a cat"}));
@@ -86,14 +88,16 @@ TEST(ScriptRunner, TypedPromptsArriveAFewLettersAtATime) {
 
 TEST(ScriptRunner, TypingNeverSplitsAUtf8Character) {
   // "abé" is 4 bytes; a 3-byte step would end inside é, so the first step takes all of it.
-  ScriptRunner r(parse_script("{\"actions\": [{\"do\": \"set_prompt\", \"prompt\": \"ab\xC3\xA9\", \"typed\": true}]}", "/"));
+  ScriptRunner r(parse_script(
+      "{\"actions\": [{\"do\": \"set_prompt\", \"prompt\": \"ab\xC3\xA9\", \"typed\": true}]}", "/"));
   FakeHost host;
   for (int i = 0; i < 10 && !r.finished(); ++i) r.step(host, i);
   EXPECT_EQ(host.log, std::vector<std::string>{"set_prompt:ab\xC3\xA9"});
 }
 
 TEST(ScriptRunner, WaitsUntilDoneAndStartsTheExportOnce) {
-  ScriptRunner r(parse_script(R"({"actions": [{"do": "export", "path": "x.png"}, {"do": "wait_frames", "frames": 2}]})", "/"));
+  ScriptRunner r(parse_script(
+      R"({"actions": [{"do": "export", "path": "x.png"}, {"do": "wait_frames", "frames": 2}]})", "/"));
   FakeHost host;
   host.wait_checks = 3;
   int frames = 0;
@@ -103,7 +107,8 @@ TEST(ScriptRunner, WaitsUntilDoneAndStartsTheExportOnce) {
 }
 
 TEST(ScriptRunner, TimeoutAndFailuresStopWithAMessage) {
-  ScriptRunner r(parse_script(R"({"actions": [{"do": "wait_picture", "timeout_s": 5}, {"do": "quit"}]})", "/"));
+  ScriptRunner r(
+      parse_script(R"({"actions": [{"do": "wait_picture", "timeout_s": 5}, {"do": "quit"}]})", "/"));
   FakeHost host;
   host.wait_checks = 1000;
   for (double t = 0; t < 100 && !r.finished(); t += 1) r.step(host, t);
