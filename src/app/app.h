@@ -48,6 +48,15 @@ class App {
   bool save_file(const std::string& path, DocumentKind kind);
   bool start_export(const std::string& path);
   void set_error(const std::string& message);
+  // Runs `edit`, turning a palette::Error (a 257th layer, an over-long prompt) into the status line.
+  template <typename F>
+  void attempt(F&& edit) {
+    try {
+      edit();
+    } catch (const std::exception& e) {
+      set_error(e.what());
+    }
+  }
   // Runs `then` now, or after the user agrees to lose unsaved changes (never asks in a script).
   void unless_unsaved(std::function<void()> then);
   void set_status(const std::string& message);

@@ -4,12 +4,14 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <future>
 #include <mutex>
 #include <tuple>
+#include <vector>
 
 #include "app/memory_fallback.h"
 #include "palette/document_file.h"
@@ -59,7 +61,10 @@ struct EngineSession::Impl {
   std::future<Model> loading;
   std::string loading_notice;  // written by the loading thread, read after the future is ready
   Clock::time_point load_started;
-  std::optional<Model> model;
+  std::shared_ptr<const Model> model;
+  // Streams being stopped: shutdown() waits for the frame in progress (a second or more on a CPU),
+  // so it runs off the UI thread. Each task owns the stream and the Model the stream refers to.
+  std::vector<std::future<void>> retiring;
   std::unique_ptr<LiveStream> stream;
   StreamSnapshotMaker maker;               // one per stream's lifetime: reuses mask tensors across revisions
   std::shared_ptr<const Snapshot> latest;  // the newest document state, also before a model exists
@@ -73,6 +78,14 @@ struct EngineSession::Impl {
   ExportState export_state = ExportState::Idle;
   std::string export_path;
   bool paused_for_export = false;
+
+  void retire_stream() {
+    if (!stream) return;
+    retiring.push_back(std::async(std::launch::async, [s = std::move(stream), keep = model]() mutable {
+      s->shutdown();
+      s.reset();  // before `keep`, the model it refers to
+    }));
+  }
 
   void publish_latest(bool paused) {
     if (!stream || !latest) return;
@@ -92,7 +105,9 @@ EngineSession::EngineSession() : impl_(std::make_unique<Impl>()) {}
 EngineSession::~EngineSession() {
   impl_->export_cancel = true;
   if (impl_->exporting.valid()) impl_->exporting.wait();
-  if (impl_->stream) impl_->stream->shutdown();
+  impl_->retire_stream();
+  for (std::future<void>& f : impl_->retiring) f.wait();
+  // Model::load cannot be interrupted: quitting during a load waits for it.
   if (impl_->loading.valid()) impl_->loading.wait();
 }
 
@@ -126,13 +141,17 @@ double EngineSession::loading_seconds() const {
 
 void EngineSession::poll() {
   Impl& m = *impl_;
+  m.retiring.erase(std::remove_if(m.retiring.begin(), m.retiring.end(),
+                                  [](std::future<void>& f) {
+                                    return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+                                  }),
+                   m.retiring.end());
   if (state_ == ModelState::Loading &&
       m.loading.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
     try {
       Model model = m.loading.get();
-      if (m.stream) m.stream->shutdown();
-      m.stream.reset();
-      m.model = std::move(model);
+      m.retire_stream();
+      m.model = std::make_shared<const Model>(std::move(model));
       m.scale_down = 0;
       m.stream_settings.reset();
       notice_ = m.loading_notice;
@@ -150,13 +169,13 @@ void EngineSession::poll() {
                        wanted.guidance != m.stream_settings->guidance;
   if (rebuild) {
     m.stream_settings = wanted;  // also on failure, so a bad preset is reported once, not every frame
-    if (m.stream) m.stream->shutdown();
-    m.stream.reset();
+    m.retire_stream();
     try {
       StreamSettings settings;
       settings.sampling = region_sampling(wanted);
       settings.sampling.mask_type = RegionMaskType::Continuous;
       m.stream = std::make_unique<LiveStream>(*m.model, settings);
+      if (error_.rfind("generation: ", 0) == 0) error_.clear();  // the settings that failed are gone
       m.publish_latest(paused_);
     } catch (const std::exception& e) {
       error_ = std::string("generation: ") + e.what();
@@ -220,10 +239,10 @@ void EngineSession::start_export(std::shared_ptr<const Snapshot> snapshot, const
   // The live stream would compete for the same device; it waits while the export renders.
   m.paused_for_export = true;
   if (m.stream) m.stream->pause();
-  const Model model = *m.model;
+  const std::shared_ptr<const Model> model = m.model;  // outlives a model change during the render
   const std::string model_path = path_;
   m.exporting = std::async(std::launch::async, [=, request = std::move(request)] {
-    const RegionResult r = render_regions(model, request);
+    const RegionResult r = render_regions(*model, request);
     PngExportOptions options;
     options.seed = r.seed;
     options.model = model_path;

@@ -112,7 +112,9 @@ void live_section(App& app) {
     ImGui::Text("stroke to picture: %.0f ms", *latency);
   else
     ImGui::TextDisabled("stroke to picture: -");
-  if (!engine.streaming()) ImGui::TextDisabled("(no stream: load a model)");
+  if (!engine.streaming())
+    ImGui::TextDisabled(engine.model_state() == ModelState::Ready ? "(stopped: see the error above)"
+                                                                  : "(no stream: load a model)");
 }
 
 void export_section(App& app) {

@@ -30,7 +30,7 @@ void edit_background(App& app) {
     ImGui::TextWrapped("Drop an image on the window for a background image");
     ImGui::PopStyleColor();
   }
-  if (changed) doc.set_background(bg, Merge::WithPrevious);
+  if (changed) app.attempt([&] { doc.set_background(bg, Merge::WithPrevious); });
 }
 
 // One layer's entry; returns a move request (source index → this index) from a drop.
@@ -125,9 +125,9 @@ void draw_palette_panel(App& app) {
   ImGui::SameLine();
   ImGui::TextDisabled("(?)");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Drag a brush onto another to change the order (z-order)");
-  if (ImGui::Button("Add")) app.editor.add_layer();
+  if (ImGui::Button("Add")) app.attempt([&] { app.editor.add_layer(); });
   ImGui::SameLine();
-  if (ImGui::Button("Duplicate")) app.editor.duplicate_selected();
+  if (ImGui::Button("Duplicate")) app.attempt([&] { app.editor.duplicate_selected(); });
   ImGui::SameLine();
   if (ImGui::Button("Remove")) app.editor.remove_selected();
   ImGui::SameLine();

@@ -16,9 +16,9 @@ using nlohmann::json;
 
 const std::set<std::string>& known_ops() {
   static const std::set<std::string> ops = {
-      "set_background", "add_brush",  "select_brush", "set_tool",    "stroke",       "fill",
-      "set_prompt",     "undo",       "redo",         "wait_frames", "wait_picture", "save",
-      "export",         "screenshot", "open",         "drop",        "key",          "quit"};
+      "set_background", "add_brush", "select_brush", "set_tool",     "stroke", "fill",   "set_prompt",
+      "undo",           "redo",      "wait_frames",  "wait_picture", "save",   "export", "screenshot",
+      "open",           "drop",      "key",          "set_settings", "quit"};
   return ops;
 }
 
@@ -50,6 +50,9 @@ ScriptAction parse_action(const json& a, const std::string& field, const std::fi
   s.color = get<std::string>(a, "color", "", field);
   s.tool = get<std::string>(a, "tool", "", field);
   s.keys = get<std::string>(a, "keys", "", field);
+  s.sampler = get<std::string>(a, "sampler", "", field);
+  s.steps = get<int>(a, "steps", 0, field);
+  s.seed = get<int64_t>(a, "seed", -1, field);
   if (s.op == "key" && !action_for_label(s.keys)) throw Error(field + ".keys: no shortcut '" + s.keys + "'");
   s.size = get<double>(a, "size", 0, field);
   s.hardness = get<double>(a, "hardness", -1, field);

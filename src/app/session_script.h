@@ -13,16 +13,16 @@
 //     {"do": "quit"}]}
 //
 // Other actions: select_brush {brush}, set_tool {tool: brush|eraser|fill, size, hardness},
-// fill {x, y}, undo, redo, wait_frames {frames}, open {path}, key {keys: "Tab", "Ctrl+Z", "]"},
-// drop {path} (as if dropped on the
-// window: a JSON file opens, an image becomes the background image). "brush" is 1-based from the bottom, as
-// the 1–9 keys count. Relative paths are resolved against the script's folder.
-// Failures: parse_script throws palette::Error naming the action ("actions[3].points: …"); the
-// runner stops at the first failing action and reports it (error()).
-// Thread safety: UI thread only.
+// set_settings {sampler, steps, seed}, fill {x, y}, undo, redo, wait_frames {frames}, open {path}, key {keys:
+// "Tab", "Ctrl+Z", "]"}, drop {path} (as if dropped on the window: a JSON file opens, an image becomes the
+// background image). "brush" is 1-based from the bottom, as the 1–9 keys count. Relative paths are resolved
+// against the script's folder. Failures: parse_script throws palette::Error naming the action
+// ("actions[3].points: …"); the runner stops at the first failing action and reports it (error()). Thread
+// safety: UI thread only.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -49,6 +49,9 @@ struct ScriptAction {
   double timeout_s = 300;       // wait_picture / export
   std::filesystem::path path;   // save / export / screenshot / open (absolute after parsing)
   std::string kind = "layout";  // save
+  std::string sampler;          // set_settings ("" = unchanged)
+  int steps = 0;                // set_settings (0 = unchanged)
+  int64_t seed = -1;            // set_settings (-1 = unchanged)
 };
 
 struct Script {

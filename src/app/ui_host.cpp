@@ -74,6 +74,12 @@ class AppScriptHost : public ScriptHost {
     } else if (a.op == "open") {
       app_.open_file(a.path.string());
       if (app_.editor.path() != a.path) throw Error(app_.error);
+    } else if (a.op == "set_settings") {
+      GenerationSettings s = doc.content().settings;
+      if (!a.sampler.empty()) s.sampler = a.sampler;
+      if (a.steps > 0) s.steps = a.steps;
+      if (a.seed >= 0) s.seed = static_cast<uint64_t>(a.seed);
+      doc.set_settings(s);
     } else if (a.op == "key") {
       app_.run_action(*action_for_label(a.keys));  // parse_script checked that it exists
     } else if (a.op == "drop") {

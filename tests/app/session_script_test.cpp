@@ -24,6 +24,11 @@ TEST(SessionScript, ParsesActionsAndResolvesPaths) {
   EXPECT_EQ(s.actions[2].path, std::filesystem::path("/work/session/out.json"));
   EXPECT_EQ(s.actions[2].kind, "palette");
   EXPECT_EQ(s.actions[3].path, std::filesystem::path("/abs/out.png"));
+  const Script settings =
+      parse_script(R"({"actions": [{"do": "set_settings", "sampler": "smd", "seed": 7}]})", "/");
+  EXPECT_EQ(settings.actions[0].sampler, "smd");
+  EXPECT_EQ(settings.actions[0].steps, 0);  // unchanged
+  EXPECT_EQ(settings.actions[0].seed, 7);
 }
 
 TEST(SessionScript, ErrorsNameTheAction) {
