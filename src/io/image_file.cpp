@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <system_error>
 
 #include "io/atomic_write.h"
 #include "palette/error.h"
@@ -60,7 +61,10 @@ Image read_image(const std::filesystem::path& path, int channels) {
   if (channels < 0 || channels > 4) throw Error(where + "cannot convert to " + std::to_string(channels) + " channels");
   int w = 0, h = 0, n = 0;
   if (!stbi_info(path.c_str(), &w, &h, &n)) {
-    if (!std::filesystem::exists(path)) throw Error(where + "no such file");
+    // The non-throwing overload: names the system refuses (too long, …) must not escape as
+    // std::filesystem_error.
+    std::error_code error;
+    if (!std::filesystem::exists(path, error)) throw Error(where + (error ? error.message() : "no such file"));
     throw Error(where + "not a readable image (" + std::string(stbi_failure_reason()) + ")");
   }
   if (w > kMaxImageSide || h > kMaxImageSide)

@@ -42,6 +42,8 @@ TEST(ImageFile, ConvertsChannelsOnRead) {
 TEST(ImageFile, BadFilesAreClearErrors) {
   test::TempDir dir;
   EXPECT_THROW(read_image(dir / "absent.png"), Error);
+  // A name the system refuses (longer than NAME_MAX) is a palette::Error too, not a filesystem_error.
+  EXPECT_THROW(read_image(dir / (std::string(5000, 'x') + ".png")), Error);
   test::write_raw(dir / "text.png", "this is not a picture");
   try {
     read_image(dir / "text.png");
