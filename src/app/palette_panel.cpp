@@ -119,6 +119,7 @@ void draw_palette_panel(App& app) {
   if (ImGui::SliderFloat("size [ ]", &size, 1, 256, "%.0f px", ImGuiSliderFlags_Logarithmic))
     app.tools.set_size(size);
   if (ImGui::SliderFloat("hardness", &hardness, 0, 1)) app.tools.set_hardness(hardness);
+  ImGui::SliderFloat("mask opacity", &app.composite.overlay_opacity, 0, 1);
   ImGui::Separator();
 
   ImGui::TextDisabled("Brushes, bottom to top (keys 1-9)");
