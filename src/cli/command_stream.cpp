@@ -46,20 +46,6 @@ RegionMaskType parse_mask_type(const std::string& name) {
   throw Error("--mask-type: unknown mask type '" + name + "' (discrete, semi-continuous or continuous)");
 }
 
-// The layout as the engine's snapshot: every enabled, painted layer with its document id.
-StreamSnapshot layout_snapshot(const DocumentContent& content, uint64_t seed) {
-  std::vector<LayerId> ids;
-  const RegionRequest request = region_request(content, &ids);
-  StreamSnapshot s;
-  s.version = 1;
-  s.width = request.width;
-  s.height = request.height;
-  s.seed = seed;
-  s.background = request.background;
-  for (size_t i = 0; i < request.layers.size(); ++i) s.layers.push_back({ids[i], true, request.layers[i]});
-  return s;
-}
-
 double median(std::vector<double> values) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
@@ -82,7 +68,10 @@ void run_stream(const StreamArgs& args) {
   const uint64_t seed = args.seed_option->count() > 0 ? args.seed
                         : content.settings.seed       ? *content.settings.seed
                                                       : std::random_device{}();
-  const StreamSnapshot snapshot = layout_snapshot(content, seed);
+  StreamSnapshotMaker to_stream;
+  StreamSnapshot snapshot = *to_stream(*layout);
+  snapshot.seed = seed;
+  const size_t painted = region_request(content).layers.size();
   std::filesystem::create_directories(args.output);
 
   std::cout << "seed " << seed << std::endl;
@@ -112,8 +101,8 @@ void run_stream(const StreamArgs& args) {
     for (double f : frame_ms) ms += f;
     return ms / 1000.0;
   }();
-  std::printf("%d frames of %dx%d with %zu layers, %d slots (stream filled in %.2f s)\n", args.frames,
-              snapshot.width, snapshot.height, snapshot.layers.size(), engine.slots(), fill_s);
+  std::printf("%d frames of %dx%d with %zu painted layers, %d slots (stream filled in %.2f s)\n", args.frames,
+              snapshot.width, snapshot.height, painted, engine.slots(), fill_s);
   std::printf("engine: %.2f frames/s (median frame %.1f ms); with PNG writing: %.2f frames/s\n",
               args.frames / engine_s, median(frame_ms), args.frames / total_s);
   if (args.profile) {

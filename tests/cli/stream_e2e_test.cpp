@@ -58,7 +58,7 @@ TEST(StreamE2E, WritesFramesAndReportsTheRate) {
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "seed 3")) << r.output;
   EXPECT_TRUE(contains(r.output, "frames/s")) << r.output;
-  EXPECT_TRUE(contains(r.output, "2 layers")) << r.output;
+  EXPECT_TRUE(contains(r.output, "2 painted layers")) << r.output;
   EXPECT_TRUE(contains(r.output, "per frame: unet")) << r.output;
   for (const char* name : {"frame_00001.png", "frame_00002.png", "frame_00003.png"}) {
     const Image frame = read_image(dir / "frames" / name);
