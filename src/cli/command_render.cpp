@@ -82,7 +82,7 @@ void add_render_command(CLI::App& root) {
   CLI::App* cmd = root.add_subcommand("render", "Make one picture from a text prompt (text to image)");
   auto args = std::make_shared<RenderArgs>();
   cmd->add_option("--model", args->model,
-                  "A diffusers folder or a single .safetensors checkpoint (required)");
+                  "A diffusers folder or a single .safetensors checkpoint (with --layout: default the layout's)");
   CLI::Option* prompt = cmd->add_option("--prompt,-p", args->prompt, "What to paint (required without --layout)");
   cmd->add_option("--layout", args->layout,
                   "Render a saved layout (JSON) with the region pipeline instead; the options below override "
