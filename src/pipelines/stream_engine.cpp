@@ -213,6 +213,8 @@ void rebuild_constants(State& s, StreamLayout& l, const std::vector<uint64_t>& a
   l.hidden = torch::cat(cond).repeat({s.slots, 1, 1});
   if (s.cfg) l.hidden = torch::cat({torch::cat(uncond).repeat({s.slots, 1, 1}), l.hidden});
   l.item_timesteps = torch::tensor(s.schedule.timesteps, torch::kInt64).repeat_interleave(p);
+  // Built once per layer set rather than every frame: no host-to-device copy inside a frame.
+  l.unet_timesteps = (s.cfg ? torch::cat({l.item_timesteps, l.item_timesteps}) : l.item_timesteps).to(s.parts->device);
   l.timestep_cond = guidance_condition(*s.parts, s.settings.sampling.guidance, l.hidden.size(0));
   // As the one-shot pipeline: the background latent takes part only where the layers leave some
   // pixel uncovered at some step, and then slot 0 starts from it when the first step is not pure noise.
@@ -237,6 +239,7 @@ StreamEngine::StreamEngine(const Model& model, StreamSettings settings) : state_
   s.schedule = region_schedule(*s.parts, s.settings.sampling);
   s.noise_levels = mask_noise_levels(s.schedule.scheduler->alphas_cumprod(), s.schedule.timesteps);
   s.slots = int64_t(s.schedule.timesteps.size());
+  s.next_timesteps = torch::tensor(s.schedule.timesteps, torch::kInt64).slice(0, 1);
   s.factor = s.parts->vae->config().downscale_factor();
   s.cfg = uses_classifier_free_guidance(*s.parts, s.settings.sampling.guidance);
   const bool has_taesd = !s.parts->taesd.is_empty();

@@ -48,6 +48,7 @@ struct StreamLayout {
   torch::Tensor masks;           // (p, T, 1, h, w), background first
   torch::Tensor hidden;          // (T·p, 77, hidden), slot-major; [uncond; cond] halves with CFG
   torch::Tensor item_timesteps;  // (T·p,) int64 on the CPU
+  torch::Tensor unet_timesteps;  // the UNet's per-item timesteps on the model's device (×2 with CFG)
   torch::Tensor timestep_cond;   // LCM guidance embedding for the UNet batch (may be undefined)
   bool has_background = false;   // some pixel is left uncovered at some step
 
@@ -63,6 +64,7 @@ struct StreamEngine::State {
   StreamSettings settings;
   RegionSchedule schedule;
   std::vector<float> noise_levels;  // σ of each step, for the masks
+  torch::Tensor next_timesteps;     // (T−1,) int64 CPU: slots 1..T−1, what the buffer is noised to
   bool cfg = false;
   bool use_taesd = false;
   int64_t slots = 0;   // T

@@ -73,8 +73,7 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
 
   UNet2DConditionModel unet = parts.unet;  // a non-const handle on the shared, unchanged module
   const torch::Tensor input = s.cfg ? torch::cat({x, x}) : x;
-  const torch::Tensor t = s.cfg ? torch::cat({l.item_timesteps, l.item_timesteps}) : l.item_timesteps;
-  torch::Tensor eps = unet->forward(input, t.to(parts.device), l.hidden, l.timestep_cond);
+  torch::Tensor eps = unet->forward(input, l.unet_timesteps, l.hidden, l.timestep_cond);
   ++s.stats.unet_calls;
   timings.unet_ms += stage_ms(s, start);
 
@@ -97,9 +96,8 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
     const torch::Tensor uncovered = (1 - count).clamp(0, 1);
     blend = (1 - uncovered) * blend + uncovered * l.background_latent;
   }
-  const torch::Tensor next_t = torch::tensor(
-      std::vector<int64_t>(s.schedule.timesteps.begin() + 1, s.schedule.timesteps.end()), torch::kInt64);
-  s.buffer = s.schedule.scheduler->add_noise(blend.slice(0, 0, T - 1), l.init_noise.slice(0, 1, T), next_t);
+  s.buffer =
+      s.schedule.scheduler->add_noise(blend.slice(0, 0, T - 1), l.init_noise.slice(0, 1, T), s.next_timesteps);
   timings.blend_ms += stage_ms(s, start);
   ++s.calls_since_change;
   ++s.stats.frames;
