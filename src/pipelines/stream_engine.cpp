@@ -20,10 +20,6 @@ namespace {
 using pipeline::Clock;
 using State = StreamEngine::State;
 
-double stage_ms(const State& s, Clock::time_point start) {
-  return s.settings.profile_stages ? pipeline::elapsed_ms(start, s.parts->device) : 0.0;
-}
-
 bool same_image(const Image& a, const Image& b) {
   return a.width == b.width && a.height == b.height && a.channels == b.channels && a.pixels == b.pixels;
 }
@@ -173,7 +169,7 @@ bool update_embeddings(State& s, StreamLayout& l, const StreamSnapshot& snapshot
   const auto e = s.prompts->get(texts);
   s.stats.prompts_encoded = s.prompts->texts_encoded();
   s.stats.encoder_calls = s.prompts->encoder_calls();
-  s.pending.text_ms += stage_ms(s, start);
+  s.pending.text_ms += stream_stage_ms(s, start);
 
   bool changed = false;
   // Cached embeddings keep their identity, so an unchanged one is recognised without comparing.
@@ -267,12 +263,12 @@ void StreamEngine::apply(const StreamSnapshot& snapshot) {
   auto start = Clock::now();
   const std::vector<uint64_t> active = update_layers(next, snapshot, ids);
   const bool masks_changed = process_changed_masks(s, next, snapshot, active);
-  s.pending.masks_ms += stage_ms(s, start);
+  s.pending.masks_ms += stream_stage_ms(s, start);
   const bool embeddings_changed = update_embeddings(s, next, snapshot, active);
   start = Clock::now();
   const bool rebuild = new_canvas || masks_changed || embeddings_changed || active != next.active;
   if (rebuild) rebuild_constants(s, next, active);
-  s.pending.masks_ms += stage_ms(s, start);
+  s.pending.masks_ms += stream_stage_ms(s, start);
 
   // Nothing below throws: the snapshot is now current.
   s.layout = std::move(next);

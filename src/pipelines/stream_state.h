@@ -14,12 +14,12 @@
 #include <vector>
 
 #include "palette/stream.h"
+#include "models/model_parts.h"
+#include "pipelines/pipeline_common.h"
 #include "pipelines/prompt_cache.h"
 #include "pipelines/region_parts.h"
 
 namespace palette {
-
-struct ModelParts;
 
 // One layer as the engine last saw it, with what was derived from it.
 struct StreamLayerState {
@@ -81,6 +81,12 @@ struct StreamEngine::State {
   int64_t calls_since_change = 0;
   StreamTimings pending;        // apply()'s work, reported with the next frame
 };
+
+// Milliseconds since `start` when profile_stages is on (with a device synchronisation), else 0, so
+// an unprofiled frame never waits for the device between stages.
+inline double stream_stage_ms(const StreamEngine::State& s, pipeline::Clock::time_point start) {
+  return s.settings.profile_stages ? pipeline::elapsed_ms(start, s.parts->device) : 0.0;
+}
 
 // Latent-space work of one stream call (stream_step.cpp): returns slot T−1's blended x0, (1, 4, h, w),
 // and advances the buffer. Adds the UNet and blend time to `timings` when profiling.

@@ -20,10 +20,6 @@ namespace {
 
 using pipeline::Clock;
 
-double stage_ms(const StreamEngine::State& s, Clock::time_point start) {
-  return s.settings.profile_stages ? pipeline::elapsed_ms(start, s.parts->device) : 0.0;
-}
-
 // The first `slots` slots' bootstrap background, noised to each slot's timestep and repeated for the
 // p layers: (slots·p, 4, h, w). Slot k mixes white and background by clip(mix − k, 0, 1); without a
 // background latent the slot's own latent stands in for it, as in the one-shot pipeline.
@@ -75,7 +71,7 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
   const torch::Tensor input = s.cfg ? torch::cat({x, x}) : x;
   torch::Tensor eps = unet->forward(input, l.unet_timesteps, l.hidden, l.timestep_cond);
   ++s.stats.unet_calls;
-  timings.unet_ms += stage_ms(s, start);
+  timings.unet_ms += stream_stage_ms(s, start);
 
   start = Clock::now();
   if (s.cfg) eps = apply_guidance(eps, sampling.guidance);
@@ -98,7 +94,7 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
   }
   s.buffer =
       s.schedule.scheduler->add_noise(blend.slice(0, 0, T - 1), l.init_noise.slice(0, 1, T), s.next_timesteps);
-  timings.blend_ms += stage_ms(s, start);
+  timings.blend_ms += stream_stage_ms(s, start);
   ++s.calls_since_change;
   ++s.stats.frames;
   s.last_latent = blend.slice(0, T - 1, T);
@@ -116,7 +112,7 @@ Image stream_decode(const StreamEngine::State& s, const torch::Tensor& latent, S
   } else {
     rgb = decode_latents(parts, latent);
   }
-  timings.decode_ms += stage_ms(s, start);
+  timings.decode_ms += stream_stage_ms(s, start);
 
   start = Clock::now();
   // To 8 bits on the device, so only bytes cross to the host.
@@ -131,7 +127,7 @@ Image stream_decode(const StreamEngine::State& s, const torch::Tensor& latent, S
   image.width = int(rgba.size(1));
   image.channels = 4;
   image.pixels.assign(rgba.data_ptr<uint8_t>(), rgba.data_ptr<uint8_t>() + rgba.numel());
-  timings.copy_ms += stage_ms(s, start);
+  timings.copy_ms += stream_stage_ms(s, start);
   return image;
 }
 
