@@ -10,6 +10,14 @@ endif()
 
 find_package(Torch REQUIRED)
 message(STATUS "LibTorch ${Torch_VERSION} from ${Torch_DIR}")
+# CUDA graphs and other CUDA-only paths need LibTorch's CUDA library: PyTorch's wheel has it,
+# Debian's CPU-only libtorch-dev does not (its CUDA headers exist but nothing to link them to).
+if(TARGET torch_cuda OR C10_CUDA_LIBRARY)
+  set(PALETTE_WITH_CUDA 1)
+else()
+  set(PALETTE_WITH_CUDA 0)
+endif()
+message(STATUS "LibTorch CUDA support: ${PALETTE_WITH_CUDA}")
 
 find_package(nlohmann_json 3.2 REQUIRED CONFIG)
 find_package(CLI11 REQUIRED CONFIG)

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -59,12 +60,29 @@ struct ModelInfo {
   std::vector<std::string> loras;  // one line per merged LoRA
 };
 
+// The configurations Model::random builds from: diffusers config.json contents for each network.
+struct RandomModelConfigs {
+  nlohmann::json unet, vae, text_encoder, scheduler;  // scheduler may be null: the family's default
+  bool taesd = true;                                  // add a TAESD (SD's tiny autoencoder shapes)
+  uint64_t seed = 0;                                  // weights are drawn from this seed
+
+  // Stable Diffusion 1.5's shapes: UNet 320/640/1280/1280 with 768-wide cross-attention and 8 heads,
+  // VAE 128/256/512/512, CLIP ViT-L/14 text encoder (12 layers, width 768), TAESD.
+  static RandomModelConfigs sd15();
+};
+
 struct ModelParts;  // the networks themselves; used by the engine's pipelines (src/models/model_parts.h)
 
 class Model {
  public:
   // Loads the model at `path` (folder or .safetensors file). See the header comment for failures.
   static Model load(const std::filesystem::path& path, const ModelOptions& options = {});
+
+  // A model of the given shapes with random weights, built in memory (no file is read or written):
+  // speed does not depend on the weights' values, so benchmarks run on it. Pictures are noise.
+  // options.config_dir, taesd and loras must be empty. Throws palette::Error for invalid configs or
+  // options, like load.
+  static Model random(const RandomModelConfigs& configs, const ModelOptions& options = {});
 
   const ModelInfo& info() const { return *info_; }
   const ModelParts& parts() const { return *parts_; }  // valid as long as any copy of this Model lives

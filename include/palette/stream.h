@@ -76,6 +76,10 @@ struct StreamSettings {
   // Measure every stage with a device synchronisation between them (for benchmarks; it stalls a GPU
   // pipeline, so frames are slower with it on). Off: only the whole frame is timed.
   bool profile_stages = false;
+  // On CUDA, record the stream batch's UNet call as a CUDA graph once per batch shape and replay it
+  // every frame (same result, a fraction of the launch overhead). A new layer count or canvas size
+  // records again. No effect on the CPU or without LibTorch CUDA support.
+  bool cuda_graphs = true;
   // The reference stream's defaults: continuous masks (soft edges), otherwise as the one-shot render.
   static RegionSampling stream_sampling() {
     RegionSampling s;

@@ -13,5 +13,6 @@ void add_render_command(CLI::App& root);
 void add_panorama_command(CLI::App& root);
 void add_stream_command(CLI::App& root);
 void add_layout_command(CLI::App& root);
+void add_bench_command(CLI::App& root);
 
 }  // namespace palette::cli

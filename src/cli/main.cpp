@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   palette::cli::add_panorama_command(app);
   palette::cli::add_stream_command(app);
   palette::cli::add_layout_command(app);
+  palette::cli::add_bench_command(app);
 
   std::string known;
   if (is_unknown_command(app, argc, argv, known)) {

@@ -8,4 +8,6 @@ target_sources(palette PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/model_options.cpp
   ${CMAKE_CURRENT_LIST_DIR}/layout_render.cpp
   ${CMAKE_CURRENT_LIST_DIR}/command_layout.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/command_bench.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/bench_workloads.cpp
 )

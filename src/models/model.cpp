@@ -159,6 +159,12 @@ Sources from_single_file(const fs::path& file, const fs::path& config_dir) {
 
 std::shared_ptr<const ClipTokenizer> make_tokenizer(const fs::path& dir, ModelFamily family) {
   if (!dir.empty()) return std::make_shared<const ClipTokenizer>(ClipTokenizer::from_folder(dir));
+  return bundled_clip_tokenizer(family);
+}
+
+}  // namespace
+
+std::shared_ptr<const ClipTokenizer> bundled_clip_tokenizer(ModelFamily family) {
   const char* env = std::getenv("PALETTE_ASSETS");
   const fs::path assets = (env && *env) ? fs::path(env) : fs::path(PALETTE_ASSETS_DIR);
   ClipTokenizerOptions options;
@@ -166,8 +172,6 @@ std::shared_ptr<const ClipTokenizer> make_tokenizer(const fs::path& dir, ModelFa
   return std::make_shared<const ClipTokenizer>(
       ClipTokenizer::from_files(assets / "clip-tokenizer" / "vocab.json", assets / "clip-tokenizer" / "merges.txt", options));
 }
-
-}  // namespace
 
 Model Model::load(const fs::path& path, const ModelOptions& options) {
   validate(path, options);

@@ -28,4 +28,8 @@ struct ModelParts {
   nlohmann::json scheduler_config;      // diffusers scheduler_config.json (or the family's default)
 };
 
+// The CLIP vocabulary shipped in assets/clip-tokenizer ($PALETTE_ASSETS overrides the folder), with
+// the family's padding token: what single-file checkpoints, which carry no tokenizer, use.
+std::shared_ptr<const ClipTokenizer> bundled_clip_tokenizer(ModelFamily family);
+
 }  // namespace palette

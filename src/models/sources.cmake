@@ -5,4 +5,5 @@ target_sources(palette_engine PRIVATE
 target_sources(palette_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/detect_config.cpp
   ${CMAKE_CURRENT_LIST_DIR}/model.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/random_model.cpp
 )

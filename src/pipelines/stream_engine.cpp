@@ -243,6 +243,7 @@ StreamEngine::StreamEngine(const Model& model, StreamSettings settings) : state_
     throw Error("decoder: TAESD was asked for but the model has none (load it with the taesd option)");
   s.use_taesd = s.settings.decoder == StreamDecoder::Taesd || (s.settings.decoder == StreamDecoder::Auto && has_taesd);
   s.prompts = std::make_unique<PromptCache>(*s.parts);
+  s.unet = std::make_unique<UNetGraphRunner>(s.parts->unet, s.settings.cuda_graphs);
 }
 
 StreamEngine::~StreamEngine() = default;

@@ -15,6 +15,7 @@
 
 #include "palette/stream.h"
 #include "models/model_parts.h"
+#include "models/unet/unet_graph.h"
 #include "pipelines/pipeline_common.h"
 #include "pipelines/prompt_cache.h"
 #include "pipelines/region_parts.h"
@@ -72,6 +73,7 @@ struct StreamEngine::State {
 
   std::optional<StreamSnapshot> snapshot;  // the current one
   std::unique_ptr<PromptCache> prompts;
+  std::unique_ptr<UNetGraphRunner> unet;  // the stream batch's UNet calls (CUDA graphs when enabled)
   StreamLayout layout;
   torch::Tensor buffer;  // (T−1, 4, h, w): slots 1..T−1's inputs
   torch::Tensor last_latent;  // (1, 4, h, w): the newest frame's latent (slot T−1's blended x0)

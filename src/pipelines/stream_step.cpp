@@ -43,7 +43,6 @@ torch::Tensor bootstrap_background(const StreamEngine::State& s, const torch::Te
 
 torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
   const StreamLayout& l = s.layout;
-  const ModelParts& parts = *s.parts;
   const RegionSampling& sampling = s.settings.sampling;
   const int64_t T = s.slots, p = l.masks.size(0);
   const int64_t h = l.init_noise.size(2), w = l.init_noise.size(3);
@@ -67,9 +66,8 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
     x = torch::cat({xb, x.slice(0, nb)});
   }
 
-  UNet2DConditionModel unet = parts.unet;  // a non-const handle on the shared, unchanged module
   const torch::Tensor input = s.cfg ? torch::cat({x, x}) : x;
-  torch::Tensor eps = unet->forward(input, l.unet_timesteps, l.hidden, l.timestep_cond);
+  torch::Tensor eps = s.unet->forward(input, l.unet_timesteps, l.hidden, l.timestep_cond);
   ++s.stats.unet_calls;
   timings.unet_ms += stream_stage_ms(s, start);
 

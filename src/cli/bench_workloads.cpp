@@ -1,0 +1,272 @@
+#include "cli/bench_workloads.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "models/model_parts.h"
+#include "models/unet/unet_graph.h"
+#include "palette/panorama.h"
+#include "palette/regions.h"
+#include "palette/stream.h"
+
+namespace palette::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void synchronize(const Model& model) {
+  if (model.parts().device.is_cuda()) torch::cuda::synchronize(model.parts().device.index());
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// Median milliseconds of `repeat` runs of `work` after `warmup` untimed ones, each run waited for.
+double time_runs(const Model& model, int warmup, int repeat, const std::function<void()>& work) {
+  for (int i = 0; i < warmup; ++i) work();
+  synchronize(model);
+  std::vector<double> ms;
+  for (int i = 0; i < repeat; ++i) {
+    const auto start = Clock::now();
+    work();
+    synchronize(model);
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+  return median(ms);
+}
+
+std::string format(const char* pattern, double a, double b = 0, double c = 0, double d = 0, double e = 0,
+                   double f = 0) {
+  char buffer[256];
+  std::snprintf(buffer, sizeof buffer, pattern, a, b, c, d, e, f);
+  return buffer;
+}
+
+torch::Tensor text_embeddings(const Model& model, int64_t batch) {
+  const ModelParts& parts = model.parts();
+  const int64_t width = parts.unet->config().cross_attention_dim[0];
+  return torch::randn({batch, 77, width}, torch::dtype(parts.dtype).device(parts.device));
+}
+
+double latent_area_ratio(int width, int height) { return double(width) * height / (512.0 * 512.0); }
+
+std::vector<BenchRow> unet_rows(const Model& model, const BenchSettings& settings) {
+  torch::NoGradGuard no_grad;
+  const ModelParts& parts = model.parts();
+  const auto options = torch::dtype(parts.dtype).device(parts.device);
+  std::vector<BenchRow> rows;
+  for (int64_t batch : {1, 5, 15, 20}) {
+    const torch::Tensor x = torch::randn({batch, 4, 64, 64}, options);
+    const torch::Tensor t = torch::full({batch}, 500, torch::dtype(torch::kInt64).device(parts.device));
+    const torch::Tensor hidden = text_embeddings(model, batch);
+    for (bool graphs : {false, true}) {
+      if (graphs && !settings.cuda_graphs) continue;
+      UNetGraphRunner runner(parts.unet, graphs);
+      if (graphs && !runner.graphs_enabled()) continue;
+      const double ms = time_runs(model, settings.warmup + 1, settings.repeat * 2, [&] { runner.forward(x, t, hidden); });
+      rows.push_back({"UNet 512², batch " + std::to_string(batch) + (graphs ? ", CUDA graph" : ", eager"), ms, 0,
+                      double(batch), format("%.2f ms per sample", ms / double(batch))});
+    }
+  }
+  return rows;
+}
+
+std::vector<BenchRow> decode_rows(const Model& model, const BenchSettings& settings) {
+  torch::NoGradGuard no_grad;
+  const ModelParts& parts = model.parts();
+  const torch::Tensor z = torch::randn({1, 4, 64, 64}, torch::dtype(parts.dtype).device(parts.device));
+  std::vector<BenchRow> rows;
+  AutoencoderKL vae = parts.vae;
+  rows.push_back({"VAE decode 512²", time_runs(model, settings.warmup, settings.repeat * 2, [&] { vae->decode(z); }), 0, 0, ""});
+  if (!parts.taesd.is_empty()) {
+    Taesd taesd = parts.taesd;
+    rows.push_back({"TAESD decode 512²", time_runs(model, settings.warmup, settings.repeat * 2, [&] { taesd->decode(z); }),
+                    0, 0, ""});
+  }
+  return rows;
+}
+
+// A painted canvas with the benchmark's prompts: `layers` rectangles side by side over a background,
+// the last one a centred square that covers parts of the others (so covering is exercised).
+std::vector<RegionLayer> bench_layers(int layers) {
+  static const char* prompts[] = {"a snowy mountain range", "a red brick house", "a pine forest", "a calm lake",
+                                  "a wooden boat", "a flock of birds"};
+  std::vector<RegionLayer> result;
+  for (int i = 0; i < layers; ++i) {
+    torch::Tensor mask = torch::zeros({64, 64});
+    if (i + 1 < layers) {
+      const int64_t from = 64 * i / std::max(layers - 1, 1), to = 64 * (i + 1) / std::max(layers - 1, 1);
+      mask.slice(1, from, to).fill_(1);
+    } else {
+      mask.slice(0, 16, 48).slice(1, 16, 48).fill_(1);
+    }
+    RegionLayer layer;
+    layer.prompt = prompts[i % 6];
+    layer.mask = mask;
+    result.push_back(layer);
+  }
+  return result;
+}
+
+BenchRow stream_row(const Model& model, const BenchSettings& settings, int side, bool profile) {
+  StreamSettings stream_settings;
+  stream_settings.decoder = StreamDecoder::Auto;
+  stream_settings.profile_stages = profile;
+  stream_settings.cuda_graphs = settings.cuda_graphs;
+  StreamEngine engine(model, stream_settings);
+  StreamSnapshot snapshot;
+  snapshot.width = snapshot.height = side;
+  snapshot.seed = 1;
+  snapshot.background.prompt = "a quiet valley at dawn";
+  uint64_t id = 1;
+  for (RegionLayer& layer : bench_layers(3)) snapshot.layers.push_back({id++, true, std::move(layer)});
+  engine.apply(snapshot);
+  for (int i = 0; i < settings.warmup * 5; ++i) engine.step();
+  const int frames = profile ? std::max(settings.frames / 4, 10) : settings.frames;
+  StreamTimings sum;
+  std::vector<double> ms;
+  const auto start = Clock::now();
+  for (int i = 0; i < frames; ++i) {
+    const StreamFrame f = engine.step();  // the frame's bytes are on the host: the frame is done
+    ms.push_back(f.timings.total_ms);
+    sum.unet_ms += f.timings.unet_ms;
+    sum.blend_ms += f.timings.blend_ms;
+    sum.decode_ms += f.timings.decode_ms;
+    sum.copy_ms += f.timings.copy_ms;
+  }
+  const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+  const int64_t items = engine.slots() * 4;  // background + 3 layers per slot
+  BenchRow row{"stream " + std::to_string(side) + "², bg + 3 layers, " + std::to_string(engine.slots()) +
+                   " LCM steps, " + (model.parts().taesd.is_empty() ? "VAE" : "TAESD") +
+                   (profile ? " (profiled)" : "") + (settings.cuda_graphs ? "" : ", no graphs"),
+               median(ms), frames / wall, double(items) * latent_area_ratio(side, side), ""};
+  if (profile) {
+    // Text and masks cost nothing in a still layout; the edit benchmark of the app measures them.
+    row.detail = format("UNet %.1f, blend %.2f, decode %.2f, copy %.2f ms/frame", sum.unet_ms / frames,
+                        sum.blend_ms / frames, sum.decode_ms / frames, sum.copy_ms / frames);
+  }
+  return row;
+}
+
+std::vector<BenchRow> stream_rows(const Model& model, const BenchSettings& settings, int side) {
+  return {stream_row(model, settings, side, false), stream_row(model, settings, side, true)};
+}
+
+std::vector<BenchRow> region_rows(const Model& model, const BenchSettings& settings) {
+  RegionRequest request;
+  request.width = request.height = 768;
+  request.seed = 1;
+  request.background.prompt = "a quiet valley at dawn";
+  request.layers = bench_layers(4);
+  const double ms = time_runs(model, settings.warmup, settings.repeat, [&] { render_regions(model, request); });
+  return {{"one-shot region render 768², bg + 4 layers, 5 LCM steps, full VAE", ms, 0,
+           5.0 * 5 * latent_area_ratio(768, 768), "includes text encoding and PNG-ready bytes"}};
+}
+
+std::vector<BenchRow> panorama_row(const Model& model, const BenchSettings& settings, PanoramaMethod method) {
+  PanoramaOptions options;
+  options.prompt = "a photo of the dolomites";
+  options.method = method;
+  options.seed = 1;
+  options.height = 512;
+  std::string name;
+  double samples = 0;
+  if (method == PanoramaMethod::tiled) {
+    options.width = 3072;
+    options.view_batch_size = 64;  // every view in one call
+    name = "tiled panorama 512×3072, 5 LCM steps, guidance 1";
+    samples = 5.0 * 11;  // 11 views of 64 latents at stride 32
+  } else {
+    options.width = 2048;
+    options.view_batch_size = 32;
+    name = "MultiDiffusion panorama 512×2048, DDIM 50, CFG 7.5";
+    samples = 50.0 * 25 * 2;  // 25 views at stride 8, two CFG halves
+  }
+  const double ms = time_runs(model, std::min(settings.warmup, 1), std::max(settings.repeat / 2, 1),
+                              [&] { render_panorama(model, options); });
+  return {{name, ms, 0, samples, "views batched " + std::to_string(options.view_batch_size)}};
+}
+
+// Which attention kernel serves the UNet's shapes best: each of LibTorch's SDPA backends on its own,
+// on the self-attention of the first two levels and the first level's cross-attention at batch 20.
+std::vector<BenchRow> attention_rows(const Model& model, const BenchSettings& settings) {
+  std::vector<BenchRow> rows;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)  // cuDNN attention
+  torch::NoGradGuard no_grad;
+  const ModelParts& parts = model.parts();
+  if (!parts.device.is_cuda()) return rows;
+  const auto options = torch::dtype(parts.dtype).device(parts.device);
+  struct Shape {
+    const char* name;
+    int64_t queries, keys, head_dim;
+  };
+  const Shape shapes[] = {{"self 4096 tokens, head 40", 4096, 4096, 40},
+                          {"self 1024 tokens, head 80", 1024, 1024, 80},
+                          {"cross 4096×77, head 40", 4096, 77, 40}};
+  auto& context = at::globalContext();
+  struct Backend {
+    const char* name;
+    bool flash, efficient, cudnn;
+  };
+  const Backend backends[] = {{"default", true, true, true}, {"flash", true, false, false},
+                              {"mem-efficient", false, true, false}, {"cuDNN", false, false, true}};
+  for (const Shape& shape : shapes) {
+    const torch::Tensor q = torch::randn({20, 8, shape.queries, shape.head_dim}, options);
+    const torch::Tensor k = torch::randn({20, 8, shape.keys, shape.head_dim}, options);
+    const torch::Tensor v = torch::randn({20, 8, shape.keys, shape.head_dim}, options);
+    const double gflop = 4.0 * 20 * 8 * shape.queries * shape.keys * shape.head_dim / 1e9;
+    for (const Backend& b : backends) {
+      context.setSDPUseFlash(b.flash);
+      context.setSDPUseMemEfficient(b.efficient);
+      context.setSDPUseCudnn(b.cudnn);
+      context.setSDPUseMath(std::string(b.name) == "default");
+      std::string detail;
+      double ms = 0;
+      try {
+        ms = time_runs(model, settings.warmup + 1, settings.repeat * 4,
+                       [&] { at::scaled_dot_product_attention(q, k, v); });
+        detail = format("%.0f TFLOP/s", gflop / ms);
+      } catch (const std::exception& e) {
+        detail = "not available for this shape";
+      }
+      rows.push_back({std::string("attention ") + shape.name + ", batch 20×8, " + b.name, ms, 0, 0, detail});
+    }
+  }
+  context.setSDPUseFlash(true);
+  context.setSDPUseMemEfficient(true);
+  context.setSDPUseCudnn(true);
+  context.setSDPUseMath(true);
+#else
+  (void)model;
+  (void)settings;
+#endif
+  return rows;
+}
+
+}  // namespace
+
+const std::vector<BenchWorkload>& bench_workloads() {
+  static const std::vector<BenchWorkload> all = {
+      {"unet", "the UNet alone at 512², batch 1/5/15/20, eager and CUDA graph", unet_rows},
+      {"attention", "each SDPA backend on the UNet's attention shapes (CUDA, LibTorch 2.x)", attention_rows},
+      {"decode", "VAE and TAESD decode of one 512² latent", decode_rows},
+      {"stream512", "stream engine 512², background + 3 layers, 5 LCM steps",
+       [](const Model& m, const BenchSettings& s) { return stream_rows(m, s, 512); }},
+      {"stream768", "the same at 768²", [](const Model& m, const BenchSettings& s) { return stream_rows(m, s, 768); }},
+      {"region768", "one-shot region render 768², 4 layers, full VAE", region_rows},
+      {"tiled3072", "fast tiled panorama 512×3072 (LCM, guidance 1, views batched)",
+       [](const Model& m, const BenchSettings& s) { return panorama_row(m, s, PanoramaMethod::tiled); }},
+      {"multidiffusion2048", "MultiDiffusion panorama 512×2048, DDIM 50, CFG 7.5",
+       [](const Model& m, const BenchSettings& s) { return panorama_row(m, s, PanoramaMethod::multidiffusion); }},
+  };
+  return all;
+}
+
+}  // namespace palette::cli

@@ -1,0 +1,43 @@
+// The workloads of `palette bench`: each runs one kind of work on a model after warm-up and returns
+// its timings. They call the engine's public entry points (render_regions, render_panorama,
+// StreamEngine), so what is measured is what a user of the engine gets.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "palette/model.h"
+
+namespace palette::cli {
+
+struct BenchSettings {
+  int warmup = 2;        // untimed runs first (graph recording, cuDNN algorithm search)
+  int repeat = 5;        // timed runs (one-shot workloads)
+  int frames = 100;      // timed frames (stream workloads)
+  bool cuda_graphs = true;
+  std::string stream_mode = "multidiffusion";  // the stream engine's mode
+};
+
+struct BenchRow {
+  std::string workload;   // e.g. "stream 512×512, bg + 3 layers, 5 LCM steps, TAESD"
+  double median_ms = 0;   // per run or per frame
+  double per_second = 0;  // frames/s for streams, 0 otherwise
+  double unet_samples = 0;  // UNet sample-equivalents (512² = 1) per run/frame, for TFLOP/s
+  std::string detail;     // per-stage breakdown or notes
+};
+
+struct BenchWorkload {
+  std::string name;         // as given to --workloads
+  std::string description;  // one line for --help
+  std::function<std::vector<BenchRow>(const Model&, const BenchSettings&)> run;
+};
+
+// Every workload, in the order the table prints them.
+const std::vector<BenchWorkload>& bench_workloads();
+
+// The SD 1.5 UNet's cost per 512² sample (PyTorch's FLOP counter, ../shared/docs/gpu.md), scaled by
+// latent area for other sizes; attention's quadratic part makes larger sizes cost somewhat more.
+constexpr double kUNetGflopPer512Sample = 803.0;
+
+}  // namespace palette::cli

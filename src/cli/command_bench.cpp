@@ -1,0 +1,98 @@
+// `palette bench`: the engine's speed on the workloads of the GPU-speed issue, on a real model or, by
+// default, on one with Stable Diffusion 1.5's shapes and random weights built in memory (speed does
+// not depend on the weights' values). Prints one table; bench/RESULTS.md records the runs.
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/bench_workloads.h"
+#include "cli/commands.h"
+#include "cli/model_options.h"
+#include "palette/error.h"
+#include "palette/model.h"
+
+namespace palette::cli {
+
+namespace {
+
+struct BenchArgs {
+  std::string model;
+  std::string workloads = "all";
+  BenchSettings settings;
+  bool no_graphs = false;
+  ModelArgs model_args;
+};
+
+std::vector<const BenchWorkload*> selected(const std::string& list) {
+  std::vector<const BenchWorkload*> chosen;
+  std::string names;
+  for (const auto& w : bench_workloads()) names += (names.empty() ? "" : ", ") + w.name;
+  std::stringstream in(list);
+  std::string name;
+  while (std::getline(in, name, ',')) {
+    bool found = false;
+    for (const auto& w : bench_workloads())
+      if (name == "all" || w.name == name) {
+        chosen.push_back(&w);
+        found = true;
+      }
+    if (!found) throw Error("--workloads: unknown workload '" + name + "' (" + names + ", or all)");
+  }
+  if (chosen.empty()) throw Error("--workloads: no workload given (" + names + ", or all)");
+  return chosen;
+}
+
+void run_bench(BenchArgs args) {
+  const auto workloads = selected(args.workloads);
+  if (args.settings.warmup < 0 || args.settings.repeat < 1 || args.settings.frames < 1)
+    throw Error("--warmup must be ≥ 0, --repeat and --frames ≥ 1");
+  args.settings.cuda_graphs = !args.no_graphs;
+  ModelOptions options = to_model_options(args.model_args);
+  // Fixed shapes everywhere: let cuDNN time its algorithms once per shape and keep the fastest.
+  if (options.device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
+
+  auto start = std::chrono::steady_clock::now();
+  const Model model = args.model.empty() ? Model::random(RandomModelConfigs::sd15(), options)
+                                         : Model::load(args.model, options);
+  std::printf("model: %s, %s on %s in %s (ready in %.1f s)\n", model.info().family.c_str(), model.info().layout.c_str(),
+              model.info().device.c_str(), model.info().dtype.c_str(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  std::printf("%-66s %10s %9s %9s  %s\n", "workload", "median ms", "frames/s", "TFLOP/s≈", "detail");
+  for (const BenchWorkload* w : workloads) {
+    for (const BenchRow& row : w->run(model, args.settings)) {
+      const double tflops = row.unet_samples > 0 && row.median_ms > 0
+                                ? row.unet_samples * kUNetGflopPer512Sample / row.median_ms / 1000.0
+                                : 0.0;
+      std::printf("%-66s %10.2f %9s %9s  %s\n", row.workload.c_str(), row.median_ms,
+                  row.per_second > 0 ? std::to_string(row.per_second).substr(0, 6).c_str() : "",
+                  tflops > 0 ? std::to_string(tflops).substr(0, 6).c_str() : "", row.detail.c_str());
+      std::fflush(stdout);
+    }
+  }
+  std::printf("TFLOP/s≈: UNet work only (803 GFLOP per 512² sample, scaled by latent area) over the median time.\n");
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& root) {
+  CLI::App* cmd = root.add_subcommand("bench", "Measure the engine's speed (default: SD 1.5 shapes, random weights)");
+  auto args = std::make_shared<BenchArgs>();
+  std::string help = "Comma-separated workloads, or all:";
+  for (const auto& w : bench_workloads()) help += "\n  " + w.name + ": " + w.description;
+  cmd->add_option("--model", args->model, "A real model to measure instead of the random SD 1.5-shaped one");
+  cmd->add_option("--workloads,-w", args->workloads, help)->capture_default_str();
+  cmd->add_option("--warmup", args->settings.warmup, "Untimed runs before measuring")->capture_default_str();
+  cmd->add_option("--repeat", args->settings.repeat, "Timed runs of one-shot workloads")->capture_default_str();
+  cmd->add_option("--frames", args->settings.frames, "Timed frames of stream workloads")->capture_default_str();
+  cmd->add_flag("--no-graphs", args->no_graphs, "Run the UNet eagerly (no CUDA graphs), for before/after numbers");
+  add_model_options(*cmd, args->model_args);
+  cmd->callback([args] { run_bench(*args); });
+}
+
+}  // namespace palette::cli

@@ -1,0 +1,100 @@
+#include "models/unet/unet_graph.h"
+
+#include "build_info.h"
+#include "palette/error.h"
+
+#if PALETTE_WITH_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAGuard.h>
+#endif
+
+namespace palette {
+
+namespace {
+
+// Each recorded shape keeps its activations alive in the graph's memory pool; a stream that changes
+// size a few times should not hoard all of them.
+constexpr size_t kMaxRecorded = 3;
+
+std::vector<int64_t> signature(const torch::Tensor& t) {
+  if (!t.defined()) return {-1};
+  std::vector<int64_t> s(t.sizes().begin(), t.sizes().end());
+  s.push_back(int64_t(t.scalar_type()));
+  return s;
+}
+
+}  // namespace
+
+struct UNetGraphRunner::Recorded {
+  std::vector<std::vector<int64_t>> key;
+  torch::Tensor sample, timesteps, hidden, cond, output;
+#if PALETTE_WITH_CUDA
+  std::unique_ptr<at::cuda::CUDAGraph> graph;
+#endif
+};
+
+UNetGraphRunner::UNetGraphRunner(UNet2DConditionModel unet, bool use_graphs) : unet_(std::move(unet)) {
+  const auto params = unet_->parameters();
+  const bool on_cuda = !params.empty() && params.front().is_cuda();
+  use_graphs_ = use_graphs && on_cuda && PALETTE_WITH_CUDA;
+}
+
+UNetGraphRunner::~UNetGraphRunner() = default;
+
+torch::Tensor UNetGraphRunner::forward(const torch::Tensor& sample, const torch::Tensor& timesteps,
+                                       const torch::Tensor& hidden, const torch::Tensor& cond) {
+  if (!use_graphs_ || !sample.is_cuda()) return unet_->forward(sample, timesteps, hidden, cond);
+#if PALETTE_WITH_CUDA
+  // Timesteps are recorded as a (B,) device tensor, so one timestep for all items is expanded first.
+  const torch::Tensor steps = timesteps.reshape({-1}).expand({timesteps.numel() == 1 ? sample.size(0) : timesteps.numel()});
+  const std::vector<std::vector<int64_t>> key = {signature(sample), signature(steps), signature(hidden), signature(cond)};
+  for (auto& r : recorded_) {
+    if (r->key != key) continue;
+    r->sample.copy_(sample, /*non_blocking=*/true);
+    r->timesteps.copy_(steps, true);
+    r->hidden.copy_(hidden, true);
+    if (cond.defined()) r->cond.copy_(cond, true);
+    r->graph->replay();
+    ++replays_;
+    return r->output;
+  }
+
+  auto r = std::make_unique<Recorded>();
+  r->key = key;
+  const auto device = sample.options();
+  r->sample = sample.clone();
+  r->timesteps = steps.to(device.dtype(steps.scalar_type()), /*non_blocking=*/false, /*copy=*/true).contiguous();
+  r->hidden = hidden.clone();
+  if (cond.defined()) r->cond = cond.clone();
+  // Recording needs a stream of its own (the default stream cannot be captured); the warm-up calls
+  // run there too so that cuDNN/cuBLAS pick their algorithms and workspaces before recording.
+  at::cuda::CUDAStream side = at::cuda::getStreamFromPool(false, sample.device().index());
+  side.wait_stream(at::cuda::getCurrentCUDAStream(sample.device().index()));
+  {
+    at::cuda::CUDAStreamGuard guard(side);
+    for (int i = 0; i < 2; ++i) unet_->forward(r->sample, r->timesteps, r->hidden, r->cond);
+    r->graph = std::make_unique<at::cuda::CUDAGraph>();
+    try {
+      r->graph->capture_begin();
+      r->output = unet_->forward(r->sample, r->timesteps, r->hidden, r->cond);
+      r->graph->capture_end();
+    } catch (const std::exception& e) {
+      use_graphs_ = false;  // whatever failed would fail again; eager calls still work
+      throw Error(std::string("recording the UNet's CUDA graph failed: ") + e.what());
+    }
+  }
+  at::cuda::getCurrentCUDAStream(sample.device().index()).wait_stream(side);
+  ++captures_;
+  if (recorded_.size() >= kMaxRecorded) recorded_.erase(recorded_.begin());
+  recorded_.push_back(std::move(r));
+  // The recording itself does not compute anything: replay once for this call's result.
+  recorded_.back()->graph->replay();
+  ++replays_;
+  return recorded_.back()->output;
+#else
+  return unet_->forward(sample, timesteps, hidden, cond);
+#endif
+}
+
+}  // namespace palette
