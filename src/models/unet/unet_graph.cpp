@@ -5,6 +5,7 @@
 
 #if PALETTE_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
+#include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDAGuard.h>
 #endif
@@ -23,6 +24,15 @@ std::vector<int64_t> signature(const torch::Tensor& t) {
   s.push_back(int64_t(t.scalar_type()));
   return s;
 }
+
+#if PALETTE_WITH_CUDA
+// Makes `waiter` wait for the work queued on `other` so far, without blocking the host.
+void wait_for(const at::cuda::CUDAStream& waiter, const at::cuda::CUDAStream& other) {
+  at::cuda::CUDAEvent event;
+  event.record(other);
+  event.block(waiter);
+}
+#endif
 
 }  // namespace
 
@@ -70,7 +80,8 @@ torch::Tensor UNetGraphRunner::forward(const torch::Tensor& sample, const torch:
   // Recording needs a stream of its own (the default stream cannot be captured); the warm-up calls
   // run there too so that cuDNN/cuBLAS pick their algorithms and workspaces before recording.
   at::cuda::CUDAStream side = at::cuda::getStreamFromPool(false, sample.device().index());
-  side.wait_stream(at::cuda::getCurrentCUDAStream(sample.device().index()));
+  const at::cuda::CUDAStream main = at::cuda::getCurrentCUDAStream(sample.device().index());
+  wait_for(side, main);
   {
     at::cuda::CUDAStreamGuard guard(side);
     for (int i = 0; i < 2; ++i) unet_->forward(r->sample, r->timesteps, r->hidden, r->cond);
@@ -84,7 +95,7 @@ torch::Tensor UNetGraphRunner::forward(const torch::Tensor& sample, const torch:
       throw Error(std::string("recording the UNet's CUDA graph failed: ") + e.what());
     }
   }
-  at::cuda::getCurrentCUDAStream(sample.device().index()).wait_stream(side);
+  wait_for(main, side);
   ++captures_;
   if (recorded_.size() >= kMaxRecorded) recorded_.erase(recorded_.begin());
   recorded_.push_back(std::move(r));
