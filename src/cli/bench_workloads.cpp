@@ -225,7 +225,7 @@ std::vector<BenchRow> attention_rows(const Model& model, const BenchSettings& se
     for (const Backend& b : backends) {
       context.setSDPUseFlash(b.flash);
       context.setSDPUseMemEfficient(b.efficient);
-      context.setSDPUseCudnn(b.cudnn);
+      context.setSDPUseCuDNN(b.cudnn);
       context.setSDPUseMath(std::string(b.name) == "default");
       std::string detail;
       double ms = 0;
@@ -241,7 +241,7 @@ std::vector<BenchRow> attention_rows(const Model& model, const BenchSettings& se
   }
   context.setSDPUseFlash(true);
   context.setSDPUseMemEfficient(true);
-  context.setSDPUseCudnn(true);
+  context.setSDPUseCuDNN(true);
   context.setSDPUseMath(true);
 #else
   (void)model;
