@@ -14,6 +14,7 @@
 #include "cli/bench_workloads.h"
 #include "cli/commands.h"
 #include "cli/model_options.h"
+#include "models/model_parts.h"
 #include "palette/error.h"
 #include "palette/model.h"
 
@@ -26,6 +27,7 @@ struct BenchArgs {
   std::string workloads = "all";
   BenchSettings settings;
   bool no_graphs = false;
+  bool channels_last = false;
   ModelArgs model_args;
 };
 
@@ -60,6 +62,16 @@ void run_bench(BenchArgs args) {
   auto start = std::chrono::steady_clock::now();
   const Model model = args.model.empty() ? Model::random(RandomModelConfigs::sd15(), options)
                                          : Model::load(args.model, options);
+  if (args.channels_last) {
+    // An experiment: cuDNN's tensor-core convolutions work in NHWC, so NCHW activations are transposed
+    // around each one; channels-last weights make the convolutions produce and take NHWC directly.
+    for (torch::nn::Module* m : {static_cast<torch::nn::Module*>(model.parts().unet.get()),
+                                 static_cast<torch::nn::Module*>(model.parts().vae.get())}) {
+      torch::NoGradGuard no_grad;
+      for (auto& p : m->parameters())
+        if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
+    }
+  }
   std::printf("model: %s, %s on %s in %s (ready in %.1f s)\n", model.info().family.c_str(), model.info().layout.c_str(),
               model.info().device.c_str(), model.info().dtype.c_str(),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -67,7 +79,7 @@ void run_bench(BenchArgs args) {
   for (const BenchWorkload* w : workloads) {
     for (const BenchRow& row : w->run(model, args.settings)) {
       const double tflops = row.unet_samples > 0 && row.median_ms > 0
-                                ? row.unet_samples * kUNetGflopPer512Sample / row.median_ms / 1000.0
+                                ? row.unet_samples * kUNetGflopPer512Sample / row.median_ms  // GFLOP/ms = TFLOP/s
                                 : 0.0;
       std::printf("%-66s %10.2f %9s %9s  %s\n", row.workload.c_str(), row.median_ms,
                   row.per_second > 0 ? std::to_string(row.per_second).substr(0, 6).c_str() : "",
@@ -91,6 +103,7 @@ void add_bench_command(CLI::App& root) {
   cmd->add_option("--repeat", args->settings.repeat, "Timed runs of one-shot workloads")->capture_default_str();
   cmd->add_option("--frames", args->settings.frames, "Timed frames of stream workloads")->capture_default_str();
   cmd->add_flag("--no-graphs", args->no_graphs, "Run the UNet eagerly (no CUDA graphs), for before/after numbers");
+  cmd->add_flag("--channels-last", args->channels_last, "Store the UNet's and VAE's convolution weights channels-last");
   add_model_options(*cmd, args->model_args);
   cmd->callback([args] { run_bench(*args); });
 }
