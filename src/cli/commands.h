@@ -14,5 +14,8 @@ void add_panorama_command(CLI::App& root);
 void add_stream_command(CLI::App& root);
 void add_layout_command(CLI::App& root);
 void add_bench_command(CLI::App& root);
+void add_make_dataset_command(CLI::App& root);
+void add_train_default_command(CLI::App& root);
+void add_eval_default_command(CLI::App& root);
 
 }  // namespace palette::cli

@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
   palette::cli::add_stream_command(app);
   palette::cli::add_layout_command(app);
   palette::cli::add_bench_command(app);
+  palette::cli::add_make_dataset_command(app);
+  palette::cli::add_train_default_command(app);
+  palette::cli::add_eval_default_command(app);
 
   std::string known;
   if (is_unknown_command(app, argc, argv, known)) {

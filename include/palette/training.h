@@ -1,0 +1,136 @@
+// Training and evaluating the built-in default model: a small Stable Diffusion (SD 1.x layout) that
+// learns the procedural world of palette/world.h. Two stages, each resumable from the diffusers folder
+// it writes: the autoencoder (AutoencoderKL, 4 latent channels, ×8), then the UNet together with the CLIP
+// text encoder (gradients reach the text encoder through the UNet's cross-attention).
+//
+//   palette::TrainOptions options;
+//   options.stage = palette::TrainStage::Autoencoder;
+//   options.out = "model";                  // a diffusers folder, created or resumed
+//   options.device = torch::kCUDA;
+//   options.minutes = 7;
+//   palette::TrainReport r = palette::train_default(options);   // writes model/vae/…, model/train-autoencoder.csv
+//   options.stage = palette::TrainStage::Unet;
+//   palette::train_default(options);                            // needs model/vae from the first stage
+//   palette::Model model = palette::Model::load("model");      // loads like any checkpoint
+//
+//   palette::EvalOptions eval;
+//   eval.model = "model";
+//   palette::EvalReport e = palette::eval_default(eval);       // per-region colour-classifier accuracy
+//
+// Few-step sampling: the UNet predicts v (v-prediction) and half of its training timesteps are those
+// the LCM sampler and the stream visit ([999, 919, 759, 499, 259]); no consistency distillation.
+// Resuming reads only the fp16 weight files (the step count travels in their metadata); the optimiser
+// starts afresh with a short warm-up.
+// Failures: palette::Error naming the option or file (bad options are refused before any work);
+// nothing half-written: each file is replaced atomically.
+// Thread safety: one training or evaluation per process at a time (they seed LibTorch's global
+// generators); the callbacks run on the calling thread.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "palette/image.h"
+
+namespace palette {
+
+enum class TrainStage { Autoencoder, Unet };
+
+struct TrainOptions {
+  TrainStage stage = TrainStage::Autoencoder;
+  std::filesystem::path out;        // the model folder (diffusers layout); created when absent
+  bool resume = false;              // continue from the weights in `out` (else start afresh, overwriting)
+  std::string size = "standard";    // architecture: "standard" (the shipped model) or "tiny" (tests)
+  int64_t steps = 0;                // optimiser steps in this run; 0 = until `minutes` run out
+  double minutes = 0;               // wall-clock budget of this run, data generation included; 0 = none
+  int batch = 32;                   // pictures per step
+  int image_size = 256;             // pictures of the world, pixels (multiple of 8)
+  int crop = 128;                   // autoencoder stage: random crops of this side (≤ image_size)
+  double lr = 2e-4;                 // peak learning rate (AdamW)
+  int64_t warmup = 200;             // steps of linear warm-up at the start of each run
+  double ema = 0.999;               // UNet stage: weight averaging decay (0 = off); saved weights are the average
+  double kl_weight = 1e-5;          // autoencoder stage: KL term per latent element
+  double caption_dropout = 0.1;     // UNet stage: share of empty captions (makes CFG possible)
+  double lcm_timestep_share = 0.5;  // UNet stage: share of timesteps drawn from the LCM schedule
+  int pool = 4096;                  // pictures generated per data pool (a new pool is made in the background)
+  int64_t log_every = 50;           // steps between log lines and CSV rows
+  double save_minutes = 2;          // minutes between checkpoints (and one at the end); 0 = only at the end
+  uint64_t seed = 1;                // world and initialisation seed
+  torch::Device device = torch::kCPU;
+  bool bf16 = false;                // bfloat16 autocast (CUDA, LibTorch ≥ 2.4); else float32 (TF32 on CUDA)
+  int data_threads = 0;             // threads making pictures; 0 = all cores but one
+  std::function<void(const std::string&)> log;  // progress lines; may be empty
+};
+
+struct TrainReport {
+  int64_t start_step = 0;  // the step count the run resumed from (0 for a fresh start)
+  int64_t end_step = 0;    // the step count saved at the end
+  double first_loss = 0;   // mean loss of the first logged interval of this run
+  double last_loss = 0;    // mean loss of the last logged interval
+  double seconds = 0;
+  double step_ms = 0;      // mean time per optimiser step
+  int64_t parameters = 0;  // trained parameters
+  double scaling_factor = 0;  // autoencoder stage: the latent scaling written into vae/config.json
+};
+
+// Runs one stage. Throws palette::Error for bad options (before any work) and for a folder that does
+// not fit (e.g. the UNet stage without a trained autoencoder, or resume without weights).
+TrainReport train_default(const TrainOptions& options);
+
+// Writes a new model folder's configs and tokenizer (no weights; the VAE's scaling factor is a placeholder
+// the autoencoder stage replaces), so the folder can travel to the training machine and back with only
+// weights changing. Throws palette::Error when `folder` already holds a model_index.json, or naming the
+// file it cannot write.
+void init_default_model_folder(const std::filesystem::path& folder, const std::string& size = "standard",
+                               int image_size = 256);
+
+// The sizes of the architecture `size`: parameters per component and their fp16 bytes.
+struct ComponentSize {
+  std::string name;
+  int64_t parameters = 0;
+  int64_t fp16_bytes = 0;
+};
+std::vector<ComponentSize> default_model_sizes(const std::string& size = "standard");
+
+struct EvalOptions {
+  std::filesystem::path model;      // a model folder (the default model, or any SD 1.x/2.x model)
+  int count = 12;                   // layouts rendered (fixed ones, cycling through the scene kinds)
+  int size = 256;                   // canvas side in pixels
+  uint64_t seed = 20240;            // layouts' world seed and the renders' noise seed
+  int reference_samples = 400;      // generated pictures the classifier's class means come from
+  torch::Device device = torch::kCPU;
+  std::filesystem::path out;        // if set: contact sheet (sheet.png), report (eval.json), layouts/
+  std::function<void(const std::string&)> log;  // one line per layout; may be empty
+};
+
+struct EvalRegion {
+  std::string layout;      // "coast-0", …
+  std::string painted;     // class name the region was painted with
+  std::string predicted;   // the classifier's answer on the generated picture
+  std::string reference;   // its answer on the world's own picture of the layout (an upper bound)
+  int64_t pixels = 0;
+};
+
+struct EvalReport {
+  std::vector<EvalRegion> regions;
+  double accuracy = 0;            // generated pictures: share of regions classified as painted
+  double reference_accuracy = 0;  // the world's own pictures of the same layouts
+  double block_accuracy = 0;      // generated: share of 16×16 blocks inside one region classified as painted
+  double chance = 0;              // 1 / number of classes
+  double majority = 0;            // share of the most common painted class among the regions
+  double seconds = 0;
+  Image sheet;                    // rows of [class map | world picture | generated picture]
+};
+
+// Renders the layouts with the one-shot region pipeline (LCM, the stream's schedule, guidance 1) and
+// classifies each painted region of the result by its mean colour and texture (nearest class mean, the
+// means measured on the world's own pictures, never on the model's). Throws palette::Error for bad
+// options or a model that does not load.
+EvalReport eval_default(const EvalOptions& options);
+
+}  // namespace palette

@@ -1,0 +1,76 @@
+// The procedural world the built-in default model is trained on: pictures of a small landscape world
+// (skies, sea, lakes, sand, grass, forests, mountains, snow, rocks, roads, houses, trees, sun and moon),
+// each with a per-pixel class map and a caption that names every class in it. Made by code, from a
+// seed alone: the same (seed, index, options) give the same sample with any compiler.
+//
+//   palette::WorldOptions options;                                 // 256 × 256, scenes and crops
+//   palette::WorldSample s = palette::make_world_sample(7, 0, options);
+//   palette::write_png("scene.png", s.image);
+//   std::cout << s.caption << "\n";                               // "a house on grass under a cloudy sky"
+//   palette::write_png("classes.png", palette::world_class_map_image(s));
+//
+// Failures: palette::Error naming the field for a bad size or fraction; write_world_dataset also
+// names the file it could not write.
+// Thread safety: every function is pure (no shared state); samples may be made on many threads at once.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "palette/image.h"
+
+namespace palette {
+
+enum class WorldClass : uint8_t {
+  ClearSky, CloudySky, SunsetSky, Sea, Lake, Sand, Grass, Forest,
+  Mountain, Snow, Rock, Road, House, Tree, Sun, Moon,
+};
+constexpr int kWorldClassCount = 16;
+
+const std::string& world_class_name(WorldClass c);              // "clear sky", "sea", … (the crops' captions)
+std::optional<WorldClass> world_class_from_name(std::string_view name);  // inverse of world_class_name
+std::array<uint8_t, 3> world_class_color(WorldClass c);         // a display colour for class maps and masks
+
+// What a sample shows. Crop: one class filling the whole frame, captioned with its name alone.
+enum class WorldScene : uint8_t { Crop, Coast, Countryside, MountainLake, Winter, Desert, Road };
+constexpr int kWorldSceneCount = 7;
+const std::string& world_scene_name(WorldScene scene);  // "crop", "coast", …
+
+struct WorldOptions {
+  int width = 256;              // pixels, 16 … 4096
+  int height = 256;             // pixels, 16 … 4096
+  float crop_fraction = 0.4f;   // [0, 1]: share of single-class crops when `scene` is unset
+  std::optional<WorldScene> scene;      // force one kind of sample
+  std::optional<WorldClass> crop_class;  // with scene = Crop: force the class
+};
+
+struct WorldSample {
+  Image image;                   // width × height RGB8
+  std::vector<uint8_t> classes;  // width × height WorldClass values, row-major
+  std::string caption;           // names every class present (crops: the class name alone)
+  WorldScene scene = WorldScene::Crop;
+};
+
+// Throws palette::Error naming the field of an option out of range.
+void validate_world_options(const WorldOptions& options);
+
+// Sample number `index` of the world with this `seed` (each index is independent of the others).
+WorldSample make_world_sample(uint64_t seed, uint64_t index, const WorldOptions& options = {});
+
+// The class map in world_class_color()s, width × height RGB8.
+Image world_class_map_image(const WorldSample& sample);
+
+// Pixels of each class in `sample`.
+std::array<int64_t, kWorldClassCount> world_class_counts(const WorldSample& sample);
+
+// Writes samples [0, count) to `folder` (created if needed): NNNNN.png, NNNNN.classes.png and one line
+// of JSON per sample in captions.jsonl ({"index", "file", "caption", "scene", "classes"}). Returns the
+// files' count. Throws palette::Error naming the folder or file.
+int write_world_dataset(const std::filesystem::path& folder, uint64_t seed, int count, const WorldOptions& options);
+
+}  // namespace palette

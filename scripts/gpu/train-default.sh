@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Run ON THE GPU MACHINE (device tool), from the repository root, with .deps and .train carried:
+#   run(command="scripts/gpu/train-default.sh unet 8", carry=[".deps", ".train"])
+# Trains one stage of the built-in default model for a time budget, resuming from .train/model, and
+# writes what changed to $OUT (at most 8 files, each under 15 MiB):
+#   $OUT/model/<component>/<weights>   the new weights (fp16), to copy over .train/model here
+#   $OUT/train-<stage>.csv, $OUT/train-<stage>.log, and after the unet stage $OUT/eval/{sheet.png,eval.json}
+# Stages:
+#   smoke        tiny model, 30 steps of each stage on CUDA, fp32 and bf16: checks the build and the GPU path
+#   autoencoder  the AutoencoderKL (first)
+#   unet         the UNet with the text encoder (needs the autoencoder)
+# MINUTES (default 8) is the wanted training time; it is cut so that build, training, evaluation and copying
+# end within CALL_SECONDS (default 580) of the script's start. Extra arguments go to `palette train-default`.
+# Prepare here first (see README, "Built-in default model"):
+#   scripts/gpu/prepare-deps.sh && build/src/palette train-default --init --out .train/model
+set -uo pipefail
+start=$(date +%s)
+stage="${1:?usage: train-default.sh smoke|autoencoder|unet [MINUTES] [train-default options...]}"
+minutes="${2:-8}"
+shift $(( $# >= 2 ? 2 : 1 ))
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+out="${OUT:-$root/.train/out}"
+model="$root/.train/model"
+call_seconds="${CALL_SECONDS:-580}"
+logs="$root/.train/logs"
+mkdir -p "$out" "$logs"
+cd "$root"
+
+[ -d .deps/usr/include ] || { echo "no .deps: run scripts/gpu/prepare-deps.sh here and carry .deps" >&2; exit 1; }
+if [ ! -f build-gpu/build.ninja ]; then
+  torch_prefix="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')"
+  cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DPALETTE_BUILD_APP=OFF \
+    -DCMAKE_PREFIX_PATH="$torch_prefix" -DPALETTE_DEPS_DIR="$root/.deps" > "$logs/configure.log" 2>&1 ||
+    { tail -20 "$logs/configure.log"; exit 1; }
+fi
+cmake --build build-gpu --target palette --parallel "$(nproc)" > "$logs/build.log" 2>&1 ||
+  { grep -E "error|FAILED" "$logs/build.log" | head -40; exit 1; }
+echo "built palette in $(( $(date +%s) - start )) s"
+palette="$root/build-gpu/src/palette"
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
+
+if [ "$stage" = smoke ]; then
+  tiny=(--model-size tiny --size 64 --crop 32 --batch 8 --pool 64 --log-every 10 --device cuda)
+  rm -rf "$root/.train/smoke"
+  for precision in "" "--bf16"; do
+    "$palette" train-default --stage autoencoder --out "$root/.train/smoke" --steps 30 "${tiny[@]}" $precision &&
+      "$palette" train-default --stage unet --out "$root/.train/smoke" --steps 30 "${tiny[@]}" $precision ||
+      { echo "smoke run ${precision:-fp32} failed" >&2; exit 1; }
+  done 2>&1 | tee "$out/smoke.log"
+  "$palette" eval-default --model "$root/.train/smoke" --count 2 --size 64 --reference-samples 32 --device cuda 2>&1 |
+    tee -a "$out/smoke.log"
+  exit "${PIPESTATUS[0]}"
+fi
+
+case "$stage" in
+  autoencoder) files=(vae/diffusion_pytorch_model.safetensors vae/config.json); batch=32 ;;
+  unet) files=(unet/diffusion_pytorch_model.safetensors text_encoder/model.safetensors); batch=128 ;;
+  *) echo "unknown stage '$stage' (smoke, autoencoder, unet)" >&2; exit 2 ;;
+esac
+[ -f "$model/model_index.json" ] || { echo "no .train/model: create it here with train-default --init and carry .train" >&2; exit 1; }
+resume=()
+[ -f "$model/${files[0]}" ] && resume=(--resume)
+# What is left of the call, less a minute for saving, the evaluation and copying.
+left=$(( call_seconds - ($(date +%s) - start) - 60 ))
+budget=$(awk -v want="$minutes" -v left="$left" 'BEGIN { m = left / 60; if (want < m) m = want; if (m < 0.5) m = 0.5; printf "%.2f", m }')
+echo "training $stage for $budget minutes ${resume[*]}"
+"$palette" train-default --stage "$stage" --out "$model" --device cuda --minutes "$budget" --batch "$batch" \
+  --pool 8192 "${resume[@]}" "$@" 2>&1 | tee "$out/train-$stage.log"
+status=${PIPESTATUS[0]}
+for f in "${files[@]}"; do
+  mkdir -p "$out/model/$(dirname "$f")" && cp "$model/$f" "$out/model/$f"
+done
+cp "$model/train-$stage.csv" "$out/"
+[ "$status" -eq 0 ] || exit "$status"
+if [ "$stage" = unet ] && [ $(( call_seconds - ($(date +%s) - start) )) -gt 45 ]; then
+  "$palette" eval-default --model "$model" --device cuda --count 12 -o "$out/eval" 2>&1 | tail -3
+  rm -rf "$out/eval/layouts"  # the layouts are the same every time; keep the call's file count low
+fi
+ls -la "$out" "$out"/model/* 2>/dev/null

@@ -1,0 +1,98 @@
+// `palette train-default`: trains one stage of the built-in default model (the autoencoder, then the UNet
+// with the text encoder) on the procedural world, into a diffusers folder that resumes across runs.
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "cli/commands.h"
+#include "palette/error.h"
+#include "palette/training.h"
+
+namespace palette::cli {
+
+namespace {
+
+struct TrainArgs {
+  TrainOptions options;
+  std::string stage = "autoencoder", device = "cpu", out;
+  bool print_sizes = false, init = false;
+};
+
+void print_sizes(const std::string& size) {
+  int64_t total = 0;
+  for (const auto& c : default_model_sizes(size)) {
+    std::printf("%-13s %10lld parameters  %6.2f MB in fp16\n", c.name.c_str(), static_cast<long long>(c.parameters),
+                c.fp16_bytes / 1e6);
+    total += c.fp16_bytes;
+  }
+  std::printf("%-13s %10s             %6.2f MB in fp16\n", "total", "", total / 1e6);
+}
+
+void run_train(TrainArgs& args) {
+  if (args.print_sizes) return print_sizes(args.options.size);
+  if (args.init) {
+    if (args.out.empty()) throw Error("--out: the model folder is required");
+    init_default_model_folder(args.out, args.options.size, args.options.image_size);
+    std::printf("wrote the configs and tokenizer of a new model folder %s\n", args.out.c_str());
+    return;
+  }
+  TrainOptions& o = args.options;
+  if (args.stage == "autoencoder" || args.stage == "vae")
+    o.stage = TrainStage::Autoencoder;
+  else if (args.stage == "unet")
+    o.stage = TrainStage::Unet;
+  else
+    throw Error("--stage: unknown stage '" + args.stage + "' (autoencoder, unet)");
+  try {
+    o.device = torch::Device(args.device);
+  } catch (const std::exception&) {
+    throw Error("--device: '" + args.device + "' is not a device (cpu, cuda, cuda:N)");
+  }
+  o.out = args.out;
+  o.log = [](const std::string& line) { std::cout << line << std::endl; };
+  const TrainReport r = train_default(o);
+  std::printf("trained steps %lld..%lld in %.0f s (%.1f ms per step), loss %.4f -> %.4f, %lld parameters%s\n",
+              static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.seconds, r.step_ms,
+              r.first_loss, r.last_loss, static_cast<long long>(r.parameters),
+              o.stage == TrainStage::Autoencoder ? (", latent scaling " + std::to_string(r.scaling_factor)).c_str() : "");
+  std::printf("wrote %s\n", o.out.string().c_str());
+}
+
+}  // namespace
+
+void add_train_default_command(CLI::App& root) {
+  CLI::App* cmd = root.add_subcommand(
+      "train-default", "Train a stage of the built-in default model on the procedural world (resumable)");
+  auto args = std::make_shared<TrainArgs>();
+  TrainOptions& o = args->options;
+  cmd->add_option("--stage", args->stage, "autoencoder (first) or unet (the UNet and the text encoder)")->capture_default_str();
+  cmd->add_option("--out", args->out, "Model folder (diffusers layout), created or resumed");
+  cmd->add_flag("--resume", o.resume, "Continue from the weights in --out");
+  cmd->add_option("--steps", o.steps, "Optimiser steps in this run (0: until --minutes run out)")->capture_default_str();
+  cmd->add_option("--minutes", o.minutes, "Wall-clock budget of this run (0: none)")->capture_default_str();
+  cmd->add_option("--batch", o.batch, "Pictures per step")->capture_default_str();
+  cmd->add_option("--size", o.image_size, "Picture side in pixels")->capture_default_str();
+  cmd->add_option("--crop", o.crop, "Autoencoder: random crop side")->capture_default_str();
+  cmd->add_option("--lr", o.lr, "Peak learning rate (AdamW)")->capture_default_str();
+  cmd->add_option("--warmup", o.warmup, "Warm-up steps at the start of each run")->capture_default_str();
+  cmd->add_option("--ema", o.ema, "UNet: weight-average decay (0: off)")->capture_default_str();
+  cmd->add_option("--kl-weight", o.kl_weight, "Autoencoder: weight of the KL term")->capture_default_str();
+  cmd->add_option("--caption-dropout", o.caption_dropout, "UNet: share of empty captions")->capture_default_str();
+  cmd->add_option("--lcm-share", o.lcm_timestep_share, "UNet: share of timesteps from the LCM schedule")->capture_default_str();
+  cmd->add_option("--pool", o.pool, "Pictures per data pool")->capture_default_str();
+  cmd->add_option("--log-every", o.log_every, "Steps between log lines")->capture_default_str();
+  cmd->add_option("--save-minutes", o.save_minutes, "Minutes between checkpoints (0: only at the end)")->capture_default_str();
+  cmd->add_option("--seed", o.seed, "World and initialisation seed")->capture_default_str();
+  cmd->add_option("--device", args->device, "cpu or cuda[:N]")->capture_default_str();
+  cmd->add_flag("--bf16", o.bf16, "bfloat16 autocast on CUDA (else float32 with TF32)");
+  cmd->add_option("--data-threads", o.data_threads, "Threads making pictures (0: all cores but one)")->capture_default_str();
+  cmd->add_option("--model-size", o.size, "standard (the shipped model) or tiny (tests)")->capture_default_str();
+  cmd->add_flag("--init", args->init, "Only write a new --out folder's configs and tokenizer (to carry to the GPU)");
+  cmd->add_flag("--print-sizes", args->print_sizes, "Print the architecture's parameter counts and sizes, then stop");
+  cmd->callback([args] { run_train(*args); });
+}
+
+}  // namespace palette::cli

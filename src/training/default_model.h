@@ -1,0 +1,52 @@
+// The architecture of the built-in default model, and its diffusers folder around the weights:
+// model_index.json, unet/ vae/ text_encoder/ config.json, scheduler/scheduler_config.json and the CLIP
+// tokenizer, so the folder loads with palette::Model::load like any downloaded checkpoint.
+// Thread safety: pure functions; writing a folder is not safe against another writer of the same folder.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace palette::training {
+
+struct DefaultModelSpec {
+  // AutoencoderKL: 4 latent channels, ×8 (four blocks)
+  std::vector<int64_t> vae_channels = {32, 64, 128, 128};
+  int64_t vae_layers = 1;
+  int64_t vae_groups = 32;
+  // UNet2DConditionModel in the SD 1.x layout (3 cross-attention down blocks, then a plain one)
+  std::vector<int64_t> unet_channels = {64, 96, 128, 128};
+  int64_t unet_layers = 1;
+  int64_t unet_heads = 4;
+  int64_t unet_groups = 32;
+  // CLIP text encoder (quick_gelu, the CLIP vocabulary of 49408 tokens)
+  int64_t text_width = 64;
+  int64_t text_layers = 3;
+  int64_t text_heads = 4;
+  int64_t text_mlp = 256;
+
+  static DefaultModelSpec standard();  // the shipped model
+  static DefaultModelSpec tiny();      // for tests: the same layout, a few thousand weights per block
+  static DefaultModelSpec named(const std::string& name);  // "standard" or "tiny"; palette::Error otherwise
+};
+
+nlohmann::json vae_config_json(const DefaultModelSpec& spec, double scaling_factor);
+nlohmann::json unet_config_json(const DefaultModelSpec& spec, int64_t sample_size);
+nlohmann::json text_encoder_config_json(const DefaultModelSpec& spec);
+// LCMScheduler on SD's scaled-linear betas with v-prediction (what the UNet is trained for).
+nlohmann::json scheduler_config_json();
+
+// Writes everything but the weights into `folder` (created if needed): model_index.json, the four
+// configs (the VAE's with `scaling_factor`) and tokenizer/ (the bundled CLIP vocabulary and merges from
+// assets/clip-tokenizer, or $PALETTE_ASSETS). Each file is written atomically. Throws palette::Error
+// naming the file.
+void write_model_configs(const std::filesystem::path& folder, const DefaultModelSpec& spec, double scaling_factor,
+                         int64_t image_size);
+
+// The folder with the bundled assets: $PALETTE_ASSETS, else the source tree's assets/.
+std::filesystem::path assets_folder();
+
+}  // namespace palette::training

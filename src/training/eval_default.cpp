@@ -1,0 +1,199 @@
+// palette::eval_default: fixed layouts painted from the world's own class maps, rendered through the
+// document → region_request → render_regions path the app and `palette render --layout` use, and judged
+// region by region with a colour-and-texture classifier that learnt its class means from the world.
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "io/atomic_write.h"
+#include "palette/document_file.h"
+#include "palette/error.h"
+#include "palette/layout_render.h"
+#include "palette/model.h"
+#include "palette/regions.h"
+#include "palette/training.h"
+#include "training/region_classifier.h"
+
+namespace palette {
+
+namespace {
+
+namespace fs = std::filesystem;
+using training::RegionClassifier;
+
+constexpr int kErode = 3;            // pixels left out along region borders
+constexpr double kMinRegion = 0.01;  // regions under this share of the canvas are painted but not judged
+constexpr int kBlock = 16;           // side of the blocks of the block accuracy
+
+struct Layout {
+  std::string name;
+  WorldSample world;
+  DocumentContent content;
+  std::vector<WorldClass> layer_classes;
+};
+
+// Layout i: a scene of kind 1 + i mod 6 from the world (never a crop), one layer per class in it, the
+// largest at the bottom, each prompted with its class name; the caption is the background prompt.
+Layout make_layout(int i, const EvalOptions& o) {
+  WorldOptions w;
+  w.width = w.height = o.size;
+  w.scene = static_cast<WorldScene>(1 + i % (kWorldSceneCount - 1));
+  Layout l;
+  l.world = make_world_sample(o.seed, static_cast<uint64_t>(i), w);
+  l.name = world_scene_name(*w.scene) + "-" + std::to_string(i);
+  l.content.width = l.content.height = o.size;
+  l.content.settings.sampler = "smd";  // the stream's LCM schedule, [999, 919, 759, 499, 259]
+  l.content.settings.steps = 5;
+  l.content.settings.guidance = 1.0;
+  l.content.settings.seed = o.seed + static_cast<uint64_t>(i);
+  l.content.background.prompt = l.world.caption;
+  const auto counts = world_class_counts(l.world);
+  std::vector<int> order;
+  for (int c = 0; c < kWorldClassCount; ++c)
+    if (counts[c] > 0) order.push_back(c);
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return counts[a] > counts[b]; });
+  for (int c : order) {
+    const auto cls = static_cast<WorldClass>(c);
+    Layer layer;
+    layer.id = static_cast<LayerId>(l.content.layers.size() + 1);
+    layer.properties.name = world_class_name(cls);
+    const auto rgb = world_class_color(cls);
+    layer.properties.color = {rgb[0], rgb[1], rgb[2]};
+    layer.properties.prompt = world_class_name(cls);
+    layer.mask = Mask(o.size, o.size);
+    for (int y = 0; y < o.size; ++y)
+      for (int x = 0; x < o.size; ++x)
+        if (l.world.classes[static_cast<size_t>(y) * o.size + x] == c) layer.mask.set(x, y, 255);
+    l.content.layers.push_back(std::move(layer));
+    l.layer_classes.push_back(cls);
+  }
+  return l;
+}
+
+// Nearest-class answers for one picture of a layout: per judged region, and per whole block.
+struct Judgement {
+  std::vector<EvalRegion> regions;
+  int64_t blocks = 0, blocks_right = 0;
+};
+
+Judgement judge(const Layout& l, const Image& generated, const RegionClassifier& k) {
+  Judgement j;
+  const int n = l.content.width;
+  const auto counts = world_class_counts(l.world);
+  for (WorldClass c : l.layer_classes) {
+    const int64_t pixels = counts[static_cast<size_t>(c)];
+    if (pixels < kMinRegion * n * n) continue;
+    const auto region = training::eroded_region(l.world.classes, n, n, c, kErode);
+    const auto inside = [&](int x, int y) { return region[static_cast<size_t>(y) * n + x] != 0; };
+    const auto on_generated = training::region_features(generated, inside, 16);
+    const auto on_world = training::region_features(l.world.image, inside, 16);
+    if (!on_generated || !on_world) continue;
+    j.regions.push_back({l.name, world_class_name(c), world_class_name(k.classify(*on_generated)),
+                         world_class_name(k.classify(*on_world)), pixels});
+  }
+  for (int by = 0; by + kBlock <= n; by += kBlock)
+    for (int bx = 0; bx + kBlock <= n; bx += kBlock) {
+      const uint8_t c = l.world.classes[static_cast<size_t>(by) * n + bx];
+      bool uniform = true;
+      for (int y = by; y < by + kBlock && uniform; ++y)
+        for (int x = bx; x < bx + kBlock && uniform; ++x) uniform = l.world.classes[static_cast<size_t>(y) * n + x] == c;
+      if (!uniform) continue;
+      const auto f = training::region_features(
+          generated, [&](int x, int y) { return x >= bx && x < bx + kBlock && y >= by && y < by + kBlock; }, 1);
+      ++j.blocks;
+      if (f && k.classify(*f) == static_cast<WorldClass>(c)) ++j.blocks_right;
+    }
+  return j;
+}
+
+// Copies `src` (RGB8) into `sheet` at (x0, y0).
+void paste(Image& sheet, const Image& src, int x0, int y0) {
+  for (int y = 0; y < src.height; ++y)
+    std::copy_n(&src.pixels[static_cast<size_t>(y) * src.width * 3], static_cast<size_t>(src.width) * 3,
+                &sheet.pixels[(static_cast<size_t>(y0 + y) * sheet.width + x0) * 3]);
+}
+
+void write_outputs(const EvalOptions& o, const EvalReport& r, const std::vector<Layout>& layouts) {
+  std::error_code ec;
+  fs::create_directories(o.out / "layouts", ec);
+  if (ec) throw Error("'" + o.out.string() + "': cannot create the evaluation folder: " + ec.message());
+  write_png(o.out / "sheet.png", r.sheet);
+  for (const Layout& l : layouts) {
+    const fs::path file = o.out / "layouts" / (l.name + ".layout.json");
+    const std::string text = serialize_document(l.content, DocumentKind::Layout);
+    write_file_atomically(file, [&](std::FILE* out) { write_bytes(out, text.data(), text.size(), file); });
+  }
+  nlohmann::json regions = nlohmann::json::array();
+  for (const auto& g : r.regions)
+    regions.push_back({{"layout", g.layout}, {"painted", g.painted}, {"predicted", g.predicted},
+                       {"reference", g.reference}, {"pixels", g.pixels}});
+  const nlohmann::json report = {{"model", o.model.string()}, {"layouts", o.count},     {"size", o.size},
+                                 {"seed", o.seed},            {"accuracy", r.accuracy}, {"reference_accuracy", r.reference_accuracy},
+                                 {"block_accuracy", r.block_accuracy}, {"chance", r.chance}, {"majority", r.majority},
+                                 {"seconds", r.seconds},      {"regions", regions}};
+  const fs::path file = o.out / "eval.json";
+  const std::string text = report.dump(2) + "\n";
+  write_file_atomically(file, [&](std::FILE* out) { write_bytes(out, text.data(), text.size(), file); });
+}
+
+}  // namespace
+
+EvalReport eval_default(const EvalOptions& o) {
+  if (o.count < 1) throw Error("--count " + std::to_string(o.count) + " must be at least 1");
+  if (o.size < 64 || o.size % 8 != 0) throw Error("--size " + std::to_string(o.size) + " must be a multiple of 8, at least 64");
+  if (o.reference_samples < 16) throw Error("--reference-samples must be at least 16");
+  const auto start = std::chrono::steady_clock::now();
+  ModelOptions model_options;
+  model_options.device = o.device;
+  const Model model = Model::load(o.model, model_options);
+  // The classifier sees the world at the evaluation's size, from a seed the layouts do not use.
+  const RegionClassifier classifier = RegionClassifier::from_world(o.seed ^ 0x5eed5eedull, o.reference_samples, o.size, kErode);
+
+  EvalReport r;
+  std::vector<Layout> layouts;
+  const int gap = 4, cell = o.size;
+  r.sheet = {3 * cell + 2 * gap, o.count * cell + (o.count - 1) * gap, 3, {}};
+  r.sheet.pixels.assign(static_cast<size_t>(r.sheet.width) * r.sheet.height * 3, 255);
+  int64_t blocks = 0, blocks_right = 0;
+  for (int i = 0; i < o.count; ++i) {
+    Layout l = make_layout(i, o);
+    const RegionResult rendered = render_regions(model, region_request(l.content));
+    const Judgement j = judge(l, rendered.image, classifier);
+    int right = 0;
+    std::string line = l.name + ":";
+    for (const auto& g : j.regions) {
+      right += g.predicted == g.painted;
+      line += " " + g.painted + (g.predicted == g.painted ? " ok" : " -> " + g.predicted) + ",";
+    }
+    if (o.log) o.log(line + " " + std::to_string(right) + "/" + std::to_string(j.regions.size()) + " regions");
+    r.regions.insert(r.regions.end(), j.regions.begin(), j.regions.end());
+    blocks += j.blocks;
+    blocks_right += j.blocks_right;
+    const int y = i * (cell + gap);
+    paste(r.sheet, world_class_map_image(l.world), 0, y);
+    paste(r.sheet, l.world.image, cell + gap, y);
+    paste(r.sheet, rendered.image, 2 * (cell + gap), y);
+    layouts.push_back(std::move(l));
+  }
+  int64_t right = 0, reference_right = 0;
+  std::array<int64_t, kWorldClassCount> painted{};
+  for (const auto& g : r.regions) {
+    right += g.predicted == g.painted;
+    reference_right += g.reference == g.painted;
+    ++painted[static_cast<size_t>(*world_class_from_name(g.painted))];
+  }
+  const double n = std::max<double>(1.0, static_cast<double>(r.regions.size()));
+  r.accuracy = right / n;
+  r.reference_accuracy = reference_right / n;
+  r.block_accuracy = blocks ? static_cast<double>(blocks_right) / blocks : 0.0;
+  r.chance = 1.0 / kWorldClassCount;
+  r.majority = *std::max_element(painted.begin(), painted.end()) / n;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!o.out.empty()) write_outputs(o, r, layouts);
+  return r;
+}
+
+}  // namespace palette

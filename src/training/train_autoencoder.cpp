@@ -1,0 +1,123 @@
+// Stage 1: the AutoencoderKL on random crops of world pictures. Loss: L1 on pixels + L1 on their
+// horizontal and vertical differences (keeps the textures' edges sharp without a perceptual network)
+// + a small KL term that keeps the posterior's variance from collapsing. At the end the latent scaling
+// factor (1 / standard deviation of the latents, as Stable Diffusion's 0.18215 was chosen) goes into
+// vae/config.json.
+#include <torch/torch.h>
+
+#include <cstdio>
+
+#include "io/json_config.h"
+#include "palette/error.h"
+#include "training/train_common.h"
+#include "training/train_stages.h"
+#include "training/world_pool.h"
+
+namespace palette::training {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+torch::Tensor edge_l1(const torch::Tensor& a, const torch::Tensor& b) {
+  const auto dx = [](const torch::Tensor& t) { return t.narrow(3, 1, t.size(3) - 1) - t.narrow(3, 0, t.size(3) - 1); };
+  const auto dy = [](const torch::Tensor& t) { return t.narrow(2, 1, t.size(2) - 1) - t.narrow(2, 0, t.size(2) - 1); };
+  return (dx(a) - dx(b)).abs().mean() + (dy(a) - dy(b)).abs().mean();
+}
+
+// 1 / std of posterior samples of a few batches of `pool` (whole pictures, eval mode).
+double latent_scaling(AutoencoderKL& vae, const WorldPool& pool, const torch::Device& device) {
+  torch::NoGradGuard no_grad;
+  vae->eval();
+  const int64_t n = std::min<int64_t>(pool.images.size(0), 64);
+  std::vector<torch::Tensor> latents;
+  for (int64_t i = 0; i < n; i += 16) {
+    const auto x = to_unit_range(pool.images.narrow(0, i, std::min<int64_t>(16, n - i)), device);
+    const auto posterior = vae->encode(x);
+    latents.push_back(posterior.sample(torch::randn_like(posterior.mean)));
+  }
+  vae->train();
+  const double std = torch::cat(latents).std().item<double>();
+  if (!(std > 1e-8)) throw Error("the autoencoder's latents have no spread (std " + std::to_string(std) + ")");
+  return 1.0 / std;
+}
+
+void save(AutoencoderKL& vae, const TrainOptions& o, const DefaultModelSpec& spec, double scaling, int64_t step) {
+  write_model_configs(o.out, spec, scaling, o.image_size);
+  save_fp16(*vae, vae_weights(o.out), step, {{"palette_scaling_factor", std::to_string(scaling)}});
+}
+
+}  // namespace
+
+TrainReport train_autoencoder(const TrainOptions& o) {
+  const RunBudget budget(o.steps, o.minutes);
+  const auto spec = DefaultModelSpec::named(o.size);
+  prepare_device(o);
+  AutoencoderKL vae = make_vae(spec);
+  TrainReport r;
+  if (o.resume) r.start_step = load_checkpoint(*vae, vae_weights(o.out));
+  vae->to(o.device);
+  vae->train();
+  r.parameters = parameter_count(*vae);
+  Optimizer optimizer(vae->parameters(), o.lr, o.warmup);
+  std::error_code ec;
+  fs::create_directories(o.out, ec);
+  LossLog log(o.out / "train-autoencoder.csv", {"l1", "edges", "kl"});
+
+  PoolMaker pools(o.seed, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, o.image_size, o.data_threads);
+  WorldPool pool = pools.take();
+  report(o, "autoencoder: " + std::to_string(r.parameters) + " parameters, resuming at step " + std::to_string(r.start_step));
+  Interval interval;
+  const double loop_start = budget.elapsed_s();
+  interval.restart(loop_start);
+  double last_save = loop_start, scaling = 1.0;
+  int64_t n = 0;
+  const int64_t crops = (o.image_size - o.crop) / 8 + 1;
+  for (; !budget.done(n); ++n) {
+    if (pools.ready()) pool = pools.take();
+    const auto idx = torch::randint(pool.images.size(0), {o.batch}, torch::kLong);
+    auto x = to_unit_range(pool.images.index_select(0, idx), o.device);
+    const auto at = torch::randint(crops, {2}, torch::kLong);
+    x = x.narrow(2, 8 * at[0].item<int64_t>(), o.crop).narrow(3, 8 * at[1].item<int64_t>(), o.crop);
+    torch::Tensor loss, terms;
+    {
+      AutocastScope autocast(o.device, o.bf16);
+      const auto posterior = vae->encode(x);
+      const auto rec = vae->decode(posterior.sample(torch::randn_like(posterior.mean))).to(torch::kFloat32);
+      const auto mean = posterior.mean.to(torch::kFloat32), logvar = posterior.logvar.to(torch::kFloat32);
+      const auto l1 = (rec - x).abs().mean(), edges = edge_l1(rec, x);
+      const auto kl = 0.5 * (mean.pow(2) + logvar.exp() - 1.0 - logvar).mean();
+      loss = l1 + 0.5 * edges + o.kl_weight * kl;
+      terms = torch::stack({loss, l1, edges, kl}).detach();
+    }
+    optimizer.zero_grad();
+    loss.backward();
+    const double lr = optimizer.step(n);
+    interval.add(terms);
+    if ((n + 1) % o.log_every == 0 || budget.done(n + 1)) {
+      const auto m = interval.means();
+      const double now = budget.elapsed_s(), rate = interval.steps() * o.batch / std::max(now - interval.since(), 1e-9);
+      if (r.first_loss == 0) r.first_loss = m[0];
+      r.last_loss = m[0];
+      log.write(r.start_step + n + 1, m[0], {m[1], m[2], m[3]}, lr, now, rate);
+      char line[160];
+      std::snprintf(line, sizeof line, "step %lld  loss %.4f  (l1 %.4f, edges %.4f, kl %.1f)  lr %.1e  %.0f pictures/s",
+                    static_cast<long long>(r.start_step + n + 1), m[0], m[1], m[2], m[3], lr, rate);
+      report(o, line);
+      interval.restart(now);
+    }
+    if (o.save_minutes > 0 && budget.elapsed_s() - last_save > 60.0 * o.save_minutes) {
+      save(vae, o, spec, latent_scaling(vae, pool, o.device), r.start_step + n + 1);
+      last_save = budget.elapsed_s();
+    }
+  }
+  scaling = latent_scaling(vae, pool, o.device);
+  r.end_step = r.start_step + n;
+  save(vae, o, spec, scaling, r.end_step);
+  r.scaling_factor = scaling;
+  r.seconds = budget.elapsed_s();
+  r.step_ms = n > 0 ? 1000.0 * (r.seconds - loop_start) / static_cast<double>(n) : 0.0;
+  return r;
+}
+
+}  // namespace palette::training

@@ -1,0 +1,119 @@
+// What both training stages share: the time budget, the loss log (CSV), fp16 checkpoints that carry
+// their step count, an exponential moving average of the weights, mixed precision, and the optimiser.
+// Thread safety: every object here belongs to the one training thread.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "palette/training.h"
+
+namespace palette::training {
+
+using Clock = std::chrono::steady_clock;
+
+// Stops a run at its step count or its deadline, whichever comes first (0 = no limit).
+class RunBudget {
+ public:
+  RunBudget(int64_t steps, double minutes);
+  bool done(int64_t steps_this_run) const;
+  double elapsed_s() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
+ private:
+  int64_t steps_;
+  double seconds_;
+  Clock::time_point start_;
+};
+
+// One CSV row per logged step: step, loss, then the stage's extra columns, lr, seconds, samples/s.
+// Appends to an existing log (a resumed run continues its file); writes the header into a new one.
+class LossLog {
+ public:
+  LossLog(const std::filesystem::path& path, const std::vector<std::string>& extra_columns);
+  void write(int64_t step, double loss, const std::vector<double>& extra, double lr, double seconds, double samples_per_s);
+
+ private:
+  std::filesystem::path path_;
+  std::ofstream out_;
+};
+
+// Saves `module`'s parameters and buffers as float16 safetensors (atomically) with the step count in
+// the metadata ("palette_step") next to `metadata`.
+void save_fp16(const torch::nn::Module& module, const std::filesystem::path& file, int64_t step,
+               const std::map<std::string, std::string>& metadata = {});
+// The step count a checkpoint written by save_fp16 records (0 when it has none). Throws palette::Error
+// naming the file when it cannot be read.
+int64_t saved_step(const std::filesystem::path& file);
+
+// An exponential moving average of a module's parameters (decay 0 = off: the average is the module).
+class WeightAverage {
+ public:
+  WeightAverage(torch::nn::Module& module, double decay);
+  void update();
+  // Runs `f` with the averaged weights in the module, then puts the trained ones back.
+  template <class F>
+  void with_average(F&& f) {
+    swap();
+    try {
+      f();
+    } catch (...) {
+      swap();
+      throw;
+    }
+    swap();
+  }
+
+ private:
+  void swap();
+  std::vector<torch::Tensor> params_, average_;
+  double decay_;
+};
+
+// Mixed precision for a scope: bfloat16 autocast on CUDA when `enabled` (LibTorch ≥ 2.4); a no-op
+// otherwise. The weight-cast cache is cleared on exit, so every step sees the updated weights.
+class AutocastScope {
+ public:
+  AutocastScope(const torch::Device& device, bool enabled);
+  ~AutocastScope();
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+  static bool available();  // whether this LibTorch build can autocast from C++
+
+ private:
+  bool active_ = false;
+};
+
+// AdamW with a linear warm-up over the first `warmup` steps of this run (a resumed run starts with a
+// fresh optimiser state, so it warms up again), and gradient-norm clipping.
+class Optimizer {
+ public:
+  Optimizer(std::vector<torch::Tensor> params, double lr, int64_t warmup, double weight_decay = 0.01);
+  // Clips, updates the learning rate for `step_this_run` (0-based) and steps; returns that rate.
+  double step(int64_t step_this_run);
+  void zero_grad() { adam_.zero_grad(); }
+
+ private:
+  std::vector<torch::Tensor> params_;
+  torch::optim::AdamW adam_;
+  double lr_;
+  int64_t warmup_;
+};
+
+// Checks the options every stage shares; throws palette::Error naming the option.
+void validate_train_options(const TrainOptions& options);
+
+// The training device's seeds, TF32 on CUDA (matmuls and convolutions in float32 at tensor-core speed).
+void prepare_device(const TrainOptions& options);
+
+// "step 1200  loss 0.0812  …" on stdout (the CLI's log) through options.log, if set.
+void report(const TrainOptions& options, const std::string& line);
+
+}  // namespace palette::training

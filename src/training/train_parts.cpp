@@ -1,0 +1,101 @@
+// Pieces both training stages use: the networks of a spec, checkpoints in the model folder, the
+// dispatch to a stage, and the architecture's sizes.
+#include <torch/torch.h>
+
+#include "io/json_config.h"
+#include "models/module_weights.h"
+#include "palette/error.h"
+#include "palette/safetensors.h"
+#include "training/train_common.h"
+#include "training/train_stages.h"
+
+namespace palette {
+
+namespace training {
+
+namespace fs = std::filesystem;
+
+fs::path vae_weights(const fs::path& folder) { return folder / "vae" / "diffusion_pytorch_model.safetensors"; }
+fs::path unet_weights(const fs::path& folder) { return folder / "unet" / "diffusion_pytorch_model.safetensors"; }
+fs::path text_weights(const fs::path& folder) { return folder / "text_encoder" / "model.safetensors"; }
+
+AutoencoderKL make_vae(const DefaultModelSpec& spec, double scaling_factor) {
+  return AutoencoderKL(AutoencoderKLConfig::from_json(JsonConfig(vae_config_json(spec, scaling_factor), "default VAE config")));
+}
+
+UNet2DConditionModel make_unet(const DefaultModelSpec& spec, int64_t image_size) {
+  return UNet2DConditionModel(UNetConfig::from_json(JsonConfig(unet_config_json(spec, image_size / 8), "default UNet config")));
+}
+
+ClipTextModel make_text_encoder(const DefaultModelSpec& spec) {
+  ClipTextModel model(ClipTextConfig::from_json(JsonConfig(text_encoder_config_json(spec), "default text encoder config")));
+  // CLIP's initialisation: small embeddings (LibTorch's default, N(0, 1), would swamp the layer norms).
+  torch::NoGradGuard no_grad;
+  model->text_model->embeddings->token_embedding->weight.normal_(0.0, 0.02);
+  model->text_model->embeddings->position_embedding->weight.normal_(0.0, 0.01);
+  return model;
+}
+
+int64_t load_checkpoint(torch::nn::Module& module, const fs::path& file, bool clip_text) {
+  if (!fs::is_regular_file(file)) throw Error("'" + file.string() + "': no weights to resume from");
+  const auto st = SafetensorsFile::open(file);
+  const TensorMap tensors = st.load_all(torch::dtype(torch::kFloat32));
+  if (clip_text)
+    load_clip_text_weights(dynamic_cast<ClipTextModelImpl&>(module), tensors, file.string());
+  else
+    load_weights(module, tensors, file.string());
+  return saved_step(file);
+}
+
+torch::Tensor to_unit_range(const torch::Tensor& pictures, const torch::Device& device) {
+  return pictures.to(device, /*non_blocking=*/true).to(torch::kFloat32).div_(127.5).sub_(1.0);
+}
+
+void Interval::add(const torch::Tensor& values) {
+  sums_ = sums_.defined() ? sums_ + values : values.clone();
+  ++steps_;
+}
+
+std::vector<double> Interval::means() const {
+  std::vector<double> out;
+  if (steps_ == 0) return out;
+  const torch::Tensor m = (sums_ / static_cast<double>(steps_)).to(torch::kCPU, torch::kDouble);
+  for (int64_t i = 0; i < m.size(0); ++i) out.push_back(m[i].item<double>());
+  return out;
+}
+
+void Interval::restart(double now) {
+  sums_ = torch::Tensor();
+  steps_ = 0;
+  since_ = now;
+}
+
+}  // namespace training
+
+TrainReport train_default(const TrainOptions& options) {
+  training::validate_train_options(options);
+  training::DefaultModelSpec::named(options.size);  // refuses an unknown size before any work
+  return options.stage == TrainStage::Autoencoder ? training::train_autoencoder(options) : training::train_unet(options);
+}
+
+void init_default_model_folder(const std::filesystem::path& folder, const std::string& size, int image_size) {
+  const auto spec = training::DefaultModelSpec::named(size);
+  if (std::filesystem::exists(folder / "model_index.json"))
+    throw Error("'" + folder.string() + "' already holds a model (model_index.json); nothing written");
+  training::write_model_configs(folder, spec, 1.0, image_size);
+}
+
+std::vector<ComponentSize> default_model_sizes(const std::string& size) {
+  const auto spec = training::DefaultModelSpec::named(size);
+  std::vector<ComponentSize> sizes;
+  const auto add = [&](const std::string& name, const torch::nn::Module& m) {
+    const int64_t n = parameter_count(m);
+    sizes.push_back({name, n, 2 * n});
+  };
+  add("vae", *training::make_vae(spec));
+  add("unet", *training::make_unet(spec, 256));
+  add("text_encoder", *training::make_text_encoder(spec));
+  return sizes;
+}
+
+}  // namespace palette

@@ -1,0 +1,53 @@
+// The two training stages behind palette::train_default, and the pieces they share about the model
+// folder they write.
+// Thread safety: one stage at a time per process.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "models/clip_text/clip_text_model.h"
+#include "models/unet/unet.h"
+#include "models/vae/autoencoder_kl.h"
+#include "palette/training.h"
+#include "training/default_model.h"
+
+namespace palette::training {
+
+TrainReport train_autoencoder(const TrainOptions& options);
+TrainReport train_unet(const TrainOptions& options);
+
+// Where each component's weights live in a diffusers folder.
+std::filesystem::path vae_weights(const std::filesystem::path& folder);
+std::filesystem::path unet_weights(const std::filesystem::path& folder);
+std::filesystem::path text_weights(const std::filesystem::path& folder);
+
+// Freshly initialised networks of `spec` (the text encoder's embeddings as CLIP initialises them).
+AutoencoderKL make_vae(const DefaultModelSpec& spec, double scaling_factor = 1.0);
+UNet2DConditionModel make_unet(const DefaultModelSpec& spec, int64_t image_size);
+ClipTextModel make_text_encoder(const DefaultModelSpec& spec);
+
+// Loads `file` (fp16 or fp32 safetensors) into `module` as float32; returns the step it records.
+// Throws palette::Error naming the file when it is missing or does not fit.
+int64_t load_checkpoint(torch::nn::Module& module, const std::filesystem::path& file, bool clip_text = false);
+
+// (B,3,H,W) uint8 pictures → float in [-1, 1] on `device`.
+torch::Tensor to_unit_range(const torch::Tensor& pictures, const torch::Device& device);
+
+// The losses of a log interval, summed on the device (read back only when logged, so the host never
+// waits for the device between steps).
+class Interval {
+ public:
+  void add(const torch::Tensor& values);  // 1-D: the loss, then the stage's extra terms (detached)
+  std::vector<double> means() const;      // per value; empty before the first add
+  int64_t steps() const { return steps_; }
+  void restart(double now);
+  double since() const { return since_; }  // budget seconds at the interval's start
+
+ private:
+  torch::Tensor sums_;
+  int64_t steps_ = 0;
+  double since_ = 0;
+};
+
+}  // namespace palette::training

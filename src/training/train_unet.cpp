@@ -1,0 +1,169 @@
+// Stage 2: the UNet and the CLIP text encoder together, on latents of world pictures from the trained
+// autoencoder (frozen). Objective: v-prediction (v = √ᾱ·ε − √(1−ᾱ)·x0), MSE, on the scheduler's
+// scaled-linear ᾱ. For few-step sampling, a share of the timesteps are exactly those of the region
+// pipeline's and the stream's LCM schedule ([999, 919, 759, 499, 259] from RegionSampling's defaults),
+// the rest uniform over [0, 1000). Captions are dropped to "" for a share of the pictures, so
+// classifier-free guidance works too. The saved weights are the exponential moving average.
+#include <torch/torch.h>
+
+#include <cstdio>
+
+#include "io/json_config.h"
+#include "palette/error.h"
+#include "palette/regions.h"
+#include "sampling/lcm_scheduler.h"
+#include "text/clip_tokenizer.h"
+#include "training/train_common.h"
+#include "training/train_stages.h"
+#include "training/world_pool.h"
+
+namespace palette::training {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The training timesteps the LCM sampler visits with the region pipeline's default settings.
+std::vector<int64_t> lcm_schedule_timesteps() {
+  const RegionSampling defaults;
+  LcmScheduler lcm(JsonConfig(scheduler_config_json(), "default scheduler config"));
+  lcm.set_timesteps(defaults.index_steps);
+  std::vector<int64_t> out;
+  for (int i : defaults.t_index_list) out.push_back(lcm.timesteps()[i].item<int64_t>());
+  return out;
+}
+
+struct Latents {
+  torch::Tensor mean, std;  // (N,4,h,w) on the device, before the scaling factor
+  torch::Tensor ids;        // (N,77) caption token ids on the device
+};
+
+Latents encode_pool(AutoencoderKL& vae, const WorldPool& pool, const ClipTokenizer& tokenizer,
+                    const torch::Device& device) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> means, stds;
+  const int64_t n = pool.images.size(0);
+  for (int64_t i = 0; i < n; i += 64) {
+    const auto posterior = vae->encode(to_unit_range(pool.images.narrow(0, i, std::min<int64_t>(64, n - i)), device));
+    means.push_back(posterior.mean);
+    stds.push_back(torch::exp(0.5 * posterior.logvar));
+  }
+  return {torch::cat(means), torch::cat(stds), tokenizer.encode_batch(pool.captions).to(device)};
+}
+
+struct Networks {
+  UNet2DConditionModel unet{nullptr};
+  ClipTextModel text{nullptr};
+};
+
+void save(Networks& nets, WeightAverage& unet_avg, WeightAverage& text_avg, const TrainOptions& o, int64_t step) {
+  unet_avg.with_average([&] { save_fp16(*nets.unet, unet_weights(o.out), step); });
+  text_avg.with_average([&] { save_fp16(*nets.text, text_weights(o.out), step); });
+}
+
+}  // namespace
+
+TrainReport train_unet(const TrainOptions& o) {
+  const RunBudget budget(o.steps, o.minutes);
+  const auto spec = DefaultModelSpec::named(o.size);
+  if (!fs::is_regular_file(vae_weights(o.out)) || !fs::is_regular_file(o.out / "vae" / "config.json"))
+    throw Error("'" + o.out.string() + "': no trained autoencoder (vae/); run --stage autoencoder first");
+  prepare_device(o);
+  const auto vae_config = AutoencoderKLConfig::from_json(JsonConfig::load(o.out / "vae" / "config.json"));
+  AutoencoderKL vae(vae_config);
+  load_checkpoint(*vae, vae_weights(o.out));
+  vae->to(o.device);
+  vae->eval();
+  for (auto& p : vae->parameters()) p.set_requires_grad(false);
+  write_model_configs(o.out, spec, vae_config.scaling_factor, o.image_size);  // keeps the VAE's scaling
+  const ClipTokenizer tokenizer = ClipTokenizer::from_folder(o.out / "tokenizer");
+
+  Networks nets{make_unet(spec, o.image_size), make_text_encoder(spec)};
+  TrainReport r;
+  if (o.resume) {
+    r.start_step = load_checkpoint(*nets.unet, unet_weights(o.out));
+    load_checkpoint(*nets.text, text_weights(o.out), /*clip_text=*/true);
+  }
+  nets.unet->to(o.device);
+  nets.text->to(o.device);
+  nets.unet->train();
+  nets.text->train();
+  auto params = nets.unet->parameters();
+  for (auto& p : nets.text->parameters()) params.push_back(p);
+  r.parameters = parameter_count(*nets.unet) + parameter_count(*nets.text);
+  Optimizer optimizer(params, o.lr, o.warmup);
+  WeightAverage unet_avg(*nets.unet, o.ema), text_avg(*nets.text, o.ema);
+  LossLog log(o.out / "train-unet.csv", {"loss_at_lcm_steps"});
+
+  const auto on = torch::TensorOptions().device(o.device);
+  const auto alphas = make_scheduler(scheduler_config_json(), "lcm")->alphas_cumprod().to(o.device);
+  const auto lcm_steps = torch::tensor(lcm_schedule_timesteps(), torch::kLong).to(o.device);
+  const auto empty_ids = torch::tensor(tokenizer.encode(""), torch::kLong).to(o.device);
+  const double scaling = vae_config.scaling_factor;
+
+  PoolMaker pools(o.seed + 1, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, o.image_size, o.data_threads);
+  Latents data = encode_pool(vae, pools.take(), tokenizer, o.device);
+  report(o, "unet + text encoder: " + std::to_string(r.parameters) + " parameters, resuming at step " +
+                std::to_string(r.start_step));
+  Interval interval;
+  const double loop_start = budget.elapsed_s();
+  interval.restart(loop_start);
+  double last_save = loop_start;
+  int64_t n = 0;
+  for (; !budget.done(n); ++n) {
+    if (pools.ready()) data = encode_pool(vae, pools.take(), tokenizer, o.device);
+    const int64_t b = o.batch;
+    const auto idx = torch::randint(data.mean.size(0), {b}, on.dtype(torch::kLong));
+    const auto mean = data.mean.index_select(0, idx), spread = data.std.index_select(0, idx);
+    const auto x0 = (mean + spread * torch::randn_like(mean)) * scaling;  // a posterior sample, UNet scale
+    const auto drop = torch::rand({b, 1}, on) < o.caption_dropout;
+    const auto ids = torch::where(drop, empty_ids.unsqueeze(0), data.ids.index_select(0, idx));
+    const auto at_lcm = torch::rand({b}, on) < o.lcm_timestep_share;
+    const auto t = torch::where(at_lcm, lcm_steps.index_select(0, torch::randint(lcm_steps.size(0), {b}, on.dtype(torch::kLong))),
+                                torch::randint(alphas.size(0), {b}, on.dtype(torch::kLong)));
+    const auto a = alphas.index_select(0, t).view({b, 1, 1, 1});
+    const auto noise = torch::randn_like(x0);
+    const auto xt = a.sqrt() * x0 + (1 - a).sqrt() * noise;
+    const auto v = a.sqrt() * noise - (1 - a).sqrt() * x0;
+    torch::Tensor loss, terms;
+    {
+      AutocastScope autocast(o.device, o.bf16);
+      const auto cond = nets.text->encode(ids);
+      const auto pred = nets.unet->forward(xt, t, cond).to(torch::kFloat32);
+      const auto per_item = (pred - v).pow(2).mean({1, 2, 3});
+      loss = per_item.mean();
+      const auto lcm_f = at_lcm.to(torch::kFloat32);
+      terms = torch::stack({loss, (per_item * lcm_f).sum() / lcm_f.sum().clamp_min(1.0)}).detach();
+    }
+    optimizer.zero_grad();
+    loss.backward();
+    const double lr = optimizer.step(n);
+    unet_avg.update();
+    text_avg.update();
+    interval.add(terms);
+    if ((n + 1) % o.log_every == 0 || budget.done(n + 1)) {
+      const auto m = interval.means();
+      const double now = budget.elapsed_s(), rate = interval.steps() * b / std::max(now - interval.since(), 1e-9);
+      if (r.first_loss == 0) r.first_loss = m[0];
+      r.last_loss = m[0];
+      log.write(r.start_step + n + 1, m[0], {m[1]}, lr, now, rate);
+      char line[160];
+      std::snprintf(line, sizeof line, "step %lld  loss %.4f  (at the LCM timesteps %.4f)  lr %.1e  %.0f pictures/s",
+                    static_cast<long long>(r.start_step + n + 1), m[0], m[1], lr, rate);
+      report(o, line);
+      interval.restart(now);
+    }
+    if (o.save_minutes > 0 && budget.elapsed_s() - last_save > 60.0 * o.save_minutes) {
+      save(nets, unet_avg, text_avg, o, r.start_step + n + 1);
+      last_save = budget.elapsed_s();
+    }
+  }
+  r.end_step = r.start_step + n;
+  save(nets, unet_avg, text_avg, o, r.end_step);
+  r.scaling_factor = scaling;
+  r.seconds = budget.elapsed_s();
+  r.step_ms = n > 0 ? 1000.0 * (r.seconds - loop_start) / static_cast<double>(n) : 0.0;
+  return r;
+}
+
+}  // namespace palette::training

@@ -1,0 +1,146 @@
+#include "palette/world.h"
+
+#include <array>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "io/atomic_write.h"
+#include "palette/error.h"
+#include "training/world_compose.h"
+
+namespace palette {
+
+namespace {
+
+struct ClassInfo {
+  const char* name;
+  std::array<uint8_t, 3> color;
+};
+
+const std::array<ClassInfo, kWorldClassCount>& class_table() {
+  static const std::array<ClassInfo, kWorldClassCount> table = {{
+      {"clear sky", {110, 170, 240}}, {"cloudy sky", {160, 170, 185}}, {"sunset sky", {240, 140, 90}},
+      {"sea", {20, 60, 150}},         {"lake", {40, 130, 130}},        {"sand", {230, 205, 140}},
+      {"grass", {100, 190, 60}},      {"forest", {20, 90, 40}},        {"mountain", {120, 100, 130}},
+      {"snow", {245, 250, 255}},      {"rock", {140, 130, 120}},       {"road", {60, 60, 65}},
+      {"house", {200, 60, 40}},       {"tree", {60, 150, 30}},         {"sun", {255, 225, 60}},
+      {"moon", {200, 200, 190}},
+  }};
+  return table;
+}
+
+const std::array<std::string, kWorldSceneCount>& scene_names() {
+  static const std::array<std::string, kWorldSceneCount> names = {"crop",   "coast",  "countryside", "mountain-lake",
+                                                                  "winter", "desert", "road"};
+  return names;
+}
+
+WorldScene pick_scene(const WorldOptions& options, training::WorldRng& rng) {
+  if (options.scene) return *options.scene;
+  if (rng.uniform() < options.crop_fraction) return WorldScene::Crop;
+  return static_cast<WorldScene>(1 + rng.below(kWorldSceneCount - 1));
+}
+
+uint8_t to_byte(float v) { return static_cast<uint8_t>(training::clamp01(v) * 255.0f + 0.5f); }
+
+}  // namespace
+
+const std::string& world_class_name(WorldClass c) {
+  static const std::array<std::string, kWorldClassCount> names = [] {
+    std::array<std::string, kWorldClassCount> n;
+    for (int i = 0; i < kWorldClassCount; ++i) n[i] = class_table()[i].name;
+    return n;
+  }();
+  return names.at(static_cast<size_t>(c));
+}
+
+std::optional<WorldClass> world_class_from_name(std::string_view name) {
+  for (int i = 0; i < kWorldClassCount; ++i)
+    if (name == class_table()[i].name) return static_cast<WorldClass>(i);
+  return std::nullopt;
+}
+
+std::array<uint8_t, 3> world_class_color(WorldClass c) { return class_table().at(static_cast<size_t>(c)).color; }
+
+const std::string& world_scene_name(WorldScene scene) { return scene_names().at(static_cast<size_t>(scene)); }
+
+void validate_world_options(const WorldOptions& o) {
+  if (o.width < 16 || o.width > 4096) throw Error("world width " + std::to_string(o.width) + " must be in [16, 4096]");
+  if (o.height < 16 || o.height > 4096)
+    throw Error("world height " + std::to_string(o.height) + " must be in [16, 4096]");
+  if (!(o.crop_fraction >= 0.0f && o.crop_fraction <= 1.0f))
+    throw Error("world crop_fraction " + std::to_string(o.crop_fraction) + " must be in [0, 1]");
+  if (o.crop_class && (!o.scene || *o.scene != WorldScene::Crop))
+    throw Error("world crop_class needs scene = crop");
+}
+
+WorldSample make_world_sample(uint64_t seed, uint64_t index, const WorldOptions& options) {
+  validate_world_options(options);
+  training::WorldRng rng(training::mix64(seed) ^ training::mix64(index + 0x5eedull));
+  training::Canvas canvas(options.width, options.height);
+  WorldSample sample;
+  sample.scene = pick_scene(options, rng);
+  training::SceneObjects objects;
+  if (sample.scene == WorldScene::Crop) {
+    const auto cls = options.crop_class ? *options.crop_class : static_cast<WorldClass>(rng.below(kWorldClassCount));
+    training::paint_crop(canvas, training::make_look(cls, rng), rng);
+    sample.caption = world_class_name(cls);
+  } else {
+    objects = training::compose_scene(canvas, sample.scene, rng);
+  }
+  sample.image.width = options.width;
+  sample.image.height = options.height;
+  sample.image.channels = 3;
+  sample.image.pixels.resize(canvas.rgb.size());
+  for (size_t i = 0; i < canvas.rgb.size(); ++i) sample.image.pixels[i] = to_byte(canvas.rgb[i]);
+  sample.classes = std::move(canvas.classes);
+  if (sample.scene != WorldScene::Crop) sample.caption = training::scene_caption(world_class_counts(sample), objects, rng);
+  return sample;
+}
+
+Image world_class_map_image(const WorldSample& sample) {
+  Image image{sample.image.width, sample.image.height, 3, std::vector<uint8_t>(sample.classes.size() * 3)};
+  for (size_t i = 0; i < sample.classes.size(); ++i) {
+    const auto color = world_class_color(static_cast<WorldClass>(sample.classes[i]));
+    for (int k = 0; k < 3; ++k) image.pixels[3 * i + k] = color[k];
+  }
+  return image;
+}
+
+std::array<int64_t, kWorldClassCount> world_class_counts(const WorldSample& sample) {
+  std::array<int64_t, kWorldClassCount> counts{};
+  for (uint8_t c : sample.classes) ++counts.at(c);
+  return counts;
+}
+
+int write_world_dataset(const std::filesystem::path& folder, uint64_t seed, int count, const WorldOptions& options) {
+  validate_world_options(options);
+  if (count < 1) throw Error("dataset count " + std::to_string(count) + " must be at least 1");
+  std::error_code ec;
+  std::filesystem::create_directories(folder, ec);
+  if (ec) throw Error("'" + folder.string() + "': cannot create the dataset folder: " + ec.message());
+  std::string lines;
+  for (int i = 0; i < count; ++i) {
+    const WorldSample s = make_world_sample(seed, static_cast<uint64_t>(i), options);
+    char stem[32];
+    std::snprintf(stem, sizeof stem, "%05d", i);
+    write_png(folder / (std::string(stem) + ".png"), s.image, {{"caption", s.caption}});
+    write_png(folder / (std::string(stem) + ".classes.png"), world_class_map_image(s));
+    nlohmann::json classes = nlohmann::json::array();
+    const auto counts = world_class_counts(s);
+    for (int c = 0; c < kWorldClassCount; ++c)
+      if (counts[c] > 0) classes.push_back(world_class_name(static_cast<WorldClass>(c)));
+    lines += nlohmann::json{{"index", i},
+                            {"file", std::string(stem) + ".png"},
+                            {"caption", s.caption},
+                            {"scene", world_scene_name(s.scene)},
+                            {"classes", classes}}
+                 .dump() +
+             "\n";
+  }
+  const auto captions = folder / "captions.jsonl";
+  write_file_atomically(captions, [&](std::FILE* out) { write_bytes(out, lines.data(), lines.size(), captions); });
+  return 2 * count + 1;
+}
+
+}  // namespace palette

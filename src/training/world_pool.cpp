@@ -1,0 +1,89 @@
+#include "training/world_pool.h"
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+#include "palette/error.h"
+#include "palette/world.h"
+#include "training/world_noise.h"
+
+namespace palette::training {
+
+namespace {
+
+int worker_count(int threads) {
+  if (threads > 0) return threads;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+}
+
+// One sample into slot `slot` of `images` (N,3,S,S), mirrored or not (the world has no left and right,
+// so mirroring doubles the pictures for free).
+void fill_slot(torch::Tensor& images, int64_t slot, const WorldSample& s, bool mirror) {
+  const int size = s.image.width;
+  uint8_t* out = images[slot].data_ptr<uint8_t>();
+  for (int y = 0; y < size; ++y)
+    for (int x = 0; x < size; ++x) {
+      const int sx = mirror ? size - 1 - x : x;
+      const uint8_t* px = &s.image.pixels[3 * (static_cast<size_t>(y) * size + sx)];
+      for (int c = 0; c < 3; ++c) out[(static_cast<size_t>(c) * size + y) * size + x] = px[c];
+    }
+}
+
+}  // namespace
+
+WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, int size, int threads) {
+  if (count < 1) throw Error("a data pool needs at least one picture");
+  WorldOptions options;
+  options.width = options.height = size;
+  validate_world_options(options);
+  WorldPool pool;
+  pool.images = torch::empty({count, 3, size, size}, torch::kUInt8);
+  pool.captions.resize(count);
+  const int workers = std::min(worker_count(threads), count);
+  std::vector<std::thread> team;
+  std::vector<std::exception_ptr> errors(workers);
+  for (int w = 0; w < workers; ++w)
+    team.emplace_back([&, w] {
+      try {
+        for (int i = w; i < count; i += workers) {
+          const uint64_t index = first + static_cast<uint64_t>(i);
+          const WorldSample s = make_world_sample(seed, index, options);
+          fill_slot(pool.images, i, s, (mix64(seed ^ mix64(index)) & 1) != 0);
+          pool.captions[i] = s.caption;
+        }
+      } catch (...) {
+        errors[w] = std::current_exception();
+      }
+    });
+  for (auto& t : team) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  return pool;
+}
+
+PoolMaker::PoolMaker(uint64_t seed, uint64_t first, int count, int size, int threads)
+    : seed_(seed), next_first_(first), count_(count), size_(size), threads_(threads) {
+  start();
+}
+
+PoolMaker::~PoolMaker() {
+  if (pending_.valid()) pending_.wait();
+}
+
+void PoolMaker::start() {
+  pending_ = std::async(std::launch::async, make_world_pool, seed_, next_first_, count_, size_, threads_);
+  next_first_ += static_cast<uint64_t>(count_);
+}
+
+bool PoolMaker::ready() const {
+  return pending_.valid() && pending_.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+}
+
+WorldPool PoolMaker::take() {
+  WorldPool pool = pending_.get();
+  start();
+  return pool;
+}
+
+}  // namespace palette::training

@@ -1,0 +1,44 @@
+// Training data: pools of world pictures made on CPU threads, the next pool in the background while the
+// current one trains. Pool k holds samples [first + k·count, first + (k+1)·count) of the world's seed, so
+// the data depends only on the seed and where a run starts, never on thread timing.
+// Thread safety: a PoolMaker belongs to one thread (its worker threads are its own business).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <future>
+#include <string>
+#include <vector>
+
+namespace palette::training {
+
+struct WorldPool {
+  torch::Tensor images;               // (N, 3, size, size) uint8, CPU
+  std::vector<std::string> captions;  // N captions
+};
+
+// Samples [first, first + count) of the world `seed` at size × size on `threads` threads; half of them
+// (decided per sample) mirrored left to right. Throws palette::Error for bad sizes.
+WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, int size, int threads);
+
+class PoolMaker {
+ public:
+  // Starts making the first pool at once. threads ≤ 0: all cores but one.
+  PoolMaker(uint64_t seed, uint64_t first, int count, int size, int threads);
+  ~PoolMaker();
+  PoolMaker(const PoolMaker&) = delete;
+  PoolMaker& operator=(const PoolMaker&) = delete;
+
+  bool ready() const;  // the pool being made is finished
+  WorldPool take();    // waits for it, then starts the next one
+
+ private:
+  void start();
+
+  uint64_t seed_, next_first_;
+  int count_, size_, threads_;
+  std::future<WorldPool> pending_;
+};
+
+}  // namespace palette::training
