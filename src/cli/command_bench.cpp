@@ -65,12 +65,13 @@ void run_bench(BenchArgs args) {
   if (args.channels_last) {
     // An experiment: cuDNN's tensor-core convolutions work in NHWC, so NCHW activations are transposed
     // around each one; channels-last weights make the convolutions produce and take NHWC directly.
-    for (torch::nn::Module* m : {static_cast<torch::nn::Module*>(model.parts().unet.get()),
-                                 static_cast<torch::nn::Module*>(model.parts().vae.get())}) {
-      torch::NoGradGuard no_grad;
-      for (auto& p : m->parameters())
-        if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
-    }
+    torch::NoGradGuard no_grad;
+    UNet2DConditionModel unet = model.parts().unet;  // handles on the shared modules
+    AutoencoderKL vae = model.parts().vae;
+    std::vector<torch::Tensor> params = unet->parameters();
+    for (const auto& p : vae->parameters()) params.push_back(p);
+    for (auto& p : params)
+      if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
   }
   std::printf("model: %s, %s on %s in %s (ready in %.1f s)\n", model.info().family.c_str(), model.info().layout.c_str(),
               model.info().device.c_str(), model.info().dtype.c_str(),

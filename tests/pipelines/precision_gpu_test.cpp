@@ -1,0 +1,136 @@
+// fp16 on CUDA against the float32 references: the one-shot region pipeline on the smd_region_*
+// fixtures (recorded draws replayed, as the CPU parity tests do) and the stream engine against its own
+// float32 CPU run; CUDA-graph replay against eager calls. Needs CUDA; skips itself without it.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "models/model_parts.h"
+#include "models/unet/unet_graph.h"
+#include "palette/model.h"
+#include "palette/stream.h"
+#include "pipelines/image_tensor.h"
+#include "pipelines/region_fixture.h"
+#include "pipelines/region_render.h"
+#include "pipelines/stream_layouts.h"
+#include "pipelines/stream_state.h"
+#include "sampling/noise_source.h"
+#include "support/fixtures.h"
+#include "support/parity.h"
+
+namespace palette {
+namespace {
+
+const Model& half_model() {
+  static const Model model = [] {
+    ModelOptions half;
+    half.device = torch::kCUDA;
+    half.dtype = torch::kHalf;
+    half.taesd = test::fixtures_dir() / "tiny-taesd";
+    return Model::load(test::fixtures_dir() / "tiny-sd15", half);
+  }();
+  return model;
+}
+
+void exact_math() {
+  at::globalContext().setAllowTF32CuDNN(false);
+  at::globalContext().setAllowTF32CuBLAS(false);
+}
+
+TEST(RegionGpu, HalfPrecisionStaysCloseToTheFloat32Reference) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  exact_math();
+  for (const char* name : {"smd_region_128", "smd_region_tiled_128x192"}) {
+    const SafetensorsFile file = test::open_case(name);
+    const RegionRequest request = test::region_fixture_request(file);
+    std::vector<torch::Tensor> draws;
+    for (int i = 0; i < 1000; ++i) {
+      char key[16];
+      std::snprintf(key, sizeof key, "noise_%03d", i);
+      if (!file.contains(key)) break;
+      draws.push_back(file.load(key, torch::kFloat32));
+    }
+    ReplayNoise noise(draws);
+    const RegionLatents run = region_latents(half_model().parts(), request, noise);
+    EXPECT_EQ(run.latents.scalar_type(), torch::kHalf);
+    EXPECT_TRUE(torch::isfinite(run.latents).all().item<bool>()) << name;
+    EXPECT_TRUE(test::check_parity(std::string(name) + " cuda float16 latents_out", run.latents,
+                                   file.load("latents_out", torch::kFloat32), 5e-2));
+    const torch::Tensor decoded = decode_latents(half_model().parts(), run.latents);
+    EXPECT_TRUE(torch::isfinite(decoded).all().item<bool>()) << name;
+  }
+}
+
+// The stream's steady frame latent in fp16 on CUDA (with CUDA graphs) against the same stream in
+// float32 on the CPU.
+TEST(StreamGpu, HalfPrecisionFrameStaysCloseToFloat32Cpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  exact_math();
+  const StreamSnapshot layout = test::small_layout();
+  StreamEngine cpu(test::fixture_model("tiny-sd15"));
+  cpu.apply(layout);
+  cpu.flush();
+  cpu.step();
+  StreamEngine gpu(half_model());
+  gpu.apply(layout);
+  gpu.flush();
+  const StreamFrame frame = gpu.step();
+  const torch::Tensor expected = cpu.state().last_latent;
+  const torch::Tensor actual = gpu.state().last_latent;
+  EXPECT_TRUE(torch::isfinite(actual).all().item<bool>());
+  EXPECT_TRUE(test::check_parity("stream frame latent, cuda float16 vs cpu float32", actual, expected, 5e-2));
+  EXPECT_EQ(frame.image.width, 64);
+  EXPECT_GT(gpu.state().unet->captures(), 0) << "the stream batch ran from a CUDA graph";
+}
+
+TEST(StreamGpu, CudaGraphReplayEqualsEagerCalls) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  exact_math();
+  const StreamSnapshot layout = test::small_layout();
+  StreamSettings eager_settings;
+  eager_settings.cuda_graphs = false;
+  StreamEngine eager(half_model(), eager_settings), graphed(half_model());
+  eager.apply(layout);
+  graphed.apply(layout);
+  for (int i = 0; i < 8; ++i) {
+    eager.step();
+    graphed.step();
+  }
+  const double error = test::relative_error(graphed.state().last_latent, eager.state().last_latent);
+  std::printf("graph replay vs eager, 8 frames: relative error %.3g\n", error);
+  EXPECT_LT(error, 1e-3);
+  EXPECT_EQ(graphed.state().unet->captures(), 1);
+  EXPECT_GE(graphed.state().unet->replays(), 8);
+  EXPECT_EQ(eager.state().unet->captures(), 0);
+  // A changed prompt keeps the batch shape: replayed, not recorded again.
+  StreamSnapshot edited = layout;
+  edited.version = 2;
+  edited.layers[0].region.prompt = "a blue house";
+  graphed.apply(edited);
+  eager.apply(edited);
+  graphed.flush();
+  eager.flush();
+  graphed.step();
+  eager.step();
+  EXPECT_EQ(graphed.state().unet->captures(), 1);
+  EXPECT_LT(test::relative_error(graphed.state().last_latent, eager.state().last_latent), 1e-3);
+}
+
+TEST(UNetGraph, IsPlainForwardOnTheCpu) {
+  const Model& model = test::fixture_model("tiny-sd15");
+  torch::NoGradGuard no_grad;
+  UNetGraphRunner runner(model.parts().unet, true);
+  EXPECT_FALSE(runner.graphs_enabled());
+  const torch::Tensor x = torch::randn({2, 4, 8, 8});
+  const torch::Tensor hidden = torch::randn({2, 77, model.parts().unet->config().cross_attention_dim[0]});
+  const torch::Tensor t = torch::tensor({999, 499}, torch::kInt64);
+  UNet2DConditionModel unet = model.parts().unet;  // a non-const handle on the shared module
+  EXPECT_TRUE(torch::equal(runner.forward(x, t, hidden), unet->forward(x, t, hidden)));
+  EXPECT_EQ(runner.captures(), 0);
+}
+
+}  // namespace
+}  // namespace palette
