@@ -70,8 +70,12 @@ struct TrainOptions {
 struct TrainReport {
   int64_t start_step = 0;  // the step count the run resumed from (0 for a fresh start)
   int64_t end_step = 0;    // the step count saved at the end
-  double first_loss = 0;   // mean loss of the first logged interval of this run
-  double last_loss = 0;    // mean loss of the last logged interval
+  double first_loss = 0;   // mean training loss of the first logged interval of this run
+  double last_loss = 0;    // mean training loss of the last logged interval
+  // The loss on one fixed batch of the first data pool (fixed noise and timesteps, posterior means, eval
+  // mode) before and after this run: comparable across runs with the same seed, free of batch noise.
+  double validation_start = 0;
+  double validation_end = 0;
   double seconds = 0;
   double step_ms = 0;      // mean time per optimiser step
   int64_t parameters = 0;  // trained parameters

@@ -54,9 +54,10 @@ void run_train(TrainArgs& args) {
   o.out = args.out;
   o.log = [](const std::string& line) { std::cout << line << std::endl; };
   const TrainReport r = train_default(o);
-  std::printf("trained steps %lld..%lld in %.0f s (%.1f ms per step), loss %.4f -> %.4f, %lld parameters%s\n",
+  std::printf("trained steps %lld..%lld in %.0f s (%.1f ms per step), loss %.4f -> %.4f, validation loss %.4f -> "
+              "%.4f, %lld parameters%s\n",
               static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.seconds, r.step_ms,
-              r.first_loss, r.last_loss, static_cast<long long>(r.parameters),
+              r.first_loss, r.last_loss, r.validation_start, r.validation_end, static_cast<long long>(r.parameters),
               o.stage == TrainStage::Autoencoder ? (", latent scaling " + std::to_string(r.scaling_factor)).c_str() : "");
   std::printf("wrote %s\n", o.out.string().c_str());
 }

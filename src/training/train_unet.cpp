@@ -51,10 +51,39 @@ Latents encode_pool(AutoencoderKL& vae, const WorldPool& pool, const ClipTokeniz
   return {torch::cat(means), torch::cat(stds), tokenizer.encode_batch(pool.captions).to(device)};
 }
 
+// A fixed batch: latents (posterior means), caption ids, timesteps (half at the LCM schedule) and noise.
+struct Validation {
+  torch::Tensor x0, ids, t, noise;
+};
+
+Validation make_validation(const Latents& data, const torch::Tensor& lcm_steps, double scaling, int64_t count) {
+  Validation v;
+  v.x0 = data.mean.narrow(0, 0, count) * scaling;
+  v.ids = data.ids.narrow(0, 0, count);
+  const auto uniform = torch::linspace(0, 999, count, torch::kFloat32).round().to(torch::kLong).to(v.x0.device());
+  const auto at_lcm = torch::arange(count, v.x0.device()).remainder(lcm_steps.size(0));
+  v.t = torch::where(torch::arange(count, v.x0.device()).remainder(2) == 0, lcm_steps.index_select(0, at_lcm), uniform);
+  v.noise = torch::randn_like(v.x0);
+  return v;
+}
+
 struct Networks {
   UNet2DConditionModel unet{nullptr};
   ClipTextModel text{nullptr};
 };
+
+double validation_loss(Networks& nets, const Validation& v, const torch::Tensor& alphas) {
+  torch::NoGradGuard no_grad;
+  nets.unet->eval();
+  nets.text->eval();
+  const auto a = alphas.index_select(0, v.t).view({-1, 1, 1, 1});
+  const auto xt = a.sqrt() * v.x0 + (1 - a).sqrt() * v.noise;
+  const auto target = a.sqrt() * v.noise - (1 - a).sqrt() * v.x0;
+  const double loss = (nets.unet->forward(xt, v.t, nets.text->encode(v.ids)) - target).pow(2).mean().item<double>();
+  nets.unet->train();
+  nets.text->train();
+  return loss;
+}
 
 void save(Networks& nets, WeightAverage& unet_avg, WeightAverage& text_avg, const TrainOptions& o, int64_t step) {
   unet_avg.with_average([&] { save_fp16(*nets.unet, unet_weights(o.out), step); });
@@ -103,6 +132,8 @@ TrainReport train_unet(const TrainOptions& o) {
 
   PoolMaker pools(o.seed + 1, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, o.image_size, o.data_threads);
   Latents data = encode_pool(vae, pools.take(), tokenizer, o.device);
+  const Validation validation = make_validation(data, lcm_steps, scaling, std::min<int64_t>(16, o.pool));
+  r.validation_start = validation_loss(nets, validation, alphas);
   report(o, "unet + text encoder: " + std::to_string(r.parameters) + " parameters, resuming at step " +
                 std::to_string(r.start_step));
   Interval interval;
@@ -159,6 +190,7 @@ TrainReport train_unet(const TrainOptions& o) {
     }
   }
   r.end_step = r.start_step + n;
+  unet_avg.with_average([&] { text_avg.with_average([&] { r.validation_end = validation_loss(nets, validation, alphas); }); });
   save(nets, unet_avg, text_avg, o, r.end_step);
   r.scaling_factor = scaling;
   r.seconds = budget.elapsed_s();

@@ -1,0 +1,186 @@
+// Training the default model on the CPU at a tiny size: the losses fall, the folder it writes loads
+// with Model::load, a run resumes from those files alone, and the engine's LCM sampler runs on it.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <string>
+
+#include "models/model_parts.h"
+#include "palette/error.h"
+#include "palette/model.h"
+#include "palette/regions.h"
+#include "palette/render.h"
+#include "palette/safetensors.h"
+#include "palette/training.h"
+#include "palette/world.h"
+#include "sampling/scheduler.h"
+#include "support/temp_dir.h"
+
+namespace palette {
+namespace {
+
+TrainOptions tiny(const std::filesystem::path& out, TrainStage stage, int64_t steps) {
+  TrainOptions o;
+  o.out = out;
+  o.stage = stage;
+  o.size = "tiny";
+  o.steps = steps;
+  o.batch = 4;
+  o.image_size = 64;
+  o.crop = 32;
+  o.lr = 2e-3;
+  o.warmup = 0;
+  o.ema = 0;
+  o.pool = 16;
+  o.log_every = 5;
+  o.save_minutes = 0;
+  o.data_threads = 1;
+  return o;
+}
+
+// Trains both stages of a tiny model into a fresh folder once for the tests below that only read it.
+class TrainedTinyModel : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    autoencoder_ = train_default(tiny(folder(), TrainStage::Autoencoder, 20));
+    unet_ = train_default(tiny(folder(), TrainStage::Unet, 20));
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static std::filesystem::path folder() { return dir_->path() / "model"; }
+
+  static test::TempDir* dir_;
+  static TrainReport autoencoder_, unet_;
+};
+test::TempDir* TrainedTinyModel::dir_ = nullptr;
+TrainReport TrainedTinyModel::autoencoder_, TrainedTinyModel::unet_;
+
+TEST_F(TrainedTinyModel, LossesFallOverTwentySteps) {
+  std::printf("autoencoder validation loss %.4f -> %.4f (%.1f ms per step), unet %.4f -> %.4f (%.1f ms per step)\n",
+              autoencoder_.validation_start, autoencoder_.validation_end, autoencoder_.step_ms,
+              unet_.validation_start, unet_.validation_end, unet_.step_ms);
+  EXPECT_EQ(autoencoder_.end_step, 20);
+  EXPECT_LT(autoencoder_.validation_end, 0.85 * autoencoder_.validation_start);
+  EXPECT_EQ(unet_.end_step, 20);
+  EXPECT_LT(unet_.validation_end, 0.8 * unet_.validation_start);
+  EXPECT_GT(autoencoder_.scaling_factor, 0);
+}
+
+TEST_F(TrainedTinyModel, LoadsWithModelLoadAsFp16Files) {
+  const Model model = Model::load(folder());
+  EXPECT_EQ(model.info().family, "SD 1.x");
+  for (const auto& c : model.info().components) EXPECT_EQ(c.stored_dtype, "F16") << c.name;
+  EXPECT_EQ(model.parts().scheduler_config.at("prediction_type"), "v_prediction");
+  EXPECT_NEAR(model.parts().vae->config().scaling_factor, autoencoder_.scaling_factor, 1e-4);
+  EXPECT_EQ(SafetensorsFile::open(folder() / "unet" / "diffusion_pytorch_model.safetensors").metadata().at("palette_step"), "20");
+}
+
+TEST_F(TrainedTinyModel, ResumesFromTheSavedFilesAlone) {
+  test::TempDir copy;
+  std::filesystem::copy(folder(), copy / "model", std::filesystem::copy_options::recursive);
+  const auto unet_file = copy / "model" / "unet" / "diffusion_pytorch_model.safetensors";
+  const auto before = SafetensorsFile::open(unet_file).load_all();
+  TrainOptions o = tiny(copy / "model", TrainStage::Unet, 1);
+  o.resume = true;
+  o.lr = 0;  // one step that changes nothing: the saved weights must be exactly the loaded ones
+  const TrainReport r = train_default(o);
+  EXPECT_EQ(r.start_step, 20);
+  EXPECT_EQ(r.end_step, 21);
+  const auto after = SafetensorsFile::open(unet_file).load_all();
+  ASSERT_EQ(before.size(), after.size());
+  for (const auto& [name, t] : before) EXPECT_TRUE(torch::equal(t, after.at(name))) << name;
+  // and a fresh start would not have matched: its weights are new random ones
+  o.resume = false;
+  train_default(o);
+  const auto fresh = SafetensorsFile::open(unet_file).load_all();
+  EXPECT_FALSE(torch::equal(before.at("conv_in.weight"), fresh.at("conv_in.weight")));
+}
+
+TEST_F(TrainedTinyModel, SamplesWithTheEnginesLcmSampler) {
+  const Model model = Model::load(folder());
+  const ModelParts& parts = model.parts();
+  auto scheduler = make_scheduler(parts.scheduler_config, "lcm");
+  scheduler->set_timesteps(4);
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(3);
+  torch::Tensor x = torch::randn({1, 4, 8, 8});
+  ClipTextModel text_encoder = parts.text_encoder;  // non-const handles on the shared modules
+  UNet2DConditionModel unet = parts.unet;
+  const torch::Tensor text = text_encoder->encode(parts.tokenizer->encode_batch({"sea"}));
+  SeededNoise noise(4);
+  for (int64_t i = 0; i < scheduler->num_steps(); ++i) {
+    const torch::Tensor v = unet->forward(x, torch::tensor({scheduler->timestep(i)}), text);
+    x = scheduler->step(v, i, x, noise).prev_sample;
+  }
+  EXPECT_TRUE(torch::isfinite(x).all().item<bool>());
+  EXPECT_GT(x.std().item<double>(), 0.0);
+
+  RenderOptions render_options;  // the whole text-to-image path, and the region path
+  render_options.prompt = "grass";
+  render_options.sampler = "lcm";
+  render_options.steps = 4;
+  render_options.guidance = 1;
+  render_options.width = render_options.height = 64;
+  render_options.seed = 1;
+  EXPECT_EQ(render(model, render_options).image.width, 64);
+  RegionRequest request;
+  request.width = request.height = 64;
+  request.seed = 1;
+  request.background.prompt = "a clear sky above sand";
+  RegionLayer sand;
+  sand.prompt = "sand";
+  sand.mask = torch::zeros({64, 64});
+  sand.mask.slice(0, 32, 64).fill_(1);
+  request.layers.push_back(sand);
+  EXPECT_EQ(render_regions(model, request).image.height, 64);
+}
+
+TEST_F(TrainedTinyModel, EvaluationJudgesEveryLayout) {
+  EvalOptions o;
+  o.model = folder();
+  o.count = 2;
+  o.size = 64;
+  o.reference_samples = 24;
+  const EvalReport r = eval_default(o);
+  std::printf("tiny model: %.0f%% of %zu regions, the world's own pictures %.0f%%\n", 100 * r.accuracy,
+              r.regions.size(), 100 * r.reference_accuracy);
+  EXPECT_GE(r.regions.size(), 4u);
+  EXPECT_GE(r.reference_accuracy, 0.5);  // the judge recognises the world's own pictures of the layouts
+  EXPECT_DOUBLE_EQ(r.chance, 1.0 / kWorldClassCount);
+  EXPECT_EQ(r.sheet.width, 3 * 64 + 8);
+  EXPECT_EQ(r.sheet.height, 2 * 64 + 4);
+}
+
+TEST(DefaultModelTraining, RefusesBadOptionsBeforeAnyWork) {
+  test::TempDir dir;
+  TrainOptions o = tiny(dir / "m", TrainStage::Unet, 1);
+  EXPECT_THROW(train_default(o), Error);  // no autoencoder yet
+  o.stage = TrainStage::Autoencoder;
+  o.steps = 0;
+  EXPECT_THROW(train_default(o), Error);  // no end
+  o.steps = 1;
+  o.resume = true;
+  EXPECT_THROW(train_default(o), Error);  // nothing to resume
+  o.resume = false;
+  o.size = "huge";
+  EXPECT_THROW(train_default(o), Error);
+  EXPECT_FALSE(std::filesystem::exists(dir / "m" / "vae" / "diffusion_pytorch_model.safetensors"));
+}
+
+TEST(DefaultModelTraining, StandardSizesFitTheBudget) {
+  int64_t total = 0;
+  for (const auto& c : default_model_sizes("standard")) {
+    std::printf("%s: %lld parameters, %.2f MB fp16\n", c.name.c_str(), static_cast<long long>(c.parameters),
+                c.fp16_bytes / 1e6);
+    EXPECT_LE(c.fp16_bytes, 15ll * 1024 * 1024) << c.name << " must come back from the GPU machine in one file";
+    total += c.fp16_bytes;
+  }
+  EXPECT_LT(total, 40'000'000);
+}
+
+}  // namespace
+}  // namespace palette

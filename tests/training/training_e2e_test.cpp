@@ -1,0 +1,70 @@
+// The default model's commands as a user runs them: make-dataset, train-default (init, a tiny run, bad
+// options) and eval-default.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "palette/image.h"
+#include "support/cli_runner.h"
+#include "support/temp_dir.h"
+
+namespace palette {
+namespace {
+
+using test::contains;
+using test::run_cli;
+
+TEST(DefaultModelE2E, MakeDatasetWritesPicturesClassMapsAndCaptions) {
+  test::TempDir dir;
+  const auto r = run_cli("make-dataset --seed 4 --count 3 --size 48 -o '" + (dir / "world").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "wrote 7 files")) << r.output;
+  EXPECT_EQ(read_image(dir / "world" / "00002.png").width, 48);
+  EXPECT_EQ(read_image(dir / "world" / "00002.classes.png").height, 48);
+  std::ifstream captions(dir / "world" / "captions.jsonl");
+  int lines = 0;
+  for (std::string line; std::getline(captions, line);) lines += contains(line, "\"caption\"");
+  EXPECT_EQ(lines, 3);
+  const auto bad = run_cli("make-dataset --scene volcano -o '" + (dir / "x").string() + "'");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_TRUE(contains(bad.output, "unknown scene 'volcano'")) << bad.output;
+}
+
+TEST(DefaultModelE2E, TrainsEvaluatesAndRefusesMistakes) {
+  test::TempDir dir;
+  const std::string model = "'" + (dir / "m").string() + "'";
+  ASSERT_EQ(run_cli("train-default --init --model-size tiny --out " + model).status, 0);
+  const auto again = run_cli("train-default --init --model-size tiny --out " + model);
+  EXPECT_NE(again.status, 0);
+  EXPECT_TRUE(contains(again.output, "already holds a model")) << again.output;
+  const std::string tiny = " --model-size tiny --size 64 --crop 32 --batch 2 --pool 4 --steps 3 --log-every 1 --out " + model;
+  const auto no_vae = run_cli("train-default --stage unet" + tiny);
+  EXPECT_NE(no_vae.status, 0);
+  EXPECT_TRUE(contains(no_vae.output, "run --stage autoencoder first")) << no_vae.output;
+  const auto ae = run_cli("train-default --stage autoencoder" + tiny);
+  ASSERT_EQ(ae.status, 0) << ae.output;
+  EXPECT_TRUE(contains(ae.output, "step 3  loss")) << ae.output;
+  ASSERT_EQ(run_cli("train-default --stage unet" + tiny).status, 0);
+  const auto resumed = run_cli("train-default --stage unet --resume" + tiny);
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_TRUE(contains(resumed.output, "trained steps 3..6")) << resumed.output;
+  const auto eval = run_cli("eval-default --model " + model + " --count 1 --size 64 --reference-samples 16 -o '" +
+                            (dir / "eval").string() + "'");
+  ASSERT_EQ(eval.status, 0) << eval.output;
+  EXPECT_TRUE(contains(eval.output, "regions classified as painted")) << eval.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "eval" / "sheet.png"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "eval" / "layouts" / "coast-0.layout.json"));
+  // the evaluation's layouts render like any saved layout
+  const auto render = run_cli("render --layout '" + (dir / "eval" / "layouts" / "coast-0.layout.json").string() +
+                              "' --model " + model + " --device cpu -o '" + (dir / "coast.png").string() + "'");
+  ASSERT_EQ(render.status, 0) << render.output;
+  EXPECT_EQ(read_image(dir / "coast.png").width, 64);
+  const auto bad = run_cli("train-default --stage decoder --steps 1 --out " + model);
+  EXPECT_NE(bad.status, 0);
+  EXPECT_TRUE(contains(bad.output, "unknown stage 'decoder'")) << bad.output;
+}
+
+}  // namespace
+}  // namespace palette
