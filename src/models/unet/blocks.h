@@ -67,6 +67,11 @@ class AttentionImpl : public torch::nn::Module {
   // after; needs norm_groups > 0. Returns (B,query_dim,H,W).
   torch::Tensor forward_spatial(const torch::Tensor& x);
 
+  // For attention variants built from the same weights (models/unet/regional_attention).
+  int64_t heads() const { return heads_; }
+  bool upcast() const { return upcast_; }
+  torch::nn::Linear output_projection() const { return out_proj_; }
+
   torch::nn::GroupNorm group_norm{nullptr};
   torch::nn::Linear to_q{nullptr}, to_k{nullptr}, to_v{nullptr};
   torch::nn::ModuleList to_out{nullptr};  // [Linear]: the checkpoint names it to_out.0

@@ -18,16 +18,45 @@ std::string shape_text(const torch::Tensor& t) {
   return s.str();
 }
 
-void check_inputs(const UNetConfig& c, const torch::Tensor& sample, const torch::Tensor& context) {
+void check_sample(const UNetConfig& c, const torch::Tensor& sample) {
   if (sample.dim() != 4 || sample.size(1) != c.in_channels)
     throw Error("UNet: sample must be (B," + std::to_string(c.in_channels) + ",h,w), not " +
                 shape_text(sample));
-  const bool uniform = std::all_of(c.cross_attention_dim.begin(), c.cross_attention_dim.end(),
-                                   [&](int64_t d) { return d == c.cross_attention_dim[0]; });
+}
+
+// Whether every block attends to text of the same width (then the context's width can be checked).
+bool uniform_cross_attention(const UNetConfig& c) {
+  return std::all_of(c.cross_attention_dim.begin(), c.cross_attention_dim.end(),
+                     [&](int64_t d) { return d == c.cross_attention_dim[0]; });
+}
+
+void check_inputs(const UNetConfig& c, const torch::Tensor& sample, const torch::Tensor& context) {
+  check_sample(c, sample);
   if (context.dim() != 3 || context.size(0) != sample.size(0) ||
-      (uniform && context.size(2) != c.cross_attention_dim[0]))
+      (uniform_cross_attention(c) && context.size(2) != c.cross_attention_dim[0]))
     throw Error("UNet: encoder_hidden_states must be (" + std::to_string(sample.size(0)) + ",tokens," +
                 std::to_string(c.cross_attention_dim[0]) + "), not " + shape_text(context));
+}
+
+void check_regional(const UNetConfig& c, const torch::Tensor& sample, const RegionalContext& r) {
+  check_sample(c, sample);
+  const int64_t batch = sample.size(0);
+  if (!r.contexts.defined() || r.masks.empty())
+    throw Error("UNet: the regional context is empty (make it with regional_context)");
+  if (uniform_cross_attention(c) && r.contexts.size(3) != c.cross_attention_dim[0])
+    throw Error("UNet: regional contexts must have " + std::to_string(c.cross_attention_dim[0]) +
+                " channels, not " + shape_text(r.contexts));
+  if (batch % r.contexts.size(0) != 0)
+    throw Error("UNet: a batch of " + std::to_string(batch) + " does not split into the regional contexts' " +
+                std::to_string(r.contexts.size(0)) + " groups");
+  if (r.height != sample.size(2) || r.width != sample.size(3))
+    throw Error("UNet: the regional masks were made for a " + std::to_string(r.height) + "x" +
+                std::to_string(r.width) + " latent, not " + std::to_string(sample.size(2)) + "x" +
+                std::to_string(sample.size(3)));
+  const int64_t bm = r.masks.front().size(0);
+  if (bm != 1 && bm != batch)
+    throw Error("UNet: the regional masks are for a batch of " + std::to_string(bm) + ", not 1 or " +
+                std::to_string(batch));
 }
 
 template <typename T>
@@ -168,8 +197,37 @@ torch::Tensor UNet2DConditionModelImpl::forward(const torch::Tensor& sample, con
                                                 const torch::Tensor& encoder_hidden_states,
                                                 const torch::Tensor& timestep_cond) {
   check_inputs(config_, sample, encoder_hidden_states);
+  return forward_with(sample, timesteps, encoder_hidden_states, timestep_cond);
+}
+
+torch::Tensor UNet2DConditionModelImpl::forward(const torch::Tensor& sample, const torch::Tensor& timesteps,
+                                                const RegionalContext& regional,
+                                                const torch::Tensor& timestep_cond) {
+  check_regional(config_, sample, regional);
+  return forward_with(sample, timesteps, CrossContext(regional), timestep_cond);
+}
+
+RegionalContext UNet2DConditionModelImpl::regional_context(const torch::Tensor& contexts,
+                                                           const torch::Tensor& masks) const {
+  std::vector<std::pair<int64_t, int64_t>> sizes;
+  if (masks.defined() && masks.dim() >= 2) {
+    int64_t h = masks.size(-2), w = masks.size(-1);
+    // The sizes Downsample2D makes: a 3×3 stride-2 conv, padded by 1 on each side or (padding 0) by one
+    // on the right and bottom.
+    const int64_t pad = config_.downsample_padding > 0 ? 2 * config_.downsample_padding : 1;
+    for (size_t level = 0; level < config_.num_blocks(); ++level) {
+      sizes.emplace_back(h, w);
+      h = (h + pad - 3) / 2 + 1;
+      w = (w + pad - 3) / 2 + 1;
+    }
+  }
+  return make_regional_context(contexts, masks, sizes);
+}
+
+torch::Tensor UNet2DConditionModelImpl::forward_with(const torch::Tensor& sample, const torch::Tensor& timesteps,
+                                                     const CrossContext& context,
+                                                     const torch::Tensor& timestep_cond) {
   const auto temb = activated_time_embedding(sample, timesteps, timestep_cond);
-  const auto& context = encoder_hidden_states;
   auto h = conv_in(config_.center_input_sample ? sample * 2 - 1 : sample);
   std::vector<torch::Tensor> skips;
   skips.push_back(h);

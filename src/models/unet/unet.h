@@ -20,6 +20,7 @@
 
 #include <vector>
 
+#include "models/unet/regional_attention.h"
 #include "models/unet/unet_blocks.h"
 #include "models/unet/unet_config.h"
 
@@ -56,6 +57,15 @@ class UNet2DConditionModelImpl : public torch::nn::Module {
   // Returns (B,out_channels,h,w) in sample's dtype, on sample's device.
   torch::Tensor forward(const torch::Tensor& sample, const torch::Tensor& timesteps,
                         const torch::Tensor& encoder_hidden_states, const torch::Tensor& timestep_cond = {});
+  // The same with regional cross-attention (models/unet/regional_attention.h): `regional` made by
+  // regional_context for sample's h×w, its contexts' groups dividing B and its masks for 1 or B items.
+  // Throws palette::Error for a context that does not fit the sample.
+  torch::Tensor forward(const torch::Tensor& sample, const torch::Tensor& timesteps, const RegionalContext& regional,
+                        const torch::Tensor& timestep_cond = {});
+  // A regional context for latents of masks' size at every resolution this UNet attends at.
+  // contexts (G, p, M, cross_attention_dim); masks (Bm, p, 1, h, w) ≥ 0. Throws palette::Error naming
+  // the argument for wrong shapes.
+  RegionalContext regional_context(const torch::Tensor& contexts, const torch::Tensor& masks) const;
 
   const UNetConfig& config() const { return config_; }
 
@@ -67,6 +77,8 @@ class UNet2DConditionModelImpl : public torch::nn::Module {
 
  private:
   // SiLU of the time embedding for every item, in sample's dtype: (B,time_embed_dim).
+  torch::Tensor forward_with(const torch::Tensor& sample, const torch::Tensor& timesteps, const CrossContext& context,
+                             const torch::Tensor& timestep_cond);
   torch::Tensor activated_time_embedding(const torch::Tensor& sample, const torch::Tensor& timesteps,
                                          const torch::Tensor& timestep_cond);
   void build_down_and_mid();

@@ -62,9 +62,9 @@ BasicTransformerBlockImpl::BasicTransformerBlockImpl(const TransformerOptions& o
   ff = register_module("ff", FeedForward(o.channels));
 }
 
-torch::Tensor BasicTransformerBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {
+torch::Tensor BasicTransformerBlockImpl::forward(const torch::Tensor& x, const CrossContext& context) {
   auto h = attn1(norm1(x)).add_(x);
-  h = attn2(norm2(h), context).add_(h);
+  h = cross_attention(*attn2, norm2(h), context).add_(h);
   return ff(norm3(h)).add_(h);
 }
 
@@ -87,7 +87,7 @@ Transformer2DImpl::Transformer2DImpl(const TransformerOptions& o) {
     proj_out_conv = register_module("proj_out", nn::Conv2d(nn::Conv2dOptions(inner, o.channels, 1)));
 }
 
-torch::Tensor Transformer2DImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {
+torch::Tensor Transformer2DImpl::forward(const torch::Tensor& x, const CrossContext& context) {
   const auto b = x.size(0), h = x.size(2), w = x.size(3);
   auto hidden = norm(x);
   hidden = proj_in_conv ? proj_in_conv(hidden) : hidden;
@@ -118,7 +118,7 @@ UNetDownBlockImpl::UNetDownBlockImpl(const UNetBlockOptions& o) {
 }
 
 torch::Tensor UNetDownBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& temb_act,
-                                         const torch::Tensor& context, std::vector<torch::Tensor>& skips) {
+                                         const CrossContext& context, std::vector<torch::Tensor>& skips) {
   auto h = x;
   for (size_t i = 0; i < resnet_list_.size(); ++i) {
     h = resnet_list_[i]->forward(h, temb_act);
@@ -144,7 +144,7 @@ UNetMidBlockImpl::UNetMidBlockImpl(const UNetBlockOptions& o) {
 }
 
 torch::Tensor UNetMidBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& temb_act,
-                                        const torch::Tensor& context) {
+                                        const CrossContext& context) {
   auto h = resnet_list_[0]->forward(x, temb_act);
   for (size_t i = 0; i < attention_list_.size(); ++i)
     h = resnet_list_[i + 1]->forward(attention_list_[i]->forward(h, context), temb_act);
@@ -170,7 +170,7 @@ UNetUpBlockImpl::UNetUpBlockImpl(const UNetBlockOptions& o) {
 }
 
 torch::Tensor UNetUpBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& temb_act,
-                                       const torch::Tensor& context, std::vector<torch::Tensor>& skips) {
+                                       const CrossContext& context, std::vector<torch::Tensor>& skips) {
   TORCH_CHECK(skips.size() >= resnet_list_.size(), "UNetUpBlock: not enough skip connections");
   auto h = x;
   for (size_t i = 0; i < resnet_list_.size(); ++i) {

@@ -4,7 +4,8 @@
 // Built by UNet2DConditionModel from a validated UNetConfig; not meant to be built by hand.
 //
 // Tensor conventions: x (B,C,H,W) in the module's dtype; temb_act (B,time_embed_dim) is the time
-// embedding after SiLU; context (B,M,cross_attention_dim) is the text encoder's hidden states.
+// embedding after SiLU; context is the text encoder's hidden states (B,M,cross_attention_dim), or a
+// regional context (models/unet/regional_attention.h).
 // Thread safety: forward methods change nothing in the module.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "models/unet/blocks.h"
+#include "models/unet/regional_attention.h"
 
 namespace palette {
 
@@ -43,7 +45,7 @@ struct TransformerOptions {
 class BasicTransformerBlockImpl : public torch::nn::Module {
  public:
   explicit BasicTransformerBlockImpl(const TransformerOptions& options);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context);  // (B,N,C) → (B,N,C)
+  torch::Tensor forward(const torch::Tensor& x, const CrossContext& context);  // (B,N,C) → (B,N,C)
 
   torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr}, norm3{nullptr};
   Attention attn1{nullptr}, attn2{nullptr};
@@ -56,7 +58,7 @@ TORCH_MODULE(BasicTransformerBlock);
 class Transformer2DImpl : public torch::nn::Module {
  public:
   explicit Transformer2DImpl(const TransformerOptions& options);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context);  // (B,C,H,W) → same
+  torch::Tensor forward(const torch::Tensor& x, const CrossContext& context);  // (B,C,H,W) → same
 
   torch::nn::GroupNorm norm{nullptr};
   torch::nn::Conv2d proj_in_conv{nullptr}, proj_out_conv{nullptr};  // registered as proj_in/proj_out
@@ -89,7 +91,7 @@ class UNetDownBlockImpl : public torch::nn::Module {
   // Runs the block and appends each resnet's (or transformer's) output and the downsampled output to
   // `skips`, for the up blocks. Returns the last of them: (B,out,H',W') with H' = ceil(H/2) after a
   // downsampler, H otherwise.
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& temb_act, const torch::Tensor& context,
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& temb_act, const CrossContext& context,
                         std::vector<torch::Tensor>& skips);
 
   torch::nn::ModuleList resnets{nullptr}, attentions{nullptr}, downsamplers{nullptr};
@@ -105,7 +107,7 @@ TORCH_MODULE(UNetDownBlock);
 class UNetMidBlockImpl : public torch::nn::Module {
  public:
   explicit UNetMidBlockImpl(const UNetBlockOptions& options);  // uses in_channels, resnets = 2
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& temb_act, const torch::Tensor& context);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& temb_act, const CrossContext& context);
 
   torch::nn::ModuleList resnets{nullptr}, attentions{nullptr};
 
@@ -122,7 +124,7 @@ class UNetUpBlockImpl : public torch::nn::Module {
   // Takes its skip connections from the back of `skips` (one per resnet), then upsamples to the
   // spatial size of the new skips.back(), so that latent sides not divisible by 2^upsamplers come out
   // at their original size. Returns (B,out,H2,W2).
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& temb_act, const torch::Tensor& context,
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& temb_act, const CrossContext& context,
                         std::vector<torch::Tensor>& skips);
 
   torch::nn::ModuleList resnets{nullptr}, attentions{nullptr}, upsamplers{nullptr};
