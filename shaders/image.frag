@@ -1,5 +1,5 @@
 #version 330 core
-// The generated picture under the mask overlays.
+// A picture under the mask overlays: the generated one, or the background image.
 in vec2 v_uv;
 out vec4 color;
 uniform sampler2D u_image;

@@ -71,7 +71,9 @@ struct Layer {
 struct Background {
   std::string prompt;
   std::string negative_prompt;
-  std::shared_ptr<const Image> image;  // optional (nullptr = none), RGB8, any size; carried, not rendered
+  // Optional (nullptr = none), RGB8, any size up to kMaxBackgroundPixels (palette/background_image.h):
+  // the picture the layers are painted over; the engine resizes it to the canvas.
+  std::shared_ptr<const Image> image;
   nlohmann::ordered_json extra = nlohmann::ordered_json::object();
 };
 

@@ -26,8 +26,9 @@ struct Image {
 // Images larger than this many pixels per side are refused before decoding.
 constexpr int kMaxImageSide = 16384;
 
-// Reads a PNG/JPEG/BMP/TGA/… file converted to `channels` (0: keep the file's own count).
-Image read_image(const std::filesystem::path& path, int channels = 0);
+// Reads a PNG/JPEG/BMP/TGA/… file converted to `channels` (0: keep the file's own count). An image
+// of more than `max_pixels` pixels (0: no limit beyond kMaxImageSide) is refused before decoding.
+Image read_image(const std::filesystem::path& path, int channels = 0, int64_t max_pixels = 0);
 
 // Writes `image` as PNG with the given tEXt chunks (keyword → Latin-1 text, keyword 1–79 chars).
 void write_png(const std::filesystem::path& path, const Image& image,

@@ -14,6 +14,9 @@
 //   palette::RegionResult r = palette::render_regions(model, request);
 //   palette::write_png("meadow.png", r.image);
 //
+// Painting over a photo: request.background.image = std::make_shared<const palette::Image>(
+// palette::read_background_image("photo.jpg")); the layers then replace only their blurred masks.
+//
 // Failures: palette::Error naming the field (e.g. "layers[2].mask: …") for an invalid request, thrown
 // before any network runs; palette::Cancelled when *request.cancel becomes true.
 // Thread safety: render_regions keeps all per-run state to itself; several renders may share one
@@ -25,10 +28,12 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "palette/background_image.h"
 #include "palette/error.h"
 #include "palette/image.h"
 #include "palette/render.h"
@@ -45,9 +50,18 @@ enum class RegionMaskType {
 
 // The layer under all others: its prompt covers the whole canvas (an all-ones mask, as the Semantic
 // Palette app does) and is what the layers' prompts are interpolated towards.
+// With an image (the reference's inpainting mode) there is no such layer: the image is VAE-encoded
+// once (a posterior sample) into the background latent, which the unpainted pixels keep at every step
+// and which bootstrapping mixes with white; the decoded picture is then blended into the image through
+// the union of the layers' blurred masks (the reference's do_blend), so pixels beyond every blurred
+// mask are the image's own. The prompt then only steers the layers' prompt_strength and may be "".
+// A mask blur σ of 8–32 pixels gives soft seams in this mode.
 struct RegionBackground {
   std::string prompt;
   std::string negative_prompt;  // only used when guidance > 1
+  // A picture to paint over, or null: 1, 3 or 4 channels (gray spread, alpha dropped), any size up to
+  // kMaxBackgroundPixels (resized bicubically to the canvas). Shared, never modified.
+  std::shared_ptr<const Image> image;
 };
 
 struct RegionLayer {

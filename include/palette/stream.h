@@ -26,6 +26,11 @@
 // bootstrap slots, as the one-shot pipeline does. In steady state the frame equals the one-shot
 // render_regions with the same noise; a test proves it.
 //
+// A background image (s.background.image, see palette/regions.h) is encoded once when it changes
+// (TAESD's encoder when frames are decoded with TAESD, else the VAE's), without a restart; every frame
+// is then blended into it through the layers' blurred masks, so unpainted pixels show the image itself.
+// With nothing painted the frames are the image. Mask blur σ 8–32 gives soft seams in this mode.
+//
 // Failures: palette::Error naming the field for an invalid snapshot or setting; the engine then
 // keeps the previous snapshot. Thread safety: StreamEngine is used from one thread at a time;
 // LiveStream's methods may be called from any thread.
@@ -113,6 +118,7 @@ struct StreamStats {
   int64_t masks_processed = 0;    // layer masks run through the mask pipeline
   int64_t constant_rebuilds = 0;  // rebuilds of the per-layer batch constants (embeddings, masks)
   int64_t restarts = 0;           // full restarts: new size, new seed, or the first snapshot
+  int64_t background_encodes = 0;  // background images encoded (one per new image, size or seed)
   int64_t unet_calls = 0;
   int64_t frames = 0;             // steps taken, flushed or decoded
 };

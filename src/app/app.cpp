@@ -189,6 +189,7 @@ void App::frame() {
   step_script();
   handle_shortcuts();
   gl.sync_masks(editor.doc());
+  gl.sync_background(editor.doc());
   gl.render(editor.doc(), composite);
 
   draw_menu();

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "app/app.h"
+#include "palette/background_image.h"
 #include "palette/error.h"
 #include "palette/image.h"
 
@@ -90,12 +91,13 @@ void App::on_drop(const std::vector<std::string>& paths) {
       unless_unsaved([this, path] { open_file(path); });
       continue;
     }
-    // Anything else is tried as the background image.
+    // Anything else is tried as the background image; a refused one leaves the document as it was.
     try {
       Background bg = editor.doc().content().background;
-      bg.image = std::make_shared<const Image>(read_image(path, 3));
+      bg.image = std::make_shared<const Image>(read_background_image(path));
       editor.doc().set_background(bg);
-      set_status("background image: " + path);
+      const std::string note = background_size_note(*bg.image, editor.doc().width(), editor.doc().height());
+      set_status("background image: " + path + (note.empty() ? "" : " (" + note + ")"));
     } catch (const std::exception& e) {
       set_error(e.what());
     }
@@ -194,8 +196,8 @@ void App::draw_menu() {
     item(Action::SaveAs);
     item(Action::SavePalette);
     item(Action::Export, engine.model_state() == ModelState::Ready);
-    if (ImGui::MenuItem("Background image..."))
-      dialog.open(FilePurpose::BackgroundImage, "Background image", {});
+    if (ImGui::MenuItem("Open background image..."))
+      dialog.open(FilePurpose::BackgroundImage, "Open background image", {});
     ImGui::Separator();
     item(Action::Quit);
     ImGui::EndMenu();

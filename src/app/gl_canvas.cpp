@@ -66,6 +66,7 @@ GlCanvas::~GlCanvas() {
   for (auto& [id, m] : masks_) glDeleteTextures(1, &m.texture);
   glDeleteTextures(1, &composite_);
   glDeleteTextures(1, &frame_);
+  glDeleteTextures(1, &background_);
   glDeleteFramebuffers(1, &fbo_);
   glDeleteVertexArrays(1, &vao_);
   glDeleteProgram(image_program_);
@@ -79,7 +80,34 @@ bool GlCanvas::init(std::string* error) {
   glGenVertexArrays(1, &vao_);  // the core profile draws nothing without one, even attribute-less
   glGenFramebuffers(1, &fbo_);
   frame_ = new_texture(GL_LINEAR);
+  background_ = new_texture(GL_LINEAR);
   return true;
+}
+
+void GlCanvas::sync_background(const Document& doc) {
+  const std::shared_ptr<const Image>& image = doc.content().background.image;
+  if (image == background_image_) return;  // the document shares one unchanged picture
+  background_image_ = image;
+  if (!image || image->channels != 3) return;  // the document keeps RGB8
+  // A picture beyond the GL's texture size is shown with every n-th pixel (the engine gets it whole).
+  GLint max_side = 0;
+  glGetIntegerv(GL_MAX_TEXTURE_SIZE, &max_side);
+  const int step =
+      std::max(1, (std::max(image->width, image->height) + max_side - 1) / std::max(max_side, 1));
+  const int w = (image->width + step - 1) / step, h = (image->height + step - 1) / step;
+  std::vector<uint8_t> shown;
+  if (step > 1) {
+    shown.resize(size_t(w) * h * 3);
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        std::copy_n(&image->pixels[(size_t(y) * step * image->width + size_t(x) * step) * 3], 3,
+                    &shown[(size_t(y) * w + x) * 3]);
+  }
+  // Stretched over the canvas when its size differs, as the engine resizes it.
+  glBindTexture(GL_TEXTURE_2D, background_);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGB, GL_UNSIGNED_BYTE,
+               step > 1 ? shown.data() : image->pixels.data());
 }
 
 void GlCanvas::sync_masks(const Document& doc) {
@@ -160,11 +188,13 @@ void GlCanvas::render(const Document& doc, const CompositeOptions& options) {
   glDisable(GL_SCISSOR_TEST);
   glBindVertexArray(vao_);
   glActiveTexture(GL_TEXTURE0);
-  if (options.image_under && has_frame()) {
+  const bool picture = options.image_under && has_frame();
+  if (picture || (background_image_ && background_image_->channels == 3)) {
+    // The generated picture already shows the background image wherever nothing is painted.
     glDisable(GL_BLEND);
     glUseProgram(image_program_);
     glUniform1i(glGetUniformLocation(image_program_, "u_image"), 0);
-    glBindTexture(GL_TEXTURE_2D, frame_);
+    glBindTexture(GL_TEXTURE_2D, picture ? frame_ : background_);
     glDrawArrays(GL_TRIANGLES, 0, 3);
   } else {
     glClearColor(0.94f, 0.93f, 0.90f, 1.0f);  // paper

@@ -1,10 +1,13 @@
 // The canvas on the GPU: one R8 texture per layer mask (only changed 64×64 tiles are uploaded), the
-// generated picture as an RGBA texture (glTexSubImage2D per new frame), and the composite of both
-// rendered with shaders/ into a canvas-sized texture that the canvas panel shows zoomed and panned.
+// generated picture as an RGBA texture (glTexSubImage2D per new frame), the background image (uploaded
+// when the document's changes), and the composite rendered with shaders/ into a canvas-sized texture
+// that the canvas panel shows zoomed and panned: the masks over the picture, or over the background
+// image, or over paper.
 //
 //   GlCanvas gl;
 //   if (!gl.init(&error)) …                      // needs a current GL 3.3 core context (glad loaded)
-//   each frame: gl.sync_masks(doc); if (frame) gl.set_frame(frame->image); gl.render(doc, options);
+//   each frame: gl.sync_masks(doc); gl.sync_background(doc); if (frame) gl.set_frame(frame->image);
+//               gl.render(doc, options);
 //   ImGui::Image(gl.composite_texture(), …);
 //
 // Thread safety: the thread that owns the GL context.
@@ -12,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 
@@ -35,6 +39,7 @@ class GlCanvas {
 
   bool init(std::string* error);         // compiles the shaders; false with a message on failure
   void sync_masks(const Document& doc);  // uploads what changed since the last call
+  void sync_background(const Document& doc);  // uploads the background image when it changed
   void set_frame(const Image& rgba);     // a new generated frame (any size, 3 or 4 channels)
   bool has_frame() const { return frame_w_ > 0; }
   int frame_width() const { return frame_w_; }
@@ -52,7 +57,8 @@ class GlCanvas {
   void ensure_target(int width, int height);
 
   uint32_t image_program_ = 0, mask_program_ = 0, vao_ = 0;
-  uint32_t fbo_ = 0, composite_ = 0, frame_ = 0;
+  uint32_t fbo_ = 0, composite_ = 0, frame_ = 0, background_ = 0;
+  std::shared_ptr<const Image> background_image_;  // the one in background_ (null = none)
   int target_w_ = 0, target_h_ = 0, frame_w_ = 0, frame_h_ = 0;
   std::map<LayerId, MaskTexture> masks_;
 };

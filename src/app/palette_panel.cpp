@@ -25,9 +25,12 @@ void edit_background(App& app) {
       bg.image.reset();
       changed = true;
     }
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("Painting over the image: a mask blur of 8-32 gives soft seams");
+    ImGui::PopStyleColor();
   } else {
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("Drop an image on the window for a background image");
+    ImGui::TextWrapped("Drop a picture on the window (or File > Open background image) to paint over it");
     ImGui::PopStyleColor();
   }
   if (changed) app.attempt([&] { doc.set_background(bg, Merge::WithPrevious); });

@@ -23,7 +23,7 @@ namespace palette::cli {
 namespace {
 
 struct RenderArgs {
-  std::string model, prompt, negative, sampler, output, layout;
+  std::string model, prompt, negative, sampler, output, layout, background;
   int steps = RenderOptions{}.steps;
   double guidance = RenderOptions{}.guidance;
   int width = RenderOptions{}.width;
@@ -84,10 +84,14 @@ void add_render_command(CLI::App& root) {
   cmd->add_option("--model", args->model,
                   "A diffusers folder or a single .safetensors checkpoint (with --layout: default the layout's)");
   CLI::Option* prompt = cmd->add_option("--prompt,-p", args->prompt, "What to paint (required without --layout)");
-  cmd->add_option("--layout", args->layout,
-                  "Render a saved layout (JSON) with the region pipeline instead; the options below override "
-                  "its settings and canvas size")
-      ->excludes(prompt);
+  CLI::Option* layout = cmd->add_option("--layout", args->layout,
+                                        "Render a saved layout (JSON) with the region pipeline instead; the "
+                                        "options below override its settings and canvas size")
+                            ->excludes(prompt);
+  cmd->add_option("--background", args->background,
+                  "With --layout: a picture to paint over (replaces the layout's background image); "
+                  "unpainted pixels stay the picture's")
+      ->needs(layout);
   cmd->add_option("--negative,-n", args->negative,
                   "What to keep out of the picture (used when guidance > 1)");
   cmd->add_option("--sampler", args->sampler,

@@ -7,6 +7,7 @@
 
 #include "cli/png_output.h"
 #include "cli/progress.h"
+#include "palette/background_image.h"
 #include "palette/document_file.h"
 #include "palette/error.h"
 #include "palette/layout_render.h"
@@ -54,12 +55,21 @@ void run_layout_render(const std::string& layout, const CLI::App& render, const 
   // Chosen here rather than by the engine so it is on screen before the long part starts.
   settings.seed = given<uint64_t>(render, "--seed").value_or(settings.seed.value_or(std::random_device{}()));
   doc.set_settings(settings);  // throws naming settings.* for a bad override
+  if (auto picture = given<std::string>(render, "--background")) {
+    Background background = doc.content().background;
+    background.image = std::make_shared<const Image>(read_background_image(*picture));
+    doc.set_background(background);
+  }
 
   const std::shared_ptr<const Snapshot> snapshot = doc.snapshot();
   RegionRequest request = region_request(*snapshot);
   request.width = given<int>(render, "--width").value_or(request.width);
   request.height = given<int>(render, "--height").value_or(request.height);
   validate_region_request(request);
+  if (request.background.image) {
+    const std::string note = background_size_note(*request.background.image, request.width, request.height);
+    if (!note.empty()) std::cout << "note: " << note << std::endl;
+  }
   check_png_output(output);
   const std::string model_file = model_path(render, layout, settings);
   const ModelOptions model_options = to_model_options(model_args);

@@ -11,7 +11,8 @@ namespace palette::cli {
 
 // Renders `layout` to the file of render's -o. Render's --model, --sampler, --steps, --guidance,
 // --seed, --width and --height override the layout's settings (and canvas size: the masks are
-// resized) when given on the command line; `render` is the subcommand they were parsed into.
+// resized) when given on the command line, and --background the layout's background image;
+// `render` is the subcommand they were parsed into.
 // Throws palette::Error naming the file or option; nothing is written then.
 void run_layout_render(const std::string& layout, const CLI::App& render, const ModelArgs& model_args);
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "palette/background_image.h"
 #include "palette/error.h"
 
 namespace palette {
@@ -91,6 +92,7 @@ void validate_background(const Background& b, const std::string& field) {
       throw Error(field + ".image: must be an RGB image of 1…" + std::to_string(kMaxImageSide) +
                   " pixels per side (got " + std::to_string(im.width) + "×" + std::to_string(im.height) +
                   "×" + std::to_string(im.channels) + ")");
+    validate_background_image(im, field + ".image");  // the size limit the engine renders
   }
 }
 

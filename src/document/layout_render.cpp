@@ -43,6 +43,7 @@ RegionRequest region_request(const DocumentContent& snapshot, std::vector<LayerI
   request.sampling = region_sampling(snapshot.settings);
   request.background.prompt = snapshot.background.prompt;
   request.background.negative_prompt = snapshot.background.negative_prompt;
+  request.background.image = snapshot.background.image;  // shared: the picture is not copied
   if (layer_ids != nullptr) layer_ids->clear();
   for (const Layer& layer : snapshot.layers) {
     // An empty mask would cost a UNet slot per step and change nothing.

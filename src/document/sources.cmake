@@ -16,4 +16,5 @@ target_sources(palette_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/png_export.cpp
   ${CMAKE_CURRENT_LIST_DIR}/layout_render.cpp
   ${CMAKE_CURRENT_LIST_DIR}/stream_snapshot.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/background_file.cpp
 )

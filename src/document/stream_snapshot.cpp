@@ -33,6 +33,7 @@ std::shared_ptr<const StreamSnapshot> StreamSnapshotMaker::operator()(const Snap
   out->seed = snapshot.settings.seed.value_or(random_seed_);
   out->background.prompt = snapshot.background.prompt;
   out->background.negative_prompt = snapshot.background.negative_prompt;
+  out->background.image = snapshot.background.image;  // the same pointer while it is unchanged
   std::unordered_map<LayerId, CachedMask> kept;  // forgets the masks of deleted layers
   for (const Layer& layer : snapshot.layers) {
     CachedMask cached = masks_.count(layer.id) ? masks_[layer.id] : CachedMask{};

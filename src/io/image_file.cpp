@@ -56,7 +56,7 @@ constexpr uint8_t kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n
 
 }  // namespace
 
-Image read_image(const std::filesystem::path& path, int channels) {
+Image read_image(const std::filesystem::path& path, int channels, int64_t max_pixels) {
   const std::string where = "'" + path.string() + "': ";
   if (channels < 0 || channels > 4) throw Error(where + "cannot convert to " + std::to_string(channels) + " channels");
   int w = 0, h = 0, n = 0;
@@ -70,6 +70,10 @@ Image read_image(const std::filesystem::path& path, int channels) {
   if (w > kMaxImageSide || h > kMaxImageSide)
     throw Error(where + std::to_string(w) + "×" + std::to_string(h) + " is too large (at most " +
                 std::to_string(kMaxImageSide) + " pixels per side)");
+  if (max_pixels > 0 && int64_t(w) * h > max_pixels)
+    throw Error(where + std::to_string(w) + "×" + std::to_string(h) + " is too large (at most " +
+                (max_pixels >= 1000000 ? std::to_string(max_pixels / 1000000) + " megapixels)"
+                                       : std::to_string(max_pixels) + " pixels)"));
   uint8_t* data = stbi_load(path.c_str(), &w, &h, &n, channels);
   if (data == nullptr) throw Error(where + "cannot decode (" + std::string(stbi_failure_reason()) + ")");
   Image image{w, h, channels ? channels : n, {}};

@@ -35,7 +35,12 @@ GaussianPosterior white_posterior(const ModelParts& parts, int64_t height, int64
 
 torch::Tensor posterior_latent(const GaussianPosterior& posterior, const ModelParts& parts, NoiseSource& noise) {
   const auto on_model = torch::dtype(parts.dtype).device(parts.device);
-  return parts.vae->config().scaling_factor * posterior.sample(noise.randn(posterior.mean.sizes(), on_model));
+  return posterior_latent(posterior, parts, noise.randn(posterior.mean.sizes(), on_model));
+}
+
+torch::Tensor posterior_latent(const GaussianPosterior& posterior, const ModelParts& parts,
+                               const torch::Tensor& draw) {
+  return parts.vae->config().scaling_factor * posterior.sample(draw);
 }
 
 torch::Tensor towards_background(const torch::Tensor& background, const torch::Tensor& layer, double strength) {

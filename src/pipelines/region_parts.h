@@ -43,6 +43,9 @@ GaussianPosterior white_posterior(const ModelParts& parts, int64_t height, int64
 
 // A UNet-scale latent sampled from `posterior` with one (1, 4, h, w) draw from `noise`.
 torch::Tensor posterior_latent(const GaussianPosterior& posterior, const ModelParts& parts, NoiseSource& noise);
+// The same with the draw given: (1, 4, h, w) standard normal in the model's dtype and device.
+torch::Tensor posterior_latent(const GaussianPosterior& posterior, const ModelParts& parts,
+                               const torch::Tensor& draw);
 
 // A layer's conditioning interpolated towards the background's: lerp(background, layer, strength).
 // (The reference interpolates towards its own "simple white background image" prompt when the

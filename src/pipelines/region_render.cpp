@@ -13,6 +13,7 @@
 
 #include "models/model_parts.h"
 #include "palette/model.h"
+#include "pipelines/background_image.h"
 #include "pipelines/image_tensor.h"
 #include "pipelines/panorama_views.h"
 #include "pipelines/prompt_encoding.h"
@@ -42,6 +43,10 @@ struct RegionRun {
   torch::Tensor hidden;      // the UNet's encoder_hidden_states: [uncond × p;] cond × p
   torch::Tensor background;  // clean latent blended in where the layers' coverage is < 1
   torch::Tensor white;       // clean latent of the white bootstrap image
+  // With a background image (no all-ones layer then): the image at the canvas size, (1, 3, H, W) in
+  // [0, 1], and the union of the layers' blurred masks, (1, 1, H, W), for the final pixel blend.
+  torch::Tensor photo;
+  torch::Tensor photo_cover;
   panorama::ViewGrid grid;
   torch::Tensor view_weights;  // (n, 1, vh, vw) model dtype and device
 };
@@ -53,14 +58,21 @@ void prepare_masks(const ModelParts& parts, const RegionRequest& request, Region
   options.latent_scale = parts.vae->config().downscale_factor();
   options.mask_type = to_mask_type(request.sampling.mask_type);
   options.cover_alpha = request.sampling.cover_alpha;
-  options.blur_std = {0.0};  // the background layer is never blurred, as in the app
-  options.strength = {1.0};
+  options.blur_std.clear();
+  options.strength.clear();
+  if (!run.photo.defined()) {
+    options.blur_std = {0.0};  // the background layer is never blurred, as in the app
+    options.strength = {1.0};
+  }
   for (const RegionLayer& layer : request.layers) {
     options.blur_std.push_back(layer.mask_blur_std);
     options.strength.push_back(layer.mask_strength);
   }
   const auto levels = mask_noise_levels(run.scheduler->alphas_cumprod(), run.timesteps);
-  const torch::Tensor q = process_masks(region_mask_stack(request), levels, options).quantized;
+  const ProcessedMasks processed = process_masks(region_mask_stack(request), levels, options);
+  const torch::Tensor& q = processed.quantized;
+  // The reference's do_blend weights: the blurred masks before strength, summed over the layers.
+  if (run.photo.defined()) run.photo_cover = processed.blurred.sum(0, true).clamp(0, 1).to(parts.device);
   // As the reference: a background latent takes part only where the layers leave something uncovered.
   run.has_background = (1 - q.sum(0)).clamp(0, 1).sum().item<double>() > 0;
   run.masks = q.to(parts.device, parts.dtype);
@@ -72,7 +84,9 @@ torch::Tensor layer_embeddings(const ModelParts& parts, const RegionRequest& req
                                                : request.background.prompt};
   for (const RegionLayer& l : request.layers) prompts.push_back(negative ? l.negative_prompt : l.prompt);
   torch::Tensor e = encode_prompts(parts, prompts);
-  std::vector<torch::Tensor> mixed = {e.slice(0, 0, 1)};
+  std::vector<torch::Tensor> mixed;
+  // With a background image the background prompt is no layer of its own, only what layers lean to.
+  if (!request.background.image) mixed.push_back(e.slice(0, 0, 1));
   for (size_t i = 0; i < request.layers.size(); ++i) {
     const double s = request.layers[i].prompt_strength;
     mixed.push_back(towards_background(e.slice(0, 0, 1), e.slice(0, int64_t(i) + 1, int64_t(i) + 2), s));
@@ -82,10 +96,14 @@ torch::Tensor layer_embeddings(const ModelParts& parts, const RegionRequest& req
 
 void prepare_latents(const ModelParts& parts, const RegionRequest& request, RegionRun& run,
                      NoiseSource& noise) {
-  // Both latents encode the same white image; only their posterior draws differ.
-  const GaussianPosterior posterior = white_posterior(parts, request.height, request.width);
-  if (run.has_background) run.background = posterior_latent(posterior, parts, noise);
-  if (request.sampling.bootstrap_steps > 0) run.white = posterior_latent(posterior, parts, noise);
+  const bool photo = run.photo.defined();
+  const bool needs_white = request.sampling.bootstrap_steps > 0 || (run.has_background && !photo);
+  // Without a background image both latents encode the same white image; only their draws differ.
+  GaussianPosterior white;
+  if (needs_white) white = white_posterior(parts, request.height, request.width);
+  if (run.has_background)
+    run.background = posterior_latent(photo ? image_posterior(parts, run.photo) : white, parts, noise);
+  if (request.sampling.bootstrap_steps > 0) run.white = posterior_latent(white, parts, noise);
 }
 
 torch::Tensor step_tensor(int64_t t) {
@@ -145,6 +163,8 @@ RegionRun prepare_run(const ModelParts& parts, const RegionRequest& request) {
   RegionSchedule schedule = region_schedule(parts, request.sampling);
   run.scheduler = std::move(schedule.scheduler);
   run.timesteps = std::move(schedule.timesteps);
+  if (request.background.image)
+    run.photo = background_pixels(*request.background.image, request.height, request.width, parts.device);
   prepare_masks(parts, request, run);
   run.cfg = uses_classifier_free_guidance(parts, request.sampling.guidance);
   const int64_t factor = parts.vae->config().downscale_factor();
@@ -155,10 +175,25 @@ RegionRun prepare_run(const ModelParts& parts, const RegionRequest& request) {
   return run;
 }
 
+// Nothing painted over a background image: the picture itself (its latent, and a blend that keeps
+// every pixel), as the reference returns the background when there are no prompts.
+RegionLatents background_only(const ModelParts& parts, const RegionRequest& request, NoiseSource& noise) {
+  torch::NoGradGuard no_grad;
+  const auto start = Clock::now();
+  RegionLatents out;
+  out.background_pixels =
+      background_pixels(*request.background.image, request.height, request.width, parts.device);
+  out.latents = posterior_latent(image_posterior(parts, out.background_pixels), parts, noise);
+  out.background_cover = torch::zeros({1, 1, request.height, request.width}, torch::device(parts.device));
+  out.denoise_ms = elapsed_ms(start, parts.device);
+  return out;
+}
+
 }  // namespace
 
 RegionLatents region_latents(const ModelParts& parts, const RegionRequest& request, NoiseSource& noise) {
   validate_region_request(request);
+  if (request.background.image && request.layers.empty()) return background_only(parts, request, noise);
   RegionRun run = prepare_run(parts, request);
   check_cancel(request);
   torch::NoGradGuard no_grad;
@@ -198,6 +233,11 @@ RegionLatents region_latents(const ModelParts& parts, const RegionRequest& reque
   }
   out.denoise_ms = elapsed_ms(start, parts.device);
   out.latents = latent;
+  // As the reference: the pixel blend only where the layers leave a background.
+  if (run.photo.defined() && run.has_background) {
+    out.background_pixels = run.photo;
+    out.background_cover = run.photo_cover;
+  }
   return out;
 }
 
@@ -210,7 +250,10 @@ RegionResult render_regions(const Model& model, const RegionRequest& request) {
   RegionLatents run = region_latents(model.parts(), request, noise);
   check_cancel(request);
   const auto decode_start = Clock::now();
-  result.image = to_image(decode_latents(model.parts(), run.latents));
+  torch::Tensor decoded = decode_latents(model.parts(), run.latents);
+  if (run.background_cover.defined())
+    decoded = blend_over_background(decoded, run.background_pixels, run.background_cover);
+  result.image = to_image(decoded);
   result.timings.text_ms = run.text_ms;
   result.timings.denoise_ms = run.denoise_ms;
   result.timings.decode_ms = elapsed_ms(decode_start, model.parts().device);

@@ -78,6 +78,7 @@ void validate_region_layer_settings(const RegionLayer& layer, const std::string&
 void validate_region_request(const RegionRequest& request) {
   check_canvas_side("width", request.width);
   check_canvas_side("height", request.height);
+  if (request.background.image) validate_background_image(*request.background.image, "background.image");
   for (size_t i = 0; i < request.layers.size(); ++i) {
     const RegionLayer& layer = request.layers[i];
     const std::string field = "layers[" + std::to_string(i) + "]";
@@ -120,7 +121,8 @@ torch::Tensor region_layer_mask(const RegionLayer& layer, const std::string& fie
 }
 
 torch::Tensor region_mask_stack(const RegionRequest& request) {
-  std::vector<torch::Tensor> masks = {torch::ones({1, 1, request.height, request.width})};
+  std::vector<torch::Tensor> masks;
+  if (!request.background.image) masks.push_back(torch::ones({1, 1, request.height, request.width}));
   for (size_t i = 0; i < request.layers.size(); ++i)
     masks.push_back(
         region_layer_mask(request.layers[i], "layers[" + std::to_string(i) + "]", request.height, request.width));

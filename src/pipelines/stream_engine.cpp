@@ -11,6 +11,7 @@
 #include "pipelines/pipeline_common.h"
 #include "pipelines/prompt_encoding.h"
 #include "pipelines/region_render.h"
+#include "pipelines/stream_background.h"
 #include "pipelines/stream_state.h"
 
 namespace palette {
@@ -50,6 +51,7 @@ std::vector<uint64_t> layer_ids(const StreamSnapshot& snapshot) {
 void validate_snapshot(const StreamSnapshot& snapshot) {
   pipeline::check_canvas_side("width", snapshot.width);
   pipeline::check_canvas_side("height", snapshot.height);
+  if (snapshot.background.image) validate_background_image(*snapshot.background.image, "background.image");
   for (size_t i = 0; i < snapshot.layers.size(); ++i)
     validate_region_layer_settings(snapshot.layers[i].region, "layers[" + std::to_string(i) + "]");
   layer_ids(snapshot);
@@ -65,7 +67,10 @@ void restart(State& s, StreamLayout& l, const StreamSnapshot& snapshot) {
   SeededNoise noise(snapshot.seed);
   const GaussianPosterior posterior = white_posterior(parts, snapshot.height, snapshot.width);
   l = StreamLayout{};
-  l.background_latent = posterior_latent(posterior, parts, noise);
+  // The draw is kept: a background image's posterior sample takes the same one (stream_background.h).
+  l.background_draw = noise.randn(posterior.mean.sizes(), on_model);
+  l.white_background = posterior_latent(posterior, parts, l.background_draw);
+  l.background_latent = l.white_background;
   l.white_latent = posterior_latent(posterior, parts, noise);
   std::vector<torch::Tensor> slots;
   for (int64_t k = 0; k < s.slots; ++k)
@@ -124,11 +129,11 @@ std::vector<std::pair<uint64_t, uint64_t>> cover_above(const State& s, const Str
 // Returns whether any layer's weights changed.
 bool process_changed_masks(State& s, StreamLayout& l, const StreamSnapshot& snapshot,
                            const std::vector<uint64_t>& active) {
-  std::vector<StreamLayerState*> stack = {&l.background};
-  for (uint64_t id : active) stack.push_back(&l.layers.at(id));
+  std::vector<StreamLayerState*> stack = stream_stack(l, active);
+  const size_t below = stack.size() - active.size();  // 1 with the all-ones background layer, else 0
   std::vector<int64_t> todo;
   for (size_t i = 0; i < stack.size(); ++i) {
-    auto cover = cover_above(s, l, active, i);  // stack index i has active[i..] above it
+    auto cover = cover_above(s, l, active, i + 1 - below);  // the active layers above stack index i
     if (!stack[i]->quantized.defined() || stack[i]->cover != cover) todo.push_back(int64_t(i));
     stack[i]->cover = std::move(cover);
   }
@@ -146,12 +151,17 @@ bool process_changed_masks(State& s, StreamLayout& l, const StreamSnapshot& snap
   std::vector<torch::Tensor> masks;
   for (size_t i = 0; i < stack.size(); ++i) {
     masks.push_back(stack[i]->mask);
-    options.blur_std.push_back(i == 0 ? 0.0 : stack[i]->source.mask_blur_std);
-    options.strength.push_back(i == 0 ? 1.0 : stack[i]->source.mask_strength);
+    const bool background = stack[i] == &l.background;
+    options.blur_std.push_back(background ? 0.0 : stack[i]->source.mask_blur_std);
+    options.strength.push_back(background ? 1.0 : stack[i]->source.mask_strength);
   }
-  const torch::Tensor q = process_masks(torch::cat(masks), s.noise_levels, options, todo).quantized;
-  for (size_t j = 0; j < todo.size(); ++j)
-    stack[size_t(todo[j])]->quantized = q.slice(0, int64_t(j), int64_t(j) + 1).to(s.parts->device, s.parts->dtype);
+  const ProcessedMasks processed = process_masks(torch::cat(masks), s.noise_levels, options, todo);
+  for (size_t j = 0; j < todo.size(); ++j) {
+    StreamLayerState& st = *stack[size_t(todo[j])];
+    st.quantized =
+        processed.quantized.slice(0, int64_t(j), int64_t(j) + 1).to(s.parts->device, s.parts->dtype);
+    st.blurred = processed.blurred.slice(0, int64_t(j), int64_t(j) + 1).to(s.parts->device);
+  }
   s.stats.masks_processed += int64_t(todo.size());
   return true;
 }
@@ -195,8 +205,14 @@ bool update_embeddings(State& s, StreamLayout& l, const StreamSnapshot& snapshot
 }
 
 void rebuild_constants(State& s, StreamLayout& l, const std::vector<uint64_t>& active) {
-  std::vector<const StreamLayerState*> stack = {&l.background};
-  for (uint64_t id : active) stack.push_back(&l.layers.at(id));
+  const std::vector<StreamLayerState*> stack = stream_stack(l, active);
+  l.active = active;
+  ++s.stats.constant_rebuilds;
+  update_photo_cover(l, stack);
+  if (stack.empty()) {  // nothing painted over a background image: no batch, frames are the picture
+    l.masks = torch::Tensor();
+    return;
+  }
   std::vector<torch::Tensor> masks, cond, uncond;
   for (const StreamLayerState* st : stack) {
     masks.push_back(st->quantized);
@@ -219,8 +235,7 @@ void rebuild_constants(State& s, StreamLayout& l, const std::vector<uint64_t>& a
   if (s.schedule.timesteps[0] < 999 && l.has_background)
     l.slot0 = s.schedule.scheduler->add_noise(l.background_latent, l.slot0,
                                               torch::tensor({s.schedule.timesteps[0]}, torch::kInt64));
-  l.active = active;
-  ++s.stats.constant_rebuilds;
+  l.photo_blend = l.photo && l.has_background;  // as the one-shot render's do_blend
 }
 
 }  // namespace
@@ -261,13 +276,15 @@ void StreamEngine::apply(const StreamSnapshot& snapshot) {
                           s.snapshot->height != snapshot.height || s.snapshot->seed != snapshot.seed;
   StreamLayout next = s.layout;
   if (new_canvas) restart(s, next, snapshot);
+  const bool background_changed = update_stream_background(s, next, snapshot);
   auto start = Clock::now();
   const std::vector<uint64_t> active = update_layers(next, snapshot, ids);
   const bool masks_changed = process_changed_masks(s, next, snapshot, active);
   s.pending.masks_ms += stream_stage_ms(s, start);
   const bool embeddings_changed = update_embeddings(s, next, snapshot, active);
   start = Clock::now();
-  const bool rebuild = new_canvas || masks_changed || embeddings_changed || active != next.active;
+  const bool rebuild =
+      new_canvas || background_changed || masks_changed || embeddings_changed || active != next.active;
   if (rebuild) rebuild_constants(s, next, active);
   s.pending.masks_ms += stream_stage_ms(s, start);
 
@@ -296,6 +313,7 @@ void StreamEngine::flush() {
   if (!s.snapshot) throw Error("flush: no snapshot was applied yet");
   torch::NoGradGuard no_grad;
   StreamTimings ignored;
+  if (!s.layout.masks.defined()) return;  // no batch: frames are the background image
   for (int64_t k = 0; k < s.slots; ++k) stream_call(s, ignored);
 }
 
@@ -307,7 +325,13 @@ StreamFrame StreamEngine::step() {
   StreamFrame frame;
   frame.timings = s.pending;
   s.pending = StreamTimings{};
-  const torch::Tensor latent = stream_call(s, frame.timings);
+  torch::Tensor latent;
+  if (s.layout.masks.defined()) {
+    latent = stream_call(s, frame.timings);
+  } else {  // nothing painted over a background image: the frame is the picture itself, at once
+    ++s.stats.frames;
+    s.calls_since_change = s.slots;
+  }
   frame.image = stream_decode(s, latent, frame.timings);
   frame.version = s.version;
   frame.index = uint64_t(s.stats.frames);

@@ -33,6 +33,7 @@ struct StreamLayerState {
   // cover this layer's weights were computed under.
   std::vector<std::pair<uint64_t, uint64_t>> cover;
   torch::Tensor quantized;  // (1, T, 1, h, w) model dtype and device; undefined = to be processed
+  torch::Tensor blurred;    // (1, 1, H, W) float32, model device: after cover and blur (pixel blend)
   torch::Tensor cond;       // (1, 77, hidden) after the lerp towards the background
   torch::Tensor uncond;     // with CFG only
 };
@@ -42,7 +43,7 @@ struct StreamLayerState {
 struct StreamLayout {
   torch::Tensor background_cond, background_uncond;
   std::map<uint64_t, StreamLayerState> layers;  // by id: every enabled layer of the snapshot
-  StreamLayerState background;                  // the all-ones layer under the others
+  StreamLayerState background;                  // the all-ones layer under the others (none with a photo)
   std::vector<uint64_t> active;                 // ids of the layers in the batch, bottom to top
 
   // Batch constants, rebuilt when the layer set, a mask or an embedding changes.
@@ -53,8 +54,16 @@ struct StreamLayout {
   torch::Tensor timestep_cond;   // LCM guidance embedding for the UNet batch (may be undefined)
   bool has_background = false;   // some pixel is left uncovered at some step
 
-  // Noise and latents, fixed per size and seed.
-  torch::Tensor background_latent;  // (1, 4, h, w): the white image's posterior sample
+  // The background image (stream_background.h); with one, `background` takes no part.
+  std::shared_ptr<const Image> photo;  // the picture background_latent encodes; null = the white image
+  torch::Tensor photo_pixels;          // (1, 3, H, W) float32 in [0, 1], model device
+  torch::Tensor photo_cover;           // (1, 1, H, W) float32: the active layers' blurred masks, summed
+  bool photo_blend = false;            // frames are blended into photo_pixels through photo_cover
+
+  // Noise and latents, fixed per size and seed (background_latent also per background image).
+  torch::Tensor background_draw;    // (1, 4, h, w): the noise of background_latent's posterior sample
+  torch::Tensor white_background;   // (1, 4, h, w): the white image's posterior sample with that noise
+  torch::Tensor background_latent;  // (1, 4, h, w): white_background, or the photo's latent
   torch::Tensor white_latent;       // (1, 4, h, w): the bootstrap white, a second posterior sample
   torch::Tensor init_noise;         // (T, 4, h, w): slot k's noise
   torch::Tensor slot0;              // (1, 4, h, w): slot 0's input

@@ -11,6 +11,7 @@
 #include "pipelines/image_tensor.h"
 #include "pipelines/pipeline_common.h"
 #include "pipelines/prompt_encoding.h"
+#include "pipelines/stream_background.h"
 #include "pipelines/stream_state.h"
 #include "regions/bbox_shift.h"
 
@@ -102,14 +103,15 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
 Image stream_decode(const StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings) {
   const ModelParts& parts = *s.parts;
   auto start = Clock::now();
-  torch::Tensor rgb;  // (1, 3, H, W) in [-1, 1]
-  if (s.use_taesd) {
+  torch::Tensor rgb;  // (1, 3, H, W) in [-1, 1]; none without a batch (only a background image)
+  if (latent.defined() && s.use_taesd) {
     Taesd taesd = parts.taesd;  // a non-const handle on the shared, unchanged module
     const torch::Dtype dtype = taesd->parameters().front().scalar_type();
     rgb = taesd->decode(latent.to(dtype));
-  } else {
+  } else if (latent.defined()) {
     rgb = decode_latents(parts, latent);
   }
+  rgb = with_background_image(s.layout, rgb);
   timings.decode_ms += stream_stage_ms(s, start);
 
   start = Clock::now();

@@ -10,6 +10,7 @@
 
 #include "palette/document_file.h"
 #include "palette/image.h"
+#include "pipelines/background_photos.h"
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
 
@@ -52,6 +53,7 @@ std::string app_command(const test::TempDir& dir, const std::string& args) {
 constexpr const char* kSession = R"({"actions": [
   {"do": "set_background", "prompt": "a green meadow"},
   {"do": "drop", "path": "meadow.png"},
+  {"do": "drop", "path": "photo.png"},
   {"do": "set_prompt", "brush": 1, "prompt": "a blue sky"},
   {"do": "set_tool", "tool": "brush", "size": 20, "hardness": 1},
   {"do": "stroke", "brush": 1, "points": [[10, 12], [60, 14], [118, 12]]},
@@ -75,6 +77,7 @@ TEST(AppE2E, ScriptedSessionSavesExportsAndScreenshots) {
   test::TempDir dir;
   std::ofstream(dir / "session.json") << kSession;
   write_png(dir / "meadow.png", Image{16, 8, 3, std::vector<uint8_t>(16 * 8 * 3, 90)});
+  write_png(dir / "photo.png", test::photo(128, 128));  // replaces the meadow: painted over from here on
   const AppRun r = run(app_command(
       dir, "--model " + quote(model.string()) + " --device cpu --size 128x128 --script session.json"));
   ASSERT_EQ(r.status, 0) << r.output;
@@ -95,7 +98,7 @@ TEST(AppE2E, ScriptedSessionSavesExportsAndScreenshots) {
   EXPECT_EQ(c.width, 128);
   EXPECT_EQ(c.background.prompt, "a green meadow");
   ASSERT_TRUE(c.background.image) << "the dropped image is not the background";
-  EXPECT_EQ(c.background.image->width, 16);
+  EXPECT_EQ(c.background.image->pixels, test::photo(128, 128).pixels) << "the newest drop wins";
   ASSERT_EQ(c.layers.size(), 2u);
   EXPECT_EQ(c.layers[0].properties.prompt, "a blue sky");
   EXPECT_EQ(c.layers[1].properties.name, "house");
@@ -108,6 +111,11 @@ TEST(AppE2E, ScriptedSessionSavesExportsAndScreenshots) {
   const Image png = read_image(dir / "session.png");
   EXPECT_EQ(png.width, 128);
   EXPECT_EQ(png.height, 128);
+  // The export is the full-size blend: unpainted pixels are the photo's, painted ones generated.
+  const Image photo = test::photo(128, 128);
+  EXPECT_EQ(test::pixel_difference(png, photo, 10, 60), 0);
+  EXPECT_EQ(test::pixel_difference(png, photo, 120, 45), 0);
+  EXPECT_GT(test::pixel_difference(png, photo, 60, 12) + test::pixel_difference(png, photo, 70, 90), 2);
   const auto text = read_png_text(dir / "session.png");
   ASSERT_TRUE(text.count("parameters")) << "no parameters chunk";
   const nlohmann::json parameters = nlohmann::json::parse(text.at("parameters"));
@@ -139,6 +147,14 @@ TEST(AppE2E, BadFilesAndModelsDoNotCrash) {
   const AppRun w = run(app_command(dir, "--script wait.json"));
   EXPECT_EQ(w.status, 1) << w.output;
   EXPECT_NE(w.output.find("no model"), std::string::npos) << w.output;
+
+  // A file that is no picture, dropped as a background image: named, and no crash.
+  std::ofstream(dir / "drop.json")
+      << R"({"actions": [{"do": "drop", "path": "not-a-picture.png"}, {"do": "quit"}]})";
+  test::write_raw(dir / "not-a-picture.png", "this is text");
+  const AppRun d = run(app_command(dir, "--script drop.json"));
+  EXPECT_EQ(d.status, 1) << d.output;
+  EXPECT_NE(d.output.find("not-a-picture.png': not a readable image"), std::string::npos) << d.output;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "models/model_parts.h"
 #include "palette/model.h"
 #include "palette/stream.h"
+#include "pipelines/background_photos.h"
 #include "pipelines/region_fixture.h"
 #include "pipelines/region_render.h"
 #include "pipelines/stream_layouts.h"
@@ -115,6 +116,16 @@ TEST(StreamParity, uncovered_canvas_blends_the_background_latent) {
   request.sampling.bootstrap_steps = 2;
   request.sampling.bootstrap_mix_steps = 1.5;
   expect_stream_equals_one_shot(request, "stream vs one-shot, background latent");
+}
+
+// The smd_region_128 layers painted over a background image of another size (no background layer, the
+// picture's posterior sample as the background latent): the stream with the VAE encodes it with the
+// same draw as the one-shot render.
+TEST(StreamParity, smd_region_128_over_a_background_image) {
+  RegionRequest request = test::region_fixture_request(test::open_case("smd_region_128"));
+  for (RegionLayer& layer : request.layers) layer.mask_blur_std = 2.0;
+  request.background.image = test::shared_photo(96, 160);
+  expect_stream_equals_one_shot(request, "stream vs one-shot, over a background image");
 }
 
 TEST(StreamEngine, FlushedEditEqualsAFreshEngine) {
