@@ -75,9 +75,24 @@ enum class StreamDecoder {
   Vae,
 };
 
+// How the layers' prompts meet in one frame.
+enum class StreamMode {
+  // Exact: every slot runs the UNet once per layer (batch T·p) and the layers' x0 are blended by
+  // their masks (algorithms.md §4).
+  MultiDiffusion,
+  // Regional cross-attention (algorithms.md §7): one UNet pass per slot (batch T) whose
+  // cross-attention layers attend to each layer's prompt and mix the results by the slot's masks,
+  // normalised per pixel (where no mask covers a pixel at a slot, every layer counts alike). p× less
+  // UNet work; the picture differs from MultiDiffusion's (layers share one latent, so edges blend
+  // through the network rather than in x0). The background latent is blended as in MultiDiffusion;
+  // bootstrapping (bootstrap_steps) is a MultiDiffusion feature and is not applied.
+  RegionalAttention,
+};
+
 struct StreamSettings {
   RegionSampling sampling = stream_sampling();  // tile_size is not used: the stream is one view
   StreamDecoder decoder = StreamDecoder::Auto;
+  StreamMode mode = StreamMode::MultiDiffusion;
   // Measure every stage with a device synchronisation between them (for benchmarks; it stalls a GPU
   // pipeline, so frames are slower with it on). Off: only the whole frame is timed.
   bool profile_stages = false;

@@ -24,7 +24,7 @@ namespace palette::cli {
 namespace {
 
 struct StreamArgs {
-  std::string model, layout, output, decoder = "auto", mask_type = "continuous";
+  std::string model, layout, output, decoder = "auto", mask_type = "continuous", mode = "multidiffusion";
   int frames = 30;
   uint64_t seed = 0;
   CLI::Option* seed_option = nullptr;
@@ -46,6 +46,12 @@ RegionMaskType parse_mask_type(const std::string& name) {
   throw Error("--mask-type: unknown mask type '" + name + "' (discrete, semi-continuous or continuous)");
 }
 
+StreamMode parse_mode(const std::string& name) {
+  if (name == "multidiffusion") return StreamMode::MultiDiffusion;
+  if (name == "regional") return StreamMode::RegionalAttention;
+  throw Error("--mode: unknown mode '" + name + "' (multidiffusion or regional)");
+}
+
 double median(std::vector<double> values) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
@@ -64,6 +70,7 @@ void run_stream(const StreamArgs& args) {
   settings.sampling = region_sampling(content.settings);
   settings.sampling.mask_type = parse_mask_type(args.mask_type);
   settings.decoder = parse_decoder(args.decoder);
+  settings.mode = parse_mode(args.mode);
   settings.profile_stages = args.profile;
   const uint64_t seed = args.seed_option->count() > 0 ? args.seed
                         : content.settings.seed       ? *content.settings.seed
@@ -125,6 +132,10 @@ void add_stream_command(CLI::App& root) {
   args->seed_option = cmd->add_option("--seed", args->seed, "Noise seed (default: the layout's, else random)");
   cmd->add_option("--decoder", args->decoder, "auto (TAESD when given), taesd or vae")->capture_default_str();
   cmd->add_option("--mask-type", args->mask_type, "discrete, semi-continuous or continuous")
+      ->capture_default_str();
+  cmd->add_option("--mode", args->mode,
+                  "multidiffusion (exact: one UNet item per layer and slot) or regional (regional "
+                  "cross-attention: one item per slot)")
       ->capture_default_str();
   cmd->add_flag("--profile", args->profile, "Time every stage (synchronises the device between stages)");
   add_model_options(*cmd, args->model_args);

@@ -8,6 +8,7 @@ target_sources(palette_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/prompt_cache.cpp
   ${CMAKE_CURRENT_LIST_DIR}/stream_engine.cpp
   ${CMAKE_CURRENT_LIST_DIR}/stream_step.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/stream_regional.cpp
   ${CMAKE_CURRENT_LIST_DIR}/stream_background.cpp
   ${CMAKE_CURRENT_LIST_DIR}/live_stream.cpp
 )

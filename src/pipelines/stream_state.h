@@ -54,6 +54,12 @@ struct StreamLayout {
   torch::Tensor timestep_cond;   // LCM guidance embedding for the UNet batch (may be undefined)
   bool has_background = false;   // some pixel is left uncovered at some step
 
+  // StreamMode::RegionalAttention only (stream_regional.cpp): the batch is the T slots (×2 with CFG).
+  RegionalContext regional;              // the layers' embeddings and the slots' masks at every UNet level
+  torch::Tensor slot_timesteps;          // (T,) int64 CPU
+  torch::Tensor regional_unet_timesteps; // the UNet's per-item timesteps on the model's device
+  torch::Tensor regional_timestep_cond;  // LCM guidance embedding for that batch (may be undefined)
+
   // The background image (stream_background.h); with one, `background` takes no part.
   std::shared_ptr<const Image> photo;  // the picture background_latent encodes; null = the white image
   torch::Tensor photo_pixels;          // (1, 3, H, W) float32 in [0, 1], model device
@@ -102,6 +108,18 @@ inline double stream_stage_ms(const StreamEngine::State& s, pipeline::Clock::tim
 // Latent-space work of one stream call (stream_step.cpp): returns slot T−1's blended x0, (1, 4, h, w),
 // and advances the buffer. Adds the UNet and blend time to `timings` when profiling.
 torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings);
+
+// The end of a stream call, whatever the mode: `blend` (T, 4, h, w) is every slot's x0, `count` (T, 1,
+// h, w) the layers' summed weights; blends in the background latent where count < 1, re-noises slots
+// 0..T−2 into the buffer and returns slot T−1's x0. `start`: when the blend stage began.
+torch::Tensor stream_advance(StreamEngine::State& s, torch::Tensor blend, const torch::Tensor& count,
+                             pipeline::Clock::time_point start, StreamTimings& timings);
+
+// StreamMode::RegionalAttention (stream_regional.cpp): the constants of the T-slot batch from the
+// stack's masks (l.masks) and embeddings (bottom to top, `uncond` empty without CFG), and the call.
+void build_regional_constants(const StreamEngine::State& s, StreamLayout& l, const std::vector<torch::Tensor>& cond,
+                              const std::vector<torch::Tensor>& uncond);
+torch::Tensor stream_call_regional(StreamEngine::State& s, StreamTimings& timings);
 
 // The frame of a latent: TAESD or VAE decode, then RGBA8 on the host.
 Image stream_decode(const StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings);

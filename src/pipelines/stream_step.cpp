@@ -43,6 +43,7 @@ torch::Tensor bootstrap_background(const StreamEngine::State& s, const torch::Te
 }  // namespace
 
 torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
+  if (s.settings.mode == StreamMode::RegionalAttention) return stream_call_regional(s, timings);
   const StreamLayout& l = s.layout;
   const RegionSampling& sampling = s.settings.sampling;
   const int64_t T = s.slots, p = l.masks.size(0);
@@ -86,7 +87,13 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
   }
   const torch::Tensor value = (m * x0).view({T, p, -1, h, w}).sum(1);
   const torch::Tensor count = m.view({T, p, 1, h, w}).sum(1);
-  torch::Tensor blend = torch::where(count > 0, value / count, value);
+  return stream_advance(s, torch::where(count > 0, value / count, value), count, start, timings);
+}
+
+torch::Tensor stream_advance(StreamEngine::State& s, torch::Tensor blend, const torch::Tensor& count,
+                             Clock::time_point start, StreamTimings& timings) {
+  const StreamLayout& l = s.layout;
+  const int64_t T = s.slots;
   if (l.has_background) {
     const torch::Tensor uncovered = (1 - count).clamp(0, 1);
     blend = (1 - uncovered) * blend + uncovered * l.background_latent;

@@ -71,6 +71,16 @@ TEST(StreamE2E, WritesFramesAndReportsTheRate) {
             read_image(dir / "frames" / "frame_00003.png").pixels);
 }
 
+TEST(StreamE2E, RegionalAttentionModeWithProfile) {
+  test::TempDir dir;
+  const auto layout = save_small_layout(dir.path());
+  const CliRun r = run_cli("stream " + model_arg() + " --layout '" + layout.string() +
+                           "' --mode regional --frames 2 --profile -o '" + (dir / "frames").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "per frame: unet")) << r.output;
+  EXPECT_EQ(read_image(dir / "frames" / "frame_00002.png").width, 64);
+}
+
 TEST(StreamE2E, BadArgumentsAreNamed) {
   test::TempDir dir;
   const auto layout = save_small_layout(dir.path());
@@ -84,6 +94,9 @@ TEST(StreamE2E, BadArgumentsAreNamed) {
   r = run_cli("stream " + model_arg() + " --layout '" + layout.string() + "' --decoder jpeg" + out);
   EXPECT_NE(r.status, 0);
   EXPECT_TRUE(contains(r.output, "--decoder")) << r.output;
+  r = run_cli("stream " + model_arg() + " --layout '" + layout.string() + "' --mode fast" + out);
+  EXPECT_NE(r.status, 0);
+  EXPECT_TRUE(contains(r.output, "--mode: unknown mode 'fast'")) << r.output;
   r = run_cli("stream --layout '" + layout.string() + "'" + out);
   EXPECT_NE(r.status, 0);
   EXPECT_TRUE(contains(r.output, "a model is required")) << r.output;
