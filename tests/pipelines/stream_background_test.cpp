@@ -148,9 +148,7 @@ TEST(StreamBackground, FramesKeepThePictureAndBlurredMasksGiveSoftSeams) {
 }
 
 TEST(StreamBackground, TaesdEncodesThePictureAndAnEmptyLayoutShowsIt) {
-  ModelOptions options;
-  options.taesd = test::fixtures_dir() / "tiny-taesd";
-  const Model model = Model::load(test::fixtures_dir() / "tiny-sd15", options);
+  const Model& model = test::fixture_model_with_taesd("tiny-sd15");
   StreamEngine engine(model);
   ASSERT_TRUE(engine.state().use_taesd);
   const auto picture = test::shared_photo(64, 64);

@@ -184,10 +184,7 @@ TEST(StreamEngine, SeedChangesThePictureAndReseedRestarts) {
 }
 
 TEST(StreamEngine, TaesdDecodesLiveFrames) {
-  ModelOptions options;
-  options.taesd = test::fixtures_dir() / "tiny-taesd";
-  const Model model = Model::load(test::fixtures_dir() / "tiny-sd15", options);
-  StreamEngine engine(model);
+  StreamEngine engine(test::fixture_model_with_taesd("tiny-sd15"));
   EXPECT_TRUE(engine.state().use_taesd);
   engine.apply(test::small_layout());
   const StreamFrame f = engine.step();

@@ -43,6 +43,17 @@ const Model& fixture_model(const std::string& name) {
   return it->second;
 }
 
+const Model& fixture_model_with_taesd(const std::string& name) {
+  static std::map<std::string, Model> models;
+  auto it = models.find(name);
+  if (it == models.end()) {
+    ModelOptions options;
+    options.taesd = fixtures_dir() / "tiny-taesd";
+    it = models.emplace(name, Model::load(fixtures_dir() / name, options)).first;
+  }
+  return it->second;
+}
+
 nlohmann::json case_meta(const SafetensorsFile& file, const std::string& key) {
   return nlohmann::json::parse(file.metadata().at(key));
 }

@@ -25,6 +25,8 @@ bool check_parity(const std::string& label, const torch::Tensor& actual, const t
 
 // A fixture model (e.g. "tiny-sd15"), loaded once per test process and shared.
 const Model& fixture_model(const std::string& name);
+// The same with the fixture TAESD (tiny-taesd) loaded beside it, for live frames.
+const Model& fixture_model_with_taesd(const std::string& name);
 
 // A metadata value of a fixture case (stored as JSON text).
 nlohmann::json case_meta(const SafetensorsFile& file, const std::string& key);
