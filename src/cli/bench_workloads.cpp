@@ -120,6 +120,8 @@ BenchRow stream_row(const Model& model, const BenchSettings& settings, int side,
   stream_settings.decoder = StreamDecoder::Auto;
   stream_settings.profile_stages = profile;
   stream_settings.cuda_graphs = settings.cuda_graphs;
+  const bool regional = settings.stream_mode == "regional";
+  if (regional) stream_settings.mode = StreamMode::RegionalAttention;
   StreamEngine engine(model, stream_settings);
   StreamSnapshot snapshot;
   snapshot.width = snapshot.height = side;
@@ -142,10 +144,11 @@ BenchRow stream_row(const Model& model, const BenchSettings& settings, int side,
     sum.copy_ms += f.timings.copy_ms;
   }
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
-  const int64_t items = engine.slots() * 4;  // background + 3 layers per slot
+  const int64_t items = engine.slots() * (regional ? 1 : 4);  // background + 3 layers per slot
   BenchRow row{"stream " + std::to_string(side) + "², bg + 3 layers, " + std::to_string(engine.slots()) +
                    " LCM steps, " + (model.parts().taesd.is_empty() ? "VAE" : "TAESD") +
-                   (profile ? " (profiled)" : "") + (settings.cuda_graphs ? "" : ", no graphs"),
+                   (regional ? ", regional attention" : "") + (profile ? " (profiled)" : "") +
+                   (settings.cuda_graphs ? "" : ", no graphs"),
                median(ms), frames / wall, double(items) * latent_area_ratio(side, side), ""};
   if (profile) {
     // Text and masks cost nothing in a still layout; the edit benchmark of the app measures them.

@@ -55,6 +55,8 @@ void run_bench(BenchArgs args) {
   if (args.settings.warmup < 0 || args.settings.repeat < 1 || args.settings.frames < 1)
     throw Error("--warmup must be ≥ 0, --repeat and --frames ≥ 1");
   args.settings.cuda_graphs = !args.no_graphs;
+  if (args.settings.stream_mode != "multidiffusion" && args.settings.stream_mode != "regional")
+    throw Error("--stream-mode: unknown mode '" + args.settings.stream_mode + "' (multidiffusion or regional)");
   ModelOptions options = to_model_options(args.model_args);
   // Fixed shapes everywhere: let cuDNN time its algorithms once per shape and keep the fastest.
   if (options.device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
@@ -104,6 +106,9 @@ void add_bench_command(CLI::App& root) {
   cmd->add_option("--repeat", args->settings.repeat, "Timed runs of one-shot workloads")->capture_default_str();
   cmd->add_option("--frames", args->settings.frames, "Timed frames of stream workloads")->capture_default_str();
   cmd->add_flag("--no-graphs", args->no_graphs, "Run the UNet eagerly (no CUDA graphs), for before/after numbers");
+  cmd->add_option("--stream-mode", args->settings.stream_mode,
+                  "Stream workloads: multidiffusion (exact blend, batch T·p) or regional (attention, batch T)")
+      ->capture_default_str();
   cmd->add_flag("--channels-last", args->channels_last, "Store the UNet's and VAE's convolution weights channels-last");
   add_model_options(*cmd, args->model_args);
   cmd->callback([args] { run_bench(*args); });
