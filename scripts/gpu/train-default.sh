@@ -6,7 +6,8 @@
 #   $OUT/model/<component>/<weights>   the new weights (fp16), to copy over .train/model here
 #   $OUT/train-<stage>.csv, $OUT/train-<stage>.log, and after the unet stage $OUT/eval/{sheet.png,eval.json}
 # Stages:
-#   smoke        tiny model, 30 steps of each stage on CUDA, fp32 and bf16: checks the build and the GPU path
+#   smoke        tiny model, 30 steps of each stage on CUDA, fp32 and bf16, and the evaluation: checks the
+#                build and the GPU path; then 60 steps of each stage at the real size: step times
 #   autoencoder  the AutoencoderKL (first)
 #   unet         the UNet with the text encoder (needs the autoencoder)
 # MINUTES (default 8) is the wanted training time; it is cut so that build, training, evaluation and copying
@@ -41,15 +42,28 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 
 if [ "$stage" = smoke ]; then
   tiny=(--model-size tiny --size 64 --crop 32 --batch 8 --pool 64 --log-every 10 --device cuda)
-  rm -rf "$root/.train/smoke"
-  for precision in "" "--bf16"; do
-    "$palette" train-default --stage autoencoder --out "$root/.train/smoke" --steps 30 "${tiny[@]}" $precision &&
-      "$palette" train-default --stage unet --out "$root/.train/smoke" --steps 30 "${tiny[@]}" $precision ||
-      { echo "smoke run ${precision:-fp32} failed" >&2; exit 1; }
-  done 2>&1 | tee "$out/smoke.log"
-  "$palette" eval-default --model "$root/.train/smoke" --count 2 --size 64 --reference-samples 32 --device cuda 2>&1 |
-    tee -a "$out/smoke.log"
-  exit "${PIPESTATUS[0]}"
+  for precision in fp32 bf16; do
+    flag=(); [ "$precision" = bf16 ] && flag=(--bf16)
+    rm -rf "$root/.train/smoke"
+    { "$palette" train-default --stage autoencoder --out "$root/.train/smoke" --steps 30 "${tiny[@]}" "${flag[@]}" &&
+      "$palette" train-default --stage unet --out "$root/.train/smoke" --steps 30 "${tiny[@]}" "${flag[@]}"; } \
+      > "$out/smoke-$precision.log" 2>&1
+    status=$?
+    tail -4 "$out/smoke-$precision.log"
+    [ "$status" -eq 0 ] || { echo "smoke run ($precision) failed with status $status" >&2; exit "$status"; }
+  done
+  "$palette" eval-default --model "$root/.train/smoke" --count 2 --size 64 --reference-samples 32 --device cuda ||
+    exit $?
+  # step times of the real architecture, float32 (TF32) against bfloat16 autocast
+  for precision in fp32 bf16; do
+    flag=(); [ "$precision" = bf16 ] && flag=(--bf16)
+    rm -rf "$root/.train/timing"
+    for s in autoencoder:32 unet:128; do
+      "$palette" train-default --stage "${s%%:*}" --out "$root/.train/timing" --steps 60 --batch "${s##*:}" \
+        --pool 1024 --log-every 20 --device cuda "${flag[@]}" 2>&1 | tail -2 | sed "s/^/$precision ${s%%:*}: /"
+    done
+  done
+  exit 0
 fi
 
 case "$stage" in

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/model_options.h"
 #include "palette/error.h"
 #include "palette/training.h"
 
@@ -16,18 +17,16 @@ namespace {
 
 struct EvalArgs {
   EvalOptions options;
-  std::string model, device = "cpu", out;
+  std::string model, device = "auto", out;
 };
 
 void run_eval(EvalArgs& args) {
   EvalOptions& o = args.options;
   o.model = args.model;
   o.out = args.out;
-  try {
-    o.device = torch::Device(args.device);
-  } catch (const std::exception&) {
-    throw Error("--device: '" + args.device + "' is not a device (cpu, cuda, cuda:N)");
-  }
+  ModelArgs device;  // the device option every model command parses
+  device.device = args.device;
+  o.device = to_model_options(device).device;
   o.log = [](const std::string& line) { std::cout << line << std::endl; };
   const EvalReport r = eval_default(o);
   std::printf("regions classified as painted: %.1f%% of %zu (the world's own pictures: %.1f%%; chance %.1f%%, "
@@ -50,7 +49,7 @@ void add_eval_default_command(CLI::App& root) {
   cmd->add_option("--seed", o.seed, "Layouts' seed")->capture_default_str();
   cmd->add_option("--reference-samples", o.reference_samples, "World pictures the class means come from")
       ->capture_default_str();
-  cmd->add_option("--device", args->device, "cpu or cuda[:N]")->capture_default_str();
+  cmd->add_option("--device", args->device, "cpu, cuda or cuda:N (default: cuda when available)");
   cmd->add_option("-o,--out", args->out, "Folder for sheet.png, eval.json and the layouts (optional)");
   cmd->callback([args] { run_eval(*args); });
 }

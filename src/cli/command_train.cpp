@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/model_options.h"
 #include "palette/error.h"
 #include "palette/training.h"
 
@@ -17,7 +18,7 @@ namespace {
 
 struct TrainArgs {
   TrainOptions options;
-  std::string stage = "autoencoder", device = "cpu", out;
+  std::string stage = "autoencoder", device = "auto", out;
   bool print_sizes = false, init = false;
 };
 
@@ -46,11 +47,9 @@ void run_train(TrainArgs& args) {
     o.stage = TrainStage::Unet;
   else
     throw Error("--stage: unknown stage '" + args.stage + "' (autoencoder, unet)");
-  try {
-    o.device = torch::Device(args.device);
-  } catch (const std::exception&) {
-    throw Error("--device: '" + args.device + "' is not a device (cpu, cuda, cuda:N)");
-  }
+  ModelArgs device;  // the device option every model command parses
+  device.device = args.device;
+  o.device = to_model_options(device).device;
   o.out = args.out;
   o.log = [](const std::string& line) { std::cout << line << std::endl; };
   const TrainReport r = train_default(o);
@@ -87,7 +86,7 @@ void add_train_default_command(CLI::App& root) {
   cmd->add_option("--log-every", o.log_every, "Steps between log lines")->capture_default_str();
   cmd->add_option("--save-minutes", o.save_minutes, "Minutes between checkpoints (0: only at the end)")->capture_default_str();
   cmd->add_option("--seed", o.seed, "World and initialisation seed")->capture_default_str();
-  cmd->add_option("--device", args->device, "cpu or cuda[:N]")->capture_default_str();
+  cmd->add_option("--device", args->device, "cpu, cuda or cuda:N (default: cuda when available)");
   cmd->add_flag("--bf16", o.bf16, "bfloat16 autocast on CUDA (else float32 with TF32)");
   cmd->add_option("--data-threads", o.data_threads, "Threads making pictures (0: all cores but one)")->capture_default_str();
   cmd->add_option("--model-size", o.size, "standard (the shipped model) or tiny (tests)")->capture_default_str();

@@ -71,17 +71,13 @@ TrainReport train_autoencoder(const TrainOptions& o) {
   Optimizer optimizer(vae->parameters(), o.lr, o.warmup);
   std::error_code ec;
   fs::create_directories(o.out, ec);
-  LossLog log(o.out / "train-autoencoder.csv", {"l1", "edges", "kl"});
 
   PoolMaker pools(o.seed, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, o.image_size, o.data_threads);
   WorldPool pool = pools.take();
   const auto validation = to_unit_range(pool.images.narrow(0, 0, std::min<int64_t>(8, o.pool)), o.device);
   r.validation_start = validation_loss(vae, validation);
   report(o, "autoencoder: " + std::to_string(r.parameters) + " parameters, resuming at step " + std::to_string(r.start_step));
-  Interval interval;
-  const double loop_start = budget.elapsed_s();
-  interval.restart(loop_start);
-  double last_save = loop_start, scaling = 1.0;
+  RunLog log(o, "train-autoencoder.csv", {"loss", "l1", "edges", "kl"}, budget, r);
   int64_t n = 0;
   const int64_t crops = (o.image_size - o.crop) / 8 + 1;
   for (; !budget.done(n); ++n) {
@@ -104,31 +100,13 @@ TrainReport train_autoencoder(const TrainOptions& o) {
     optimizer.zero_grad();
     loss.backward();
     const double lr = optimizer.step(n);
-    interval.add(terms);
-    if ((n + 1) % o.log_every == 0 || budget.done(n + 1)) {
-      const auto m = interval.means();
-      const double now = budget.elapsed_s(), rate = interval.steps() * o.batch / std::max(now - interval.since(), 1e-9);
-      if (r.first_loss == 0) r.first_loss = m[0];
-      r.last_loss = m[0];
-      log.write(r.start_step + n + 1, m[0], {m[1], m[2], m[3]}, lr, now, rate);
-      char line[160];
-      std::snprintf(line, sizeof line, "step %lld  loss %.4f  (l1 %.4f, edges %.4f, kl %.1f)  lr %.1e  %.0f pictures/s",
-                    static_cast<long long>(r.start_step + n + 1), m[0], m[1], m[2], m[3], lr, rate);
-      report(o, line);
-      interval.restart(now);
-    }
-    if (o.save_minutes > 0 && budget.elapsed_s() - last_save > 60.0 * o.save_minutes) {
-      save(vae, o, spec, latent_scaling(vae, pool, o.device), r.start_step + n + 1);
-      last_save = budget.elapsed_s();
-    }
+    log.step(n + 1, terms, lr);
+    if (log.checkpoint_due()) save(vae, o, spec, latent_scaling(vae, pool, o.device), r.start_step + n + 1);
   }
   r.validation_end = validation_loss(vae, validation);
-  scaling = latent_scaling(vae, pool, o.device);
-  r.end_step = r.start_step + n;
-  save(vae, o, spec, scaling, r.end_step);
-  r.scaling_factor = scaling;
-  r.seconds = budget.elapsed_s();
-  r.step_ms = n > 0 ? 1000.0 * (r.seconds - loop_start) / static_cast<double>(n) : 0.0;
+  log.finish(n);
+  r.scaling_factor = latent_scaling(vae, pool, o.device);
+  save(vae, o, spec, r.scaling_factor, r.end_step);
   return r;
 }
 

@@ -2,8 +2,8 @@
 
 #include <torch/version.h>
 
+#include <algorithm>
 #include <cstdio>
-#include <iostream>
 
 #include "models/module_weights.h"
 #include "palette/error.h"
@@ -25,30 +25,59 @@ bool RunBudget::done(int64_t steps_this_run) const {
   return seconds_ > 0 && elapsed_s() >= seconds_;
 }
 
-LossLog::LossLog(const std::filesystem::path& path, const std::vector<std::string>& extra_columns) : path_(path) {
-  const bool fresh = !std::filesystem::exists(path) || std::filesystem::file_size(path) == 0;
-  out_.open(path, std::ios::app);
-  if (!out_) throw Error("'" + path.string() + "': cannot open the training log");
+RunLog::RunLog(const TrainOptions& options, const std::string& csv_name, std::vector<std::string> terms,
+               const RunBudget& budget, TrainReport& report)
+    : options_(options), budget_(budget), report_(report), names_(std::move(terms)), path_(options.out / csv_name) {
+  const bool fresh = !std::filesystem::exists(path_) || std::filesystem::file_size(path_) == 0;
+  out_.open(path_, std::ios::app);
+  if (!out_) throw Error("'" + path_.string() + "': cannot open the training log");
   if (fresh) {
-    out_ << "step,loss";
-    for (const auto& c : extra_columns) out_ << "," << c;
+    for (const auto& n : names_) out_ << (&n == &names_.front() ? "step," : ",") << n;
     out_ << ",lr,seconds,samples_per_s\n";
   }
+  since_ = start_ = last_save_ = budget.elapsed_s();
 }
 
-void LossLog::write(int64_t step, double loss, const std::vector<double>& extra, double lr, double seconds,
-                    double samples_per_s) {
-  char line[64];
-  out_ << step;
-  std::snprintf(line, sizeof line, ",%.6g", loss);
-  out_ << line;
-  for (double e : extra) {
-    std::snprintf(line, sizeof line, ",%.6g", e);
-    out_ << line;
+void RunLog::step(int64_t n, const torch::Tensor& terms, double lr) {
+  sums_ = sums_.defined() ? sums_ + terms : terms.clone();
+  ++steps_;
+  if (n % options_.log_every != 0 && !budget_.done(n)) return;
+  const torch::Tensor means = (sums_ / static_cast<double>(steps_)).to(torch::kCPU, torch::kDouble);
+  const double now = budget_.elapsed_s();
+  const double rate = static_cast<double>(steps_) * options_.batch / std::max(now - since_, 1e-9);
+  const int64_t step = report_.start_step + n;
+  char value[48];
+  std::string row = std::to_string(step), line = "step " + std::to_string(step);
+  for (int64_t i = 0; i < means.size(0); ++i) {
+    const double m = means[i].item<double>();
+    std::snprintf(value, sizeof value, "%.6g", m);
+    row += std::string(",") + value;
+    std::snprintf(value, sizeof value, "%.4g", m);
+    line += i == 0 ? std::string("  loss ") + value : (i == 1 ? "  (" : ", ") + names_.at(i) + " " + value;
+    if (i != 0) continue;
+    if (report_.first_loss == 0) report_.first_loss = m;
+    report_.last_loss = m;
   }
-  std::snprintf(line, sizeof line, ",%.3g,%.1f,%.1f\n", lr, seconds, samples_per_s);
-  out_ << line << std::flush;
+  std::snprintf(value, sizeof value, ",%.3g,%.1f,%.1f\n", lr, now, rate);
+  out_ << row << value << std::flush;
   if (!out_) throw Error("'" + path_.string() + "': cannot write the training log");
+  std::snprintf(value, sizeof value, "  lr %.1e  %.0f pictures/s", lr, rate);
+  report(options_, line + (means.size(0) > 1 ? ")" : "") + value);
+  sums_ = torch::Tensor();
+  steps_ = 0;
+  since_ = now;
+}
+
+bool RunLog::checkpoint_due() {
+  if (options_.save_minutes <= 0 || budget_.elapsed_s() - last_save_ < 60.0 * options_.save_minutes) return false;
+  last_save_ = budget_.elapsed_s();
+  return true;
+}
+
+void RunLog::finish(int64_t n) {
+  report_.end_step = report_.start_step + n;
+  report_.seconds = budget_.elapsed_s();
+  report_.step_ms = n > 0 ? 1000.0 * (report_.seconds - start_) / static_cast<double>(n) : 0.0;
 }
 
 void save_fp16(const torch::nn::Module& module, const std::filesystem::path& file, int64_t step,

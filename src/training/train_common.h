@@ -32,16 +32,32 @@ class RunBudget {
   Clock::time_point start_;
 };
 
-// One CSV row per logged step: step, loss, then the stage's extra columns, lr, seconds, samples/s.
-// Appends to an existing log (a resumed run continues its file); writes the header into a new one.
-class LossLog {
+// The log of a run: every `log_every` steps (and after the last) one CSV row — step, loss, the stage's
+// extra terms, lr, seconds, pictures/s — and one line through options.log ("step 1200  loss 0.0812  (l1
+// 0.0603, …)  lr 2.0e-04  2450 pictures/s"); the report's first and last interval loss. The CSV is
+// appended to (a resumed run continues its file); a new one gets a header. Loss terms are summed on the
+// device and read back only when logged, so the host never waits for the device between steps.
+class RunLog {
  public:
-  LossLog(const std::filesystem::path& path, const std::vector<std::string>& extra_columns);
-  void write(int64_t step, double loss, const std::vector<double>& extra, double lr, double seconds, double samples_per_s);
+  RunLog(const TrainOptions& options, const std::string& csv_name, std::vector<std::string> terms,
+         const RunBudget& budget, TrainReport& report);
+  // After step `n` (1-based, this run) with the stage's loss terms (1-D, the loss first, detached).
+  void step(int64_t n, const torch::Tensor& terms, double lr);
+  // Whether a periodic checkpoint is due (every options.save_minutes); marks it done.
+  bool checkpoint_due();
+  // Fills the report's timing for `n` steps of this run.
+  void finish(int64_t n);
 
  private:
+  const TrainOptions& options_;
+  const RunBudget& budget_;
+  TrainReport& report_;
+  std::vector<std::string> names_;
   std::filesystem::path path_;
   std::ofstream out_;
+  torch::Tensor sums_;
+  int64_t steps_ = 0;
+  double since_ = 0, start_ = 0, last_save_ = 0;
 };
 
 // Saves `module`'s parameters and buffers as float16 safetensors (atomically) with the step count in

@@ -51,25 +51,6 @@ torch::Tensor to_unit_range(const torch::Tensor& pictures, const torch::Device& 
   return pictures.to(device, /*non_blocking=*/true).to(torch::kFloat32).div_(127.5).sub_(1.0);
 }
 
-void Interval::add(const torch::Tensor& values) {
-  sums_ = sums_.defined() ? sums_ + values : values.clone();
-  ++steps_;
-}
-
-std::vector<double> Interval::means() const {
-  std::vector<double> out;
-  if (steps_ == 0) return out;
-  const torch::Tensor m = (sums_ / static_cast<double>(steps_)).to(torch::kCPU, torch::kDouble);
-  for (int64_t i = 0; i < m.size(0); ++i) out.push_back(m[i].item<double>());
-  return out;
-}
-
-void Interval::restart(double now) {
-  sums_ = torch::Tensor();
-  steps_ = 0;
-  since_ = now;
-}
-
 }  // namespace training
 
 TrainReport train_default(const TrainOptions& options) {

@@ -34,20 +34,4 @@ int64_t load_checkpoint(torch::nn::Module& module, const std::filesystem::path& 
 // (B,3,H,W) uint8 pictures → float in [-1, 1] on `device`.
 torch::Tensor to_unit_range(const torch::Tensor& pictures, const torch::Device& device);
 
-// The losses of a log interval, summed on the device (read back only when logged, so the host never
-// waits for the device between steps).
-class Interval {
- public:
-  void add(const torch::Tensor& values);  // 1-D: the loss, then the stage's extra terms (detached)
-  std::vector<double> means() const;      // per value; empty before the first add
-  int64_t steps() const { return steps_; }
-  void restart(double now);
-  double since() const { return since_; }  // budget seconds at the interval's start
-
- private:
-  torch::Tensor sums_;
-  int64_t steps_ = 0;
-  double since_ = 0;
-};
-
 }  // namespace palette::training

@@ -122,7 +122,6 @@ TrainReport train_unet(const TrainOptions& o) {
   r.parameters = parameter_count(*nets.unet) + parameter_count(*nets.text);
   Optimizer optimizer(params, o.lr, o.warmup);
   WeightAverage unet_avg(*nets.unet, o.ema), text_avg(*nets.text, o.ema);
-  LossLog log(o.out / "train-unet.csv", {"loss_at_lcm_steps"});
 
   const auto on = torch::TensorOptions().device(o.device);
   const auto alphas = make_scheduler(scheduler_config_json(), "lcm")->alphas_cumprod().to(o.device);
@@ -136,10 +135,7 @@ TrainReport train_unet(const TrainOptions& o) {
   r.validation_start = validation_loss(nets, validation, alphas);
   report(o, "unet + text encoder: " + std::to_string(r.parameters) + " parameters, resuming at step " +
                 std::to_string(r.start_step));
-  Interval interval;
-  const double loop_start = budget.elapsed_s();
-  interval.restart(loop_start);
-  double last_save = loop_start;
+  RunLog log(o, "train-unet.csv", {"loss", "loss_at_lcm_timesteps"}, budget, r);
   int64_t n = 0;
   for (; !budget.done(n); ++n) {
     if (pools.ready()) data = encode_pool(vae, pools.take(), tokenizer, o.device);
@@ -171,30 +167,13 @@ TrainReport train_unet(const TrainOptions& o) {
     const double lr = optimizer.step(n);
     unet_avg.update();
     text_avg.update();
-    interval.add(terms);
-    if ((n + 1) % o.log_every == 0 || budget.done(n + 1)) {
-      const auto m = interval.means();
-      const double now = budget.elapsed_s(), rate = interval.steps() * b / std::max(now - interval.since(), 1e-9);
-      if (r.first_loss == 0) r.first_loss = m[0];
-      r.last_loss = m[0];
-      log.write(r.start_step + n + 1, m[0], {m[1]}, lr, now, rate);
-      char line[160];
-      std::snprintf(line, sizeof line, "step %lld  loss %.4f  (at the LCM timesteps %.4f)  lr %.1e  %.0f pictures/s",
-                    static_cast<long long>(r.start_step + n + 1), m[0], m[1], lr, rate);
-      report(o, line);
-      interval.restart(now);
-    }
-    if (o.save_minutes > 0 && budget.elapsed_s() - last_save > 60.0 * o.save_minutes) {
-      save(nets, unet_avg, text_avg, o, r.start_step + n + 1);
-      last_save = budget.elapsed_s();
-    }
+    log.step(n + 1, terms, lr);
+    if (log.checkpoint_due()) save(nets, unet_avg, text_avg, o, r.start_step + n + 1);
   }
-  r.end_step = r.start_step + n;
+  log.finish(n);
   unet_avg.with_average([&] { text_avg.with_average([&] { r.validation_end = validation_loss(nets, validation, alphas); }); });
   save(nets, unet_avg, text_avg, o, r.end_step);
   r.scaling_factor = scaling;
-  r.seconds = budget.elapsed_s();
-  r.step_ms = n > 0 ? 1000.0 * (r.seconds - loop_start) / static_cast<double>(n) : 0.0;
   return r;
 }
 

@@ -139,17 +139,18 @@ SceneObjects mountain_lake(Canvas& c, WorldRng& rng) {
   Builder b(c, rng, pick_sky(rng, 0.45f, 0.3f));
   const float horizon = rng.uniform(0.45f, 0.6f);
   const bool forest = rng.chance(0.7f);
-  b.add(WC::Mountain, b.ridge(horizon, rng.uniform(0.2f, 0.35f), rng.uniform(1.2f, 2.5f)));
+  const float height = rng.uniform(0.28f, 0.42f);
+  b.add(WC::Mountain, b.ridge(horizon, height, rng.uniform(1.2f, 2.5f)));
   if (forest) b.add(WC::Forest, b.treeline(horizon, rng.uniform(0.03f, 0.06f)));
   const float ground = horizon + (forest ? rng.uniform(0.05f, 0.1f) : 0.0f);
   b.add(WC::Grass, b.wavy(ground, 0.01f));
-  const auto disc = b.maybe_celestial(0.0f, 0.15f, horizon - 0.35f);
+  const auto disc = b.maybe_celestial(0.0f, 0.15f, horizon - height);
   b.paint(disc);
-  if (rng.chance(0.7f)) paint_snow_caps(c, b.look(WC::Snow), horizon - rng.uniform(0.18f, 0.26f), rng.next());
-  const float lake_v = ground + rng.uniform(0.08f, 0.16f);
+  if (rng.chance(0.7f)) paint_snow_caps(c, b.look(WC::Snow), horizon - height * rng.uniform(0.45f, 0.65f), rng.next());
+  const float lake_v = ground + rng.uniform(0.08f, 0.16f), lake_rv = rng.uniform(0.05f, 0.1f);
   paint_lake(c, b.look(WC::Lake), rng.uniform(0.3f, 0.7f) * b.aspect, lake_v, rng.uniform(0.25f, 0.55f) * b.aspect,
-             rng.uniform(0.05f, 0.1f));
-  return b.objects(0, rng.below(3), lake_v + 0.08f, 0.98f);
+             lake_rv);
+  return b.objects(0, rng.below(3), lake_v + 1.3f * lake_rv + 0.02f, 0.98f);
 }
 
 SceneObjects winter(Canvas& c, WorldRng& rng) {
