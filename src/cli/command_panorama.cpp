@@ -1,5 +1,7 @@
-// `palette panorama`: a wide picture from a prompt (MultiDiffusion or the fast tiled method), written as
-// a PNG whose "parameters" text chunk holds the settings (JSON) needed to make it again.
+// `palette panorama`: a wide picture from a prompt (MultiDiffusion, optionally with SyncDiffusion, or the
+// fast tiled method), written as a PNG whose "parameters" text chunk holds the settings (JSON) needed to
+// make it again. With --lpips it also prints the picture's coherence (intra-LPIPS).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -31,6 +33,10 @@ struct PanoramaArgs {
   int window = 0, stride = 0;
   int view_batch = PanoramaOptions{}.view_batch_size;
   bool circular = false;
+  bool sync = false, sync_fast = false;
+  double sync_weight = SyncOptions{}.weight, sync_decay = SyncOptions{}.decay;
+  int sync_steps = SyncOptions{}.steps, sync_batch = SyncOptions{}.gradient_batch;
+  std::string lpips, sync_decoder = "vae";
   uint64_t seed = 0;
   CLI::Option* seed_option = nullptr;      // counts whether --seed was given
   CLI::Option* guidance_option = nullptr;  // counts whether --guidance was given
@@ -51,6 +57,22 @@ PanoramaOptions to_options(const PanoramaArgs& args) {
   options.window = args.window;
   options.stride = args.stride;
   options.view_batch_size = args.view_batch;
+  if (args.sync) {
+    if (args.lpips.empty())
+      throw Error(
+          "--sync needs LPIPS weights: pass --lpips FILE, a safetensors file with the LPIPS v0.1 "
+          "trunk and linear heads (README.md, \"LPIPS weights\")");
+    options.sync.enabled = true;
+    options.sync.weight = args.sync_weight;
+    options.sync.decay = args.sync_decay;
+    options.sync.steps = args.sync_steps;
+    options.sync.lpips = args.lpips;
+    options.sync.fast = args.sync_fast;
+    options.sync.decoder = parse_sync_decoder(args.sync_decoder);
+    options.sync.gradient_batch = args.sync_batch;
+    if (options.sync.decoder == SyncDecoder::taesd && !options.sync.fast)
+      throw Error("--sync-decoder taesd needs --sync-fast (the exact mode decodes with the VAE)");
+  }
   // Chosen here rather than by the engine so it is on screen before the long part starts.
   options.seed = args.seed_option->count() > 0 ? args.seed : std::random_device{}();
   return options;
@@ -75,7 +97,30 @@ std::string parameters_json(const PanoramaArgs& args, const PanoramaOptions& opt
                       {"loras", args.model_args.loras},
                       {"engine", "palette panorama"}};
   if (options.guidance) j["guidance"] = *options.guidance;
+  if (options.sync.enabled) {
+    const auto& s = options.sync;
+    j["sync"] = {{"weight", s.weight},
+                 {"decay", s.decay},
+                 {"steps", s.steps},
+                 {"fast", s.fast},
+                 {"decoder", sync_decoder_name(s.decoder)},
+                 {"gradient_batch", s.gradient_batch},
+                 {"lpips", args.lpips}};
+  }
   return j.dump(-1, ' ', /*ensure_ascii=*/true);  // tEXt chunks are Latin-1: keep the JSON ASCII
+}
+
+// The SyncDiffusion paper's intra-LPIPS over square tiles as tall as the picture (at most 512 pixels,
+// the paper's), when at least two fit side by side.
+void print_coherence(const Image& image, LpipsImpl& lpips) {
+  const int tile = std::min(image.height, 512);
+  const int tiles = (image.width / tile) * (image.height / tile);
+  if (tiles < 2) {
+    std::printf("coherence: not measured (fewer than two %dx%d tiles)\n", tile, tile);
+    return;
+  }
+  std::printf("coherence: intra-LPIPS %.4f over %d pairs of %dx%d tiles (lower = more alike)\n",
+              panorama_coherence(image, lpips, tile), tiles * (tiles - 1) / 2, tile, tile);
 }
 
 void run_panorama(const PanoramaArgs& args) {
@@ -86,6 +131,11 @@ void run_panorama(const PanoramaArgs& args) {
   check_png_output(args.output);
   const ModelOptions model_options = to_model_options(args.model_args);
 
+  // LPIPS before the model: a wrong file fails in a moment, not after the model has loaded.
+  std::shared_ptr<LpipsImpl> lpips;
+  if (!args.lpips.empty()) lpips = load_panorama_lpips(args.lpips, model_options.device);
+  options.sync.lpips_model = lpips;
+
   std::cout << "seed " << *options.seed << std::endl;
   const auto start = std::chrono::steady_clock::now();
   const Model model = Model::load(args.model, model_options);
@@ -95,9 +145,11 @@ void run_panorama(const PanoramaArgs& args) {
   write_png(args.output, result.image,
             {{"parameters", parameters_json(args, options, result, model.info())}});
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("wrote %s (%dx%d, %s, %s, %d views, seed %llu) in %.1f s\n", args.output.c_str(),
-              result.image.width, result.image.height, panorama_method_name(options.method),
+  const char* sync = !options.sync.enabled ? "" : options.sync.fast ? " + sync (fast)" : " + sync";
+  std::printf("wrote %s (%dx%d, %s%s, %s, %d views, seed %llu) in %.1f s\n", args.output.c_str(),
+              result.image.width, result.image.height, panorama_method_name(options.method), sync,
               result.sampler.c_str(), result.views, static_cast<unsigned long long>(result.seed), seconds);
+  if (lpips) print_coherence(result.image, *lpips);
 }
 
 }  // namespace
@@ -115,7 +167,8 @@ void add_panorama_command(CLI::App& root) {
                   "multidiffusion (diffusers' MultiDiffusion: DDIM 50 steps, CFG 7.5, exact but slow) or "
                   "tiled (the StreamMultiDiffusion authors' fast panorama: LCM 5 steps, for LCM models)")
       ->required();
-  cmd->add_flag("--circular", args->circular, "Wrap around horizontally: a seamless 360-degree panorama");
+  cmd->add_flag("--circular,--loop", args->circular,
+                "Wrap around horizontally: a seamless 360-degree panorama (loop closure)");
   cmd->add_option("--sampler", args->sampler,
                   "lcm, ddim, euler or euler_a (default: multidiffusion the model's own, tiled lcm)");
   cmd->add_option("--steps", args->steps, "Denoising steps (default: the method's)");
@@ -134,6 +187,32 @@ void add_panorama_command(CLI::App& root) {
   cmd->add_option("--stride", args->stride, "multidiffusion: view step in latents (default 8)");
   cmd->add_option("--view-batch", args->view_batch, "Views per UNet call (speed and memory only)")
       ->capture_default_str();
+  CLI::Option* sync = cmd->add_flag(
+      "--sync", args->sync,
+      "SyncDiffusion: gradient steps on LPIPS towards the middle view make the views agree in style "
+      "(multidiffusion only; default stride 16; needs --lpips)");
+  cmd->add_option("--sync-weight", args->sync_weight, "SyncDiffusion's step size w at the first step")
+      ->capture_default_str()
+      ->needs(sync);
+  cmd->add_option("--sync-decay", args->sync_decay, "w is multiplied by this every step")
+      ->capture_default_str()
+      ->needs(sync);
+  cmd->add_option("--sync-steps", args->sync_steps, "Sync on the first N denoising steps")
+      ->capture_default_str()
+      ->needs(sync);
+  cmd->add_flag("--sync-fast", args->sync_fast,
+                "Batch the views' gradients (--sync-batch at a time); allows --sync-decoder taesd")
+      ->needs(sync);
+  cmd->add_option("--sync-decoder", args->sync_decoder,
+                  "vae or taesd (with --sync-fast and --taesd): the decoder in the gradient path")
+      ->capture_default_str()
+      ->needs(sync);
+  cmd->add_option("--sync-batch", args->sync_batch, "With --sync-fast: views per gradient pass")
+      ->capture_default_str()
+      ->needs(sync);
+  cmd->add_option("--lpips", args->lpips,
+                  "LPIPS v0.1 weights (safetensors; README \"LPIPS weights\"): needed by --sync, and prints "
+                  "the picture's coherence");
   cmd->add_option("-o,--output", args->output, "The PNG file to write")->required();
   add_model_options(*cmd, args->model_args);
   cmd->callback([args] { run_panorama(*args); });

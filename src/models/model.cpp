@@ -217,6 +217,14 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
     info->components.push_back({"taesd", file.string(), "", parameter_count(*parts->taesd), "tiny autoencoder"});
   }
 
+  // Frozen: SyncDiffusion differentiates through the networks w.r.t. its latents only; frozen weights
+  // keep autograd from recording their gradients, or writing .grad into weights other threads share.
+  for (const auto& p : parts->text_encoder->parameters()) p.set_requires_grad(false);
+  for (const auto& p : parts->unet->parameters()) p.set_requires_grad(false);
+  for (const auto& p : parts->vae->parameters()) p.set_requires_grad(false);
+  if (parts->taesd)
+    for (const auto& p : parts->taesd->parameters()) p.set_requires_grad(false);
+
   Model model;
   model.parts_ = std::move(parts);
   model.info_ = std::move(info);

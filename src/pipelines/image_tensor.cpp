@@ -19,6 +19,11 @@ std::string shape_of(const torch::Tensor& t) {
 }  // namespace
 
 torch::Tensor decode_latents(const ModelParts& parts, const torch::Tensor& latents) {
+  torch::NoGradGuard no_grad;
+  return decode_latents_with_grad(parts, latents);
+}
+
+torch::Tensor decode_latents_with_grad(const ModelParts& parts, const torch::Tensor& latents) {
   if (latents.dim() != 4 || latents.size(1) != parts.vae->config().latent_channels)
     throw Error("decode_latents: latents must be (B," + std::to_string(parts.vae->config().latent_channels) +
                 ",h,w), got " + shape_of(latents));
@@ -27,7 +32,6 @@ torch::Tensor decode_latents(const ModelParts& parts, const torch::Tensor& laten
   // its weights rather than the model's compute dtype.
   const torch::Dtype vae_dtype = vae->parameters().front().scalar_type();
   const auto& config = vae->config();
-  torch::NoGradGuard no_grad;
   torch::Tensor z = latents.to(parts.device, vae_dtype) / config.scaling_factor;
   if (config.shift_factor != 0) z = z + config.shift_factor;
   return vae->decode(z).to(torch::kFloat32);

@@ -22,6 +22,9 @@ struct ModelParts;
 // the decoder, run in the VAE's own dtype. Returns (B,3,8h,8w) float32 on the model's device, about
 // [-1,1] and not clamped (the reference's decoded output). The caller owns it.
 torch::Tensor decode_latents(const ModelParts& parts, const torch::Tensor& latents);
+// The same, differentiable w.r.t. `latents` when grad mode is on (SyncDiffusion's gradient through
+// the decoder); under NoGradGuard it is decode_latents.
+torch::Tensor decode_latents_with_grad(const ModelParts& parts, const torch::Tensor& latents);
 
 // A decoded image (B,3,H,W) in [-1,1] to 8-bit RGB, item `index`: ((x/2 + 0.5).clamp(0,1) · 255).round(),
 // as diffusers' image processor does. Any device and floating dtype. Throws palette::Error for a

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "models/model_parts.h"
@@ -13,6 +14,7 @@
 #include "pipelines/image_tensor.h"
 #include "pipelines/panorama_sampling.h"
 #include "pipelines/prompt_encoding.h"
+#include "pipelines/sync_diffusion.h"
 #include "sampling/scheduler.h"
 
 namespace palette {
@@ -20,6 +22,7 @@ namespace {
 
 constexpr int kDefaultWindow = 64;               // latents: SD 1.x's 512 px training size
 constexpr int kDefaultStride = 8;                // latents: diffusers' MultiDiffusion stride
+constexpr int kSyncDefaultStride = 16;           // latents: the SyncDiffusion authors' stride
 constexpr int kMinWindow = 8;                    // latents: a smaller view gives the UNet nothing to work on
 constexpr int kMultiDiffusionSteps = 50;         // diffusers' default
 constexpr double kMultiDiffusionGuidance = 7.5;  // diffusers' default
@@ -56,6 +59,7 @@ void check_fields(const PanoramaOptions& options) {
     throw Error("view batch size " + std::to_string(options.view_batch_size) + " must be at least 1");
   if (!options.sampler.empty())
     make_scheduler(nlohmann::json::object(), options.sampler);  // names an unknown one
+  check_sync_options(options.sync, options.method);
 }
 
 // The run's sampler with its timesteps set; throws palette::Error for steps the sampler refuses.
@@ -120,7 +124,8 @@ PanoramaSettings resolve_panorama_settings(const PanoramaOptions& options, int64
     s.stride = s.window / 2;
   } else {
     s.window = options.window != 0 ? options.window : kDefaultWindow;
-    s.stride = options.stride != 0 ? options.stride : kDefaultStride;
+    const int default_stride = options.sync.enabled ? kSyncDefaultStride : kDefaultStride;
+    s.stride = options.stride != 0 ? options.stride : default_stride;
   }
   return s;
 }
@@ -136,6 +141,7 @@ PanoramaLatents panorama_latents(const ModelParts& parts, const PanoramaOptions&
   const auto s = resolve_panorama_settings(options, parts.vae->config().downscale_factor());
   const auto scheduler = make_panorama_scheduler(parts, s);
   const auto grid = panorama_grid(s, options.circular);
+  const auto sync = options.sync.enabled ? std::optional(resolve_sync(parts, options.sync)) : std::nullopt;
   if (options.cancel != nullptr && options.cancel->load()) throw Cancelled();
 
   const bool cfg = uses_classifier_free_guidance(parts, s.guidance);
@@ -149,6 +155,7 @@ PanoramaLatents panorama_latents(const ModelParts& parts, const PanoramaOptions&
   loop.view_batch_size = options.view_batch_size;
   loop.progress = options.progress;
   loop.cancel = options.cancel;
+  if (sync) loop.view_crops = SyncStep(loop, *sync);
 
   auto latents = initial_latents(parts, s, *scheduler, noise, initial_noise);
   PanoramaLatents out;

@@ -52,30 +52,11 @@ class ViewCropNoise : public NoiseSource {
   size_t count_ = 0;
 };
 
-void check_cancel(const PanoramaLoop& loop) {
-  if (loop.cancel != nullptr && loop.cancel->load()) throw Cancelled();
-}
-
 // The views [first, first + count) of `latents` as one batch (count, C, vh, vw).
 torch::Tensor crop_batch(const torch::Tensor& latents, const ViewGrid& grid, size_t first, size_t count) {
   std::vector<torch::Tensor> crops;
   for (size_t i = first; i < first + count; ++i) crops.push_back(panorama::crop(latents, grid.views[i]));
   return torch::cat(crops);
-}
-
-// The UNet's output for a batch of view crops at step `step`, guided when the text has its negative
-// half: (k, C, vh, vw) float32.
-torch::Tensor predict(const PanoramaLoop& loop, const torch::Tensor& views, int64_t step) {
-  const ModelParts& parts = *loop.parts;
-  UNet2DConditionModel unet = parts.unet;  // a non-const handle on the shared, unchanged module
-  const int64_t k = views.size(0);
-  const bool cfg = loop.text->has_uncond();
-  auto input = loop.scheduler->scale_model_input(views, step).to(parts.dtype);
-  if (cfg) input = torch::cat({input, input});
-  const auto timestep_cond = guidance_condition(parts, loop.guidance, input.size(0));
-  auto out = unet->forward(input, loop.scheduler->timesteps()[step], loop.text->unet_batch(k), timestep_cond);
-  if (cfg) out = apply_guidance(out, loop.guidance);
-  return out.to(torch::kFloat32);
 }
 
 // Adds each view's result, weighted, to `value` in view order.
@@ -99,6 +80,23 @@ void check_loop(const PanoramaLoop& loop, const torch::Tensor& latents) {
 
 }  // namespace
 
+void check_cancel(const PanoramaLoop& loop) {
+  if (loop.cancel != nullptr && loop.cancel->load()) throw Cancelled();
+}
+
+torch::Tensor predict_views(const PanoramaLoop& loop, const torch::Tensor& views, int64_t step) {
+  const ModelParts& parts = *loop.parts;
+  UNet2DConditionModel unet = parts.unet;  // a non-const handle on the shared, unchanged module
+  const int64_t k = views.size(0);
+  const bool cfg = loop.text->has_uncond();
+  auto input = loop.scheduler->scale_model_input(views, step).to(parts.dtype);
+  if (cfg) input = torch::cat({input, input});
+  const auto timestep_cond = guidance_condition(parts, loop.guidance, input.size(0));
+  auto out = unet->forward(input, loop.scheduler->timesteps()[step], loop.text->unet_batch(k), timestep_cond);
+  if (cfg) out = apply_guidance(out, loop.guidance);
+  return out.to(torch::kFloat32);
+}
+
 torch::Tensor multidiffusion_loop(const PanoramaLoop& loop, torch::Tensor latents, NoiseSource& noise) {
   check_loop(loop, latents);
   const auto& grid = *loop.grid;
@@ -113,13 +111,15 @@ torch::Tensor multidiffusion_loop(const PanoramaLoop& loop, torch::Tensor latent
   torch::NoGradGuard no_grad;
   for (int64_t i = 0; i < steps; ++i) {
     view_noise.next_step();
+    const auto starts = loop.view_crops ? loop.view_crops(i, latents) : torch::Tensor();
     auto value = torch::zeros_like(latents);
     for (size_t first = 0; first < grid.views.size(); first += batch) {
       check_cancel(loop);
       const auto count = std::min(batch, grid.views.size() - first);
-      const auto views = crop_batch(latents, grid, first, count);
+      const auto views = starts.defined() ? starts.narrow(0, int64_t(first), int64_t(count))
+                                          : crop_batch(latents, grid, first, count);
       view_noise.set_views(&grid.views[first], count);
-      const auto prev = scheduler.step(predict(loop, views, i), i, views, view_noise).prev_sample;
+      const auto prev = scheduler.step(predict_views(loop, views, i), i, views, view_noise).prev_sample;
       accumulate_batch(value, grid, weights, first, prev.to(torch::kFloat32));
     }
     latents = value / total;
@@ -146,7 +146,7 @@ torch::Tensor tiled_loop(const PanoramaLoop& loop, torch::Tensor latents, NoiseS
       check_cancel(loop);
       const auto count = std::min(batch, grid.views.size() - first);
       const auto views = crop_batch(latents, grid, first, count);
-      const auto x0 = scheduler.denoise(predict(loop, views, i), views, timesteps.slice(0, i, i + 1));
+      const auto x0 = scheduler.denoise(predict_views(loop, views, i), views, timesteps.slice(0, i, i + 1));
       accumulate_batch(value, grid, weights, first, x0.to(torch::kFloat32));
     }
     // The reference leaves the blend undivided because its weights sum to 1; dividing by the sum

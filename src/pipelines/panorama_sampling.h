@@ -81,7 +81,17 @@ struct PanoramaLoop {
   int64_t view_batch_size = 1;
   std::function<void(int step, int total)> progress;
   const std::atomic<bool>* cancel = nullptr;
+  // multidiffusion only, optional: the crops every view starts step `step` from, (n, C, vh, vw) in
+  // view order, given the canvas; undefined = the plain crops. SyncDiffusion's gradient step.
+  std::function<torch::Tensor(int64_t step, const torch::Tensor& latents)> view_crops;
 };
+
+// The UNet's output for a batch of view crops (k, C, vh, vw) at step `step`, guided when the text has
+// its negative half (both halves in one UNet batch): (k, C, vh, vw) float32. Differentiable w.r.t.
+// `views` when grad mode is on.
+torch::Tensor predict_views(const PanoramaLoop& loop, const torch::Tensor& views, int64_t step);
+// Throws palette::Cancelled when the loop's cancel flag is raised.
+void check_cancel(const PanoramaLoop& loop);
 
 // MultiDiffusion: each step every view takes a scheduler step to x_{t−1}; the canvas becomes the
 // weighted average of the views. `latents` (1, C, h, w) float32, already scaled for the sampler.

@@ -1,5 +1,6 @@
 // `palette panorama` as a user runs it: a tiled panorama with the tiny fixture model to a PNG of the
-// right size with its settings and seed, and a bad size refused before anything is written.
+// right size with its settings and seed, a loop-closed SyncDiffusion panorama with its coherence, and
+// bad sizes and LPIPS files refused before anything is written.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -59,6 +60,53 @@ TEST(PanoramaE2E, UnknownMethodIsNamed) {
                            (dir / "x.png").string() + "'");
   EXPECT_NE(r.status, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "unknown panorama method 'sync'")) << r.output;
+}
+
+std::string lpips_arg() {
+  return "--lpips '" + (test::fixtures_dir() / "lpips_alex_weights.safetensors").string() + "'";
+}
+
+TEST(PanoramaE2E, SyncLoopPanoramaWithCoherence) {
+  test::TempDir dir;
+  const auto out = dir / "loop.png";
+  const CliRun r =
+      run_cli("panorama " + model_arg() + " " + lpips_arg() +
+              " --prompt 'a castle at sunset' --method multidiffusion --sync --sync-fast --loop"
+              " --width 192 --height 64 --window 8 --stride 4 --steps 2 --sync-steps 1 --seed 3 -o '" +
+              out.string() + "'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "step 2/2")) << r.output;
+  EXPECT_TRUE(contains(r.output, "multidiffusion + sync (fast)")) << r.output;
+  EXPECT_TRUE(contains(r.output, "coherence: intra-LPIPS")) << r.output;
+  EXPECT_TRUE(contains(r.output, "over 3 pairs of 64x64 tiles")) << r.output;
+  const auto parameters = nlohmann::json::parse(read_png_text(out).at("parameters"));
+  EXPECT_EQ(parameters.at("circular"), true);
+  EXPECT_EQ(parameters.at("sync").at("fast"), true);
+  EXPECT_EQ(parameters.at("sync").at("steps"), 1);
+  EXPECT_EQ(read_image(out).width, 192);
+}
+
+TEST(PanoramaE2E, SyncWithoutLpipsNamesTheMissingFile) {
+  test::TempDir dir;
+  const auto out = dir / "x.png";
+  const CliRun r = run_cli("panorama " + model_arg() + " --prompt sea --method multidiffusion --sync -o '" +
+                           out.string() + "'");
+  EXPECT_NE(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "--sync needs LPIPS weights: pass --lpips FILE")) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST(PanoramaE2E, WrongLpipsFileIsNamed) {
+  test::TempDir dir;
+  const auto out = dir / "x.png";
+  const auto wrong = (test::fixtures_dir() / "sd15_vae.safetensors").string();
+  const CliRun r = run_cli("panorama " + model_arg() + " --lpips '" + wrong +
+                           "' --prompt sea --method multidiffusion --sync -o '" + out.string() + "'");
+  EXPECT_NE(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, wrong)) << r.output;
+  EXPECT_TRUE(contains(r.output, "net.slice1.0.weight")) << r.output;
+  EXPECT_FALSE(contains(r.output, "seed ")) << "refused before the model loads: " << r.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 }  // namespace
