@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "models/lpips/lpips.h"
 #include "models/model_parts.h"
 #include "models/unet/unet_graph.h"
 #include "palette/panorama.h"
@@ -253,6 +254,46 @@ std::vector<BenchRow> attention_rows(const Model& model, const BenchSettings& se
   return rows;
 }
 
+// SyncDiffusion 512×2048, DDIM 50, CFG 7.5, sync on the first 10 steps, with a random AlexNet LPIPS
+// (float32, frozen): the fast mode with TAESD and with the VAE in the gradient path, and the exact mode.
+std::vector<BenchRow> sync_rows(const Model& model, const BenchSettings& settings) {
+  torch::manual_seed(0);
+  auto lpips = std::make_shared<LpipsImpl>(LpipsNet::Alex);
+  lpips->to(model.parts().device, torch::kFloat32);
+  lpips->eval();
+  for (auto& p : lpips->parameters()) p.set_requires_grad(false);
+  std::vector<BenchRow> rows;
+  struct Variant {
+    const char* name;
+    bool fast;
+    SyncDecoder decoder;
+  };
+  const bool taesd = !model.parts().taesd.is_empty();
+  std::vector<Variant> variants = {{"fast, VAE gradients", true, SyncDecoder::vae}, {"exact", false, SyncDecoder::vae}};
+  if (taesd) variants.insert(variants.begin(), Variant{"fast, TAESD gradients", true, SyncDecoder::taesd});
+  for (const Variant& v : variants) {
+    PanoramaOptions options;
+    options.prompt = "a photo of the dolomites";
+    options.method = PanoramaMethod::multidiffusion;
+    options.seed = 1;
+    options.width = 2048;
+    options.height = 512;
+    options.view_batch_size = 32;
+    options.sync.enabled = true;
+    options.sync.steps = 10;
+    options.sync.lpips_model = lpips;
+    options.sync.fast = v.fast;
+    options.sync.decoder = v.decoder;
+    options.sync.gradient_batch = 13;
+    int views = 0;
+    const double ms = time_runs(model, 0, 1, [&] { views = render_panorama(model, options).views; });
+    rows.push_back({std::string("SyncDiffusion 512×2048, DDIM 50, CFG 7.5, sync 10 steps, ") + v.name, ms, 0,
+                    50.0 * views * 2, std::to_string(views) + " views; TFLOP/s counts the forward UNet work only"});
+  }
+  (void)settings;
+  return rows;
+}
+
 }  // namespace
 
 const std::vector<BenchWorkload>& bench_workloads() {
@@ -268,6 +309,7 @@ const std::vector<BenchWorkload>& bench_workloads() {
        [](const Model& m, const BenchSettings& s) { return panorama_row(m, s, PanoramaMethod::tiled); }},
       {"multidiffusion2048", "MultiDiffusion panorama 512×2048, DDIM 50, CFG 7.5",
        [](const Model& m, const BenchSettings& s) { return panorama_row(m, s, PanoramaMethod::multidiffusion); }},
+      {"sync2048", "SyncDiffusion 512×2048, DDIM 50, sync on the first 10 steps (fast and exact)", sync_rows},
   };
   return all;
 }

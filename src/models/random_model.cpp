@@ -19,6 +19,8 @@ Module build(const json& config, const std::string& name, const ModelOptions& o)
   Module module(Config::from_json(JsonConfig(config, "random " + name + " config")));
   module->to(o.device, o.dtype);
   module->eval();
+  // Frozen as loaded models are: gradients (SyncDiffusion) flow to the latents only.
+  for (auto& p : module->parameters()) p.set_requires_grad(false);
   return module;
 }
 
@@ -94,6 +96,7 @@ Model Model::random(const RandomModelConfigs& configs, const ModelOptions& optio
     parts->taesd = Taesd(TaesdConfig{});
     parts->taesd->to(options.device, options.dtype);
     parts->taesd->eval();
+    for (auto& p : parts->taesd->parameters()) p.set_requires_grad(false);
   }
 
   auto info = std::make_shared<ModelInfo>();
