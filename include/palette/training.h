@@ -52,6 +52,7 @@ struct TrainOptions {
   int image_size = 256;             // pictures of the world, pixels (multiple of 8)
   int crop = 128;                   // autoencoder stage: random crops of this side (≤ image_size)
   double lr = 2e-4;                 // peak learning rate (AdamW)
+  double lr_end = -1;               // rate at the end of the run, reached linearly after the warm-up; < 0: lr
   int64_t warmup = 200;             // steps of linear warm-up at the start of each run
   double ema = 0.999;               // UNet stage: weight averaging decay (0 = off); saved weights are the average
   double kl_weight = 1e-5;          // autoencoder stage: KL term per latent element
@@ -63,7 +64,7 @@ struct TrainOptions {
   uint64_t seed = 1;                // world and initialisation seed
   torch::Device device = torch::kCPU;
   bool bf16 = false;                // bfloat16 autocast (CUDA, LibTorch ≥ 2.4); else float32 (TF32 on CUDA)
-  int data_threads = 0;             // threads making pictures; 0 = all cores but one
+  int data_threads = 0;             // threads making pictures; 0 = all cores but two
   std::function<void(const std::string&)> log;  // progress lines; may be empty
 };
 

@@ -77,6 +77,7 @@ void add_train_default_command(CLI::App& root) {
   cmd->add_option("--size", o.image_size, "Picture side in pixels")->capture_default_str();
   cmd->add_option("--crop", o.crop, "Autoencoder: random crop side")->capture_default_str();
   cmd->add_option("--lr", o.lr, "Peak learning rate (AdamW)")->capture_default_str();
+  cmd->add_option("--lr-end", o.lr_end, "Learning rate at the end of the run, reached linearly (default: --lr)");
   cmd->add_option("--warmup", o.warmup, "Warm-up steps at the start of each run")->capture_default_str();
   cmd->add_option("--ema", o.ema, "UNet: weight-average decay (0: off)")->capture_default_str();
   cmd->add_option("--kl-weight", o.kl_weight, "Autoencoder: weight of the KL term")->capture_default_str();
@@ -88,7 +89,7 @@ void add_train_default_command(CLI::App& root) {
   cmd->add_option("--seed", o.seed, "World and initialisation seed")->capture_default_str();
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N (default: cuda when available)");
   cmd->add_flag("--bf16", o.bf16, "bfloat16 autocast on CUDA (else float32 with TF32)");
-  cmd->add_option("--data-threads", o.data_threads, "Threads making pictures (0: all cores but one)")->capture_default_str();
+  cmd->add_option("--data-threads", o.data_threads, "Threads making pictures (0: all cores but two)")->capture_default_str();
   cmd->add_option("--model-size", o.size, "standard (the shipped model) or tiny (tests)")->capture_default_str();
   cmd->add_flag("--init", args->init, "Only write a new --out folder's configs and tokenizer (to carry to the GPU)");
   cmd->add_flag("--print-sizes", args->print_sizes, "Print the architecture's parameter counts and sizes, then stop");

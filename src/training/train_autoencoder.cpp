@@ -68,12 +68,18 @@ TrainReport train_autoencoder(const TrainOptions& o) {
   vae->to(o.device);
   vae->train();
   r.parameters = parameter_count(*vae);
-  Optimizer optimizer(vae->parameters(), o.lr, o.warmup);
+  Optimizer optimizer(vae->parameters(), o.lr, o.lr_end < 0 ? o.lr : o.lr_end, o.warmup);
   std::error_code ec;
   fs::create_directories(o.out, ec);
 
   PoolMaker pools(o.seed, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, o.image_size, o.data_threads);
-  WorldPool pool = pools.take();
+  // Pictures live on the device: a batch is gathered there, never on the host.
+  const auto take = [&] {
+    WorldPool p = pools.take();
+    p.images = p.images.to(o.device);
+    return p;
+  };
+  WorldPool pool = take();
   const auto validation = to_unit_range(pool.images.narrow(0, 0, std::min<int64_t>(8, o.pool)), o.device);
   r.validation_start = validation_loss(vae, validation);
   report(o, "autoencoder: " + std::to_string(r.parameters) + " parameters, resuming at step " + std::to_string(r.start_step));
@@ -81,8 +87,8 @@ TrainReport train_autoencoder(const TrainOptions& o) {
   int64_t n = 0;
   const int64_t crops = (o.image_size - o.crop) / 8 + 1;
   for (; !budget.done(n); ++n) {
-    if (pools.ready()) pool = pools.take();
-    const auto idx = torch::randint(pool.images.size(0), {o.batch}, torch::kLong);
+    if (pools.ready()) pool = take();
+    const auto idx = torch::randint(pool.images.size(0), {o.batch}, torch::dtype(torch::kLong).device(o.device));
     auto x = to_unit_range(pool.images.index_select(0, idx), o.device);
     const auto at = torch::randint(crops, {2}, torch::kLong);
     x = x.narrow(2, 8 * at[0].item<int64_t>(), o.crop).narrow(3, 8 * at[1].item<int64_t>(), o.crop);
@@ -99,7 +105,7 @@ TrainReport train_autoencoder(const TrainOptions& o) {
     }
     optimizer.zero_grad();
     loss.backward();
-    const double lr = optimizer.step(n);
+    const double lr = optimizer.step(n, budget.progress(n));
     log.step(n + 1, terms, lr);
     if (log.checkpoint_due()) save(vae, o, spec, latent_scaling(vae, pool, o.device), r.start_step + n + 1);
   }

@@ -3,6 +3,7 @@
 #include <torch/version.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "models/module_weights.h"
@@ -23,6 +24,13 @@ RunBudget::RunBudget(int64_t steps, double minutes) : steps_(steps), seconds_(60
 bool RunBudget::done(int64_t steps_this_run) const {
   if (steps_ > 0 && steps_this_run >= steps_) return true;
   return seconds_ > 0 && elapsed_s() >= seconds_;
+}
+
+double RunBudget::progress(int64_t steps_this_run) const {
+  double p = 0;
+  if (steps_ > 0) p = static_cast<double>(steps_this_run) / static_cast<double>(steps_);
+  if (seconds_ > 0) p = std::max(p, elapsed_s() / seconds_);
+  return std::min(p, 1.0);
 }
 
 RunLog::RunLog(const TrainOptions& options, const std::string& csv_name, std::vector<std::string> terms,
@@ -113,7 +121,8 @@ WeightAverage::WeightAverage(torch::nn::Module& module, double decay) : decay_(d
 void WeightAverage::update() {
   if (decay_ <= 0) return;
   torch::NoGradGuard no_grad;
-  for (size_t i = 0; i < params_.size(); ++i) average_[i].lerp_(params_[i], 1.0 - decay_);
+  at::_foreach_mul_(average_, at::Scalar(decay_));
+  at::_foreach_add_(average_, params_, at::Scalar(1.0 - decay_));
 }
 
 void WeightAverage::swap() {
@@ -150,17 +159,47 @@ AutocastScope::~AutocastScope() {
 
 bool AutocastScope::available() { return PALETTE_CPP_AUTOCAST != 0; }
 
-Optimizer::Optimizer(std::vector<torch::Tensor> params, double lr, int64_t warmup, double weight_decay)
-    : params_(params),
-      adam_(params, torch::optim::AdamWOptions(lr).betas(std::make_tuple(0.9, 0.999)).weight_decay(weight_decay)),
-      lr_(lr),
-      warmup_(warmup) {}
+Optimizer::Optimizer(std::vector<torch::Tensor> params, double lr, double lr_end, int64_t warmup, double weight_decay)
+    : params_(std::move(params)), lr_(lr), lr_end_(lr_end), weight_decay_(weight_decay), warmup_(warmup) {
+  torch::NoGradGuard no_grad;
+  for (const auto& p : params_) {
+    exp_avg_.push_back(torch::zeros_like(p));
+    exp_avg_sq_.push_back(torch::zeros_like(p));
+  }
+}
 
-double Optimizer::step(int64_t step_this_run) {
-  const double lr = warmup_ > 0 && step_this_run < warmup_ ? lr_ * static_cast<double>(step_this_run + 1) / warmup_ : lr_;
-  for (auto& group : adam_.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-  torch::nn::utils::clip_grad_norm_(params_, 1.0);
-  adam_.step();
+void Optimizer::zero_grad() {
+  for (auto& p : params_) p.mutable_grad() = torch::Tensor();
+}
+
+double Optimizer::step(int64_t step_this_run, double progress) {
+  constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEps = 1e-8, kMaxNorm = 1.0;
+  double lr = lr_ + (lr_end_ - lr_) * std::clamp(progress, 0.0, 1.0);
+  if (warmup_ > 0 && step_this_run < warmup_) lr *= static_cast<double>(step_this_run + 1) / static_cast<double>(warmup_);
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> params, grads, m, v;  // those that received a gradient
+  for (size_t i = 0; i < params_.size(); ++i) {
+    if (!params_[i].grad().defined()) continue;
+    params.push_back(params_[i]);
+    grads.push_back(params_[i].grad());
+    m.push_back(exp_avg_[i]);
+    v.push_back(exp_avg_sq_[i]);
+  }
+  if (params.empty()) return lr;
+  const double norm = torch::stack(at::_foreach_norm(grads)).norm().item<double>();
+  if (norm > kMaxNorm) at::_foreach_mul_(grads, at::Scalar(kMaxNorm / (norm + 1e-6)));
+  ++updates_;
+  const double bias1 = 1.0 - std::pow(kBeta1, static_cast<double>(updates_));
+  const double bias2 = 1.0 - std::pow(kBeta2, static_cast<double>(updates_));
+  at::_foreach_mul_(params, at::Scalar(1.0 - lr * weight_decay_));
+  at::_foreach_mul_(m, at::Scalar(kBeta1));
+  at::_foreach_add_(m, grads, at::Scalar(1.0 - kBeta1));
+  at::_foreach_mul_(v, at::Scalar(kBeta2));
+  at::_foreach_addcmul_(v, grads, grads, at::Scalar(1.0 - kBeta2));
+  std::vector<torch::Tensor> denominator = at::_foreach_sqrt(v);
+  at::_foreach_div_(denominator, at::Scalar(std::sqrt(bias2)));
+  at::_foreach_add_(denominator, at::Scalar(kEps));
+  at::_foreach_addcdiv_(params, m, denominator, at::Scalar(-lr / bias1));
   return lr;
 }
 
@@ -175,6 +214,7 @@ void validate_train_options(const TrainOptions& o) {
   if (o.stage == TrainStage::Autoencoder && (o.crop < 32 || o.crop % 8 != 0 || o.crop > o.image_size))
     throw Error("--crop " + std::to_string(o.crop) + " must be a multiple of 8 in [32, --size]");
   if (!(o.lr >= 0)) throw Error("--lr must be ≥ 0");
+  if (std::isnan(o.lr_end)) throw Error("--lr-end must be a number");
   if (o.warmup < 0) throw Error("--warmup must be ≥ 0");
   if (!(o.ema >= 0 && o.ema < 1)) throw Error("--ema must be in [0, 1)");
   if (!(o.caption_dropout >= 0 && o.caption_dropout <= 1)) throw Error("--caption-dropout must be in [0, 1]");
@@ -190,6 +230,9 @@ void validate_train_options(const TrainOptions& o) {
 void prepare_device(const TrainOptions& o) {
   torch::manual_seed(o.seed);
   if (o.device.is_cuda()) {
+    // The host only launches kernels and makes pictures (on threads of its own): a small intra-op pool
+    // keeps its spinning threads from competing with both.
+    at::set_num_threads(std::min(at::get_num_threads(), 4));
     at::globalContext().setAllowTF32CuBLAS(true);
     at::globalContext().setAllowTF32CuDNN(true);
     at::globalContext().setBenchmarkCuDNN(true);

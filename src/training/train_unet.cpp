@@ -120,7 +120,7 @@ TrainReport train_unet(const TrainOptions& o) {
   auto params = nets.unet->parameters();
   for (auto& p : nets.text->parameters()) params.push_back(p);
   r.parameters = parameter_count(*nets.unet) + parameter_count(*nets.text);
-  Optimizer optimizer(params, o.lr, o.warmup);
+  Optimizer optimizer(params, o.lr, o.lr_end < 0 ? o.lr : o.lr_end, o.warmup);
   WeightAverage unet_avg(*nets.unet, o.ema), text_avg(*nets.text, o.ema);
 
   const auto on = torch::TensorOptions().device(o.device);
@@ -164,7 +164,7 @@ TrainReport train_unet(const TrainOptions& o) {
     }
     optimizer.zero_grad();
     loss.backward();
-    const double lr = optimizer.step(n);
+    const double lr = optimizer.step(n, budget.progress(n));
     unet_avg.update();
     text_avg.update();
     log.step(n + 1, terms, lr);

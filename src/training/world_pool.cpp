@@ -14,7 +14,7 @@ namespace {
 
 int worker_count(int threads) {
   if (threads > 0) return threads;
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 2);  // the trainer needs a core
 }
 
 // One sample into slot `slot` of `images` (N,3,S,S), mirrored or not (the world has no left and right,

@@ -24,7 +24,7 @@ WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, int size, in
 
 class PoolMaker {
  public:
-  // Starts making the first pool at once. threads ≤ 0: all cores but one.
+  // Starts making the first pool at once. threads ≤ 0: all cores but two.
   PoolMaker(uint64_t seed, uint64_t first, int count, int size, int threads);
   ~PoolMaker();
   PoolMaker(const PoolMaker&) = delete;

@@ -16,6 +16,7 @@
 #include "palette/world.h"
 #include "sampling/scheduler.h"
 #include "support/temp_dir.h"
+#include "training/train_common.h"
 
 namespace palette {
 namespace {
@@ -169,6 +170,40 @@ TEST(DefaultModelTraining, RefusesBadOptionsBeforeAnyWork) {
   o.size = "huge";
   EXPECT_THROW(train_default(o), Error);
   EXPECT_FALSE(std::filesystem::exists(dir / "m" / "vae" / "diffusion_pytorch_model.safetensors"));
+}
+
+// The multi-tensor AdamW does what LibTorch's AdamW after clip_grad_norm_ does, and follows its schedule.
+TEST(DefaultModelTraining, OptimizerMatchesTorchAdamW) {
+  torch::manual_seed(5);
+  std::vector<torch::Tensor> ours, theirs, grads;
+  for (const auto& shape : std::vector<std::vector<int64_t>>{{4, 3}, {7}, {2, 2, 3}}) {
+    ours.push_back(torch::randn(shape).requires_grad_());
+    theirs.push_back(ours.back().detach().clone().requires_grad_());
+  }
+  const torch::Tensor initial = ours[0].detach().clone();
+  training::Optimizer optimizer(ours, 1e-2, 1e-2, 0, 0.01);
+  torch::optim::AdamW reference(theirs, torch::optim::AdamWOptions(1e-2).weight_decay(0.01));
+  for (int step = 0; step < 6; ++step) {
+    const double scale = step % 2 == 0 ? 0.05 : 3.0;  // every other step is clipped
+    for (size_t i = 0; i < ours.size(); ++i) {
+      const torch::Tensor g = torch::randn(ours[i].sizes()) * scale;
+      ours[i].mutable_grad() = g.clone();
+      theirs[i].mutable_grad() = g.clone();
+    }
+    optimizer.step(step, 0.0);
+    torch::nn::utils::clip_grad_norm_(theirs, 1.0);
+    reference.step();
+  }
+  double worst = 0;
+  for (size_t i = 0; i < ours.size(); ++i) worst = std::max(worst, (ours[i] - theirs[i]).abs().max().item<double>());
+  std::printf("largest difference to torch::optim::AdamW after 6 steps: %.3g\n", worst);
+  EXPECT_LT(worst, 1e-6);
+  EXPECT_GT((ours[0] - initial).abs().max().item<double>(), 1e-3);  // and they did move
+  training::Optimizer scheduled(ours, 1e-2, 1e-3, 4, 0.0);
+  for (auto& p : ours) p.mutable_grad() = torch::ones_like(p);
+  EXPECT_DOUBLE_EQ(scheduled.step(0, 0.0), 1e-2 / 4);   // warming up
+  EXPECT_DOUBLE_EQ(scheduled.step(10, 0.5), 5.5e-3);    // half way down to lr_end
+  EXPECT_DOUBLE_EQ(scheduled.step(11, 1.0), 1e-3);
 }
 
 TEST(DefaultModelTraining, StandardSizesFitTheBudget) {
