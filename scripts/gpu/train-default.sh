@@ -11,7 +11,8 @@
 #   autoencoder  the AutoencoderKL (first)
 #   unet         the UNet with the text encoder (needs the autoencoder)
 # MINUTES (default 8) is the wanted training time; it is cut so that build, training, evaluation and copying
-# end within CALL_SECONDS (default 580) of the script's start. Extra arguments go to `palette train-default`.
+# end within CALL_SECONDS (default 580) of the script's start. BATCH overrides the batch (autoencoder 32,
+# unet 128). Extra arguments go to `palette train-default`, e.g. `--lr-end 2e-5` for a last, decaying call.
 # Prepare here first (see README, "Built-in default model"):
 #   scripts/gpu/prepare-deps.sh && build/src/palette train-default --init --out .train/model
 set -uo pipefail
@@ -71,6 +72,7 @@ case "$stage" in
   unet) files=(unet/diffusion_pytorch_model.safetensors text_encoder/model.safetensors); batch=128 ;;
   *) echo "unknown stage '$stage' (smoke, autoencoder, unet)" >&2; exit 2 ;;
 esac
+batch="${BATCH:-$batch}"
 [ -f "$model/model_index.json" ] || { echo "no .train/model: create it here with train-default --init and carry .train" >&2; exit 1; }
 resume=()
 [ -f "$model/${files[0]}" ] && resume=(--resume)
