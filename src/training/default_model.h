@@ -16,12 +16,15 @@ struct DefaultModelSpec {
   // AutoencoderKL: 4 latent channels, ×8 (four blocks)
   std::vector<int64_t> vae_channels = {32, 64, 128, 128};
   int64_t vae_layers = 1;
-  int64_t vae_groups = 32;
+  // At least 4 channels per normalisation group. The first shipped weights had 32 groups (one channel per
+  // group at the top: instance normalisation) and decode small saturated blobs at picture edges, the
+  // artefact instance normalisation is known for (StyleGAN2's "droplets").
+  int64_t vae_groups = 8;
   // UNet2DConditionModel in the SD 1.x layout (3 cross-attention down blocks, then a plain one)
   std::vector<int64_t> unet_channels = {64, 96, 128, 128};
   int64_t unet_layers = 1;
   int64_t unet_heads = 4;
-  int64_t unet_groups = 32;
+  int64_t unet_groups = 16;  // 4–8 channels per group (SD 1.5 has 10)
   // CLIP text encoder (quick_gelu, the CLIP vocabulary of 49408 tokens)
   int64_t text_width = 64;
   int64_t text_layers = 3;

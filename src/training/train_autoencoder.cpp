@@ -64,7 +64,10 @@ TrainReport train_autoencoder(const TrainOptions& o) {
   prepare_device(o);
   AutoencoderKL vae = make_vae(spec);
   TrainReport r;
-  if (o.resume) r.start_step = load_checkpoint(*vae, vae_weights(o.out));
+  if (o.resume) {
+    check_architecture(o.out / "vae" / "config.json", vae_config_json(spec, 1.0));
+    r.start_step = load_checkpoint(*vae, vae_weights(o.out));
+  }
   vae->to(o.device);
   vae->train();
   r.parameters = parameter_count(*vae);

@@ -36,6 +36,17 @@ ClipTextModel make_text_encoder(const DefaultModelSpec& spec) {
   return model;
 }
 
+void check_architecture(const fs::path& config_file, const nlohmann::json& expected) {
+  const nlohmann::json found = JsonConfig::load(config_file).raw();
+  for (const auto& [key, value] : expected.items()) {
+    if (key == "scaling_factor" || key == "sample_size" || key == "_diffusers_version" || key == "torch_dtype") continue;
+    if (found.contains(key) && found.at(key) == value) continue;
+    throw Error("'" + config_file.string() + "': " + key + " is " + (found.contains(key) ? found.at(key).dump() : "missing") +
+                ", the architecture being trained has " + value.dump() +
+                "; train afresh (without --resume) or into another folder");
+  }
+}
+
 int64_t load_checkpoint(torch::nn::Module& module, const fs::path& file, bool clip_text) {
   if (!fs::is_regular_file(file)) throw Error("'" + file.string() + "': no weights to resume from");
   const auto st = SafetensorsFile::open(file);

@@ -27,6 +27,11 @@ AutoencoderKL make_vae(const DefaultModelSpec& spec, double scaling_factor = 1.0
 UNet2DConditionModel make_unet(const DefaultModelSpec& spec, int64_t image_size);
 ClipTextModel make_text_encoder(const DefaultModelSpec& spec);
 
+// Throws palette::Error naming the file and the key when `config_file` (a component's config.json in the
+// model folder) describes another architecture than `expected` (values the training may change, such as
+// the VAE's scaling factor, are not compared): weights of one architecture must not resume in another.
+void check_architecture(const std::filesystem::path& config_file, const nlohmann::json& expected);
+
 // Loads `file` (fp16 or fp32 safetensors) into `module` as float32; returns the step it records.
 // Throws palette::Error naming the file when it is missing or does not fit.
 int64_t load_checkpoint(torch::nn::Module& module, const std::filesystem::path& file, bool clip_text = false);

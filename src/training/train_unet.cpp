@@ -97,6 +97,11 @@ TrainReport train_unet(const TrainOptions& o) {
   const auto spec = DefaultModelSpec::named(o.size);
   if (!fs::is_regular_file(vae_weights(o.out)) || !fs::is_regular_file(o.out / "vae" / "config.json"))
     throw Error("'" + o.out.string() + "': no trained autoencoder (vae/); run --stage autoencoder first");
+  check_architecture(o.out / "vae" / "config.json", vae_config_json(spec, 1.0));  // its config is rewritten below
+  if (o.resume) {
+    check_architecture(o.out / "unet" / "config.json", unet_config_json(spec, o.image_size / 8));
+    check_architecture(o.out / "text_encoder" / "config.json", text_encoder_config_json(spec));
+  }
   prepare_device(o);
   const auto vae_config = AutoencoderKLConfig::from_json(JsonConfig::load(o.out / "vae" / "config.json"));
   AutoencoderKL vae(vae_config);

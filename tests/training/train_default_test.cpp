@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "models/model_parts.h"
@@ -99,6 +100,23 @@ TEST_F(TrainedTinyModel, ResumesFromTheSavedFilesAlone) {
   train_default(o);
   const auto fresh = SafetensorsFile::open(unet_file).load_all();
   EXPECT_FALSE(torch::equal(before.at("conv_in.weight"), fresh.at("conv_in.weight")));
+}
+
+TEST_F(TrainedTinyModel, RefusesToResumeAnotherArchitecture) {
+  test::TempDir copy;
+  std::filesystem::copy(folder(), copy / "model", std::filesystem::copy_options::recursive);
+  const auto config_file = copy / "model" / "unet" / "config.json";
+  auto config = nlohmann::json::parse(test::read_raw(config_file));
+  config["norm_num_groups"] = 4;
+  test::write_raw(config_file, config.dump());
+  TrainOptions o = tiny(copy / "model", TrainStage::Unet, 1);
+  o.resume = true;
+  try {
+    train_default(o);
+    ADD_FAILURE() << "resumed weights of another architecture";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("norm_num_groups"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(TrainedTinyModel, SamplesWithTheEnginesLcmSampler) {
