@@ -1,5 +1,7 @@
 #include "models/attention.h"
 
+#include "models/chunked_attention.h"
+
 #include <torch/version.h>
 
 #include <algorithm>
@@ -28,19 +30,9 @@ torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const to
   // Large attention (a 64×64 latent has 4096 tokens: 512 MiB of scores per item with 8 heads) runs one
   // head at a time in query chunks of ~2^20 scores. On LibTorch 1.13's CPU backend this is about twice
   // as fast as batched matmuls over narrowed 4-D views, and the scores stay in cache-sized pieces.
-  const torch::Tensor q3 = qs.reshape({rows, n, q.size(-1)});
-  const torch::Tensor k3 = k.reshape({rows, m, k.size(-1)});
-  const torch::Tensor v3 = v.reshape({rows, m, v.size(-1)});
-  torch::Tensor out = torch::empty({rows, n, v.size(-1)}, v.options());
-  const int64_t chunk = std::max<int64_t>((int64_t(1) << 20) / m, 1);
-  for (int64_t r = 0; r < rows; ++r) {
-    const torch::Tensor kt = k3[r].t();
-    for (int64_t start = 0; start < n; start += chunk) {
-      const int64_t count = std::min(chunk, n - start);
-      const torch::Tensor weights = torch::softmax(torch::mm(q3[r].narrow(0, start, count), kt), -1);
-      out[r].narrow(0, start, count).copy_(torch::mm(weights, v3[r]));
-    }
-  }
+  // Its backward recomputes each chunk's weights rather than keeping them all (chunked_attention.h).
+  const torch::Tensor out = chunked_attention(
+      qs.reshape({rows, n, q.size(-1)}), k.reshape({rows, m, k.size(-1)}), v.reshape({rows, m, v.size(-1)}));
   std::vector<int64_t> shape(q.sizes().begin(), q.sizes().end());
   shape.back() = v.size(-1);
   return out.view(shape);
