@@ -17,6 +17,7 @@ struct BenchSettings {
   int frames = 100;      // timed frames (stream workloads)
   bool cuda_graphs = true;
   std::string stream_mode = "multidiffusion";  // the stream engine's mode
+  std::string profile_dir = ".";              // where the profile workload writes its traces
 };
 
 struct BenchRow {
@@ -32,6 +33,9 @@ struct BenchWorkload {
   std::string description;  // one line for --help
   std::function<std::vector<BenchRow>(const Model&, const BenchSettings&)> run;
 };
+
+// The profile workload (bench_profile.cpp): Kineto traces of the UNet at the stream's batch.
+std::vector<BenchRow> profile_rows(const Model& model, const BenchSettings& settings);
 
 // Every workload, in the order the table prints them.
 const std::vector<BenchWorkload>& bench_workloads();

@@ -40,7 +40,7 @@ std::vector<const BenchWorkload*> selected(const std::string& list) {
   while (std::getline(in, name, ',')) {
     bool found = false;
     for (const auto& w : bench_workloads())
-      if (name == "all" || w.name == name) {
+      if ((name == "all" && w.name != "profile") || w.name == name) {
         chosen.push_back(&w);
         found = true;
       }
@@ -105,6 +105,8 @@ void add_bench_command(CLI::App& root) {
   cmd->add_option("--warmup", args->settings.warmup, "Untimed runs before measuring")->capture_default_str();
   cmd->add_option("--repeat", args->settings.repeat, "Timed runs of one-shot workloads")->capture_default_str();
   cmd->add_option("--frames", args->settings.frames, "Timed frames of stream workloads")->capture_default_str();
+  cmd->add_option("--profile-dir", args->settings.profile_dir, "Where -w profile writes its traces")
+      ->capture_default_str();
   cmd->add_flag("--no-graphs", args->no_graphs, "Run the UNet eagerly (no CUDA graphs), for before/after numbers");
   cmd->add_option("--stream-mode", args->settings.stream_mode,
                   "Stream workloads: multidiffusion (exact blend, batch T·p) or regional (attention, batch T)")

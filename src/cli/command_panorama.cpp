@@ -119,7 +119,7 @@ void print_coherence(const Image& image, LpipsImpl& lpips) {
     std::printf("coherence: not measured (fewer than two %dx%d tiles)\n", tile, tile);
     return;
   }
-  std::printf("coherence: intra-LPIPS %.4f over %d pairs of %dx%d tiles (lower = more alike)\n",
+  std::printf("coherence: intra-LPIPS %.6f over %d pairs of %dx%d tiles (lower = more alike)\n",
               panorama_coherence(image, lpips, tile), tiles * (tiles - 1) / 2, tile, tile);
 }
 

@@ -10,6 +10,7 @@ target_sources(palette PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/command_layout.cpp
   ${CMAKE_CURRENT_LIST_DIR}/command_bench.cpp
   ${CMAKE_CURRENT_LIST_DIR}/bench_workloads.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/bench_profile.cpp
   ${CMAKE_CURRENT_LIST_DIR}/command_dataset.cpp
   ${CMAKE_CURRENT_LIST_DIR}/command_train.cpp
   ${CMAKE_CURRENT_LIST_DIR}/command_eval.cpp

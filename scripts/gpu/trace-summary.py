@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Summarises a Kineto trace from `palette bench -w profile`: GPU kernel time by family and the
+kernels that cost most. Usage: trace-summary.py TRACE.json [PASSES]"""
+import collections
+import json
+import re
+import sys
+
+FAMILIES = [  # first match wins
+    ("layout transpose", r"nchwToNhwc|nhwcToNchw|[Tt]ranspose|permute"),
+    ("attention", r"fmha|flash|attention|sdpa|Attention"),
+    ("convolution", r"conv|fprop|implicit|dgrad|wgrad|Conv"),
+    ("GEMM", r"gemm|nvjet|cutlass|Gemm|sm90_xmma"),
+    ("GroupNorm", r"[Gg]roup_?[Nn]orm|RowwiseMoments|ComputeFusedParams|GroupNorm"),
+    ("LayerNorm", r"[Ll]ayer_?[Nn]orm"),
+    ("copy", r"copy|Copy|cat_|CatArray"),
+    ("elementwise", r"elementwise|vectorized|unrolled|reduce"),
+]
+
+
+def family(name):
+    for label, pattern in FAMILIES:
+        if re.search(pattern, name):
+            return label
+    return "other"
+
+
+def main():
+    path = sys.argv[1]
+    passes = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    with open(path) as f:
+        events = json.load(f)["traceEvents"]
+    kernels = [e for e in events if e.get("cat") == "kernel" and "dur" in e]
+    by_family = collections.Counter()
+    by_name = collections.Counter()
+    counts = collections.Counter()
+    for e in kernels:
+        by_family[family(e["name"])] += e["dur"]
+        by_name[e["name"]] += e["dur"]
+        counts[e["name"]] += 1
+    total = sum(by_family.values())
+    print(f"{path}: {len(kernels) / passes:.0f} kernels and {total / passes / 1000:.2f} ms GPU time per pass")
+    for label, us in by_family.most_common():
+        print(f"  {label:18s} {us / passes / 1000:8.2f} ms  {100 * us / total:5.1f} %")
+    print("  top kernels (ms per pass, launches per pass):")
+    for name, us in by_name.most_common(25):
+        print(f"    {us / passes / 1000:7.2f} {counts[name] / passes:5.0f}  {family(name):16s} {name[:110]}")
+
+
+if __name__ == "__main__":
+    main()
