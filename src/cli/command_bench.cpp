@@ -14,6 +14,7 @@
 #include "cli/bench_workloads.h"
 #include "cli/commands.h"
 #include "cli/model_options.h"
+#include "kernels/fused_ops.h"
 #include "models/model_parts.h"
 #include "palette/error.h"
 #include "palette/model.h"
@@ -28,6 +29,7 @@ struct BenchArgs {
   BenchSettings settings;
   bool no_graphs = false;
   bool channels_last = false;
+  bool no_fused = false;
   ModelArgs model_args;
 };
 
@@ -57,6 +59,8 @@ void run_bench(BenchArgs args) {
   args.settings.cuda_graphs = !args.no_graphs;
   if (args.settings.stream_mode != "multidiffusion" && args.settings.stream_mode != "regional")
     throw Error("--stream-mode: unknown mode '" + args.settings.stream_mode + "' (multidiffusion or regional)");
+  // Before the model is built: it stores the UNet's weights channels-last only for the fused path.
+  if (args.no_fused) fused::set_enabled(false);
   ModelOptions options = to_model_options(args.model_args);
   // Fixed shapes everywhere: let cuDNN time its algorithms once per shape and keep the fastest.
   if (options.device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
@@ -75,6 +79,7 @@ void run_bench(BenchArgs args) {
     for (auto& p : params)
       if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
   }
+  std::printf("fused CUDA kernels: %s\n", !fused::kernels_built() ? "not built" : fused::enabled() ? "on" : "off");
   std::printf("model: %s, %s on %s in %s (ready in %.1f s)\n", model.info().family.c_str(), model.info().layout.c_str(),
               model.info().device.c_str(), model.info().dtype.c_str(),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -107,6 +112,7 @@ void add_bench_command(CLI::App& root) {
   cmd->add_option("--frames", args->settings.frames, "Timed frames of stream workloads")->capture_default_str();
   cmd->add_option("--profile-dir", args->settings.profile_dir, "Where -w profile writes its traces")
       ->capture_default_str();
+  cmd->add_flag("--no-fused", args->no_fused, "Without the fused CUDA kernels and NHWC UNet, for before/after numbers");
   cmd->add_flag("--no-graphs", args->no_graphs, "Run the UNet eagerly (no CUDA graphs), for before/after numbers");
   cmd->add_option("--stream-mode", args->settings.stream_mode,
                   "Stream workloads: multidiffusion (exact blend, batch T·p) or regional (attention, batch T)")

@@ -5,6 +5,7 @@
 #include "io/checkpoint_layout.h"
 #include "io/json_config.h"
 #include "io/lora.h"
+#include "kernels/fused_ops.h"
 #include "models/model_parts.h"
 #include "palette/error.h"
 #include "palette/safetensors.h"
@@ -222,6 +223,7 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
   for (const auto& p : parts->text_encoder->parameters()) p.set_requires_grad(false);
   for (const auto& p : parts->unet->parameters()) p.set_requires_grad(false);
   for (const auto& p : parts->vae->parameters()) p.set_requires_grad(false);
+  fused::prefer_channels_last(*parts->unet);
   if (parts->taesd)
     for (const auto& p : parts->taesd->parameters()) p.set_requires_grad(false);
 

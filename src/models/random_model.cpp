@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "io/json_config.h"
+#include "kernels/fused_ops.h"
 #include "models/model_parts.h"
 #include "palette/error.h"
 
@@ -91,6 +92,7 @@ Model Model::random(const RandomModelConfigs& configs, const ModelOptions& optio
   parts->tokenizer = bundled_clip_tokenizer(parts->family);
   parts->text_encoder = build<ClipTextModel, ClipTextConfig>(configs.text_encoder, "text_encoder", options);
   parts->unet = build<UNet2DConditionModel, UNetConfig>(configs.unet, "unet", options);
+  fused::prefer_channels_last(*parts->unet);
   parts->vae = build<AutoencoderKL, AutoencoderKLConfig>(configs.vae, "vae", options);
   if (configs.taesd) {
     parts->taesd = Taesd(TaesdConfig{});

@@ -2,6 +2,7 @@
 
 #include <torch/version.h>
 
+#include "kernels/fused_ops.h"
 #include "models/attention.h"
 
 namespace palette {
@@ -22,6 +23,7 @@ ResnetBlock2DImpl::ResnetBlock2DImpl(const ResnetOptions& options)
 }
 
 torch::Tensor ResnetBlock2DImpl::forward(const torch::Tensor& x, const torch::Tensor& temb_act) {
+  if (fused::applies(x)) return forward_fused(x, temb_act);
   auto h = conv1(torch::silu(norm1(x)));
   // add_ on fresh conv outputs is safe under autograd (conv's backward does not read its output).
   if (time_emb_proj && temb_act.defined()) h.add_(time_emb_proj(temb_act).unsqueeze(-1).unsqueeze(-1));
@@ -29,6 +31,28 @@ torch::Tensor ResnetBlock2DImpl::forward(const torch::Tensor& x, const torch::Te
   h.add_(conv_shortcut ? conv_shortcut(x) : x);
   if (output_scale_factor_ != 1.0) h.div_(output_scale_factor_);
   return h;
+}
+
+// The same block in four passes over memory besides the convolutions: conv1's bias and the time
+// embedding enter norm2 as its per-channel addend, and conv2's bias, the shortcut's bias and the
+// residual are added in one pass.
+torch::Tensor ResnetBlock2DImpl::forward_fused(const torch::Tensor& x, const torch::Tensor& temb_act) {
+  const int64_t batch = x.size(0);
+  const auto& o1 = norm1->options;
+  const auto& o2 = norm2->options;
+  torch::Tensor h = fused::group_norm(x, o1.num_groups(), norm1->weight, norm1->bias, o1.eps(), /*silu=*/true);
+  h = torch::conv2d(h, conv1->weight, {}, 1, 1);
+  torch::Tensor addend = time_emb_proj && temb_act.defined()
+                             ? time_emb_proj(temb_act).add_(conv1->bias)
+                             : conv1->bias.unsqueeze(0).expand({batch, -1}).contiguous();
+  h = fused::group_norm(h, o2.num_groups(), norm2->weight, norm2->bias, o2.eps(), /*silu=*/true, addend);
+  h = torch::conv2d(h, conv2->weight, {}, 1, 1);
+  torch::Tensor shortcut = x, bias = conv2->bias;
+  if (conv_shortcut) {
+    shortcut = torch::conv2d(x, conv_shortcut->weight);
+    bias = bias + conv_shortcut->bias;
+  }
+  return fused::add_bias_residual_(h, bias, shortcut, 1.0 / output_scale_factor_);
 }
 
 AttentionImpl::AttentionImpl(const AttentionOptions& options)
@@ -71,7 +95,7 @@ Downsample2DImpl::Downsample2DImpl(int64_t channels, int64_t padding) : pad_righ
 
 torch::Tensor Downsample2DImpl::forward(const torch::Tensor& x) {
   if (pad_right_bottom_) return conv(torch::constant_pad_nd(x, {0, 1, 0, 1}, 0));
-  return conv(x);
+  return fused::conv2d(conv, x);
 }
 
 Upsample2DImpl::Upsample2DImpl(int64_t channels) {
@@ -87,7 +111,7 @@ torch::Tensor Upsample2DImpl::forward(const torch::Tensor& x, const std::vector<
   if (x.scalar_type() == torch::kBFloat16)
     return conv(nn::functional::interpolate(x.to(torch::kFloat), options).to(torch::kBFloat16));
 #endif
-  return conv(nn::functional::interpolate(x, options));
+  return fused::conv2d(conv, nn::functional::interpolate(x, options));
 }
 
 }  // namespace palette

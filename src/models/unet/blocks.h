@@ -41,6 +41,8 @@ class ResnetBlock2DImpl : public torch::nn::Module {
   torch::nn::Linear time_emb_proj{nullptr};
 
  private:
+  // The NHWC path with fused kernels (kernels/fused_ops.h), taken when fused::applies(x).
+  torch::Tensor forward_fused(const torch::Tensor& x, const torch::Tensor& temb_act);
   double output_scale_factor_;
 };
 TORCH_MODULE(ResnetBlock2D);

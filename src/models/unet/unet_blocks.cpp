@@ -1,5 +1,7 @@
 #include "models/unet/unet_blocks.h"
 
+#include "kernels/fused_ops.h"
+
 namespace palette {
 
 namespace nn = torch::nn;
@@ -41,8 +43,7 @@ FeedForwardImpl::FeedForwardImpl(int64_t dim) {
 }
 
 torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
-  auto halves = proj_(x).chunk(2, -1);
-  return out_(halves[0] * torch::gelu(halves[1]));
+  return out_(fused::geglu(proj_(x)));
 }
 
 BasicTransformerBlockImpl::BasicTransformerBlockImpl(const TransformerOptions& o) {
@@ -88,6 +89,7 @@ Transformer2DImpl::Transformer2DImpl(const TransformerOptions& o) {
 }
 
 torch::Tensor Transformer2DImpl::forward(const torch::Tensor& x, const CrossContext& context) {
+  if (fused::applies(x)) return forward_nhwc(x, context);
   const auto b = x.size(0), h = x.size(2), w = x.size(3);
   auto hidden = norm(x);
   hidden = proj_in_conv ? proj_in_conv(hidden) : hidden;
@@ -100,6 +102,21 @@ torch::Tensor Transformer2DImpl::forward(const torch::Tensor& x, const CrossCont
   hidden = hidden.view({b, h, w, -1}).permute({0, 3, 1, 2}).contiguous();
   if (proj_out_conv) hidden = proj_out_conv(hidden);
   return hidden.add_(x);
+}
+
+// Channels-last activations are already (B, H·W, C) tokens in memory: no permute copies, and the
+// 1×1 projections run as GEMMs with their bias in cuBLAS's epilogue.
+torch::Tensor Transformer2DImpl::forward_nhwc(const torch::Tensor& x, const CrossContext& context) {
+  const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  const auto& o = norm->options;
+  auto hidden = fused::group_norm(x, o.num_groups(), norm->weight, norm->bias, o.eps(), /*silu=*/false);
+  hidden = hidden.permute({0, 2, 3, 1}).reshape({b, h * w, c});
+  hidden = proj_in_conv ? torch::linear(hidden, proj_in_conv->weight.reshape({-1, c}), proj_in_conv->bias)
+                        : proj_in_linear(hidden);
+  for (auto& block : blocks_) hidden = block->forward(hidden, context);
+  hidden = proj_out_conv ? torch::linear(hidden, proj_out_conv->weight.reshape({c, -1}), proj_out_conv->bias)
+                         : proj_out_linear(hidden);
+  return hidden.view({b, h, w, c}).permute({0, 3, 1, 2}).add_(x);
 }
 
 UNetDownBlockImpl::UNetDownBlockImpl(const UNetBlockOptions& o) {

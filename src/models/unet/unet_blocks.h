@@ -66,6 +66,8 @@ class Transformer2DImpl : public torch::nn::Module {
   torch::nn::ModuleList transformer_blocks{nullptr};
 
  private:
+  // The NHWC path with fused kernels (kernels/fused_ops.h), taken when fused::applies(x).
+  torch::Tensor forward_nhwc(const torch::Tensor& x, const CrossContext& context);
   std::vector<BasicTransformerBlock> blocks_;
 };
 TORCH_MODULE(Transformer2D);

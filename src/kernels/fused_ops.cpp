@@ -1,0 +1,167 @@
+#include "kernels/fused_ops.h"
+
+#include <torch/version.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <string>
+
+#include "build_info.h"
+#include "palette/error.h"
+
+#if PALETTE_WITH_CUDA_KERNELS
+#include <ATen/cuda/CUDAContext.h>
+
+#include "kernels/fused_kernels.h"
+#endif
+
+namespace palette::fused {
+
+namespace {
+
+std::atomic<bool>& enabled_flag() {
+  static std::atomic<bool> flag{[] {
+    const char* env = std::getenv("PALETTE_FUSED_KERNELS");
+    return !(env && std::string(env) == "0");
+  }()};
+  return flag;
+}
+
+bool supported_dtype(const torch::Tensor& t) {
+  const auto s = t.scalar_type();
+  return s == torch::kFloat32 || s == torch::kFloat16 || s == torch::kBFloat16;
+}
+
+bool on_fused_device(const torch::Tensor& t) {
+  return kernels_built() && enabled() && t.is_cuda() && supported_dtype(t) && !at::GradMode::is_enabled();
+}
+
+// A parameter-like tensor the kernels can read as `count` contiguous elements of `like`'s dtype.
+bool plain(const torch::Tensor& t, const torch::Tensor& like, int64_t count) {
+  return t.defined() && t.is_contiguous() && t.scalar_type() == like.scalar_type() && t.device() == like.device() &&
+         t.numel() == count;
+}
+
+#if PALETTE_WITH_CUDA_KERNELS
+cuda::DType kernel_dtype(const torch::Tensor& t) {
+  if (t.scalar_type() == torch::kFloat16) return cuda::DType::f16;
+  if (t.scalar_type() == torch::kBFloat16) return cuda::DType::bf16;
+  return cuda::DType::f32;
+}
+
+cuda::Stream current_stream() { return at::cuda::getCurrentCUDAStream().stream(); }
+
+void check_launch(int status, const char* what) {
+  if (status != 0)
+    throw Error(std::string("CUDA kernel ") + what + " failed: " + cudaGetErrorString(cudaError_t(status)));
+}
+#endif
+
+std::array<int64_t, 2> conv_padding(const torch::nn::Conv2d& conv) {
+#if TORCH_VERSION_MAJOR >= 2
+  const auto& padding = std::get<torch::ExpandingArray<2>>(conv->options.padding());
+#else
+  const auto& padding = c10::get<torch::ExpandingArray<2>>(conv->options.padding());
+#endif
+  return {(*padding)[0], (*padding)[1]};
+}
+
+}  // namespace
+
+bool kernels_built() { return PALETTE_WITH_CUDA_KERNELS != 0; }
+void set_enabled(bool value) { enabled_flag() = value; }
+bool enabled() { return enabled_flag(); }
+
+bool applies(const torch::Tensor& x) {
+  return x.defined() && on_fused_device(x) && x.dim() == 4 && x.size(1) % 8 == 0 &&
+         x.is_contiguous(at::MemoryFormat::ChannelsLast);
+}
+
+torch::Tensor group_norm(const torch::Tensor& x, int64_t groups, const torch::Tensor& weight,
+                         const torch::Tensor& bias, double eps, bool silu, const torch::Tensor& addend) {
+  const int64_t n = x.size(0), c = x.size(1);
+#if PALETTE_WITH_CUDA_KERNELS
+  if (applies(x) && cuda::group_norm_supported(c, groups) && plain(weight, x, c) && plain(bias, x, c) &&
+      (!addend.defined() || plain(addend, x, n * c))) {
+    torch::Tensor y = torch::empty_like(x, at::MemoryFormat::ChannelsLast);
+    torch::Tensor scratch = torch::empty({n * groups * 2}, x.options().dtype(torch::kFloat32));
+    cuda::GroupNormArgs a;
+    a.x = x.data_ptr();
+    a.addend = addend.defined() ? addend.data_ptr() : nullptr;
+    a.gamma = weight.data_ptr();
+    a.beta = bias.data_ptr();
+    a.y = y.data_ptr();
+    a.accumulators = scratch.data_ptr<float>();
+    a.batch = n;
+    a.pixels = x.size(2) * x.size(3);
+    a.channels = c;
+    a.groups = groups;
+    a.eps = float(eps);
+    a.silu = silu;
+    check_launch(cuda::group_norm(kernel_dtype(x), a, current_stream()), "group_norm");
+    return y;
+  }
+#endif
+  const torch::Tensor in = addend.defined() ? x + addend.view({n, c, 1, 1}) : x;
+  torch::Tensor y = torch::group_norm(in, groups, weight, bias, eps);
+  return silu ? torch::silu(y) : y;
+}
+
+torch::Tensor& add_bias_residual_(torch::Tensor& y, const torch::Tensor& bias, const torch::Tensor& residual,
+                                  double scale) {
+#if PALETTE_WITH_CUDA_KERNELS
+  const int64_t c = y.dim() == 4 ? y.size(1) : 0;
+  if (applies(y) && (!bias.defined() || plain(bias, y, c)) &&
+      (!residual.defined() || (residual.sizes() == y.sizes() && residual.scalar_type() == y.scalar_type() &&
+                               residual.is_contiguous(at::MemoryFormat::ChannelsLast)))) {
+    check_launch(cuda::bias_residual(kernel_dtype(y), y.data_ptr(), bias.defined() ? bias.data_ptr() : nullptr,
+                                     residual.defined() ? residual.data_ptr() : nullptr, float(scale), y.numel(), c,
+                                     current_stream()),
+                 "bias_residual");
+    return y;
+  }
+#endif
+  if (bias.defined()) y.add_(bias.view({1, -1, 1, 1}));
+  if (residual.defined()) y.add_(residual);
+  if (scale != 1.0) y.mul_(scale);
+  return y;
+}
+
+torch::Tensor conv2d(torch::nn::Conv2d& conv, const torch::Tensor& x, const torch::Tensor& residual) {
+  if (!applies(x) || conv->weight.size(0) % 8 != 0) {
+    torch::Tensor y = conv(x);
+    return residual.defined() ? y.add_(residual) : y;
+  }
+  const auto stride = *conv->options.stride();
+  const auto padding = conv_padding(conv);
+  torch::Tensor y = torch::conv2d(x, conv->weight, {}, {stride[0], stride[1]}, {padding[0], padding[1]});
+  // cuDNN answers a channels-last input with a channels-last output; make sure before the kernel.
+  if (!y.is_contiguous(at::MemoryFormat::ChannelsLast)) y = y.contiguous(at::MemoryFormat::ChannelsLast);
+  return add_bias_residual_(y, conv->bias, residual);
+}
+
+torch::Tensor geglu(const torch::Tensor& x) {
+  const int64_t inner = x.size(-1) / 2;
+#if PALETTE_WITH_CUDA_KERNELS
+  if (on_fused_device(x) && x.is_contiguous() && x.size(-1) % 16 == 0) {
+    std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+    shape.back() = inner;
+    torch::Tensor out = torch::empty(shape, x.options());
+    check_launch(cuda::geglu(kernel_dtype(x), x.data_ptr(), out.data_ptr(), x.numel() / x.size(-1), inner,
+                             current_stream()),
+                 "geglu");
+    return out;
+  }
+#endif
+  const auto halves = x.chunk(2, -1);
+  return halves[0] * torch::gelu(halves[1]);
+}
+
+void prefer_channels_last(torch::nn::Module& module) {
+  if (!kernels_built() || !enabled()) return;
+  torch::NoGradGuard no_grad;
+  for (auto& p : module.parameters())
+    if (p.dim() == 4 && p.is_cuda()) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
+}
+
+}  // namespace palette::fused

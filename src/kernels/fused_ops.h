@@ -1,0 +1,52 @@
+// Fused operations for the UNet's inference path on CUDA: GroupNorm with an optional per-channel
+// addend and SiLU in two kernels, a convolution's bias added together with a residual in one pass, and
+// GEGLU in one pass. Each function has a reference formulation in ATen that gives the same result on
+// any device; the fused kernels take over when fused::applies(x) holds (see below), which is what the
+// UNet checks before it switches to its NHWC path (models/unet).
+//
+//   if (fused::applies(x)) y = fused::group_norm(x, 32, norm->weight, norm->bias, 1e-5, /*silu=*/true);
+//
+// Why: a profile of the SD 1.5 UNet at batch 15 on an H200 (bench/RESULTS.md) spent 28 of 50 ms in
+// memory-bound glue: convolution biases in a non-vectorised broadcast add, GroupNorm's moments then its
+// affine then SiLU as three passes, GELU and the gate product as two, and NCHW↔NHWC transposes around
+// every cuDNN convolution. Keeping activations NHWC and fusing these passes removes most of it.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace palette::fused {
+
+// True when the fused CUDA kernels were built (CMake found a CUDA compiler beside a CUDA LibTorch).
+bool kernels_built();
+// Turns the fused kernels off or on for the whole process (for before/after measurements); on by
+// default when built; $PALETTE_FUSED_KERNELS=0 turns them off at start.
+void set_enabled(bool enabled);
+bool enabled();
+
+// Whether x takes the fused path: kernels built and enabled, a CUDA tensor in float32, float16 or
+// bfloat16, autograd not recording (the kernels have no backward), 4-D channels-last with channels
+// a multiple of 8.
+bool applies(const torch::Tensor& x);
+
+// GroupNorm of (x + addend[n, c, None, None]) with affine weight/bias, then SiLU when `silu`.
+// x (N, C, H, W); addend (N, C) or undefined. Channels-last in, channels-last out on the fused path.
+torch::Tensor group_norm(const torch::Tensor& x, int64_t groups, const torch::Tensor& weight,
+                         const torch::Tensor& bias, double eps, bool silu, const torch::Tensor& addend = {});
+
+// y = (y + bias[None, :, None, None] + residual) · scale, in place; returns y. bias (C) and residual
+// (y's shape) may be undefined.
+torch::Tensor& add_bias_residual_(torch::Tensor& y, const torch::Tensor& bias, const torch::Tensor& residual,
+                                  double scale = 1.0);
+
+// A 2-D convolution whose bias (and optional residual) is added by add_bias_residual_ on the fused
+// path, instead of cuDNN's separate broadcast add; the module's own forward otherwise.
+torch::Tensor conv2d(torch::nn::Conv2d& conv, const torch::Tensor& x, const torch::Tensor& residual = {});
+
+// diffusers' GEGLU gate: x (..., 2·inner) → x[..., :inner] · gelu(x[..., inner:]) (exact GELU).
+torch::Tensor geglu(const torch::Tensor& x);
+
+// Stores a module's 4-D (convolution) weights channels-last when the fused path can use them (CUDA
+// parameters, kernels built): cuDNN then reads them without a transpose per call. Elsewhere nothing.
+void prefer_channels_last(torch::nn::Module& module);
+
+}  // namespace palette::fused
