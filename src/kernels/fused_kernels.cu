@@ -49,62 +49,91 @@ __device__ __forceinline__ void store8(T* p, const float in[8]) {
 
 constexpr int kMaxGroups = 128;
 
-// Per-(n, group) sums of x (+ addend[n, c]) and of its squares, added into acc[(n·G + g)·2 + {0, 1}].
-// Block: `lanes` = C/8 threads across the channels × `rows` pixel rows; blockIdx.x picks a run of
-// pixels, blockIdx.y the sample. Each thread sums its 8 channels over its pixels, folds them into
-// their groups, and the block adds its groups' totals to global memory once.
+// Stage 1 of GroupNorm: per-channel sums of x (+ addend[n, c]) and of its squares over one run of
+// pixels, written (not accumulated) to partial[n][block][c][2]. Block: `lanes` = C/8 threads across
+// the channels × `rows` pixel rows; the rows are summed in a fixed order, so results are bitwise
+// reproducible (no atomics): a still stream frame stays still.
 template <typename T>
-__global__ void group_stats_nhwc(const T* __restrict__ x, const T* __restrict__ addend, float* __restrict__ acc,
-                                 int64_t hw, int c, int cpg, int groups, int pixels_per_block) {
-  __shared__ float shared[kMaxGroups * 2];
+__global__ void group_partial_nhwc(const T* __restrict__ x, const T* __restrict__ addend,
+                                   float* __restrict__ partial, int64_t hw, int c, int pixels_per_block) {
+  extern __shared__ float shared[];  // rows × c × 2
   const int lanes = c / 8;
   const int lane = threadIdx.x % lanes, row = threadIdx.x / lanes, rows = blockDim.x / lanes;
   const int64_t n = blockIdx.y;
-  for (int i = threadIdx.x; i < groups * 2; i += blockDim.x) shared[i] = 0.f;
-  __syncthreads();
   float add[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   if (addend) load8(addend + n * c + lane * 8, add);
   float s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, q[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  if (row < rows) {
-    const int64_t first = int64_t(blockIdx.x) * pixels_per_block;
-    const int64_t last = min(hw, first + pixels_per_block);
-    for (int64_t p = first + row; p < last; p += rows) {
-      float v[8];
-      load8(x + (n * hw + p) * c + lane * 8, v);
-#pragma unroll
-      for (int k = 0; k < 8; ++k) {
-        const float a = v[k] + add[k];
-        s[k] += a;
-        q[k] += a * a;
-      }
-    }
-    int g = (lane * 8) / cpg;
-    float gs = 0.f, gq = 0.f;
+  const int64_t first = int64_t(blockIdx.x) * pixels_per_block;
+  const int64_t last = min(hw, first + pixels_per_block);
+  for (int64_t p = first + row; p < last; p += rows) {
+    float v[8];
+    load8(x + (n * hw + p) * c + lane * 8, v);
 #pragma unroll
     for (int k = 0; k < 8; ++k) {
-      const int gk = (lane * 8 + k) / cpg;
-      if (gk != g) {
-        atomicAdd(&shared[g * 2], gs);
-        atomicAdd(&shared[g * 2 + 1], gq);
-        g = gk;
-        gs = gq = 0.f;
-      }
-      gs += s[k];
-      gq += q[k];
+      const float a = v[k] + add[k];
+      s[k] += a;
+      q[k] += a * a;
     }
-    atomicAdd(&shared[g * 2], gs);
-    atomicAdd(&shared[g * 2 + 1], gq);
+  }
+#pragma unroll
+  for (int k = 0; k < 8; ++k) {
+    shared[(row * c + lane * 8 + k) * 2] = s[k];
+    shared[(row * c + lane * 8 + k) * 2 + 1] = q[k];
   }
   __syncthreads();
-  for (int i = threadIdx.x; i < groups * 2; i += blockDim.x) atomicAdd(&acc[n * groups * 2 + i], shared[i]);
+  if (row == 0) {
+    float* out = partial + ((n * gridDim.x + blockIdx.x) * c + lane * 8) * 2;
+#pragma unroll
+    for (int k = 0; k < 8; ++k) {
+      float ts = 0.f, tq = 0.f;
+      for (int r = 0; r < rows; ++r) {
+        ts += shared[(r * c + lane * 8 + k) * 2];
+        tq += shared[(r * c + lane * 8 + k) * 2 + 1];
+      }
+      out[k * 2] = ts;
+      out[k * 2 + 1] = tq;
+    }
+  }
 }
 
-// y = (x + addend − mean) · rstd · gamma + beta, then SiLU when asked; one 8-wide vector per step.
+// Stage 2: one block per (group, sample) sums the group's channels over all pixel runs in a fixed
+// order and stores mean and 1/sqrt(var + eps) in stats[(n·G + g)·2 + {0, 1}].
+__global__ void group_finalize(const float* __restrict__ partial, float* __restrict__ stats, int blocks, int c,
+                               int cpg, float count, float eps) {
+  __shared__ float ss[256], sq[256];
+  const int g = blockIdx.x, groups = gridDim.x;
+  const int64_t n = blockIdx.y;
+  float ts = 0.f, tq = 0.f;
+  const int items = blocks * cpg;
+  for (int i = threadIdx.x; i < items; i += blockDim.x) {
+    const int b = i / cpg, ch = g * cpg + i % cpg;
+    const float* p = partial + ((n * blocks + b) * c + ch) * 2;
+    ts += p[0];
+    tq += p[1];
+  }
+  ss[threadIdx.x] = ts;
+  sq[threadIdx.x] = tq;
+  __syncthreads();
+  for (int stride = blockDim.x / 2; stride > 0; stride /= 2) {
+    if (threadIdx.x < stride) {
+      ss[threadIdx.x] += ss[threadIdx.x + stride];
+      sq[threadIdx.x] += sq[threadIdx.x + stride];
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) {
+    const float mean = ss[0] / count;
+    const float var = fmaxf(sq[0] / count - mean * mean, 0.f);
+    stats[(n * groups + g) * 2] = mean;
+    stats[(n * groups + g) * 2 + 1] = rsqrtf(var + eps);
+  }
+}
+
+// Stage 3: y = (x + addend − mean) · rstd · gamma + beta, then SiLU when asked.
 template <typename T>
-__global__ void group_apply_nhwc(const T* __restrict__ x, const T* __restrict__ addend, const float* __restrict__ acc,
+__global__ void group_apply_nhwc(const T* __restrict__ x, const T* __restrict__ addend, const float* __restrict__ stats,
                                  const T* __restrict__ gamma, const T* __restrict__ beta, T* __restrict__ y,
-                                 int64_t vectors, int64_t hw, int c, int cpg, int groups, float count, float eps,
-                                 bool silu) {
+                                 int64_t vectors, int64_t hw, int c, int cpg, int groups, bool silu) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < vectors; i += int64_t(gridDim.x) * blockDim.x) {
     const int64_t e = i * 8;
     const int c0 = int(e % c);
@@ -114,17 +143,69 @@ __global__ void group_apply_nhwc(const T* __restrict__ x, const T* __restrict__ 
     load8(gamma + c0, gm);
     load8(beta + c0, bt);
     if (addend) load8(addend + n * c + c0, add);
+    const float* st = stats + n * groups * 2;
+    int g = c0 / cpg, next = (g + 1) * cpg;
+    float mean = st[g * 2], rstd = st[g * 2 + 1];
     float out[8];
 #pragma unroll
     for (int k = 0; k < 8; ++k) {
-      const int g = (c0 + k) / cpg;
-      const float mean = acc[(n * groups + g) * 2] / count;
-      const float var = fmaxf(acc[(n * groups + g) * 2 + 1] / count - mean * mean, 0.f);
-      float r = (v[k] + add[k] - mean) * rsqrtf(var + eps) * gm[k] + bt[k];
+      if (c0 + k == next) {  // channels per group may be fewer than 8
+        ++g;
+        next += cpg;
+        mean = st[g * 2];
+        rstd = st[g * 2 + 1];
+      }
+      float r = (v[k] + add[k] - mean) * rstd * gm[k] + bt[k];
       if (silu) r = r / (1.f + __expf(-r));
       out[k] = r;
     }
     store8(y + e, out);
+  }
+}
+
+// LayerNorm over the last dimension (c a multiple of 8, at most 32·8·kLayerNormVectors): one warp
+// per row, the row held in registers, mean then the centred variance (two passes, as ATen does).
+constexpr int kLayerNormVectors = 8;
+
+template <typename T>
+__global__ void layer_norm_rows(const T* __restrict__ x, const T* __restrict__ gamma, const T* __restrict__ beta,
+                                T* __restrict__ y, int64_t rows, int c, float eps) {
+  const int lane = threadIdx.x % 32;
+  const int64_t row = blockIdx.x * int64_t(blockDim.x / 32) + threadIdx.x / 32;
+  if (row >= rows) return;
+  const int vectors = c / 8;
+  float v[kLayerNormVectors][8];
+  float sum = 0.f;
+#pragma unroll
+  for (int j = 0; j < kLayerNormVectors; ++j) {
+    const int vi = lane + j * 32;
+    if (vi < vectors) {
+      load8(x + row * c + vi * 8, v[j]);
+#pragma unroll
+      for (int k = 0; k < 8; ++k) sum += v[j][k];
+    }
+  }
+  for (int o = 16; o > 0; o /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+  const float mean = sum / c;
+  float var = 0.f;
+#pragma unroll
+  for (int j = 0; j < kLayerNormVectors; ++j)
+    if (lane + j * 32 < vectors)
+#pragma unroll
+      for (int k = 0; k < 8; ++k) var += (v[j][k] - mean) * (v[j][k] - mean);
+  for (int o = 16; o > 0; o /= 2) var += __shfl_xor_sync(0xffffffffu, var, o);
+  const float rstd = rsqrtf(var / c + eps);
+#pragma unroll
+  for (int j = 0; j < kLayerNormVectors; ++j) {
+    const int vi = lane + j * 32;
+    if (vi < vectors) {
+      float gm[8], bt[8], out[8];
+      load8(gamma + vi * 8, gm);
+      load8(beta + vi * 8, bt);
+#pragma unroll
+      for (int k = 0; k < 8; ++k) out[k] = (v[j][k] - mean) * rstd * gm[k] + bt[k];
+      store8(y + row * c + vi * 8, out);
+    }
   }
 }
 
@@ -164,31 +245,66 @@ int blocks_for(int64_t vectors, int threads) {
   return int(wanted < 65535 * 8 ? wanted : 65535 * 8);
 }
 
+struct GroupLayout {
+  int rows, threads, pixels_per_block, blocks;
+};
+
+GroupLayout group_layout(int64_t pixels, int64_t channels) {
+  const int lanes = int(channels / 8);
+  int rows = int(4096 / channels);  // shared memory: rows × channels × 8 bytes ≤ 32 KB
+  if (rows > 8) rows = 8;
+  if (rows > 1024 / lanes) rows = 1024 / lanes;
+  if (rows < 1) rows = 1;
+  const int pixels_per_block = rows * 16;
+  return {rows, lanes * rows, pixels_per_block, int((pixels + pixels_per_block - 1) / pixels_per_block)};
+}
+
 template <typename T>
 void group_norm_typed(const GroupNormArgs& a, cudaStream_t stream) {
-  const int lanes = int(a.channels / 8);
-  int rows = 1024 / lanes;
-  if (rows > 8) rows = 8;
-  if (rows < 1) rows = 1;
-  const int threads = lanes * rows;
-  const int pixels_per_block = rows * 16;
-  const dim3 grid(unsigned((a.pixels + pixels_per_block - 1) / pixels_per_block), unsigned(a.batch));
-  cudaMemsetAsync(a.accumulators, 0, sizeof(float) * 2 * a.batch * a.groups, stream);
-  const int cpg = int(a.channels / a.groups);
-  group_stats_nhwc<T><<<grid, threads, 0, stream>>>(static_cast<const T*>(a.x), static_cast<const T*>(a.addend),
-                                                     a.accumulators, a.pixels, int(a.channels), cpg, int(a.groups),
-                                                     pixels_per_block);
+  const GroupLayout l = group_layout(a.pixels, a.channels);
+  const int c = int(a.channels), cpg = int(a.channels / a.groups);
+  float* partial = a.scratch;
+  float* stats = a.scratch + 2 * a.batch * l.blocks * a.channels;
+  group_partial_nhwc<T><<<dim3(unsigned(l.blocks), unsigned(a.batch)), l.threads, size_t(l.rows) * c * 8, stream>>>(
+      static_cast<const T*>(a.x), static_cast<const T*>(a.addend), partial, a.pixels, c, l.pixels_per_block);
+  group_finalize<<<dim3(unsigned(a.groups), unsigned(a.batch)), 256, 0, stream>>>(
+      partial, stats, l.blocks, c, cpg, float(a.pixels * cpg), a.eps);
   const int64_t vectors = a.batch * a.pixels * a.channels / 8;
   group_apply_nhwc<T><<<blocks_for(vectors, 256), 256, 0, stream>>>(
-      static_cast<const T*>(a.x), static_cast<const T*>(a.addend), a.accumulators, static_cast<const T*>(a.gamma),
-      static_cast<const T*>(a.beta), static_cast<T*>(a.y), vectors, a.pixels, int(a.channels), cpg, int(a.groups),
-      float(a.pixels * cpg), a.eps, a.silu);
+      static_cast<const T*>(a.x), static_cast<const T*>(a.addend), stats, static_cast<const T*>(a.gamma),
+      static_cast<const T*>(a.beta), static_cast<T*>(a.y), vectors, a.pixels, c, cpg, int(a.groups), a.silu);
+}
+
+template <typename T>
+void layer_norm_typed(const void* x, const void* gamma, const void* beta, void* y, int64_t rows, int64_t c,
+                      float eps, cudaStream_t stream) {
+  const int warps = 8;
+  const int64_t blocks = (rows + warps - 1) / warps;
+  layer_norm_rows<T><<<unsigned(blocks), warps * 32, 0, stream>>>(static_cast<const T*>(x), static_cast<const T*>(gamma),
+                                                                   static_cast<const T*>(beta), static_cast<T*>(y),
+                                                                   rows, int(c), eps);
 }
 
 }  // namespace
 
 bool group_norm_supported(int64_t channels, int64_t groups) {
-  return channels % 8 == 0 && channels / 8 <= 1024 && groups <= kMaxGroups && channels % groups == 0;
+  return channels % 8 == 0 && channels <= 4096 && groups <= kMaxGroups && channels % groups == 0;
+}
+
+int64_t group_norm_scratch_floats(int64_t batch, int64_t pixels, int64_t channels, int64_t groups) {
+  return 2 * batch * group_layout(pixels, channels).blocks * channels + 2 * batch * groups;
+}
+
+bool layer_norm_supported(int64_t channels) { return channels % 8 == 0 && channels <= 32 * 8 * kLayerNormVectors; }
+
+int layer_norm(DType dtype, const void* x, const void* gamma, const void* beta, void* y, int64_t rows,
+               int64_t channels, float eps, Stream stream) {
+  switch (dtype) {
+    case DType::f32: layer_norm_typed<float>(x, gamma, beta, y, rows, channels, eps, stream); break;
+    case DType::f16: layer_norm_typed<__half>(x, gamma, beta, y, rows, channels, eps, stream); break;
+    case DType::bf16: layer_norm_typed<__nv_bfloat16>(x, gamma, beta, y, rows, channels, eps, stream); break;
+  }
+  return int(cudaGetLastError());
 }
 
 int group_norm(DType dtype, const GroupNormArgs& args, cudaStream_t stream) {

@@ -19,15 +19,20 @@ struct GroupNormArgs {
   const void* gamma = nullptr;   // (channels)
   const void* beta = nullptr;    // (channels)
   void* y = nullptr;             // like x
-  float* accumulators = nullptr; // batch · groups · 2 floats of scratch
+  float* scratch = nullptr;      // group_norm_scratch_floats(…) floats
   int64_t batch = 0, pixels = 0, channels = 0, groups = 0;
   float eps = 1e-5f;
   bool silu = false;
 };
 
-// Whether group_norm handles this channel and group count (channels a multiple of 8, ≤ 8192; ≤ 128 groups).
+// Whether group_norm handles this channel and group count (channels a multiple of 8, ≤ 4096; ≤ 128 groups).
 bool group_norm_supported(int64_t channels, int64_t groups);
+int64_t group_norm_scratch_floats(int64_t batch, int64_t pixels, int64_t channels, int64_t groups);
 int group_norm(DType dtype, const GroupNormArgs& args, Stream stream);
+// LayerNorm of each row of x (rows, channels) with affine gamma/beta; channels a multiple of 8, ≤ 2048.
+bool layer_norm_supported(int64_t channels);
+int layer_norm(DType dtype, const void* x, const void* gamma, const void* beta, void* y, int64_t rows,
+               int64_t channels, float eps, Stream stream);
 // y = (y + bias[c] + residual) · scale in place; bias and residual may be null; elements a multiple of 8.
 int bias_residual(DType dtype, void* y, const void* bias, const void* residual, float scale, int64_t elements,
                   int64_t channels, Stream stream);

@@ -84,16 +84,18 @@ torch::Tensor group_norm(const torch::Tensor& x, int64_t groups, const torch::Te
   if (applies(x) && cuda::group_norm_supported(c, groups) && plain(weight, x, c) && plain(bias, x, c) &&
       (!addend.defined() || plain(addend, x, n * c))) {
     torch::Tensor y = torch::empty_like(x, at::MemoryFormat::ChannelsLast);
-    torch::Tensor scratch = torch::empty({n * groups * 2}, x.options().dtype(torch::kFloat32));
+    const int64_t pixels = x.size(2) * x.size(3);
+    torch::Tensor scratch = torch::empty({cuda::group_norm_scratch_floats(n, pixels, c, groups)},
+                                         x.options().dtype(torch::kFloat32));
     cuda::GroupNormArgs a;
     a.x = x.data_ptr();
     a.addend = addend.defined() ? addend.data_ptr() : nullptr;
     a.gamma = weight.data_ptr();
     a.beta = bias.data_ptr();
     a.y = y.data_ptr();
-    a.accumulators = scratch.data_ptr<float>();
+    a.scratch = scratch.data_ptr<float>();
     a.batch = n;
-    a.pixels = x.size(2) * x.size(3);
+    a.pixels = pixels;
     a.channels = c;
     a.groups = groups;
     a.eps = float(eps);
@@ -128,7 +130,9 @@ torch::Tensor& add_bias_residual_(torch::Tensor& y, const torch::Tensor& bias, c
 }
 
 torch::Tensor conv2d(torch::nn::Conv2d& conv, const torch::Tensor& x, const torch::Tensor& residual) {
-  if (!applies(x) || conv->weight.size(0) % 8 != 0) {
+  // Any input width (conv_in takes 4 channels): the kernel works on the output.
+  if (!on_fused_device(x) || x.dim() != 4 || !x.is_contiguous(at::MemoryFormat::ChannelsLast) ||
+      conv->weight.size(0) % 8 != 0) {
     torch::Tensor y = conv(x);
     return residual.defined() ? y.add_(residual) : y;
   }
@@ -155,6 +159,27 @@ torch::Tensor geglu(const torch::Tensor& x) {
 #endif
   const auto halves = x.chunk(2, -1);
   return halves[0] * torch::gelu(halves[1]);
+}
+
+torch::Tensor layer_norm(torch::nn::LayerNorm norm, const torch::Tensor& x) {
+#if PALETTE_WITH_CUDA_KERNELS
+  const int64_t c = x.size(-1);
+  const auto& shape = norm->options.normalized_shape();
+  if (on_fused_device(x) && x.is_contiguous() && shape.size() == 1 && shape[0] == c &&
+      cuda::layer_norm_supported(c) && plain(norm->weight, x, c) && plain(norm->bias, x, c)) {
+    torch::Tensor y = torch::empty_like(x, at::MemoryFormat::Contiguous);
+    check_launch(cuda::layer_norm(kernel_dtype(x), x.data_ptr(), norm->weight.data_ptr(), norm->bias.data_ptr(),
+                                  y.data_ptr(), x.numel() / c, c, float(norm->options.eps()), current_stream()),
+                 "layer_norm");
+    return y;
+  }
+#endif
+  return norm(x);
+}
+
+torch::Tensor linear(torch::nn::Linear layer, const torch::Tensor& x) {
+  if (on_fused_device(x)) return torch::linear(x, layer->weight, layer->bias);
+  return layer(x);
 }
 
 void prefer_channels_last(torch::nn::Module& module) {

@@ -67,10 +67,12 @@ TEST(FusedGpu, GroupNormMatchesAtenWithAddendAndSilu) {
                                  (silu ? " silu" : "") + (with_addend ? " addend" : "");
         std::printf("group_norm %-40s relative error %.2e\n", what.c_str(), error);
         EXPECT_LT(error, tolerance(dtype)) << what;
+        // No atomics in the reductions: the same input gives the same bits (a still stream stays still).
+        EXPECT_TRUE(torch::equal(got, fused::group_norm(nhwc(x), k.groups, gamma, beta, 1e-5, silu, addend))) << what;
       }
 }
 
-TEST(FusedGpu, BiasResidualAndGegluMatchAten) {
+TEST(FusedGpu, BiasResidualGegluAndLayerNormMatchAten) {
   if (!usable()) GTEST_SKIP() << why_not();
   torch::NoGradGuard no_grad;
   torch::manual_seed(1);
@@ -91,7 +93,22 @@ TEST(FusedGpu, BiasResidualAndGegluMatchAten) {
     const torch::Tensor x = torch::randn({2, 333, 2 * 1280}, cuda).to(dtype);
     const auto halves = f(x).chunk(2, -1);
     const double e3 = relative_error(fused::geglu(x), halves[0] * torch::gelu(halves[1]));
-    std::printf("%s: bias+residual %.2e, bias %.2e, geglu %.2e\n", c10::toString(dtype), e1, e2, e3);
+    double e4 = 0;
+    for (int64_t c : {320, 640, 1280, 2048}) {
+      torch::nn::LayerNorm norm(torch::nn::LayerNormOptions({c}).eps(1e-5));
+      norm->to(torch::kCUDA, dtype);
+      {
+        torch::NoGradGuard init;
+        norm->weight.normal_();
+        norm->bias.normal_();
+      }
+      const torch::Tensor rows = (torch::randn({3, 257, c}, cuda) * 2 + 1).to(dtype);
+      const torch::Tensor want_ln = torch::layer_norm(f(rows), {c}, f(norm->weight), f(norm->bias), 1e-5);
+      e4 = std::max(e4, relative_error(fused::layer_norm(norm, rows), want_ln));
+    }
+    std::printf("%s: bias+residual %.2e, bias %.2e, geglu %.2e, layer_norm %.2e\n", c10::toString(dtype), e1, e2,
+                e3, e4);
+    EXPECT_LT(e4, tolerance(dtype));
     EXPECT_LT(e1, tolerance(dtype));
     EXPECT_LT(e2, tolerance(dtype));
     EXPECT_LT(e3, tolerance(dtype));

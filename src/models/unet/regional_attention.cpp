@@ -1,5 +1,7 @@
 #include "models/unet/regional_attention.h"
 
+#include "kernels/fused_ops.h"
+
 #include <sstream>
 #include <string>
 
@@ -91,7 +93,7 @@ torch::Tensor regional_cross_attention(AttentionImpl& layer, const torch::Tensor
   const torch::Tensor out = attention(qp, k, v, layer.upcast()).reshape({batch, p, heads, tokens, d});
   // Mixed before the output projection: it is linear, so projecting once equals mixing projections.
   const torch::Tensor mixed = (out * mask).sum(1);  // (B, heads, N, d)
-  return layer.output_projection()(merge_heads(mixed));
+  return fused::linear(layer.output_projection(), merge_heads(mixed));
 }
 
 }  // namespace palette

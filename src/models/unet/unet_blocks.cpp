@@ -43,7 +43,7 @@ FeedForwardImpl::FeedForwardImpl(int64_t dim) {
 }
 
 torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
-  return out_(fused::geglu(proj_(x)));
+  return fused::linear(out_, fused::geglu(fused::linear(proj_, x)));
 }
 
 BasicTransformerBlockImpl::BasicTransformerBlockImpl(const TransformerOptions& o) {
@@ -64,9 +64,9 @@ BasicTransformerBlockImpl::BasicTransformerBlockImpl(const TransformerOptions& o
 }
 
 torch::Tensor BasicTransformerBlockImpl::forward(const torch::Tensor& x, const CrossContext& context) {
-  auto h = attn1(norm1(x)).add_(x);
-  h = cross_attention(*attn2, norm2(h), context).add_(h);
-  return ff(norm3(h)).add_(h);
+  auto h = attn1(fused::layer_norm(norm1, x)).add_(x);
+  h = cross_attention(*attn2, fused::layer_norm(norm2, h), context).add_(h);
+  return ff(fused::layer_norm(norm3, h)).add_(h);
 }
 
 Transformer2DImpl::Transformer2DImpl(const TransformerOptions& o) {
@@ -112,10 +112,10 @@ torch::Tensor Transformer2DImpl::forward_nhwc(const torch::Tensor& x, const Cros
   auto hidden = fused::group_norm(x, o.num_groups(), norm->weight, norm->bias, o.eps(), /*silu=*/false);
   hidden = hidden.permute({0, 2, 3, 1}).reshape({b, h * w, c});
   hidden = proj_in_conv ? torch::linear(hidden, proj_in_conv->weight.reshape({-1, c}), proj_in_conv->bias)
-                        : proj_in_linear(hidden);
+                        : fused::linear(proj_in_linear, hidden);
   for (auto& block : blocks_) hidden = block->forward(hidden, context);
   hidden = proj_out_conv ? torch::linear(hidden, proj_out_conv->weight.reshape({c, -1}), proj_out_conv->bias)
-                         : proj_out_linear(hidden);
+                         : fused::linear(proj_out_linear, hidden);
   return hidden.view({b, h, w, c}).permute({0, 3, 1, 2}).add_(x);
 }
 
