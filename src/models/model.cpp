@@ -224,6 +224,7 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
   for (const auto& p : parts->unet->parameters()) p.set_requires_grad(false);
   for (const auto& p : parts->vae->parameters()) p.set_requires_grad(false);
   fused::prefer_channels_last(*parts->unet);
+  fused::prefer_channels_last(*parts->vae);
   if (parts->taesd)
     for (const auto& p : parts->taesd->parameters()) p.set_requires_grad(false);
 

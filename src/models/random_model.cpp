@@ -94,6 +94,7 @@ Model Model::random(const RandomModelConfigs& configs, const ModelOptions& optio
   parts->unet = build<UNet2DConditionModel, UNetConfig>(configs.unet, "unet", options);
   fused::prefer_channels_last(*parts->unet);
   parts->vae = build<AutoencoderKL, AutoencoderKLConfig>(configs.vae, "vae", options);
+  fused::prefer_channels_last(*parts->vae);
   if (configs.taesd) {
     parts->taesd = Taesd(TaesdConfig{});
     parts->taesd->to(options.device, options.dtype);

@@ -39,6 +39,7 @@ torch::Tensor region_layer_mask(const RegionLayer& layer, const std::string& fie
 void validate_region_layer_settings(const RegionLayer& layer, const std::string& field);
 
 // The VAE posterior of an all-white image (1 in [-1, 1]) of the given size, on the model's device.
+// Cached per VAE and size (a few entries): the same tensors come back until the VAE is freed.
 GaussianPosterior white_posterior(const ModelParts& parts, int64_t height, int64_t width);
 
 // A UNet-scale latent sampled from `posterior` with one (1, 4, h, w) draw from `noise`.

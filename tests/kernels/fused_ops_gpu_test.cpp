@@ -153,5 +153,37 @@ TEST(FusedGpu, UNetNhwcPathEqualsThePlainPath) {
   }
 }
 
+// The autoencoder's encoder and decoder: channels-last with the fused kernels against the plain path.
+TEST(FusedGpu, VaeNhwcPathEqualsThePlainPath) {
+  if (!usable()) GTEST_SKIP() << why_not();
+  at::globalContext().setAllowTF32CuDNN(false);
+  at::globalContext().setAllowTF32CuBLAS(false);
+  for (torch::ScalarType dtype : {torch::kFloat32, torch::kFloat16}) {
+    ModelOptions options;
+    options.device = torch::kCUDA;
+    options.dtype = dtype;
+    const Model model = Model::load(test::fixtures_dir() / "tiny-sd15", options);
+    AutoencoderKL vae = model.parts().vae;
+    torch::manual_seed(3);
+    const auto on = torch::dtype(dtype).device(torch::kCUDA);
+    const torch::Tensor image = torch::rand({2, 3, 96, 128}, on) * 2 - 1;
+    const torch::Tensor z = torch::randn({2, 4, 12, 16}, on);
+    torch::NoGradGuard no_grad;
+    const GaussianPosterior fast_post = vae->encode(image);
+    const torch::Tensor fast_image = vae->decode(z);
+    fused::set_enabled(false);
+    const GaussianPosterior plain_post = vae->encode(image);
+    const torch::Tensor plain_image = vae->decode(z);
+    fused::set_enabled(true);
+    const double e_mean = relative_error(fast_post.mean, plain_post.mean);
+    const double e_image = relative_error(fast_image, plain_image);
+    std::printf("VAE tiny-sd15 %s: NHWC fused vs plain: posterior mean %.2e, decoded %.2e\n", c10::toString(dtype),
+                e_mean, e_image);
+    EXPECT_TRUE(fast_image.is_contiguous());
+    EXPECT_LT(e_mean, dtype == torch::kFloat32 ? 1e-4 : 1e-2);
+    EXPECT_LT(e_image, dtype == torch::kFloat32 ? 1e-4 : 1e-2);
+  }
+}
+
 }  // namespace
 }  // namespace palette

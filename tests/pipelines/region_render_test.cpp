@@ -13,6 +13,7 @@
 #include "models/model_parts.h"
 #include "palette/model.h"
 #include "palette/regions.h"
+#include "pipelines/region_parts.h"
 #include "pipelines/region_render.h"
 #include "sampling/noise_source.h"
 #include "support/fixtures.h"
@@ -138,6 +139,31 @@ TEST(RegionRender, RendersAndIsSeeded) {
   EXPECT_EQ(a.seed, 3u);
   const RegionResult b = render_regions(tiny_sd15(), r);
   EXPECT_EQ(a.image.pixels, b.image.pixels);
+}
+
+}  // namespace
+}  // namespace palette
+
+namespace palette {
+namespace {
+
+// The white image's posterior is encoded once per VAE and size: the same tensors come back, equal to
+// a fresh encode; another size is another entry; another model's VAE never gets the first one's.
+TEST(RegionRender, WhitePosteriorIsCachedPerVaeAndSize) {
+  const ModelParts& parts = tiny_sd15().parts();
+  const GaussianPosterior a = white_posterior(parts, 64, 96);
+  const GaussianPosterior b = white_posterior(parts, 64, 96);
+  EXPECT_TRUE(a.mean.is_same(b.mean));
+  EXPECT_TRUE(a.logvar.is_same(b.logvar));
+  AutoencoderKL vae = parts.vae;
+  torch::NoGradGuard no_grad;
+  const GaussianPosterior fresh = vae->encode(torch::ones({1, 3, 64, 96}));
+  EXPECT_TRUE(torch::equal(a.mean, fresh.mean));
+  const GaussianPosterior other_size = white_posterior(parts, 96, 64);
+  EXPECT_EQ(other_size.mean.size(2), 12);
+  EXPECT_FALSE(other_size.mean.is_same(a.mean));
+  const Model other = Model::load(test::fixtures_dir() / "tiny-sd15");
+  EXPECT_FALSE(white_posterior(other.parts(), 64, 96).mean.is_same(a.mean));
 }
 
 }  // namespace

@@ -83,6 +83,13 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
 torch::Tensor AttentionImpl::forward_spatial(const torch::Tensor& x) {
   TORCH_CHECK(group_norm, "Attention::forward_spatial needs norm_groups > 0");
   const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  if (fused::applies(x)) {  // channels-last: the pixels are already (B, H·W, C) tokens in memory
+    const auto& o = group_norm->options;
+    auto tokens = fused::group_norm(x, o.num_groups(), group_norm->weight, group_norm->bias, o.eps(), false)
+                      .permute({0, 2, 3, 1})
+                      .reshape({b, h * w, c});
+    return forward(tokens).view({b, h, w, c}).permute({0, 3, 1, 2}).add_(x);
+  }
   auto tokens = group_norm(x).view({b, c, h * w}).transpose(1, 2);
   auto out = forward(tokens).transpose(1, 2).reshape({b, c, h, w});
   return out.add_(x);
