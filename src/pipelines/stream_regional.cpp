@@ -39,9 +39,8 @@ torch::Tensor stream_call_regional(StreamEngine::State& s, StreamTimings& timing
 
   auto start = Clock::now();
   const torch::Tensor x = torch::cat({l.slot0, s.buffer});  // (T, 4, h, w)
-  UNet2DConditionModel unet = s.parts->unet;  // a non-const handle on the shared, unchanged module
   torch::Tensor eps =
-      unet->forward(s.cfg ? torch::cat({x, x}) : x, l.regional_unet_timesteps, l.regional, l.regional_timestep_cond);
+      s.unet->forward(s.cfg ? torch::cat({x, x}) : x, l.regional_unet_timesteps, l.regional, l.regional_timestep_cond);
   ++s.stats.unet_calls;
   timings.unet_ms += stream_stage_ms(s, start);
 

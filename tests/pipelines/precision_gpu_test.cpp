@@ -86,37 +86,45 @@ TEST(StreamGpu, HalfPrecisionFrameStaysCloseToFloat32Cpu) {
   EXPECT_GT(gpu.state().unet->captures(), 0) << "the stream batch ran from a CUDA graph";
 }
 
+// In both modes (the regional one records its context's buffers too): replay equals eager calls, and a
+// prompt edit (and, regional, a mask edit) keeps the shapes, so it replays instead of recording again.
 TEST(StreamGpu, CudaGraphReplayEqualsEagerCalls) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   exact_math();
-  const StreamSnapshot layout = test::small_layout();
-  StreamSettings eager_settings;
-  eager_settings.cuda_graphs = false;
-  StreamEngine eager(half_model(), eager_settings), graphed(half_model());
-  eager.apply(layout);
-  graphed.apply(layout);
-  for (int i = 0; i < 8; ++i) {
-    eager.step();
+  for (StreamMode mode : {StreamMode::MultiDiffusion, StreamMode::RegionalAttention}) {
+    const char* name = mode == StreamMode::MultiDiffusion ? "multidiffusion" : "regional";
+    const StreamSnapshot layout = test::small_layout();
+    StreamSettings eager_settings, graph_settings;
+    eager_settings.cuda_graphs = false;
+    eager_settings.mode = graph_settings.mode = mode;
+    StreamEngine eager(half_model(), eager_settings), graphed(half_model(), graph_settings);
+    eager.apply(layout);
+    graphed.apply(layout);
+    for (int i = 0; i < 8; ++i) {
+      eager.step();
+      graphed.step();
+    }
+    const double error = test::relative_error(graphed.state().last_latent, eager.state().last_latent);
+    std::printf("%s: graph replay vs eager, 8 frames: relative error %.3g\n", name, error);
+    EXPECT_LT(error, 1e-3) << name;
+    EXPECT_EQ(graphed.state().unet->captures(), 1) << name;
+    EXPECT_GE(graphed.state().unet->replays(), 8) << name;
+    EXPECT_EQ(eager.state().unet->captures(), 0) << name;
+    StreamSnapshot edited = layout;
+    edited.version = 2;
+    edited.layers[0].region.prompt = "a blue house";
+    if (mode == StreamMode::RegionalAttention) edited.layers[0].region.mask = 1 - edited.layers[0].region.mask;
+    graphed.apply(edited);
+    eager.apply(edited);
+    graphed.flush();
+    eager.flush();
     graphed.step();
+    eager.step();
+    EXPECT_EQ(graphed.state().unet->captures(), 1) << name;
+    const double edited_error = test::relative_error(graphed.state().last_latent, eager.state().last_latent);
+    std::printf("%s: after an edit: relative error %.3g\n", name, edited_error);
+    EXPECT_LT(edited_error, 1e-3) << name;
   }
-  const double error = test::relative_error(graphed.state().last_latent, eager.state().last_latent);
-  std::printf("graph replay vs eager, 8 frames: relative error %.3g\n", error);
-  EXPECT_LT(error, 1e-3);
-  EXPECT_EQ(graphed.state().unet->captures(), 1);
-  EXPECT_GE(graphed.state().unet->replays(), 8);
-  EXPECT_EQ(eager.state().unet->captures(), 0);
-  // A changed prompt keeps the batch shape: replayed, not recorded again.
-  StreamSnapshot edited = layout;
-  edited.version = 2;
-  edited.layers[0].region.prompt = "a blue house";
-  graphed.apply(edited);
-  eager.apply(edited);
-  graphed.flush();
-  eager.flush();
-  graphed.step();
-  eager.step();
-  EXPECT_EQ(graphed.state().unet->captures(), 1);
-  EXPECT_LT(test::relative_error(graphed.state().last_latent, eager.state().last_latent), 1e-3);
 }
 
 TEST(UNetGraph, IsPlainForwardOnTheCpu) {

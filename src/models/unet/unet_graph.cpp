@@ -39,6 +39,7 @@ void wait_for(const at::cuda::CUDAStream& waiter, const at::cuda::CUDAStream& ot
 struct UNetGraphRunner::Recorded {
   std::vector<std::vector<int64_t>> key;
   torch::Tensor sample, timesteps, hidden, cond, output;
+  RegionalContext regional;  // the recorded buffers of a regional call (contexts, masks per level)
 #if PALETTE_WITH_CUDA
   std::unique_ptr<at::cuda::CUDAGraph> graph;
 #endif
@@ -54,17 +55,43 @@ UNetGraphRunner::~UNetGraphRunner() = default;
 
 torch::Tensor UNetGraphRunner::forward(const torch::Tensor& sample, const torch::Tensor& timesteps,
                                        const torch::Tensor& hidden, const torch::Tensor& cond) {
-  if (!use_graphs_ || !sample.is_cuda()) return unet_->forward(sample, timesteps, hidden, cond);
+  return run(sample, timesteps, hidden, nullptr, cond);
+}
+
+torch::Tensor UNetGraphRunner::forward(const torch::Tensor& sample, const torch::Tensor& timesteps,
+                                       const RegionalContext& regional, const torch::Tensor& cond) {
+  return run(sample, timesteps, {}, &regional, cond);
+}
+
+torch::Tensor UNetGraphRunner::eager(const torch::Tensor& sample, const torch::Tensor& timesteps,
+                                     const torch::Tensor& hidden, const RegionalContext* regional,
+                                     const torch::Tensor& cond) {
+  return regional ? unet_->forward(sample, timesteps, *regional, cond) : unet_->forward(sample, timesteps, hidden, cond);
+}
+
+torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Tensor& timesteps,
+                                   const torch::Tensor& hidden, const RegionalContext* regional,
+                                   const torch::Tensor& cond) {
+  if (!use_graphs_ || !sample.is_cuda()) return eager(sample, timesteps, hidden, regional, cond);
 #if PALETTE_WITH_CUDA
   // Timesteps are recorded as a (B,) device tensor, so one timestep for all items is expanded first.
   const torch::Tensor steps = timesteps.reshape({-1}).expand({timesteps.numel() == 1 ? sample.size(0) : timesteps.numel()});
-  const std::vector<std::vector<int64_t>> key = {signature(sample), signature(steps), signature(hidden), signature(cond)};
+  std::vector<std::vector<int64_t>> key = {signature(sample), signature(steps), signature(hidden), signature(cond)};
+  if (regional) {
+    key.push_back(signature(regional->contexts));
+    key.push_back({regional->height, regional->width});
+    for (const auto& m : regional->masks) key.push_back(signature(m));
+  }
   for (auto& r : recorded_) {
     if (r->key != key) continue;
     r->sample.copy_(sample, /*non_blocking=*/true);
     r->timesteps.copy_(steps, true);
-    r->hidden.copy_(hidden, true);
+    if (hidden.defined()) r->hidden.copy_(hidden, true);
     if (cond.defined()) r->cond.copy_(cond, true);
+    if (regional) {  // a prompt or mask edit keeps the shapes: new values, same graph
+      r->regional.contexts.copy_(regional->contexts, true);
+      for (size_t i = 0; i < regional->masks.size(); ++i) r->regional.masks[i].copy_(regional->masks[i], true);
+    }
     r->graph->replay();
     ++replays_;
     return r->output;
@@ -75,8 +102,15 @@ torch::Tensor UNetGraphRunner::forward(const torch::Tensor& sample, const torch:
   const auto device = sample.options();
   r->sample = sample.clone();
   r->timesteps = steps.to(device.dtype(steps.scalar_type()), /*non_blocking=*/false, /*copy=*/true).contiguous();
-  r->hidden = hidden.clone();
+  if (hidden.defined()) r->hidden = hidden.clone();
   if (cond.defined()) r->cond = cond.clone();
+  if (regional) {
+    r->regional.contexts = regional->contexts.clone();
+    for (const auto& m : regional->masks) r->regional.masks.push_back(m.clone());
+    r->regional.height = regional->height;
+    r->regional.width = regional->width;
+  }
+  const RegionalContext* recorded_regional = regional ? &r->regional : nullptr;
   // Recording needs a stream of its own (the default stream cannot be captured); the warm-up calls
   // run there too so that cuDNN/cuBLAS pick their algorithms and workspaces before recording.
   at::cuda::CUDAStream side = at::cuda::getStreamFromPool(false, sample.device().index());
@@ -84,11 +118,11 @@ torch::Tensor UNetGraphRunner::forward(const torch::Tensor& sample, const torch:
   wait_for(side, main);
   {
     at::cuda::CUDAStreamGuard guard(side);
-    for (int i = 0; i < 2; ++i) unet_->forward(r->sample, r->timesteps, r->hidden, r->cond);
+    for (int i = 0; i < 2; ++i) eager(r->sample, r->timesteps, r->hidden, recorded_regional, r->cond);
     r->graph = std::make_unique<at::cuda::CUDAGraph>();
     try {
       r->graph->capture_begin();
-      r->output = unet_->forward(r->sample, r->timesteps, r->hidden, r->cond);
+      r->output = eager(r->sample, r->timesteps, r->hidden, recorded_regional, r->cond);
       r->graph->capture_end();
     } catch (const std::exception& e) {
       use_graphs_ = false;  // whatever failed would fail again; eager calls still work
@@ -104,7 +138,7 @@ torch::Tensor UNetGraphRunner::forward(const torch::Tensor& sample, const torch:
   ++replays_;
   return recorded_.back()->output;
 #else
-  return unet_->forward(sample, timesteps, hidden, cond);
+  return eager(sample, timesteps, hidden, regional, cond);
 #endif
 }
 

@@ -36,6 +36,11 @@ class UNetGraphRunner {
   torch::Tensor forward(const torch::Tensor& sample, const torch::Tensor& timesteps,
                         const torch::Tensor& encoder_hidden_states, const torch::Tensor& timestep_cond = {});
 
+  // The same for a regional-attention call (models/unet/regional_attention.h): the context's tensors
+  // are recorded buffers too, so a prompt or mask edit that keeps their shapes replays the graph.
+  torch::Tensor forward(const torch::Tensor& sample, const torch::Tensor& timesteps, const RegionalContext& regional,
+                        const torch::Tensor& timestep_cond = {});
+
   bool graphs_enabled() const { return use_graphs_; }
   int64_t captures() const { return captures_; }  // graphs recorded so far
   int64_t replays() const { return replays_; }
@@ -43,6 +48,11 @@ class UNetGraphRunner {
   struct Recorded;  // one graph with its input and output buffers (unet_graph.cpp)
 
  private:
+  torch::Tensor run(const torch::Tensor& sample, const torch::Tensor& timesteps, const torch::Tensor& hidden,
+                    const RegionalContext* regional, const torch::Tensor& cond);
+  torch::Tensor eager(const torch::Tensor& sample, const torch::Tensor& timesteps, const torch::Tensor& hidden,
+                      const RegionalContext* regional, const torch::Tensor& cond);
+
   UNet2DConditionModel unet_;
   bool use_graphs_ = false;
   std::vector<std::unique_ptr<Recorded>> recorded_;  // newest last; a few shapes at most
