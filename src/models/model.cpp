@@ -214,6 +214,7 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
                                           std::to_string(vc.scaling_factor)));
   if (!options.taesd.empty()) {
     parts->taesd = load_taesd(options.taesd, torch::dtype(options.dtype).device(options.device));
+    fused::prefer_channels_last(*parts->taesd);
     const fs::path file = options.taesd / "diffusion_pytorch_model.safetensors";
     info->components.push_back({"taesd", file.string(), "", parameter_count(*parts->taesd), "tiny autoencoder"});
   }

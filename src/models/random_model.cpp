@@ -98,6 +98,7 @@ Model Model::random(const RandomModelConfigs& configs, const ModelOptions& optio
   if (configs.taesd) {
     parts->taesd = Taesd(TaesdConfig{});
     parts->taesd->to(options.device, options.dtype);
+    fused::prefer_channels_last(*parts->taesd);
     parts->taesd->eval();
     for (auto& p : parts->taesd->parameters()) p.set_requires_grad(false);
   }

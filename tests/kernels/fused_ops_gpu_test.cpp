@@ -154,7 +154,7 @@ TEST(FusedGpu, UNetNhwcPathEqualsThePlainPath) {
 }
 
 // The autoencoder's encoder and decoder: channels-last with the fused kernels against the plain path.
-TEST(FusedGpu, VaeNhwcPathEqualsThePlainPath) {
+TEST(FusedGpu, AutoencodersNhwcPathEqualsThePlainPath) {
   if (!usable()) GTEST_SKIP() << why_not();
   at::globalContext().setAllowTF32CuDNN(false);
   at::globalContext().setAllowTF32CuBLAS(false);
@@ -162,8 +162,10 @@ TEST(FusedGpu, VaeNhwcPathEqualsThePlainPath) {
     ModelOptions options;
     options.device = torch::kCUDA;
     options.dtype = dtype;
+    options.taesd = test::fixtures_dir() / "tiny-taesd";
     const Model model = Model::load(test::fixtures_dir() / "tiny-sd15", options);
     AutoencoderKL vae = model.parts().vae;
+    Taesd taesd = model.parts().taesd;
     torch::manual_seed(3);
     const auto on = torch::dtype(dtype).device(torch::kCUDA);
     const torch::Tensor image = torch::rand({2, 3, 96, 128}, on) * 2 - 1;
@@ -171,10 +173,15 @@ TEST(FusedGpu, VaeNhwcPathEqualsThePlainPath) {
     torch::NoGradGuard no_grad;
     const GaussianPosterior fast_post = vae->encode(image);
     const torch::Tensor fast_image = vae->decode(z);
+    const torch::Tensor fast_tiny = taesd->decode(z), fast_tiny_latent = taesd->encode(image);
     fused::set_enabled(false);
     const GaussianPosterior plain_post = vae->encode(image);
     const torch::Tensor plain_image = vae->decode(z);
+    const torch::Tensor plain_tiny = taesd->decode(z), plain_tiny_latent = taesd->encode(image);
     fused::set_enabled(true);
+    const double e_tiny = std::max(relative_error(fast_tiny, plain_tiny), relative_error(fast_tiny_latent, plain_tiny_latent));
+    std::printf("TAESD tiny %s: channels-last fused vs plain %.2e\n", c10::toString(dtype), e_tiny);
+    EXPECT_LT(e_tiny, dtype == torch::kFloat32 ? 1e-4 : 1e-2);
     const double e_mean = relative_error(fast_post.mean, plain_post.mean);
     const double e_image = relative_error(fast_image, plain_image);
     std::printf("VAE tiny-sd15 %s: NHWC fused vs plain: posterior mean %.2e, decoded %.2e\n", c10::toString(dtype),

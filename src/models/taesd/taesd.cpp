@@ -1,5 +1,9 @@
 #include "models/taesd/taesd.h"
 
+#include <functional>
+
+#include "kernels/fused_ops.h"
+
 #include "palette/error.h"
 #include "palette/safetensors.h"
 
@@ -94,9 +98,18 @@ TaesdBlockImpl::TaesdBlockImpl(int64_t in_channels, int64_t out_channels, const 
   if (in_channels != out_channels)
     skip = register_module(
         "skip", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, 1).bias(false)));
+  c1_ = torch::nn::Conv2d(std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(conv->ptr(0)));
+  c2_ = torch::nn::Conv2d(std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(conv->ptr(2)));
+  c3_ = torch::nn::Conv2d(std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(conv->ptr(4)));
+  relu_ = act_fn == "relu";
 }
 
 torch::Tensor TaesdBlockImpl::forward(const torch::Tensor& x) {
+  if (relu_ && fused::applies(x)) {
+    torch::Tensor h = fused::conv2d(c1_, x).relu_();
+    h = fused::conv2d(c2_, h).relu_();
+    return fused::conv2d(c3_, h, skip ? torch::conv2d(x, skip->weight) : x).relu_();
+  }
   return torch::relu(conv->forward(x) + (skip ? skip(x) : x));
 }
 
@@ -157,21 +170,32 @@ void TaesdImpl::check_input(const torch::Tensor& x, int64_t channels, const char
   if (!x.is_floating_point()) throw Error(std::string("TAESD: ") + what + " must be a floating-point tensor");
 }
 
+namespace {
+
+// With the fused kernels (CUDA inference) the tiny autoencoder runs channels-last: cuDNN's
+// convolutions then need no NCHW↔NHWC transposes, and the blocks take their fused path.
+torch::Tensor run_channels_last(const torch::Tensor& x, const std::function<torch::Tensor(const torch::Tensor&)>& forward) {
+  if (!(fused::enabled() && fused::kernels_built() && x.is_cuda() && !at::GradMode::is_enabled())) return forward(x);
+  return forward(x.contiguous(at::MemoryFormat::ChannelsLast)).contiguous();
+}
+
+}  // namespace
+
 torch::Tensor TaesdImpl::decode_to_unit(const torch::Tensor& latents) {
   check_input(latents, config_.latent_channels, "latents");
   const auto z = decoder_input(latents, config_);
-  return decoder(z).clamp(0, 1);
+  return run_channels_last(z, [&](const torch::Tensor& t) { return decoder(t); }).clamp(0, 1);
 }
 
 torch::Tensor TaesdImpl::decode(const torch::Tensor& latents) {
   check_input(latents, config_.latent_channels, "latents");
   const auto z = decoder_input(latents, config_);
-  return decoder(z).mul(2).sub(1);
+  return run_channels_last(z, [&](const torch::Tensor& t) { return decoder(t); }).mul(2).sub(1);
 }
 
 torch::Tensor TaesdImpl::encode_from_unit(const torch::Tensor& images) {
   check_input(images, config_.in_channels, "images");
-  return unet_latents(encoder(images), config_);
+  return unet_latents(run_channels_last(images, [&](const torch::Tensor& t) { return encoder(t); }), config_);
 }
 
 torch::Tensor TaesdImpl::encode(const torch::Tensor& images) {

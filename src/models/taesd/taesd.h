@@ -68,6 +68,12 @@ class TaesdBlockImpl : public torch::nn::Module {
 
   torch::nn::Sequential conv{nullptr};
   torch::nn::Conv2d skip{nullptr};  // only when the channel count changes, as in the checkpoints
+
+ private:
+  // conv's three convolutions, typed, for the fused channels-last path (ReLU blocks, CUDA inference):
+  // each bias, the residual and the ReLU then cost no separate broadcast passes.
+  torch::nn::Conv2d c1_{nullptr}, c2_{nullptr}, c3_{nullptr};
+  bool relu_ = false;
 };
 TORCH_MODULE(TaesdBlock);
 
