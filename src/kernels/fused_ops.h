@@ -1,6 +1,7 @@
-// Fused operations for the UNet's inference path on CUDA: GroupNorm with an optional per-channel
-// addend and SiLU in two kernels, a convolution's bias added together with a residual in one pass, and
-// GEGLU in one pass. Each function has a reference formulation in ATen that gives the same result on
+// Fused operations for the inference path of the UNet and the autoencoders on CUDA: GroupNorm with an
+// optional per-channel addend and SiLU (three small deterministic kernels: partial sums, group totals,
+// apply), a convolution's bias added together with a residual in one pass, GEGLU and LayerNorm in one
+// pass each. Each function has a reference formulation in ATen that gives the same result on
 // any device; the fused kernels take over when fused::applies(x) holds (see below), which is what the
 // UNet checks before it switches to its NHWC path (models/unet).
 //
