@@ -33,6 +33,17 @@ double tolerance(torch::ScalarType dtype) {
 
 const torch::ScalarType kTypes[] = {torch::kFloat32, torch::kFloat16, torch::kBFloat16};
 
+// The fixture model on the GPU in `dtype` (with its tiny TAESD), TF32 off so float32 is float32.
+Model cuda_fixture_model(torch::ScalarType dtype) {
+  at::globalContext().setAllowTF32CuDNN(false);
+  at::globalContext().setAllowTF32CuBLAS(false);
+  ModelOptions options;
+  options.device = torch::kCUDA;
+  options.dtype = dtype;
+  options.taesd = test::fixtures_dir() / "tiny-taesd";
+  return Model::load(test::fixtures_dir() / "tiny-sd15", options);
+}
+
 TEST(FusedGpu, GroupNormMatchesAtenWithAddendAndSilu) {
   if (!usable()) GTEST_SKIP() << why_not();
   torch::NoGradGuard no_grad;
@@ -118,13 +129,8 @@ TEST(FusedGpu, BiasResidualGegluAndLayerNormMatchAten) {
 // The whole UNet: the NHWC path with the fused kernels against the plain path on the same weights.
 TEST(FusedGpu, UNetNhwcPathEqualsThePlainPath) {
   if (!usable()) GTEST_SKIP() << why_not();
-  at::globalContext().setAllowTF32CuDNN(false);
-  at::globalContext().setAllowTF32CuBLAS(false);
   for (torch::ScalarType dtype : {torch::kFloat32, torch::kFloat16}) {
-    ModelOptions options;
-    options.device = torch::kCUDA;
-    options.dtype = dtype;
-    const Model model = Model::load(test::fixtures_dir() / "tiny-sd15", options);
+    const Model model = cuda_fixture_model(dtype);
     UNet2DConditionModel unet = model.parts().unet;
     torch::manual_seed(2);
     const auto on = torch::dtype(dtype).device(torch::kCUDA);
@@ -156,14 +162,8 @@ TEST(FusedGpu, UNetNhwcPathEqualsThePlainPath) {
 // The autoencoder's encoder and decoder: channels-last with the fused kernels against the plain path.
 TEST(FusedGpu, AutoencodersNhwcPathEqualsThePlainPath) {
   if (!usable()) GTEST_SKIP() << why_not();
-  at::globalContext().setAllowTF32CuDNN(false);
-  at::globalContext().setAllowTF32CuBLAS(false);
   for (torch::ScalarType dtype : {torch::kFloat32, torch::kFloat16}) {
-    ModelOptions options;
-    options.device = torch::kCUDA;
-    options.dtype = dtype;
-    options.taesd = test::fixtures_dir() / "tiny-taesd";
-    const Model model = Model::load(test::fixtures_dir() / "tiny-sd15", options);
+    const Model model = cuda_fixture_model(dtype);
     AutoencoderKL vae = model.parts().vae;
     Taesd taesd = model.parts().taesd;
     torch::manual_seed(3);

@@ -46,14 +46,7 @@ TEST(RegionGpu, HalfPrecisionStaysCloseToTheFloat32Reference) {
   for (const char* name : {"smd_region_128", "smd_region_tiled_128x192"}) {
     const SafetensorsFile file = test::open_case(name);
     const RegionRequest request = test::region_fixture_request(file);
-    std::vector<torch::Tensor> draws;
-    for (int i = 0; i < 1000; ++i) {
-      char key[16];
-      std::snprintf(key, sizeof key, "noise_%03d", i);
-      if (!file.contains(key)) break;
-      draws.push_back(file.load(key, torch::kFloat32));
-    }
-    ReplayNoise noise(draws);
+    ReplayNoise noise(test::region_fixture_draws(file));
     const RegionLatents run = region_latents(half_model().parts(), request, noise);
     EXPECT_EQ(run.latents.scalar_type(), torch::kHalf);
     EXPECT_TRUE(torch::isfinite(run.latents).all().item<bool>()) << name;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -37,6 +38,17 @@ RegionRequest region_fixture_request(const SafetensorsFile& file) {
   if (file.metadata().count("tile_size")) r.sampling.tile_size = case_meta(file, "tile_size").get<int>();
   r.sampling.reference_wrapping_shift = true;  // the reference's torch.roll, which the fixtures record
   return r;
+}
+
+std::vector<torch::Tensor> region_fixture_draws(const SafetensorsFile& file) {
+  std::vector<torch::Tensor> draws;
+  for (int i = 0; i < 1000; ++i) {
+    char key[16];
+    std::snprintf(key, sizeof key, "noise_%03d", i);
+    if (!file.contains(key)) break;
+    draws.push_back(file.load(key, torch::kFloat32));
+  }
+  return draws;
 }
 
 }  // namespace palette::test

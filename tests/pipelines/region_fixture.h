@@ -2,6 +2,10 @@
 // the stream engine's tests.
 #pragma once
 
+#include <torch/torch.h>
+
+#include <vector>
+
 #include "palette/regions.h"
 #include "palette/safetensors.h"
 
@@ -11,5 +15,8 @@ namespace palette::test {
 // prompts, blur, strengths, steps and the reference's wrapping bbox shift as the case records them.
 // Fails the calling test when the case is not laid out that way.
 RegionRequest region_fixture_request(const SafetensorsFile& file);
+
+// The noise draws the reference made, in order (noise_000, noise_001, …), as float32 tensors.
+std::vector<torch::Tensor> region_fixture_draws(const SafetensorsFile& file);
 
 }  // namespace palette::test

@@ -34,14 +34,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
 void run_region_case(const std::string& name) {
   const SafetensorsFile file = test::open_case(name);
   const RegionRequest request = test::region_fixture_request(file);
-  std::vector<torch::Tensor> draws;
-  for (int i = 0; i < 1000; ++i) {
-    char key[16];
-    std::snprintf(key, sizeof key, "noise_%03d", i);
-    if (!file.contains(key)) break;
-    draws.push_back(file.load(key, torch::kFloat32));
-  }
-  ReplayNoise noise(draws);
+  ReplayNoise noise(test::region_fixture_draws(file));
   const RegionLatents run = region_latents(tiny_sd15().parts(), request, noise);
   EXPECT_EQ(noise.remaining(), 0u) << "every recorded draw is used";
   EXPECT_TRUE(test::check_parity(name, run.latents, file.load("latents_out", torch::kFloat32), 1e-3));
