@@ -32,10 +32,6 @@ bool supported_dtype(const torch::Tensor& t) {
   return s == torch::kFloat32 || s == torch::kFloat16 || s == torch::kBFloat16;
 }
 
-bool on_fused_device(const torch::Tensor& t) {
-  return kernels_built() && enabled() && t.is_cuda() && supported_dtype(t) && !at::GradMode::is_enabled();
-}
-
 // A parameter-like tensor the kernels can read as `count` contiguous elements of `like`'s dtype.
 bool plain(const torch::Tensor& t, const torch::Tensor& like, int64_t count) {
   return t.defined() && t.is_contiguous() && t.scalar_type() == like.scalar_type() && t.device() == like.device() &&
@@ -72,8 +68,16 @@ bool kernels_built() { return PALETTE_WITH_CUDA_KERNELS != 0; }
 void set_enabled(bool value) { enabled_flag() = value; }
 bool enabled() { return enabled_flag(); }
 
+bool runs_on(const torch::Tensor& x) {
+  return kernels_built() && enabled() && x.is_cuda() && supported_dtype(x) && !at::GradMode::is_enabled();
+}
+
+torch::Tensor channels_last_input(const torch::Tensor& x) {
+  return runs_on(x) ? x.contiguous(at::MemoryFormat::ChannelsLast) : x;
+}
+
 bool applies(const torch::Tensor& x) {
-  return x.defined() && on_fused_device(x) && x.dim() == 4 && x.size(1) % 8 == 0 &&
+  return x.defined() && runs_on(x) && x.dim() == 4 && x.size(1) % 8 == 0 &&
          x.is_contiguous(at::MemoryFormat::ChannelsLast);
 }
 
@@ -109,6 +113,11 @@ torch::Tensor group_norm(const torch::Tensor& x, int64_t groups, const torch::Te
   return silu ? torch::silu(y) : y;
 }
 
+torch::Tensor group_norm(torch::nn::GroupNorm norm, const torch::Tensor& x, bool silu, const torch::Tensor& addend) {
+  const auto& o = norm->options;
+  return group_norm(x, o.num_groups(), norm->weight, norm->bias, o.eps(), silu, addend);
+}
+
 torch::Tensor& add_bias_residual_(torch::Tensor& y, const torch::Tensor& bias, const torch::Tensor& residual,
                                   double scale) {
 #if PALETTE_WITH_CUDA_KERNELS
@@ -131,7 +140,7 @@ torch::Tensor& add_bias_residual_(torch::Tensor& y, const torch::Tensor& bias, c
 
 torch::Tensor conv2d(torch::nn::Conv2d& conv, const torch::Tensor& x, const torch::Tensor& residual) {
   // Any input width (conv_in takes 4 channels): the kernel works on the output.
-  if (!on_fused_device(x) || x.dim() != 4 || !x.is_contiguous(at::MemoryFormat::ChannelsLast) ||
+  if (!runs_on(x) || x.dim() != 4 || !x.is_contiguous(at::MemoryFormat::ChannelsLast) ||
       conv->weight.size(0) % 8 != 0) {
     torch::Tensor y = conv(x);
     return residual.defined() ? y.add_(residual) : y;
@@ -147,7 +156,7 @@ torch::Tensor conv2d(torch::nn::Conv2d& conv, const torch::Tensor& x, const torc
 torch::Tensor geglu(const torch::Tensor& x) {
   const int64_t inner = x.size(-1) / 2;
 #if PALETTE_WITH_CUDA_KERNELS
-  if (on_fused_device(x) && x.is_contiguous() && x.size(-1) % 16 == 0) {
+  if (runs_on(x) && x.is_contiguous() && x.size(-1) % 16 == 0) {
     std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
     shape.back() = inner;
     torch::Tensor out = torch::empty(shape, x.options());
@@ -165,7 +174,7 @@ torch::Tensor layer_norm(torch::nn::LayerNorm norm, const torch::Tensor& x) {
 #if PALETTE_WITH_CUDA_KERNELS
   const int64_t c = x.size(-1);
   const auto& shape = norm->options.normalized_shape();
-  if (on_fused_device(x) && x.is_contiguous() && shape.size() == 1 && shape[0] == c &&
+  if (runs_on(x) && x.is_contiguous() && shape.size() == 1 && shape[0] == c &&
       cuda::layer_norm_supported(c) && plain(norm->weight, x, c) && plain(norm->bias, x, c)) {
     torch::Tensor y = torch::empty_like(x, at::MemoryFormat::Contiguous);
     check_launch(cuda::layer_norm(kernel_dtype(x), x.data_ptr(), norm->weight.data_ptr(), norm->bias.data_ptr(),
@@ -178,7 +187,7 @@ torch::Tensor layer_norm(torch::nn::LayerNorm norm, const torch::Tensor& x) {
 }
 
 torch::Tensor linear(torch::nn::Linear layer, const torch::Tensor& x) {
-  if (on_fused_device(x)) return torch::linear(x, layer->weight, layer->bias);
+  if (runs_on(x)) return torch::linear(x, layer->weight, layer->bias);
   return layer(x);
 }
 

@@ -24,15 +24,22 @@ bool kernels_built();
 void set_enabled(bool enabled);
 bool enabled();
 
-// Whether x takes the fused path: kernels built and enabled, a CUDA tensor in float32, float16 or
-// bfloat16, autograd not recording (the kernels have no backward), 4-D channels-last with channels
-// a multiple of 8.
+// Whether networks run on x take the fused path: kernels built and enabled, a CUDA tensor in float32,
+// float16 or bfloat16, autograd not recording (the kernels have no backward).
+bool runs_on(const torch::Tensor& x);
+// x in channels-last memory when runs_on(x) (how the UNet and the autoencoders enter their NHWC
+// path), x itself otherwise.
+torch::Tensor channels_last_input(const torch::Tensor& x);
+// Whether x itself takes the fused kernels: runs_on(x), 4-D channels-last, channels a multiple of 8.
 bool applies(const torch::Tensor& x);
 
 // GroupNorm of (x + addend[n, c, None, None]) with affine weight/bias, then SiLU when `silu`.
 // x (N, C, H, W); addend (N, C) or undefined. Channels-last in, channels-last out on the fused path.
 torch::Tensor group_norm(const torch::Tensor& x, int64_t groups, const torch::Tensor& weight,
                          const torch::Tensor& bias, double eps, bool silu, const torch::Tensor& addend = {});
+// The same with a GroupNorm module's groups, affine parameters and epsilon.
+torch::Tensor group_norm(torch::nn::GroupNorm norm, const torch::Tensor& x, bool silu,
+                         const torch::Tensor& addend = {});
 
 // y = (y + bias[None, :, None, None] + residual) · scale, in place; returns y. bias (C) and residual
 // (y's shape) may be undefined.

@@ -25,6 +25,7 @@ void build_regional_constants(const StreamEngine::State& s, StreamLayout& l, con
   weights = torch::where(covered, weights, torch::ones_like(weights));
   if (s.cfg) weights = torch::cat({weights, weights});
   l.regional = s.parts->unet->regional_context(contexts, weights);
+  l.regional_count = l.masks.sum(0);
   l.slot_timesteps = torch::tensor(s.schedule.timesteps, torch::kInt64);
   l.regional_unet_timesteps =
       (s.cfg ? torch::cat({l.slot_timesteps, l.slot_timesteps}) : l.slot_timesteps).to(s.parts->device);
@@ -47,7 +48,7 @@ torch::Tensor stream_call_regional(StreamEngine::State& s, StreamTimings& timing
   start = Clock::now();
   if (s.cfg) eps = apply_guidance(eps, s.settings.sampling.guidance);
   const torch::Tensor x0 = s.schedule.scheduler->denoise(eps, x, l.slot_timesteps);
-  return stream_advance(s, x0, l.masks.sum(0), start, timings);
+  return stream_advance(s, x0, l.regional_count, start, timings);
 }
 
 }  // namespace palette

@@ -59,6 +59,7 @@ struct StreamLayout {
   torch::Tensor slot_timesteps;          // (T,) int64 CPU
   torch::Tensor regional_unet_timesteps; // the UNet's per-item timesteps on the model's device
   torch::Tensor regional_timestep_cond;  // LCM guidance embedding for that batch (may be undefined)
+  torch::Tensor regional_count;          // (T, 1, h, w): the layers' summed weights per slot
 
   // The background image (stream_background.h); with one, `background` takes no part.
   std::shared_ptr<const Image> photo;  // the picture background_latent encodes; null = the white image

@@ -1,7 +1,5 @@
 #include "models/taesd/taesd.h"
 
-#include <functional>
-
 #include "kernels/fused_ops.h"
 
 #include "palette/error.h"
@@ -170,32 +168,24 @@ void TaesdImpl::check_input(const torch::Tensor& x, int64_t channels, const char
   if (!x.is_floating_point()) throw Error(std::string("TAESD: ") + what + " must be a floating-point tensor");
 }
 
-namespace {
-
 // With the fused kernels (CUDA inference) the tiny autoencoder runs channels-last: cuDNN's
-// convolutions then need no NCHW↔NHWC transposes, and the blocks take their fused path.
-torch::Tensor run_channels_last(const torch::Tensor& x, const std::function<torch::Tensor(const torch::Tensor&)>& forward) {
-  if (!(fused::enabled() && fused::kernels_built() && x.is_cuda() && !at::GradMode::is_enabled())) return forward(x);
-  return forward(x.contiguous(at::MemoryFormat::ChannelsLast)).contiguous();
-}
-
-}  // namespace
-
+// convolutions then need no NCHW↔NHWC transposes, and the blocks take their fused path; results
+// come back contiguous.
 torch::Tensor TaesdImpl::decode_to_unit(const torch::Tensor& latents) {
   check_input(latents, config_.latent_channels, "latents");
   const auto z = decoder_input(latents, config_);
-  return run_channels_last(z, [&](const torch::Tensor& t) { return decoder(t); }).clamp(0, 1);
+  return decoder(fused::channels_last_input(z)).contiguous().clamp(0, 1);
 }
 
 torch::Tensor TaesdImpl::decode(const torch::Tensor& latents) {
   check_input(latents, config_.latent_channels, "latents");
   const auto z = decoder_input(latents, config_);
-  return run_channels_last(z, [&](const torch::Tensor& t) { return decoder(t); }).mul(2).sub(1);
+  return decoder(fused::channels_last_input(z)).contiguous().mul(2).sub(1);
 }
 
 torch::Tensor TaesdImpl::encode_from_unit(const torch::Tensor& images) {
   check_input(images, config_.in_channels, "images");
-  return unet_latents(run_channels_last(images, [&](const torch::Tensor& t) { return encoder(t); }), config_);
+  return unet_latents(encoder(fused::channels_last_input(images)).contiguous(), config_);
 }
 
 torch::Tensor TaesdImpl::encode(const torch::Tensor& images) {

@@ -38,14 +38,12 @@ torch::Tensor ResnetBlock2DImpl::forward(const torch::Tensor& x, const torch::Te
 // residual are added in one pass.
 torch::Tensor ResnetBlock2DImpl::forward_fused(const torch::Tensor& x, const torch::Tensor& temb_act) {
   const int64_t batch = x.size(0);
-  const auto& o1 = norm1->options;
-  const auto& o2 = norm2->options;
-  torch::Tensor h = fused::group_norm(x, o1.num_groups(), norm1->weight, norm1->bias, o1.eps(), /*silu=*/true);
+  torch::Tensor h = fused::group_norm(norm1, x, /*silu=*/true);
   h = torch::conv2d(h, conv1->weight, {}, 1, 1);
   torch::Tensor addend = time_emb_proj && temb_act.defined()
                              ? time_emb_proj(temb_act).add_(conv1->bias)
                              : conv1->bias.unsqueeze(0).expand({batch, -1}).contiguous();
-  h = fused::group_norm(h, o2.num_groups(), norm2->weight, norm2->bias, o2.eps(), /*silu=*/true, addend);
+  h = fused::group_norm(norm2, h, /*silu=*/true, addend);
   h = torch::conv2d(h, conv2->weight, {}, 1, 1);
   torch::Tensor shortcut = x, bias = conv2->bias;
   if (conv_shortcut) {
@@ -84,15 +82,17 @@ torch::Tensor AttentionImpl::forward_spatial(const torch::Tensor& x) {
   TORCH_CHECK(group_norm, "Attention::forward_spatial needs norm_groups > 0");
   const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
   if (fused::applies(x)) {  // channels-last: the pixels are already (B, H·W, C) tokens in memory
-    const auto& o = group_norm->options;
-    auto tokens = fused::group_norm(x, o.num_groups(), group_norm->weight, group_norm->bias, o.eps(), false)
-                      .permute({0, 2, 3, 1})
-                      .reshape({b, h * w, c});
+    auto tokens = fused::group_norm(group_norm, x, /*silu=*/false).permute({0, 2, 3, 1}).reshape({b, h * w, c});
     return forward(tokens).view({b, h, w, c}).permute({0, 3, 1, 2}).add_(x);
   }
   auto tokens = group_norm(x).view({b, c, h * w}).transpose(1, 2);
   auto out = forward(tokens).transpose(1, 2).reshape({b, c, h, w});
   return out.add_(x);
+}
+
+torch::Tensor norm_silu_conv(torch::nn::GroupNorm norm, torch::nn::Conv2d conv, const torch::Tensor& h) {
+  if (!fused::applies(h)) return conv(torch::silu(norm(h)));
+  return fused::conv2d(conv, fused::group_norm(norm, h, /*silu=*/true)).contiguous();
 }
 
 Downsample2DImpl::Downsample2DImpl(int64_t channels, int64_t padding) : pad_right_bottom_(padding == 0) {

@@ -111,6 +111,10 @@ class Upsample2DImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Upsample2D);
 
+// conv(silu(norm(h))): how the UNet and the autoencoders end. On the fused path (channels-last h) the
+// norm and SiLU are one kernel pair and the result comes back contiguous (NCHW) for the callers.
+torch::Tensor norm_silu_conv(torch::nn::GroupNorm norm, torch::nn::Conv2d conv, const torch::Tensor& h);
+
 // Registers `item` in `list` and returns it typed, so forward passes never cast children back.
 template <typename Holder>
 Holder append_module(torch::nn::ModuleList& list, Holder item) {

@@ -229,23 +229,15 @@ torch::Tensor UNet2DConditionModelImpl::forward_with(const torch::Tensor& sample
                                                      const CrossContext& context,
                                                      const torch::Tensor& timestep_cond) {
   const auto temb = activated_time_embedding(sample, timesteps, timestep_cond);
-  torch::Tensor input = config_.center_input_sample ? sample * 2 - 1 : sample;
   // With the fused kernels the whole network runs channels-last (NHWC): cuDNN's convolutions then
   // need no transposes and the blocks take their fused paths (fused::applies).
-  const bool nhwc = fused::enabled() && fused::kernels_built() && input.is_cuda() && !at::GradMode::is_enabled();
-  if (nhwc) input = input.contiguous(at::MemoryFormat::ChannelsLast);
-  auto h = conv_in(input);
+  auto h = conv_in(fused::channels_last_input(config_.center_input_sample ? sample * 2 - 1 : sample));
   std::vector<torch::Tensor> skips;
   skips.push_back(h);
   for (auto& block : down_list_) h = block->forward(h, temb, context, skips);
   h = mid_block->forward(h, temb, context);
   for (auto& block : up_list_) h = block->forward(h, temb, context, skips);
-  if (nhwc) {
-    const auto& o = conv_norm_out->options;
-    h = fused::group_norm(h, o.num_groups(), conv_norm_out->weight, conv_norm_out->bias, o.eps(), /*silu=*/true);
-    return conv_out(h).contiguous();
-  }
-  return conv_out(torch::silu(conv_norm_out(h)));
+  return norm_silu_conv(conv_norm_out, conv_out, h);
 }
 
 }  // namespace palette

@@ -108,8 +108,7 @@ torch::Tensor Transformer2DImpl::forward(const torch::Tensor& x, const CrossCont
 // 1×1 projections run as GEMMs with their bias in cuBLAS's epilogue.
 torch::Tensor Transformer2DImpl::forward_nhwc(const torch::Tensor& x, const CrossContext& context) {
   const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  const auto& o = norm->options;
-  auto hidden = fused::group_norm(x, o.num_groups(), norm->weight, norm->bias, o.eps(), /*silu=*/false);
+  auto hidden = fused::group_norm(norm, x, /*silu=*/false);
   hidden = hidden.permute({0, 2, 3, 1}).reshape({b, h * w, c});
   hidden = proj_in_conv ? torch::linear(hidden, proj_in_conv->weight.reshape({-1, c}), proj_in_conv->bias)
                         : fused::linear(proj_in_linear, hidden);

@@ -158,24 +158,10 @@ VaeEncoderImpl::VaeEncoderImpl(const AutoencoderKLConfig& c) {
   conv_out = register_module("conv_out", conv3x3(channels.back(), 2 * c.latent_channels));
 }
 
-namespace {
-
 // With the fused kernels (CUDA inference) the autoencoders run channels-last like the UNet: the
 // ResNet blocks, spatial attention and samplers then take their fused paths (kernels/fused_ops.h).
-bool channels_last_path(const torch::Tensor& x) {
-  return fused::enabled() && fused::kernels_built() && x.is_cuda() && !at::GradMode::is_enabled();
-}
-
-torch::Tensor norm_silu_conv(torch::nn::GroupNorm& norm, torch::nn::Conv2d& conv, const torch::Tensor& h) {
-  if (!fused::applies(h)) return conv(torch::silu(norm(h)));
-  const auto& o = norm->options;
-  return fused::conv2d(conv, fused::group_norm(h, o.num_groups(), norm->weight, norm->bias, o.eps(), true)).contiguous();
-}
-
-}  // namespace
-
 torch::Tensor VaeEncoderImpl::forward(const torch::Tensor& image) {
-  auto h = fused::conv2d(conv_in, channels_last_path(image) ? image.contiguous(at::MemoryFormat::ChannelsLast) : image);
+  auto h = fused::conv2d(conv_in, fused::channels_last_input(image));
   for (auto& block : block_list_) h = block->forward(h);
   h = mid_block(h);
   return norm_silu_conv(conv_norm_out, conv_out, h);
@@ -199,7 +185,7 @@ VaeDecoderImpl::VaeDecoderImpl(const AutoencoderKLConfig& c) {
 }
 
 torch::Tensor VaeDecoderImpl::forward(const torch::Tensor& z) {
-  auto h = mid_block(fused::conv2d(conv_in, channels_last_path(z) ? z.contiguous(at::MemoryFormat::ChannelsLast) : z));
+  auto h = mid_block(fused::conv2d(conv_in, fused::channels_last_input(z)));
   for (auto& block : block_list_) h = block->forward(h);
   return norm_silu_conv(conv_norm_out, conv_out, h);
 }
