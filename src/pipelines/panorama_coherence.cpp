@@ -25,7 +25,6 @@ double panorama_coherence(const Image& image, LpipsImpl& lpips, int crop) {
                 " picture holds fewer than two " + std::to_string(crop) + "×" + std::to_string(crop) +
                 " tiles");
   torch::NoGradGuard no_grad;
-  const auto& weight = lpips.net->slices.front()->convs.front()->weight;
   // As the evaluation script reads a PNG: 8-bit values / 255, then to [-1, 1].
   const auto picture = torch::from_blob(const_cast<uint8_t*>(image.pixels.data()),
                                         {image.height, image.width, image.channels}, torch::kUInt8)
@@ -39,7 +38,7 @@ double panorama_coherence(const Image& image, LpipsImpl& lpips, int crop) {
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < cols; ++c)
       tiles.push_back(picture.narrow(1, int64_t(r) * crop, crop).narrow(2, int64_t(c) * crop, crop));
-  const auto features = lpips.features(torch::stack(tiles).to(weight.options()));
+  const auto features = lpips.features(torch::stack(tiles).to(lpips.input_options()));
   double total = 0;
   int pairs = 0;
   for (size_t i = 0; i < tiles.size(); ++i) {

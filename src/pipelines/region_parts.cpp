@@ -38,7 +38,6 @@ namespace {
 // by a weak pointer to the VAE, so a new model that reuses a freed one's address never matches.
 struct WhiteEntry {
   std::weak_ptr<AutoencoderKLImpl> vae;
-  const AutoencoderKLImpl* address = nullptr;
   int64_t height = 0, width = 0;
   GaussianPosterior posterior;
 };
@@ -55,7 +54,7 @@ GaussianPosterior white_posterior(const ModelParts& parts, int64_t height, int64
     std::lock_guard<std::mutex> lock(white_mutex);
     white_cache.remove_if([](const WhiteEntry& e) { return e.vae.expired(); });
     for (auto it = white_cache.begin(); it != white_cache.end(); ++it)
-      if (it->address == vae.get() && it->height == height && it->width == width) {
+      if (it->vae.lock() == vae.ptr() && it->height == height && it->width == width) {
         white_cache.splice(white_cache.begin(), white_cache, it);
         return white_cache.front().posterior;
       }
@@ -64,7 +63,7 @@ GaussianPosterior white_posterior(const ModelParts& parts, int64_t height, int64
   const GaussianPosterior posterior =
       vae->encode(torch::ones({1, 3, height, width}, torch::dtype(parts.dtype).device(parts.device)));
   std::lock_guard<std::mutex> lock(white_mutex);
-  white_cache.push_front({vae.ptr(), vae.get(), height, width, posterior});
+  white_cache.push_front({vae.ptr(), height, width, posterior});
   if (white_cache.size() > kWhiteEntries) white_cache.pop_back();
   return posterior;
 }

@@ -18,8 +18,7 @@ torch::Tensor sync_images(const ModelParts& parts, const SyncSettings& settings,
   } else {
     unit = (decode_latents_with_grad(parts, x0) / 2 + 0.5).clamp(0, 1);
   }
-  const auto& weight = settings.lpips->net->slices.front()->convs.front()->weight;
-  return (unit * 2 - 1).to(weight.options());
+  return (unit * 2 - 1).to(settings.lpips->input_options());
 }
 
 torch::Tensor sync_gradient(const PanoramaLoop& loop, const SyncSettings& settings,

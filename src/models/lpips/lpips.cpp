@@ -37,7 +37,7 @@ torch::Tensor unit_normalise(const torch::Tensor& f) {
   return f / (f.pow(2).sum(1, /*keepdim=*/true).sqrt() + 1e-10);
 }
 
-void check_image(const torch::Tensor& x, const torch::Tensor& reference) {
+void check_image(const torch::Tensor& x, const torch::TensorOptions& model) {
   if (x.dim() != 4 || x.size(1) != 3)
     throw Error("LPIPS: images must be (B,3,H,W), got " + std::to_string(x.dim()) + " dimensions" +
                 (x.dim() >= 2 ? " with " + std::to_string(x.size(1)) + " channels" : std::string()));
@@ -45,7 +45,7 @@ void check_image(const torch::Tensor& x, const torch::Tensor& reference) {
   if (x.size(2) < 32 || x.size(3) < 32)
     throw Error("LPIPS: images must be at least 32×32, got " + std::to_string(x.size(2)) + "×" +
                 std::to_string(x.size(3)));
-  if (x.scalar_type() != reference.scalar_type() || x.device() != reference.device())
+  if (x.scalar_type() != model.dtype() || x.device() != model.device())
     throw Error("LPIPS: images must have the model's dtype and device");
 }
 
@@ -102,8 +102,7 @@ LpipsImpl::LpipsImpl(LpipsNet net) : net_kind_(net) {
 }
 
 std::vector<torch::Tensor> LpipsImpl::features(const torch::Tensor& images) {
-  const auto& first = net->slices.front()->convs.front()->weight;
-  check_image(images, first);
+  check_image(images, input_options());
   // The package's ScalingLayer: ImageNet mean/std re-expressed for [-1,1] inputs.
   const auto shift = torch::tensor({-0.030, -0.088, -0.188}, images.options()).view({1, 3, 1, 1});
   const auto scale = torch::tensor({0.458, 0.448, 0.450}, images.options()).view({1, 3, 1, 1});

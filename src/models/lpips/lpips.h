@@ -84,6 +84,8 @@ class LpipsImpl : public torch::nn::Module {
   torch::Tensor distance(const torch::Tensor& x, const torch::Tensor& y);
 
   LpipsNet net_kind() const { return net_kind_; }
+  // The dtype and device features() takes its images in: those of the trunk's weights.
+  torch::TensorOptions input_options() const { return net->slices.front()->convs.front()->weight.options(); }
   static std::vector<int64_t> channels(LpipsNet net);  // the five tapped layers' widths
 
   LpipsTrunk net{nullptr};
