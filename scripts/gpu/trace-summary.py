@@ -39,6 +39,19 @@ def main():
         by_name[e["name"]] += e["dur"]
         counts[e["name"]] += 1
     total = sum(by_family.values())
+    # How much of the span from the first to the last device activity the device was busy: the rest is
+    # waiting for the host (launches, synchronisation).
+    spans = sorted((e["ts"], e["ts"] + e["dur"]) for e in events
+                   if e.get("cat") in ("kernel", "gpu_memcpy", "gpu_memset") and "dur" in e)
+    if spans:
+        busy, end = 0.0, spans[0][0]
+        for a, b in spans:
+            if b > end:
+                busy += b - max(a, end)
+                end = b
+        span = spans[-1][1] - spans[0][0]
+        print(f"device busy {busy / passes / 1000:.2f} of {span / passes / 1000:.2f} ms per pass "
+              f"({100 * busy / span:.1f} %)")
     print(f"{path}: {len(kernels) / passes:.0f} kernels and {total / passes / 1000:.2f} ms GPU time per pass")
     for label, us in by_family.most_common():
         print(f"  {label:18s} {us / passes / 1000:8.2f} ms  {100 * us / total:5.1f} %")

@@ -133,14 +133,16 @@ std::shared_ptr<const Image> bench_picture(int side) {
 // background is always an image, white by default, and the background prompt only steers the layers'
 // prompt strength): the UNet batch is 3 layers × 5 steps = 15. Without, the background prompt is an
 // all-ones layer of its own beneath them (this engine's default when there is no picture): batch 20.
-BenchRow stream_row(const Model& model, const BenchSettings& settings, int side, bool profile, bool picture) {
+}  // namespace
+
+std::unique_ptr<StreamEngine> bench_stream(const Model& model, const BenchSettings& settings, int side, bool profile,
+                                           bool picture) {
   StreamSettings stream_settings;
   stream_settings.decoder = StreamDecoder::Auto;
   stream_settings.profile_stages = profile;
   stream_settings.cuda_graphs = settings.cuda_graphs;
-  const bool regional = settings.stream_mode == "regional";
-  if (regional) stream_settings.mode = StreamMode::RegionalAttention;
-  StreamEngine engine(model, stream_settings);
+  if (settings.stream_mode == "regional") stream_settings.mode = StreamMode::RegionalAttention;
+  auto engine = std::make_unique<StreamEngine>(model, stream_settings);
   StreamSnapshot snapshot;
   snapshot.width = snapshot.height = side;
   snapshot.seed = 1;
@@ -148,7 +150,16 @@ BenchRow stream_row(const Model& model, const BenchSettings& settings, int side,
   if (picture) snapshot.background.image = bench_picture(side);
   uint64_t id = 1;
   for (RegionLayer& layer : bench_layers(3)) snapshot.layers.push_back({id++, true, std::move(layer)});
-  engine.apply(snapshot);
+  engine->apply(snapshot);
+  return engine;
+}
+
+namespace {
+
+BenchRow stream_row(const Model& model, const BenchSettings& settings, int side, bool profile, bool picture) {
+  const bool regional = settings.stream_mode == "regional";
+  const std::unique_ptr<StreamEngine> owned = bench_stream(model, settings, side, profile, picture);
+  StreamEngine& engine = *owned;
   for (int i = 0; i < settings.warmup * 5; ++i) engine.step();
   const int frames = profile ? std::max(settings.frames / 4, 10) : settings.frames;
   StreamTimings sum;

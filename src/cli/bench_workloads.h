@@ -4,10 +4,12 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "palette/model.h"
+#include "palette/stream.h"
 
 namespace palette::cli {
 
@@ -34,7 +36,14 @@ struct BenchWorkload {
   std::function<std::vector<BenchRow>(const Model&, const BenchSettings&)> run;
 };
 
-// The profile workload (bench_profile.cpp): Kineto traces of the UNet at the stream's batch.
+// The stream the stream workloads measure: `side`² with three layers over a background picture (the
+// reference's set-up) or over the background prompt as an all-ones layer, in settings.stream_mode;
+// applied, not yet stepped. `profile`: per-stage timings (a device wait between stages).
+std::unique_ptr<StreamEngine> bench_stream(const Model& model, const BenchSettings& settings, int side, bool profile,
+                                           bool picture);
+
+// The profile workload (bench_profile.cpp): Kineto traces of the UNet at the stream's batch and of
+// whole stream frames.
 std::vector<BenchRow> profile_rows(const Model& model, const BenchSettings& settings);
 
 // Every workload, in the order the table prints them.

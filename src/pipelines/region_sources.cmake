@@ -10,5 +10,6 @@ target_sources(palette_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/stream_step.cpp
   ${CMAKE_CURRENT_LIST_DIR}/stream_regional.cpp
   ${CMAKE_CURRENT_LIST_DIR}/stream_background.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/stream_frame.cpp
   ${CMAKE_CURRENT_LIST_DIR}/live_stream.cpp
 )

@@ -52,10 +52,4 @@ void update_photo_cover(StreamLayout& l, const std::vector<StreamLayerState*>& s
   l.photo_cover = l.photo_cover.clamp(0, 1);
 }
 
-torch::Tensor with_background_image(const StreamLayout& l, const torch::Tensor& decoded) {
-  if (!decoded.defined()) return l.photo_pixels * 2 - 1;
-  if (!l.photo_blend) return decoded;
-  return blend_over_background(decoded, l.photo_pixels, l.photo_cover);
-}
-
 }  // namespace palette

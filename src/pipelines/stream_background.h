@@ -30,8 +30,4 @@ std::vector<StreamLayerState*> stream_stack(StreamLayout& l, const std::vector<u
 // Leaves it undefined without a background image.
 void update_photo_cover(StreamLayout& l, const std::vector<StreamLayerState*>& stack);
 
-// A frame's picture, (1, 3, H, W) in [-1, 1]: `decoded` blended into the background image when
-// l.photo_blend; the image itself when `decoded` is undefined (no batch); else `decoded` unchanged.
-torch::Tensor with_background_image(const StreamLayout& l, const torch::Tensor& decoded);
-
 }  // namespace palette

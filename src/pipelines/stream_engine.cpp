@@ -260,6 +260,7 @@ StreamEngine::StreamEngine(const Model& model, StreamSettings settings) : state_
   s.use_taesd = s.settings.decoder == StreamDecoder::Taesd || (s.settings.decoder == StreamDecoder::Auto && has_taesd);
   s.prompts = std::make_unique<PromptCache>(*s.parts);
   s.unet = std::make_unique<UNetGraphRunner>(s.parts->unet, s.settings.cuda_graphs);
+  s.frames = std::make_unique<StreamFrameStage>(*s.parts, s.use_taesd, s.settings.cuda_graphs);
 }
 
 StreamEngine::~StreamEngine() = default;

@@ -19,6 +19,7 @@
 #include "pipelines/pipeline_common.h"
 #include "pipelines/prompt_cache.h"
 #include "pipelines/region_parts.h"
+#include "pipelines/stream_frame.h"
 
 namespace palette {
 
@@ -90,6 +91,7 @@ struct StreamEngine::State {
   std::optional<StreamSnapshot> snapshot;  // the current one
   std::unique_ptr<PromptCache> prompts;
   std::unique_ptr<UNetGraphRunner> unet;  // the stream batch's UNet calls (CUDA graphs when enabled)
+  std::unique_ptr<StreamFrameStage> frames;  // decode, picture blend and bytes (a CUDA graph too)
   StreamLayout layout;
   torch::Tensor buffer;  // (T−1, 4, h, w): slots 1..T−1's inputs
   torch::Tensor last_latent;  // (1, 4, h, w): the newest frame's latent (slot T−1's blended x0)
@@ -122,7 +124,8 @@ void build_regional_constants(const StreamEngine::State& s, StreamLayout& l, con
                               const std::vector<torch::Tensor>& uncond);
 torch::Tensor stream_call_regional(StreamEngine::State& s, StreamTimings& timings);
 
-// The frame of a latent: TAESD or VAE decode, then RGBA8 on the host.
-Image stream_decode(const StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings);
+// The frame of a latent: TAESD or VAE decode over the background picture, then RGBA8 on the host
+// (stream_frame.h). Adds the decode (with the bytes on the device) and copy times when profiling.
+Image stream_decode(StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings);
 
 }  // namespace palette

@@ -12,6 +12,7 @@
 #include "pipelines/pipeline_common.h"
 #include "pipelines/prompt_encoding.h"
 #include "pipelines/stream_background.h"
+#include "pipelines/stream_frame.h"
 #include "pipelines/stream_state.h"
 #include "regions/bbox_shift.h"
 
@@ -107,33 +108,13 @@ torch::Tensor stream_advance(StreamEngine::State& s, torch::Tensor blend, const 
   return s.last_latent;
 }
 
-Image stream_decode(const StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings) {
-  const ModelParts& parts = *s.parts;
+Image stream_decode(StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings) {
+  const StreamLayout& l = s.layout;
   auto start = Clock::now();
-  torch::Tensor rgb;  // (1, 3, H, W) in [-1, 1]; none without a batch (only a background image)
-  if (latent.defined() && s.use_taesd) {
-    Taesd taesd = parts.taesd;  // a non-const handle on the shared, unchanged module
-    const torch::Dtype dtype = taesd->parameters().front().scalar_type();
-    rgb = taesd->decode(latent.to(dtype));
-  } else if (latent.defined()) {
-    rgb = decode_latents(parts, latent);
-  }
-  rgb = with_background_image(s.layout, rgb);
+  const torch::Tensor rgba = s.frames->rgba(latent, {l.photo_pixels, l.photo_cover, l.photo_blend});
   timings.decode_ms += stream_stage_ms(s, start);
-
   start = Clock::now();
-  // To 8 bits on the device, so only bytes cross to the host.
-  const torch::Tensor bytes = ((rgb[0].to(torch::kFloat32) / 2 + 0.5).clamp(0, 1) * 255).round().to(torch::kUInt8);
-  const torch::Tensor rgba =
-      torch::cat({bytes, torch::full({1, bytes.size(1), bytes.size(2)}, 255, bytes.options())})
-          .permute({1, 2, 0})
-          .contiguous()
-          .to(torch::kCPU);
-  Image image;
-  image.height = int(rgba.size(0));
-  image.width = int(rgba.size(1));
-  image.channels = 4;
-  image.pixels.assign(rgba.data_ptr<uint8_t>(), rgba.data_ptr<uint8_t>() + rgba.numel());
+  Image image = s.frames->to_host(rgba);
   timings.copy_ms += stream_stage_ms(s, start);
   return image;
 }

@@ -265,7 +265,12 @@ torch::Tensor Scheduler::predict_x0(const torch::Tensor& model_output, const tor
 torch::Tensor Scheduler::per_item(const std::vector<float>& values, const torch::Tensor& like) {
   std::vector<int64_t> shape(std::max<int64_t>(like.dim(), 1), 1);
   shape[0] = int64_t(values.size());
-  return torch::tensor(values, torch::kFloat32).view(shape).to(like.device());
+  torch::Tensor host = torch::tensor(values, torch::kFloat32).view(shape);
+  if (!like.is_cuda()) return host.to(like.device());
+  // A plain host-to-device copy waits for everything queued on the stream (LibTorch synchronises after
+  // a blocking upload), which would stall a frame behind its UNet call. From page-locked memory the
+  // copy is queued like a kernel; the caching host allocator keeps the block until the copy is done.
+  return host.pin_memory().to(like.device(), /*non_blocking=*/true);
 }
 
 torch::Tensor Scheduler::denoise(const torch::Tensor& model_output, const torch::Tensor& sample,

@@ -115,6 +115,7 @@ class Scheduler {
                            const torch::Tensor& alpha_prod) const;
   float alpha_at(int64_t t) const;  // ᾱ_t; t must be in range
   // One value per batch item as a float32 [B, 1, …] tensor on `like`'s device, to broadcast over items.
+  // Queued without waiting for the device (page-locked upload) when `like` is on CUDA.
   static torch::Tensor per_item(const std::vector<float>& values, const torch::Tensor& like);
 
   std::string where_;

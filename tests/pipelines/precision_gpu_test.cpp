@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -93,16 +96,26 @@ TEST(StreamGpu, CudaGraphReplayEqualsEagerCalls) {
     StreamEngine eager(half_model(), eager_settings), graphed(half_model(), graph_settings);
     eager.apply(layout);
     graphed.apply(layout);
-    for (int i = 0; i < 8; ++i) {
-      eager.step();
-      graphed.step();
-    }
+    // The frame stage (decode, picture blend, bytes) is a graph of its own: its bytes must match too,
+    // up to a rounding flip where the latents differ in the last bit.
+    const auto frames_equal = [&](const StreamFrame& a, const StreamFrame& b) {
+      if (a.image.width != b.image.width || a.image.height != b.image.height ||
+          a.image.pixels.size() != b.image.pixels.size() || a.image.pixels.empty())
+        return false;
+      int worst = 0;
+      for (size_t k = 0; k < a.image.pixels.size(); ++k)
+        worst = std::max(worst, std::abs(int(a.image.pixels[k]) - int(b.image.pixels[k])));
+      return worst <= 1;
+    };
+    for (int i = 0; i < 8; ++i) EXPECT_TRUE(frames_equal(eager.step(), graphed.step())) << name << " frame " << i;
     const double error = test::relative_error(graphed.state().last_latent, eager.state().last_latent);
     std::printf("%s: graph replay vs eager, 8 frames: relative error %.3g\n", name, error);
     EXPECT_LT(error, 1e-3) << name;
     EXPECT_EQ(graphed.state().unet->captures(), 1) << name;
     EXPECT_GE(graphed.state().unet->replays(), 8) << name;
     EXPECT_EQ(eager.state().unet->captures(), 0) << name;
+    EXPECT_EQ(graphed.state().frames->recordings(), 1) << name;
+    EXPECT_EQ(eager.state().frames->recordings(), 0) << name;
     StreamSnapshot edited = layout;
     edited.version = 2;
     edited.layers[0].region.prompt = "a blue house";
@@ -111,12 +124,26 @@ TEST(StreamGpu, CudaGraphReplayEqualsEagerCalls) {
     eager.apply(edited);
     graphed.flush();
     eager.flush();
-    graphed.step();
-    eager.step();
+    EXPECT_TRUE(frames_equal(eager.step(), graphed.step())) << name << " after an edit";
     EXPECT_EQ(graphed.state().unet->captures(), 1) << name;
+    EXPECT_EQ(graphed.state().frames->recordings(), 1) << name;
     const double edited_error = test::relative_error(graphed.state().last_latent, eager.state().last_latent);
     std::printf("%s: after an edit: relative error %.3g\n", name, edited_error);
     EXPECT_LT(edited_error, 1e-3) << name;
+
+    // A picture under the layers: the frame stage now blends into it, recorded once more (the
+    // background prompt's layer leaves the batch, so the UNet records a new shape too).
+    auto picture = std::make_shared<Image>();
+    picture->width = edited.width;
+    picture->height = edited.height;
+    picture->channels = 3;
+    for (int k = 0; k < picture->width * picture->height * 3; ++k) picture->pixels.push_back(uint8_t(k * 7 % 251));
+    edited.version = 3;
+    edited.background.image = picture;
+    graphed.apply(edited);
+    eager.apply(edited);
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(frames_equal(eager.step(), graphed.step())) << name << " over a picture";
+    EXPECT_EQ(graphed.state().frames->recordings(), 2) << name;
   }
 }
 

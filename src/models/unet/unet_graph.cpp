@@ -3,12 +3,7 @@
 #include "build_info.h"
 #include "palette/error.h"
 
-#if PALETTE_WITH_CUDA
-#include <ATen/cuda/CUDAContext.h>
-#include <ATen/cuda/CUDAEvent.h>
-#include <ATen/cuda/CUDAGraph.h>
-#include <c10/cuda/CUDAGuard.h>
-#endif
+#include "models/cuda_graph.h"
 
 namespace palette {
 
@@ -25,14 +20,6 @@ std::vector<int64_t> signature(const torch::Tensor& t) {
   return s;
 }
 
-#if PALETTE_WITH_CUDA
-// Makes `waiter` wait for the work queued on `other` so far, without blocking the host.
-void wait_for(const at::cuda::CUDAStream& waiter, const at::cuda::CUDAStream& other) {
-  at::cuda::CUDAEvent event;
-  event.record(other);
-  event.block(waiter);
-}
-#endif
 
 }  // namespace
 
@@ -40,9 +27,7 @@ struct UNetGraphRunner::Recorded {
   std::vector<std::vector<int64_t>> key;
   torch::Tensor sample, timesteps, hidden, cond, output;
   RegionalContext regional;  // the recorded buffers of a regional call (contexts, masks per level)
-#if PALETTE_WITH_CUDA
-  std::unique_ptr<at::cuda::CUDAGraph> graph;
-#endif
+  std::unique_ptr<CudaGraph> graph;
 };
 
 UNetGraphRunner::UNetGraphRunner(UNet2DConditionModel unet, bool use_graphs) : unet_(std::move(unet)) {
@@ -111,25 +96,14 @@ torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Ten
     r->regional.width = regional->width;
   }
   const RegionalContext* recorded_regional = regional ? &r->regional : nullptr;
-  // Recording needs a stream of its own (the default stream cannot be captured); the warm-up calls
-  // run there too so that cuDNN/cuBLAS pick their algorithms and workspaces before recording.
-  at::cuda::CUDAStream side = at::cuda::getStreamFromPool(false, sample.device().index());
-  const at::cuda::CUDAStream main = at::cuda::getCurrentCUDAStream(sample.device().index());
-  wait_for(side, main);
-  {
-    at::cuda::CUDAStreamGuard guard(side);
-    for (int i = 0; i < 2; ++i) eager(r->sample, r->timesteps, r->hidden, recorded_regional, r->cond);
-    r->graph = std::make_unique<at::cuda::CUDAGraph>();
-    try {
-      r->graph->capture_begin();
+  try {
+    r->graph = CudaGraph::record(sample.device(), [&] {
       r->output = eager(r->sample, r->timesteps, r->hidden, recorded_regional, r->cond);
-      r->graph->capture_end();
-    } catch (const std::exception& e) {
-      use_graphs_ = false;  // whatever failed would fail again; eager calls still work
-      throw Error(std::string("recording the UNet's CUDA graph failed: ") + e.what());
-    }
+    });
+  } catch (const Error& e) {
+    use_graphs_ = false;  // whatever failed would fail again; eager calls still work
+    throw Error(std::string("the UNet's ") + e.what());
   }
-  wait_for(main, side);
   ++captures_;
   if (recorded_.size() >= kMaxRecorded) recorded_.erase(recorded_.begin());
   recorded_.push_back(std::move(r));

@@ -1,0 +1,40 @@
+// One recorded CUDA graph: a body of GPU work captured once and replayed with a single launch. The
+// body reads and writes tensors that stay alive with the caller (its input and output buffers), so a
+// replay computes the same thing on whatever those buffers hold now.
+//
+//   auto graph = palette::CudaGraph::record(device, [&] { out = work(in); });  // in, out: buffers
+//   in.copy_(next_input);
+//   graph->replay();                                                         // out is updated
+//
+// Promises: record() runs the body twice on a side stream first (so cuDNN/cuBLAS choose algorithms
+// and workspaces outside the recording), then records it once; recording computes nothing, so the
+// caller replays for the first result. Memory the body allocates lives in the graph's own pool as
+// long as the graph does. The body must not synchronise with the host or copy from pageable memory.
+// Without CUDA (a CPU device, or LibTorch without CUDA) record() returns null: run the body eagerly.
+// Failures: a failed recording throws palette::Error with CUDA's reason and records nothing.
+// Thread safety: a graph belongs to one thread at a time.
+#pragma once
+
+#include <torch/types.h>
+
+#include <functional>
+#include <memory>
+
+namespace palette {
+
+class CudaGraph {
+ public:
+  static std::unique_ptr<CudaGraph> record(const torch::Device& device, const std::function<void()>& body);
+  ~CudaGraph();
+  CudaGraph(const CudaGraph&) = delete;
+  CudaGraph& operator=(const CudaGraph&) = delete;
+
+  void replay();  // queued on the current stream; does not wait
+
+ private:
+  CudaGraph();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace palette
