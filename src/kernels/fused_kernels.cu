@@ -174,8 +174,8 @@ __global__ void group_apply_nhwc(const T* __restrict__ x, const T* __restrict__ 
 constexpr int kLayerNormVectors = 8;
 
 template <typename T>
-__global__ void layer_norm_rows(const T* __restrict__ x, const T* __restrict__ gamma, const T* __restrict__ beta,
-                                T* __restrict__ y, int64_t rows, int c, float eps) {
+__global__ void layer_norm_rows(const T* __restrict__ x, const T* __restrict__ addend, const T* __restrict__ gamma,
+                                const T* __restrict__ beta, T* __restrict__ y, int64_t rows, int c, float eps) {
   const int lane = threadIdx.x % 32;
   const int64_t row = blockIdx.x * int64_t(blockDim.x / 32) + threadIdx.x / 32;
   if (row >= rows) return;
@@ -187,6 +187,12 @@ __global__ void layer_norm_rows(const T* __restrict__ x, const T* __restrict__ g
     const int vi = lane + j * 32;
     if (vi < vectors) {
       load8(x + row * c + vi * 8, v[j]);
+      if (addend) {
+        float a[8];
+        load8(addend + vi * 8, a);
+#pragma unroll
+        for (int k = 0; k < 8; ++k) v[j][k] += a[k];
+      }
 #pragma unroll
       for (int k = 0; k < 8; ++k) sum += v[j][k];
     }
@@ -286,11 +292,12 @@ void group_norm_typed(const GroupNormArgs& a, cudaStream_t stream) {
 }
 
 template <typename T>
-void layer_norm_typed(const void* x, const void* gamma, const void* beta, void* y, int64_t rows, int64_t c,
-                      float eps, cudaStream_t stream) {
+void layer_norm_typed(const void* x, const void* addend, const void* gamma, const void* beta, void* y, int64_t rows,
+                      int64_t c, float eps, cudaStream_t stream) {
   const int warps = 8;
   const int64_t blocks = (rows + warps - 1) / warps;
-  layer_norm_rows<T><<<unsigned(blocks), warps * 32, 0, stream>>>(static_cast<const T*>(x), static_cast<const T*>(gamma),
+  layer_norm_rows<T><<<unsigned(blocks), warps * 32, 0, stream>>>(static_cast<const T*>(x), static_cast<const T*>(addend),
+                                                                   static_cast<const T*>(gamma),
                                                                    static_cast<const T*>(beta), static_cast<T*>(y),
                                                                    rows, int(c), eps);
 }
@@ -307,12 +314,12 @@ int64_t group_norm_scratch_floats(int64_t batch, int64_t pixels, int64_t channel
 
 bool layer_norm_supported(int64_t channels) { return channels % 8 == 0 && channels <= 32 * 8 * kLayerNormVectors; }
 
-int layer_norm(DType dtype, const void* x, const void* gamma, const void* beta, void* y, int64_t rows,
-               int64_t channels, float eps, Stream stream) {
+int layer_norm(DType dtype, const void* x, const void* addend, const void* gamma, const void* beta, void* y,
+               int64_t rows, int64_t channels, float eps, Stream stream) {
   switch (dtype) {
-    case DType::f32: layer_norm_typed<float>(x, gamma, beta, y, rows, channels, eps, stream); break;
-    case DType::f16: layer_norm_typed<__half>(x, gamma, beta, y, rows, channels, eps, stream); break;
-    case DType::bf16: layer_norm_typed<__nv_bfloat16>(x, gamma, beta, y, rows, channels, eps, stream); break;
+    case DType::f32: layer_norm_typed<float>(x, addend, gamma, beta, y, rows, channels, eps, stream); break;
+    case DType::f16: layer_norm_typed<__half>(x, addend, gamma, beta, y, rows, channels, eps, stream); break;
+    case DType::bf16: layer_norm_typed<__nv_bfloat16>(x, addend, gamma, beta, y, rows, channels, eps, stream); break;
   }
   return int(cudaGetLastError());
 }

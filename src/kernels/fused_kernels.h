@@ -29,10 +29,11 @@ struct GroupNormArgs {
 bool group_norm_supported(int64_t channels, int64_t groups);
 int64_t group_norm_scratch_floats(int64_t batch, int64_t pixels, int64_t channels, int64_t groups);
 int group_norm(DType dtype, const GroupNormArgs& args, Stream stream);
-// LayerNorm of each row of x (rows, channels) with affine gamma/beta; channels a multiple of 8, ≤ 2048.
+// LayerNorm of each row of x + addend (rows, channels; addend per channel, may be null) with affine
+// gamma/beta; channels a multiple of 8, ≤ 2048.
 bool layer_norm_supported(int64_t channels);
-int layer_norm(DType dtype, const void* x, const void* gamma, const void* beta, void* y, int64_t rows,
-               int64_t channels, float eps, Stream stream);
+int layer_norm(DType dtype, const void* x, const void* addend, const void* gamma, const void* beta, void* y,
+               int64_t rows, int64_t channels, float eps, Stream stream);
 // y = (y + bias[c] + residual) · scale in place; bias and residual may be null; elements a multiple of 8.
 int bias_residual(DType dtype, void* y, const void* bias, const void* residual, float scale, int64_t elements,
                   int64_t channels, Stream stream);

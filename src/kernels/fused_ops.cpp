@@ -170,20 +170,33 @@ torch::Tensor geglu(const torch::Tensor& x) {
   return halves[0] * torch::gelu(halves[1]);
 }
 
-torch::Tensor layer_norm(torch::nn::LayerNorm norm, const torch::Tensor& x) {
+torch::Tensor layer_norm(torch::nn::LayerNorm norm, const torch::Tensor& x, const torch::Tensor& addend) {
 #if PALETTE_WITH_CUDA_KERNELS
   const int64_t c = x.size(-1);
   const auto& shape = norm->options.normalized_shape();
   if (runs_on(x) && x.is_contiguous() && shape.size() == 1 && shape[0] == c &&
-      cuda::layer_norm_supported(c) && plain(norm->weight, x, c) && plain(norm->bias, x, c)) {
+      cuda::layer_norm_supported(c) && plain(norm->weight, x, c) && plain(norm->bias, x, c) &&
+      (!addend.defined() || plain(addend, x, c))) {
     torch::Tensor y = torch::empty_like(x, at::MemoryFormat::Contiguous);
-    check_launch(cuda::layer_norm(kernel_dtype(x), x.data_ptr(), norm->weight.data_ptr(), norm->bias.data_ptr(),
-                                  y.data_ptr(), x.numel() / c, c, float(norm->options.eps()), current_stream()),
+    check_launch(cuda::layer_norm(kernel_dtype(x), x.data_ptr(), addend.defined() ? addend.data_ptr() : nullptr,
+                                  norm->weight.data_ptr(), norm->bias.data_ptr(), y.data_ptr(), x.numel() / c, c,
+                                  float(norm->options.eps()), current_stream()),
                  "layer_norm");
     return y;
   }
 #endif
-  return norm(x);
+  return norm(addend.defined() ? x + addend : x);
+}
+
+void add_linear_without_bias_(torch::Tensor& h, torch::nn::Linear layer, const torch::Tensor& x, torch::Tensor& pending) {
+  const int64_t out = layer->weight.size(0);
+  if (runs_on(h) && h.is_contiguous() && h.size(-1) == out) {
+    // cuBLAS reads h as the GEMM's C operand (beta = 1) and writes the sum in place: no separate pass.
+    h.view({-1, out}).addmm_(x.reshape({-1, x.size(-1)}), layer->weight.t());
+  } else {
+    h = h + torch::linear(x, layer->weight);
+  }
+  if (layer->bias.defined()) pending = pending.defined() ? pending + layer->bias : layer->bias;
 }
 
 torch::Tensor linear(torch::nn::Linear layer, const torch::Tensor& x) {

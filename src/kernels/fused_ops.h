@@ -53,10 +53,17 @@ torch::Tensor conv2d(torch::nn::Conv2d& conv, const torch::Tensor& x, const torc
 // diffusers' GEGLU gate: x (..., 2·inner) → x[..., :inner] · gelu(x[..., inner:]) (exact GELU).
 torch::Tensor geglu(const torch::Tensor& x);
 
-// LayerNorm over the last dimension in one kernel (one warp per row) on the fused path; the module's
-// forward otherwise. ATen's kernel took 100 µs for a (15·4096, 320) half tensor that one read and one
-// write move in 16 µs.
-torch::Tensor layer_norm(torch::nn::LayerNorm norm, const torch::Tensor& x);
+// LayerNorm of x + addend over the last dimension in one kernel (one warp per row) on the fused path;
+// the module's forward otherwise. ATen's kernel took 100 µs for a (15·4096, 320) half tensor that one
+// read and one write move in 16 µs. `addend`: a per-channel vector (C,) in x's dtype, or undefined.
+torch::Tensor layer_norm(torch::nn::LayerNorm norm, const torch::Tensor& x, const torch::Tensor& addend = {});
+
+// h += x·Wᵀ for a Linear layer, its bias left out and added to `pending` instead (a per-channel vector
+// the caller still owes h; undefined = zero). On the fused path cuBLAS adds into h in place as the
+// GEMM's C operand, so a residual connection costs no pass of its own; the bias then reaches h through
+// whatever reads it next (layer_norm's addend, a following projection's bias). h (…, out) contiguous.
+void add_linear_without_bias_(torch::Tensor& h, torch::nn::Linear layer, const torch::Tensor& x,
+                              torch::Tensor& pending);
 
 // A Linear layer through at::linear on the fused path: its bias then rides in cuBLAS's epilogue,
 // where the C++ frontend's Linear adds a 3-D input's bias in a separate broadcast pass (4.5 of the

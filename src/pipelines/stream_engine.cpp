@@ -235,7 +235,10 @@ void rebuild_constants(State& s, StreamLayout& l, const std::vector<uint64_t>& a
   if (s.schedule.timesteps[0] < 999 && l.has_background)
     l.slot0 = s.schedule.scheduler->add_noise(l.background_latent, l.slot0,
                                               torch::tensor({s.schedule.timesteps[0]}, torch::kInt64));
-  if (s.settings.mode == StreamMode::RegionalAttention) build_regional_constants(s, l, cond, uncond);
+  if (s.settings.mode == StreamMode::RegionalAttention)
+    build_regional_constants(s, l, cond, uncond);
+  else
+    build_bootstrap_constants(s, l);
   l.photo_blend = l.photo && l.has_background;  // as the one-shot render's do_blend
 }
 

@@ -54,6 +54,11 @@ struct StreamLayout {
   torch::Tensor unet_timesteps;  // the UNet's per-item timesteps on the model's device (×2 with CFG)
   torch::Tensor timestep_cond;   // LCM guidance embedding for the UNet batch (may be undefined)
   bool has_background = false;   // some pixel is left uncovered at some step
+  // MultiDiffusion mode's per-item masks and bootstrap constants (build_bootstrap_constants).
+  torch::Tensor item_masks;       // (T·p, 1, h, w): l.masks slot-major, as the batch
+  torch::Tensor boot_shifts;      // (nb, 2) int64 device: the bootstrap items' recentring shifts
+  torch::Tensor boot_unshifts;    // −boot_shifts, the way back
+  torch::Tensor boot_background;  // (nb, 4, h, w) noised bootstrap background; undefined without one
 
   // StreamMode::RegionalAttention only (stream_regional.cpp): the batch is the T slots (×2 with CFG).
   RegionalContext regional;              // the layers' embeddings and the slots' masks at every UNet level
@@ -117,6 +122,10 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings);
 // 0..T−2 into the buffer and returns slot T−1's x0. `start`: when the blend stage began.
 torch::Tensor stream_advance(StreamEngine::State& s, torch::Tensor blend, const torch::Tensor& count,
                              pipeline::Clock::time_point start, StreamTimings& timings);
+
+// MultiDiffusion mode's per-layout constants of the bootstrap slots (stream_step.cpp), made when the
+// constants are rebuilt: l.masks, l.has_background, l.background_latent and the noise must be current.
+void build_bootstrap_constants(const StreamEngine::State& s, StreamLayout& l);
 
 // StreamMode::RegionalAttention (stream_regional.cpp): the constants of the T-slot batch from the
 // stack's masks (l.masks) and embeddings (bottom to top, `uncond` empty without CFG), and the call.

@@ -24,10 +24,9 @@ using pipeline::Clock;
 
 // The first `slots` slots' bootstrap background, noised to each slot's timestep and repeated for the
 // p layers: (slots·p, 4, h, w). Slot k mixes white and background by clip(mix − k, 0, 1); without a
-// background latent the slot's own latent stands in for it, as in the one-shot pipeline.
-torch::Tensor bootstrap_background(const StreamEngine::State& s, const torch::Tensor& latents, int64_t slots,
-                                   int64_t p) {
-  const StreamLayout& l = s.layout;
+// background latent the slot's own latent (from `latents`) stands in for it, as in the one-shot pipeline.
+torch::Tensor bootstrap_background(const StreamEngine::State& s, const StreamLayout& l, const torch::Tensor& latents,
+                                   int64_t slots, int64_t p) {
   std::vector<torch::Tensor> mixed;
   for (int64_t k = 0; k < slots; ++k) {
     const double mix = std::clamp(s.settings.sampling.bootstrap_mix_steps - double(k), 0.0, 1.0);
@@ -43,6 +42,19 @@ torch::Tensor bootstrap_background(const StreamEngine::State& s, const torch::Te
 
 }  // namespace
 
+void build_bootstrap_constants(const StreamEngine::State& s, StreamLayout& l) {
+  const int64_t T = s.slots, p = l.masks.size(0);
+  const int64_t h = l.init_noise.size(2), w = l.init_noise.size(3);
+  l.item_masks = l.masks.transpose(0, 1).reshape({T * p, 1, h, w});
+  const int64_t boot_slots = std::min<int64_t>(s.settings.sampling.bootstrap_steps, T);
+  l.boot_shifts = l.boot_unshifts = l.boot_background = torch::Tensor();
+  if (boot_slots == 0) return;
+  l.boot_shifts = mask_bbox_center_shifts(l.item_masks.slice(0, 0, boot_slots * p));
+  l.boot_unshifts = -l.boot_shifts;
+  // Without a background latent each slot's own latent stands in for it: made per frame then.
+  if (l.has_background) l.boot_background = bootstrap_background(s, l, torch::Tensor(), boot_slots, p);
+}
+
 torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
   if (s.settings.mode == StreamMode::RegionalAttention) return stream_call_regional(s, timings);
   const StreamLayout& l = s.layout;
@@ -54,18 +66,20 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
   auto start = Clock::now();
   const torch::Tensor latents = torch::cat({l.slot0, s.buffer});  // (T, 4, h, w)
   torch::Tensor x = latents.repeat_interleave(p, 0);               // (T·p, 4, h, w), slot-major
-  torch::Tensor m = l.masks.transpose(0, 1).reshape({T * p, 1, h, w});
+  torch::Tensor m = l.item_masks;
   const int64_t boot_slots = std::min<int64_t>(sampling.bootstrap_steps, T);
   const int64_t nb = boot_slots * p;
   torch::Tensor boot_bg, boot_mask;
   ShiftOptions shift;
   if (nb > 0) {
-    boot_bg = bootstrap_background(s, latents, boot_slots, p);
+    // The masks, their shifts and (over a background) the noised background are the layout's
+    // constants (build_bootstrap_constants): a frame launches only the work on its latents.
+    boot_bg = l.boot_background.defined() ? l.boot_background : bootstrap_background(s, l, latents, boot_slots, p);
     boot_mask = m.slice(0, 0, nb);
     torch::Tensor xb = (1.0 - boot_mask) * boot_bg + boot_mask * x.slice(0, 0, nb);
     shift.edges = sampling.reference_wrapping_shift ? ShiftEdges::Wrap : ShiftEdges::Fill;
     shift.fill = boot_bg;
-    xb = shift_to_mask_bbox_center(xb, boot_mask, shift);
+    xb = shift_latents(xb, l.boot_shifts, shift);
     x = torch::cat({xb, x.slice(0, nb)});
   }
 
@@ -78,7 +92,7 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
   if (s.cfg) eps = apply_guidance(eps, sampling.guidance);
   torch::Tensor x0 = s.schedule.scheduler->denoise(eps, x, l.item_timesteps);
   if (nb > 0) {
-    torch::Tensor x0b = shift_back_from_mask_bbox_center(x0.slice(0, 0, nb), boot_mask, shift);
+    torch::Tensor x0b = shift_latents(x0.slice(0, 0, nb), l.boot_unshifts, shift);
     // Leak removal: where a layer's x0 stayed close to the bootstrap background it drew nothing of its
     // own there, so its weight fades (2·sigmoid(d/s) − 1 is 0 at d = 0).
     const torch::Tensor leak = (x0b - boot_bg).pow(2).mean(1, true);

@@ -104,7 +104,7 @@ TEST(FusedGpu, BiasResidualGegluAndLayerNormMatchAten) {
     const torch::Tensor x = torch::randn({2, 333, 2 * 1280}, cuda).to(dtype);
     const auto halves = f(x).chunk(2, -1);
     const double e3 = relative_error(fused::geglu(x), halves[0] * torch::gelu(halves[1]));
-    double e4 = 0;
+    double e4 = 0, e5 = 0;
     for (int64_t c : {320, 640, 1280, 2048}) {
       torch::nn::LayerNorm norm(torch::nn::LayerNormOptions({c}).eps(1e-5));
       norm->to(torch::kCUDA, dtype);
@@ -116,10 +116,27 @@ TEST(FusedGpu, BiasResidualGegluAndLayerNormMatchAten) {
       const torch::Tensor rows = (torch::randn({3, 257, c}, cuda) * 2 + 1).to(dtype);
       const torch::Tensor want_ln = torch::layer_norm(f(rows), {c}, f(norm->weight), f(norm->bias), 1e-5);
       e4 = std::max(e4, relative_error(fused::layer_norm(norm, rows), want_ln));
+      // With a per-channel addend: the norm of rows + addend.
+      const torch::Tensor addend = torch::randn({c}, cuda).to(dtype);
+      const torch::Tensor want_added =
+          torch::layer_norm(f(rows) + f(addend), {c}, f(norm->weight), f(norm->bias), 1e-5);
+      e5 = std::max(e5, relative_error(fused::layer_norm(norm, rows, addend), want_added));
     }
-    std::printf("%s: bias+residual %.2e, bias %.2e, geglu %.2e, layer_norm %.2e\n", c10::toString(dtype), e1, e2,
-                e3, e4);
+    // A residual added by the GEMM in place, the bias owed in `pending`.
+    torch::nn::Linear layer(96, 320);
+    layer->to(torch::kCUDA, dtype);
+    const torch::Tensor input = torch::randn({2, 77, 96}, cuda).to(dtype);
+    torch::Tensor h = torch::randn({2, 77, 320}, cuda).to(dtype);
+    const torch::Tensor want_h = f(h) + torch::linear(f(input), f(layer->weight), f(layer->bias));
+    torch::Tensor pending = torch::ones({320}, cuda).to(dtype);
+    fused::add_linear_without_bias_(h, layer, input, pending);
+    const double e6 = relative_error(f(h) + f(pending) - 1, want_h);
+    std::printf("%s: bias+residual %.2e, bias %.2e, geglu %.2e, layer_norm %.2e (with addend %.2e), "
+                "linear into the residual %.2e\n",
+                c10::toString(dtype), e1, e2, e3, e4, e5, e6);
     EXPECT_LT(e4, tolerance(dtype));
+    EXPECT_LT(e5, tolerance(dtype));
+    EXPECT_LT(e6, tolerance(dtype));
     EXPECT_LT(e1, tolerance(dtype));
     EXPECT_LT(e2, tolerance(dtype));
     EXPECT_LT(e3, tolerance(dtype));
@@ -137,19 +154,30 @@ TEST(FusedGpu, UNetNhwcPathEqualsThePlainPath) {
     const torch::Tensor x = torch::randn({3, 4, 64, 48}, on);
     const torch::Tensor t = torch::tensor({999, 500, 21}, torch::dtype(torch::kInt64).device(torch::kCUDA));
     const torch::Tensor hidden = torch::randn({3, 77, unet->config().cross_attention_dim[0]}, on);
-    torch::Tensor fast, plain;
+    // Regional attention too: two prompt layers split the picture left and right.
+    const torch::Tensor contexts = torch::randn({1, 2, 77, unet->config().cross_attention_dim[0]}, on);
+    torch::Tensor masks = torch::zeros({1, 2, 1, 64, 48}, on);
+    masks.index_put_({0, 0, 0, torch::indexing::Slice(), torch::indexing::Slice(0, 24)}, 1);
+    masks.index_put_({0, 1, 0, torch::indexing::Slice(), torch::indexing::Slice(24, 48)}, 1);
+    const RegionalContext regional = unet->regional_context(contexts, masks);
+    torch::Tensor fast, plain, fast_regional, plain_regional;
     {
       torch::NoGradGuard no_grad;
       fast = unet->forward(x, t, hidden);
+      fast_regional = unet->forward(x, t, regional);
       fused::set_enabled(false);
       plain = unet->forward(x, t, hidden);
+      plain_regional = unet->forward(x, t, regional);
       fused::set_enabled(true);
     }
     EXPECT_TRUE(fast.is_contiguous());
     EXPECT_TRUE(torch::isfinite(fast).all().item<bool>());
     const double error = relative_error(fast, plain);
-    std::printf("UNet tiny-sd15 %s: NHWC fused vs plain relative error %.2e\n", c10::toString(dtype), error);
+    const double regional_error = relative_error(fast_regional, plain_regional);
+    std::printf("UNet tiny-sd15 %s: NHWC fused vs plain relative error %.2e, regional attention %.2e\n",
+                c10::toString(dtype), error, regional_error);
     EXPECT_LT(error, dtype == torch::kFloat32 ? 1e-4 : 1e-2);
+    EXPECT_LT(regional_error, dtype == torch::kFloat32 ? 1e-4 : 1e-2);
     // With autograd recording (SyncDiffusion's gradient) the plain path runs, channels-last weights or not.
     const torch::Tensor xg = x.clone().set_requires_grad(true);
     const torch::Tensor with_grad = unet->forward(xg, t, hidden);

@@ -71,11 +71,15 @@ AttentionImpl::AttentionImpl(const AttentionOptions& options)
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {
+  return fused::linear(out_proj_, heads_output(x, context));
+}
+
+torch::Tensor AttentionImpl::heads_output(const torch::Tensor& x, const torch::Tensor& context) {
   const auto& kv_input = context.defined() ? context : x;
   auto q = split_heads(fused::linear(to_q, x), heads_);
   auto k = split_heads(fused::linear(to_k, kv_input), heads_);
   auto v = split_heads(fused::linear(to_v, kv_input), heads_);
-  return fused::linear(out_proj_, merge_heads(attention(q, k, v, upcast_)));
+  return merge_heads(attention(q, k, v, upcast_));
 }
 
 torch::Tensor AttentionImpl::forward_spatial(const torch::Tensor& x) {

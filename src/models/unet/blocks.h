@@ -65,6 +65,8 @@ class AttentionImpl : public torch::nn::Module {
   explicit AttentionImpl(const AttentionOptions& options);
   // x (B,N,query_dim); context (B,M,context_dim), or undefined for self-attention. Returns (B,N,query_dim).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context = {});
+  // forward before the output projection: the heads' results side by side, (B,N,heads·head_dim).
+  torch::Tensor heads_output(const torch::Tensor& x, const torch::Tensor& context = {});
   // Self-attention over the pixels of x (B,query_dim,H,W) with group_norm before and the residual added
   // after; needs norm_groups > 0. Returns (B,query_dim,H,W).
   torch::Tensor forward_spatial(const torch::Tensor& x);

@@ -63,6 +63,10 @@ RegionalContext make_regional_context(const torch::Tensor& contexts, const torch
 }
 
 torch::Tensor regional_cross_attention(AttentionImpl& layer, const torch::Tensor& x, const RegionalContext& r) {
+  return fused::linear(layer.output_projection(), regional_cross_attention_heads(layer, x, r));
+}
+
+torch::Tensor regional_cross_attention_heads(AttentionImpl& layer, const torch::Tensor& x, const RegionalContext& r) {
   const int64_t batch = x.size(0), tokens = x.size(1);
   const int64_t groups = r.contexts.size(0), p = r.contexts.size(1), m = r.contexts.size(2);
   if (batch % groups != 0)
@@ -92,8 +96,7 @@ torch::Tensor regional_cross_attention(AttentionImpl& layer, const torch::Tensor
   const torch::Tensor qp = q.unsqueeze(1).expand({batch, p, heads, tokens, d}).reshape({batch * p, heads, tokens, d});
   const torch::Tensor out = attention(qp, k, v, layer.upcast()).reshape({batch, p, heads, tokens, d});
   // Mixed before the output projection: it is linear, so projecting once equals mixing projections.
-  const torch::Tensor mixed = (out * mask).sum(1);  // (B, heads, N, d)
-  return fused::linear(layer.output_projection(), merge_heads(mixed));
+  return merge_heads((out * mask).sum(1));  // (B, N, heads·d)
 }
 
 }  // namespace palette

@@ -56,11 +56,20 @@ struct CrossContext {
 // masks with N tokens. Returns (B, N, query_dim). Throws palette::Error when no mask level has N tokens.
 torch::Tensor regional_cross_attention(AttentionImpl& attention, const torch::Tensor& x,
                                        const RegionalContext& regional);
+// The same before the output projection: the mixed heads, (B, N, heads·head_dim).
+torch::Tensor regional_cross_attention_heads(AttentionImpl& attention, const torch::Tensor& x,
+                                             const RegionalContext& regional);
 
 // Runs `attention` on x with `context` as its keys and values, regional or plain.
 inline torch::Tensor cross_attention(AttentionImpl& attention, const torch::Tensor& x, const CrossContext& context) {
   return context.regional ? regional_cross_attention(attention, x, *context.regional)
                           : attention.forward(x, context.tokens);
+}
+// The same before the output projection (AttentionImpl::heads_output).
+inline torch::Tensor cross_attention_heads(AttentionImpl& attention, const torch::Tensor& x,
+                                           const CrossContext& context) {
+  return context.regional ? regional_cross_attention_heads(attention, x, *context.regional)
+                          : attention.heads_output(x, context.tokens);
 }
 
 }  // namespace palette

@@ -42,9 +42,9 @@ FeedForwardImpl::FeedForwardImpl(int64_t dim) {
   out_ = append_module(net, nn::Linear(inner, dim));
 }
 
-torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
-  return fused::linear(out_, fused::geglu(fused::linear(proj_, x)));
-}
+torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) { return fused::linear(out_, gated(x)); }
+
+torch::Tensor FeedForwardImpl::gated(const torch::Tensor& x) { return fused::geglu(fused::linear(proj_, x)); }
 
 BasicTransformerBlockImpl::BasicTransformerBlockImpl(const TransformerOptions& o) {
   const auto layer_norm = [&] { return nn::LayerNorm(nn::LayerNormOptions({o.channels}).eps(1e-5)); };
@@ -67,6 +67,14 @@ torch::Tensor BasicTransformerBlockImpl::forward(const torch::Tensor& x, const C
   auto h = attn1(fused::layer_norm(norm1, x)).add_(x);
   h = cross_attention(*attn2, fused::layer_norm(norm2, h), context).add_(h);
   return ff(fused::layer_norm(norm3, h)).add_(h);
+}
+
+void BasicTransformerBlockImpl::forward_into(torch::Tensor& h, torch::Tensor& pending, const CrossContext& context) {
+  fused::add_linear_without_bias_(h, attn1->output_projection(), attn1->heads_output(fused::layer_norm(norm1, h, pending)),
+                                  pending);
+  fused::add_linear_without_bias_(h, attn2->output_projection(),
+                                  cross_attention_heads(*attn2, fused::layer_norm(norm2, h, pending), context), pending);
+  fused::add_linear_without_bias_(h, ff->output_layer(), ff->gated(fused::layer_norm(norm3, h, pending)), pending);
 }
 
 Transformer2DImpl::Transformer2DImpl(const TransformerOptions& o) {
@@ -112,9 +120,13 @@ torch::Tensor Transformer2DImpl::forward_nhwc(const torch::Tensor& x, const Cros
   hidden = hidden.permute({0, 2, 3, 1}).reshape({b, h * w, c});
   hidden = proj_in_conv ? torch::linear(hidden, proj_in_conv->weight.reshape({-1, c}), proj_in_conv->bias)
                         : fused::linear(proj_in_linear, hidden);
-  for (auto& block : blocks_) hidden = block->forward(hidden, context);
-  hidden = proj_out_conv ? torch::linear(hidden, proj_out_conv->weight.reshape({c, -1}), proj_out_conv->bias)
-                         : fused::linear(proj_out_linear, hidden);
+  torch::Tensor pending;  // what the blocks still owe `hidden` (their projections' biases)
+  for (auto& block : blocks_) block->forward_into(hidden, pending, context);
+  const torch::Tensor weight = proj_out_conv ? proj_out_conv->weight.reshape({c, -1}) : proj_out_linear->weight;
+  torch::Tensor bias = proj_out_conv ? proj_out_conv->bias : proj_out_linear->bias;
+  // proj_out is linear: W·(hidden + pending) + b = W·hidden + (b + W·pending).
+  if (pending.defined()) bias = bias.defined() ? torch::addmv(bias, weight, pending) : torch::mv(weight, pending);
+  hidden = torch::linear(hidden, weight, bias);
   return hidden.view({b, h, w, c}).permute({0, 3, 1, 2}).add_(x);
 }
 

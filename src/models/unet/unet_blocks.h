@@ -23,6 +23,8 @@ class FeedForwardImpl : public torch::nn::Module {
  public:
   explicit FeedForwardImpl(int64_t dim);
   torch::Tensor forward(const torch::Tensor& x);  // (B,N,dim) → (B,N,dim)
+  torch::Tensor gated(const torch::Tensor& x);    // forward before the last Linear: (B,N,4·dim)
+  torch::nn::Linear output_layer() const { return out_; }
 
   torch::nn::ModuleList net{nullptr};  // [GEGLU{proj}, Identity (diffusers' dropout), Linear]
 
@@ -46,6 +48,11 @@ class BasicTransformerBlockImpl : public torch::nn::Module {
  public:
   explicit BasicTransformerBlockImpl(const TransformerOptions& options);
   torch::Tensor forward(const torch::Tensor& x, const CrossContext& context);  // (B,N,C) → (B,N,C)
+  // The fused path's form: h holds the block's input less `pending`, a per-channel vector still owed
+  // to it (undefined = zero); on return the same holds for the block's output. The residual sums are
+  // made in place by the projections' GEMMs and their biases gathered in `pending`
+  // (fused::add_linear_without_bias_), so no residual costs a pass of its own.
+  void forward_into(torch::Tensor& h, torch::Tensor& pending, const CrossContext& context);
 
   torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr}, norm3{nullptr};
   Attention attn1{nullptr}, attn2{nullptr};
