@@ -65,7 +65,8 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
 
   auto start = Clock::now();
   const torch::Tensor latents = torch::cat({l.slot0, s.buffer});  // (T, 4, h, w)
-  torch::Tensor x = latents.repeat_interleave(p, 0);               // (T·p, 4, h, w), slot-major
+  // (T·p, 4, h, w), slot-major; one copy kernel (repeat_interleave costs several launches' host time).
+  torch::Tensor x = latents.unsqueeze(1).expand({T, p, latents.size(1), h, w}).reshape({T * p, latents.size(1), h, w});
   torch::Tensor m = l.item_masks;
   const int64_t boot_slots = std::min<int64_t>(sampling.bootstrap_steps, T);
   const int64_t nb = boot_slots * p;
