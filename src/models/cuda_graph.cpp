@@ -69,6 +69,13 @@ std::unique_ptr<CudaGraph> CudaGraph::record(const torch::Device& device, const 
 #endif
 }
 
+std::vector<int64_t> tensor_signature(const torch::Tensor& t) {
+  if (!t.defined()) return {-1};
+  std::vector<int64_t> s(t.sizes().begin(), t.sizes().end());
+  s.push_back(int64_t(t.scalar_type()));
+  return s;
+}
+
 void CudaGraph::replay() {
 #if PALETTE_WITH_CUDA
   impl_->graph.replay();

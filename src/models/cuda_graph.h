@@ -17,8 +17,10 @@
 
 #include <torch/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace palette {
 
@@ -36,5 +38,9 @@ class CudaGraph {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// What a recording is keyed on for one tensor: its sizes and dtype ({-1} when undefined). A replay is
+// only valid for inputs with the signatures the graph was recorded with.
+std::vector<int64_t> tensor_signature(const torch::Tensor& t);
 
 }  // namespace palette

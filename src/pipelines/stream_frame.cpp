@@ -16,13 +16,6 @@ namespace palette {
 
 namespace {
 
-std::vector<int64_t> signature(const torch::Tensor& t) {
-  if (!t.defined()) return {-1};
-  std::vector<int64_t> s(t.sizes().begin(), t.sizes().end());
-  s.push_back(int64_t(t.scalar_type()));
-  return s;
-}
-
 // Copies `source` into the recorded buffer unless it is the tensor copied last time (the layout
 // replaces its tensors when they change rather than writing into them).
 void refresh(torch::Tensor& buffer, torch::Tensor& copied_from, const torch::Tensor& source) {
@@ -70,8 +63,8 @@ StreamFrameStage::~StreamFrameStage() = default;
 torch::Tensor StreamFrameStage::rgba(const torch::Tensor& latent, const FramePicture& picture) {
   // Without a latent the frame is the picture itself: nothing worth recording.
   if (!use_graphs_ || !latent.defined() || !latent.is_cuda()) return frame_rgba(parts_, use_taesd_, latent, picture);
-  const std::vector<std::vector<int64_t>> key = {signature(latent), signature(picture.pixels),
-                                                 signature(picture.cover), {int64_t(picture.blend)}};
+  const std::vector<std::vector<int64_t>> key = {tensor_signature(latent), tensor_signature(picture.pixels),
+                                                 tensor_signature(picture.cover), {int64_t(picture.blend)}};
   if (!recorded_ || recorded_->key != key) {
     auto r = std::make_unique<Recorded>();
     r->key = key;

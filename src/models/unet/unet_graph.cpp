@@ -1,9 +1,8 @@
 #include "models/unet/unet_graph.h"
 
 #include "build_info.h"
-#include "palette/error.h"
-
 #include "models/cuda_graph.h"
+#include "palette/error.h"
 
 namespace palette {
 
@@ -12,14 +11,6 @@ namespace {
 // Each recorded shape keeps its activations alive in the graph's memory pool; a stream that changes
 // size a few times should not hoard all of them.
 constexpr size_t kMaxRecorded = 3;
-
-std::vector<int64_t> signature(const torch::Tensor& t) {
-  if (!t.defined()) return {-1};
-  std::vector<int64_t> s(t.sizes().begin(), t.sizes().end());
-  s.push_back(int64_t(t.scalar_type()));
-  return s;
-}
-
 
 }  // namespace
 
@@ -61,11 +52,11 @@ torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Ten
 #if PALETTE_WITH_CUDA
   // Timesteps are recorded as a (B,) device tensor, so one timestep for all items is expanded first.
   const torch::Tensor steps = timesteps.reshape({-1}).expand({timesteps.numel() == 1 ? sample.size(0) : timesteps.numel()});
-  std::vector<std::vector<int64_t>> key = {signature(sample), signature(steps), signature(hidden), signature(cond)};
+  std::vector<std::vector<int64_t>> key = {tensor_signature(sample), tensor_signature(steps), tensor_signature(hidden), tensor_signature(cond)};
   if (regional) {
-    key.push_back(signature(regional->contexts));
+    key.push_back(tensor_signature(regional->contexts));
     key.push_back({regional->height, regional->width});
-    for (const auto& m : regional->masks) key.push_back(signature(m));
+    for (const auto& m : regional->masks) key.push_back(tensor_signature(m));
   }
   for (auto& r : recorded_) {
     if (r->key != key) continue;
