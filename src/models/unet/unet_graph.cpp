@@ -52,7 +52,8 @@ torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Ten
 #if PALETTE_WITH_CUDA
   // Timesteps are recorded as a (B,) device tensor, so one timestep for all items is expanded first.
   const torch::Tensor steps = timesteps.reshape({-1}).expand({timesteps.numel() == 1 ? sample.size(0) : timesteps.numel()});
-  std::vector<std::vector<int64_t>> key = {tensor_signature(sample), tensor_signature(steps), tensor_signature(hidden), tensor_signature(cond)};
+  std::vector<std::vector<int64_t>> key = {tensor_signature(sample), tensor_signature(steps),
+                                           tensor_signature(hidden), tensor_signature(cond)};
   if (regional) {
     key.push_back(tensor_signature(regional->contexts));
     key.push_back({regional->height, regional->width});
