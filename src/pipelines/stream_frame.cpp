@@ -51,7 +51,6 @@ struct StreamFrameStage::Recorded {
   std::vector<std::vector<int64_t>> key;
   torch::Tensor latent, pixels, cover, output;
   torch::Tensor pixels_from, cover_from;  // what the buffers hold copies of
-  bool blend = false;
   std::unique_ptr<CudaGraph> graph;
 };
 
@@ -69,14 +68,13 @@ torch::Tensor StreamFrameStage::rgba(const torch::Tensor& latent, const FramePic
     auto r = std::make_unique<Recorded>();
     r->key = key;
     r->latent = latent.clone();
-    r->blend = picture.blend;
     if (picture.pixels.defined()) r->pixels = picture.pixels.clone();
     if (picture.cover.defined()) r->cover = picture.cover.clone();
     r->pixels_from = picture.pixels;
     r->cover_from = picture.cover;
     try {
       r->graph = CudaGraph::record(latent.device(), [&] {
-        r->output = frame_rgba(parts_, use_taesd_, r->latent, {r->pixels, r->cover, r->blend});
+        r->output = frame_rgba(parts_, use_taesd_, r->latent, {r->pixels, r->cover, picture.blend});
       });
     } catch (const Error& e) {
       use_graphs_ = false;  // whatever failed would fail again

@@ -68,8 +68,9 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
   // (T·p, 4, h, w), slot-major; one copy kernel (repeat_interleave costs several launches' host time).
   torch::Tensor x = latents.unsqueeze(1).expand({T, p, latents.size(1), h, w}).reshape({T * p, latents.size(1), h, w});
   torch::Tensor m = l.item_masks;
-  const int64_t boot_slots = std::min<int64_t>(sampling.bootstrap_steps, T);
-  const int64_t nb = boot_slots * p;
+  // The bootstrap items are those build_bootstrap_constants made shifts for.
+  const int64_t nb = l.boot_shifts.defined() ? l.boot_shifts.size(0) : 0;
+  const int64_t boot_slots = nb / p;
   torch::Tensor boot_bg, boot_mask;
   ShiftOptions shift;
   if (nb > 0) {
