@@ -51,6 +51,15 @@ struct ComponentInfo {
   std::string architecture;  // one line, e.g. "blocks 320/640/1280/1280, 2 layers per block, …"
 };
 
+// How a model is meant to sample when the user says nothing: its scheduler and the steps and guidance that
+// go with it. A model whose scheduler is an LCMScheduler (the built-in default model, LCM-distilled models)
+// runs LCM with 5 steps and no CFG; any other, its own scheduler with 25 steps and CFG 7.5.
+struct NativeSettings {
+  std::string sampler;  // "" = the model's own scheduler
+  int steps = 25;
+  double guidance = 7.5;
+};
+
 struct ModelInfo {
   std::string family;   // "SD 1.x" or "SD 2.x"
   std::string layout;   // "diffusers folder" or "single file (original layout)"
@@ -58,7 +67,12 @@ struct ModelInfo {
   std::string dtype;    // compute dtype, e.g. "Float"
   std::vector<ComponentInfo> components;
   std::vector<std::string> loras;  // one line per merged LoRA
+  NativeSettings native;
 };
+
+// The built-in default model, which every command and the app use when no model is given: the folder
+// default-model/ under $PALETTE_ASSETS, else under the bundled assets/.
+std::filesystem::path builtin_model_folder();
 
 // The configurations Model::random builds from: diffusers config.json contents for each network.
 struct RandomModelConfigs {

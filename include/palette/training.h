@@ -1,7 +1,9 @@
 // Training and evaluating the built-in default model: a small Stable Diffusion (SD 1.x layout) that
-// learns the procedural world of palette/world.h. Two stages, each resumable from the diffusers folder
+// learns the procedural world of palette/world.h. Three stages, each resumable from the diffusers folder
 // it writes: the autoencoder (AutoencoderKL, 4 latent channels, ×8), then the UNet together with the CLIP
-// text encoder (gradients reach the text encoder through the UNet's cross-attention).
+// text encoder (gradients reach the text encoder through the UNet's cross-attention), and a tiny
+// autoencoder for live frames (AutoencoderTiny in model/taesd, distilled from the frozen VAE; it needs
+// only the first stage).
 //
 //   palette::TrainOptions options;
 //   options.stage = palette::TrainStage::Autoencoder;
@@ -11,6 +13,8 @@
 //   palette::TrainReport r = palette::train_default(options);   // writes model/vae/…, model/train-autoencoder.csv
 //   options.stage = palette::TrainStage::Unet;
 //   palette::train_default(options);                            // needs model/vae from the first stage
+//   options.stage = palette::TrainStage::Decoder;
+//   palette::train_default(options);                            // model/taesd: load it with ModelOptions::taesd
 //   palette::Model model = palette::Model::load("model");      // loads like any checkpoint
 //
 //   palette::EvalOptions eval;
@@ -32,14 +36,16 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "palette/image.h"
+#include "palette/world.h"
 
 namespace palette {
 
-enum class TrainStage { Autoencoder, Unet };
+enum class TrainStage { Autoencoder, Unet, Decoder };
 
 struct TrainOptions {
   TrainStage stage = TrainStage::Autoencoder;
@@ -54,11 +60,16 @@ struct TrainOptions {
   double lr = 2e-4;                 // peak learning rate (AdamW)
   double lr_end = -1;               // rate at the end of the run, reached linearly after the warm-up; < 0: lr
   int64_t warmup = 200;             // steps of linear warm-up at the start of each run
-  double ema = 0.999;               // UNet stage: weight averaging decay (0 = off); saved weights are the average
+  double ema = 0.999;               // UNet and decoder stages: weight averaging decay (0 = off); saved weights are the average
   double kl_weight = 1e-5;          // autoencoder stage: KL term per latent element
   double caption_dropout = 0.1;     // UNet stage: share of empty captions (makes CFG possible)
   double lcm_timestep_share = 0.5;  // UNet stage: share of timesteps drawn from the LCM schedule
   int pool = 4096;                  // pictures generated per data pool (a new pool is made in the background)
+  double large_share = 0.5;         // share of pictures rendered at 2 × --size and cut to a --size view: the
+                                    // world as a larger canvas shows it (a 512² layout, for a 256² model)
+  bool varied_captions = true;      // UNet stage: captions in many phrasings (else the plain class names)
+  double unknown_words = 0.3;       // UNet stage: share of captions given 1–3 random vocabulary tokens, so
+                                    // words the model does not know do not derail a prompt
   int64_t log_every = 50;           // steps between log lines and CSV rows
   double save_minutes = 2;          // minutes between checkpoints (and one at the end); 0 = only at the end
   uint64_t seed = 1;                // world and initialisation seed
@@ -81,10 +92,14 @@ struct TrainReport {
   double step_ms = 0;      // mean time per optimiser step
   int64_t parameters = 0;  // trained parameters
   double scaling_factor = 0;  // autoencoder stage: the latent scaling written into vae/config.json
+  // Decoder stage: PSNR (dB, pictures in [0, 1]) of the tiny decode against the VAE's own decode of the
+  // validation batch's latents (posterior means), before and after this run.
+  double psnr_start = 0;
+  double psnr_end = 0;
 };
 
 // Runs one stage. Throws palette::Error for bad options (before any work) and for a folder that does
-// not fit (e.g. the UNet stage without a trained autoencoder, or resume without weights).
+// not fit (e.g. the UNet or decoder stage without a trained autoencoder, or resume without weights).
 TrainReport train_default(const TrainOptions& options);
 
 // Writes a new model folder's configs and tokenizer (no weights; the VAE's scaling factor is a placeholder
@@ -102,6 +117,15 @@ struct ComponentSize {
 };
 std::vector<ComponentSize> default_model_sizes(const std::string& size = "standard");
 
+// Per class, the prompts an evaluation paints that class's regions with, in turn, instead of its name.
+using ClassPhrasings = std::map<WorldClass, std::vector<std::string>>;
+
+// Reads a phrasing file: a JSON object {"<class name>": ["prompt", ...], ...} (class names as
+// world_class_name gives them; at least one non-empty prompt per class named). Throws palette::Error
+// naming the file and what is wrong: not a regular file, over 1 MiB, not JSON, not an object, an
+// unknown class (listing the known ones), a list that is empty or holds something other than text.
+ClassPhrasings read_class_phrasings(const std::filesystem::path& file);
+
 struct EvalOptions {
   std::filesystem::path model;      // a model folder (the default model, or any SD 1.x/2.x model)
   int count = 12;                   // layouts rendered (fixed ones, cycling through the scene kinds)
@@ -110,6 +134,7 @@ struct EvalOptions {
   int reference_samples = 400;      // generated pictures the classifier's class means come from
   torch::Device device = torch::kCPU;
   std::filesystem::path out;        // if set: contact sheet (sheet.png), report (eval.json), layouts/
+  ClassPhrasings phrasings;         // classes named here are prompted with these phrasings in turn
   std::function<void(const std::string&)> log;  // one line per layout; may be empty
 };
 
@@ -119,6 +144,14 @@ struct EvalRegion {
   std::string predicted;   // the classifier's answer on the generated picture
   std::string reference;   // its answer on the world's own picture of the layout (an upper bound)
   int64_t pixels = 0;
+  std::string prompt;      // what the region's layer was prompted with
+};
+
+struct EvalClass {
+  std::string name;
+  int regions = 0;          // judged regions painted with this class
+  int right = 0;            // of them, classified as painted in the generated pictures
+  int reference_right = 0;  // … in the world's own pictures
 };
 
 struct EvalReport {
@@ -129,6 +162,7 @@ struct EvalReport {
   double chance = 0;              // 1 / number of classes
   double majority = 0;            // share of the most common painted class among the regions
   double seconds = 0;
+  std::vector<EvalClass> per_class;  // the classes that were painted, in WorldClass order
   Image sheet;                    // rows of [class map | world picture | generated picture]
 };
 

@@ -41,12 +41,22 @@ enum class WorldScene : uint8_t { Crop, Coast, Countryside, MountainLake, Winter
 constexpr int kWorldSceneCount = 7;
 const std::string& world_scene_name(WorldScene scene);  // "crop", "coast", …
 
+// Plain: one canonical caption per picture, naming each class by world_class_name ("a house and a tree on
+// grass under a cloudy sky"). Varied: what training sees — each class in one of many phrasings (synonyms,
+// adjectives, plurals), several sentence forms and word orders, sometimes prompt boilerplate ("8k").
+enum class CaptionStyle : uint8_t { Plain, Varied };
+
 struct WorldOptions {
   int width = 256;              // pixels, 16 … 4096
   int height = 256;             // pixels, 16 … 4096
   float crop_fraction = 0.4f;   // [0, 1]: share of single-class crops when `scene` is unset
   std::optional<WorldScene> scene;      // force one kind of sample
   std::optional<WorldClass> crop_class;  // with scene = Crop: force the class
+  CaptionStyle captions = CaptionStyle::Plain;
+  // > 0: the sample is a view × view window of the width × height picture (the world seen at a larger
+  // scale), placed at random or, half the time, around a house, tree, sun or moon; its class map and
+  // caption are the window's. 16 … min(width, height).
+  int view = 0;
 };
 
 struct WorldSample {

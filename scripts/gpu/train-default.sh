@@ -10,14 +10,15 @@
 #                build and the GPU path; then 60 steps of each stage at the real size: step times
 #   autoencoder  the AutoencoderKL (first)
 #   unet         the UNet with the text encoder (needs the autoencoder)
+#   decoder      the tiny autoencoder for live frames, taesd/, distilled from the autoencoder (needs it only)
 # MINUTES (default 8) is the wanted training time; it is cut so that build, training, evaluation and copying
 # end within CALL_SECONDS (default 580) of the script's start. BATCH overrides the batch (autoencoder 32,
-# unet 128). Extra arguments go to `palette train-default`, e.g. `--lr-end 2e-5` for a last, decaying call.
+# unet 128, decoder 32). Extra arguments go to `palette train-default`, e.g. `--lr-end 2e-5` for a last, decaying call.
 # Prepare here first (see README, "Built-in default model"):
 #   scripts/gpu/prepare-deps.sh && build/src/palette train-default --init --out .train/model
 set -uo pipefail
 start=$(date +%s)
-stage="${1:?usage: train-default.sh smoke|autoencoder|unet [MINUTES] [train-default options...]}"
+stage="${1:?usage: train-default.sh smoke|autoencoder|unet|decoder [MINUTES] [train-default options...]}"
 minutes="${2:-8}"
 shift $(( $# >= 2 ? 2 : 1 ))
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -47,7 +48,8 @@ if [ "$stage" = smoke ]; then
     flag=(); [ "$precision" = bf16 ] && flag=(--bf16)
     rm -rf "$root/.train/smoke"
     { "$palette" train-default --stage autoencoder --out "$root/.train/smoke" --steps 30 "${tiny[@]}" "${flag[@]}" &&
-      "$palette" train-default --stage unet --out "$root/.train/smoke" --steps 30 "${tiny[@]}" "${flag[@]}"; } \
+      "$palette" train-default --stage unet --out "$root/.train/smoke" --steps 30 "${tiny[@]}" "${flag[@]}" &&
+      "$palette" train-default --stage decoder --out "$root/.train/smoke" --steps 30 "${tiny[@]}" "${flag[@]}"; } \
       > "$out/smoke-$precision.log" 2>&1
     status=$?
     tail -4 "$out/smoke-$precision.log"
@@ -59,7 +61,7 @@ if [ "$stage" = smoke ]; then
   for precision in fp32 bf16; do
     flag=(); [ "$precision" = bf16 ] && flag=(--bf16)
     rm -rf "$root/.train/timing"
-    for s in autoencoder:32 unet:128; do
+    for s in autoencoder:32 unet:128 decoder:32; do
       "$palette" train-default --stage "${s%%:*}" --out "$root/.train/timing" --steps 60 --batch "${s##*:}" \
         --pool 1024 --log-every 20 --device cuda "${flag[@]}" 2>&1 | tail -2 | sed "s/^/$precision ${s%%:*}: /"
     done
@@ -70,7 +72,8 @@ fi
 case "$stage" in
   autoencoder) files=(vae/diffusion_pytorch_model.safetensors vae/config.json); batch=32 ;;
   unet) files=(unet/diffusion_pytorch_model.safetensors text_encoder/model.safetensors); batch=128 ;;
-  *) echo "unknown stage '$stage' (smoke, autoencoder, unet)" >&2; exit 2 ;;
+  decoder) files=(taesd/diffusion_pytorch_model.safetensors taesd/config.json); batch=32 ;;
+  *) echo "unknown stage '$stage' (smoke, autoencoder, unet, decoder)" >&2; exit 2 ;;
 esac
 batch="${BATCH:-$batch}"
 [ -f "$model/model_index.json" ] || { echo "no .train/model: create it here with train-default --init and carry .train" >&2; exit 1; }

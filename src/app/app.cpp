@@ -15,10 +15,11 @@ App::App(const AppArgs& args) : editor(args.width, args.height), recent(RecentFi
   recent.load();
   device = args.device;
   screenshot_at_quit_ = args.screenshot;
+  no_model_ = args.no_model;
+  starting_ = true;
   if (!args.file.empty()) open_file(args.file);
-  const std::string model = !args.model.empty() ? args.model : editor.doc().content().settings.model;
-  model_field = model;
-  if (!model.empty()) engine.load_model(model, device);
+  starting_ = false;
+  load_model_or_builtin(!args.model.empty() ? args.model : file_model_);
   if (!args.script.empty()) {
     try {
       script_.emplace(load_script(args.script));

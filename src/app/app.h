@@ -90,6 +90,8 @@ class App {
   void draw_status_line();
   void step_script();
   void after_load(const std::string& path);
+  // Loads `named` (a model a flag or file named), else the built-in model; nothing with --no-model.
+  void load_model_or_builtin(const std::string& named);
   void draw_discard_prompt();
   void close_now();
 
@@ -103,6 +105,9 @@ class App {
   std::function<void()> pending_;  // waits for "discard unsaved changes?"
   bool ask_discard_ = false;
   std::string screenshot_, screenshot_at_quit_;
+  bool no_model_ = false;  // --no-model: never load one on its own
+  bool starting_ = false;  // the constructor decides on the model once the file is open
+  std::string file_model_;  // the open file's settings.model, resolved beside the file
   bool quit_ = false, quit_after_screenshot_ = false;
   int exit_code_ = 0;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();

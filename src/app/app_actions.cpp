@@ -39,10 +39,15 @@ void App::after_load(const std::string& path) {
     const std::filesystem::path beside = std::filesystem::path(path).parent_path() / model;
     if (std::filesystem::exists(beside)) model = beside.string();
   }
-  if (!model.empty() && engine.model_state() == ModelState::None) {
-    model_field = model;
-    engine.load_model(model, device);
-  }
+  file_model_ = model;
+  if (!starting_ && engine.model_state() == ModelState::None) load_model_or_builtin(model);
+}
+
+void App::load_model_or_builtin(const std::string& named) {
+  if (no_model_) return;
+  const std::string model = named.empty() ? builtin_model_path() : named;
+  model_field = model;
+  engine.load_model(model, device);
 }
 
 void App::open_file(const std::string& path) {

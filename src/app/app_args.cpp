@@ -8,7 +8,9 @@ namespace palette::app {
 
 std::string app_usage() {
   return "usage: semantic-palette [options] [palette-or-layout.json]\n"
-         "  --model M        a diffusers folder or .safetensors checkpoint (default: the layout's)\n"
+         "  --model M        a diffusers folder or .safetensors checkpoint (default: the layout's settings.model,\n"
+         "                   else the built-in default model)\n"
+         "  --no-model       start without a model (painting and files only)\n"
          "  --device D       cpu, cuda or cuda:N (default: cuda when available)\n"
          "  --size WxH       the canvas of a new document (default 512x512)\n"
          "  --script S.json  run a scripted session (strokes, prompt edits, save, export, quit)\n"
@@ -28,6 +30,8 @@ AppArgs parse_app_args(int argc, const char* const* argv) {
       args.help = true;
     } else if (a == "--model") {
       args.model = value(i, a);
+    } else if (a == "--no-model") {
+      args.no_model = true;
     } else if (a == "--device") {
       args.device = value(i, a);
     } else if (a == "--script") {
@@ -50,6 +54,7 @@ AppArgs parse_app_args(int argc, const char* const* argv) {
       throw Error("only one file can be opened ('" + args.file + "' and '" + a + "')");
     }
   }
+  if (args.no_model && !args.model.empty()) throw Error("--model and --no-model exclude each other\n" + app_usage());
   return args;
 }
 

@@ -10,13 +10,14 @@
 namespace palette::app {
 
 struct AppArgs {
-  std::string model;       // a model folder or .safetensors file; "" = the layout's, else none
+  std::string model;       // a model folder or .safetensors file; "" = the layout's, else the built-in one
   std::string device;      // "cpu", "cuda", "cuda:N"; "" = CUDA when available, else the CPU
   std::string script;      // a session script (JSON) to run instead of waiting for the user
   std::string screenshot;  // a PNG of the window written just before quitting
   std::string file;        // a palette or layout to open
   int width = 512;         // a new document's canvas, when no file is given
   int height = 512;
+  bool no_model = false;   // start without a model: painting and files only
   bool help = false;
 };
 

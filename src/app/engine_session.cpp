@@ -111,6 +111,8 @@ EngineSession::~EngineSession() {
   if (impl_->loading.valid()) impl_->loading.wait();
 }
 
+std::string builtin_model_path() { return builtin_model_folder().string(); }
+
 void EngineSession::load_model(const std::string& path, const std::string& device) {
   if (state_ == ModelState::Loading) return;  // one load at a time; the panel disables the button
   error_.clear();

@@ -36,6 +36,9 @@ struct LiveFrame {
   double engine_ms = 0;  // the engine's time for this frame
 };
 
+// The built-in default model's folder: what the app runs when neither --model nor the layout names one.
+std::string builtin_model_path();
+
 class EngineSession {
  public:
   EngineSession();

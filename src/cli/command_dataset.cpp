@@ -17,6 +17,8 @@ struct DatasetArgs {
   int count = 16;
   int size = 256;
   float crop_fraction = WorldOptions{}.crop_fraction;
+  bool varied = false;
+  int view = 0;
   std::string scene, output;
 };
 
@@ -24,6 +26,8 @@ void run_make_dataset(const DatasetArgs& args) {
   WorldOptions options;
   options.width = options.height = args.size;
   options.crop_fraction = args.crop_fraction;
+  options.captions = args.varied ? CaptionStyle::Varied : CaptionStyle::Plain;
+  options.view = args.view;
   if (!args.scene.empty()) {
     bool found = false;
     for (int s = 0; s < kWorldSceneCount && !found; ++s)
@@ -51,6 +55,9 @@ void add_make_dataset_command(CLI::App& root) {
       ->capture_default_str()
       ->check(CLI::Range(0.0f, 1.0f));
   cmd->add_option("--scene", args->scene, "Only this kind: crop, coast, countryside, mountain-lake, winter, desert, road");
+  cmd->add_flag("--varied-captions", args->varied, "Captions as the UNet trains on them (many phrasings, boilerplate)");
+  cmd->add_option("--view", args->view, "Cut each picture to a random view x view window (0: the whole picture)")
+      ->capture_default_str();
   cmd->add_option("-o,--output", args->output, "Folder to write (created if needed)")->required();
   cmd->callback([args] { run_make_dataset(*args); });
 }

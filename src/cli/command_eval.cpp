@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/model_options.h"
 #include "palette/error.h"
+#include "palette/model.h"
 #include "palette/training.h"
 
 namespace palette::cli {
@@ -17,18 +18,24 @@ namespace {
 
 struct EvalArgs {
   EvalOptions options;
-  std::string model, device = "auto", out;
+  std::string model, device = "auto", out, phrasings;
 };
 
 void run_eval(EvalArgs& args) {
   EvalOptions& o = args.options;
-  o.model = args.model;
+  o.model = args.model.empty() ? builtin_model_folder().string() : args.model;
+  std::cout << "model: " << o.model.string() << std::endl;
   o.out = args.out;
   ModelArgs device;  // the device option every model command parses
   device.device = args.device;
   o.device = to_model_options(device).device;
+  if (!args.phrasings.empty()) o.phrasings = read_class_phrasings(args.phrasings);
   o.log = [](const std::string& line) { std::cout << line << std::endl; };
   const EvalReport r = eval_default(o);
+  std::printf("%-12s %8s %8s %9s %10s\n", "class", "regions", "right", "accuracy", "reference");
+  for (const auto& c : r.per_class)
+    std::printf("%-12s %8d %8d %8.0f%% %9.0f%%\n", c.name.c_str(), c.regions, c.right, 100.0 * c.right / c.regions,
+                100.0 * c.reference_right / c.regions);
   std::printf("regions classified as painted: %.1f%% of %zu (the world's own pictures: %.1f%%; chance %.1f%%, "
               "most common class %.1f%%)\n",
               100 * r.accuracy, r.regions.size(), 100 * r.reference_accuracy, 100 * r.chance, 100 * r.majority);
@@ -43,12 +50,15 @@ void add_eval_default_command(CLI::App& root) {
       "eval-default", "Render fixed world layouts with a model and measure per-region class accuracy");
   auto args = std::make_shared<EvalArgs>();
   EvalOptions& o = args->options;
-  cmd->add_option("--model", args->model, "The model folder to judge")->required();
+  cmd->add_option("--model", args->model, "The model folder to judge (default: the built-in default model)");
   cmd->add_option("--count", o.count, "Layouts to render")->capture_default_str();
   cmd->add_option("--size", o.size, "Canvas side in pixels")->capture_default_str();
   cmd->add_option("--seed", o.seed, "Layouts' seed")->capture_default_str();
   cmd->add_option("--reference-samples", o.reference_samples, "World pictures the class means come from")
       ->capture_default_str();
+  cmd->add_option("--phrasings", args->phrasings,
+                  "JSON {\"<class name>\": [\"prompt\", ...]}: prompt each region of a class with these in turn "
+                  "instead of its name");
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N (default: cuda when available)");
   cmd->add_option("-o,--out", args->out, "Folder for sheet.png, eval.json and the layouts (optional)");
   cmd->callback([args] { run_eval(*args); });

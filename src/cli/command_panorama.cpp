@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/png_output.h"
+#include "cli/model_choice.h"
 #include "cli/model_options.h"
 #include "cli/progress.h"
 #include "palette/error.h"
@@ -78,7 +79,7 @@ PanoramaOptions to_options(const PanoramaArgs& args) {
   return options;
 }
 
-std::string parameters_json(const PanoramaArgs& args, const PanoramaOptions& options,
+std::string parameters_json(const PanoramaArgs& args, const std::string& model, const PanoramaOptions& options,
                             const PanoramaResult& result, const ModelInfo& info) {
   nlohmann::json j = {{"prompt", options.prompt},
                       {"negative_prompt", options.negative_prompt},
@@ -91,7 +92,7 @@ std::string parameters_json(const PanoramaArgs& args, const PanoramaOptions& opt
                       {"circular", options.circular},
                       {"window", options.window},
                       {"stride", options.stride},
-                      {"model", args.model},
+                      {"model", model},
                       {"device", info.device},
                       {"dtype", info.dtype},
                       {"loras", args.model_args.loras},
@@ -124,8 +125,7 @@ void print_coherence(const Image& image, LpipsImpl& lpips) {
 }
 
 void run_panorama(const PanoramaArgs& args) {
-  if (args.model.empty())
-    throw Error("a model is required: pass --model with a diffusers folder or a .safetensors checkpoint");
+  const ModelChoice choice = choose_model(args.model);
   PanoramaOptions options = to_options(args);
   validate_panorama_options(options);
   check_png_output(args.output);
@@ -138,12 +138,20 @@ void run_panorama(const PanoramaArgs& args) {
 
   std::cout << "seed " << *options.seed << std::endl;
   const auto start = std::chrono::steady_clock::now();
-  const Model model = Model::load(args.model, model_options);
+  const Model model = load_chosen_model(choice, model_options);
+  // MultiDiffusion samples as the model is meant to unless told otherwise (the built-in model: LCM, 5
+  // steps, no CFG); the tiled method has its own LCM schedule.
+  const NativeSettings& native = model.info().native;
+  if (options.method == PanoramaMethod::multidiffusion && !native.sampler.empty()) {
+    if (args.sampler.empty()) options.sampler = native.sampler;
+    if (options.steps == 0) options.steps = native.steps;
+    if (!options.guidance) options.guidance = native.guidance;
+  }
   ProgressBar progress;
   options.progress = [&progress](int step, int total) { progress(step, total); };
   const PanoramaResult result = render_panorama(model, options);
   write_png(args.output, result.image,
-            {{"parameters", parameters_json(args, options, result, model.info())}});
+            {{"parameters", parameters_json(args, choice.path, options, result, model.info())}});
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const char* sync = !options.sync.enabled ? "" : options.sync.fast ? " + sync (fast)" : " + sync";
   std::printf("wrote %s (%dx%d, %s%s, %s, %d views, seed %llu) in %.1f s\n", args.output.c_str(),
@@ -159,7 +167,7 @@ void add_panorama_command(CLI::App& root) {
       root.add_subcommand("panorama", "Make a wide picture from a text prompt (MultiDiffusion or tiled)");
   auto args = std::make_shared<PanoramaArgs>();
   cmd->add_option("--model", args->model,
-                  "A diffusers folder or a single .safetensors checkpoint (required)");
+                  "A diffusers folder or a single .safetensors checkpoint (default: the built-in default model)");
   cmd->add_option("--prompt,-p", args->prompt, "What to paint")->required();
   cmd->add_option("--negative,-n", args->negative,
                   "What to keep out of the picture (used when guidance > 1)");

@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/layout_render.h"
+#include "cli/model_choice.h"
 #include "cli/png_output.h"
 #include "cli/model_options.h"
 #include "cli/progress.h"
@@ -33,13 +34,13 @@ struct RenderArgs {
   ModelArgs model_args;
 };
 
-std::string parameters_json(const RenderArgs& args, const RenderOptions& options, const RenderResult& result,
-                            const ModelInfo& info) {
+std::string parameters_json(const RenderArgs& args, const std::string& model, const RenderOptions& options,
+                            const RenderResult& result, const ModelInfo& info) {
   nlohmann::json j = {{"prompt", options.prompt},     {"negative_prompt", options.negative_prompt},
                       {"sampler", result.sampler},    {"steps", options.steps},
                       {"guidance", options.guidance}, {"seed", result.seed},
                       {"width", options.width},       {"height", options.height},
-                      {"model", args.model},          {"device", info.device},
+                      {"model", model},               {"device", info.device},
                       {"dtype", info.dtype},          {"loras", args.model_args.loras},
                       {"engine", "palette render"}};
   return j.dump(-1, ' ', /*ensure_ascii=*/true);  // tEXt chunks are Latin-1: keep the JSON ASCII
@@ -48,8 +49,7 @@ std::string parameters_json(const RenderArgs& args, const RenderOptions& options
 void run_render(const RenderArgs& args, const CLI::App& cmd) {
   if (!args.layout.empty()) return run_layout_render(args.layout, cmd, args.model_args);
   if (args.prompt.empty()) throw Error("--prompt is required (or --layout with a saved layout)");
-  if (args.model.empty())
-    throw Error("a model is required: pass --model with a diffusers folder or a .safetensors checkpoint");
+  const ModelChoice choice = choose_model(args.model);
   RenderOptions options;
   options.prompt = args.prompt;
   options.negative_prompt = args.negative;
@@ -65,12 +65,17 @@ void run_render(const RenderArgs& args, const CLI::App& cmd) {
   const ModelOptions model_options = to_model_options(args.model_args);
 
   std::cout << "seed " << *options.seed << std::endl;
-  const Model model = Model::load(args.model, model_options);
+  const Model model = load_chosen_model(choice, model_options);
+  // What the user left unsaid follows the model: the built-in model samples with LCM, 5 steps, no CFG.
+  const auto given = [&](const char* name) { return cmd.get_option(name)->count() > 0; };
+  if (!given("--sampler")) options.sampler = model.info().native.sampler;
+  if (!given("--steps")) options.steps = model.info().native.steps;
+  if (!given("--guidance")) options.guidance = model.info().native.guidance;
   ProgressBar progress;
   options.progress = [&progress](int step, int total) { progress(step, total); };
   const RenderResult result = render(model, options);
   write_png(args.output, result.image,
-            {{"parameters", parameters_json(args, options, result, model.info())}});
+            {{"parameters", parameters_json(args, choice.path, options, result, model.info())}});
   std::printf("wrote %s (%dx%d, %s, %d steps, seed %llu) in %.1f s\n", args.output.c_str(),
               result.image.width, result.image.height, result.sampler.c_str(), options.steps,
               static_cast<unsigned long long>(result.seed), result.timings.total_ms / 1000.0);
@@ -82,7 +87,8 @@ void add_render_command(CLI::App& root) {
   CLI::App* cmd = root.add_subcommand("render", "Make one picture from a text prompt (text to image)");
   auto args = std::make_shared<RenderArgs>();
   cmd->add_option("--model", args->model,
-                  "A diffusers folder or a single .safetensors checkpoint (with --layout: default the layout's)");
+                  "A diffusers folder or a single .safetensors checkpoint (default: the layout's settings.model "
+                  "with --layout, else the built-in default model)");
   CLI::Option* prompt = cmd->add_option("--prompt,-p", args->prompt, "What to paint (required without --layout)");
   CLI::Option* layout = cmd->add_option("--layout", args->layout,
                                         "Render a saved layout (JSON) with the region pipeline instead; the "
@@ -96,10 +102,10 @@ void add_render_command(CLI::App& root) {
                   "What to keep out of the picture (used when guidance > 1)");
   cmd->add_option("--sampler", args->sampler,
                   "lcm, ddim, euler or euler_a (default: the model's own scheduler)");
-  cmd->add_option("--steps", args->steps, "Denoising steps (LCM: 4-8, SD-Turbo with euler: 1-4)")
-      ->capture_default_str();
-  cmd->add_option("--guidance,-g", args->guidance, "Classifier-free guidance scale; <= 1 turns CFG off")
-      ->capture_default_str();
+  cmd->add_option("--steps", args->steps,
+                  "Denoising steps (default: the model's own: 5 for LCM models such as the built-in one, else 25)");
+  cmd->add_option("--guidance,-g", args->guidance,
+                  "Classifier-free guidance scale; <= 1 turns CFG off (default: 1 for LCM models, else 7.5)");
   args->seed_option = cmd->add_option(
       "--seed", args->seed, "Noise seed, as torch.Generator().manual_seed (default: random, printed)");
   cmd->add_option("--width,-W", args->width, "Image width in pixels, a multiple of 8, at least 64")

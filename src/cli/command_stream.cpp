@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/model_choice.h"
 #include "cli/model_options.h"
 #include "palette/document_file.h"
 #include "palette/error.h"
@@ -63,9 +64,7 @@ void run_stream(const StreamArgs& args) {
   const LoadedDocument file = load_document(args.layout);
   const std::shared_ptr<const Snapshot> layout = file.document.snapshot();
   const DocumentContent& content = *layout;
-  const std::string model_path = !args.model.empty() ? args.model : content.settings.model;
-  if (model_path.empty())
-    throw Error("a model is required: pass --model, or save one in the layout's settings.model");
+  const ModelChoice model_choice = choose_model(args.model, args.layout, content.settings.model);
   StreamSettings settings;
   settings.sampling = region_sampling(content.settings);
   settings.sampling.mask_type = parse_mask_type(args.mask_type);
@@ -82,7 +81,7 @@ void run_stream(const StreamArgs& args) {
   std::filesystem::create_directories(args.output);
 
   std::cout << "seed " << seed << std::endl;
-  const Model model = Model::load(model_path, to_model_options(args.model_args));
+  const Model model = load_chosen_model(model_choice, to_model_options(args.model_args));
   StreamEngine engine(model, settings);
   auto start = std::chrono::steady_clock::now();
   engine.apply(snapshot);  // the first snapshot fills the stream (T calls)
@@ -125,7 +124,9 @@ void run_stream(const StreamArgs& args) {
 void add_stream_command(CLI::App& root) {
   CLI::App* cmd = root.add_subcommand("stream", "Run the real-time region engine on a layout and write its frames");
   auto args = std::make_shared<StreamArgs>();
-  cmd->add_option("--model", args->model, "A diffusers folder or .safetensors checkpoint (default: the layout's)");
+  cmd->add_option("--model", args->model,
+                  "A diffusers folder or .safetensors checkpoint (default: the layout's settings.model, else the "
+                  "built-in default model)");
   cmd->add_option("--layout,-l", args->layout, "A layout file (JSON, with masks)")->required();
   cmd->add_option("--frames,-n", args->frames, "How many frames to make")->capture_default_str();
   cmd->add_option("-o,--output", args->output, "The folder to write frame_00001.png … into")->required();

@@ -1,5 +1,6 @@
 // `palette train-default`: trains one stage of the built-in default model (the autoencoder, then the UNet
-// with the text encoder) on the procedural world, into a diffusers folder that resumes across runs.
+// with the text encoder, and the tiny decoder for live frames) on the procedural world, into a diffusers
+// folder that resumes across runs.
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -45,19 +46,25 @@ void run_train(TrainArgs& args) {
     o.stage = TrainStage::Autoencoder;
   else if (args.stage == "unet")
     o.stage = TrainStage::Unet;
+  else if (args.stage == "decoder" || args.stage == "taesd")
+    o.stage = TrainStage::Decoder;
   else
-    throw Error("--stage: unknown stage '" + args.stage + "' (autoencoder, unet)");
+    throw Error("--stage: unknown stage '" + args.stage + "' (autoencoder, unet, decoder)");
   ModelArgs device;  // the device option every model command parses
   device.device = args.device;
   o.device = to_model_options(device).device;
   o.out = args.out;
   o.log = [](const std::string& line) { std::cout << line << std::endl; };
   const TrainReport r = train_default(o);
+  char extra[96] = "";
+  if (o.stage == TrainStage::Autoencoder) std::snprintf(extra, sizeof extra, ", latent scaling %f", r.scaling_factor);
+  if (o.stage == TrainStage::Decoder)
+    std::snprintf(extra, sizeof extra, ", PSNR against the VAE's decode %.2f -> %.2f dB", r.psnr_start, r.psnr_end);
   std::printf("trained steps %lld..%lld in %.0f s (%.1f ms per step), loss %.4f -> %.4f, validation loss %.4f -> "
               "%.4f, %lld parameters%s\n",
               static_cast<long long>(r.start_step), static_cast<long long>(r.end_step), r.seconds, r.step_ms,
               r.first_loss, r.last_loss, r.validation_start, r.validation_end, static_cast<long long>(r.parameters),
-              o.stage == TrainStage::Autoencoder ? (", latent scaling " + std::to_string(r.scaling_factor)).c_str() : "");
+              extra);
   std::printf("wrote %s\n", o.out.string().c_str());
 }
 
@@ -68,7 +75,10 @@ void add_train_default_command(CLI::App& root) {
       "train-default", "Train a stage of the built-in default model on the procedural world (resumable)");
   auto args = std::make_shared<TrainArgs>();
   TrainOptions& o = args->options;
-  cmd->add_option("--stage", args->stage, "autoencoder (first) or unet (the UNet and the text encoder)")->capture_default_str();
+  cmd->add_option("--stage", args->stage,
+                  "autoencoder (first), unet (the UNet and the text encoder) or decoder (the tiny autoencoder for "
+                  "live frames, taesd/, distilled from the autoencoder; --taesd MODEL/taesd loads it)")
+      ->capture_default_str();
   cmd->add_option("--out", args->out, "Model folder (diffusers layout), created or resumed");
   cmd->add_flag("--resume", o.resume, "Continue from the weights in --out");
   cmd->add_option("--steps", o.steps, "Optimiser steps in this run (0: until --minutes run out)")->capture_default_str();
@@ -79,11 +89,19 @@ void add_train_default_command(CLI::App& root) {
   cmd->add_option("--lr", o.lr, "Peak learning rate (AdamW)")->capture_default_str();
   cmd->add_option("--lr-end", o.lr_end, "Learning rate at the end of the run, reached linearly (default: --lr)");
   cmd->add_option("--warmup", o.warmup, "Warm-up steps at the start of each run")->capture_default_str();
-  cmd->add_option("--ema", o.ema, "UNet: weight-average decay (0: off)")->capture_default_str();
+  cmd->add_option("--ema", o.ema, "UNet and decoder: weight-average decay (0: off)")->capture_default_str();
   cmd->add_option("--kl-weight", o.kl_weight, "Autoencoder: weight of the KL term")->capture_default_str();
   cmd->add_option("--caption-dropout", o.caption_dropout, "UNet: share of empty captions")->capture_default_str();
   cmd->add_option("--lcm-share", o.lcm_timestep_share, "UNet: share of timesteps from the LCM schedule")->capture_default_str();
   cmd->add_option("--pool", o.pool, "Pictures per data pool")->capture_default_str();
+  cmd->add_option("--large-share", o.large_share,
+                  "Share of pictures rendered at twice --size and cut to a --size view (the world on a larger canvas)")
+      ->capture_default_str();
+  cmd->add_option("--unknown-words", o.unknown_words,
+                  "UNet: share of captions given 1-3 random vocabulary tokens (robustness to unknown words)")
+      ->capture_default_str();
+  cmd->add_flag("!--plain-captions", o.varied_captions,
+                "UNet: train on the plain captions (class names only) instead of the varied phrasings");
   cmd->add_option("--log-every", o.log_every, "Steps between log lines")->capture_default_str();
   cmd->add_option("--save-minutes", o.save_minutes, "Minutes between checkpoints (0: only at the end)")->capture_default_str();
   cmd->add_option("--seed", o.seed, "World and initialisation seed")->capture_default_str();

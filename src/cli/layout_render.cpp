@@ -5,6 +5,7 @@
 #include <iostream>
 #include <random>
 
+#include "cli/model_choice.h"
 #include "cli/png_output.h"
 #include "cli/progress.h"
 #include "palette/background_image.h"
@@ -24,20 +25,6 @@ std::optional<T> given(const CLI::App& render, const std::string& name) {
   const CLI::Option* option = render.get_option_no_throw(name);
   if (option == nullptr || option->count() == 0) return std::nullopt;
   return option->as<T>();
-}
-
-// --model, else the layout's own reference; a relative one that exists beside the layout is taken
-// from there, so a layout and its model can travel together.
-std::string model_path(const CLI::App& render, const std::string& layout,
-                       const GenerationSettings& settings) {
-  if (auto model = given<std::string>(render, "--model")) return *model;
-  if (settings.model.empty())
-    throw Error("a model is required: pass --model, or set \"settings\": {\"model\": …} in '" + layout + "'");
-  const std::filesystem::path reference(settings.model);
-  const auto beside = std::filesystem::path(layout).parent_path() / reference;
-  std::error_code error;
-  if (reference.is_relative() && std::filesystem::exists(beside, error)) return beside.string();
-  return settings.model;
 }
 
 }  // namespace
@@ -71,11 +58,12 @@ void run_layout_render(const std::string& layout, const CLI::App& render, const 
     if (!note.empty()) std::cout << "note: " << note << std::endl;
   }
   check_png_output(output);
-  const std::string model_file = model_path(render, layout, settings);
+  const ModelChoice choice = choose_model(given<std::string>(render, "--model").value_or(""), layout, settings.model);
+  const std::string& model_file = choice.path;
   const ModelOptions model_options = to_model_options(model_args);
 
   std::cout << "seed " << *settings.seed << std::endl;
-  const Model model = Model::load(model_file, model_options);
+  const Model model = load_chosen_model(choice, model_options);
   ProgressBar progress;
   request.progress = [&progress](int step, int total) { progress(step, total); };
   const RegionResult result = render_regions(model, request);

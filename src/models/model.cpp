@@ -165,9 +165,19 @@ std::shared_ptr<const ClipTokenizer> make_tokenizer(const fs::path& dir, ModelFa
 
 }  // namespace
 
-std::shared_ptr<const ClipTokenizer> bundled_clip_tokenizer(ModelFamily family) {
+namespace {
+
+fs::path assets_folder() {
   const char* env = std::getenv("PALETTE_ASSETS");
-  const fs::path assets = (env && *env) ? fs::path(env) : fs::path(PALETTE_ASSETS_DIR);
+  return (env && *env) ? fs::path(env) : fs::path(PALETTE_ASSETS_DIR);
+}
+
+}  // namespace
+
+fs::path builtin_model_folder() { return assets_folder() / "default-model"; }
+
+std::shared_ptr<const ClipTokenizer> bundled_clip_tokenizer(ModelFamily family) {
+  const fs::path assets = assets_folder();
   ClipTokenizerOptions options;
   if (family == ModelFamily::Sd2) options.pad_token = "!";  // as SD 2.x's tokenizer_config.json says
   return std::make_shared<const ClipTokenizer>(
@@ -183,6 +193,8 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
   info->layout = fs::is_directory(path) ? "diffusers folder" : "single file (original layout)";
   info->device = options.device.str();
   info->dtype = c10::toString(options.dtype);
+  if (s.scheduler.is_object() && s.scheduler.value("_class_name", std::string()) == "LCMScheduler")
+    info->native = {"lcm", 5, 1.0};
   for (const auto& lora : options.loras) {
     const Weights l = read_weights(lora.path);
     const auto r = merge_lora(l.tensors, l.source, lora.scale, s.unet.tensors, s.text.tensors);
@@ -212,10 +224,15 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
   info->components.push_back(describe("vae", s.vae, *parts->vae,
                                       "blocks " + joined(vc.block_out_channels) + ", scaling factor " +
                                           std::to_string(vc.scaling_factor)));
-  if (!options.taesd.empty()) {
-    parts->taesd = load_taesd(options.taesd, torch::dtype(options.dtype).device(options.device));
+  // A folder may bring its own tiny decoder (the built-in model does): taesd/ beside unet/ and vae/.
+  fs::path taesd = options.taesd;
+  std::error_code no_taesd;
+  if (taesd.empty() && fs::is_directory(path) && fs::is_regular_file(path / "taesd" / "config.json", no_taesd))
+    taesd = path / "taesd";
+  if (!taesd.empty()) {
+    parts->taesd = load_taesd(taesd, torch::dtype(options.dtype).device(options.device));
     fused::prefer_channels_last(*parts->taesd);
-    const fs::path file = options.taesd / "diffusion_pytorch_model.safetensors";
+    const fs::path file = taesd / "diffusion_pytorch_model.safetensors";
     info->components.push_back({"taesd", file.string(), "", parameter_count(*parts->taesd), "tiny autoencoder"});
   }
 

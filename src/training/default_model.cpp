@@ -51,6 +51,9 @@ DefaultModelSpec DefaultModelSpec::tiny() {
   s.text_layers = 1;
   s.text_heads = 2;
   s.text_mlp = 32;
+  s.taesd_decoder_channels = {8, 8, 8, 8};
+  s.taesd_decoder_blocks = {1, 1, 1, 1};
+  s.taesd_encoder_channels = {8, 8, 8, 8};
   return s;
 }
 
@@ -126,6 +129,26 @@ nlohmann::json text_encoder_config_json(const DefaultModelSpec& s) {
           {"vocab_size", 49408}};
 }
 
+nlohmann::json taesd_config_json(const DefaultModelSpec& s) {
+  return {{"_class_name", "AutoencoderTiny"},
+          {"_diffusers_version", "0.30.0"},
+          {"act_fn", "relu"},
+          {"decoder_block_out_channels", s.taesd_decoder_channels},
+          {"encoder_block_out_channels", s.taesd_encoder_channels},
+          {"force_upcast", false},
+          {"in_channels", 3},
+          {"latent_channels", 4},
+          {"latent_magnitude", 3},
+          {"latent_shift", 0.5},
+          {"num_decoder_blocks", s.taesd_decoder_blocks},
+          {"num_encoder_blocks", s.taesd_encoder_blocks},
+          {"out_channels", 3},
+          {"scaling_factor", 1.0},
+          {"shift_factor", 0.0},
+          {"upsample_fn", "nearest"},
+          {"upsampling_scaling_factor", 2}};
+}
+
 nlohmann::json scheduler_config_json() {
   return {{"_class_name", "LCMScheduler"},
           {"_diffusers_version", "0.30.0"},
@@ -142,6 +165,11 @@ nlohmann::json scheduler_config_json() {
           {"thresholding", false},
           {"timestep_scaling", 10.0},
           {"timestep_spacing", "leading"}};
+}
+
+void write_taesd_config(const fs::path& folder, const DefaultModelSpec& spec) {
+  make_folder(folder / "taesd");
+  write_json(folder / "taesd" / "config.json", taesd_config_json(spec));
 }
 
 fs::path assets_folder() {

@@ -30,6 +30,15 @@ struct DefaultModelSpec {
   int64_t text_layers = 3;
   int64_t text_heads = 4;
   int64_t text_mlp = 256;
+  // AutoencoderTiny (diffusers layout, what --taesd loads) for live frames, distilled from the VAE. The
+  // decoder halves its width at every ×2 upsampling (stock TAESD's block counts): the stock TAESD, 64
+  // channels throughout, costs about as much as this small VAE on a CPU; this one decodes 512² in about a
+  // fourteenth of its time (bench/RESULTS.md). The encoder (background pictures of the stream) is narrow
+  // at full resolution too.
+  std::vector<int64_t> taesd_decoder_channels = {64, 32, 16, 8};  // per stage, from the latent's side up
+  std::vector<int64_t> taesd_decoder_blocks = {3, 3, 3, 1};
+  std::vector<int64_t> taesd_encoder_channels = {16, 32, 64, 64};  // per stage, from the picture's side down
+  std::vector<int64_t> taesd_encoder_blocks = {1, 1, 2, 2};
 
   static DefaultModelSpec standard();  // the shipped model
   static DefaultModelSpec tiny();      // for tests: the same layout, a few thousand weights per block
@@ -39,6 +48,8 @@ struct DefaultModelSpec {
 nlohmann::json vae_config_json(const DefaultModelSpec& spec, double scaling_factor);
 nlohmann::json unet_config_json(const DefaultModelSpec& spec, int64_t sample_size);
 nlohmann::json text_encoder_config_json(const DefaultModelSpec& spec);
+// AutoencoderTiny taking UNet-scale latents (scaling factor 1, shift 0, as SD's TAESD).
+nlohmann::json taesd_config_json(const DefaultModelSpec& spec);
 // LCMScheduler on SD's scaled-linear betas with v-prediction (what the UNet is trained for).
 nlohmann::json scheduler_config_json();
 
@@ -48,6 +59,10 @@ nlohmann::json scheduler_config_json();
 // naming the file.
 void write_model_configs(const std::filesystem::path& folder, const DefaultModelSpec& spec, double scaling_factor,
                          int64_t image_size);
+
+// Writes `folder`/taesd/config.json (the folder created if needed), atomically. Throws palette::Error naming
+// the file.
+void write_taesd_config(const std::filesystem::path& folder, const DefaultModelSpec& spec);
 
 // The folder with the bundled assets: $PALETTE_ASSETS, else the source tree's assets/.
 std::filesystem::path assets_folder();

@@ -36,8 +36,9 @@ struct Layout {
 };
 
 // Layout i: a scene of kind 1 + i mod 6 from the world (never a crop), one layer per class in it, the
-// largest at the bottom, each prompted with its class name; the caption is the background prompt.
-Layout make_layout(int i, const EvalOptions& o) {
+// largest at the bottom, each prompted with its class name or, for a class in o.phrasings, with its next
+// phrasing (`turn` counts each class's layers over the layouts); the caption is the background prompt.
+Layout make_layout(int i, const EvalOptions& o, std::array<size_t, kWorldClassCount>& turn) {
   WorldOptions w;
   w.width = w.height = o.size;
   w.scene = static_cast<WorldScene>(1 + i % (kWorldSceneCount - 1));
@@ -62,7 +63,10 @@ Layout make_layout(int i, const EvalOptions& o) {
     layer.properties.name = world_class_name(cls);
     const auto rgb = world_class_color(cls);
     layer.properties.color = {rgb[0], rgb[1], rgb[2]};
-    layer.properties.prompt = world_class_name(cls);
+    const auto phrasings = o.phrasings.find(cls);
+    layer.properties.prompt = phrasings == o.phrasings.end()
+                                  ? world_class_name(cls)
+                                  : phrasings->second[turn[static_cast<size_t>(c)]++ % phrasings->second.size()];
     layer.mask = Mask(o.size, o.size);
     for (int y = 0; y < o.size; ++y)
       for (int x = 0; x < o.size; ++x)
@@ -79,11 +83,12 @@ struct Judgement {
   int64_t blocks = 0, blocks_right = 0;
 };
 
-Judgement judge(const Layout& l, const Image& generated, const RegionClassifier& k) {
+Judgement judge(const Layout& l, const Image& generated, const RegionClassifier& classifier) {
   Judgement j;
   const int n = l.content.width;
   const auto counts = world_class_counts(l.world);
-  for (WorldClass c : l.layer_classes) {
+  for (size_t k = 0; k < l.layer_classes.size(); ++k) {
+    const WorldClass c = l.layer_classes[k];
     const int64_t pixels = counts[static_cast<size_t>(c)];
     if (pixels < kMinRegion * n * n) continue;
     const auto region = training::eroded_region(l.world.classes, n, n, c, kErode);
@@ -91,8 +96,8 @@ Judgement judge(const Layout& l, const Image& generated, const RegionClassifier&
     const auto on_generated = training::region_features(generated, inside, 16);
     const auto on_world = training::region_features(l.world.image, inside, 16);
     if (!on_generated || !on_world) continue;
-    j.regions.push_back({l.name, world_class_name(c), world_class_name(k.classify(*on_generated)),
-                         world_class_name(k.classify(*on_world)), pixels});
+    j.regions.push_back({l.name, world_class_name(c), world_class_name(classifier.classify(*on_generated)),
+                         world_class_name(classifier.classify(*on_world)), pixels, l.content.layers[k].properties.prompt});
   }
   for (int by = 0; by + kBlock <= n; by += kBlock)
     for (int bx = 0; bx + kBlock <= n; bx += kBlock) {
@@ -104,7 +109,7 @@ Judgement judge(const Layout& l, const Image& generated, const RegionClassifier&
       const auto f = training::region_features(
           generated, [&](int x, int y) { return x >= bx && x < bx + kBlock && y >= by && y < by + kBlock; }, 1);
       ++j.blocks;
-      if (f && k.classify(*f) == static_cast<WorldClass>(c)) ++j.blocks_right;
+      if (f && classifier.classify(*f) == static_cast<WorldClass>(c)) ++j.blocks_right;
     }
   return j;
 }
@@ -128,12 +133,17 @@ void write_outputs(const EvalOptions& o, const EvalReport& r, const std::vector<
   }
   nlohmann::json regions = nlohmann::json::array();
   for (const auto& g : r.regions)
-    regions.push_back({{"layout", g.layout}, {"painted", g.painted}, {"predicted", g.predicted},
+    regions.push_back({{"layout", g.layout}, {"painted", g.painted}, {"prompt", g.prompt}, {"predicted", g.predicted},
                        {"reference", g.reference}, {"pixels", g.pixels}});
+  nlohmann::json per_class = nlohmann::json::object();
+  for (const auto& c : r.per_class)
+    per_class[c.name] = {{"regions", c.regions}, {"right", c.right}, {"reference_right", c.reference_right},
+                         {"accuracy", c.regions ? static_cast<double>(c.right) / c.regions : 0.0}};
   const nlohmann::json report = {{"model", o.model.string()}, {"layouts", o.count},     {"size", o.size},
                                  {"seed", o.seed},            {"accuracy", r.accuracy}, {"reference_accuracy", r.reference_accuracy},
                                  {"block_accuracy", r.block_accuracy}, {"chance", r.chance}, {"majority", r.majority},
-                                 {"seconds", r.seconds},      {"regions", regions}};
+                                 {"seconds", r.seconds},      {"phrasings", !o.phrasings.empty()},
+                                 {"per_class", per_class},    {"regions", regions}};
   const fs::path file = o.out / "eval.json";
   const std::string text = report.dump(2) + "\n";
   write_file_atomically(file, [&](std::FILE* out) { write_bytes(out, text.data(), text.size(), file); });
@@ -158,8 +168,9 @@ EvalReport eval_default(const EvalOptions& o) {
   r.sheet = {3 * cell + 2 * gap, o.count * cell + (o.count - 1) * gap, 3, {}};
   r.sheet.pixels.assign(static_cast<size_t>(r.sheet.width) * r.sheet.height * 3, 255);
   int64_t blocks = 0, blocks_right = 0;
+  std::array<size_t, kWorldClassCount> turn{};
   for (int i = 0; i < o.count; ++i) {
-    Layout l = make_layout(i, o);
+    Layout l = make_layout(i, o, turn);
     const RegionResult rendered = render_regions(model, region_request(l.content));
     const Judgement j = judge(l, rendered.image, classifier);
     int right = 0;
@@ -180,11 +191,21 @@ EvalReport eval_default(const EvalOptions& o) {
   }
   int64_t right = 0, reference_right = 0;
   std::array<int64_t, kWorldClassCount> painted{};
+  std::array<EvalClass, kWorldClassCount> classes{};
   for (const auto& g : r.regions) {
     right += g.predicted == g.painted;
     reference_right += g.reference == g.painted;
-    ++painted[static_cast<size_t>(*world_class_from_name(g.painted))];
+    const auto c = static_cast<size_t>(*world_class_from_name(g.painted));
+    ++painted[c];
+    ++classes[c].regions;
+    classes[c].right += g.predicted == g.painted;
+    classes[c].reference_right += g.reference == g.painted;
   }
+  for (int c = 0; c < kWorldClassCount; ++c)
+    if (classes[c].regions > 0) {
+      classes[c].name = world_class_name(static_cast<WorldClass>(c));
+      r.per_class.push_back(classes[c]);
+    }
   const double n = std::max<double>(1.0, static_cast<double>(r.regions.size()));
   r.accuracy = right / n;
   r.reference_accuracy = reference_right / n;

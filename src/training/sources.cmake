@@ -6,14 +6,18 @@ add_library(palette_training STATIC
   ${CMAKE_CURRENT_LIST_DIR}/world_textures.cpp
   ${CMAKE_CURRENT_LIST_DIR}/world_paint.cpp
   ${CMAKE_CURRENT_LIST_DIR}/world_compose.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/world_captions.cpp
   ${CMAKE_CURRENT_LIST_DIR}/world_pool.cpp
   ${CMAKE_CURRENT_LIST_DIR}/default_model.cpp
   ${CMAKE_CURRENT_LIST_DIR}/train_common.cpp
   ${CMAKE_CURRENT_LIST_DIR}/train_parts.cpp
   ${CMAKE_CURRENT_LIST_DIR}/train_autoencoder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/train_unet.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/unknown_words.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/train_decoder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/region_classifier.cpp
   ${CMAKE_CURRENT_LIST_DIR}/eval_default.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/eval_phrasings.cpp
 )
 # build_info.h (where the bundled assets are) is generated beside the engine's build files.
 target_include_directories(palette_training PRIVATE "${CMAKE_CURRENT_LIST_DIR}/.." "${CMAKE_CURRENT_BINARY_DIR}/generated")

@@ -75,7 +75,8 @@ TrainReport train_autoencoder(const TrainOptions& o) {
   std::error_code ec;
   fs::create_directories(o.out, ec);
 
-  PoolMaker pools(o.seed, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, o.image_size, o.data_threads);
+  const PoolShape shape{o.image_size, static_cast<float>(o.large_share), CaptionStyle::Plain};
+  PoolMaker pools(o.seed, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, shape, o.data_threads);
   // Pictures live on the device: a batch is gathered there, never on the host.
   const auto take = [&] {
     WorldPool p = pools.take();

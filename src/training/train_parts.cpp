@@ -1,4 +1,4 @@
-// Pieces both training stages use: the networks of a spec, checkpoints in the model folder, the
+// Pieces the training stages share: the networks of a spec, checkpoints in the model folder, the
 // dispatch to a stage, and the architecture's sizes.
 #include <torch/torch.h>
 
@@ -18,6 +18,7 @@ namespace fs = std::filesystem;
 fs::path vae_weights(const fs::path& folder) { return folder / "vae" / "diffusion_pytorch_model.safetensors"; }
 fs::path unet_weights(const fs::path& folder) { return folder / "unet" / "diffusion_pytorch_model.safetensors"; }
 fs::path text_weights(const fs::path& folder) { return folder / "text_encoder" / "model.safetensors"; }
+fs::path taesd_weights(const fs::path& folder) { return folder / "taesd" / "diffusion_pytorch_model.safetensors"; }
 
 AutoencoderKL make_vae(const DefaultModelSpec& spec, double scaling_factor) {
   return AutoencoderKL(AutoencoderKLConfig::from_json(JsonConfig(vae_config_json(spec, scaling_factor), "default VAE config")));
@@ -34,6 +35,24 @@ ClipTextModel make_text_encoder(const DefaultModelSpec& spec) {
   model->text_model->embeddings->token_embedding->weight.normal_(0.0, 0.02);
   model->text_model->embeddings->position_embedding->weight.normal_(0.0, 0.01);
   return model;
+}
+
+Taesd make_taesd(const DefaultModelSpec& spec) {
+  return Taesd(TaesdConfig::from_json(JsonConfig(taesd_config_json(spec), "default TAESD config")));
+}
+
+AutoencoderKL load_trained_vae(const fs::path& folder, const DefaultModelSpec& spec, const torch::Device& device,
+                               const std::string& stage) {
+  if (!fs::is_regular_file(vae_weights(folder)) || !fs::is_regular_file(folder / "vae" / "config.json"))
+    throw Error("'" + folder.string() + "': no trained autoencoder (vae/) for the " + stage +
+                " stage; run --stage autoencoder first");
+  check_architecture(folder / "vae" / "config.json", vae_config_json(spec, 1.0));
+  AutoencoderKL vae(AutoencoderKLConfig::from_json(JsonConfig::load(folder / "vae" / "config.json")));
+  load_checkpoint(*vae, vae_weights(folder));
+  vae->to(device);
+  vae->eval();
+  for (auto& p : vae->parameters()) p.set_requires_grad(false);
+  return vae;
 }
 
 void check_architecture(const fs::path& config_file, const nlohmann::json& expected) {
@@ -67,7 +86,12 @@ torch::Tensor to_unit_range(const torch::Tensor& pictures, const torch::Device& 
 TrainReport train_default(const TrainOptions& options) {
   training::validate_train_options(options);
   training::DefaultModelSpec::named(options.size);  // refuses an unknown size before any work
-  return options.stage == TrainStage::Autoencoder ? training::train_autoencoder(options) : training::train_unet(options);
+  switch (options.stage) {
+    case TrainStage::Autoencoder: return training::train_autoencoder(options);
+    case TrainStage::Unet: return training::train_unet(options);
+    case TrainStage::Decoder: return training::train_decoder(options);
+  }
+  throw Error("unknown training stage");
 }
 
 void init_default_model_folder(const std::filesystem::path& folder, const std::string& size, int image_size) {
@@ -87,6 +111,7 @@ std::vector<ComponentSize> default_model_sizes(const std::string& size) {
   add("vae", *training::make_vae(spec));
   add("unet", *training::make_unet(spec, 256));
   add("text_encoder", *training::make_text_encoder(spec));
+  add("taesd", *training::make_taesd(spec));
   return sizes;
 }
 

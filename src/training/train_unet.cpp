@@ -15,6 +15,7 @@
 #include "text/clip_tokenizer.h"
 #include "training/train_common.h"
 #include "training/train_stages.h"
+#include "training/unknown_words.h"
 #include "training/world_pool.h"
 
 namespace palette::training {
@@ -39,7 +40,7 @@ struct Latents {
 };
 
 Latents encode_pool(AutoencoderKL& vae, const WorldPool& pool, const ClipTokenizer& tokenizer,
-                    const torch::Device& device) {
+                    const torch::Device& device, double unknown_words, uint64_t seed) {
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> means, stds;
   const int64_t n = pool.images.size(0);
@@ -48,7 +49,8 @@ Latents encode_pool(AutoencoderKL& vae, const WorldPool& pool, const ClipTokeniz
     means.push_back(posterior.mean);
     stds.push_back(torch::exp(0.5 * posterior.logvar));
   }
-  return {torch::cat(means), torch::cat(stds), tokenizer.encode_batch(pool.captions).to(device)};
+  const auto ids = with_unknown_words(tokenizer.encode_batch(pool.captions).contiguous(), unknown_words, seed, 16);
+  return {torch::cat(means), torch::cat(stds), ids.to(device)};
 }
 
 // A fixed batch: latents (posterior means), caption ids, timesteps (half at the LCM schedule) and noise.
@@ -134,8 +136,14 @@ TrainReport train_unet(const TrainOptions& o) {
   const auto empty_ids = torch::tensor(tokenizer.encode(""), torch::kLong).to(o.device);
   const double scaling = vae_config.scaling_factor;
 
-  PoolMaker pools(o.seed + 1, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, o.image_size, o.data_threads);
-  Latents data = encode_pool(vae, pools.take(), tokenizer, o.device);
+  const PoolShape shape{o.image_size, static_cast<float>(o.large_share),
+                        o.varied_captions ? CaptionStyle::Varied : CaptionStyle::Plain};
+  PoolMaker pools(o.seed + 1, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, shape, o.data_threads);
+  uint64_t pools_taken = 0;
+  const auto next_pool = [&] {
+    return encode_pool(vae, pools.take(), tokenizer, o.device, o.unknown_words, o.seed * 7919 + pools_taken++);
+  };
+  Latents data = next_pool();
   const Validation validation = make_validation(data, lcm_steps, scaling, std::min<int64_t>(16, o.pool));
   r.validation_start = validation_loss(nets, validation, alphas);
   report(o, "unet + text encoder: " + std::to_string(r.parameters) + " parameters, resuming at step " +
@@ -143,7 +151,7 @@ TrainReport train_unet(const TrainOptions& o) {
   RunLog log(o, "train-unet.csv", {"loss", "loss_at_lcm_timesteps"}, budget, r);
   int64_t n = 0;
   for (; !budget.done(n); ++n) {
-    if (pools.ready()) data = encode_pool(vae, pools.take(), tokenizer, o.device);
+    if (pools.ready()) data = next_pool();
     const int64_t b = o.batch;
     const auto idx = torch::randint(data.mean.size(0), {b}, on.dtype(torch::kLong));
     const auto mean = data.mean.index_select(0, idx), spread = data.std.index_select(0, idx);

@@ -1,11 +1,13 @@
 #include "palette/world.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "io/atomic_write.h"
 #include "palette/error.h"
+#include "training/world_captions.h"
 #include "training/world_compose.h"
 
 namespace palette {
@@ -72,7 +74,45 @@ void validate_world_options(const WorldOptions& o) {
     throw Error("world crop_fraction " + std::to_string(o.crop_fraction) + " must be in [0, 1]");
   if (o.crop_class && (!o.scene || *o.scene != WorldScene::Crop))
     throw Error("world crop_class needs scene = crop");
+  if (o.view != 0 && (o.view < 16 || o.view > std::min(o.width, o.height)))
+    throw Error("world view " + std::to_string(o.view) + " must be 0 or in [16, " +
+                std::to_string(std::min(o.width, o.height)) + "]");
 }
+
+namespace {
+
+bool is_small_object(uint8_t c) {
+  const auto k = static_cast<WorldClass>(c);
+  return k == WorldClass::House || k == WorldClass::Tree || k == WorldClass::Sun || k == WorldClass::Moon;
+}
+
+// Cuts the view × view window out of `sample`: at random, or (half the time, when there is one) centred on
+// a random pixel of a house, tree, sun or moon, the classes small in a whole picture.
+void cut_view(WorldSample& sample, int view, training::WorldRng& rng) {
+  const int w = sample.image.width, h = sample.image.height;
+  int x0 = rng.below(w - view + 1), y0 = rng.below(h - view + 1);
+  if (rng.chance(0.5f)) {
+    std::vector<int> small;
+    for (int i = 0; i < w * h; i += 7)  // a sparse scan is enough to find one
+      if (is_small_object(sample.classes[static_cast<size_t>(i)])) small.push_back(i);
+    if (!small.empty()) {
+      const int at = small[static_cast<size_t>(rng.below(static_cast<int>(small.size())))];
+      x0 = std::clamp(at % w - view / 2, 0, w - view);
+      y0 = std::clamp(at / w - view / 2, 0, h - view);
+    }
+  }
+  Image image{view, view, 3, std::vector<uint8_t>(static_cast<size_t>(view) * view * 3)};
+  std::vector<uint8_t> classes(static_cast<size_t>(view) * view);
+  for (int y = 0; y < view; ++y) {
+    const size_t src = static_cast<size_t>(y0 + y) * w + x0;
+    std::copy_n(&sample.image.pixels[src * 3], static_cast<size_t>(view) * 3, &image.pixels[static_cast<size_t>(y) * view * 3]);
+    std::copy_n(&sample.classes[src], static_cast<size_t>(view), &classes[static_cast<size_t>(y) * view]);
+  }
+  sample.image = std::move(image);
+  sample.classes = std::move(classes);
+}
+
+}  // namespace
 
 WorldSample make_world_sample(uint64_t seed, uint64_t index, const WorldOptions& options) {
   validate_world_options(options);
@@ -81,10 +121,11 @@ WorldSample make_world_sample(uint64_t seed, uint64_t index, const WorldOptions&
   WorldSample sample;
   sample.scene = pick_scene(options, rng);
   training::SceneObjects objects;
+  WorldClass crop_class = WorldClass::ClearSky;
   if (sample.scene == WorldScene::Crop) {
-    const auto cls = options.crop_class ? *options.crop_class : static_cast<WorldClass>(rng.below(kWorldClassCount));
-    training::paint_crop(canvas, training::make_look(cls, rng), rng);
-    sample.caption = world_class_name(cls);
+    crop_class = options.crop_class ? *options.crop_class : static_cast<WorldClass>(rng.below(kWorldClassCount));
+    training::paint_crop(canvas, training::make_look(crop_class, rng), rng);
+    sample.caption = world_class_name(crop_class);
   } else {
     objects = training::compose_scene(canvas, sample.scene, rng);
   }
@@ -94,7 +135,17 @@ WorldSample make_world_sample(uint64_t seed, uint64_t index, const WorldOptions&
   sample.image.pixels.resize(canvas.rgb.size());
   for (size_t i = 0; i < canvas.rgb.size(); ++i) sample.image.pixels[i] = to_byte(canvas.rgb[i]);
   sample.classes = std::move(canvas.classes);
-  if (sample.scene != WorldScene::Crop) sample.caption = training::scene_caption(world_class_counts(sample), objects, rng);
+  // Views and varied captions draw from a stream of their own, so plain samples stay what they were.
+  training::WorldRng extra(training::mix64(seed ^ 0x7a11ull) ^ training::mix64(index + 0xca9ull));
+  if (options.view > 0) cut_view(sample, options.view, extra);
+  const bool varied = options.captions == CaptionStyle::Varied;
+  if (sample.scene == WorldScene::Crop) {
+    if (varied) sample.caption = training::varied_crop_caption(crop_class, extra);
+  } else {
+    const auto counts = world_class_counts(sample);
+    sample.caption = varied ? training::varied_scene_caption(counts, objects, extra)
+                            : training::scene_caption(counts, objects, rng);
+  }
   return sample;
 }
 

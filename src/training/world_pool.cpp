@@ -32,11 +32,18 @@ void fill_slot(torch::Tensor& images, int64_t slot, const WorldSample& s, bool m
 
 }  // namespace
 
-WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, int size, int threads) {
+WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolShape& shape, int threads) {
   if (count < 1) throw Error("a data pool needs at least one picture");
+  if (!(shape.large_share >= 0.0f && shape.large_share <= 1.0f))
+    throw Error("a data pool's large share " + std::to_string(shape.large_share) + " must be in [0, 1]");
+  const int size = shape.size;
   WorldOptions options;
   options.width = options.height = size;
+  options.captions = shape.captions;
   validate_world_options(options);
+  WorldOptions large = options;
+  large.width = large.height = 2 * size;
+  large.view = size;
   WorldPool pool;
   pool.images = torch::empty({count, 3, size, size}, torch::kUInt8);
   pool.captions.resize(count);
@@ -48,8 +55,10 @@ WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, int size, in
       try {
         for (int i = w; i < count; i += workers) {
           const uint64_t index = first + static_cast<uint64_t>(i);
-          const WorldSample s = make_world_sample(seed, index, options);
-          fill_slot(pool.images, i, s, (mix64(seed ^ mix64(index)) & 1) != 0);
+          const uint64_t coin = mix64(seed ^ mix64(index));
+          const bool is_large = static_cast<float>(coin >> 40) * (1.0f / 16777216.0f) < shape.large_share;
+          const WorldSample s = make_world_sample(seed, index, is_large ? large : options);
+          fill_slot(pool.images, i, s, (coin & 1) != 0);
           pool.captions[i] = s.caption;
         }
       } catch (...) {
@@ -62,8 +71,8 @@ WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, int size, in
   return pool;
 }
 
-PoolMaker::PoolMaker(uint64_t seed, uint64_t first, int count, int size, int threads)
-    : seed_(seed), next_first_(first), count_(count), size_(size), threads_(threads) {
+PoolMaker::PoolMaker(uint64_t seed, uint64_t first, int count, const PoolShape& shape, int threads)
+    : seed_(seed), next_first_(first), count_(count), shape_(shape), threads_(threads) {
   start();
 }
 
@@ -72,7 +81,7 @@ PoolMaker::~PoolMaker() {
 }
 
 void PoolMaker::start() {
-  pending_ = std::async(std::launch::async, make_world_pool, seed_, next_first_, count_, size_, threads_);
+  pending_ = std::async(std::launch::async, make_world_pool, seed_, next_first_, count_, shape_, threads_);
   next_first_ += static_cast<uint64_t>(count_);
 }
 

@@ -11,21 +11,31 @@
 #include <string>
 #include <vector>
 
+#include "palette/world.h"
+
 namespace palette::training {
+
+// What a pool's pictures are: size × size each; a share of them (decided per sample) rendered at twice the
+// size and cut to a size × size view, so the model also learns the world as it looks on a larger canvas.
+struct PoolShape {
+  int size = 256;
+  float large_share = 0.0f;  // [0, 1]
+  CaptionStyle captions = CaptionStyle::Varied;
+};
 
 struct WorldPool {
   torch::Tensor images;               // (N, 3, size, size) uint8, CPU
   std::vector<std::string> captions;  // N captions
 };
 
-// Samples [first, first + count) of the world `seed` at size × size on `threads` threads; half of them
+// Samples [first, first + count) of the world `seed` of `shape` on `threads` threads; half of them
 // (decided per sample) mirrored left to right. Throws palette::Error for bad sizes.
-WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, int size, int threads);
+WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolShape& shape, int threads);
 
 class PoolMaker {
  public:
   // Starts making the first pool at once. threads ≤ 0: all cores but two.
-  PoolMaker(uint64_t seed, uint64_t first, int count, int size, int threads);
+  PoolMaker(uint64_t seed, uint64_t first, int count, const PoolShape& shape, int threads);
   ~PoolMaker();
   PoolMaker(const PoolMaker&) = delete;
   PoolMaker& operator=(const PoolMaker&) = delete;
@@ -37,7 +47,9 @@ class PoolMaker {
   void start();
 
   uint64_t seed_, next_first_;
-  int count_, size_, threads_;
+  int count_;
+  PoolShape shape_;
+  int threads_;
   std::future<WorldPool> pending_;
 };
 

@@ -24,8 +24,14 @@ TEST(AppArgs, ModelScriptAndFile) {
 TEST(AppArgs, NothingGivenIsANewDocument) {
   const AppArgs a = parse({});
   EXPECT_TRUE(a.file.empty());
-  EXPECT_TRUE(a.model.empty());
+  EXPECT_TRUE(a.model.empty());  // the app then runs the layout's model, else the built-in one
+  EXPECT_FALSE(a.no_model);
   EXPECT_EQ(a.width, 512);
+}
+
+TEST(AppArgs, NoModelStartsWithoutOneAndExcludesModel) {
+  EXPECT_TRUE(parse({"--no-model", "layout.json"}).no_model);
+  EXPECT_THROW(parse({"--no-model", "--model", "m"}), Error);
 }
 
 TEST(AppArgs, BadArgumentsAreErrors) {

@@ -144,7 +144,7 @@ TEST(AppE2E, BadFilesAndModelsDoNotCrash) {
   // A script that needs a picture without a model fails with a message, not a hang or a crash.
   std::ofstream(dir / "wait.json")
       << R"({"actions": [{"do": "wait_picture", "timeout_s": 5}, {"do": "quit"}]})";
-  const AppRun w = run(app_command(dir, "--script wait.json"));
+  const AppRun w = run(app_command(dir, "--no-model --script wait.json"));
   EXPECT_EQ(w.status, 1) << w.output;
   EXPECT_NE(w.output.find("no model"), std::string::npos) << w.output;
 
@@ -152,7 +152,7 @@ TEST(AppE2E, BadFilesAndModelsDoNotCrash) {
   std::ofstream(dir / "drop.json")
       << R"({"actions": [{"do": "drop", "path": "not-a-picture.png"}, {"do": "quit"}]})";
   test::write_raw(dir / "not-a-picture.png", "this is text");
-  const AppRun d = run(app_command(dir, "--script drop.json"));
+  const AppRun d = run(app_command(dir, "--no-model --script drop.json"));
   EXPECT_EQ(d.status, 1) << d.output;
   EXPECT_NE(d.output.find("not-a-picture.png': not a readable image"), std::string::npos) << d.output;
 }

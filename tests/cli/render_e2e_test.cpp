@@ -92,11 +92,34 @@ TEST(RenderE2E, UnknownSamplerIsNamedAndWritesNothing) {
   EXPECT_FALSE(std::filesystem::exists(dir / "x.png"));
 }
 
-TEST(RenderE2E, ModelIsRequired) {
+// No --model: the built-in default model, with its own settings (LCM, 5 steps, no CFG), said on one line.
+TEST(RenderE2E, TheBuiltInModelIsTheDefault) {
   test::TempDir dir;
-  const CliRun r = run_cli("render --prompt cat -o '" + (dir / "x.png").string() + "'");
+  const CliRun r = run_cli("render -p 'a house on grass under a clear sky' -W 64 -H 64 --seed 3 -o '" +
+                           (dir / "x.png").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "model: the built-in default model")) << r.output;
+  EXPECT_TRUE(contains(r.output, "lcm, 5 steps")) << r.output;
+  const Image image = read_image(dir / "x.png");
+  EXPECT_EQ(image.width, 64);
+  EXPECT_TRUE(contains(read_png_text(dir / "x.png").at("parameters"), "default-model")) << "the model is recorded";
+}
+
+// A missing or broken built-in model: one message naming its folder and --model; nothing written.
+TEST(RenderE2E, AMissingBuiltInModelIsNamed) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "assets" / "default-model" / "unet");
+  const std::string env = "PALETTE_ASSETS='" + (dir / "assets").string() + "'";
+  CliRun r = run_cli("render -p cat -W 64 -H 64 -o '" + (dir / "x.png").string() + "'", env);
   EXPECT_EQ(r.status, 1) << r.output;
-  EXPECT_TRUE(contains(r.output, "a model is required")) << r.output;
+  EXPECT_TRUE(contains(r.output, "the built-in default model is missing")) << r.output;
+  EXPECT_TRUE(contains(r.output, (dir / "assets" / "default-model").string())) << r.output;
+  EXPECT_TRUE(contains(r.output, "--model")) << r.output;
+  test::write_raw(dir / "assets" / "default-model" / "model_index.json", "{\"_class_name\": ");
+  r = run_cli("render -p cat -W 64 -H 64 -o '" + (dir / "x.png").string() + "'", env);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_TRUE(contains(r.output, "the built-in default model in")) << r.output;
+  EXPECT_TRUE(contains(r.output, "is broken")) << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "x.png"));
 }
 

@@ -97,9 +97,9 @@ TEST(StreamE2E, BadArgumentsAreNamed) {
   r = run_cli("stream " + model_arg() + " --layout '" + layout.string() + "' --mode fast" + out);
   EXPECT_NE(r.status, 0);
   EXPECT_TRUE(contains(r.output, "--mode: unknown mode 'fast'")) << r.output;
-  r = run_cli("stream --layout '" + layout.string() + "'" + out);
+  r = run_cli("stream --layout '" + layout.string() + "'" + out, "PALETTE_ASSETS=/nonexistent");
   EXPECT_NE(r.status, 0);
-  EXPECT_TRUE(contains(r.output, "a model is required")) << r.output;
+  EXPECT_TRUE(contains(r.output, "the built-in default model is missing: '/nonexistent/default-model'")) << r.output;
 }
 
 }  // namespace

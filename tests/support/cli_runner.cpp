@@ -7,8 +7,8 @@
 
 namespace palette::test {
 
-CliRun run_cli(const std::string& args) {
-  const std::string command = std::string("'") + PALETTE_CLI_PATH + "' " + args + " 2>&1";
+CliRun run_cli(const std::string& args, const std::string& environment) {
+  const std::string command = environment + (environment.empty() ? "" : " ") + "'" + PALETTE_CLI_PATH + "' " + args + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return {-1, "popen failed"};
   std::string output;

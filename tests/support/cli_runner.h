@@ -11,7 +11,8 @@ struct CliRun {
 };
 
 // Runs `palette ARGS` (a shell-quoted argument string) and waits for it.
-CliRun run_cli(const std::string& args);
+// `environment`: VAR=value assignments (shell-quoted) put before the command.
+CliRun run_cli(const std::string& args, const std::string& environment = "");
 
 inline bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

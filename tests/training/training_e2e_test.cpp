@@ -1,5 +1,5 @@
-// The default model's commands as a user runs them: make-dataset, train-default (init, a tiny run, bad
-// options) and eval-default.
+// The default model's commands as a user runs them: make-dataset, train-default (init, a tiny run of each
+// stage, bad options) and eval-default.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -61,9 +61,13 @@ TEST(DefaultModelE2E, TrainsEvaluatesAndRefusesMistakes) {
                               "' --model " + model + " --device cpu -o '" + (dir / "coast.png").string() + "'");
   ASSERT_EQ(render.status, 0) << render.output;
   EXPECT_EQ(read_image(dir / "coast.png").width, 64);
-  const auto bad = run_cli("train-default --stage decoder --steps 1 --out " + model);
+  const auto decoder = run_cli("train-default --stage decoder" + tiny);
+  ASSERT_EQ(decoder.status, 0) << decoder.output;
+  EXPECT_TRUE(contains(decoder.output, "PSNR against the VAE's decode")) << decoder.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "m" / "taesd" / "config.json"));
+  const auto bad = run_cli("train-default --stage refiner --steps 1 --out " + model);
   EXPECT_NE(bad.status, 0);
-  EXPECT_TRUE(contains(bad.output, "unknown stage 'decoder'")) << bad.output;
+  EXPECT_TRUE(contains(bad.output, "unknown stage 'refiner'")) << bad.output;
 }
 
 }  // namespace

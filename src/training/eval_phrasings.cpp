@@ -1,0 +1,72 @@
+// palette::read_class_phrasings: the phrasing file of `palette eval-default --phrasings`.
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "palette/error.h"
+#include "palette/training.h"
+
+namespace palette {
+
+namespace {
+
+constexpr std::uintmax_t kMaxBytes = 1u << 20;  // a phrasing file is a few kilobytes of prompts
+constexpr size_t kMaxPrompt = 1000;             // characters; CLIP reads 75 tokens of it anyway
+
+std::string known_classes() {
+  std::string s;
+  for (int c = 0; c < kWorldClassCount; ++c) s += (c ? ", " : "") + world_class_name(static_cast<WorldClass>(c));
+  return s;
+}
+
+}  // namespace
+
+ClassPhrasings read_class_phrasings(const std::filesystem::path& file) {
+  const std::string where = "phrasing file '" + file.string() + "'";
+  std::error_code ec;
+  const auto status = std::filesystem::status(file, ec);
+  if (ec || !std::filesystem::exists(status)) throw Error(where + ": no such file");
+  if (!std::filesystem::is_regular_file(status)) throw Error(where + ": not a regular file");
+  const auto bytes = std::filesystem::file_size(file, ec);
+  if (ec) throw Error(where + ": cannot read its size: " + ec.message());
+  if (bytes > kMaxBytes)
+    throw Error(where + ": " + std::to_string(bytes) + " bytes; a phrasing file holds at most 1 MiB");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(where + ": cannot open it");
+  std::ostringstream text;
+  text << in.rdbuf();
+  nlohmann::json root;
+  try {
+    root = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    std::string message = e.what();
+    if (message.rfind("[json.exception.", 0) == 0) message = message.substr(message.find(']') + 2);
+    throw Error(where + ": not valid JSON: " + message);
+  }
+  if (!root.is_object())
+    throw Error(where + ": expected a JSON object {\"<class name>\": [\"prompt\", ...], ...}");
+  if (root.empty()) throw Error(where + ": names no class (known: " + known_classes() + ")");
+  ClassPhrasings out;
+  for (const auto& [name, list] : root.items()) {
+    const auto cls = world_class_from_name(name);
+    if (!cls) throw Error(where + ": unknown class \"" + name + "\" (known: " + known_classes() + ")");
+    if (!list.is_array()) throw Error(where + ": \"" + name + "\" must be a list of prompts");
+    if (list.empty()) throw Error(where + ": \"" + name + "\" has an empty list; give at least one prompt");
+    std::vector<std::string> prompts;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const auto& p = list[i];
+      const std::string at = "\"" + name + "\" entry " + std::to_string(i + 1);
+      if (!p.is_string()) throw Error(where + ": " + at + " must be text");
+      const auto& prompt = p.get_ref<const std::string&>();
+      if (prompt.find_first_not_of(" \t\r\n") == std::string::npos) throw Error(where + ": " + at + " is empty");
+      if (prompt.size() > kMaxPrompt)
+        throw Error(where + ": " + at + " has " + std::to_string(prompt.size()) + " characters (at most " +
+                    std::to_string(kMaxPrompt) + ")");
+      prompts.push_back(prompt);
+    }
+    out[*cls] = std::move(prompts);
+  }
+  return out;
+}
+
+}  // namespace palette
