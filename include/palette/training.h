@@ -128,7 +128,8 @@ ClassPhrasings read_class_phrasings(const std::filesystem::path& file);
 
 struct EvalOptions {
   std::filesystem::path model;      // a model folder (the default model, or any SD 1.x/2.x model)
-  int count = 12;                   // layouts rendered (fixed ones, cycling through the scene kinds)
+  int count = 48;                   // layouts rendered (fixed ones, cycling through the scene kinds): about 200
+                                    // regions, enough for per-class figures
   int size = 256;                   // canvas side in pixels
   uint64_t seed = 20240;            // layouts' world seed and the renders' noise seed
   int reference_samples = 400;      // generated pictures the classifier's class means come from

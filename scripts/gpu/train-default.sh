@@ -92,7 +92,16 @@ done
 cp "$model/train-$stage.csv" "$out/"
 [ "$status" -eq 0 ] || exit "$status"
 if [ "$stage" = unet ] && [ $(( call_seconds - ($(date +%s) - start) )) -gt 45 ]; then
-  "$palette" eval-default --model "$model" --device cuda --count 12 -o "$out/eval" 2>&1 | tail -3
+  "$palette" eval-default --model "$model" --device cuda --count 48 -o "$out/eval" 2>&1 | tail -22
   rm -rf "$out/eval/layouts"  # the layouts are the same every time; keep the call's file count low
+  # The app's canvas and the held-out phrasings, as time allows (the reports only, no sheets).
+  for run in "512 names" "256 heldout"; do
+    set -- $run
+    [ $(( call_seconds - ($(date +%s) - start) )) -gt 60 ] || break
+    words=(); [ "$2" = heldout ] && words=(--phrasings "$root/bench/default-model/held-out-phrasings.json")
+    "$palette" eval-default --model "$model" --device cuda --count 48 --size "$1" "${words[@]}" -o "/tmp/eval-$2$1" \
+      2>&1 | tail -20 | sed "s/^/$2 $1: /"
+    cp "/tmp/eval-$2$1/eval.json" "$out/eval/eval-$2$1.json"
+  done
 fi
 ls -la "$out" "$out"/model/* 2>/dev/null

@@ -27,6 +27,7 @@ namespace {
 struct StreamArgs {
   std::string model, layout, output, decoder = "auto", mask_type = "continuous", mode = "multidiffusion";
   int frames = 30;
+  int width = 0, height = 0;  // 0: the layout's canvas
   uint64_t seed = 0;
   CLI::Option* seed_option = nullptr;
   bool profile = false;
@@ -77,15 +78,23 @@ void run_stream(const StreamArgs& args) {
   StreamSnapshotMaker to_stream;
   StreamSnapshot snapshot = *to_stream(*layout);
   snapshot.seed = seed;
+  if (args.width > 0) snapshot.width = args.width;
+  if (args.height > 0) snapshot.height = args.height;
+  for (const auto& [side, value] : {std::pair{"--width", snapshot.width}, std::pair{"--height", snapshot.height}})
+    if (value < 64 || value % 8 != 0)
+      throw Error(std::string(side) + " " + std::to_string(value) + " must be a multiple of 8, at least 64");
   const size_t painted = region_request(content).layers.size();
   std::filesystem::create_directories(args.output);
 
   std::cout << "seed " << seed << std::endl;
   const Model model = load_chosen_model(model_choice, to_model_options(args.model_args));
   StreamEngine engine(model, settings);
+  std::printf("filling the stream's %d slots at %dx%d…\n", engine.slots(), snapshot.width, snapshot.height);
+  std::fflush(stdout);
   auto start = std::chrono::steady_clock::now();
   engine.apply(snapshot);  // the first snapshot fills the stream (T calls)
   const double fill_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("filled in %.2f s; making %d frames\n", fill_s, args.frames);
 
   std::vector<double> frame_ms;
   StreamTimings sum;
@@ -100,6 +109,8 @@ void run_stream(const StreamArgs& args) {
     char name[32];
     std::snprintf(name, sizeof name, "frame_%05d.png", i);
     write_png(std::filesystem::path(args.output) / name, frame.image);
+    std::printf("\rframe %d/%d (%.0f ms)", i, args.frames, frame.timings.total_ms);
+    std::fflush(stdout);
   }
   const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double engine_s = [&] {
@@ -107,7 +118,7 @@ void run_stream(const StreamArgs& args) {
     for (double f : frame_ms) ms += f;
     return ms / 1000.0;
   }();
-  std::printf("%d frames of %dx%d with %zu painted layers, %d slots (stream filled in %.2f s)\n", args.frames,
+  std::printf("\n%d frames of %dx%d with %zu painted layers, %d slots (stream filled in %.2f s)\n", args.frames,
               snapshot.width, snapshot.height, painted, engine.slots(), fill_s);
   std::printf("engine: %.2f frames/s (median frame %.1f ms); with PNG writing: %.2f frames/s\n",
               args.frames / engine_s, median(frame_ms), args.frames / total_s);
@@ -129,6 +140,8 @@ void add_stream_command(CLI::App& root) {
                   "built-in default model)");
   cmd->add_option("--layout,-l", args->layout, "A layout file (JSON, with masks)")->required();
   cmd->add_option("--frames,-n", args->frames, "How many frames to make")->capture_default_str();
+  cmd->add_option("--width,-W", args->width, "Frame width in pixels, a multiple of 8 (default: the layout's canvas)");
+  cmd->add_option("--height,-H", args->height, "Frame height in pixels, a multiple of 8 (default: the layout's canvas)");
   cmd->add_option("-o,--output", args->output, "The folder to write frame_00001.png … into")->required();
   args->seed_option = cmd->add_option("--seed", args->seed, "Noise seed (default: the layout's, else random)");
   cmd->add_option("--decoder", args->decoder, "auto (TAESD when given), taesd or vae")->capture_default_str();

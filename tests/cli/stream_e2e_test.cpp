@@ -81,6 +81,24 @@ TEST(StreamE2E, RegionalAttentionModeWithProfile) {
   EXPECT_EQ(read_image(dir / "frames" / "frame_00002.png").width, 64);
 }
 
+// -W/-H set the live canvas apart from the layout's (its masks are resized); progress is printed.
+TEST(StreamE2E, SizeFlagsAndProgress) {
+  test::TempDir dir;
+  const auto layout = save_small_layout(dir.path());
+  const CliRun r = run_cli("stream " + model_arg() + " --layout '" + layout.string() + "' -W 96 -H 64 --frames 1 -o '" +
+                           (dir / "frames").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "filling the stream")) << r.output;
+  EXPECT_TRUE(contains(r.output, "frame 1/1")) << r.output;
+  const Image frame = read_image(dir / "frames" / "frame_00001.png");
+  EXPECT_EQ(frame.width, 96);
+  EXPECT_EQ(frame.height, 64);
+  const CliRun bad = run_cli("stream " + model_arg() + " --layout '" + layout.string() + "' -W 100 -o '" +
+                             (dir / "bad").string() + "'");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_TRUE(contains(bad.output, "--width 100 must be a multiple of 8")) << bad.output;
+}
+
 TEST(StreamE2E, BadArgumentsAreNamed) {
   test::TempDir dir;
   const auto layout = save_small_layout(dir.path());
