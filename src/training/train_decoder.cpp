@@ -19,8 +19,12 @@ namespace palette::training {
 namespace {
 
 torch::Tensor edge_l1(const torch::Tensor& a, const torch::Tensor& b) {
-  const auto dx = [](const torch::Tensor& t) { return t.narrow(3, 1, t.size(3) - 1) - t.narrow(3, 0, t.size(3) - 1); };
-  const auto dy = [](const torch::Tensor& t) { return t.narrow(2, 1, t.size(2) - 1) - t.narrow(2, 0, t.size(2) - 1); };
+  const auto dx = [](const torch::Tensor& t) {
+    return t.narrow(3, 1, t.size(3) - 1) - t.narrow(3, 0, t.size(3) - 1);
+  };
+  const auto dy = [](const torch::Tensor& t) {
+    return t.narrow(2, 1, t.size(2) - 1) - t.narrow(2, 0, t.size(2) - 1);
+  };
   return (dx(a) - dx(b)).abs().mean() + (dy(a) - dy(b)).abs().mean();
 }
 
@@ -69,12 +73,14 @@ Score validate(Taesd& taesd, const Validation& v) {
   taesd->eval();
   const Terms t = distillation_loss(taesd, v.x, v.teacher);
   const auto unit = [](const torch::Tensor& p) { return (p.to(torch::kFloat32) + 1).div(2).clamp(0, 1); };
-  const double mse = (unit(taesd->decode(v.teacher.z)) - unit(v.teacher.picture)).pow(2).mean().item<double>();
+  const double mse =
+      (unit(taesd->decode(v.teacher.z)) - unit(v.teacher.picture)).pow(2).mean().item<double>();
   taesd->train();
   return {t.loss.item<double>(), 10.0 * std::log10(1.0 / std::max(mse, 1e-12))};
 }
 
-void save(Taesd& taesd, WeightAverage& average, const TrainOptions& o, const DefaultModelSpec& spec, int64_t step) {
+void save(Taesd& taesd, WeightAverage& average, const TrainOptions& o, const DefaultModelSpec& spec,
+          int64_t step) {
   write_taesd_config(o.out, spec);
   average.with_average([&] { save_fp16(*taesd, taesd_weights(o.out), step); });
 }
@@ -84,12 +90,14 @@ void save(Taesd& taesd, WeightAverage& average, const TrainOptions& o, const Def
 TrainReport train_decoder(const TrainOptions& o) {
   const RunBudget budget(o.steps, o.minutes);
   const auto spec = DefaultModelSpec::named(o.size);
-  AutoencoderKL vae = load_trained_vae(o.out, spec, o.device, "decoder");
+  // The autoencoder's own config: the tiny one learns whatever VAE the folder holds (4 latent channels, ×8).
+  AutoencoderKL vae = load_trained_vae(o.out, "decoder");
   if (o.resume) check_architecture(o.out / "taesd" / "config.json", taesd_config_json(spec));
   prepare_device(o);
   Taesd taesd = make_taesd(spec);
   TrainReport r;
   if (o.resume) r.start_step = load_checkpoint(*taesd, taesd_weights(o.out));
+  vae->to(o.device);
   taesd->to(o.device);
   taesd->train();
   r.parameters = parameter_count(*taesd);
@@ -97,7 +105,8 @@ TrainReport train_decoder(const TrainOptions& o) {
   Optimizer optimizer(taesd->parameters(), o.lr, o.lr_end < 0 ? o.lr : o.lr_end, o.warmup);
   WeightAverage average(*taesd, o.ema);
 
-  const PoolShape shape{o.image_size, static_cast<float>(o.large_share), CaptionStyle::Plain};  // no captions needed
+  // The pictures as the other stages see them; their captions are not used.
+  const PoolShape shape{o.image_size, static_cast<float>(o.large_share), CaptionStyle::Plain};
   PoolMaker pools(o.seed + 2, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, shape, o.data_threads);
   const auto take = [&] {  // pictures live on the device: a batch is gathered there, never on the host
     WorldPool p = pools.take();
@@ -117,7 +126,8 @@ TrainReport train_decoder(const TrainOptions& o) {
   int64_t n = 0;
   for (; !budget.done(n); ++n) {
     if (pools.ready()) pool = take();
-    const auto idx = torch::randint(pool.images.size(0), {o.batch}, torch::dtype(torch::kLong).device(o.device));
+    const auto idx =
+        torch::randint(pool.images.size(0), {o.batch}, torch::dtype(torch::kLong).device(o.device));
     const auto x = to_unit_range(pool.images.index_select(0, idx), o.device);
     Terms t;
     {
@@ -138,7 +148,8 @@ TrainReport train_decoder(const TrainOptions& o) {
     r.psnr_end = end.psnr;
   });
   char line[160];
-  std::snprintf(line, sizeof line, "tiny decode against the VAE's: PSNR %.2f dB (was %.2f dB) on %lld validation pictures",
+  std::snprintf(line, sizeof line,
+                "tiny decode against the VAE's: PSNR %.2f dB (was %.2f dB) on %lld validation pictures",
                 r.psnr_end, r.psnr_start, static_cast<long long>(validation.x.size(0)));
   report(o, line);
   save(taesd, average, o, spec, r.end_step);

@@ -41,15 +41,16 @@ Taesd make_taesd(const DefaultModelSpec& spec) {
   return Taesd(TaesdConfig::from_json(JsonConfig(taesd_config_json(spec), "default TAESD config")));
 }
 
-AutoencoderKL load_trained_vae(const fs::path& folder, const DefaultModelSpec& spec, const torch::Device& device,
-                               const std::string& stage) {
+AutoencoderKL load_trained_vae(const fs::path& folder, const std::string& stage) {
   if (!fs::is_regular_file(vae_weights(folder)) || !fs::is_regular_file(folder / "vae" / "config.json"))
     throw Error("'" + folder.string() + "': no trained autoencoder (vae/) for the " + stage +
                 " stage; run --stage autoencoder first");
-  check_architecture(folder / "vae" / "config.json", vae_config_json(spec, 1.0));
-  AutoencoderKL vae(AutoencoderKLConfig::from_json(JsonConfig::load(folder / "vae" / "config.json")));
+  const auto config = AutoencoderKLConfig::from_json(JsonConfig::load(folder / "vae" / "config.json"));
+  if (config.latent_channels != 4 || config.block_out_channels.size() != 4)
+    throw Error("'" + (folder / "vae" / "config.json").string() +
+                "': the " + stage + " stage needs an autoencoder with 4 latent channels and 4 blocks (×8)");
+  AutoencoderKL vae(config);
   load_checkpoint(*vae, vae_weights(folder));
-  vae->to(device);
   vae->eval();
   for (auto& p : vae->parameters()) p.set_requires_grad(false);
   return vae;

@@ -40,11 +40,10 @@ void check_architecture(const std::filesystem::path& config_file, const nlohmann
 // Throws palette::Error naming the file when it is missing or does not fit.
 int64_t load_checkpoint(torch::nn::Module& module, const std::filesystem::path& file, bool clip_text = false);
 
-// The frozen, trained autoencoder of the model folder `folder` (float32, eval mode, on `device`). Throws
-// palette::Error naming the folder when it has none (`stage` names the stage that needs it), or naming the
-// file when it is of another architecture than `spec`'s.
-AutoencoderKL load_trained_vae(const std::filesystem::path& folder, const DefaultModelSpec& spec,
-                               const torch::Device& device, const std::string& stage);
+// The frozen, trained autoencoder of the model folder `folder` (float32, eval mode, on the CPU), of any
+// width: 4 latent channels, ×8. Throws palette::Error naming the folder when it has none (`stage` names the
+// stage that needs it), or naming the file when it does not fit.
+AutoencoderKL load_trained_vae(const std::filesystem::path& folder, const std::string& stage);
 
 // (B,3,H,W) uint8 pictures → float in [-1, 1] on `device`.
 torch::Tensor to_unit_range(const torch::Tensor& pictures, const torch::Device& device);

@@ -40,13 +40,15 @@ std::filesystem::path taesd_file(const std::filesystem::path& model) {
   return model / "taesd" / "diffusion_pytorch_model.safetensors";
 }
 
-// A tiny autoencoder trained once (20 steps), then its tiny decoder (30 steps), for the tests below.
+// A tiny autoencoder trained once (20 steps), then its tiny decoder (30 steps) and a UNet (1 step), for the
+// tests below.
 class DistilledTinyDecoder : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
     train_default(tiny(folder(), TrainStage::Autoencoder, 20));
     decoder_ = train_default(tiny(folder(), TrainStage::Decoder, 30));
+    train_default(tiny(folder(), TrainStage::Unet, 1));  // so the whole folder loads with Model::load
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -61,10 +63,11 @@ test::TempDir* DistilledTinyDecoder::dir_ = nullptr;
 TrainReport DistilledTinyDecoder::decoder_;
 
 TEST_F(DistilledTinyDecoder, LossFallsAndPsnrRisesOverThirtySteps) {
-  std::printf("tiny decoder: validation loss %.4f -> %.4f, PSNR against the VAE's decode %.2f -> %.2f dB "
-              "(%.1f ms per step, %lld parameters)\n",
-              decoder_.validation_start, decoder_.validation_end, decoder_.psnr_start, decoder_.psnr_end,
-              decoder_.step_ms, static_cast<long long>(decoder_.parameters));
+  std::printf(
+      "tiny decoder: validation loss %.4f -> %.4f, PSNR against the VAE's decode %.2f -> %.2f dB "
+      "(%.1f ms per step, %lld parameters)\n",
+      decoder_.validation_start, decoder_.validation_end, decoder_.psnr_start, decoder_.psnr_end,
+      decoder_.step_ms, static_cast<long long>(decoder_.parameters));
   EXPECT_EQ(decoder_.start_step, 0);
   EXPECT_EQ(decoder_.end_step, 30);
   EXPECT_LT(decoder_.validation_end, 0.8 * decoder_.validation_start);
