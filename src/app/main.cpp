@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/app.h"
+#include "palette/cpu_threads.h"
 #include "palette/image.h"
 
 namespace {
@@ -128,6 +129,7 @@ int run(const palette::app::AppArgs& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  palette::configure_cpu_threads();
   try {
     const palette::app::AppArgs args = palette::app::parse_app_args(argc, argv);
     if (args.help) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "palette/cpu_threads.h"
 #include "palette/error.h"
 #include "palette/version.h"
 
@@ -22,6 +23,7 @@ bool is_unknown_command(CLI::App& app, int argc, char** argv, std::string& known
 }  // namespace
 
 int main(int argc, char** argv) {
+  palette::configure_cpu_threads();
   CLI::App app{"Semantic Palette: paint with meaning. Headless engine commands.", "palette"};
   app.set_version_flag("--version", "palette " + palette::version() + " (LibTorch " + palette::torch_version() + ")");
   app.require_subcommand(1);
