@@ -7,19 +7,22 @@
 
 namespace palette {
 
+nlohmann::json parse_json(const std::string& text, const std::string& where) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    std::string message = e.what();
+    if (message.rfind("[json.exception.", 0) == 0) message = message.substr(message.find(']') + 2);
+    throw Error(where + ": not valid JSON: " + message);
+  }
+}
+
 JsonConfig JsonConfig::load(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("'" + path.string() + "': cannot open config file");
   std::stringstream text;
   text << in.rdbuf();
-  nlohmann::json root;
-  try {
-    root = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    std::string message = e.what();
-    if (message.rfind("[json.exception.", 0) == 0) message = message.substr(message.find(']') + 2);
-    throw Error("'" + path.string() + "': not valid JSON: " + message);
-  }
+  nlohmann::json root = parse_json(text.str(), "'" + path.string() + "'");
   if (!root.is_object()) throw Error("'" + path.string() + "': not a JSON object");
   return JsonConfig(std::move(root), path.string());
 }

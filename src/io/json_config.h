@@ -11,6 +11,9 @@
 
 namespace palette {
 
+// Parses JSON text; throws palette::Error "<where>: not valid JSON: <what and where in the text>".
+nlohmann::json parse_json(const std::string& text, const std::string& where);
+
 class JsonConfig {
  public:
   // Throws palette::Error when the file is missing, unreadable, not JSON, or not an object.

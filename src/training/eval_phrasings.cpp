@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "io/json_config.h"
 #include "palette/error.h"
 #include "palette/training.h"
 
@@ -35,14 +36,7 @@ ClassPhrasings read_class_phrasings(const std::filesystem::path& file) {
   if (!in) throw Error(where + ": cannot open it");
   std::ostringstream text;
   text << in.rdbuf();
-  nlohmann::json root;
-  try {
-    root = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    std::string message = e.what();
-    if (message.rfind("[json.exception.", 0) == 0) message = message.substr(message.find(']') + 2);
-    throw Error(where + ": not valid JSON: " + message);
-  }
+  const nlohmann::json root = parse_json(text.str(), where);
   if (!root.is_object())
     throw Error(where + ": expected a JSON object {\"<class name>\": [\"prompt\", ...], ...}");
   if (root.empty()) throw Error(where + ": names no class (known: " + known_classes() + ")");

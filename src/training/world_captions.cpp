@@ -170,19 +170,25 @@ std::string varied_scene_caption(const std::array<int64_t, kWorldClassCount>& co
   return with_boilerplate(std::move(s), rng);
 }
 
+std::vector<std::string> caption_words(const std::string& text) {
+  std::vector<std::string> words;
+  std::string word;
+  for (char ch : text + " ") {
+    if (ch == ' ' || ch == ',' || ch == ':') {
+      if (!word.empty()) words.push_back(word);
+      word.clear();
+    } else {
+      word += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+    }
+  }
+  return words;
+}
+
 const std::set<std::string>& caption_lexicon() {
   static const std::set<std::string> lexicon = [] {
     std::set<std::string> words;
     const auto add = [&](const std::string& text) {
-      std::string word;
-      for (char ch : text + " ") {
-        if (ch == ' ' || ch == ',' || ch == ':') {
-          if (!word.empty()) words.insert(word);
-          word.clear();
-        } else {
-          word += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-        }
-      }
+      for (auto& w : caption_words(text)) words.insert(std::move(w));
     };
     for (int c = 0; c < kWorldClassCount; ++c) {
       for (const auto& p : singular_phrasings(static_cast<WC>(c))) add(p);

@@ -29,6 +29,9 @@ std::string varied_crop_caption(WorldClass c, WorldRng& rng);
 std::string varied_scene_caption(const std::array<int64_t, kWorldClassCount>& counts, const SceneObjects& objects,
                                  WorldRng& rng);
 
+// The lower-case words of `text`, split at spaces, commas and colons (hyphens stay inside words).
+std::vector<std::string> caption_words(const std::string& text);
+
 // Every lower-case word (split at spaces, commas and hyphens kept inside words) any training caption can
 // contain: a prompt with a word outside this set was never a training caption.
 const std::set<std::string>& caption_lexicon();

@@ -40,4 +40,14 @@ inline int pixel_difference(const Image& a, const Image& b, int x, int y) {
   return most;
 }
 
+// The largest difference over every pixel's RGB channels between two images of one size; 256 when
+// their sizes differ.
+inline int max_byte_difference(const Image& a, const Image& b) {
+  if (a.width != b.width || a.height != b.height) return 256;
+  int most = 0;
+  for (int y = 0; y < a.height; ++y)
+    for (int x = 0; x < a.width; ++x) most = std::max(most, pixel_difference(a, b, x, y));
+  return most;
+}
+
 }  // namespace palette::test

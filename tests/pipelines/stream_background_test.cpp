@@ -71,7 +71,10 @@ TEST(StreamBackground, NewPictureIsEncodedOnceWithoutARestart) {
 
   StreamEngine fresh(tiny_sd15());
   fresh.apply(s);
-  EXPECT_EQ(fresh.step().image.pixels, shown.image.pixels) << "the same picture as a fresh stream";
+  // Equal up to float32 rounding: the fresh stream batches its work differently (see stream_engine_test).
+  const int pixel_error = test::max_byte_difference(fresh.step().image, shown.image);
+  std::printf("new picture vs a fresh stream: %d/255\n", pixel_error);
+  EXPECT_LE(pixel_error, 2) << "the same picture as a fresh stream";
 
   s.version = 4;
   s.background.image = nullptr;

@@ -152,9 +152,17 @@ TEST(StreamEngine, FlushedEditEqualsAFreshEngine) {
   fresh.apply(after);
   const StreamFrame expected = fresh.step();
   EXPECT_TRUE(expected.settled);
-  EXPECT_TRUE(torch::equal(edited.state().buffer, fresh.state().buffer));
-  EXPECT_TRUE(torch::equal(edited.state().last_latent, fresh.state().last_latent));
-  EXPECT_TRUE(same_pixels(shown.image, expected.image));
+  // The same sums in other batch compositions (the edited engine's prompts and slots were laid out before
+  // the edit): OpenBLAS orders them differently on some processors (AMD EPYC here), so equal up to
+  // float32 rounding carried through five steps, not bitwise.
+  const double buffer_error = (edited.state().buffer - fresh.state().buffer).abs().max().item<double>();
+  const double latent_error = (edited.state().last_latent - fresh.state().last_latent).abs().max().item<double>();
+  const int pixel_error = test::max_byte_difference(shown.image, expected.image);
+  std::printf("flushed edit vs fresh engine: buffer %.3g, latent %.3g, pixels %d/255\n", buffer_error, latent_error,
+              pixel_error);
+  EXPECT_LT(buffer_error, 5e-3);  // 3.6e-4 measured; a wrong slot or prompt is off by 0.1 and more
+  EXPECT_LT(latent_error, 5e-3);
+  EXPECT_LE(pixel_error, 2);
 }
 
 TEST(StreamEngine, StillLayoutGivesAStillPictureAndFramesCount) {

@@ -13,26 +13,17 @@
 #include "palette/safetensors.h"
 #include "palette/training.h"
 #include "support/temp_dir.h"
+#include "tiny_training.h"
 
 namespace palette {
 namespace {
 
 TrainOptions tiny(const std::filesystem::path& out, TrainStage stage, int64_t steps) {
-  TrainOptions o;
-  o.out = out;
-  o.stage = stage;
-  o.size = "tiny";
-  o.steps = steps;
+  TrainOptions o = test::tiny_training(out, stage, steps);
   o.batch = 8;
   o.pool = 8;  // every step sees the same eight pictures (with fresh posterior samples)
-  o.image_size = 64;
-  o.crop = 32;
   o.lr = 3e-3;
-  o.warmup = 0;
-  o.ema = 0;
   o.log_every = 10;
-  o.save_minutes = 0;
-  o.data_threads = 1;
   return o;
 }
 

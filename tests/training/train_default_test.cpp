@@ -17,28 +17,14 @@
 #include "palette/world.h"
 #include "sampling/scheduler.h"
 #include "support/temp_dir.h"
+#include "tiny_training.h"
 #include "training/train_common.h"
 
 namespace palette {
 namespace {
 
 TrainOptions tiny(const std::filesystem::path& out, TrainStage stage, int64_t steps) {
-  TrainOptions o;
-  o.out = out;
-  o.stage = stage;
-  o.size = "tiny";
-  o.steps = steps;
-  o.batch = 4;
-  o.image_size = 64;
-  o.crop = 32;
-  o.lr = 2e-3;
-  o.warmup = 0;
-  o.ema = 0;
-  o.pool = 16;
-  o.log_every = 5;
-  o.save_minutes = 0;
-  o.data_threads = 1;
-  return o;
+  return test::tiny_training(out, stage, steps);
 }
 
 // Trains both stages of a tiny model into a fresh folder once for the tests below that only read it.

@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cctype>
 #include <fstream>
 #include <map>
 #include <set>
@@ -27,19 +26,6 @@ using training::class_phrasings;
 const std::filesystem::path kHeldOut =
     std::filesystem::path(PALETTE_SOURCE_DIR) / "bench" / "default-model" / "held-out-phrasings.json";
 
-std::vector<std::string> words_of(const std::string& text) {
-  std::vector<std::string> words;
-  std::string word;
-  for (char ch : text + " ") {
-    if (ch == ' ' || ch == ',' || ch == ':') {
-      if (!word.empty()) words.push_back(word);
-      word.clear();
-    } else {
-      word += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    }
-  }
-  return words;
-}
 
 bool names_class(const std::string& caption, WorldClass c) {
   for (bool plural : {false, true})
@@ -78,7 +64,7 @@ TEST(WorldCaptions, VariedCaptionsUseTheWholeVocabularyAndOnlyIt) {
   for (uint64_t i = 0; i < 1500; ++i) {
     const WorldSample s = make_world_sample(9, i, varied(32));
     captions.insert(s.caption);
-    for (const auto& w : words_of(s.caption))
+    for (const auto& w : training::caption_words(s.caption))
       EXPECT_TRUE(caption_lexicon().count(w)) << "'" << w << "' of '" << s.caption << "' is not in the lexicon";
     for (int c = 0; c < kWorldClassCount; ++c)
       for (bool plural : {false, true})
@@ -182,10 +168,10 @@ TEST(HeldOutPhrasings, NoneCanBeATrainingCaptionAndEachNamesItsClass) {
     std::set<std::string> own;
     for (bool plural : {false, true})
       for (const auto& p : class_phrasings(cls, plural))
-        for (const auto& w : words_of(p))
+        for (const auto& w : training::caption_words(p))
           if (!kFunctionWords.count(w)) own.insert(w);
     for (const auto& prompt : prompts) {
-      const auto words = words_of(prompt);
+      const auto words = training::caption_words(prompt);
       EXPECT_TRUE(std::any_of(words.begin(), words.end(), [](const std::string& w) { return !caption_lexicon().count(w); }))
           << "'" << prompt << "' uses only training words";
       EXPECT_TRUE(std::any_of(words.begin(), words.end(), [&](const std::string& w) { return own.count(w) > 0; }))
