@@ -9,10 +9,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/build.sh" >/dev/null
 build="${PALETTE_BUILD_DIR:-$root/build}"
 if [ $# -gt 0 ]; then exec "$build/src/palette" "$@"; fi
-model="$root/assets/default-model"
 layout="$root/assets/examples/landscape.layout.json"
 if [ -n "${DISPLAY:-}" ] && [ -x "$build/src/app/semantic-palette" ]; then
-  exec "$build/src/app/semantic-palette" --model "$model" "$layout"
+  exec "$build/src/app/semantic-palette" "$layout"  # no model named: the built-in one
 fi
 mkdir -p "$root/out"
-exec "$build/src/palette" render --layout "$layout" --model "$model" -o "$root/out/landscape.png"
+exec "$build/src/palette" render --layout "$layout" -o "$root/out/landscape.png"
