@@ -1,6 +1,12 @@
 #include "app/frame_stats.h"
 
+#include <algorithm>
+
 namespace palette::app {
+
+namespace {
+constexpr size_t kSlowFrames = 3;  // the fewest frames a rate is taken over
+}  // namespace
 
 void FrameStats::published(uint64_t version, double t) {
   if (!pending_.empty() && pending_.back().first >= version) return;
@@ -12,7 +18,7 @@ void FrameStats::published(uint64_t version, double t) {
 
 void FrameStats::frame(uint64_t version, double t) {
   frames_.push_back(t);
-  while (!frames_.empty() && frames_.front() < t - window_s_) frames_.pop_front();
+  while (frames_.size() > kSlowFrames && frames_.front() < t - window_s_) frames_.pop_front();
   // The frame answers every publish up to its version; the latency is that of the newest one, the
   // edit the user made last and is watching for.
   std::optional<double> answered;
@@ -30,6 +36,12 @@ double FrameStats::fps(double now) const {
     if (t < now - window_s_) continue;
     if (n == 0) first = t;
     ++n;
+  }
+  if (n < kSlowFrames && frames_.size() >= 2) {  // a slow engine: its last frames, while it still runs
+    n = std::min(frames_.size(), kSlowFrames);
+    first = frames_[frames_.size() - n];
+    const double interval = (frames_.back() - first) / static_cast<double>(n - 1);
+    if (now - frames_.back() > std::max(window_s_, 3 * interval)) return 0;
   }
   if (n < 2) return 0;
   const double span = frames_.back() - first;

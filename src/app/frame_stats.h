@@ -24,7 +24,10 @@ class FrameStats {
   void published(uint64_t version, double t);  // versions must not go down; equal ones keep the first time
   void frame(uint64_t version, double t);
 
-  // Frames in the last `window` seconds divided by the time they span; 0 before two frames.
+  // Frames in the last `window` seconds divided by the time they span. A slow engine (a CPU at a frame
+  // every few seconds) puts fewer than three frames in the window: then the last three frames count, as
+  // long as the newest is not older than three of their intervals (else the stream has stopped: 0).
+  // 0 before two frames.
   double fps(double now) const;
   // The newest measured latency in milliseconds; nullopt until a frame has caught up with a publish.
   std::optional<double> latency_ms() const { return latency_ms_; }
@@ -32,7 +35,7 @@ class FrameStats {
 
  private:
   double window_s_;
-  std::deque<double> frames_;                        // frame times inside the window
+  std::deque<double> frames_;                        // frame times inside the window, and at least the last three
   std::deque<std::pair<uint64_t, double>> pending_;  // published versions no frame has reached
   std::optional<double> latency_ms_;
 };

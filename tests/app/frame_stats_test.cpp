@@ -14,6 +14,21 @@ TEST(FrameStats, FramesPerSecondOverTheWindow) {
   EXPECT_EQ(s.fps(14.0), 0);
 }
 
+// A CPU engine at a frame every 4 s has at most two frames in a 5 s window: the rate still shows, from
+// its last three frames, until it stops.
+TEST(FrameStats, SlowEnginesShowTheirRate) {
+  FrameStats s(5.0);
+  s.frame(1, 0.0);
+  EXPECT_EQ(s.fps(1.0), 0);  // one frame: no rate yet
+  s.frame(1, 4.0);
+  EXPECT_NEAR(s.fps(4.5), 0.25, 1e-9);
+  s.frame(1, 8.0);
+  s.frame(1, 12.0);
+  EXPECT_NEAR(s.fps(13.0), 0.25, 1e-9);
+  EXPECT_NEAR(s.fps(20.0), 0.25, 1e-9);  // 8 s after the last frame: still within three intervals
+  EXPECT_EQ(s.fps(25.0), 0);             // 13 s: stopped
+}
+
 TEST(FrameStats, LatencyFromPublishToTheFirstFrameThatShowsIt) {
   FrameStats s;
   EXPECT_FALSE(s.latency_ms());
