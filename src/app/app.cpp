@@ -74,6 +74,7 @@ void App::publish_if_changed() {
   if (doc.document_id() != published_document_) {
     // Another document: frames of the old one say nothing about this one's versions.
     frame_version = 0;
+    frame_settled = false;
     stats.reset();
   }
   published_version_ = doc.version();
@@ -89,6 +90,7 @@ void App::take_frames() {
   gl.set_frame(frame->image);
   has_frame = true;
   frame_version = frame->version;
+  frame_settled = frame->settled;
   stats.frame(frame->version, now());
 }
 

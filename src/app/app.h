@@ -79,6 +79,7 @@ class App {
   std::string status, error;  // the status line; error is shown in red until dismissed
   bool has_frame = false;
   uint64_t frame_version = 0;
+  bool frame_settled = false;
   bool panning = false;
   double now() const;
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "app/app.h"
+#include "app/picture_status.h"
 
 namespace palette::app {
 
@@ -82,6 +83,24 @@ void draw_canvas_panel(App& app) {
     draw->AddImage(texture_id(app.gl.frame_texture()), ImVec2(a.x + dx, a.y), ImVec2(b.x + dx, b.y));
     draw->AddLine(ImVec2(p0.x + dx, p0.y), ImVec2(p0.x + dx, p0.y + size.y), IM_COL32(20, 20, 20, 255), 2);
     draw->PopClipRect();
+  }
+
+  // A picture that is not the newest edit, fully, says so (on the picture; on the canvas before there is one).
+  PictureState state;
+  state.loading = app.engine.model_state() == ModelState::Loading;
+  state.streaming = app.engine.streaming();
+  state.paused = app.engine.paused();
+  state.has_frame = app.has_frame;
+  state.frame_version = app.frame_version;
+  state.frame_settled = app.frame_settled;
+  state.document_version = app.editor.doc().version();
+  const std::string status = picture_status(state);
+  if (!status.empty()) {
+    const ImVec2 at(p0.x + (beside ? paint_size.x : 0) + 10, p0.y + 10);
+    const ImVec2 text = ImGui::CalcTextSize(status.c_str());
+    draw->AddRectFilled(ImVec2(at.x - 6, at.y - 4), ImVec2(at.x + text.x + 6, at.y + text.y + 4),
+                        IM_COL32(20, 20, 24, 210), 4.0f);
+    draw->AddText(at, IM_COL32(255, 210, 90, 255), status.c_str());
   }
   ImGui::End();
 }
