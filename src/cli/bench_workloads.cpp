@@ -341,6 +341,83 @@ std::vector<BenchRow> sync_rows(const Model& model, const BenchSettings& setting
   return rows;
 }
 
+// What a painter feels: edits arrive as the app makes them — a stroke painted over four frames (the
+// layer's mask grows each frame), then a prompt edit — and each edit is timed from its arrival to the
+// first frame made with it and to the first settled frame that shows it fully. The engine is stepped as
+// the app's live thread steps it (one frame after another); a CPU canvas is 256² (the app's live size
+// there), a GPU one 512².
+std::vector<BenchRow> live_rows(const Model& model, const BenchSettings& settings) {
+  const bool cpu = model.info().device == "cpu";
+  const int side = cpu ? 256 : 512;
+  StreamSettings stream_settings;
+  stream_settings.cuda_graphs = settings.cuda_graphs;
+  if (settings.stream_mode == "regional") stream_settings.mode = StreamMode::RegionalAttention;
+  StreamEngine engine(model, stream_settings);
+  StreamSnapshot snapshot;
+  snapshot.width = snapshot.height = side;
+  snapshot.seed = 1;
+  snapshot.background.prompt = "a quiet valley at dawn";
+  uint64_t id = 1;
+  for (RegionLayer& layer : bench_layers(3)) snapshot.layers.push_back({id++, true, std::move(layer)});
+  snapshot.version = 1;
+  engine.apply(snapshot);
+  for (int i = 0; i < std::max(settings.warmup, 1) * engine.slots(); ++i) engine.step();
+
+  std::vector<double> first_change, settled, frame_ms;
+  static const char* prompts[] = {"a red brick house", "a small stone cottage"};
+  const int edits = std::max(2, settings.frames / 10);  // --frames 100 → 10 strokes and 10 prompt edits
+  const auto start = Clock::now();
+  int frames = 0;
+  for (int e = 0; e < edits; ++e) {
+    // A stroke: the top layer's square grows to the right over four frames, then one prompt edit.
+    for (int segment = 1; segment <= 5; ++segment) {
+      ++snapshot.version;
+      StreamLayer& top = snapshot.layers.back();
+      if (segment <= 4) {
+        torch::Tensor mask = top.region.mask.clone();
+        mask.slice(0, 16, 48).slice(1, 16, std::min<int64_t>(64, 48 + 4 * segment)).fill_(1);
+        if (e % 2) mask.slice(0, 16, 48).slice(1, 48, 64).zero_();  // odd strokes are erased back
+        top.region.mask = mask;
+      } else {
+        top.region.prompt = prompts[e % 2];
+      }
+      const auto edited = Clock::now();
+      engine.apply(snapshot);
+      const bool wait_to_settle = segment >= 4;  // after the stroke is done and after the prompt edit
+      bool changed = false;
+      for (;;) {
+        const StreamFrame f = engine.step();
+        ++frames;
+        frame_ms.push_back(f.timings.total_ms);
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - edited).count();
+        if (!changed && f.version >= snapshot.version) {
+          changed = true;
+          first_change.push_back(ms);
+        }
+        if (!wait_to_settle || (f.settled && f.version >= snapshot.version)) {
+          if (wait_to_settle) settled.push_back(ms);
+          break;
+        }
+      }
+    }
+  }
+  const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+  const auto percentile = [](std::vector<double> v, double p) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+  };
+  std::printf("live: first-change p50 %.0f ms p95 %.0f ms; settled p50 %.0f ms p95 %.0f ms; %.2f frames/s\n",
+              percentile(first_change, 0.5), percentile(first_change, 0.95), percentile(settled, 0.5),
+              percentile(settled, 0.95), frames / wall);
+  BenchRow row{"live " + std::to_string(side) + "², strokes and prompt edits, " + std::to_string(engine.slots()) +
+                   " slots, " + (model.parts().taesd.is_empty() ? "VAE" : "TAESD") +
+                   (settings.stream_mode == "regional" ? ", regional attention" : ""),
+               percentile(settled, 0.5), frames / wall, 0,
+               format("first change p50 %.0f / p95 %.0f ms, settled p95 %.0f ms, %.0f edits", percentile(first_change, 0.5),
+                      percentile(first_change, 0.95), percentile(settled, 0.95), double(first_change.size()))};
+  return {row};
+}
+
 }  // namespace
 
 const std::vector<BenchWorkload>& bench_workloads() {
@@ -357,6 +434,8 @@ const std::vector<BenchWorkload>& bench_workloads() {
       {"multidiffusion2048", "MultiDiffusion panorama 512×2048, DDIM 50, CFG 7.5",
        [](const Model& m, const BenchSettings& s) { return panorama_row(m, s, PanoramaMethod::multidiffusion); }},
       {"sync2048", "SyncDiffusion 512×2048, DDIM 50, sync on the first 10 steps (fast and exact)", sync_rows},
+      {"live", "what a painter feels: strokes over several frames and prompt edits, time to the first changed and "
+               "to the settled frame (256² on a CPU, 512² on a GPU)", live_rows},
       {"profile", "Kineto trace of the UNet at batch 15 into --profile-dir (not part of all)", profile_rows},
   };
   return all;
