@@ -348,7 +348,7 @@ std::vector<BenchRow> sync_rows(const Model& model, const BenchSettings& setting
 // there), a GPU one 512².
 std::vector<BenchRow> live_rows(const Model& model, const BenchSettings& settings) {
   const bool cpu = model.info().device == "cpu";
-  const int side = cpu ? 256 : 512;
+  const int side = settings.live_side > 0 ? settings.live_side : cpu ? 256 : 512;
   StreamSettings stream_settings;
   stream_settings.cuda_graphs = settings.cuda_graphs;
   if (settings.stream_mode == "regional") stream_settings.mode = StreamMode::RegionalAttention;

@@ -77,6 +77,16 @@ TEST(CliE2E, InspectBrokenFileIsAClearError) {
   EXPECT_TRUE(contains(r.output, "truncated")) << r.output;
 }
 
+// The live benchmark drives strokes and prompt edits and reports what a painter feels.
+TEST(CliE2E, BenchLiveReportsFirstChangeAndSettled) {
+  const CliRun r = run_cli("bench --device cpu --model '" + (test::fixtures_dir() / "tiny-sd15").string() +
+                           "' -w live --live-side 64 --stream-mode regional --frames 20 --warmup 1");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "live: first-change p50")) << r.output;
+  EXPECT_TRUE(contains(r.output, "settled p50")) << r.output;
+  EXPECT_TRUE(contains(r.output, "10 edits")) << r.output;  // 2 strokes of 4 frames, each with a prompt edit
+}
+
 TEST(CliE2E, InfoDescribesAModel) {
   const CliRun r = run_cli("info '" + (test::fixtures_dir() / "tiny-sd21").string() + "'");
   EXPECT_EQ(r.status, 0) << r.output;
