@@ -9,6 +9,7 @@
 #include "models/lpips/lpips.h"
 #include "models/model_parts.h"
 #include "models/unet/unet_graph.h"
+#include "palette/layout_render.h"
 #include "palette/panorama.h"
 #include "palette/regions.h"
 #include "palette/stream.h"
@@ -352,6 +353,12 @@ std::vector<BenchRow> live_rows(const Model& model, const BenchSettings& setting
   StreamSettings stream_settings;
   stream_settings.cuda_graphs = settings.cuda_graphs;
   if (settings.stream_mode == "regional") stream_settings.mode = StreamMode::RegionalAttention;
+  if (settings.live_steps > 0) {
+    GenerationSettings lcm;
+    lcm.sampler = "lcm";
+    lcm.steps = settings.live_steps;
+    stream_settings.sampling.t_index_list = region_sampling(lcm).t_index_list;
+  }
   StreamEngine engine(model, stream_settings);
   StreamSnapshot snapshot;
   snapshot.width = snapshot.height = side;

@@ -59,6 +59,8 @@ void run_bench(BenchArgs args) {
   args.settings.cuda_graphs = !args.no_graphs;
   if (args.settings.stream_mode != "multidiffusion" && args.settings.stream_mode != "regional")
     throw Error("--stream-mode: unknown mode '" + args.settings.stream_mode + "' (multidiffusion or regional)");
+  if (args.settings.live_steps < 0 || args.settings.live_steps > 50)
+    throw Error("--live-steps " + std::to_string(args.settings.live_steps) + " must be in [1, 50] (0: the default)");
   if (args.settings.live_side != 0 && (args.settings.live_side < 64 || args.settings.live_side % 8 != 0))
     throw Error("--live-side " + std::to_string(args.settings.live_side) + " must be a multiple of 8, at least 64");
   // Before the model is built: it stores the UNet's weights channels-last only for the fused path.
@@ -112,6 +114,8 @@ void add_bench_command(CLI::App& root) {
   cmd->add_option("--warmup", args->settings.warmup, "Untimed runs before measuring")->capture_default_str();
   cmd->add_option("--repeat", args->settings.repeat, "Timed runs of one-shot workloads")->capture_default_str();
   cmd->add_option("--frames", args->settings.frames, "Timed frames of stream workloads")->capture_default_str();
+  cmd->add_option("--live-steps", args->settings.live_steps,
+                  "-w live: LCM steps, as many stream slots (default: the stream's own schedule, 5; the app uses 3 on a CPU)");
   cmd->add_option("--live-side", args->settings.live_side,
                   "-w live: the canvas side (default: the app's live size, 256 on a CPU, 512 on a GPU)");
   cmd->add_option("--profile-dir", args->settings.profile_dir, "Where -w profile writes its traces")
