@@ -57,6 +57,10 @@ LoadedDocument load_document(const std::filesystem::path& path);
 LoadedDocument parse_document(std::string_view json_text, const std::string& source,
                               const std::filesystem::path& folder = {});
 
+// Where a layout's settings.model points: a relative reference that exists beside the layout file is
+// taken from there (a layout and its model travel together), anything else as written ("" stays "").
+std::string model_beside(const std::filesystem::path& layout_file, const std::string& model_reference);
+
 // The file's text (UTF-8 JSON, 2-space indented). A palette leaves out masks and the background image.
 std::string serialize_document(const DocumentContent& content, DocumentKind kind);
 

@@ -8,6 +8,7 @@
 
 #include "app/app.h"
 #include "palette/background_image.h"
+#include "palette/document_file.h"
 #include "palette/error.h"
 #include "palette/image.h"
 
@@ -33,14 +34,8 @@ void App::after_load(const std::string& path) {
   view_fitted = false;
   composite.hidden.clear();
   stats.reset();
-  std::string model = editor.doc().content().settings.model;
-  // A relative model path in a file means "beside the file" when there is one there.
-  if (!model.empty() && std::filesystem::path(model).is_relative()) {
-    const std::filesystem::path beside = std::filesystem::path(path).parent_path() / model;
-    if (std::filesystem::exists(beside)) model = beside.string();
-  }
-  file_model_ = model;
-  if (!starting_ && engine.model_state() == ModelState::None) load_model_or_builtin(model);
+  file_model_ = model_beside(path, editor.doc().content().settings.model);
+  if (!starting_ && engine.model_state() == ModelState::None) load_model_or_builtin(file_model_);
 }
 
 void App::load_model_or_builtin(const std::string& named) {

@@ -3,20 +3,14 @@
 #include <filesystem>
 #include <iostream>
 
+#include "palette/document_file.h"
 #include "palette/error.h"
 
 namespace palette::cli {
 
 ModelChoice choose_model(const std::string& flag, const std::string& layout_file, const std::string& layout_model) {
   if (!flag.empty()) return {flag, false};
-  if (!layout_model.empty()) {
-    const std::filesystem::path reference(layout_model);
-    const auto beside = std::filesystem::path(layout_file).parent_path() / reference;
-    std::error_code error;
-    if (reference.is_relative() && !layout_file.empty() && std::filesystem::exists(beside, error))
-      return {beside.string(), false};
-    return {layout_model, false};
-  }
+  if (!layout_model.empty()) return {model_beside(layout_file, layout_model), false};
   return {builtin_model_folder().string(), true};
 }
 

@@ -89,6 +89,14 @@ std::string serialize_document(const DocumentContent& content, DocumentKind kind
   return document::document_json(content, kind).dump(2) + "\n";
 }
 
+std::string model_beside(const std::filesystem::path& layout_file, const std::string& model_reference) {
+  const std::filesystem::path reference(model_reference);
+  if (model_reference.empty() || !reference.is_relative() || layout_file.empty()) return model_reference;
+  const std::filesystem::path beside = layout_file.parent_path() / reference;
+  std::error_code error;
+  return std::filesystem::exists(beside, error) ? beside.string() : model_reference;
+}
+
 void save_document(const Document& doc, const std::filesystem::path& path, DocumentKind kind) {
   const std::string text = serialize_document(*doc.snapshot(), kind);
   write_file_atomically(path, [&](std::FILE* out) { write_bytes(out, text.data(), text.size(), path); });

@@ -190,13 +190,11 @@ EvalReport eval_default(const EvalOptions& o) {
     layouts.push_back(std::move(l));
   }
   int64_t right = 0, reference_right = 0;
-  std::array<int64_t, kWorldClassCount> painted{};
   std::array<EvalClass, kWorldClassCount> classes{};
   for (const auto& g : r.regions) {
     right += g.predicted == g.painted;
     reference_right += g.reference == g.painted;
     const auto c = static_cast<size_t>(*world_class_from_name(g.painted));
-    ++painted[c];
     ++classes[c].regions;
     classes[c].right += g.predicted == g.painted;
     classes[c].reference_right += g.reference == g.painted;
@@ -211,7 +209,9 @@ EvalReport eval_default(const EvalOptions& o) {
   r.reference_accuracy = reference_right / n;
   r.block_accuracy = blocks ? static_cast<double>(blocks_right) / blocks : 0.0;
   r.chance = 1.0 / kWorldClassCount;
-  r.majority = *std::max_element(painted.begin(), painted.end()) / n;
+  r.majority = std::max_element(classes.begin(), classes.end(), [](const EvalClass& a, const EvalClass& b) {
+                 return a.regions < b.regions;
+               })->regions / n;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!o.out.empty()) write_outputs(o, r, layouts);
   return r;

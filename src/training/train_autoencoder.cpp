@@ -19,12 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-torch::Tensor edge_l1(const torch::Tensor& a, const torch::Tensor& b) {
-  const auto dx = [](const torch::Tensor& t) { return t.narrow(3, 1, t.size(3) - 1) - t.narrow(3, 0, t.size(3) - 1); };
-  const auto dy = [](const torch::Tensor& t) { return t.narrow(2, 1, t.size(2) - 1) - t.narrow(2, 0, t.size(2) - 1); };
-  return (dx(a) - dx(b)).abs().mean() + (dy(a) - dy(b)).abs().mean();
-}
-
 // L1 + edges of the reconstruction of posterior means: the stage's loss without its noise.
 double validation_loss(AutoencoderKL& vae, const torch::Tensor& x) {
   torch::NoGradGuard no_grad;

@@ -203,6 +203,12 @@ double Optimizer::step(int64_t step_this_run, double progress) {
   return lr;
 }
 
+torch::Tensor edge_l1(const torch::Tensor& a, const torch::Tensor& b) {
+  const auto dx = [](const torch::Tensor& t) { return t.narrow(3, 1, t.size(3) - 1) - t.narrow(3, 0, t.size(3) - 1); };
+  const auto dy = [](const torch::Tensor& t) { return t.narrow(2, 1, t.size(2) - 1) - t.narrow(2, 0, t.size(2) - 1); };
+  return (dx(a) - dx(b)).abs().mean() + (dy(a) - dy(b)).abs().mean();
+}
+
 void validate_train_options(const TrainOptions& o) {
   if (o.out.empty()) throw Error("--out: the model folder is required");
   if (o.steps < 0) throw Error("--steps " + std::to_string(o.steps) + " must be ≥ 0");

@@ -127,6 +127,10 @@ class Optimizer {
   int64_t warmup_, updates_ = 0;
 };
 
+// Mean absolute difference of the horizontal and vertical neighbour steps of two (B,C,H,W) pictures: the
+// edge term of the autoencoder and decoder stages (keeps textures sharp without a perceptual network).
+torch::Tensor edge_l1(const torch::Tensor& a, const torch::Tensor& b);
+
 // Checks the options every stage shares; throws palette::Error naming the option.
 void validate_train_options(const TrainOptions& options);
 

@@ -18,16 +18,6 @@ namespace palette::training {
 
 namespace {
 
-torch::Tensor edge_l1(const torch::Tensor& a, const torch::Tensor& b) {
-  const auto dx = [](const torch::Tensor& t) {
-    return t.narrow(3, 1, t.size(3) - 1) - t.narrow(3, 0, t.size(3) - 1);
-  };
-  const auto dy = [](const torch::Tensor& t) {
-    return t.narrow(2, 1, t.size(2) - 1) - t.narrow(2, 0, t.size(2) - 1);
-  };
-  return (dx(a) - dx(b)).abs().mean() + (dy(a) - dy(b)).abs().mean();
-}
-
 // What the tiny autoencoder learns for pictures `x` in [-1, 1]: the VAE's UNet-scale latents `z` (posterior
 // samples, or means when `noise` is false), its decode `picture` of them (clamped to [-1, 1]) and the
 // encoder's target, the UNet-scale posterior means.

@@ -24,6 +24,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The first rows of the first pool are the fixed validation batch; they keep their captions as written.
+constexpr int64_t kValidationRows = 16;
+
 // The training timesteps the LCM sampler visits with the region pipeline's default settings.
 std::vector<int64_t> lcm_schedule_timesteps() {
   const RegionSampling defaults;
@@ -49,7 +52,8 @@ Latents encode_pool(AutoencoderKL& vae, const WorldPool& pool, const ClipTokeniz
     means.push_back(posterior.mean);
     stds.push_back(torch::exp(0.5 * posterior.logvar));
   }
-  const auto ids = with_unknown_words(tokenizer.encode_batch(pool.captions).contiguous(), unknown_words, seed, 16);
+  const auto ids =
+      with_unknown_words(tokenizer.encode_batch(pool.captions).contiguous(), unknown_words, seed, kValidationRows);
   return {torch::cat(means), torch::cat(stds), ids.to(device)};
 }
 
@@ -97,21 +101,16 @@ void save(Networks& nets, WeightAverage& unet_avg, WeightAverage& text_avg, cons
 TrainReport train_unet(const TrainOptions& o) {
   const RunBudget budget(o.steps, o.minutes);
   const auto spec = DefaultModelSpec::named(o.size);
-  if (!fs::is_regular_file(vae_weights(o.out)) || !fs::is_regular_file(o.out / "vae" / "config.json"))
-    throw Error("'" + o.out.string() + "': no trained autoencoder (vae/); run --stage autoencoder first");
+  AutoencoderKL vae = load_trained_vae(o.out, "UNet");
   check_architecture(o.out / "vae" / "config.json", vae_config_json(spec, 1.0));  // its config is rewritten below
   if (o.resume) {
     check_architecture(o.out / "unet" / "config.json", unet_config_json(spec, o.image_size / 8));
     check_architecture(o.out / "text_encoder" / "config.json", text_encoder_config_json(spec));
   }
   prepare_device(o);
-  const auto vae_config = AutoencoderKLConfig::from_json(JsonConfig::load(o.out / "vae" / "config.json"));
-  AutoencoderKL vae(vae_config);
-  load_checkpoint(*vae, vae_weights(o.out));
   vae->to(o.device);
-  vae->eval();
-  for (auto& p : vae->parameters()) p.set_requires_grad(false);
-  write_model_configs(o.out, spec, vae_config.scaling_factor, o.image_size);  // keeps the VAE's scaling
+  const double scaling = vae->scaling_factor();
+  write_model_configs(o.out, spec, scaling, o.image_size);  // keeps the VAE's scaling
   const ClipTokenizer tokenizer = ClipTokenizer::from_folder(o.out / "tokenizer");
 
   Networks nets{make_unet(spec, o.image_size), make_text_encoder(spec)};
@@ -134,7 +133,6 @@ TrainReport train_unet(const TrainOptions& o) {
   const auto alphas = make_scheduler(scheduler_config_json(), "lcm")->alphas_cumprod().to(o.device);
   const auto lcm_steps = torch::tensor(lcm_schedule_timesteps(), torch::kLong).to(o.device);
   const auto empty_ids = torch::tensor(tokenizer.encode(""), torch::kLong).to(o.device);
-  const double scaling = vae_config.scaling_factor;
 
   const PoolShape shape{o.image_size, static_cast<float>(o.large_share),
                         o.varied_captions ? CaptionStyle::Varied : CaptionStyle::Plain};
@@ -144,7 +142,7 @@ TrainReport train_unet(const TrainOptions& o) {
     return encode_pool(vae, pools.take(), tokenizer, o.device, o.unknown_words, o.seed * 7919 + pools_taken++);
   };
   Latents data = next_pool();
-  const Validation validation = make_validation(data, lcm_steps, scaling, std::min<int64_t>(16, o.pool));
+  const Validation validation = make_validation(data, lcm_steps, scaling, std::min<int64_t>(kValidationRows, o.pool));
   r.validation_start = validation_loss(nets, validation, alphas);
   report(o, "unet + text encoder: " + std::to_string(r.parameters) + " parameters, resuming at step " +
                 std::to_string(r.start_step));

@@ -75,11 +75,19 @@ const Words& joining_words() {
   return w;
 }
 
+}  // namespace
+
+const std::vector<std::string>& class_phrasings(WorldClass c, bool plural) {
+  return plural && (c == WC::House || c == WC::Tree) ? plural_phrasings(c) : singular_phrasings(c);
+}
+
+namespace {
+
 const std::string& pick(const Words& words, WorldRng& rng) { return words[static_cast<size_t>(rng.below(static_cast<int>(words.size())))]; }
 
 // The class name a third of the time (what layers are prompted with), else any phrasing.
 std::string phrase(WC c, bool plural, const std::array<int64_t, kWorldClassCount>* counts, WorldRng& rng) {
-  const Words& words = plural && (c == WC::House || c == WC::Tree) ? plural_phrasings(c) : singular_phrasings(c);
+  const Words& words = class_phrasings(c, plural);
   if (rng.chance(0.3f)) return words.front();
   for (;;) {
     const std::string& p = pick(words, rng);
@@ -111,10 +119,6 @@ void shuffle(Words& words, WorldRng& rng) {
 }
 
 }  // namespace
-
-const std::vector<std::string>& class_phrasings(WorldClass c, bool plural) {
-  return plural && (c == WC::House || c == WC::Tree) ? plural_phrasings(c) : singular_phrasings(c);
-}
 
 const std::vector<std::string>& caption_boilerplate() {
   static const Words w = {"highly detailed", "8k",           "4k",          "masterpiece",      "best quality",
@@ -190,11 +194,9 @@ const std::set<std::string>& caption_lexicon() {
     const auto add = [&](const std::string& text) {
       for (auto& w : caption_words(text)) words.insert(std::move(w));
     };
-    for (int c = 0; c < kWorldClassCount; ++c) {
-      for (const auto& p : singular_phrasings(static_cast<WC>(c))) add(p);
-      if (static_cast<WC>(c) == WC::House || static_cast<WC>(c) == WC::Tree)
-        for (const auto& p : plural_phrasings(static_cast<WC>(c))) add(p);
-    }
+    for (int c = 0; c < kWorldClassCount; ++c)
+      for (bool plural : {false, true})
+        for (const auto& p : class_phrasings(static_cast<WC>(c), plural)) add(p);
     for (const Words* list : {&caption_boilerplate(), &crop_prefixes(), &scene_prefixes(), &joining_words()})
       for (const auto& p : *list) add(p);
     return words;
