@@ -44,15 +44,21 @@ inline void append(const nlohmann::json& value, int level, size_t budget, std::s
 
 }  // namespace json_brief_detail
 
+// `text` cut to at most `max_bytes` bytes at a UTF-8 character boundary, with "…" when cut: for
+// messages that quote what a file said (a 100 KB block type name must not make a 100 KB line).
+inline std::string brief_text(const std::string& text, size_t max_bytes = 160) {
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end) + "…";
+}
+
 // `value` as JSON text, cut to about `max_chars` bytes (at a UTF-8 character boundary, then "…").
 // Costs O(max_chars) whatever the value's size or depth: at most kMaxLevels levels are visited.
 inline std::string json_brief(const nlohmann::json& value, size_t max_chars = 80) {
   std::string out;
   json_brief_detail::append(value, 0, max_chars + 1, out);
-  if (out.size() <= max_chars) return out;
-  size_t end = max_chars;
-  while (end > 0 && (static_cast<unsigned char>(out[end]) & 0xC0) == 0x80) --end;
-  return out.substr(0, end) + "…";
+  return brief_text(out, max_chars);
 }
 
 }  // namespace palette
