@@ -41,7 +41,13 @@ namespace palette {
 enum class DocumentKind { Palette, Layout };
 
 constexpr int kDocumentFormatVersion = 1;                 // the newest version this code reads and writes
-constexpr uint64_t kMaxDocumentFileBytes = 512ull << 20;  // larger files are refused before reading
+// Larger files are refused before reading. The largest thing a layout holds is its background: a
+// 64-megapixel photo as an incompressible RGB PNG is 192 MB, 256 MB in base64; 64 MiB more is left
+// for the masks (PNG of flat regions compress well) and the text. Reading one such file peaks near
+// twice this (the text, then the parsed tree with its own copy of the strings).
+constexpr uint64_t kMaxDocumentFileBytes = 320ull << 20;
+constexpr const char* kMaxDocumentFileBytesReason =
+    "320 MiB: a 64-megapixel photo background as PNG in base64 and room for the masks";
 constexpr uint64_t kMaxMaskPixelsPerFile = 1ull << 32;    // canvas pixels × layers, bounds decoded memory
 
 struct LoadedDocument {

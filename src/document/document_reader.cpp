@@ -1,13 +1,14 @@
 // Reading palette and layout files: checks in file order, so the first problem is the one named,
 // and nothing is built into a Document until the whole file has been read.
-#include <fstream>
-#include <iterator>
-#include <system_error>
+#include <new>
 
 #include "document/image_value.h"
 #include "document/json_fields.h"
+#include "palette/background_image.h"
 #include "palette/document_file.h"
 #include "palette/error.h"
+#include "palette/input_file.h"
+#include "palette/json_input.h"
 
 namespace palette {
 
@@ -17,46 +18,12 @@ using document::fail;
 using document::Json;
 using document::ObjectReader;
 
-constexpr int kMaxNesting = 64;  // JSON depth; the format needs 4
-constexpr size_t kMaxShownParseError = 200;
 constexpr const char* kFormatName = "semantic-palette";
+// A layout needs a few values per layer (14 with the mask) and 256 layers at most; the rest is room
+// for keys other tools add, which are kept. 40–50 bytes each in the parsed tree: about 50 MB.
+constexpr JsonLimits kDocumentJsonLimits{64, 1'000'000};
 
-// Refuses pathological nesting before parsing, so no recursion (in parsing or in destroying the
-// parsed value) can run out of stack.
-void check_nesting(std::string_view text) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxNesting)
-        throw Error("not a Semantic Palette file: JSON nested deeper than " + std::to_string(kMaxNesting) +
-                    " levels");
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-}
-
-Json parse_json(std::string_view text) {
-  check_nesting(text);
-  try {
-    return Json::parse(text.begin(), text.end());
-  } catch (const Json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
-    std::string message = e.what();
-    const auto start = message.find("] ");  // drop nlohmann's "[json.exception.…] " prefix
-    if (start != std::string::npos) message = message.substr(start + 2);
-    if (message.size() > kMaxShownParseError) message = message.substr(0, kMaxShownParseError) + "…";
-    throw Error("not JSON: " + message);
-  }
-}
+Json parse_json(std::string_view text) { return parse_bounded_ordered_json(text, kDocumentJsonLimits); }
 
 void read_header(ObjectReader& top, DocumentKind& kind) {
   const Json* format = top.find("format");
@@ -124,7 +91,7 @@ Background read_background(const Json& value, DocumentKind kind, const std::file
       fail(r.field("image"), "a palette stores no images (use \"kind\": \"layout\")");
     const std::string text = document::string_value(*image, r.field("image"), kMaxDocumentFileBytes);
     try {
-      Image picture = to_rgb(document::read_image_value(text, folder, {}));
+      Image picture = to_rgb(document::read_image_value(text, folder, {0, 0, kMaxBackgroundPixels}));
       b.image = std::make_shared<const Image>(std::move(picture));
     } catch (const Error& e) {
       fail(r.field("image"), e.what());
@@ -197,15 +164,9 @@ DocumentContent read_content(const Json& root, DocumentKind& kind, const std::fi
   return c;
 }
 
-}  // namespace
-
-LoadedDocument parse_document(std::string_view json_text, const std::string& source,
-                              const std::filesystem::path& folder) {
+// Everything after the parse; the caller's text may be gone by now.
+LoadedDocument read_document(const Json& root, const std::string& source, const std::filesystem::path& folder) {
   try {
-    if (json_text.size() > kMaxDocumentFileBytes)
-      throw Error(std::to_string(json_text.size()) + " bytes is above the limit of " +
-                  std::to_string(kMaxDocumentFileBytes) + " for a palette file");
-    const Json root = parse_json(json_text);
     DocumentKind kind = DocumentKind::Palette;
     DocumentContent content = read_content(root, kind, folder.empty() ? std::filesystem::path(".") : folder);
     return {Document(std::move(content)), kind};
@@ -216,20 +177,35 @@ LoadedDocument parse_document(std::string_view json_text, const std::string& sou
   }
 }
 
+Json parse_text(std::string_view json_text, const std::string& source) {
+  try {
+    if (json_text.size() > kMaxDocumentFileBytes)
+      throw Error(std::to_string(json_text.size()) + " bytes is above the limit of " +
+                  std::to_string(kMaxDocumentFileBytes) + " for a palette file");
+    return parse_json(json_text);
+  } catch (const Error& e) {
+    throw Error("'" + source + "': " + e.what());
+  } catch (const std::bad_alloc&) {
+    throw Error("'" + source + "': not enough memory to read it");
+  }
+}
+
+}  // namespace
+
+LoadedDocument parse_document(std::string_view json_text, const std::string& source,
+                              const std::filesystem::path& folder) {
+  return read_document(parse_text(json_text, source), source, folder);
+}
+
 LoadedDocument load_document(const std::filesystem::path& path) {
-  const std::string where = "'" + path.string() + "': ";
-  std::error_code error;
-  const auto size = std::filesystem::file_size(path, error);
-  if (error)
-    throw Error(where +
-                (std::filesystem::exists(path) ? "cannot read (" + error.message() + ")" : "no such file"));
-  if (size > kMaxDocumentFileBytes)
-    throw Error(where + std::to_string(size) + " bytes is above the limit of " +
-                std::to_string(kMaxDocumentFileBytes) + " for a palette file");
-  std::ifstream in(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) throw Error(where + "cannot read");
-  return parse_document(text, path.string(), path.parent_path());
+  Json root;
+  {
+    // The text goes before the masks are decoded: the tree holds its strings already.
+    const std::string text = read_input_file(path, "a palette or layout file", kMaxDocumentFileBytes,
+                                             kMaxDocumentFileBytesReason);
+    root = parse_text(text, path.string());
+  }
+  return read_document(root, path.string(), path.parent_path());
 }
 
 }  // namespace palette

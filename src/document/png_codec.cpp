@@ -14,6 +14,7 @@
 #include <climits>
 
 #include "document/png_codec.h"
+#include "io/image_decode.h"
 #include "palette/error.h"
 
 namespace palette::document {
@@ -42,6 +43,7 @@ Image decode_png(const std::vector<uint8_t>& png, int channels) {
   if (info.width > kMaxImageSide || info.height > kMaxImageSide)
     throw Error("PNG image " + std::to_string(info.width) + "×" + std::to_string(info.height) +
                 " is too large (at most " + std::to_string(kMaxImageSide) + " pixels per side)");
+  check_png_data(png.data(), png.size());
   int w = 0, h = 0, n = 0;
   uint8_t* data = stbi_load_from_memory(png.data(), int(png.size()), &w, &h, &n, channels);
   if (data == nullptr)

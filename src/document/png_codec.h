@@ -24,7 +24,8 @@ std::vector<uint8_t> encode_png(const Image& image);  // a valid image (checked 
 PngInfo png_info(const std::vector<uint8_t>& png);
 
 // Decodes to `channels` (0 = the file's own). Throws palette::Error for undecodable data or a side
-// above kMaxImageSide.
+// above kMaxImageSide, and before decoding anything, for data that inflates beyond what its header
+// implies (check_png_data).
 Image decode_png(const std::vector<uint8_t>& png, int channels = 0);
 
 }  // namespace palette::document

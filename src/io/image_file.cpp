@@ -9,12 +9,13 @@
 #include <stb_image_write.h>
 
 #include <array>
+#include <climits>
 #include <cstring>
-#include <fstream>
-#include <iterator>
-#include <system_error>
+#include <vector>
 
 #include "io/atomic_write.h"
+#include "io/image_decode.h"
+#include "palette/input_file.h"
 #include "palette/error.h"
 #include "palette/image.h"
 
@@ -56,30 +57,128 @@ constexpr uint8_t kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n
 
 }  // namespace
 
-Image read_image(const std::filesystem::path& path, int channels, int64_t max_pixels) {
-  const std::string where = "'" + path.string() + "': ";
-  if (channels < 0 || channels > 4) throw Error(where + "cannot convert to " + std::to_string(channels) + " channels");
-  int w = 0, h = 0, n = 0;
-  if (!stbi_info(path.c_str(), &w, &h, &n)) {
-    // The non-throwing overload: names the system refuses (too long, …) must not escape as
-    // std::filesystem_error.
-    std::error_code error;
-    if (!std::filesystem::exists(path, error)) throw Error(where + (error ? error.message() : "no such file"));
-    throw Error(where + "not a readable image (" + std::string(stbi_failure_reason()) + ")");
+namespace {
+
+// Channels per PNG colour type (0 gray, 2 RGB, 3 palette, 4 gray + alpha, 6 RGBA), or 0 when the
+// type is not one; `depths` is a bit mask of the bit depths the type allows.
+struct PngColourType {
+  int channels;
+  unsigned depths;
+};
+PngColourType png_colour_type(int type) {
+  switch (type) {
+    case 0: return {1, 1u << 1 | 1u << 2 | 1u << 4 | 1u << 8 | 1u << 16};
+    case 2: return {3, 1u << 8 | 1u << 16};
+    case 3: return {1, 1u << 1 | 1u << 2 | 1u << 4 | 1u << 8};
+    case 4: return {2, 1u << 8 | 1u << 16};
+    case 6: return {4, 1u << 8 | 1u << 16};
+    default: return {0, 0};
   }
+}
+
+// The filtered image data an IHDR describes: each row carries a filter byte; an interlaced image
+// is seven sub-images (Adam7), of which an empty one has no rows at all.
+uint64_t png_inflated_size(uint64_t width, uint64_t height, int bits_per_pixel, bool interlaced) {
+  const auto rows_of = [&](uint64_t w, uint64_t h) { return w == 0 || h == 0 ? 0 : h * (1 + (w * bits_per_pixel + 7) / 8); };
+  if (!interlaced) return rows_of(width, height);
+  static constexpr int x0[7] = {0, 4, 0, 2, 0, 1, 0}, y0[7] = {0, 0, 4, 0, 2, 0, 1};
+  static constexpr int dx[7] = {8, 8, 4, 4, 2, 2, 1}, dy[7] = {8, 8, 8, 4, 4, 2, 2};
+  uint64_t total = 0;
+  for (int p = 0; p < 7; ++p)
+    total += rows_of(width > uint64_t(x0[p]) ? (width - x0[p] + dx[p] - 1) / dx[p] : 0,
+                     height > uint64_t(y0[p]) ? (height - y0[p] + dy[p] - 1) / dy[p] : 0);
+  return total;
+}
+
+std::string pixels_text(int64_t pixels) {
+  return pixels >= 1000000 ? std::to_string(pixels / 1000000) + " megapixels" : std::to_string(pixels) + " pixels";
+}
+
+}  // namespace
+
+void check_png_data(const uint8_t* p, size_t size) {
+  if (size < 8 || std::memcmp(p, kPngSignature, 8) != 0) throw Error("not a PNG image");
+  std::string idat;
+  uint64_t width = 0, height = 0, expected = 0;
+  bool raw_deflate = false;  // Apple's CgBI variant leaves out the zlib header, as stb allows
+  for (size_t at = 8;;) {
+    if (size - at < 12) throw Error("truncated PNG image (it ends before its IEND chunk)");
+    const uint32_t length = get_be32(p + at);
+    if (length > size - at - 12) throw Error("truncated PNG image (a chunk runs past the end)");
+    const std::string type(reinterpret_cast<const char*>(p + at + 4), 4);
+    const uint8_t* body = p + at + 8;
+    if (at == 8) {
+      if (type == "CgBI") {
+        raw_deflate = true;
+        at += 12 + length;
+        continue;
+      }
+    }
+    if (expected == 0) {
+      if (type != "IHDR" || length != 13) throw Error("not a valid PNG image (it does not start with IHDR)");
+      width = get_be32(body);
+      height = get_be32(body + 4);
+      const int depth = body[8], colour = body[9], interlace = body[12];
+      const PngColourType kind = png_colour_type(colour);
+      if (width == 0 || height == 0 || kind.channels == 0 || depth > 16 || !(kind.depths & (1u << depth)) ||
+          interlace > 1)
+        throw Error("not a valid PNG image (bad IHDR: " + std::to_string(width) + "×" + std::to_string(height) +
+                    ", colour type " + std::to_string(colour) + ", bit depth " + std::to_string(depth) + ")");
+      if (width > uint64_t(kMaxImageSide) || height > uint64_t(kMaxImageSide))
+        throw Error("PNG image " + std::to_string(width) + "×" + std::to_string(height) + " is too large (at most " +
+                    std::to_string(kMaxImageSide) + " pixels per side)");
+      expected = png_inflated_size(width, height, kind.channels * depth, interlace == 1);
+    } else if (type == "IDAT") {
+      idat.append(reinterpret_cast<const char*>(body), length);
+    } else if (type == "IEND") {
+      break;
+    }
+    at += 12 + length;
+  }
+  // stb takes sizes as int: a larger image could not be decoded anyway.
+  if (expected > uint64_t(INT_MAX) || idat.size() > size_t(INT_MAX))
+    throw Error("PNG image " + std::to_string(width) + "×" + std::to_string(height) + " is too large to decode");
+  // Inflated into a buffer of exactly the size the header implies: stb stops at its end, so data
+  // that would inflate further costs no more than a genuine image of this size.
+  std::vector<char> out(expected);
+  const int n = raw_deflate
+                    ? stbi_zlib_decode_noheader_buffer(out.data(), int(expected), idat.data(), int(idat.size()))
+                    : stbi_zlib_decode_buffer(out.data(), int(expected), idat.data(), int(idat.size()));
+  if (n < 0)
+    throw Error("PNG image data is corrupt or inflates to more than the " + std::to_string(expected) +
+                " bytes its " + std::to_string(width) + "×" + std::to_string(height) + " header implies");
+}
+
+Image decode_image(const std::string& bytes, int channels, int64_t max_pixels, const ImageSizeCheck& check) {
+  if (channels < 0 || channels > 4) throw Error("cannot convert to " + std::to_string(channels) + " channels");
+  if (bytes.size() > size_t(INT_MAX)) throw Error(std::to_string(bytes.size()) + " bytes is too large an image file");
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int size = int(bytes.size());
+  int w = 0, h = 0, n = 0;
+  if (!stbi_info_from_memory(data, size, &w, &h, &n))
+    throw Error("not a readable image (" + std::string(stbi_failure_reason()) + ")");
   if (w > kMaxImageSide || h > kMaxImageSide)
-    throw Error(where + std::to_string(w) + "×" + std::to_string(h) + " is too large (at most " +
+    throw Error(std::to_string(w) + "×" + std::to_string(h) + " is too large (at most " +
                 std::to_string(kMaxImageSide) + " pixels per side)");
   if (max_pixels > 0 && int64_t(w) * h > max_pixels)
-    throw Error(where + std::to_string(w) + "×" + std::to_string(h) + " is too large (at most " +
-                (max_pixels >= 1000000 ? std::to_string(max_pixels / 1000000) + " megapixels)"
-                                       : std::to_string(max_pixels) + " pixels)"));
-  uint8_t* data = stbi_load(path.c_str(), &w, &h, &n, channels);
-  if (data == nullptr) throw Error(where + "cannot decode (" + std::string(stbi_failure_reason()) + ")");
+    throw Error(std::to_string(w) + "×" + std::to_string(h) + " is too large (at most " + pixels_text(max_pixels) + ")");
+  if (check) check(w, h);
+  if (bytes.size() >= 8 && std::memcmp(data, kPngSignature, 8) == 0) check_png_data(data, bytes.size());
+  uint8_t* pixels = stbi_load_from_memory(data, size, &w, &h, &n, channels);
+  if (pixels == nullptr) throw Error("cannot decode (" + std::string(stbi_failure_reason()) + ")");
   Image image{w, h, channels ? channels : n, {}};
-  image.pixels.assign(data, data + size_t(w) * h * image.channels);
-  stbi_image_free(data);
+  image.pixels.assign(pixels, pixels + size_t(w) * h * image.channels);
+  stbi_image_free(pixels);
   return image;
+}
+
+Image read_image(const std::filesystem::path& path, int channels, int64_t max_pixels) {
+  const std::string bytes = read_input_file(path, "an image file", kMaxImageFileBytes);
+  try {
+    return decode_image(bytes, channels, max_pixels);
+  } catch (const Error& e) {
+    throw Error("'" + path.string() + "': " + e.what());
+  }
 }
 
 void write_png(const std::filesystem::path& path, const Image& image, const std::map<std::string, std::string>& text) {
@@ -105,9 +204,7 @@ void write_png(const std::filesystem::path& path, const Image& image, const std:
 }
 
 std::map<std::string, std::string> read_png_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("'" + path.string() + "': cannot open");
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string bytes = read_input_file(path, "a PNG file", kMaxImageFileBytes);
   const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
   if (bytes.size() < 8 || std::memcmp(p, kPngSignature, 8) != 0) throw Error("'" + path.string() + "': not a PNG file");
   std::map<std::string, std::string> text;

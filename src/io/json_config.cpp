@@ -1,28 +1,26 @@
 #include "io/json_config.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "palette/error.h"
+#include "palette/input_file.h"
+#include "palette/json_input.h"
 
 namespace palette {
 
+namespace {
+constexpr uint64_t kMaxConfigFileBytes = 16ull << 20;  // diffusers' configs are a few KiB
+}  // namespace
+
 nlohmann::json parse_json(const std::string& text, const std::string& where) {
   try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    std::string message = e.what();
-    if (message.rfind("[json.exception.", 0) == 0) message = message.substr(message.find(']') + 2);
-    throw Error(where + ": not valid JSON: " + message);
+    return parse_bounded_json(text);
+  } catch (const Error& e) {
+    throw Error(where + ": " + e.what());
   }
 }
 
 JsonConfig JsonConfig::load(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("'" + path.string() + "': cannot open config file");
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json root = parse_json(text.str(), "'" + path.string() + "'");
+  const std::string text = read_input_file(path, "a JSON config file", kMaxConfigFileBytes);
+  nlohmann::json root = parse_json(text, "'" + path.string() + "'");
   if (!root.is_object()) throw Error("'" + path.string() + "': not a JSON object");
   return JsonConfig(std::move(root), path.string());
 }

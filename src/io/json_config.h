@@ -11,12 +11,14 @@
 
 namespace palette {
 
-// Parses JSON text; throws palette::Error "<where>: not valid JSON: <what and where in the text>".
+// Parses JSON text within parse_bounded_json's limits; throws palette::Error "<where>: <problem>",
+// e.g. "<where>: not valid JSON: <what and where in the text>".
 nlohmann::json parse_json(const std::string& text, const std::string& where);
 
 class JsonConfig {
  public:
-  // Throws palette::Error when the file is missing, unreadable, not JSON, or not an object.
+  // Throws palette::Error when the file is missing, unreadable, not a regular file, over 16 MiB,
+  // not JSON (or beyond parse_bounded_json's limits), or not an object.
   static JsonConfig load(const std::filesystem::path& path);
   JsonConfig(nlohmann::json root, std::string where);  // `where` names the source in errors
 

@@ -10,7 +10,8 @@ namespace palette {
 
 class MappedFile {
  public:
-  // Throws palette::Error naming the file when it cannot be opened or mapped.
+  // Throws palette::Error naming the file when it cannot be opened or mapped, or is not a regular
+  // file (a FIFO or device is refused unopened: see palette/input_file.h).
   explicit MappedFile(const std::filesystem::path& path);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;

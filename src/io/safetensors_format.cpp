@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "palette/error.h"
+#include "palette/json_input.h"
 
 namespace palette::safetensors {
 
@@ -101,11 +102,11 @@ const DtypeSpec* find_dtype(torch::Dtype dtype) {
 Header parse_header(std::string_view text, uint64_t data_size, const std::string& where) {
   json root;
   try {
-    root = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    std::string message = e.what();
-    if (message.rfind("[json.exception.", 0) == 0) message = message.substr(message.find(']') + 2);
-    fail(where, "header is not valid JSON: " + message);
+    // Bounded as every user file is; it also refuses a tensor name given twice (of which the
+    // parsed tree would silently keep the last).
+    root = parse_bounded_json(text, {64, 4'000'000});
+  } catch (const Error& e) {
+    fail(where, std::string("header: ") + e.what());
   }
   if (!root.is_object()) fail(where, "header is not a JSON object");
 

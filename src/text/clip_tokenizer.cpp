@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <fstream>
 #include <functional>
 #include <optional>
 #include <queue>
@@ -14,6 +13,8 @@
 
 #include "io/json_config.h"
 #include "palette/error.h"
+#include "palette/input_file.h"
+#include "palette/json_input.h"
 #include "text/unicode_text.h"
 
 namespace palette {
@@ -281,16 +282,15 @@ std::vector<std::int64_t> ClipTokenizer::Impl::tokenize(const std::string& promp
 
 namespace {
 
+constexpr uint64_t kMaxTokenizerFileBytes = 64ull << 20;  // CLIP's vocab.json is 1.6 MB, merges.txt 0.5 MB
+
 std::unordered_map<std::string, std::int32_t> read_vocab(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in || std::filesystem::is_directory(path)) throw Error(quoted(path) + ": cannot open vocabulary file");
-  std::stringstream content;
-  content << in.rdbuf();
+  const std::string content = read_input_file(path, "a vocabulary file (vocab.json)", kMaxTokenizerFileBytes);
   nlohmann::json root;
   try {
-    root = nlohmann::json::parse(content.str());
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(quoted(path) + ": not valid JSON (" + e.what() + ")");
+    root = parse_bounded_json(content);
+  } catch (const Error& e) {
+    throw Error(quoted(path) + ": " + e.what());
   }
   if (!root.is_object() || root.empty())
     throw Error(quoted(path) + ": not a JSON object mapping tokens to ids");
@@ -307,8 +307,7 @@ std::unordered_map<std::string, std::int32_t> read_vocab(const std::filesystem::
 
 std::unordered_map<std::uint64_t, Merge> read_merges(
     const std::filesystem::path& path, const std::unordered_map<std::string, std::int32_t>& vocab) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in || std::filesystem::is_directory(path)) throw Error(quoted(path) + ": cannot open merges file");
+  std::istringstream in(read_input_file(path, "a merges file (merges.txt)", kMaxTokenizerFileBytes));
   std::unordered_map<std::uint64_t, Merge> merges;
   std::string line;
   std::int32_t rank = 0;

@@ -1,12 +1,11 @@
 #include "training/default_model.h"
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "build_info.h"
 #include "io/atomic_write.h"
 #include "palette/error.h"
+#include "palette/input_file.h"
 
 namespace palette::training {
 
@@ -21,11 +20,7 @@ void write_text(const fs::path& path, const std::string& text) {
 void write_json(const fs::path& path, const nlohmann::json& json) { write_text(path, json.dump(2) + "\n"); }
 
 std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("'" + path.string() + "': cannot read the bundled tokenizer file");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return read_input_file(path, "a bundled tokenizer file", 64ull << 20);
 }
 
 void make_folder(const fs::path& folder) {

@@ -1,17 +1,16 @@
 // palette::read_class_phrasings: the phrasing file of `palette eval-default --phrasings`.
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "io/json_config.h"
 #include "palette/error.h"
+#include "palette/input_file.h"
 #include "palette/training.h"
 
 namespace palette {
 
 namespace {
 
-constexpr std::uintmax_t kMaxBytes = 1u << 20;  // a phrasing file is a few kilobytes of prompts
+constexpr uint64_t kMaxBytes = 1u << 20;  // a phrasing file is a few kilobytes of prompts
 constexpr size_t kMaxPrompt = 1000;             // characters; CLIP reads 75 tokens of it anyway
 
 std::string known_classes() {
@@ -24,19 +23,8 @@ std::string known_classes() {
 
 ClassPhrasings read_class_phrasings(const std::filesystem::path& file) {
   const std::string where = "phrasing file '" + file.string() + "'";
-  std::error_code ec;
-  const auto status = std::filesystem::status(file, ec);
-  if (ec || !std::filesystem::exists(status)) throw Error(where + ": no such file");
-  if (!std::filesystem::is_regular_file(status)) throw Error(where + ": not a regular file");
-  const auto bytes = std::filesystem::file_size(file, ec);
-  if (ec) throw Error(where + ": cannot read its size: " + ec.message());
-  if (bytes > kMaxBytes)
-    throw Error(where + ": " + std::to_string(bytes) + " bytes; a phrasing file holds at most 1 MiB");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(where + ": cannot open it");
-  std::ostringstream text;
-  text << in.rdbuf();
-  const nlohmann::json root = parse_json(text.str(), where);
+  const std::string text = read_input_file(file, "a phrasing file", kMaxBytes, "a phrasing file holds at most 1 MiB");
+  const nlohmann::json root = parse_json(text, where);
   if (!root.is_object())
     throw Error(where + ": expected a JSON object {\"<class name>\": [\"prompt\", ...], ...}");
   if (root.empty()) throw Error(where + ": names no class (known: " + known_classes() + ")");

@@ -59,7 +59,7 @@ TEST(DocumentFileErrors, TheValidBaseLoads) {
 
 TEST(DocumentFileErrors, NotOurFile) {
   EXPECT_EQ(load_error("{ \"format\": "),
-            "'bad.json': not JSON: parse error at line 1, column 13: syntax error while "
+            "'bad.json': not valid JSON: parse error at line 1, column 13: syntax error while "
             "parsing value - unexpected end of input; expected '[', '{', or a literal");
   EXPECT_EQ(load_error("[1, 2]"), "'bad.json': the file must be a JSON object, got an array");
   EXPECT_EQ(load_error([](Json& j) { j["format"] = "photoshop"; }),
@@ -68,10 +68,10 @@ TEST(DocumentFileErrors, NotOurFile) {
   EXPECT_EQ(load_error([](Json& j) { j.erase("format"); }),
             "'bad.json': format: missing: not a Semantic Palette file");
   EXPECT_EQ(
-      load_error(std::string("{\"format\": \"semantic-palette\xff\"}")).rfind("'bad.json': not JSON: ", 0),
+      load_error(std::string("{\"format\": \"semantic-palette\xff\"}")).rfind("'bad.json': not valid JSON: ", 0),
       0u);
   EXPECT_EQ(load_error(std::string(100, '[') + std::string(100, ']')),
-            "'bad.json': not a Semantic Palette file: JSON nested deeper than 64 levels");
+            "'bad.json': JSON nested deeper than 64 levels");
 }
 
 TEST(DocumentFileErrors, Versions) {
@@ -160,7 +160,7 @@ TEST(DocumentFileErrors, BadMasks) {
   const std::string good = png_bytes(test::gray_image(64, 64, [](int x, int y) { return x * y; }));
   const std::string truncated =
       mask_error("data:image/png;base64," + base64(good.substr(0, good.size() / 2)));
-  EXPECT_EQ(truncated.rfind("'bad.json': layers[1].mask: cannot decode the PNG image", 0), 0u) << truncated;
+  EXPECT_EQ(truncated, "'bad.json': layers[1].mask: truncated PNG image (a chunk runs past the end)");
   EXPECT_EQ(mask_error("data:image/jpeg;base64,AAAA"),
             "'bad.json': layers[1].mask: only PNG data URIs (data:image/png;base64,…) are supported");
   EXPECT_EQ(mask_error("nowhere.png").rfind("'bad.json': layers[1].mask: '", 0), 0u);
@@ -197,7 +197,8 @@ TEST(DocumentFileErrors, HostileSizes) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()),
               "'" + (dir / "huge.json").string() +
-                  "': 2147483648 bytes is above the limit of 536870912 for a palette file");
+                  "': 2147483648 bytes is above the limit of 335544320 for a palette or layout file (320 MiB: a "
+                  "64-megapixel photo background as PNG in base64 and room for the masks)");
   }
 }
 

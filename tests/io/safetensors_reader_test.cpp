@@ -122,7 +122,7 @@ TEST(SafetensorsReader, MissingFile) {
     ADD_FAILURE();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("absent.safetensors"), std::string::npos);
-    EXPECT_NE(std::string(e.what()).find("No such file"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no such file"), std::string::npos) << e.what();
   }
 }
 
