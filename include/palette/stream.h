@@ -56,15 +56,22 @@ struct StreamLayer {
   uint64_t id = 0;      // unique within a snapshot (0 = its position + 1); edits are matched by it
   bool enabled = true;  // disabled layers take no part, as if absent
   RegionLayer region;   // prompt, negative prompt, mask (any size, resized), strengths, blur
+  // The mask's revision as its owner counts them (the document's per-layer count), or 0 when unknown.
+  // With one, an unchanged revision is the same mask without looking at it and a new one is converted
+  // once, without comparing values.
+  uint64_t mask_revision = 0;
 };
 
-// One immutable state of the layout. Masks are compared by tensor identity first (the document hands
-// an unchanged mask over as the same tensor) and by value otherwise.
+// One immutable state of the layout. Masks without a revision are compared by tensor identity first
+// (an unchanged mask handed over as the same tensor) and by value otherwise.
 struct StreamSnapshot {
   uint64_t version = 0;  // frames report the newest version they were made with
   int width = 512;       // pixels: a multiple of 8, 64 … kMaxImageSide; a new size restarts the stream
   int height = 512;
   uint64_t seed = 0;  // the per-slot noise comes from it; a new seed restarts the stream
+  // Layers' mask revisions are compared only within one scope (the document's id): another document's
+  // layer 1 at revision 3 is not this one's.
+  uint64_t revision_scope = 0;
   RegionBackground background;
   std::vector<StreamLayer> layers;  // bottom to top
 };
@@ -123,6 +130,8 @@ struct StreamFrame {
   uint64_t version = 0;    // the snapshot version applied when the frame was made
   uint64_t index = 0;      // frames made by the engine so far, this one included (from 1)
   bool settled = false;    // true when every slot has run with `version` (the edit shows fully)
+  int steps_done = 0;      // slots that have run with `version` so far, at most steps_total
+  int steps_total = 0;     // the slots (denoising steps) a change takes to settle
   StreamTimings timings;
 };
 

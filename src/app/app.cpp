@@ -2,6 +2,8 @@
 // scripted session, and the panels.
 #include "app/app.h"
 
+#include <cstdio>
+
 #include <imgui.h>
 
 #define GLFW_INCLUDE_NONE  // the key codes only; GL comes through glad where needed
@@ -91,7 +93,9 @@ void App::take_frames() {
   has_frame = true;
   frame_version = frame->version;
   frame_settled = frame->settled;
-  stats.frame(frame->version, now());
+  frame_steps_done = frame->steps_done;
+  frame_steps_total = frame->steps_total;
+  stats.frame(frame->version, now(), frame->settled);
 }
 
 void App::handle_shortcuts() {
@@ -175,7 +179,11 @@ void App::watch_export() {
   const ExportState s = engine.export_state();
   if (s == last_export_) return;
   last_export_ = s;
-  if (s == ExportState::Done) set_status("exported " + engine.export_message());
+  if (s == ExportState::Done) {
+    char took[32];
+    std::snprintf(took, sizeof took, " in %.1f s", engine.export_seconds());
+    set_status("exported " + engine.export_message() + took);
+  }
   if (s == ExportState::Failed) set_error(engine.export_message());
 }
 

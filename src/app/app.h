@@ -80,6 +80,7 @@ class App {
   bool has_frame = false;
   uint64_t frame_version = 0;
   bool frame_settled = false;
+  int frame_steps_done = 0, frame_steps_total = 0;
   bool panning = false;
   double now() const;
 

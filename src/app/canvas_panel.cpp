@@ -93,6 +93,8 @@ void draw_canvas_panel(App& app) {
   state.has_frame = app.has_frame;
   state.frame_version = app.frame_version;
   state.frame_settled = app.frame_settled;
+  state.frame_steps_done = app.frame_steps_done;
+  state.frame_steps_total = app.frame_steps_total;
   state.document_version = app.editor.doc().version();
   const std::string status = picture_status(state);
   if (!status.empty()) {

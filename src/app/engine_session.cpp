@@ -78,6 +78,7 @@ struct EngineSession::Impl {
   ExportState export_state = ExportState::Idle;
   std::string export_path;
   bool paused_for_export = false;
+  Clock::time_point export_started;
 
   void retire_stream() {
     if (!stream) return;
@@ -228,7 +229,7 @@ std::optional<LiveFrame> EngineSession::take_frame() {
   if (!impl_->stream) return std::nullopt;
   std::shared_ptr<const StreamFrame> f = impl_->stream->take_frame();
   if (!f) return std::nullopt;
-  return LiveFrame{f->image, f->version, f->index, f->settled, f->timings.total_ms};
+  return LiveFrame{f->image, f->version, f->index, f->settled, f->steps_done, f->steps_total, f->timings.total_ms};
 }
 
 bool EngineSession::streaming() const {
@@ -261,6 +262,7 @@ void EngineSession::start_export(std::shared_ptr<const Snapshot> snapshot, const
   export_message_.clear();
   m.export_path = path;
   m.export_state = ExportState::Running;
+  m.export_started = Clock::now();
   // The live stream would compete for the same device; it waits while the export renders.
   m.paused_for_export = true;
   if (m.stream) m.stream->pause();
@@ -280,6 +282,7 @@ ExportState EngineSession::export_state() {
   Impl& m = *impl_;
   if (m.export_state == ExportState::Running &&
       m.exporting.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    export_seconds_ = std::chrono::duration<double>(Clock::now() - m.export_started).count();
     try {
       m.exporting.get();
       m.export_state = ExportState::Done;

@@ -33,6 +33,8 @@ struct LiveFrame {
   uint64_t version = 0;  // the document version it was made with
   uint64_t index = 0;
   bool settled = false;  // the edit shows fully
+  int steps_done = 0;    // of steps_total: how far the edit has got towards settled
+  int steps_total = 0;
   double engine_ms = 0;  // the engine's time for this frame
 };
 
@@ -73,6 +75,7 @@ class EngineSession {
   ExportState export_state();     // Done / Failed stay until the next export
   float export_progress() const;  // [0, 1]
   const std::string& export_message() const { return export_message_; }  // the file, or the error
+  double export_seconds() const { return export_seconds_; }  // the last finished export's wall time
   void cancel_export();
 
  private:
@@ -80,6 +83,7 @@ class EngineSession {
   std::unique_ptr<Impl> impl_;
   ModelState state_ = ModelState::None;
   std::string path_, error_, notice_, export_message_;
+  double export_seconds_ = 0;
   bool paused_ = false;
 };
 

@@ -5,28 +5,41 @@
 namespace palette::app {
 
 namespace {
+
 constexpr size_t kSlowFrames = 3;  // the fewest frames a rate is taken over
+
+void add_pending(std::deque<std::pair<uint64_t, double>>& pending, uint64_t version, double t) {
+  if (!pending.empty() && pending.back().first >= version) return;
+  pending.emplace_back(version, t);
+  // Typing into a prompt publishes hundreds of versions; only the newest answered one matters for
+  // the latency, but keep a bound anyway.
+  if (pending.size() > 4096) pending.pop_front();
+}
+
+// A frame answers every publish up to its version; the latency is that of the newest one, the edit the
+// user made last and is watching for.
+void answer(std::deque<std::pair<uint64_t, double>>& pending, uint64_t version, double t,
+            std::optional<double>& latency_ms) {
+  std::optional<double> answered;
+  while (!pending.empty() && pending.front().first <= version) {
+    answered = pending.front().second;
+    pending.pop_front();
+  }
+  if (answered) latency_ms = (t - *answered) * 1000.0;
+}
+
 }  // namespace
 
 void FrameStats::published(uint64_t version, double t) {
-  if (!pending_.empty() && pending_.back().first >= version) return;
-  pending_.emplace_back(version, t);
-  // Typing into a prompt publishes hundreds of versions; only the oldest unanswered one matters for
-  // the latency, but keep a bound anyway.
-  if (pending_.size() > 4096) pending_.pop_front();
+  add_pending(pending_, version, t);
+  add_pending(unsettled_, version, t);
 }
 
-void FrameStats::frame(uint64_t version, double t) {
+void FrameStats::frame(uint64_t version, double t, bool settled) {
   frames_.push_back(t);
   while (frames_.size() > kSlowFrames && frames_.front() < t - window_s_) frames_.pop_front();
-  // The frame answers every publish up to its version; the latency is that of the newest one, the
-  // edit the user made last and is watching for.
-  std::optional<double> answered;
-  while (!pending_.empty() && pending_.front().first <= version) {
-    answered = pending_.front().second;
-    pending_.pop_front();
-  }
-  if (answered) latency_ms_ = (t - *answered) * 1000.0;
+  answer(pending_, version, t, latency_ms_);
+  if (settled) answer(unsettled_, version, t, settled_ms_);
 }
 
 double FrameStats::fps(double now) const {
@@ -48,10 +61,19 @@ double FrameStats::fps(double now) const {
   return span > 0 ? (n - 1) / span : 0;
 }
 
+std::string stroke_to_picture_text(const FrameStats& stats) {
+  const auto ms = [](std::optional<double> v) {
+    return v ? std::to_string(static_cast<long long>(*v + 0.5)) + " ms" : std::string("-");
+  };
+  return "stroke to picture: " + ms(stats.latency_ms()) + ", settled " + ms(stats.settled_ms());
+}
+
 void FrameStats::reset() {
   frames_.clear();
   pending_.clear();
+  unsettled_.clear();
   latency_ms_.reset();
+  settled_ms_.reset();
 }
 
 }  // namespace palette::app

@@ -1,10 +1,11 @@
-// Frames per second of the generated picture and the stroke-to-picture latency: the time from
-// publishing a document version to the first frame made with it (or a later version).
+// Frames per second of the generated picture and the stroke-to-picture latencies: the time from
+// publishing a document version to the first frame made with it (or a later version), and to the first
+// settled such frame (every denoising step has seen the edit).
 //
 //   FrameStats stats;
-//   stats.published(doc.version(), now);         // after every publish
-//   stats.frame(frame->version, now);            // after every take_frame that returns a frame
-//   show(stats.fps(now), stats.latency_ms());
+//   stats.published(doc.version(), now);                  // after every publish
+//   stats.frame(frame->version, now, frame->settled);     // after every take_frame that returns a frame
+//   show(stats.fps(now), stats.latency_ms(), stats.settled_ms());
 //
 // Times are seconds on any monotonic clock. Thread safety: a plain value, used by one thread.
 #pragma once
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <string>
 #include <utility>
 
 namespace palette::app {
@@ -22,7 +24,7 @@ class FrameStats {
   explicit FrameStats(double window_s = 5.0) : window_s_(window_s) {}
 
   void published(uint64_t version, double t);  // versions must not go down; equal ones keep the first time
-  void frame(uint64_t version, double t);
+  void frame(uint64_t version, double t, bool settled = false);
 
   // Frames in the last `window` seconds divided by the time they span. A slow engine (a CPU at a frame
   // every few seconds) puts fewer than three frames in the window: then the last three frames count, as
@@ -31,13 +33,20 @@ class FrameStats {
   double fps(double now) const;
   // The newest measured latency in milliseconds; nullopt until a frame has caught up with a publish.
   std::optional<double> latency_ms() const { return latency_ms_; }
+  // The same up to the first settled frame that includes the edit.
+  std::optional<double> settled_ms() const { return settled_ms_; }
   void reset();  // e.g. when the stream restarts with another model
 
  private:
   double window_s_;
   std::deque<double> frames_;                        // frame times inside the window, and at least the last three
   std::deque<std::pair<uint64_t, double>> pending_;  // published versions no frame has reached
-  std::optional<double> latency_ms_;
+  std::deque<std::pair<uint64_t, double>> unsettled_;  // published versions no settled frame has reached
+  std::optional<double> latency_ms_, settled_ms_;
 };
+
+// "stroke to picture: 780 ms, settled 2320 ms" (a dash for what is not measured yet), as the app shows
+// it and a scripted session prints it.
+std::string stroke_to_picture_text(const FrameStats& stats);
 
 }  // namespace palette::app

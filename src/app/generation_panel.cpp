@@ -108,10 +108,10 @@ void live_section(App& app) {
   if (ImGui::Button(app.composite.image_under ? "Picture beside" : "Picture under"))
     app.run_action(Action::ToggleImageSide);
   ImGui::Text("%.1f frames/s (window %.0f/s)", app.stats.fps(app.now()), ImGui::GetIO().Framerate);
-  if (auto latency = app.stats.latency_ms())
-    ImGui::Text("stroke to picture: %.0f ms", *latency);
-  else
-    ImGui::TextDisabled("stroke to picture: -");
+  // Wrapped: the panel is narrower than the line with two figures in it.
+  if (!app.stats.latency_ms()) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+  ImGui::TextWrapped("%s", stroke_to_picture_text(app.stats).c_str());
+  if (!app.stats.latency_ms()) ImGui::PopStyleColor();
   if (!engine.streaming())
     ImGui::TextDisabled(engine.model_state() == ModelState::Ready ? "(stopped: see the error above)"
                                                                   : "(no stream: load a model)");

@@ -57,6 +57,7 @@ ScriptAction parse_action(const json& a, const std::string& field, const std::fi
   s.size = get<double>(a, "size", 0, field);
   s.hardness = get<double>(a, "hardness", -1, field);
   s.typed = get<bool>(a, "typed", false, field);
+  s.settled = get<bool>(a, "settled", false, field);
   s.frames = get<int>(a, "frames", 0, field);
   s.timeout_s = get<double>(a, "timeout_s", 300, field);
   s.kind = get<std::string>(a, "kind", "layout", field);

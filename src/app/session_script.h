@@ -7,6 +7,7 @@
 //     {"do": "stroke", "brush": 1, "size": 24, "points": [[10, 10], [100, 12]]},   // canvas pixels
 //     {"do": "set_prompt", "brush": 1, "prompt": "a stormy sky", "typed": true},  // a few letters a frame
 //     {"do": "wait_picture", "timeout_s": 120},     // a generated frame that shows the current edit
+//                                                  // ("settled": true: fully); prints the stroke-to-picture figure
 //     {"do": "save", "path": "out.json"},          // "kind": "layout" (default) or "palette"
 //     {"do": "export", "path": "out.png"},         // waits for the full-quality render
 //     {"do": "screenshot", "path": "window.png"},
@@ -45,6 +46,7 @@ struct ScriptAction {
   double size = 0;              // set_tool / stroke: brush diameter (0 = unchanged)
   double hardness = -1;         // set_tool: < 0 = unchanged
   bool typed = false;           // set_prompt: one keystroke's worth per frame
+  bool settled = false;         // wait_picture: wait until the picture has settled on the current edit
   int frames = 0;               // wait_frames
   double timeout_s = 300;       // wait_picture / export
   std::filesystem::path path;   // save / export / screenshot / open (absolute after parsing)

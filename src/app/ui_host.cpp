@@ -1,5 +1,6 @@
 // The scripted session's view of the app: each script action done through the same Editor and App
 // commands that the panels and shortcuts use.
+#include <cstdio>
 #include <memory>
 
 #include "app/app.h"
@@ -115,13 +116,24 @@ class AppScriptHost : public ScriptHost {
     if (a.op == "export") {
       const ExportState s = app_.engine.export_state();
       if (s == ExportState::Failed) throw Error(app_.engine.export_message());
-      return s == ExportState::Done;
+      if (s != ExportState::Done) return false;
+      std::printf("semantic-palette: exported %s in %.1f s\n", app_.engine.export_message().c_str(),
+                  app_.engine.export_seconds());
+      std::fflush(stdout);
+      return true;
     }
     // wait_picture: a frame made with the document as it is now, or a model that cannot come.
     if (app_.engine.model_state() == ModelState::Failed || app_.engine.model_state() == ModelState::None)
       throw Error("no model to make a picture with" +
                   (app_.engine.error().empty() ? std::string() : ": " + app_.engine.error()));
-    return app_.has_frame && app_.frame_version >= app_.editor.doc().version();
+    const bool shown = app_.has_frame && app_.frame_version >= app_.editor.doc().version() &&
+                       (!a.settled || app_.frame_settled);
+    // The figure the Generation panel shows, for whoever runs the script (the end-to-end test prints it).
+    if (shown) {
+      std::printf("semantic-palette: %s\n", stroke_to_picture_text(app_.stats).c_str());
+      std::fflush(stdout);
+    }
+    return shown;
   }
 
  private:

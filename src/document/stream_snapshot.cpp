@@ -31,6 +31,7 @@ std::shared_ptr<const StreamSnapshot> StreamSnapshotMaker::operator()(const Snap
   out->width = snapshot.width;
   out->height = snapshot.height;
   out->seed = snapshot.settings.seed.value_or(random_seed_);
+  out->revision_scope = snapshot.document_id;
   out->background.prompt = snapshot.background.prompt;
   out->background.negative_prompt = snapshot.background.negative_prompt;
   out->background.image = snapshot.background.image;  // the same pointer while it is unchanged
@@ -45,6 +46,7 @@ std::shared_ptr<const StreamSnapshot> StreamSnapshotMaker::operator()(const Snap
     s.region.prompt = layer.properties.prompt;
     s.region.negative_prompt = layer.properties.negative_prompt;
     s.region.mask = cached.mask;
+    s.mask_revision = layer.mask_revision;
     s.region.prompt_strength = layer.properties.prompt_strength;
     s.region.mask_strength = layer.properties.mask_strength;
     s.region.mask_blur_std = layer.properties.mask_blur;

@@ -93,10 +93,15 @@ std::vector<uint64_t> update_layers(StreamLayout& l, const StreamSnapshot& snaps
     auto found = l.layers.find(ids[i]);
     StreamLayerState st = found != l.layers.end() ? found->second : StreamLayerState{};
     const bool known = found != l.layers.end();
-    if (!known || !same_mask_source(st.source, layer.region)) {
+    // A revision, when the owner keeps one, decides alone; otherwise the source and then the values.
+    const bool revised = layer.mask_revision != 0 && st.mask_revision != 0 &&
+                         st.revision_scope == snapshot.revision_scope;
+    const bool same_source =
+        revised ? layer.mask_revision == st.mask_revision : same_mask_source(st.source, layer.region);
+    if (!known || !same_source) {
       const torch::Tensor mask =
           region_layer_mask(layer.region, "layers[" + std::to_string(i) + "]", snapshot.height, snapshot.width);
-      if (!known || !torch::equal(mask, st.mask)) {
+      if (!known || revised || !torch::equal(mask, st.mask)) {
         const torch::Tensor painted = mask > 0;
         if (!known || !torch::equal(painted, st.painted)) ++st.painted_revision;
         st.mask = mask;
@@ -109,6 +114,8 @@ std::vector<uint64_t> update_layers(StreamLayout& l, const StreamSnapshot& snaps
                   st.source.mask_strength != layer.region.mask_strength))
       st.quantized = torch::Tensor();
     st.source = layer.region;
+    st.mask_revision = layer.mask_revision;
+    st.revision_scope = snapshot.revision_scope;
     next[ids[i]] = std::move(st);
     if (!next[ids[i]].empty) active.push_back(ids[i]);
   }
@@ -342,6 +349,8 @@ StreamFrame StreamEngine::step() {
   frame.version = s.version;
   frame.index = uint64_t(s.stats.frames);
   frame.settled = s.calls_since_change >= s.slots;
+  frame.steps_total = int(s.slots);
+  frame.steps_done = int(std::min<int64_t>(s.calls_since_change, s.slots));
   // The frame's bytes are on the host, so its device work is done: no synchronisation to time it.
   frame.timings.total_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count() +
                            frame.timings.text_ms + frame.timings.masks_ms;

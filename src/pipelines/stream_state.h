@@ -26,6 +26,8 @@ namespace palette {
 // One layer as the engine last saw it, with what was derived from it.
 struct StreamLayerState {
   RegionLayer source;         // the snapshot's layer (the mask tensor is shared, not copied)
+  uint64_t mask_revision = 0;  // the snapshot's, 0 = none given
+  uint64_t revision_scope = 0;  // the snapshot's revision_scope with it
   torch::Tensor mask;         // (1, 1, H, W) float32 CPU, resized to the canvas
   torch::Tensor painted;      // mask > 0: what covers the layers beneath
   uint64_t painted_revision = 0;  // changes whenever `painted` does

@@ -129,6 +129,39 @@ TEST(AppE2E, ScriptedSessionSavesExportsAndScreenshots) {
   EXPECT_EQ(std::filesystem::path(j["recent"][0].get<std::string>()).filename(), "session.layout.json");
 }
 
+// What a first-time user meets: no model of their own, so the built-in one, on the CPU, with the landscape
+// example; a stroke, and the app's own stroke-to-picture figure (printed, not asserted: timing belongs to
+// benchmarks, bench/RESULTS.md).
+TEST(AppE2E, BuiltInModelPaintsAStrokeAndReportsItsLatency) {
+  if (!have_xvfb())
+    GTEST_SKIP() << "xvfb-run is not installed (apt-get install xvfb xauth): the app needs a display";
+  test::TempDir dir;
+  std::ofstream(dir / "stroke.json") << R"({"actions": [
+    {"do": "wait_picture", "timeout_s": 300},
+    {"do": "stroke", "brush": 6, "size": 40, "points": [[300, 330], [340, 335], [380, 330]]},
+    {"do": "wait_picture", "settled": true, "timeout_s": 300},
+    {"do": "wait_frames", "frames": 2},
+    {"do": "screenshot", "path": "window.png"},
+    {"do": "quit"}]})";
+  const std::filesystem::path layout =
+      std::filesystem::path(PALETTE_SOURCE_DIR) / "assets/examples/landscape.layout.json";
+  const AppRun r = run(app_command(dir, "--device cpu --script stroke.json " + quote(layout.string())));
+  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_TRUE(std::filesystem::exists(dir / "window.png")) << r.output;
+  std::filesystem::create_directories(PALETTE_TEST_OUTPUT_DIR);
+  std::filesystem::copy_file(dir / "window.png",
+                             std::filesystem::path(PALETTE_TEST_OUTPUT_DIR) / "app_builtin_stroke.png",
+                             std::filesystem::copy_options::overwrite_existing);
+  // One figure per wait: the first picture, then the stroke, settled.
+  const std::string tag = "semantic-palette: stroke to picture: ";
+  const size_t last = r.output.rfind(tag);
+  ASSERT_NE(last, std::string::npos) << r.output;
+  ASSERT_NE(r.output.find(tag), last) << "a figure for each wait_picture\n" << r.output;
+  const std::string figure = r.output.substr(last, r.output.find('\n', last) - last);
+  std::printf("%s\n", figure.c_str());
+  EXPECT_EQ(figure.find(" -"), std::string::npos) << "both latencies measured after a settled frame: " << figure;
+}
+
 TEST(AppE2E, BadFilesAndModelsDoNotCrash) {
   if (!have_xvfb())
     GTEST_SKIP() << "xvfb-run is not installed (apt-get install xvfb xauth): the app needs a display";

@@ -51,6 +51,26 @@ TEST(FrameStats, AFrameAnswersTheNewestEditItIncludes) {
   EXPECT_NEAR(*s.latency_ms(), 200, 1e-6);
 }
 
+TEST(FrameStats, SettledLatencyWaitsForASettledFrameOfTheEdit) {
+  FrameStats s;
+  s.published(3, 1.0);
+  s.frame(2, 1.1, /*settled=*/true);  // an older edit, settled: says nothing about this one
+  s.frame(3, 1.4, /*settled=*/false);
+  EXPECT_NEAR(*s.latency_ms(), 400, 1e-6);
+  EXPECT_FALSE(s.settled_ms());
+  s.published(4, 1.5);  // another stroke before the first has settled
+  s.frame(3, 1.8, /*settled=*/true);
+  EXPECT_NEAR(*s.settled_ms(), 800, 1e-6) << "the first stroke settled";
+  s.frame(4, 2.0, /*settled=*/false);
+  s.frame(4, 2.6, /*settled=*/true);
+  EXPECT_NEAR(*s.latency_ms(), 500, 1e-6);
+  EXPECT_NEAR(*s.settled_ms(), 1100, 1e-6);
+  EXPECT_EQ(stroke_to_picture_text(s), "stroke to picture: 500 ms, settled 1100 ms");
+  s.reset();
+  EXPECT_FALSE(s.settled_ms());
+  EXPECT_EQ(stroke_to_picture_text(s), "stroke to picture: -, settled -");
+}
+
 TEST(FrameStats, RepeatedPublishKeepsTheFirstTime) {
   FrameStats s;
   s.published(7, 1.0);

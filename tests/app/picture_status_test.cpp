@@ -27,5 +27,20 @@ TEST(PictureStatus, OnlyASettledPictureOfTheNewestEditIsUnmarked) {
   EXPECT_EQ(picture_status(s), "");
 }
 
+TEST(PictureStatus, TheMarkCountsTheNewestEditsSteps) {
+  PictureState s;
+  s.streaming = s.has_frame = true;
+  s.frame_steps_total = 3;
+  s.document_version = s.frame_version = 7;
+  s.frame_steps_done = 2;
+  EXPECT_EQ(picture_status(s), "updating... step 2 of 3");
+  s.document_version = 8;  // a stroke the shown frame has not seen: none of its steps have run
+  EXPECT_EQ(picture_status(s), "updating... step 0 of 3");
+  s.frame_version = 8;
+  s.frame_steps_done = 3;
+  s.frame_settled = true;
+  EXPECT_EQ(picture_status(s), "");
+}
+
 }  // namespace
 }  // namespace palette::app

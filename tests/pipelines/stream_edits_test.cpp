@@ -56,6 +56,23 @@ TEST_F(StreamEdits, SameSnapshotCostsNothing) {
   EXPECT_EQ(d.calls + d.masks + d.rebuilds + d.restarts, 0);
 }
 
+TEST_F(StreamEdits, MaskRevisionsDecideWithoutLookingAtTheMasks) {
+  for (size_t i = 0; i < snapshot.layers.size(); ++i) snapshot.layers[i].mask_revision = 10 + i;
+  snapshot.revision_scope = 42;
+  EXPECT_EQ(apply_cost(engine, snapshot).masks, 0) << "revisions given for the first time: compared by value";
+  StreamSnapshot same = snapshot;  // the same revision: trusted, even for another tensor
+  same.layers[0].region.mask = torch::zeros({64, 64});
+  EXPECT_EQ(apply_cost(engine, same).masks, 0);
+  StreamSnapshot revised = snapshot;  // a new revision is converted and processed, even for equal values
+  revised.layers[0].mask_revision = 20;
+  revised.layers[0].region.mask = snapshot.layers[0].region.mask.clone();
+  EXPECT_EQ(apply_cost(engine, revised).masks, 1) << "the house; its painted area, the background's cover, is as before";
+  StreamSnapshot other = revised;  // another document's revisions mean nothing here
+  other.revision_scope = 43;
+  other.layers[1].region.mask = test::rect_mask(64, 64, 0, 8, 0, 8);
+  EXPECT_EQ(apply_cost(engine, other).masks, 3) << "the changed tree, found by value, and the layers it covers";
+}
+
 TEST_F(StreamEdits, ChangedPromptEncodesThatPromptOnly) {
   const torch::Tensor tree = engine.state().layout.layers.at(2).cond;
   snapshot.layers[0].region.prompt = "a stone house";
