@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/model_choice.h"
 #include "cli/model_options.h"
+#include "cli/png_output.h"
 #include "palette/document_file.h"
 #include "palette/error.h"
 #include "palette/layout_render.h"
@@ -84,7 +85,7 @@ void run_stream(const StreamArgs& args) {
     if (value < 64 || value % 8 != 0)
       throw Error(std::string(side) + " " + std::to_string(value) + " must be a multiple of 8, at least 64");
   const size_t painted = region_request(content).layers.size();
-  std::filesystem::create_directories(args.output);
+  prepare_output_folder(args.output, "-o");
 
   std::cout << "seed " << seed << std::endl;
   const Model model = load_chosen_model(model_choice, to_model_options(args.model_args));
