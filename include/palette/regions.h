@@ -1,4 +1,4 @@
-// Region rendering (StreamMultiDiffusion's one-shot pipeline, algorithms.md §4): one picture from a
+// Region rendering (StreamMultiDiffusion's one-shot pipeline, docs/algorithms.md §4): one picture from a
 // background prompt and ordered layers, each a prompt painted into a mask.
 //
 //   palette::RegionRequest request;
@@ -85,8 +85,8 @@ struct RegionSampling {
   double leak_sensitivity = 0.2;     // > 0: leak removal's scale
   int tile_size = 768;               // pixels, multiple of 8: larger canvases are tiled (stride tile/2)
   // Bootstrapping's shift of each layer to its mask's bounding-box centre wraps around the edges as
-  // the reference's torch.roll does (algorithms.md lists it as a bug; the smd_region_* fixtures depend
-  // on it). false = the vacated pixels are the bootstrap background instead.
+  // the reference's torch.roll does (a reference bug, docs/algorithms.md §4; the smd_region_* fixtures
+  // depend on it). false = the vacated pixels are the bootstrap background instead.
   bool reference_wrapping_shift = false;
 };
 

@@ -1,4 +1,4 @@
-// The real-time region engine (StreamMultiDiffusion's stream batch, algorithms.md §4 "Stream batch"):
+// The real-time region engine (StreamMultiDiffusion's stream batch, docs/algorithms.md §4 "Stream batch"):
 // the T denoising steps of the region pipeline run as T slots of one UNet batch, so every call makes a
 // new frame while the layout keeps changing under it.
 //
@@ -22,8 +22,8 @@
 // Differences from the authors' stream, on purpose: slot 0 starts from fixed noise (the reference
 // draws fresh unseeded noise every frame, which makes a still layout flicker); the background latent is
 // blended in x0 space as in the one-shot pipeline (the reference noises it with step indices instead
-// of timesteps, a bug listed in algorithms.md); bootstrapping centres and removes leaks only in the
-// bootstrap slots, as the one-shot pipeline does. In steady state the frame equals the one-shot
+// of timesteps, a reference bug, docs/algorithms.md §4); bootstrapping centres and removes leaks only
+// in the bootstrap slots, as the one-shot pipeline does. In steady state the frame equals the one-shot
 // render_regions with the same noise; a test proves it.
 //
 // A background image (s.background.image, see palette/regions.h) is encoded once when it changes
@@ -85,9 +85,9 @@ enum class StreamDecoder {
 // How the layers' prompts meet in one frame.
 enum class StreamMode {
   // Exact: every slot runs the UNet once per layer (batch T·p) and the layers' x0 are blended by
-  // their masks (algorithms.md §4).
+  // their masks (docs/algorithms.md §4).
   MultiDiffusion,
-  // Regional cross-attention (algorithms.md §7): one UNet pass per slot (batch T) whose
+  // Regional cross-attention (docs/algorithms.md §7): one UNet pass per slot (batch T) whose
   // cross-attention layers attend to each layer's prompt and mix the results by the slot's masks,
   // normalised per pixel (where no mask covers a pixel at a slot, every layer counts alike). p× less
   // UNet work; the picture differs from MultiDiffusion's (layers share one latent, so edges blend

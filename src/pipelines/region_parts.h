@@ -50,8 +50,8 @@ torch::Tensor posterior_latent(const GaussianPosterior& posterior, const ModelPa
 
 // A layer's conditioning interpolated towards the background's: lerp(background, layer, strength).
 // (The reference interpolates towards its own "simple white background image" prompt when the
-// background is one of the layers, as in the app; algorithms.md lists that as a bug. With the default
-// strength 1 both give the layer's own embedding.)
+// background is one of the layers, as in the app; a reference bug, docs/algorithms.md §4. With the
+// default strength 1 both give the layer's own embedding.)
 torch::Tensor towards_background(const torch::Tensor& background, const torch::Tensor& layer, double strength);
 
 }  // namespace palette

@@ -1,4 +1,4 @@
-// The one-shot region pipeline (algorithms.md §4 "One-shot pipeline"): per step, every layer is
+// The one-shot region pipeline (docs/algorithms.md §4 "One-shot pipeline"): per step, every layer is
 // denoised to x0 in one UNet call per view, the x0s are blended by the layers' masks, and the blend is
 // re-noised to the next step. The first steps bootstrap: each layer sees its own prompt only inside
 // its mask, on a noised white background, shifted so its mask sits at the canvas centre.

@@ -1,5 +1,5 @@
 // The one-shot region pipeline behind palette::render_regions (StreamMultiDiffusion's __call__,
-// algorithms.md §4 "One-shot pipeline"), with the noise made injectable so tests can replay the
+// docs/algorithms.md §4 "One-shot pipeline"), with the noise made injectable so tests can replay the
 // reference's draws.
 //
 //   palette::SeededNoise noise(7);

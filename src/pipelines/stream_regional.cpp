@@ -1,4 +1,4 @@
-// StreamMode::RegionalAttention (algorithms.md §7): the stream batch with one UNet pass per slot. The
+// StreamMode::RegionalAttention (docs/algorithms.md §7): the stream batch with one UNet pass per slot. The
 // layers meet inside the UNet's cross-attention, mixed by each slot's quantized masks, so there is
 // no per-layer x0 to blend afterwards; the background latent and the re-noising are as in the
 // MultiDiffusion call (stream_advance).

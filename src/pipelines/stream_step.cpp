@@ -1,4 +1,4 @@
-// One call of the stream batch (algorithms.md §4 "Stream batch"): every slot's latent, repeated for
+// One call of the stream batch (docs/algorithms.md §4 "Stream batch"): every slot's latent, repeated for
 // every layer, goes through one UNet call of batch T·p; each (slot, layer) is denoised to x0 at its
 // slot's timestep, the layers' x0 are blended per slot by their masks, slot T−1's blend is the frame
 // and the others are re-noised into the next slot with the fixed per-slot noise. The bootstrap slots

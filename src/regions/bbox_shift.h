@@ -1,6 +1,6 @@
-// Bootstrapping's recentring (algorithms.md §4): during the first steps each layer's latent is shifted so
-// the bounding box of its mask sits at the canvas centre, where the UNet draws objects best, and shifted
-// back after the step.
+// Bootstrapping's recentring (docs/algorithms.md §4): during the first steps each layer's latent is
+// shifted so the bounding box of its mask sits at the canvas centre, where the UNet draws objects best,
+// and shifted back after the step.
 //
 //   auto shifts = palette::mask_bbox_center_shifts(masks);               // masks: (p, 1, h, w)
 //   palette::ShiftOptions options;
@@ -20,7 +20,8 @@ namespace palette {
 enum class ShiftEdges {
   Fill,  // what leaves the canvas is dropped; the vacated pixels come from `fill`
   Wrap,  // what leaves one edge enters at the other, as the reference's torch.roll (a seam in the
-         // background; algorithms.md lists it as a bug, the smd_shift_to_mask_bbox_center fixture needs it)
+         // background; a reference bug, docs/algorithms.md §4; the smd_shift_to_mask_bbox_center fixture
+         // needs it)
 };
 
 struct ShiftOptions {

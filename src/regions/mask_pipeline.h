@@ -1,4 +1,4 @@
-// The region masks of StreamMultiDiffusion (algorithms.md §4 "Masks"): painted masks become, for every
+// The region masks of StreamMultiDiffusion (docs/algorithms.md §4 "Masks"): painted masks become, for every
 // denoising step in flight, the latent-size weights with which each layer's prediction is blended.
 //
 //   auto levels = palette::mask_noise_levels(scheduler.alphas_cumprod(), {999, 919, 759, 499, 259});

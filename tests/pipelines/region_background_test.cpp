@@ -1,5 +1,5 @@
 // Painting over a picture with the one-shot region pipeline (RegionBackground::image), checked from what
-// the reference's inpainting mode promises (algorithms.md §4, the reference's do_blend): beyond the
+// the reference's inpainting mode promises (docs/algorithms.md §4, the reference's do_blend): beyond the
 // layers' blurred masks the output is the picture itself, inside them it is generated, the seam lies
 // between the two, and the unpainted latents are the picture's posterior sample. Also the picture's
 // conversions (gray, alpha, another size), the request checks and reading picture files.

@@ -1,4 +1,4 @@
-// Regional cross-attention (algorithms.md §7): one UNet pass conditions each part of the picture on its
+// Regional cross-attention (docs/algorithms.md §7): one UNet pass conditions each part of the picture on its
 // own prompt. Every cross-attention layer attends to each prompt layer's tokens separately and mixes
 // the p results per pixel by the layers' masks at that layer's resolution, so a layout of p prompts
 // costs one UNet pass instead of MultiDiffusion's p.

@@ -1,4 +1,4 @@
-// Regional cross-attention (algorithms.md §7) on the tiny SD 1.5 UNet: prompts that do not differ
+// Regional cross-attention (docs/algorithms.md §7) on the tiny SD 1.5 UNet: prompts that do not differ
 // between regions give exactly the plain UNet, each prompt steers the output in its own region, and
 // contexts or masks of the wrong shape are named.
 #include <gtest/gtest.h>
