@@ -4,7 +4,11 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "palette/safetensors.h"
 #include "support/fixtures.h"
@@ -75,6 +79,74 @@ TEST(CliE2E, InspectBrokenFileIsAClearError) {
   EXPECT_TRUE(contains(r.output, "palette: error:")) << r.output;
   EXPECT_TRUE(contains(r.output, "broken.safetensors")) << r.output;
   EXPECT_TRUE(contains(r.output, "truncated")) << r.output;
+}
+
+// The names a help text lists under "Subcommands:" (CLI11 indents them by two spaces; a wrapped description
+// is indented further).
+std::vector<std::string> listed_subcommands(const std::string& help) {
+  std::vector<std::string> names;
+  std::istringstream lines(help);
+  std::string line;
+  bool inside = false;
+  while (std::getline(lines, line)) {
+    if (line.rfind("Subcommands:", 0) == 0) {
+      inside = true;
+    } else if (inside && line.empty()) {
+      break;
+    } else if (inside && line.size() > 2 && line.compare(0, 2, "  ") == 0 && line[2] != ' ') {
+      names.push_back(line.substr(2, line.find(' ', 2) - 2));
+    }
+  }
+  return names;
+}
+
+// The first cell of every row of the README's command table ("## Commands"), split into words:
+// {"palette", "layout", "new", "FILE.json", …}.
+std::vector<std::vector<std::string>> readme_command_rows() {
+  std::ifstream file(std::filesystem::path(PALETTE_SOURCE_DIR) / "README.md");
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  bool inside = false;
+  while (std::getline(file, line)) {
+    if (line.rfind("## ", 0) == 0) {
+      inside = line == "## Commands";
+    } else if (inside && line.rfind("| `palette", 0) == 0) {
+      std::istringstream cell(line.substr(3, line.find('`', 3) - 3));
+      std::vector<std::string> words;
+      for (std::string word; cell >> word;) words.push_back(word);
+      rows.push_back(words);
+    }
+  }
+  return rows;
+}
+
+// README "Commands" is where a user looks a command up: every command `palette --help` lists, and every
+// subcommand of those that have some (palette layout new, …), has a row there.
+TEST(CliE2E, ReadmeCommandTableListsEveryCommand) {
+  const auto rows = readme_command_rows();
+  ASSERT_FALSE(rows.empty()) << "no '| `palette …` |' rows under '## Commands' in "
+                             << std::filesystem::path(PALETTE_SOURCE_DIR) / "README.md";
+  auto has_row = [&](const std::vector<std::string>& command) {
+    for (const auto& words : rows) {
+      if (words.size() <= command.size() || words[0] != "palette") continue;
+      bool same = true;
+      for (size_t i = 0; i < command.size(); ++i) same = same && words[i + 1] == command[i];
+      if (same) return true;
+    }
+    return false;
+  };
+  const CliRun help = run_cli("--help");
+  ASSERT_EQ(help.status, 0) << help.output;
+  const auto commands = listed_subcommands(help.output);
+  ASSERT_GE(commands.size(), 5u) << "too few commands found in:\n" << help.output;
+  for (const std::string& command : commands) {
+    EXPECT_TRUE(has_row({command})) << "README.md's command table has no row for 'palette " << command << "'";
+    const CliRun sub_help = run_cli(command + " --help");
+    EXPECT_EQ(sub_help.status, 0) << sub_help.output;
+    for (const std::string& sub : listed_subcommands(sub_help.output))
+      EXPECT_TRUE(has_row({command, sub}))
+          << "README.md's command table has no row for 'palette " << command << " " << sub << "'";
+  }
 }
 
 // The live benchmark drives strokes and prompt edits and reports what a painter feels.
