@@ -42,12 +42,13 @@ enum class DocumentKind { Palette, Layout };
 
 constexpr int kDocumentFormatVersion = 1;                 // the newest version this code reads and writes
 // Larger files are refused before reading. The largest thing a layout holds is its background: a
-// 64-megapixel photo as an incompressible RGB PNG is 192 MB, 256 MB in base64; 64 MiB more is left
-// for the masks (PNG of flat regions compress well) and the text. Reading one such file peaks near
-// twice this (the text, then the parsed tree with its own copy of the strings).
-constexpr uint64_t kMaxDocumentFileBytes = 320ull << 20;
+// 64-megapixel photo as PNG is about 100 MB (photos compress to about half), 135 MB in base64, which
+// leaves 57 MiB for the masks (PNG of flat regions compress well) and the text. Reading costs up to
+// about 4× the file (the text, the parser's buffer for the longest string, the tree's copy): with
+// LibTorch's own 170 MB, a refused file of this size stays under 1 GB (940 MB measured).
+constexpr uint64_t kMaxDocumentFileBytes = 192ull << 20;
 constexpr const char* kMaxDocumentFileBytesReason =
-    "320 MiB: a 64-megapixel photo background as PNG in base64 and room for the masks";
+    "192 MiB: a 64-megapixel photo background as PNG in base64 and room for the masks";
 constexpr uint64_t kMaxMaskPixelsPerFile = 1ull << 32;    // canvas pixels × layers, bounds decoded memory
 
 struct LoadedDocument {

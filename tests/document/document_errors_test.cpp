@@ -197,7 +197,7 @@ TEST(DocumentFileErrors, HostileSizes) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()),
               "'" + (dir / "huge.json").string() +
-                  "': 2147483648 bytes is above the limit of 335544320 for a palette or layout file (320 MiB: a "
+                  "': 2147483648 bytes is above the limit of 201326592 for a palette or layout file (192 MiB: a "
                   "64-megapixel photo background as PNG in base64 and room for the masks)");
   }
 }
