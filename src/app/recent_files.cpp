@@ -6,7 +6,14 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
+#include "palette/input_file.h"
+#include "palette/json_input.h"
+
 namespace palette::app {
+
+namespace {
+constexpr uint64_t kMaxStoreBytes = 1 << 20;  // a few dozen paths
+}  // namespace
 
 std::filesystem::path RecentFiles::default_store() {
   const char* xdg = std::getenv("XDG_CONFIG_HOME");
@@ -37,10 +44,14 @@ void RecentFiles::remove(const std::string& path) {
 void RecentFiles::load() {
   entries_.clear();
   if (store_.empty()) return;
-  std::ifstream in(store_);
-  if (!in) return;
-  // A broken store is not worth an error dialog: the list starts empty and is rewritten on save.
-  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  // A broken store (not JSON, a FIFO, 1 GB of it) is not worth an error dialog: the list starts
+  // empty and is rewritten on save.
+  nlohmann::json j;
+  try {
+    j = parse_bounded_json(read_input_file(store_, "the recent-files list", kMaxStoreBytes));
+  } catch (const std::exception&) {
+    return;
+  }
   if (!j.is_object() || !j.contains("recent") || !j["recent"].is_array()) return;
   for (const auto& item : j["recent"]) {
     if (!item.is_string()) continue;

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "support/fifo.h"
 #include "support/temp_dir.h"
 
 namespace palette::app {
@@ -55,6 +56,19 @@ TEST(RecentFiles, BrokenStoreGivesAnEmptyList) {
   r.load();
   ASSERT_EQ(r.entries().size(), 1u);  // wrong items are skipped, good ones kept
   EXPECT_EQ(r.entries()[0], "/ok.json");
+}
+
+TEST(RecentFiles, AStoreThatIsNoFileGivesAnEmptyListAtOnce) {
+  test::TempDir dir;
+  const test::GuardedFifo fifo(dir / "recent.json");  // opening it for reading would block
+  RecentFiles r(fifo.path());
+  r.load();
+  EXPECT_TRUE(r.entries().empty());
+  EXPECT_FALSE(fifo.reader_was_unblocked());
+  test::write_raw(dir / "dup.json", "{\"recent\": [\"/a.json\"], \"recent\": [\"/b.json\"]}");
+  RecentFiles d(dir / "dup.json");
+  d.load();
+  EXPECT_TRUE(d.entries().empty());
 }
 
 TEST(RecentFiles, UnwritableStoreIsReportedNotThrown) {
