@@ -92,6 +92,7 @@ class WeightAverage {
   void swap();
   std::vector<torch::Tensor> params_, average_;
   double decay_;
+  int64_t updates_ = 0;
 };
 
 // Mixed precision for a scope: bfloat16 autocast on CUDA when `enabled` (LibTorch ≥ 2.4); a no-op
