@@ -29,9 +29,12 @@
 
 namespace palette {
 
+// A LoRA scale outside ±kMaxLoraScale (or NaN) is refused: beyond it the merged weights are noise.
+constexpr double kMaxLoraScale = 10;
+
 struct LoraFile {
   std::filesystem::path path;
-  double scale = 1.0;  // multiplies the LoRA's delta (1 = as trained)
+  double scale = 1.0;  // multiplies the LoRA's delta (1 = as trained); finite, |scale| ≤ kMaxLoraScale
 };
 
 struct ModelOptions {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/seed_option.h"
 #include "palette/error.h"
 #include "palette/world.h"
 
@@ -48,7 +49,9 @@ void add_make_dataset_command(CLI::App& root) {
   CLI::App* cmd = root.add_subcommand(
       "make-dataset", "Write pictures of the default model's procedural world with class maps and captions");
   auto args = std::make_shared<DatasetArgs>();
-  cmd->add_option("--seed", args->seed, "World seed: the same seed gives the same pictures")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "World seed 0 … 2^64 − 1: the same seed gives the same pictures")
+      ->capture_default_str()
+      ->check(fixed_seed_check());
   cmd->add_option("--count", args->count, "Number of samples")->capture_default_str()->check(CLI::Range(1, 1000000));
   cmd->add_option("--size", args->size, "Picture side in pixels")->capture_default_str()->check(CLI::Range(16, 4096));
   cmd->add_option("--crop-fraction", args->crop_fraction, "Share of single-class close-ups")

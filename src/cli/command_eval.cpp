@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_options.h"
+#include "cli/seed_option.h"
 #include "palette/error.h"
 #include "palette/model.h"
 #include "palette/training.h"
@@ -53,7 +54,7 @@ void add_eval_default_command(CLI::App& root) {
   cmd->add_option("--model", args->model, "The model folder to judge (default: the built-in default model)");
   cmd->add_option("--count", o.count, "Layouts to render")->capture_default_str();
   cmd->add_option("--size", o.size, "Canvas side in pixels")->capture_default_str();
-  cmd->add_option("--seed", o.seed, "Layouts' seed")->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Layouts' seed")->capture_default_str()->check(fixed_seed_check());
   cmd->add_option("--reference-samples", o.reference_samples, "World pictures the class means come from")
       ->capture_default_str();
   cmd->add_option("--phrasings", args->phrasings,

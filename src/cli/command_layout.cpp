@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/seed_option.h"
 #include "palette/document_file.h"
 #include "palette/error.h"
 #include "palette/image.h"
@@ -20,7 +21,7 @@ struct NewArgs {
   std::string output, palette, kind = "layout", background, negative, model, sampler;
   int width = 512, height = 512, steps = 0;
   double guidance = -1;
-  uint64_t seed = 0;
+  std::string seed;  // read by parse_seed
   std::vector<std::string> layers;  // NAME:#RRGGBB:PROMPT[:MASK]
   bool force = false;
   const CLI::App* command = nullptr;
@@ -90,7 +91,7 @@ void run_new(const NewArgs& args) {
   if (given("--sampler")) settings.sampler = args.sampler;
   if (given("--steps")) settings.steps = args.steps;
   if (given("--guidance")) settings.guidance = args.guidance;
-  if (given("--seed")) settings.seed = args.seed;
+  if (given("--seed")) settings.seed = parse_seed(args.seed);  // -1: null, a new seed per render
   doc.set_settings(settings);
   Background background = doc.content().background;
   if (given("--background")) background.prompt = args.background;
@@ -176,8 +177,8 @@ void add_layout_command(CLI::App& root) {
   make->add_option("--model", args->model, "The model the layout renders with (a folder or file)");
   make->add_option("--sampler", args->sampler, "lcm or smd");
   make->add_option("--steps", args->steps, "Denoising steps");
-  make->add_option("--guidance,-g", args->guidance, "Classifier-free guidance scale");
-  make->add_option("--seed", args->seed, "Noise seed (default: a new random one per render)");
+  make->add_option("--guidance,-g", args->guidance, "Classifier-free guidance scale in [0, 100]");
+  make->add_option("--seed", args->seed, "Noise seed 0 … 2^64 − 1; -1: a new random one per render (the default)");
   make->add_flag("--force,-f", args->force, "Replace an existing file");
   make->callback([args] { run_new(*args); });
 

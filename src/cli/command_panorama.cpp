@@ -16,10 +16,12 @@
 #include "cli/model_choice.h"
 #include "cli/model_options.h"
 #include "cli/progress.h"
+#include "cli/seed_option.h"
 #include "palette/error.h"
 #include "palette/image.h"
 #include "palette/model.h"
 #include "palette/panorama.h"
+#include "palette/utf8.h"
 
 namespace palette::cli {
 
@@ -38,13 +40,15 @@ struct PanoramaArgs {
   double sync_weight = SyncOptions{}.weight, sync_decay = SyncOptions{}.decay;
   int sync_steps = SyncOptions{}.steps, sync_batch = SyncOptions{}.gradient_batch;
   std::string lpips, sync_decoder = "vae";
-  uint64_t seed = 0;
+  std::string seed;                       // read by parse_seed
   CLI::Option* seed_option = nullptr;      // counts whether --seed was given
   CLI::Option* guidance_option = nullptr;  // counts whether --guidance was given
   ModelArgs model_args;
 };
 
 PanoramaOptions to_options(const PanoramaArgs& args) {
+  check_utf8(args.prompt, "--prompt");
+  check_utf8(args.negative, "--negative");
   PanoramaOptions options;
   options.prompt = args.prompt;
   options.negative_prompt = args.negative;
@@ -75,7 +79,8 @@ PanoramaOptions to_options(const PanoramaArgs& args) {
       throw Error("--sync-decoder taesd needs --sync-fast (the exact mode decodes with the VAE)");
   }
   // Chosen here rather than by the engine so it is on screen before the long part starts.
-  options.seed = args.seed_option->count() > 0 ? args.seed : std::random_device{}();
+  const auto seed = args.seed_option->count() > 0 ? parse_seed(args.seed) : std::nullopt;
+  options.seed = seed ? *seed : random_seed();
   return options;
 }
 
@@ -181,10 +186,10 @@ void add_panorama_command(CLI::App& root) {
                   "lcm, ddim, euler or euler_a (default: multidiffusion the model's own, tiled lcm)");
   cmd->add_option("--steps", args->steps, "Denoising steps (default: the method's)");
   args->guidance_option = cmd->add_option("--guidance,-g", args->guidance,
-                                          "Classifier-free guidance scale; <= 1 turns CFG off (default: "
+                                          "Classifier-free guidance scale in [0, 100]; <= 1 turns CFG off (default: "
                                           "multidiffusion 7.5, tiled 1)");
   args->seed_option = cmd->add_option(
-      "--seed", args->seed, "Noise seed, as torch.Generator().manual_seed (default: random, printed)");
+      "--seed", args->seed, "Noise seed 0 … 2^64 − 1, as torch.Generator().manual_seed; -1: random (the default; printed)");
   cmd->add_option("--width,-W", args->width, "Width in pixels, a multiple of 8, at least 64")
       ->capture_default_str();
   cmd->add_option("--height,-H", args->height, "Height in pixels, a multiple of 8, at least 64")

@@ -14,10 +14,12 @@
 #include "cli/png_output.h"
 #include "cli/model_options.h"
 #include "cli/progress.h"
+#include "cli/seed_option.h"
 #include "palette/error.h"
 #include "palette/image.h"
 #include "palette/model.h"
 #include "palette/render.h"
+#include "palette/utf8.h"
 
 namespace palette::cli {
 
@@ -29,7 +31,7 @@ struct RenderArgs {
   double guidance = RenderOptions{}.guidance;
   int width = RenderOptions{}.width;
   int height = RenderOptions{}.height;
-  uint64_t seed = 0;
+  std::string seed;                    // read by parse_seed
   CLI::Option* seed_option = nullptr;  // counts whether --seed was given
   ModelArgs model_args;
 };
@@ -49,6 +51,8 @@ std::string parameters_json(const RenderArgs& args, const std::string& model, co
 void run_render(const RenderArgs& args, const CLI::App& cmd) {
   if (!args.layout.empty()) return run_layout_render(args.layout, cmd, args.model_args);
   if (args.prompt.empty()) throw Error("--prompt is required (or --layout with a saved layout)");
+  check_utf8(args.prompt, "--prompt");
+  check_utf8(args.negative, "--negative");
   const ModelChoice choice = choose_model(args.model);
   RenderOptions options;
   options.prompt = args.prompt;
@@ -59,7 +63,8 @@ void run_render(const RenderArgs& args, const CLI::App& cmd) {
   options.width = args.width;
   options.height = args.height;
   // Chosen here rather than by the engine so it is on screen before the long part starts.
-  options.seed = args.seed_option->count() > 0 ? args.seed : std::random_device{}();
+  const auto seed = args.seed_option->count() > 0 ? parse_seed(args.seed) : std::nullopt;
+  options.seed = seed ? *seed : random_seed();
   validate_render_options(options);
   check_png_output(args.output);
   const ModelOptions model_options = to_model_options(args.model_args);
@@ -105,9 +110,9 @@ void add_render_command(CLI::App& root) {
   cmd->add_option("--steps", args->steps,
                   "Denoising steps (default: the model's own: 5 for LCM models such as the built-in one, else 25)");
   cmd->add_option("--guidance,-g", args->guidance,
-                  "Classifier-free guidance scale; <= 1 turns CFG off (default: 1 for LCM models, else 7.5)");
+                  "Classifier-free guidance scale in [0, 100]; <= 1 turns CFG off (default: 1 for LCM models, else 7.5)");
   args->seed_option = cmd->add_option(
-      "--seed", args->seed, "Noise seed, as torch.Generator().manual_seed (default: random, printed)");
+      "--seed", args->seed, "Noise seed 0 … 2^64 − 1, as torch.Generator().manual_seed; -1: random (the default; printed)");
   cmd->add_option("--width,-W", args->width, "Image width in pixels, a multiple of 8, at least 64")
       ->capture_default_str();
   cmd->add_option("--height,-H", args->height, "Image height in pixels, a multiple of 8, at least 64")

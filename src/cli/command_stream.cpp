@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/model_choice.h"
 #include "cli/model_options.h"
+#include "cli/seed_option.h"
 #include "cli/png_output.h"
 #include "palette/document_file.h"
 #include "palette/error.h"
@@ -29,7 +30,7 @@ struct StreamArgs {
   std::string model, layout, output, decoder = "auto", mask_type = "continuous", mode = "multidiffusion";
   int frames = 30;
   int width = 0, height = 0;  // 0: the layout's canvas
-  uint64_t seed = 0;
+  std::string seed;  // read by parse_seed
   CLI::Option* seed_option = nullptr;
   bool profile = false;
   ModelArgs model_args;
@@ -73,9 +74,10 @@ void run_stream(const StreamArgs& args) {
   settings.decoder = parse_decoder(args.decoder);
   settings.mode = parse_mode(args.mode);
   settings.profile_stages = args.profile;
-  const uint64_t seed = args.seed_option->count() > 0 ? args.seed
-                        : content.settings.seed       ? *content.settings.seed
-                                                      : std::random_device{}();
+  // -1 asks for a random seed even when the layout holds one.
+  const bool seed_given = args.seed_option->count() > 0;
+  const std::optional<uint64_t> asked = seed_given ? parse_seed(args.seed) : content.settings.seed;
+  const uint64_t seed = asked ? *asked : random_seed();
   StreamSnapshotMaker to_stream;
   StreamSnapshot snapshot = *to_stream(*layout);
   snapshot.seed = seed;
@@ -144,7 +146,7 @@ void add_stream_command(CLI::App& root) {
   cmd->add_option("--width,-W", args->width, "Frame width in pixels, a multiple of 8 (default: the layout's canvas)");
   cmd->add_option("--height,-H", args->height, "Frame height in pixels, a multiple of 8 (default: the layout's canvas)");
   cmd->add_option("-o,--output", args->output, "The folder to write frame_00001.png … into")->required();
-  args->seed_option = cmd->add_option("--seed", args->seed, "Noise seed (default: the layout's, else random)");
+  args->seed_option = cmd->add_option("--seed", args->seed, "Noise seed 0 … 2^64 − 1; -1: random (default: the layout's, else random)");
   cmd->add_option("--decoder", args->decoder, "auto (TAESD when given), taesd or vae")->capture_default_str();
   cmd->add_option("--mask-type", args->mask_type, "discrete, semi-continuous or continuous")
       ->capture_default_str();

@@ -8,6 +8,7 @@
 #include "cli/model_choice.h"
 #include "cli/png_output.h"
 #include "cli/progress.h"
+#include "cli/seed_option.h"
 #include "palette/background_image.h"
 #include "palette/document_file.h"
 #include "palette/error.h"
@@ -40,7 +41,10 @@ void run_layout_render(const std::string& layout, const CLI::App& render, const 
   if (auto v = given<int>(render, "--steps")) settings.steps = *v;
   if (auto v = given<double>(render, "--guidance")) settings.guidance = *v;
   // Chosen here rather than by the engine so it is on screen before the long part starts.
-  settings.seed = given<uint64_t>(render, "--seed").value_or(settings.seed.value_or(std::random_device{}()));
+  // -1 asks for a random seed even when the layout holds one.
+  const auto seed_text = given<std::string>(render, "--seed");
+  const std::optional<uint64_t> seed = seed_text ? parse_seed(*seed_text) : settings.seed;
+  settings.seed = seed ? *seed : random_seed();
   doc.set_settings(settings);  // throws naming settings.* for a bad override
   if (auto picture = given<std::string>(render, "--background")) {
     Background background = doc.content().background;

@@ -12,7 +12,7 @@ void add_model_options(CLI::App& command, ModelArgs& args) {
   command.add_option("--config-dir", args.config_dir,
                      "For a single .safetensors file: take configs and tokenizer from this diffusers folder");
   command.add_option("--taesd", args.taesd, "TAESD folder (diffusers AutoencoderTiny) for fast previews");
-  command.add_option("--lora", args.loras, "LoRA file to merge at load, as FILE or FILE:SCALE (repeatable)");
+  command.add_option("--lora", args.loras, "LoRA file to merge at load, as FILE or FILE:SCALE with SCALE in [-10, 10] (repeatable)");
 }
 
 ModelOptions to_model_options(const ModelArgs& args) {

@@ -7,6 +7,7 @@
 
 #include "palette/background_image.h"
 #include "palette/error.h"
+#include "palette/utf8.h"
 
 namespace palette {
 
@@ -31,10 +32,12 @@ void check_range(const std::string& field, double value, double low, double high
                 number_text(high) + "]");
 }
 
+// Also UTF-8: every string here is written to JSON, which cannot hold other bytes.
 void check_length(const std::string& field, const std::string& text, size_t limit) {
   if (text.size() > limit)
     throw Error(field + ": " + std::to_string(text.size()) + " bytes is above the limit of " +
                 std::to_string(limit));
+  check_utf8(text, field);
 }
 
 bool same_image(const std::shared_ptr<const Image>& a, const std::shared_ptr<const Image>& b) {

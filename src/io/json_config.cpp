@@ -1,5 +1,6 @@
 #include "io/json_config.h"
 
+#include "io/json_brief.h"
 #include "palette/error.h"
 #include "palette/input_file.h"
 #include "palette/json_input.h"
@@ -28,7 +29,7 @@ JsonConfig JsonConfig::load(const std::filesystem::path& path) {
 JsonConfig::JsonConfig(nlohmann::json root, std::string where) : root_(std::move(root)), where_(std::move(where)) {}
 
 void JsonConfig::fail(const std::string& key, const std::string& problem) const {
-  throw Error("'" + where_ + "': \"" + key + "\" " + problem);
+  throw Error("'" + where_ + "': \"" + key + "\" " + brief_text(problem, 240));
 }
 
 bool JsonConfig::has(const std::string& key) const {
@@ -43,7 +44,7 @@ const nlohmann::json& JsonConfig::at(const std::string& key) const {
 
 int64_t JsonConfig::integer(const std::string& key) const {
   const auto& v = at(key);
-  if (!v.is_number_integer()) fail(key, "must be an integer, not " + v.dump());
+  if (!v.is_number_integer()) fail(key, "must be an integer, not " + json_brief(v));
   return v.get<int64_t>();
 }
 int64_t JsonConfig::integer(const std::string& key, int64_t fallback) const {
@@ -52,7 +53,7 @@ int64_t JsonConfig::integer(const std::string& key, int64_t fallback) const {
 
 double JsonConfig::number(const std::string& key) const {
   const auto& v = at(key);
-  if (!v.is_number()) fail(key, "must be a number, not " + v.dump());
+  if (!v.is_number()) fail(key, "must be a number, not " + json_brief(v));
   return v.get<double>();
 }
 double JsonConfig::number(const std::string& key, double fallback) const {
@@ -62,13 +63,13 @@ double JsonConfig::number(const std::string& key, double fallback) const {
 bool JsonConfig::boolean(const std::string& key, bool fallback) const {
   if (!has(key)) return fallback;
   const auto& v = root_.at(key);
-  if (!v.is_boolean()) fail(key, "must be true or false, not " + v.dump());
+  if (!v.is_boolean()) fail(key, "must be true or false, not " + json_brief(v));
   return v.get<bool>();
 }
 
 std::string JsonConfig::string(const std::string& key) const {
   const auto& v = at(key);
-  if (!v.is_string()) fail(key, "must be a string, not " + v.dump());
+  if (!v.is_string()) fail(key, "must be a string, not " + json_brief(v));
   return v.get<std::string>();
 }
 std::string JsonConfig::string(const std::string& key, const std::string& fallback) const {
@@ -78,9 +79,9 @@ std::string JsonConfig::string(const std::string& key, const std::string& fallba
 std::vector<int64_t> JsonConfig::integers(const std::string& key) const {
   const auto& v = at(key);
   std::vector<int64_t> out;
-  if (!v.is_array()) fail(key, "must be a list of integers, not " + v.dump());
+  if (!v.is_array()) fail(key, "must be a list of integers, not " + json_brief(v));
   for (const auto& x : v) {
-    if (!x.is_number_integer()) fail(key, "must be a list of integers, not " + v.dump());
+    if (!x.is_number_integer()) fail(key, "must be a list of integers, not " + json_brief(v));
     out.push_back(x.get<int64_t>());
   }
   return out;
@@ -89,9 +90,9 @@ std::vector<int64_t> JsonConfig::integers(const std::string& key) const {
 std::vector<std::string> JsonConfig::strings(const std::string& key) const {
   const auto& v = at(key);
   std::vector<std::string> out;
-  if (!v.is_array()) fail(key, "must be a list of strings, not " + v.dump());
+  if (!v.is_array()) fail(key, "must be a list of strings, not " + json_brief(v));
   for (const auto& x : v) {
-    if (!x.is_string()) fail(key, "must be a list of strings, not " + v.dump());
+    if (!x.is_string()) fail(key, "must be a list of strings, not " + json_brief(v));
     out.push_back(x.get<std::string>());
   }
   return out;
@@ -101,7 +102,7 @@ std::vector<int64_t> JsonConfig::integer_or_list(const std::string& key, size_t 
   const auto& v = at(key);
   if (v.is_number_integer()) return std::vector<int64_t>(count, v.get<int64_t>());
   std::vector<int64_t> out = integers(key);
-  if (out.size() != count) fail(key, "must have " + std::to_string(count) + " entries, not " + v.dump());
+  if (out.size() != count) fail(key, "must have " + std::to_string(count) + " entries, not " + json_brief(v));
   return out;
 }
 

@@ -1,6 +1,8 @@
 #include "io/lora.h"
 
 #include <algorithm>
+#include <cmath>
+#include <sstream>
 
 #include "io/checkpoint_layout.h"
 #include "palette/error.h"
@@ -87,23 +89,53 @@ class TargetIndex {
   std::map<std::string, std::string> dotted_unet_, flat_unet_, dotted_text_, flat_text_;
 };
 
+// Throws unless `t` is a floating-point tensor of finite values; `what` names it ("up", "alpha").
+void require_finite(const torch::Tensor& t, const std::string& where, const char* what) {
+  if (!t.is_floating_point())
+    throw Error(where + what + " must hold floating-point numbers, not " + std::string(c10::toString(t.scalar_type())));
+  if (!torch::isfinite(t).all().item<bool>()) throw Error(where + what + " holds NaN or infinite values");
+}
+
+std::string shape_of(const torch::Tensor& t) {
+  std::ostringstream text;
+  text << t.sizes();
+  return text.str();
+}
+
 torch::Tensor delta_for(const Pair& p, const torch::Tensor& weight, double scale, const std::string& where) {
+  for (const auto& [t, what] : {std::pair{p.up, "up"}, std::pair{p.down, "down"}}) {
+    if (t.dim() < 2) throw Error(where + what + " must be a matrix, not of shape " + shape_of(t));
+    require_finite(t, where, what);
+  }
   const auto up = p.up.to(torch::kFloat).flatten(1);
   const auto down = p.down.to(torch::kFloat).flatten(1);
   const int64_t rank = down.size(0);
+  // alpha / rank scales the delta: rank 0 would divide by zero.
+  if (rank == 0) throw Error(where + "has rank 0 (down has no rows)");
   if (up.size(1) != rank)
     throw Error(where + "up has rank " + std::to_string(up.size(1)) + " but down has rank " + std::to_string(rank));
   if (up.size(0) * down.size(1) != weight.numel() || up.size(0) != weight.size(0))
     throw Error(where + "up @ down gives " + std::to_string(up.size(0)) + "×" + std::to_string(down.size(1)) +
                 " values, which do not fit the weight's shape");
-  const double alpha = p.alpha.defined() ? p.alpha.to(torch::kDouble).item<double>() : double(rank);
-  return torch::matmul(up, down).reshape(weight.sizes()) * (scale * alpha / double(rank));
+  double alpha = double(rank);
+  if (p.alpha.defined()) {
+    if (p.alpha.numel() != 1)
+      throw Error(where + "alpha must be one number, not a tensor of shape " + shape_of(p.alpha));
+    alpha = p.alpha.to(torch::kDouble).item<double>();
+    if (!std::isfinite(alpha)) throw Error(where + "alpha is " + std::to_string(alpha) + ", not a finite number");
+  }
+  const torch::Tensor delta = torch::matmul(up, down).reshape(weight.sizes()) * (scale * alpha / double(rank));
+  if (!torch::isfinite(delta).all().item<bool>())
+    throw Error(where + "scale × alpha / rank × up @ down overflows (scale " + std::to_string(scale) + ", alpha " +
+                std::to_string(alpha) + ", rank " + std::to_string(rank) + ")");
+  return delta;
 }
 
 }  // namespace
 
 LoraMergeReport merge_lora(const TensorMap& lora, const std::string& source, double scale, TensorMap& unet,
                            TensorMap& text_encoder) {
+  if (!std::isfinite(scale)) throw Error("'" + source + "': LoRA scale " + std::to_string(scale) + " is not a finite number");
   std::map<std::string, Pair> pairs;
   for (const auto& [name, t] : lora) {
     std::string key, role;

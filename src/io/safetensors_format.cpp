@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "io/json_brief.h"
 #include "palette/error.h"
 #include "palette/json_input.h"
 
@@ -62,9 +63,9 @@ SafetensorsEntry parse_entry(const std::string& name, const json& value, uint64_
   uint64_t bytes = spec->size;
   for (const json& d : shape) {
     if (!d.is_number_unsigned() || d.get<uint64_t>() > uint64_t(INT64_MAX))
-      fail(where, tensor + "shape " + shape.dump() + " has a dimension that is not a non-negative integer");
+      fail(where, tensor + "shape " + json_brief(shape) + " has a dimension that is not a non-negative integer");
     if (__builtin_mul_overflow(bytes, d.get<uint64_t>(), &bytes))
-      fail(where, tensor + "shape " + shape.dump() + " is too large");
+      fail(where, tensor + "shape " + json_brief(shape) + " is too large");
     entry.shape.push_back(static_cast<int64_t>(d.get<uint64_t>()));
   }
 

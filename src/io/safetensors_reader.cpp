@@ -15,6 +15,17 @@ uint64_t read_le64(const uint8_t* p) {
   return v;
 }
 
+// PyTorch's .ckpt/.pt/.bin files are pickles (raw, or zipped since PyTorch 1.6). Their first bytes
+// read as an absurd header length, so name the format rather than that number.
+void refuse_pickle(const uint8_t* data, uint64_t size, const std::string& where) {
+  const bool zip = size >= 4 && std::memcmp(data, "PK\x03\x04", 4) == 0;
+  const bool pickle = size >= 2 && data[0] == 0x80 && data[1] >= 2 && data[1] <= 5;  // PROTO 2…5
+  if (zip || pickle)
+    throw Error("'" + where + "': this is a PyTorch pickle checkpoint (" + (zip ? "a zip archive" : "a raw pickle") +
+                "), not safetensors; convert it to .safetensors (for example with diffusers' conversion scripts "
+                "or safetensors.torch.save_file); pickles can run code when loaded, so they are never read here");
+}
+
 }  // namespace
 
 SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
@@ -26,10 +37,11 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
   if (size < 8)
     throw Error("'" + where + "': truncated: " + std::to_string(size) +
                 " bytes, but a safetensors file starts with an 8-byte header length");
+  refuse_pickle(mapping->data(), size, where);
   const uint64_t header_size = read_le64(mapping->data());
   if (header_size > size - 8)
-    throw Error("'" + where + "': header length " + std::to_string(header_size) +
-                " runs past the end of the file (" + std::to_string(size) + " bytes; truncated or not safetensors)");
+    throw Error("'" + where + "': not a safetensors file (or a truncated one): its first 8 bytes give a header length of " +
+                std::to_string(header_size) + ", but the file has " + std::to_string(size) + " bytes");
   if (header_size > safetensors::kMaxHeaderBytes)
     throw Error("'" + where + "': header length " + std::to_string(header_size) + " is over the " +
                 std::to_string(safetensors::kMaxHeaderBytes) + "-byte limit");

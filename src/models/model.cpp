@@ -1,3 +1,4 @@
+#include <cmath>
 #include <set>
 #include <sstream>
 
@@ -54,8 +55,15 @@ void validate(const fs::path& path, const ModelOptions& o) {
   if (o.dtype != torch::kFloat32 && !o.device.is_cuda())
     throw Error(std::string(c10::toString(o.dtype)) + " weights need a CUDA device; on the CPU use float32");
   if (o.device.is_cuda() && !torch::cuda::is_available()) throw Error("CUDA was requested but no CUDA device is usable");
-  for (const auto& lora : o.loras)
+  for (const auto& lora : o.loras) {
+    if (!std::isfinite(lora.scale) || std::abs(lora.scale) > kMaxLoraScale) {
+      std::ostringstream scale;
+      scale << lora.scale;
+      throw Error("'" + lora.path.string() + "': LoRA scale " + scale.str() + " must be a finite number in [-" +
+                  std::to_string(int(kMaxLoraScale)) + ", " + std::to_string(int(kMaxLoraScale)) + "]");
+    }
     if (!fs::is_regular_file(lora.path)) throw Error("'" + lora.path.string() + "': LoRA file not found");
+  }
   if (!o.config_dir.empty()) require_dir(o.config_dir, "config");
   if (!o.taesd.empty()) require_dir(o.taesd, "TAESD");
 }

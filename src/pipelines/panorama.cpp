@@ -11,6 +11,7 @@
 
 #include "models/model_parts.h"
 #include "palette/model.h"
+#include "palette/utf8.h"
 #include "pipelines/image_tensor.h"
 #include "pipelines/panorama_sampling.h"
 #include "pipelines/prompt_encoding.h"
@@ -42,8 +43,9 @@ void check_fields(const PanoramaOptions& options) {
   check_canvas_side("height", options.height);
   if (options.steps < 0)
     throw Error("steps " + std::to_string(options.steps) + " must be at least 1 (0: default)");
-  if (options.guidance && (!std::isfinite(*options.guidance) || *options.guidance < 0))
-    throw Error("guidance " + std::to_string(*options.guidance) + " must be a finite number ≥ 0");
+  if (options.guidance) pipeline::check_guidance("guidance", *options.guidance);
+  check_utf8(options.prompt, "prompt");
+  check_utf8(options.negative_prompt, "negative_prompt");
   if (options.window != 0 && options.window < kMinWindow)
     throw Error("window " + std::to_string(options.window) + " must be at least " +
                 std::to_string(kMinWindow) + " latents (" + std::to_string(8 * kMinWindow) +

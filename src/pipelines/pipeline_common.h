@@ -4,8 +4,11 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
+#include <sstream>
 #include <string>
 
+#include "palette/document_data.h"
 #include "palette/error.h"
 #include "palette/image.h"
 
@@ -26,6 +29,15 @@ inline void check_canvas_side(const char* name, int pixels) {
   if (pixels % 8 != 0) throw Error(value + " is not a multiple of 8 (the VAE works on 8×8 pixel blocks)");
   if (pixels < 64) throw Error(value + " is below the minimum of 64 pixels");
   if (pixels > kMaxImageSide) throw Error(value + " is above the maximum of " + std::to_string(kMaxImageSide));
+}
+
+// Throws palette::Error naming `field` unless `guidance` is a finite number in [0, kMaxGuidance] (the
+// bound saved layouts have too): far beyond it, classifier-free guidance overflows into a black picture.
+inline void check_guidance(const std::string& field, double guidance) {
+  if (std::isfinite(guidance) && guidance >= 0 && guidance <= kMaxGuidance) return;
+  std::ostringstream text;
+  text << field << " " << guidance << " must be a finite number in [0, " << kMaxGuidance << "]";
+  throw Error(text.str());
 }
 
 }  // namespace palette::pipeline

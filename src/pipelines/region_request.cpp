@@ -8,6 +8,7 @@
 
 #include "pipelines/pipeline_common.h"
 #include "palette/regions.h"
+#include "palette/utf8.h"
 #include "pipelines/region_parts.h"
 #include "pipelines/region_render.h"
 
@@ -70,6 +71,8 @@ torch::Tensor layer_mask(const RegionLayer& layer, const std::string& field) {
 }  // namespace
 
 void validate_region_layer_settings(const RegionLayer& layer, const std::string& field) {
+  check_utf8(layer.prompt, field + ".prompt");
+  check_utf8(layer.negative_prompt, field + ".negative_prompt");
   check_range(field + ".prompt_strength", layer.prompt_strength, 0.0, 1.0);
   check_at_least(field + ".mask_strength", layer.mask_strength, 0.0);
   check_at_least(field + ".mask_blur_std", layer.mask_blur_std, 0.0);
@@ -78,6 +81,8 @@ void validate_region_layer_settings(const RegionLayer& layer, const std::string&
 void validate_region_request(const RegionRequest& request) {
   check_canvas_side("width", request.width);
   check_canvas_side("height", request.height);
+  check_utf8(request.background.prompt, "background.prompt");
+  check_utf8(request.background.negative_prompt, "background.negative_prompt");
   if (request.background.image) validate_background_image(*request.background.image, "background.image");
   for (size_t i = 0; i < request.layers.size(); ++i) {
     const RegionLayer& layer = request.layers[i];
@@ -97,7 +102,7 @@ void validate_region_request(const RegionRequest& request) {
     if (i > 0 && index <= s.t_index_list[i - 1])
       throw Error("sampling.t_index_list must be strictly increasing (entry " + std::to_string(i) + ")");
   }
-  check_at_least("sampling.guidance", s.guidance, 0.0);
+  pipeline::check_guidance("sampling.guidance", s.guidance);
   check_range("sampling.cover_alpha", s.cover_alpha, -1e30, 1.0);
   if (s.bootstrap_steps < 0)
     throw Error("sampling.bootstrap_steps " + std::to_string(s.bootstrap_steps) + " must be ≥ 0");

@@ -1,4 +1,5 @@
 #include "pipelines/pipeline_common.h"
+#include "palette/utf8.h"
 #include "pipelines/text_to_image.h"
 
 #include <torch/cuda.h>
@@ -30,12 +31,6 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return s + ")";
 }
 
-std::string number_text(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
-}
-
 void check_cancel(const RenderOptions& options) {
   if (options.cancel != nullptr && options.cancel->load()) throw Cancelled();
 }
@@ -54,8 +49,9 @@ void validate_render_options(const RenderOptions& options) {
   check_canvas_side("width", options.width);
   check_canvas_side("height", options.height);
   if (options.steps < 1) throw Error("steps " + std::to_string(options.steps) + " must be at least 1");
-  if (!std::isfinite(options.guidance) || options.guidance < 0)
-    throw Error("guidance " + number_text(options.guidance) + " must be a finite number ≥ 0");
+  pipeline::check_guidance("guidance", options.guidance);
+  check_utf8(options.prompt, "prompt");
+  check_utf8(options.negative_prompt, "negative_prompt");
   if (options.clip_skip < 1)
     throw Error("clip_skip " + std::to_string(options.clip_skip) + " must be at least 1");
   // Only the name can be checked without the model's config; that is enough to name a typo.

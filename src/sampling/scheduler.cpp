@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "io/json_config.h"
+#include "io/json_brief.h"
 #include "palette/error.h"
 #include "sampling/ddim_scheduler.h"
 #include "sampling/euler_scheduler.h"
@@ -78,7 +79,7 @@ torch::Tensor read_betas(const JsonConfig& config, double beta_start, double bet
         values.push_back(v.get<double>());
       }
     } else {
-      config.fail("trained_betas", "must be a list of numbers, not " + raw.dump());
+      config.fail("trained_betas", "must be a list of numbers, not " + json_brief(raw));
     }
     if (int64_t(values.size()) != count) {
       config.fail("trained_betas", "has " + std::to_string(values.size()) +
@@ -152,7 +153,10 @@ std::vector<double> spaced_timesteps(TimestepSpacing spacing, int64_t num_train_
 
 Scheduler::Scheduler(const JsonConfig& config, const Defaults& defaults) : where_(config.where()) {
   const int64_t count = config.integer("num_train_timesteps", 1000);
-  if (count < 1) config.fail("num_train_timesteps", "must be at least 1, not " + std::to_string(count));
+  // Every schedule allocates its table of betas up front: bound it (the published models use 1000).
+  constexpr int64_t kMaxTrainTimesteps = 100000;
+  if (count < 1 || count > kMaxTrainTimesteps)
+    config.fail("num_train_timesteps", "is " + std::to_string(count) + ", expected 1…" + std::to_string(kMaxTrainTimesteps));
   const double beta_start = config.number("beta_start", defaults.beta_start);
   const double beta_end = config.number("beta_end", defaults.beta_end);
   if (!(beta_start >= 0 && beta_start < 1)) config.fail("beta_start", "must be in [0, 1)");

@@ -177,6 +177,23 @@ std::u32string decode_utf8_lossy(std::string_view bytes) {
   return out;
 }
 
+std::optional<std::size_t> first_invalid_utf8(std::string_view bytes) {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  std::size_t i = 0;
+  while (i < bytes.size()) {
+    if (p[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    bool valid = false;
+    char32_t c = 0;
+    const std::size_t length = utf8_sequence(p + i, bytes.size() - i, valid, c);
+    if (!valid) return i;
+    i += length;
+  }
+  return std::nullopt;
+}
+
 void append_utf8(char32_t c, std::string& out) {
   if (c < 0x80) {
     out.push_back(static_cast<char>(c));

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,9 @@ namespace palette::text {
 // recommendation; Python's errors="replace" and Rust's from_utf8_lossy do the same). Never fails.
 std::u32string decode_utf8_lossy(std::string_view bytes);
 void append_utf8(char32_t c, std::string& out);  // c must be a scalar value
+// The offset of the first byte that does not start a well-formed UTF-8 sequence (the same rules:
+// no overlong forms, no surrogates, nothing above U+10FFFF); nullopt when the whole text is valid.
+std::optional<std::size_t> first_invalid_utf8(std::string_view bytes);
 
 enum CharFlag : std::uint8_t {
   kLetter = 1 << 0,         // General_Category L*: regex \p{L}

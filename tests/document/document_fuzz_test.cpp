@@ -51,8 +51,12 @@ Json random_value(Rng& rng) {
                                   "data:image/png;base64,",
                                   "data:image/png;base64,iVBORw0KGgo=",
                                   "../x.png",
-                                  "ü✓"};
-  switch (pick(rng, 12)) {
+                                  "ü✓",
+                                  "\x1b]0;title\x07\x1b[2J\xc2\x9b",  // terminal escapes (C0, C1)
+                                  "a\xff\xc0\xaf" "b"};                  // not UTF-8 (saved with U+FFFD)
+  // Numbers at the edges of what the fields take: guidance, seeds, strengths.
+  static const double edges[] = {1e308, -1e308, -1, 4.9e-324, 100.0000001, 18446744073709551615.0};
+  switch (pick(rng, 13)) {
     case 0:
       return nullptr;
     case 1:
@@ -66,7 +70,7 @@ Json random_value(Rng& rng) {
     case 5:
       return std::ldexp(double(pick(rng, 1000)) - 500, pick(rng, 80) - 40);
     case 6:
-      return strings[pick(rng, 10)];
+      return strings[pick(rng, 12)];
     case 7:
       return std::string(size_t(pick(rng, 300)), char('a' + pick(rng, 26)));
     case 8:
@@ -75,6 +79,8 @@ Json random_value(Rng& rng) {
       return Json::object({{"width", 64}});
     case 10:
       return 64 * (pick(rng, 5) + 1);
+    case 11:
+      return edges[pick(rng, 6)];
     default:
       return 1;
   }
@@ -135,7 +141,11 @@ void mutate_bytes(std::string& text, Rng& rng) {
                                  "\"",
                                  ",",
                                  "\xff",
-                                 std::string(1, '\0').c_str()};
+                                 "1e308",
+                                 "-1",
+                                 "\"\\u001b[2J\"",
+                                 "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",  // past the depth limit
+                                 std::string(1, '\0').c_str()};  // dangles: never picked
   if (text.empty()) return;
   const size_t at = size_t(pick(rng, int(text.size())));
   const size_t len = std::min(text.size() - at, size_t(pick(rng, 16) + 1));
@@ -153,7 +163,7 @@ void mutate_bytes(std::string& text, Rng& rng) {
       text.resize(at);
       break;
     default:
-      text.insert(at, tokens[pick(rng, 12)]);
+      text.insert(at, tokens[pick(rng, int(std::size(tokens)) - 1)]);
   }
 }
 

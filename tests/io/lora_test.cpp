@@ -107,5 +107,40 @@ TEST(Lora, HalfPairAndBadShapeAreErrors) {
   EXPECT_THROW(merge_lora({{"conv_in.weight", torch::zeros({4, 1})}}, "x", 1.0, m.unet, m.text), Error);
 }
 
+// What merge_lora says for a LoRA that would turn the weights into NaN, infinities or a crash.
+std::string merge_error(const TensorMap& lora, double scale = 1.0) {
+  Models m = tiny_sd15();
+  const torch::Tensor before = m.unet.at("conv_in.weight");
+  try {
+    merge_lora(lora, "bad.safetensors", scale, m.unet, m.text);
+  } catch (const Error& e) {
+    EXPECT_TRUE(m.unet.at("conv_in.weight").is_same(before)) << "changed a weight before failing";
+    return e.what();
+  }
+  return "merged without an error";
+}
+
+TEST(Lora, NumbersThatWouldSpoilThePictureAreRefused) {
+  const auto conv_in = [](torch::Tensor up, torch::Tensor down, torch::Tensor alpha = {}) {
+    TensorMap lora{{"lora_unet_conv_in.lora_up.weight", up}, {"lora_unet_conv_in.lora_down.weight", down}};
+    if (alpha.defined()) lora["lora_unet_conv_in.alpha"] = alpha;
+    return lora;
+  };
+  const torch::Tensor up = torch::full({32, 2}, 0.01), down = torch::full({2, 4, 3, 3}, 0.01);
+  const std::string where = "'bad.safetensors': LoRA 'lora_unet_conv_in': ";
+  EXPECT_EQ(merge_error(conv_in(up, down, torch::tensor({4.0f, 2.0f}))),
+            where + "alpha must be one number, not a tensor of shape [2]");
+  EXPECT_EQ(merge_error(conv_in(up, down, torch::tensor(NAN))), where + "alpha is nan, not a finite number");
+  EXPECT_EQ(merge_error(conv_in(torch::zeros({32, 0}), torch::zeros({0, 4, 3, 3}))),
+            where + "has rank 0 (down has no rows)");
+  torch::Tensor spoiled = up.clone();
+  spoiled[3][1] = INFINITY;
+  EXPECT_EQ(merge_error(conv_in(spoiled, down)), where + "up holds NaN or infinite values");
+  EXPECT_EQ(merge_error(conv_in(torch::zeros({32}), down)), where + "up must be a matrix, not of shape [32]");
+  EXPECT_NE(merge_error(conv_in(up, down), NAN).find("LoRA scale nan is not a finite number"), std::string::npos);
+  EXPECT_NE(merge_error(conv_in(torch::full({32, 2}, 1e30), torch::full({2, 4, 3, 3}, 1e30))).find("overflows"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace palette

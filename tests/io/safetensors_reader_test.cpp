@@ -134,10 +134,34 @@ TEST(SafetensorsReader, DirectoryIsNotAFile) {
 TEST(SafetensorsReader, EmptyFile) { expect_open_error("", "truncated"); }
 TEST(SafetensorsReader, TruncatedLength) { expect_open_error("\x10\x00\x00", "truncated"); }
 TEST(SafetensorsReader, HeaderLengthPastEnd) {
-  expect_open_error(make_file(kOneTensor, floats({1, 2}), 1000), "runs past the end of the file");
+  expect_open_error(make_file(kOneTensor, floats({1, 2}), 1000), "not a safetensors file (or a truncated one)");
 }
 TEST(SafetensorsReader, HugeHeaderLength) {
-  expect_open_error(make_file(kOneTensor, floats({1, 2}), int64_t(1) << 62), "runs past the end");
+  expect_open_error(make_file(kOneTensor, floats({1, 2}), int64_t(1) << 62), "header length of 4611686018427387904, but the file has");
+}
+TEST(SafetensorsReader, PickleCheckpointsAreNamed) {
+  // A zipped pickle's first 8 bytes read as a header length of 85966670672 and more.
+  expect_open_error(std::string("PK\x03\x04\x14\x00\x00\x00", 8) + std::string(64, 'x'),
+                    "this is a PyTorch pickle checkpoint (a zip archive), not safetensors; convert it to .safetensors");
+  expect_open_error(std::string("\x80\x02}q\x00(X", 7) + std::string(64, 'x'),
+                    "this is a PyTorch pickle checkpoint (a raw pickle)");
+}
+TEST(SafetensorsReader, DeeplyNestedShapeIsAShortError) {
+  // json::dump of the shape on the error path recursed once per level: a stack overflow.
+  const std::string shape = std::string(100000, '[') + std::string(100000, ']');
+  TempDir dir;
+  test::write_raw(dir / "deep.safetensors",
+                  make_file(R"({"a":{"dtype":"F32","shape":)" + shape + R"(,"data_offsets":[0,0]}})", ""));
+  try {
+    SafetensorsFile::open(dir / "deep.safetensors");
+    ADD_FAILURE() << "opened a shape nested 100000 deep";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("deep.safetensors"), std::string::npos) << e.what();
+    EXPECT_LT(std::string(e.what()).size(), 300u) << e.what();
+  }
+  // A shallow offending shape is still shown.
+  expect_open_error(make_file(R"({"a":{"dtype":"F32","shape":[[1,2],3],"data_offsets":[0,0]}})", ""),
+                    "tensor 'a': shape [[1, 2], 3] has a dimension that is not a non-negative integer");
 }
 TEST(SafetensorsReader, InvalidJson) { expect_open_error(make_file("{\"a\": [", ""), "not valid JSON"); }
 TEST(SafetensorsReader, HeaderNotAnObject) { expect_open_error(make_file("[1,2]", ""), "not a JSON object"); }

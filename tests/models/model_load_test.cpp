@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "io/checkpoint_layout.h"
 #include "io/json_config.h"
@@ -172,6 +173,83 @@ TEST(ModelLoad, FolderProblemsNameTheFile) {
   ModelOptions half;
   half.dtype = torch::kHalf;
   EXPECT_NE(load_error(test::fixtures_dir() / "tiny-sd15", half).find("need a CUDA device"), std::string::npos);
+}
+
+// A copy of the tiny SD 1.x fixture whose `file` (e.g. "unet/config.json") has `key` set to `value`.
+fs::path fixture_with(const test::TempDir& tmp, const std::string& file, const std::string& key,
+                      const nlohmann::json& value) {
+  const fs::path dir = tmp / "m";
+  fs::remove_all(dir);
+  fs::copy(test::fixtures_dir() / "tiny-sd15", dir, fs::copy_options::recursive);
+  nlohmann::json config = JsonConfig::load(dir / file).raw();
+  config[key] = value;
+  std::ofstream(dir / file) << config.dump();
+  return dir;
+}
+
+TEST(ModelLoad, ConfigOutOfRangeIsRefusedBeforeBuilding) {
+  test::TempDir tmp;
+  // Built as asked, these took 9 GB and more before the weights could say they were wrong.
+  EXPECT_NE(load_error(fixture_with(tmp, "unet/config.json", "layers_per_block", 100000))
+                .find("unet/config.json': \"layers_per_block\" is 100000, expected 1…8"),
+            std::string::npos);
+  EXPECT_NE(load_error(fixture_with(tmp, "text_encoder/config.json", "num_hidden_layers", 10000000))
+                .find("\"num_hidden_layers\" is 10000000, expected 1…64"),
+            std::string::npos);
+  EXPECT_NE(load_error(fixture_with(tmp, "vae/config.json", "layers_per_block", 100000))
+                .find("vae/config.json': \"layers_per_block\" is 100000, expected 1…8"),
+            std::string::npos);
+  // Seven heads cannot share 32 channels: the config is at fault, not the weights.
+  EXPECT_NE(load_error(fixture_with(tmp, "unet/config.json", "attention_head_dim", 7))
+                .find("\"attention_head_dim\" asks for 7 heads, which do not divide the 32 channels of block 0"),
+            std::string::npos);
+}
+
+TEST(ModelLoad, DeepOrLongConfigValuesGiveAShortMessage) {
+  test::TempDir tmp;
+  // json::dump on the error path recursed once per level and overflowed the stack.
+  const fs::path deep = fixture_with(tmp, "unet/config.json", "norm_eps", "deep");
+  std::string text = JsonConfig::load(deep / "unet" / "config.json").raw().dump();
+  const std::string placeholder = "\"norm_eps\":\"deep\"";
+  ASSERT_NE(text.find(placeholder), std::string::npos);
+  text.replace(text.find(placeholder), placeholder.size(),
+               "\"norm_eps\":" + std::string(50000, '[') + std::string(50000, ']'));
+  std::ofstream(deep / "unet" / "config.json") << text;
+  const std::string nested = load_error(deep);
+  EXPECT_NE(nested.find("unet/config.json"), std::string::npos) << nested;
+  EXPECT_LT(nested.size(), 300u) << nested;
+  // A 100 KB value is cut in the message.
+  const std::string long_value = load_error(fixture_with(tmp, "unet/config.json", "norm_eps", std::string(100000, 'x')));
+  EXPECT_NE(long_value.find("\"norm_eps\" must be a number"), std::string::npos) << long_value;
+  EXPECT_LT(long_value.size(), 300u) << long_value;
+}
+
+TEST(ModelLoad, DamagedWeightsAreNamed) {
+  test::TempDir tmp;
+  fs::copy(test::fixtures_dir() / "tiny-sd15", tmp / "m", fs::copy_options::recursive);
+  const fs::path file = tmp / "m" / "unet" / "diffusion_pytorch_model.safetensors";
+  TensorMap weights = load_file(file);
+  torch::Tensor damaged = weights.at("conv_in.weight").clone();
+  damaged[0][1][2][0] = NAN;
+  damaged[3][0][0][0] = -INFINITY;
+  weights["conv_in.weight"] = damaged;
+  save_safetensors(file, NamedTensors(weights.begin(), weights.end()));
+  EXPECT_NE(load_error(tmp / "m").find("diffusion_pytorch_model.safetensors': tensor 'conv_in.weight' holds 2 NaN or "
+                                       "infinite value(s) of 1152; the weights are damaged"),
+            std::string::npos);
+}
+
+TEST(ModelLoad, LoraScaleMustBeFinite) {
+  test::TempDir tmp;
+  save_safetensors(tmp / "lora.safetensors", {{"lora_unet_conv_out.lora_up.weight", torch::ones({4, 1, 1, 1})},
+                                              {"lora_unet_conv_out.lora_down.weight", torch::ones({1, 32, 3, 3})}});
+  for (const double scale : {double(NAN), double(INFINITY), 1e308, -11.0}) {
+    ModelOptions options;
+    options.loras = {{tmp / "lora.safetensors", scale}};
+    EXPECT_NE(load_error(test::fixtures_dir() / "tiny-sd15", options).find("must be a finite number in [-10, 10]"),
+              std::string::npos)
+        << scale;
+  }
 }
 
 TEST(ModelLoad, LoraIsMergedAtLoad) {

@@ -221,7 +221,11 @@ TEST(Render, ValidatesBeforeRunning) {
   EXPECT_EQ(with([](RenderOptions& o) { o.height = 56; }), "height 56 is below the minimum of 64 pixels");
   EXPECT_TRUE(contains(with([](RenderOptions& o) { o.width = 32768; }), "width 32768 is above the maximum"));
   EXPECT_TRUE(contains(with([](RenderOptions& o) { o.steps = 0; }), "steps 0"));
-  EXPECT_EQ(with([](RenderOptions& o) { o.guidance = -1; }), "guidance -1 must be a finite number ≥ 0");
+  EXPECT_EQ(with([](RenderOptions& o) { o.guidance = -1; }), "guidance -1 must be a finite number in [0, 100]");
+  EXPECT_EQ(with([](RenderOptions& o) { o.guidance = 1e308; }), "guidance 1e+308 must be a finite number in [0, 100]");
+  EXPECT_EQ(with([](RenderOptions& o) { o.prompt = "a house\xff"; }), "prompt: not valid UTF-8 at byte 7 (0xff)");
+  EXPECT_EQ(with([](RenderOptions& o) { o.negative_prompt = "\xed\xa0\x80"; }),  // a surrogate
+            "negative_prompt: not valid UTF-8 at byte 0 (0xed)");
   EXPECT_TRUE(contains(with([](RenderOptions& o) { o.sampler = "dpm"; }), "unknown sampler 'dpm'"));
   EXPECT_TRUE(contains(with([](RenderOptions& o) { o.steps = 51; }), "51"));  // past LCM's 50
 }

@@ -273,6 +273,7 @@ TEST(SchedulerConfig, BadValuesNameTheKey) {
     expect_key(with("beta_schedule", "cosine"), sampler, "beta_schedule");
     expect_key(with("num_train_timesteps", "1000"), sampler, "num_train_timesteps");
     expect_key(with("num_train_timesteps", 0), sampler, "num_train_timesteps");
+    expect_key(with("num_train_timesteps", 2000000000), sampler, "num_train_timesteps");  // 16 GB of betas
     expect_key(with("beta_start", "small"), sampler, "beta_start");
     expect_key(with("trained_betas", nlohmann::json::array({0.1, 0.2})), sampler, "trained_betas");
   }

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "models/attention.h"
+#include "models/config_limits.h"
 #include "palette/error.h"
 #include "palette/safetensors.h"
 
@@ -30,10 +31,6 @@ torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, c
 #endif
 }
 
-void require_positive(const JsonConfig& json, const std::string& key, int64_t value) {
-  if (value <= 0) json.fail(key, "must be positive, not " + std::to_string(value));
-}
-
 }  // namespace
 
 ClipTextConfig ClipTextConfig::from_json(const JsonConfig& json) {
@@ -48,16 +45,18 @@ ClipTextConfig ClipTextConfig::from_json(const JsonConfig& json) {
   c.max_position_embeddings = json.integer("max_position_embeddings", c.max_position_embeddings);
   c.vocab_size = json.integer("vocab_size", c.vocab_size);
   c.layer_norm_eps = json.number("layer_norm_eps", c.layer_norm_eps);
-  require_positive(json, "hidden_size", c.hidden_size);
-  require_positive(json, "intermediate_size", c.intermediate_size);
-  require_positive(json, "num_attention_heads", c.num_attention_heads);
-  require_positive(json, "num_hidden_layers", c.num_hidden_layers);
-  require_positive(json, "max_position_embeddings", c.max_position_embeddings);
-  require_positive(json, "vocab_size", c.vocab_size);
+  namespace limits = config_limits;
+  limits::check(json.where(), "hidden_size", c.hidden_size, limits::kChannels);
+  limits::check(json.where(), "intermediate_size", c.intermediate_size, limits::kTextWidth);
+  limits::check(json.where(), "num_attention_heads", c.num_attention_heads, limits::kHeads);
+  limits::check(json.where(), "num_hidden_layers", c.num_hidden_layers, limits::kTextLayers);
+  limits::check(json.where(), "max_position_embeddings", c.max_position_embeddings, limits::kPositions);
+  limits::check(json.where(), "vocab_size", c.vocab_size, limits::kVocabulary);
   if (c.hidden_size % c.num_attention_heads != 0)
     json.fail("num_attention_heads", "(" + std::to_string(c.num_attention_heads) +
                                          ") must divide hidden_size (" + std::to_string(c.hidden_size) + ")");
-  if (!(c.layer_norm_eps > 0)) json.fail("layer_norm_eps", "must be positive");
+  if (!(c.layer_norm_eps > 0) || !std::isfinite(c.layer_norm_eps))
+    json.fail("layer_norm_eps", "must be a finite positive number");
   return c;
 }
 

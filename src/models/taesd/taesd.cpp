@@ -1,6 +1,9 @@
 #include "models/taesd/taesd.h"
 
+#include <cmath>
+
 #include "kernels/fused_ops.h"
+#include "models/config_limits.h"
 
 #include "palette/error.h"
 #include "palette/safetensors.h"
@@ -14,17 +17,18 @@ torch::nn::Conv2d conv3x3(int64_t in, int64_t out, int64_t stride = 1, bool bias
 }
 
 void require_list(const JsonConfig& json, const std::string& key, const std::vector<int64_t>& values,
-                  size_t count) {
-  if (values.empty()) json.fail(key, "must not be empty");
+                  size_t count, config_limits::Range range) {
+  if (values.size() < size_t(config_limits::kBlocks.low) || values.size() > size_t(config_limits::kBlocks.high))
+    json.fail(key, "has " + std::to_string(values.size()) + " entries, expected " +
+                       std::to_string(config_limits::kBlocks.low) + "…" + std::to_string(config_limits::kBlocks.high));
   if (values.size() != count)
     json.fail(key, "must have " + std::to_string(count) + " entries, one per stage, not " +
                        std::to_string(values.size()));
-  for (auto v : values)
-    if (v <= 0) json.fail(key, "must hold positive integers");
+  for (auto v : values) config_limits::check(json.where(), key, v, range);
 }
 
-void require_positive(const JsonConfig& json, const std::string& key, int64_t value) {
-  if (value <= 0) json.fail(key, "must be positive, not " + std::to_string(value));
+void require_in(const JsonConfig& json, const std::string& key, int64_t value, config_limits::Range range) {
+  config_limits::check(json.where(), key, value, range);
 }
 
 // UNet scale <-> the autoencoder's own latent scale. Identities are skipped so the default config
@@ -64,20 +68,24 @@ TaesdConfig TaesdConfig::from_json(const JsonConfig& json) {
   c.scaling_factor = json.number("scaling_factor", c.scaling_factor);
   c.shift_factor = json.number("shift_factor", c.shift_factor);
 
-  require_positive(json, "in_channels", c.in_channels);
-  require_positive(json, "out_channels", c.out_channels);
-  require_positive(json, "latent_channels", c.latent_channels);
-  require_positive(json, "upsampling_scaling_factor", c.upsampling_scaling_factor);
-  require_list(json, "num_encoder_blocks", c.num_encoder_blocks, c.num_encoder_blocks.size());
-  require_list(json, "encoder_block_out_channels", c.encoder_block_out_channels, c.num_encoder_blocks.size());
-  require_list(json, "num_decoder_blocks", c.num_decoder_blocks, c.num_decoder_blocks.size());
-  require_list(json, "decoder_block_out_channels", c.decoder_block_out_channels, c.num_decoder_blocks.size());
+  namespace limits = config_limits;
+  require_in(json, "in_channels", c.in_channels, limits::kImageChannels);
+  require_in(json, "out_channels", c.out_channels, limits::kImageChannels);
+  require_in(json, "latent_channels", c.latent_channels, limits::kImageChannels);
+  require_in(json, "upsampling_scaling_factor", c.upsampling_scaling_factor, {1, 8});
+  const size_t encoder_stages = c.num_encoder_blocks.size(), decoder_stages = c.num_decoder_blocks.size();
+  require_list(json, "num_encoder_blocks", c.num_encoder_blocks, encoder_stages, limits::kTaesdBlocks);
+  require_list(json, "encoder_block_out_channels", c.encoder_block_out_channels, encoder_stages, limits::kChannels);
+  require_list(json, "num_decoder_blocks", c.num_decoder_blocks, decoder_stages, limits::kTaesdBlocks);
+  require_list(json, "decoder_block_out_channels", c.decoder_block_out_channels, decoder_stages, limits::kChannels);
   if (c.act_fn != "relu" && c.act_fn != "silu" && c.act_fn != "swish" && c.act_fn != "gelu" &&
       c.act_fn != "mish")
     json.fail("act_fn", "must be one of relu, silu, swish, gelu, mish, not \"" + c.act_fn + "\"");
   if (c.upsample_fn != "nearest" && c.upsample_fn != "bilinear")
     json.fail("upsample_fn", "must be \"nearest\" or \"bilinear\", not \"" + c.upsample_fn + "\"");
-  if (c.scaling_factor == 0) json.fail("scaling_factor", "must not be zero");
+  if (c.scaling_factor == 0 || !std::isfinite(c.scaling_factor))
+    json.fail("scaling_factor", "must be a finite number other than zero");
+  if (!std::isfinite(c.shift_factor)) json.fail("shift_factor", "must be a finite number");
   return c;
 }
 

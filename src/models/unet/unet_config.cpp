@@ -1,7 +1,10 @@
 #include "models/unet/unet_config.h"
 
 #include <algorithm>
+#include <cmath>
 
+#include "models/config_limits.h"
+#include "io/json_brief.h"
 #include "palette/error.h"
 
 namespace palette {
@@ -9,7 +12,7 @@ namespace palette {
 namespace {
 
 [[noreturn]] void config_error(const std::string& where, const std::string& key, const std::string& problem) {
-  throw Error("'" + where + "': \"" + key + "\" " + problem);
+  throw Error("'" + where + "': \"" + key + "\" " + brief_text(problem, 240));
 }
 
 // diffusers accepts "UNetRes"-prefixed spellings of the block types as aliases.
@@ -36,7 +39,7 @@ void reject_unsupported(const JsonConfig& json) {
   for (const char* key : {"class_embed_type", "num_class_embeds", "addition_embed_type", "encoder_hid_dim",
                           "encoder_hid_dim_type", "time_embedding_act_fn", "timestep_post_act",
                           "cross_attention_norm", "reverse_transformer_layers_per_block"})
-    if (json.has(key)) json.fail(key, "is not supported (must be null), got " + json.raw().at(key).dump());
+    if (json.has(key)) json.fail(key, "is not supported (must be null), got " + json_brief(json.raw().at(key)));
   for (const char* key : {"dual_cross_attention", "class_embeddings_concat", "resnet_skip_time_act",
                           "mid_block_only_cross_attention"})
     if (json.boolean(key, false)) json.fail(key, "is not supported (must be false)");
@@ -73,8 +76,8 @@ UNetConfig UNetConfig::from_json(const JsonConfig& json) {
   c.mid_block_type = json.string("mid_block_type", c.mid_block_type);
   c.layers_per_block = json.integer_or_list("layers_per_block", n);
   // Legacy naming: without num_attention_heads, attention_head_dim holds the number of heads.
-  c.attention_heads = json.has("num_attention_heads") ? json.integer_or_list("num_attention_heads", n)
-                                                      : json.integer_or_list("attention_head_dim", n);
+  if (json.has("num_attention_heads")) c.attention_heads_key = "num_attention_heads";
+  c.attention_heads = json.integer_or_list(c.attention_heads_key, n);
   c.cross_attention_dim = json.integer_or_list("cross_attention_dim", n);
   c.transformer_layers_per_block = json.has("transformer_layers_per_block")
                                        ? json.integer_or_list("transformer_layers_per_block", n)
@@ -98,7 +101,10 @@ UNetConfig UNetConfig::from_json(const JsonConfig& json) {
 
 void UNetConfig::validate(const std::string& where) const {
   const size_t n = block_out_channels.size();
-  if (n == 0) config_error(where, "block_out_channels", "must not be empty");
+  if (n < size_t(config_limits::kBlocks.low) || n > size_t(config_limits::kBlocks.high))
+    config_error(where, "block_out_channels",
+                 "has " + std::to_string(n) + " entries, expected " + std::to_string(config_limits::kBlocks.low) +
+                     "…" + std::to_string(config_limits::kBlocks.high));
   auto same_length = [&](const char* key, size_t size) {
     if (size != n)
       config_error(
@@ -111,40 +117,45 @@ void UNetConfig::validate(const std::string& where) const {
   same_length("down_block_types", down_block_types.size());
   same_length("up_block_types", up_block_types.size());
   same_length("layers_per_block", layers_per_block.size());
-  same_length("attention_head_dim", attention_heads.size());
+  same_length(attention_heads_key.c_str(), attention_heads.size());
   same_length("cross_attention_dim", cross_attention_dim.size());
   same_length("transformer_layers_per_block", transformer_layers_per_block.size());
-  auto positive = [&](const char* key, const std::vector<int64_t>& values) {
-    for (int64_t v : values)
-      if (v <= 0) config_error(where, key, "must hold positive integers, not " + std::to_string(v));
+  namespace limits = config_limits;
+  auto in_range = [&](const char* key, const std::vector<int64_t>& values, limits::Range range) {
+    for (int64_t v : values) limits::check(where, key, v, range);
   };
-  positive("block_out_channels", block_out_channels);
-  positive("layers_per_block", layers_per_block);
-  positive("attention_head_dim", attention_heads);
-  positive("cross_attention_dim", cross_attention_dim);
-  positive("transformer_layers_per_block", transformer_layers_per_block);
-  positive("in_channels", {in_channels});
-  positive("out_channels", {out_channels});
-  positive("norm_num_groups", {norm_num_groups});
+  in_range("block_out_channels", block_out_channels, limits::kChannels);
+  in_range("layers_per_block", layers_per_block, limits::kLayersPerBlock);
+  in_range(attention_heads_key.c_str(), attention_heads, limits::kHeads);
+  in_range("cross_attention_dim", cross_attention_dim, limits::kChannels);
+  in_range("transformer_layers_per_block", transformer_layers_per_block, limits::kTransformerLayers);
+  limits::check(where, "in_channels", in_channels, limits::kImageChannels);
+  limits::check(where, "out_channels", out_channels, limits::kImageChannels);
+  limits::check(where, "norm_num_groups", norm_num_groups, limits::kChannels);
+  limits::check(where, "time_embedding_dim", time_embed_dim(), {1, 4 * limits::kChannels.high});
+  limits::check(where, "time_cond_proj_dim", time_cond_proj_dim, {0, limits::kChannels.high});
   for (size_t i = 0; i < n; ++i) {
     if (block_out_channels[i] % norm_num_groups != 0)
       config_error(where, "block_out_channels",
                    "entry " + std::to_string(block_out_channels[i]) +
                        " is not divisible by norm_num_groups " + std::to_string(norm_num_groups));
-    if (attention_heads[i] > block_out_channels[i])
-      config_error(where, "attention_head_dim",
-                   "asks for " + std::to_string(attention_heads[i]) + " heads over " +
-                       std::to_string(block_out_channels[i]) + " channels");
+    // Each head takes an equal share of the block's channels; a remainder would build projections
+    // that no checkpoint has, and the load would blame the weights.
+    if (block_out_channels[i] % attention_heads[i] != 0)
+      config_error(where, attention_heads_key,
+                   "asks for " + std::to_string(attention_heads[i]) + " heads, which do not divide the " +
+                       std::to_string(block_out_channels[i]) + " channels of block " + std::to_string(i));
   }
-  if (conv_in_kernel <= 0 || conv_in_kernel % 2 == 0)
-    config_error(where, "conv_in_kernel", "must be a positive odd integer");
-  if (conv_out_kernel <= 0 || conv_out_kernel % 2 == 0)
-    config_error(where, "conv_out_kernel", "must be a positive odd integer");
+  if (conv_in_kernel <= 0 || conv_in_kernel % 2 == 0 || conv_in_kernel > 15)
+    config_error(where, "conv_in_kernel", "must be a positive odd integer up to 15");
+  if (conv_out_kernel <= 0 || conv_out_kernel % 2 == 0 || conv_out_kernel > 15)
+    config_error(where, "conv_out_kernel", "must be a positive odd integer up to 15");
   if (downsample_padding != 0 && downsample_padding != 1)
     config_error(where, "downsample_padding", "must be 0 or 1");
-  if (time_embed_dim() <= 0) config_error(where, "time_embedding_dim", "must be positive");
-  if (time_cond_proj_dim < 0) config_error(where, "time_cond_proj_dim", "must not be negative");
-  if (mid_block_scale_factor == 0) config_error(where, "mid_block_scale_factor", "must not be zero");
+  if (mid_block_scale_factor == 0 || !std::isfinite(mid_block_scale_factor))
+    config_error(where, "mid_block_scale_factor", "must be a finite number other than zero");
+  if (!(norm_eps > 0) || !std::isfinite(norm_eps)) config_error(where, "norm_eps", "must be a finite positive number");
+  if (!std::isfinite(freq_shift)) config_error(where, "freq_shift", "must be a finite number");
 }
 
 }  // namespace palette

@@ -27,6 +27,7 @@ struct UNetConfig {
                                              "CrossAttnUpBlock2D"};
   std::vector<int64_t> layers_per_block = {2, 2, 2, 2};             // per down block; up blocks have one more
   std::vector<int64_t> attention_heads = {8, 8, 8, 8};              // per down block; mid: last; up: reversed
+  std::string attention_heads_key = "attention_head_dim";           // the key they came from, for messages
   std::vector<int64_t> cross_attention_dim = {768, 768, 768, 768};  // per down block, as heads
   std::vector<int64_t> transformer_layers_per_block = {1, 1, 1, 1};  // per down block, as heads
   bool use_linear_projection = false;  // SD 2.x: Linear proj_in/proj_out; SD 1.x: 1×1 convs
@@ -48,8 +49,8 @@ struct UNetConfig {
   // engine does not implement (class or addition embeddings, dual cross-attention, …).
   static UNetConfig from_json(const JsonConfig& json);
 
-  // Checks the consistency of the fields (list lengths, divisibility by norm_num_groups, positive
-  // sizes); throws palette::Error naming `where` and the field. The model's constructor calls it too.
+  // Checks the consistency of the fields (list lengths, divisibility by norm_num_groups and by the
+  // heads, each size within config_limits' plausible range); throws palette::Error naming `where` and the field. The model's constructor calls it too.
   void validate(const std::string& where = "UNet config") const;
 
   int64_t time_embed_dim() const {

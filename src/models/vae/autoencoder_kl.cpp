@@ -1,8 +1,11 @@
 #include "models/vae/autoencoder_kl.h"
 
+#include <cmath>
 #include <sstream>
 
 #include "kernels/fused_ops.h"
+#include "models/config_limits.h"
+#include "io/json_brief.h"
 #include "palette/error.h"
 
 namespace palette {
@@ -15,7 +18,7 @@ namespace {
 constexpr double kVaeNormEps = 1e-6;
 
 [[noreturn]] void config_error(const std::string& where, const std::string& key, const std::string& problem) {
-  throw Error("'" + where + "': \"" + key + "\" " + problem);
+  throw Error("'" + where + "': \"" + key + "\" " + brief_text(problem, 240));
 }
 
 void check_types(const JsonConfig& json, const std::string& key, const std::string& expected) {
@@ -71,18 +74,27 @@ AutoencoderKLConfig AutoencoderKLConfig::from_json(const JsonConfig& json) {
 }
 
 void AutoencoderKLConfig::validate(const std::string& where) const {
-  if (block_out_channels.empty()) config_error(where, "block_out_channels", "must not be empty");
-  if (norm_num_groups <= 0) config_error(where, "norm_num_groups", "must be positive");
-  for (int64_t c : block_out_channels)
-    if (c <= 0 || c % norm_num_groups != 0)
+  namespace limits = config_limits;
+  const size_t n = block_out_channels.size();
+  if (n < size_t(limits::kBlocks.low) || n > size_t(limits::kBlocks.high))
+    config_error(where, "block_out_channels",
+                 "has " + std::to_string(n) + " entries, expected " + std::to_string(limits::kBlocks.low) + "…" +
+                     std::to_string(limits::kBlocks.high));
+  limits::check(where, "norm_num_groups", norm_num_groups, limits::kChannels);
+  for (int64_t c : block_out_channels) {
+    limits::check(where, "block_out_channels", c, limits::kChannels);
+    if (c % norm_num_groups != 0)
       config_error(where, "block_out_channels",
-                   "entry " + std::to_string(c) + " is not a positive multiple of norm_num_groups " +
+                   "entry " + std::to_string(c) + " is not a multiple of norm_num_groups " +
                        std::to_string(norm_num_groups));
-  if (in_channels <= 0) config_error(where, "in_channels", "must be positive");
-  if (out_channels <= 0) config_error(where, "out_channels", "must be positive");
-  if (latent_channels <= 0) config_error(where, "latent_channels", "must be positive");
-  if (layers_per_block <= 0) config_error(where, "layers_per_block", "must be positive");
-  if (scaling_factor <= 0) config_error(where, "scaling_factor", "must be positive");
+  }
+  limits::check(where, "in_channels", in_channels, limits::kImageChannels);
+  limits::check(where, "out_channels", out_channels, limits::kImageChannels);
+  limits::check(where, "latent_channels", latent_channels, limits::kImageChannels);
+  limits::check(where, "layers_per_block", layers_per_block, limits::kLayersPerBlock);
+  if (!(scaling_factor > 0) || !std::isfinite(scaling_factor))
+    config_error(where, "scaling_factor", "must be a finite positive number");
+  if (!std::isfinite(shift_factor)) config_error(where, "shift_factor", "must be a finite number");
 }
 
 VaeMidBlockImpl::VaeMidBlockImpl(int64_t channels, int64_t groups, bool add_attention) {
