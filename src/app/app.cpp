@@ -13,7 +13,11 @@ namespace palette::app {
 
 std::unique_ptr<ScriptHost> make_script_host(App& app);  // ui_host.cpp
 
-App::App(const AppArgs& args) : editor(args.width, args.height), recent(RecentFiles::default_store()) {
+App::App(const AppArgs& args)
+    : editor(args.width, args.height),
+      recent(RecentFiles::default_store()),
+      recovery_(RecoveryStore::default_folder()),
+      autosave_(args.autosave_seconds) {
   recent.load();
   device = args.device;
   screenshot_at_quit_ = args.screenshot;
@@ -22,6 +26,7 @@ App::App(const AppArgs& args) : editor(args.width, args.height), recent(RecentFi
   if (!args.file.empty()) open_file(args.file);
   starting_ = false;
   load_model_or_builtin(!args.model.empty() ? args.model : file_model_);
+  offer_recovery();
   if (!args.script.empty()) {
     try {
       script_.emplace(load_script(args.script));
@@ -61,6 +66,13 @@ void App::request_close() {
 }
 
 void App::close_now() {
+  // A clean exit: whatever was unsaved has been saved or knowingly discarded by now.
+  finish_autosave();
+  // An offer nobody answered stays for the next start: a clean-exit stamp would make it look older.
+  if (recovery_offer_)
+    recovery_.remove_own();
+  else
+    recovery_.mark_clean_exit();
   if (!screenshot_at_quit_.empty()) {
     screenshot_ = screenshot_at_quit_;
     screenshot_at_quit_.clear();
@@ -100,7 +112,8 @@ void App::take_frames() {
 
 void App::handle_shortcuts() {
   ImGuiIO& io = ImGui::GetIO();
-  if (io.WantTextInput || dialog.visible()) return;  // typing a prompt must not switch tools
+  // Typing a prompt must not switch tools; a dialog waits for its own answer.
+  if (io.WantTextInput || dialog.visible() || unsaved_open_ || new_open_ || recovery_offer_) return;
   for (const Shortcut& s : shortcuts()) {
     if (s.key < 0 || s.key >= IM_ARRAYSIZE(io.KeysDown)) continue;
     if (!ImGui::IsKeyPressed(s.key, s.action == Action::BrushGrow || s.action == Action::BrushShrink))
@@ -128,33 +141,12 @@ void App::step_script() {
 }
 
 void App::unless_unsaved(std::function<void()> then) {
-  if (!editor.dirty() || script_) {
+  if (!editor.dirty() || (script_ && !script_->prompts())) {
     then();
     return;
   }
   pending_ = std::move(then);
-  ask_discard_ = true;
-}
-
-void App::draw_discard_prompt() {
-  if (ask_discard_) {
-    ImGui::OpenPopup("Unsaved changes");
-    ask_discard_ = false;
-  }
-  if (!ImGui::BeginPopupModal("Unsaved changes", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
-  ImGui::Text("%s has unsaved changes.",
-              editor.path().empty() ? "The document" : editor.path().filename().c_str());
-  if (ImGui::Button("Discard them")) {
-    ImGui::CloseCurrentPopup();
-    if (pending_) pending_();
-    pending_ = nullptr;
-  }
-  ImGui::SameLine();
-  if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(GLFW_KEY_ESCAPE)) {
-    ImGui::CloseCurrentPopup();
-    pending_ = nullptr;
-  }
-  ImGui::EndPopup();
+  ask_discard_ = unsaved_open_ = true;
 }
 
 void App::draw_status_line() {
@@ -195,6 +187,7 @@ void App::frame() {
       fprintf(stderr, "semantic-palette: %s\n", logged_engine_error_.c_str());
   }
   watch_export();
+  autosave();
   publish_if_changed();
   take_frames();
   step_script();
@@ -208,29 +201,38 @@ void App::frame() {
   draw_palette_panel(*this);
   draw_generation_panel(*this);
   draw_status_line();
-  draw_discard_prompt();
-  if (std::optional<std::string> chosen = dialog.draw(recent.entries())) {
-    switch (dialog.purpose()) {
-      case FilePurpose::Open:
-        open_file(*chosen);
-        break;
-      case FilePurpose::SaveLayout:
-        save_file(*chosen, DocumentKind::Layout);
-        break;
-      case FilePurpose::SavePalette:
-        save_file(*chosen, DocumentKind::Palette);
-        break;
-      case FilePurpose::Export:
-        start_export(*chosen);
-        break;
-      case FilePurpose::Model:
-        model_field = *chosen;
-        engine.load_model(*chosen, device);
-        break;
-      case FilePurpose::BackgroundImage:
-        on_drop({*chosen});
-        break;
+  draw_help_window(*this);
+  draw_recovery_prompt();
+  draw_unsaved_prompt();
+  draw_new_dialog();
+  if (std::optional<std::string> chosen = dialog.draw(recent.entries())) on_file_chosen(dialog.purpose(), *chosen);
+  if (!dialog.visible()) after_save_ = nullptr;  // the dialog of save_then was cancelled
+}
+
+void App::on_file_chosen(FilePurpose purpose, const std::string& path) {
+  switch (purpose) {
+    case FilePurpose::Open:
+      open_file(path);
+      break;
+    case FilePurpose::SaveLayout: {
+      std::function<void()> then = std::move(after_save_);
+      after_save_ = nullptr;
+      if (save_file(path, DocumentKind::Layout) && then) then();
+      break;
     }
+    case FilePurpose::SavePalette:
+      save_copy(path, DocumentKind::Palette);
+      break;
+    case FilePurpose::Export:
+      start_export(path);
+      break;
+    case FilePurpose::Model:
+      model_field = path;
+      engine.load_model(path, device);
+      break;
+    case FilePurpose::BackgroundImage:
+      on_drop({path});
+      break;
   }
 }
 

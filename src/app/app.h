@@ -6,7 +6,9 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <set>
@@ -22,6 +24,7 @@
 #include "app/frame_stats.h"
 #include "app/gl_canvas.h"
 #include "app/recent_files.h"
+#include "app/recovery.h"
 #include "app/session_script.h"
 #include "app/shortcuts.h"
 #include "app/tool_state.h"
@@ -57,8 +60,14 @@ class App {
       set_error(e.what());
     }
   }
-  // Runs `then` now, or after the user agrees to lose unsaved changes (never asks in a script).
+  // Runs `then` now, or once the user has saved or discarded unsaved changes (a script is asked only
+  // when it says "prompts": true).
   void unless_unsaved(std::function<void()> then);
+  // Saves the open document where it belongs (asking for a path in the file dialog when it has none, or
+  // when it is a palette file that would lose painted masks), then runs `then` (may be empty). A failed
+  // or cancelled save drops `then`: quitting after it would lose the changes.
+  void save_then(std::function<void()> then);
+  bool save_copy(const std::string& path, DocumentKind kind);  // "Save palette as": the open file stays
   void set_status(const std::string& message);
 
   // State the panels read and write.
@@ -82,6 +91,7 @@ class App {
   bool frame_settled = false;
   int frame_steps_done = 0, frame_steps_total = 0;
   bool panning = false;
+  bool show_help = false;  // the Help window (F1)
   double now() const;
 
  private:
@@ -94,8 +104,28 @@ class App {
   void after_load(const std::string& path);
   // Loads `named` (a model a flag or file named), else the built-in model; nothing with --no-model.
   void load_model_or_builtin(const std::string& named);
-  void draw_discard_prompt();
   void close_now();
+  // The settings.model to write into `target`: the model in use, as the file will load it back
+  // (model_reference.h); nullopt = keep the document's.
+  std::optional<std::string> model_reference(const std::filesystem::path& target) const;
+  void on_file_chosen(FilePurpose purpose, const std::string& path);
+
+  // Prompts (app_prompts.cpp). Each is a modal popup; answer() is what its buttons and the script's
+  // "answer" action do, and throws palette::Error when no prompt that takes `choice` is open.
+  enum class Answer { Save, Discard, Cancel, Restore, Create };
+  void answer(Answer choice, int canvas_width = 0, int canvas_height = 0);
+  void draw_unsaved_prompt();
+  void draw_recovery_prompt();
+  void open_new_dialog();
+  void draw_new_dialog();
+  void create_document(int width, int height);
+
+  // Autosave and recovery (app_recovery.cpp).
+  void offer_recovery();       // at start
+  void restore_recovery();     // the offer's Restore
+  void autosave();             // every frame
+  bool autosaved_now() const;  // the recovery file holds the document as it is (scripts wait for it)
+  void finish_autosave();      // waits for a write in progress
 
   void watch_export();
 
@@ -104,8 +134,20 @@ class App {
   uint64_t published_version_ = 0;
   uint64_t published_document_ = 0;
   std::optional<ScriptRunner> script_;
-  std::function<void()> pending_;  // waits for "discard unsaved changes?"
-  bool ask_discard_ = false;
+  std::function<void()> pending_;  // waits for the answer to "unsaved changes"
+  bool ask_discard_ = false, unsaved_open_ = false;
+  std::function<void()> after_save_;  // waits for the file dialog of save_then
+  // The New dialog: the preset chosen (canvas_presets(); its size = custom) and the custom size.
+  bool ask_new_ = false, new_open_ = false;
+  size_t new_preset_ = 0;
+  int new_size_[2] = {512, 512};
+  RecoveryStore recovery_;
+  AutosaveTimer autosave_;
+  std::future<void> autosave_job_;  // a write in progress
+  uint64_t job_document_ = 0, job_version_ = 0;
+  bool own_recovery_written_ = false;
+  std::optional<RecoveryFile> recovery_offer_;
+  bool ask_recovery_ = false;
   std::string screenshot_, screenshot_at_quit_;
   bool no_model_ = false;  // --no-model: never load one on its own
   bool starting_ = false;  // the constructor decides on the model once the file is open
@@ -120,5 +162,6 @@ class App {
 void draw_canvas_panel(App& app);
 void draw_palette_panel(App& app);
 void draw_generation_panel(App& app);
+void draw_help_window(App& app);
 
 }  // namespace palette::app

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "app/app.h"
+#include "app/model_reference.h"
 #include "palette/background_image.h"
 #include "palette/document_file.h"
 #include "palette/error.h"
@@ -60,9 +61,19 @@ void App::open_file(const std::string& path) {
   }
 }
 
+std::optional<std::string> App::model_reference(const std::filesystem::path& target) const {
+  // The model frames are made with; while none is (loading, failed, --no-model), the one being loaded,
+  // else the one the open file named.
+  std::string model = engine.model_in_use();
+  if (model.empty() && engine.model_state() == ModelState::Loading) model = engine.model_path();
+  if (model.empty()) model = file_model_;
+  if (model.empty()) return std::nullopt;
+  return model_reference_for(target, model, builtin_model_path());
+}
+
 bool App::save_file(const std::string& path, DocumentKind kind) {
   try {
-    editor.save(path, kind);
+    editor.save(path, kind, model_reference(path.empty() ? editor.path() : std::filesystem::path(path)));
     recent.add(editor.path());
     recent.save();
     set_status("saved " + editor.path().string());
@@ -71,6 +82,36 @@ bool App::save_file(const std::string& path, DocumentKind kind) {
     set_error(e.what());
     return false;
   }
+}
+
+bool App::save_copy(const std::string& path, DocumentKind kind) {
+  try {
+    editor.save_copy(path, kind, model_reference(path));
+    recent.add(path);
+    recent.save();
+    set_status("saved a copy as " + path + " (still editing " +
+               (editor.path().empty() ? std::string("the untitled document") : editor.path().string()) + ")");
+    return true;
+  } catch (const std::exception& e) {
+    set_error(e.what());
+    return false;
+  }
+}
+
+void App::save_then(std::function<void()> then) {
+  // A palette file has no place for masks or a background image: such a document goes to a new layout.
+  const bool needs_path = editor.path().empty() || (editor.kind() == DocumentKind::Palette && editor.has_layout_content());
+  if (needs_path) {
+    std::string stem = editor.path().empty() ? "untitled" : editor.path().stem().string();
+    // "still-life.palette.json" suggests "still-life.json", never the palette file itself.
+    if (const size_t dot = stem.rfind(".palette"); dot != std::string::npos && dot + 8 == stem.size())
+      stem.resize(dot);
+    const std::string title = editor.path().empty() ? "Save layout" : "Save layout (a palette file keeps no masks)";
+    after_save_ = std::move(then);
+    dialog.open(FilePurpose::SaveLayout, title, folder_of(editor.path()), stem + ".json");
+    return;
+  }
+  if (save_file("", editor.kind()) && then) then();
 }
 
 bool App::start_export(const std::string& path) {
@@ -113,21 +154,13 @@ void App::run_action(Action action) {
   const std::string stem = editor.path().empty() ? "untitled" : editor.path().stem().string();
   switch (action) {
     case Action::New:
-      unless_unsaved([this] {
-        editor.new_document(editor.doc().width(), editor.doc().height());
-        composite.hidden.clear();
-        view_fitted = false;
-        set_status("new document");
-      });
+      unless_unsaved([this] { open_new_dialog(); });
       break;
     case Action::Open:
       unless_unsaved([this, here] { dialog.open(FilePurpose::Open, "Open palette or layout", here); });
       break;
     case Action::Save:
-      if (editor.path().empty())
-        dialog.open(FilePurpose::SaveLayout, "Save layout", here, stem + ".json");
-      else
-        save_file("", editor.kind());
+      save_then(nullptr);
       break;
     case Action::SaveAs:
       dialog.open(FilePurpose::SaveLayout, "Save layout as", here, stem + ".json");
@@ -170,6 +203,9 @@ void App::run_action(Action action) {
       break;
     case Action::PauseResume:
       engine.set_paused(!engine.paused());
+      break;
+    case Action::Help:
+      show_help = !show_help;
       break;
     default:
       break;
@@ -215,6 +251,11 @@ void App::draw_menu() {
     item(Action::ToggleImageSide);
     item(Action::FitView);
     ImGui::SliderFloat("Mask opacity", &composite.overlay_opacity, 0.0f, 1.0f);
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("Help")) {
+    if (ImGui::MenuItem(action_name(Action::Help), shortcut_label(Action::Help).c_str(), show_help))
+      run_action(Action::Help);
     ImGui::EndMenu();
   }
   ImGui::EndMainMenuBar();

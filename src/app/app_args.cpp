@@ -1,6 +1,7 @@
 #include "app/app_args.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "palette/error.h"
 
@@ -15,6 +16,8 @@ std::string app_usage() {
          "  --size WxH       the canvas of a new document (default 512x512)\n"
          "  --script S.json  run a scripted session (strokes, prompt edits, save, export, quit)\n"
          "  --screenshot P   write the window as PNG to P just before quitting\n"
+         "  --autosave-seconds S  write unsaved changes to the recovery file after S seconds of changes\n"
+         "                   (default 60; the file lives in ~/.config/semantic-palette/recovery)\n"
          "  -h, --help       this text\n";
 }
 
@@ -38,6 +41,13 @@ AppArgs parse_app_args(int argc, const char* const* argv) {
       args.script = value(i, a);
     } else if (a == "--screenshot") {
       args.screenshot = value(i, a);
+    } else if (a == "--autosave-seconds") {
+      const std::string v = value(i, a);
+      char* end = nullptr;
+      const double s = std::strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != 0 || !(s > 0) || s > 86400)
+        throw Error("--autosave-seconds: '" + v + "' is not a number of seconds in (0, 86400]");
+      args.autosave_seconds = s;
     } else if (a == "--size") {
       const std::string v = value(i, a);
       int w = 0, h = 0;

@@ -22,6 +22,7 @@ void Editor::reset(Document doc, std::filesystem::path path, DocumentKind kind) 
   path_ = std::move(path);
   kind_ = kind;
   saved_version_ = doc_.version();
+  recovered_ = false;
   selected_ = doc_.layers().empty() ? 0 : doc_.layers().back().id;
 }
 
@@ -40,13 +41,47 @@ void Editor::open(const std::filesystem::path& path) {
   reset(std::move(loaded.document), path, loaded.kind);
 }
 
-void Editor::save(const std::filesystem::path& path, DocumentKind kind) {
+namespace {
+
+void write(const Document& doc, const std::filesystem::path& target, DocumentKind kind,
+           const std::optional<std::string>& model) {
+  if (!model || *model == doc.content().settings.model) {
+    save_document(doc, target, kind);
+    return;
+  }
+  // A copy with the model in use, so that saving is not an edit (no undo step, no new version).
+  // Cheap: the copy shares the masks' tiles with the document.
+  DocumentContent content = *doc.snapshot();
+  content.settings.model = *model;
+  save_document(Document(std::move(content)), target, kind);
+}
+
+}  // namespace
+
+void Editor::save(const std::filesystem::path& path, DocumentKind kind, const std::optional<std::string>& model) {
   const std::filesystem::path target = path.empty() ? path_ : path;
   if (target.empty()) throw Error("the document has no file yet: choose where to save it");
-  save_document(doc_, target, kind);
+  write(doc_, target, kind, model);
   path_ = target;
   kind_ = kind;
   saved_version_ = doc_.version();
+  recovered_ = false;
+}
+
+void Editor::save_copy(const std::filesystem::path& path, DocumentKind kind,
+                       const std::optional<std::string>& model) const {
+  if (path.empty()) throw Error("choose where to save the copy");
+  write(doc_, path, kind, model);
+}
+
+bool Editor::has_layout_content() const {
+  if (doc_.content().background.image) return true;
+  return std::any_of(doc_.layers().begin(), doc_.layers().end(), [](const Layer& l) { return !l.mask.empty(); });
+}
+
+void Editor::recover(Document recovered, const std::filesystem::path& path) {
+  reset(std::move(recovered), path, DocumentKind::Layout);
+  recovered_ = true;
 }
 
 LayerId Editor::selected() const {

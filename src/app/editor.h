@@ -32,14 +32,24 @@ class Editor {
   const Document& doc() const { return doc_; }
   const std::filesystem::path& path() const { return path_; }  // empty for a new document
   DocumentKind kind() const { return kind_; }
-  bool dirty() const { return doc_.version() != saved_version_; }
+  bool dirty() const { return recovered_ || doc_.version() != saved_version_; }
   std::string title() const;  // "still-life.json* — Semantic Palette"
 
   void new_document(int width, int height);      // one brush, nothing painted
   void open(const std::filesystem::path& path);  // throws palette::Error; unchanged on failure
   // Writes the document; `path` empty = its own path (an error when it has none). Remembers the
-  // path and kind, and clears dirty().
-  void save(const std::filesystem::path& path, DocumentKind kind);
+  // path and kind, and clears dirty(). `model`: the settings.model to write (model_reference_for),
+  // nullopt = the document's own; the document itself is not edited either way.
+  void save(const std::filesystem::path& path, DocumentKind kind,
+            const std::optional<std::string>& model = std::nullopt);
+  // Writes a copy ("Save palette as"): the open document keeps its path, kind and dirty() state.
+  void save_copy(const std::filesystem::path& path, DocumentKind kind,
+                 const std::optional<std::string>& model = std::nullopt) const;
+  // Whether writing the document as a palette would drop something: a painted mask or a background image.
+  bool has_layout_content() const;
+  // Takes `recovered` (an autosave) as the open document: named `path` (its user's file, or empty for
+  // an untitled one) and dirty until saved, since the user's file does not hold what it shows.
+  void recover(Document recovered, const std::filesystem::path& path);
 
   // The selected layer; 0 when there are none. Always a layer of the document (kept valid across
   // undo, removal and opening).
@@ -70,6 +80,7 @@ class Editor {
   std::filesystem::path path_;
   DocumentKind kind_ = DocumentKind::Layout;
   uint64_t saved_version_ = 0;
+  bool recovered_ = false;  // dirty until the next save, whatever the version
   LayerId selected_ = 0;
 };
 

@@ -178,6 +178,7 @@ void EngineSession::poll() {
       m.scale_down = 0;
       m.stream_settings.reset();
       notice_ = m.loading_notice;
+      in_use_ = path_;
       state_ = ModelState::Ready;
     } catch (const std::exception& e) {
       error_ = std::string("model '") + path_ + "': " + e.what();
@@ -267,7 +268,7 @@ void EngineSession::start_export(std::shared_ptr<const Snapshot> snapshot, const
   m.paused_for_export = true;
   if (m.stream) m.stream->pause();
   const std::shared_ptr<const Model> model = m.model;  // outlives a model change during the render
-  const std::string model_path = path_;
+  const std::string model_path = in_use_;  // path_ may name a load that failed since
   m.exporting = std::async(std::launch::async, [=, request = std::move(request)] {
     const RegionResult r = render_regions(*model, request);
     PngExportOptions options;

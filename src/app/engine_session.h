@@ -53,6 +53,9 @@ class EngineSession {
   void load_model(const std::string& path, const std::string& device);
   ModelState model_state() const { return state_; }
   const std::string& model_path() const { return path_; }  // the loaded (or loading) model
+  // The model frames and exports are made with: the newest load that succeeded ("" before one has).
+  // Unlike model_path() it stays the old model while a new one loads or after a new one failed.
+  const std::string& model_in_use() const { return in_use_; }
   std::string model_description() const;                   // "tiny-sd15 on cpu (Float)"
   double loading_seconds() const;                          // time since load_model, while Loading
   const std::string& error() const { return error_; }      // the newest failure; "" when none
@@ -82,7 +85,7 @@ class EngineSession {
   struct Impl;  // the torch side
   std::unique_ptr<Impl> impl_;
   ModelState state_ = ModelState::None;
-  std::string path_, error_, notice_, export_message_;
+  std::string path_, in_use_, error_, notice_, export_message_;
   double export_seconds_ = 0;
   bool paused_ = false;
 };

@@ -16,6 +16,7 @@ void FileDialog::open(FilePurpose purpose, const std::string& title, const std::
   folder_ = start.empty() ? std::filesystem::current_path(ec) : start;
   std::snprintf(name_, sizeof name_, "%s", name.c_str());
   visible_ = just_opened_ = true;
+  confirmed_.reset();
   list_folder();
 }
 
@@ -81,6 +82,8 @@ std::optional<std::string> FileDialog::draw(const std::vector<std::string>& rece
     const std::filesystem::path p(name_);
     chosen = (p.is_absolute() ? p : folder_ / p).string();
   }
+  if (confirmed_) chosen = std::move(confirmed_);
+  confirmed_.reset();
   if (chosen) {
     visible_ = false;
     ImGui::CloseCurrentPopup();

@@ -22,6 +22,8 @@ class FileDialog {
             const std::string& name = "");
   // Draws it when open; returns the chosen path once, when the user confirms.
   std::optional<std::string> draw(const std::vector<std::string>& recent);
+  // Confirms the open dialog with `path` at its next draw(), as typing it and pressing OK would (scripts).
+  void confirm(const std::string& path) { confirmed_ = path; }
   FilePurpose purpose() const { return purpose_; }
   bool visible() const { return visible_; }
 
@@ -32,6 +34,7 @@ class FileDialog {
   std::filesystem::path folder_;
   std::vector<std::pair<std::string, bool>> entries_;  // name, is folder
   char name_[1024] = {};
+  std::optional<std::string> confirmed_;
   bool visible_ = false, just_opened_ = false;
 };
 

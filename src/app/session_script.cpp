@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "app/canvas_presets.h"
 #include "app/shortcuts.h"
 #include "palette/error.h"
 
@@ -18,7 +19,8 @@ const std::set<std::string>& known_ops() {
   static const std::set<std::string> ops = {
       "set_background", "add_brush", "select_brush", "set_tool",     "stroke", "fill",   "set_prompt",
       "undo",           "redo",      "wait_frames",  "wait_picture", "save",   "export", "screenshot",
-      "open",           "drop",      "key",          "set_settings", "quit"};
+      "open",           "drop",      "key",          "set_settings", "quit",   "answer", "choose_file",
+      "wait_seconds",   "wait_autosave", "kill"};
   return ops;
 }
 
@@ -73,8 +75,23 @@ ScriptAction parse_action(const json& a, const std::string& field, const std::fi
   }
   if (a.contains("at")) s.at = point(a["at"], field + ".at");
   if (a.contains("x")) s.at = {get<double>(a, "x", 0, field), get<double>(a, "y", 0, field)};
+  s.choice = get<std::string>(a, "choice", "", field);
+  static const std::set<std::string> choices = {"save", "discard", "cancel", "restore", "create"};
+  if (s.op == "answer" && !choices.count(s.choice))
+    throw Error(field + ".choice: save, discard, cancel, restore or create");
+  if (a.contains("canvas")) {
+    const std::string canvas = get<std::string>(a, "canvas", "", field);
+    const auto size = parse_size(canvas);
+    if (!size) throw Error(field + ".canvas: '" + canvas + "' is not WxH (e.g. 768x768)");
+    s.canvas_width = size->first;
+    s.canvas_height = size->second;
+  }
+  s.seconds = get<double>(a, "seconds", 0, field);
+  if (s.op == "wait_seconds" && !(s.seconds >= 0 && s.seconds <= 3600))
+    throw Error(field + ".seconds: 0 to 3600");
   if (s.op == "stroke" && s.points.empty()) throw Error(field + ".points: a stroke needs points");
-  if ((s.op == "save" || s.op == "export" || s.op == "screenshot" || s.op == "open" || s.op == "drop") &&
+  if ((s.op == "save" || s.op == "export" || s.op == "screenshot" || s.op == "open" || s.op == "drop" ||
+       s.op == "choose_file") &&
       s.path.empty())
     throw Error(field + ".path: required for " + s.op);
   if (s.brush < 0) throw Error(field + ".brush: 1-based, from the bottom");
@@ -89,6 +106,10 @@ Script parse_script(std::string_view text, const std::filesystem::path& folder) 
   if (!j.is_object() || !j.contains("actions") || !j["actions"].is_array())
     throw Error("expected {\"actions\": [...]}");
   Script script;
+  if (j.contains("prompts")) {
+    if (!j["prompts"].is_boolean()) throw Error("prompts: true or false");
+    script.prompts = j["prompts"].get<bool>();
+  }
   for (size_t i = 0; i < j["actions"].size(); ++i) {
     const std::string field = "actions[" + std::to_string(i) + "]";
     script.actions.push_back(parse_action(j["actions"][i], field, folder));
@@ -144,7 +165,10 @@ void ScriptRunner::step_action(ScriptHost& host, const ScriptAction& a, double n
     if (sub_ == a.text.size()) next();
   } else if (a.op == "wait_frames") {
     if (static_cast<int>(sub_++) >= a.frames) next();
-  } else if (a.op == "wait_picture" || a.op == "export") {
+  } else if (a.op == "wait_seconds") {
+    if (started_ < 0) started_ = now;
+    if (now - started_ >= a.seconds) next();
+  } else if (a.op == "wait_picture" || a.op == "export" || a.op == "wait_autosave") {
     if (started_ < 0) {
       started_ = now;
       if (a.op == "export") host.perform(a);

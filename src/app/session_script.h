@@ -15,8 +15,14 @@
 //
 // Other actions: select_brush {brush}, set_tool {tool: brush|eraser|fill, size, hardness},
 // set_settings {sampler, steps, seed}, fill {x, y}, undo, redo, wait_frames {frames}, open {path}, key {keys:
-// "Tab", "Ctrl+Z", "]"}, drop {path} (as if dropped on the window: a JSON file opens, an image becomes the
-// background image). "brush" is 1-based from the bottom, as the 1–9 keys count. Relative paths are resolved
+// "Tab", "Ctrl+Z", "]", "F1"}, drop {path} (as if dropped on the window: a JSON file opens, an image becomes
+// the background image), wait_seconds {seconds}, wait_autosave {timeout_s} (until the recovery file holds
+// the document as it is now), kill (the app sends itself SIGKILL: a crash, for recovery tests),
+// choose_file {path} (confirms the open file dialog with this path, as OK would), answer {choice} for the
+// open prompt: "save" | "discard" | "cancel" (unsaved changes), "restore" | "discard" (recovery),
+// "create" {canvas: "768x768", optional} | "cancel" (the New dialog); an error when no such prompt is open.
+// A script is not asked about unsaved changes (its actions go ahead) unless its top level says
+// "prompts": true; then the prompt opens as for a user and "answer" answers it. "brush" is 1-based from the bottom, as the 1–9 keys count. Relative paths are resolved
 // against the script's folder. Failures: parse_script throws palette::Error naming the action
 // ("actions[3].points: …"); the runner stops at the first failing action and reports it (error()). Thread
 // safety: UI thread only.
@@ -54,10 +60,15 @@ struct ScriptAction {
   std::string sampler;          // set_settings ("" = unchanged)
   int steps = 0;                // set_settings (0 = unchanged)
   int64_t seed = -1;            // set_settings (-1 = unchanged)
+  std::string choice;           // answer
+  int canvas_width = 0;         // answer "create": the New dialog's size (0 = as selected)
+  int canvas_height = 0;
+  double seconds = 0;           // wait_seconds
 };
 
 struct Script {
   std::vector<ScriptAction> actions;
+  bool prompts = false;  // the unsaved-changes prompt opens for the script as for a user
 };
 
 // Parses a script's text; relative paths are made absolute against `folder`.
@@ -66,7 +77,7 @@ Script load_script(const std::filesystem::path& path);  // throws palette::Error
 
 // What the runner needs from the app. perform() does an action at once and throws palette::Error
 // on failure; for "export" it starts the render. done() says whether a waiting action
-// (wait_picture, export) has finished, throwing when it failed.
+// (wait_picture, export, wait_autosave) has finished, throwing when it failed.
 class ScriptHost {
  public:
   virtual ~ScriptHost() = default;
@@ -85,6 +96,7 @@ class ScriptRunner {
   void step(ScriptHost& host, double now);
   bool finished() const { return finished_; }
   bool quit_requested() const { return quit_; }        // the script reached "quit"
+  bool prompts() const { return script_.prompts; }     // Script::prompts
   const std::string& error() const { return error_; }  // "" unless an action failed
   size_t position() const { return index_; }
 

@@ -4,10 +4,17 @@ namespace palette::app {
 
 namespace {
 constexpr int kKeyTab = 258;  // GLFW_KEY_TAB; named here so this file needs no GLFW header
+constexpr int kKeyF1 = 290;   // GLFW_KEY_F1
+
+std::string key_name(int key) {
+  if (key == kKeyTab) return "Tab";
+  if (key == kKeyF1) return "F1";
+  return std::string(1, static_cast<char>(key));
+}
 
 std::string chord_label(const Shortcut& s) {
   std::string label = std::string(s.mods.ctrl ? "Ctrl+" : "") + (s.mods.shift ? "Shift+" : "");
-  return label + (s.key == kKeyTab ? std::string("Tab") : std::string(1, static_cast<char>(s.key)));
+  return label + key_name(s.key);
 }
 
 }  // namespace
@@ -33,6 +40,7 @@ const std::vector<Shortcut>& shortcuts() {
         {kKeyTab, {}, Action::ToggleImageSide},
         {'0', {true, false}, Action::FitView},
         {'P', {}, Action::PauseResume},
+        {kKeyF1, {}, Action::Help},
     };
     for (int d = 1; d <= 9; ++d)
       t.push_back({'0' + d, {}, static_cast<Action>(static_cast<int>(Action::SelectBrush1) + d - 1)});
@@ -47,6 +55,10 @@ std::optional<Action> action_for_key(int key, Modifiers mods) {
   return std::nullopt;
 }
 
+std::string shortcut_label(const Shortcut& shortcut) {
+  return chord_label(shortcut);
+}
+
 std::string shortcut_label(Action action) {
   for (const Shortcut& s : shortcuts())
     if (s.action == action) return chord_label(s);  // the first chord: the one menus show
@@ -56,7 +68,7 @@ std::string shortcut_label(Action action) {
 const char* action_name(Action action) {
   switch (action) {
     case Action::New:
-      return "New";
+      return "New...";
     case Action::Open:
       return "Open...";
     case Action::Save:
@@ -89,6 +101,8 @@ const char* action_name(Action action) {
       return "Fit canvas to window";
     case Action::PauseResume:
       return "Pause / resume generation";
+    case Action::Help:
+      return "Keys and prompt words";
     default:
       break;
   }

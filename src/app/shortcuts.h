@@ -3,7 +3,8 @@
 //
 //   if (auto action = palette::app::action_for_key('S', {.ctrl = true})) run(*action);   // Save
 //
-// Key codes are GLFW's (printable keys are their upper-case ASCII code: 'S', '1', '[', ' ').
+// Key codes are GLFW's (printable keys are their upper-case ASCII code: 'S', '1', '[', ' '; Tab and F1
+// by their GLFW codes).
 // Thread safety: pure functions over a constant table.
 #pragma once
 
@@ -40,6 +41,7 @@ enum class Action {
   ToggleImageSide,
   FitView,
   PauseResume,
+  Help,
 };
 
 struct Modifiers {
@@ -57,6 +59,7 @@ const std::vector<Shortcut>& shortcuts();  // the whole table, menus' order
 // The action bound to `key` with exactly these modifiers, or nullopt.
 std::optional<Action> action_for_key(int key, Modifiers mods);
 std::string shortcut_label(Action action);  // "Ctrl+Shift+S"; "" when the action has no shortcut
+std::string shortcut_label(const Shortcut& shortcut);  // this chord ("Ctrl+Y", where Redo has two)
 const char* action_name(Action action);     // "Save as…", for menus and logs
 int brush_digit(Action action);             // 1–9 for SelectBrushN, 0 otherwise
 // The action of a chord written as shortcut_label writes it ("Ctrl+Shift+S", "Tab", "]"); nullopt when

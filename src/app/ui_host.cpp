@@ -1,6 +1,8 @@
 // The scripted session's view of the app: each script action done through the same Editor and App
 // commands that the panels and shortcuts use.
+#include <csignal>
 #include <cstdio>
+#include <map>
 #include <memory>
 
 #include "app/app.h"
@@ -91,6 +93,21 @@ class AppScriptHost : public ScriptHost {
       if (!app_.start_export(a.path.string())) throw Error(app_.error);
     } else if (a.op == "screenshot") {
       app_.screenshot_ = a.path.string();
+    } else if (a.op == "answer") {
+      static const std::map<std::string, App::Answer> answers = {{"save", App::Answer::Save},
+                                                                {"discard", App::Answer::Discard},
+                                                                {"cancel", App::Answer::Cancel},
+                                                                {"restore", App::Answer::Restore},
+                                                                {"create", App::Answer::Create}};
+      app_.error.clear();
+      app_.answer(answers.at(a.choice), a.canvas_width, a.canvas_height);  // parse_script checked the name
+      if (!app_.error.empty()) throw Error(app_.error);
+    } else if (a.op == "choose_file") {
+      if (!app_.dialog.visible()) throw Error("no file dialog is open");
+      app_.dialog.confirm(a.path.string());
+    } else if (a.op == "kill") {
+      std::fflush(nullptr);
+      raise(SIGKILL);  // no destructors, no clean exit: what a crash leaves behind
     } else if (a.op == "quit") {
       // App::step_script closes the window once the runner reports the quit.
     }
@@ -121,6 +138,10 @@ class AppScriptHost : public ScriptHost {
                   app_.engine.export_seconds());
       std::fflush(stdout);
       return true;
+    }
+    if (a.op == "wait_autosave") {
+      if (!app_.recovery_.enabled()) throw Error("no recovery folder (neither XDG_CONFIG_HOME nor HOME is set)");
+      return app_.autosaved_now();
     }
     // wait_picture: a frame made with the document as it is now, or a model that cannot come.
     if (app_.engine.model_state() == ModelState::Failed || app_.engine.model_state() == ModelState::None)

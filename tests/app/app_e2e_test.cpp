@@ -107,6 +107,8 @@ TEST(AppE2E, ScriptedSessionSavesExportsAndScreenshots) {
   EXPECT_EQ(c.layers[0].mask.at(60, 60), 0);
   EXPECT_EQ(c.layers[1].mask.at(70, 90), 255);  // on the second
   EXPECT_EQ(c.layers[1].mask.at(10, 12), 0);
+  // The model in use, as the layout loads it back: the fixture lies outside the layout's folder.
+  EXPECT_EQ(c.settings.model, std::filesystem::absolute(model).lexically_normal().string());
 
   const Image png = read_image(dir / "session.png");
   EXPECT_EQ(png.width, 128);
@@ -160,6 +162,134 @@ TEST(AppE2E, BuiltInModelPaintsAStrokeAndReportsItsLatency) {
   const std::string figure = r.output.substr(last, r.output.find('\n', last) - last);
   std::printf("%s\n", figure.c_str());
   EXPECT_EQ(figure.find(" -"), std::string::npos) << "both latencies measured after a settled frame: " << figure;
+}
+
+void keep(const test::TempDir& dir, const std::string& shot, const std::string& name) {
+  std::filesystem::create_directories(PALETTE_TEST_OUTPUT_DIR);
+  std::filesystem::copy_file(dir / shot, std::filesystem::path(PALETTE_TEST_OUTPUT_DIR) / name,
+                             std::filesystem::copy_options::overwrite_existing);
+}
+
+std::vector<std::filesystem::path> recovery_files(const test::TempDir& dir) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir / "config/semantic-palette/recovery", ec))
+    if (e.path().filename().string().rfind("session-", 0) == 0) files.push_back(e.path());
+  return files;
+}
+
+// Issue 21: a crash loses nothing that was painted a (test-sized) minute before it.
+TEST(AppE2E, AKilledSessionIsRestoredFromItsAutosave) {
+  if (!have_xvfb())
+    GTEST_SKIP() << "xvfb-run is not installed (apt-get install xvfb xauth): the app needs a display";
+  test::TempDir dir;
+  std::ofstream(dir / "crash.json") << R"({"actions": [
+    {"do": "set_tool", "tool": "brush", "size": 20, "hardness": 1},
+    {"do": "stroke", "brush": 1, "points": [[10, 12], [60, 14], [118, 12]]},
+    {"do": "save", "path": "user.json"},
+    {"do": "stroke", "brush": 1, "points": [[20, 100], [100, 100]]},
+    {"do": "add_brush", "name": "house", "color": "#e0a020", "prompt": "house"},
+    {"do": "stroke", "brush": 2, "size": 30, "points": [[64, 64]]},
+    {"do": "wait_autosave", "timeout_s": 60},
+    {"do": "kill"}]})";
+  const AppRun crash = run(app_command(dir, "--no-model --size 128x128 --autosave-seconds 1 --script crash.json"));
+  ASSERT_EQ(crash.status, 128 + 9) << "killed by SIGKILL\n" << crash.output;
+  // The user's file is as they saved it: the autosave went beside the config.
+  const LoadedDocument user = load_document(dir / "user.json");
+  ASSERT_EQ(user.document.layers().size(), 1u);
+  EXPECT_EQ(user.document.layers()[0].mask.at(60, 100), 0);
+  ASSERT_EQ(recovery_files(dir).size(), 1u) << crash.output;
+
+  std::ofstream(dir / "restore.json") << R"({"actions": [
+    {"do": "wait_frames", "frames": 3},
+    {"do": "screenshot", "path": "restore.png"},
+    {"do": "answer", "choice": "restore"},
+    {"do": "key", "keys": "Ctrl+S"},
+    {"do": "quit"}]})";
+  const AppRun restore = run(app_command(dir, "--no-model --script restore.json"));
+  ASSERT_EQ(restore.status, 0) << restore.output;
+  keep(dir, "restore.png", "app_recovery_prompt.png");
+  // Restored as the user's document, so Ctrl+S wrote every stroke back to their file.
+  const LoadedDocument saved = load_document(dir / "user.json");
+  EXPECT_EQ(saved.kind, DocumentKind::Layout);
+  ASSERT_EQ(saved.document.layers().size(), 2u);
+  EXPECT_EQ(saved.document.layers()[0].mask.at(60, 14), 255);   // saved before the crash
+  EXPECT_EQ(saved.document.layers()[0].mask.at(60, 100), 255);  // painted after the save: recovered
+  EXPECT_EQ(saved.document.layers()[1].mask.at(64, 64), 255);
+  EXPECT_EQ(saved.document.layers()[1].properties.name, "house");
+  EXPECT_FALSE(saved.document.content().extras.top.contains("semantic_palette_recovered_from"));
+  EXPECT_TRUE(recovery_files(dir).empty()) << "a save and a clean quit leave no recovery file";
+
+  // Nothing is offered after a clean quit.
+  std::ofstream(dir / "again.json") << R"({"actions": [{"do": "answer", "choice": "restore"}, {"do": "quit"}]})";
+  const AppRun again = run(app_command(dir, "--no-model --script again.json"));
+  EXPECT_EQ(again.status, 1) << again.output;
+  EXPECT_NE(again.output.find("no prompt is open"), std::string::npos) << again.output;
+}
+
+// Issue 21: "Save palette as" writes a copy, and the unsaved-changes prompt saves before it goes on.
+TEST(AppE2E, UnsavedChangesPromptSavesThenGoesOn) {
+  if (!have_xvfb())
+    GTEST_SKIP() << "xvfb-run is not installed (apt-get install xvfb xauth): the app needs a display";
+  test::TempDir dir;
+  std::ofstream(dir / "session.json") << R"({"prompts": true, "actions": [
+    {"do": "set_tool", "tool": "brush", "size": 20, "hardness": 1},
+    {"do": "stroke", "brush": 1, "points": [[10, 12], [118, 12]]},
+    {"do": "save", "path": "a.json"},
+    {"do": "stroke", "brush": 1, "points": [[10, 100], [118, 100]]},
+    {"do": "key", "keys": "Ctrl+Shift+P"},
+    {"do": "choose_file", "path": "a.palette.json"},
+    {"do": "key", "keys": "Ctrl+N"},
+    {"do": "wait_frames", "frames": 3},
+    {"do": "screenshot", "path": "unsaved.png"},
+    {"do": "answer", "choice": "save"},
+    {"do": "answer", "choice": "create", "canvas": "1024x576"},
+    {"do": "stroke", "brush": 1, "points": [[10, 10], [50, 50]]},
+    {"do": "key", "keys": "Ctrl+Q"},
+    {"do": "answer", "choice": "save"},
+    {"do": "choose_file", "path": "untitled.json"},
+    {"do": "wait_frames", "frames": 30},
+    {"do": "kill"}]})";
+  const AppRun r = run(app_command(dir, "--no-model --size 128x128 --script session.json"));
+  ASSERT_EQ(r.status, 0) << "the prompt's Save then quits, before the script's kill\n" << r.output;
+  keep(dir, "unsaved.png", "app_unsaved_prompt.png");
+  EXPECT_EQ(load_document(dir / "a.palette.json").kind, DocumentKind::Palette);
+  // The copy did not take the layout's place: Save in the prompt wrote the layout, both strokes.
+  const LoadedDocument a = load_document(dir / "a.json");
+  EXPECT_EQ(a.kind, DocumentKind::Layout);
+  EXPECT_EQ(a.document.layers()[0].mask.at(60, 12), 255);
+  EXPECT_EQ(a.document.layers()[0].mask.at(60, 100), 255);
+  // The new document (New dialog, 16:9) had no file: Save asked for one, then the app quit.
+  const LoadedDocument u = load_document(dir / "untitled.json");
+  EXPECT_EQ(u.document.width(), 1024);
+  EXPECT_EQ(u.document.height(), 576);
+  EXPECT_EQ(u.document.layers()[0].mask.at(30, 30), 255);
+}
+
+// Part 4 of issue 21, for a person to look at: build/test-output/app_help.png and app_new_dialog.png.
+TEST(AppE2E, HelpWindowAndNewDialog) {
+  if (!have_xvfb())
+    GTEST_SKIP() << "xvfb-run is not installed (apt-get install xvfb xauth): the app needs a display";
+  test::TempDir dir;
+  std::ofstream(dir / "help.json") << R"({"actions": [
+    {"do": "key", "keys": "F1"},
+    {"do": "wait_frames", "frames": 3},
+    {"do": "screenshot", "path": "help.png"},
+    {"do": "key", "keys": "F1"},
+    {"do": "key", "keys": "Ctrl+N"},
+    {"do": "wait_frames", "frames": 3},
+    {"do": "screenshot", "path": "new.png"},
+    {"do": "answer", "choice": "create", "canvas": "576x1024"},
+    {"do": "save", "path": "portrait.json"},
+    {"do": "quit"}]})";
+  const AppRun r = run(app_command(dir, "--no-model --size 128x128 --script help.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  keep(dir, "help.png", "app_help.png");
+  keep(dir, "new.png", "app_new_dialog.png");
+  EXPECT_EQ(read_image(dir / "help.png").width, 1280);
+  const LoadedDocument p = load_document(dir / "portrait.json");
+  EXPECT_EQ(p.document.width(), 576);
+  EXPECT_EQ(p.document.height(), 1024);
 }
 
 TEST(AppE2E, BadFilesAndModelsDoNotCrash) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "palette/document_file.h"
 #include "palette/error.h"
 #include "support/temp_dir.h"
 
@@ -82,6 +83,63 @@ TEST(Editor, SaveAndOpenRoundTrip) {
   other.open(dir / "a.json");
   EXPECT_TRUE(same_content(other.doc().content(), e.doc().content()));
   EXPECT_EQ(other.title(), "a.json - Semantic Palette");
+}
+
+// The bug of issue 21: "Save palette as" made the palette the open file, so the next Ctrl+S dropped masks.
+TEST(Editor, SavingAPaletteCopyLeavesTheOpenLayoutAsItWas) {
+  test::TempDir dir;
+  Editor e(64, 64);
+  ToolState t;
+  e.press(t, {30, 30});
+  e.release();
+  e.save(dir / "a.json", DocumentKind::Layout);
+  e.press(t, {10, 10});
+  e.release();
+  const std::string title = e.title();
+  e.save_copy(dir / "a.palette.json", DocumentKind::Palette);
+  EXPECT_EQ(e.path(), dir / "a.json");
+  EXPECT_EQ(e.kind(), DocumentKind::Layout);
+  EXPECT_TRUE(e.dirty());
+  EXPECT_EQ(e.title(), title);
+  EXPECT_EQ(load_document(dir / "a.palette.json").kind, DocumentKind::Palette);
+  e.save("", e.kind());  // Ctrl+S: the layout, masks and all
+  const LoadedDocument back = load_document(dir / "a.json");
+  EXPECT_EQ(back.kind, DocumentKind::Layout);
+  EXPECT_EQ(back.document.layers()[0].mask.at(10, 10), 255);
+}
+
+TEST(Editor, SavingRecordsTheModelWithoutEditingTheDocument) {
+  test::TempDir dir;
+  Editor e(64, 64);
+  e.add_layer();
+  const uint64_t version = e.doc().version();
+  e.save(dir / "a.json", DocumentKind::Layout, std::string("models/sd"));
+  EXPECT_EQ(load_document(dir / "a.json").document.content().settings.model, "models/sd");
+  EXPECT_EQ(e.doc().version(), version) << "no undo step, no new version";
+  EXPECT_FALSE(e.dirty());
+  e.save("", DocumentKind::Layout);  // nullopt: the document's own (none)
+  EXPECT_EQ(load_document(dir / "a.json").document.content().settings.model, "");
+}
+
+TEST(Editor, ARecoveredDocumentIsDirtyUntilSaved) {
+  test::TempDir dir;
+  Editor e(64, 64);
+  e.recover(Document(96, 64), dir / "lake.json");
+  EXPECT_EQ(e.doc().width(), 96);
+  EXPECT_EQ(e.path(), dir / "lake.json");
+  EXPECT_TRUE(e.dirty());
+  EXPECT_EQ(e.title(), "lake.json* - Semantic Palette");
+  e.save("", e.kind());
+  EXPECT_FALSE(e.dirty());
+}
+
+TEST(Editor, APaintedDocumentHasLayoutContent) {
+  Editor e(64, 64);
+  EXPECT_FALSE(e.has_layout_content());
+  ToolState t;
+  e.press(t, {30, 30});
+  e.release();
+  EXPECT_TRUE(e.has_layout_content());
 }
 
 TEST(Editor, ABadFileLeavesTheDocumentAlone) {

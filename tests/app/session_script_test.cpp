@@ -31,6 +31,43 @@ TEST(SessionScript, ParsesActionsAndResolvesPaths) {
   EXPECT_EQ(settings.actions[0].seed, 7);
 }
 
+TEST(SessionScript, PromptsRecoveryAndCrashActions) {
+  const Script s = parse_script(R"({"prompts": true, "actions": [
+      {"do": "answer", "choice": "save"},
+      {"do": "answer", "choice": "create", "canvas": "1024x576"},
+      {"do": "choose_file", "path": "u.json"},
+      {"do": "wait_seconds", "seconds": 1.5},
+      {"do": "wait_autosave", "timeout_s": 20},
+      {"do": "kill"}]})",
+                                "/work");
+  EXPECT_TRUE(s.prompts);
+  EXPECT_EQ(s.actions[0].choice, "save");
+  EXPECT_EQ(s.actions[1].canvas_width, 1024);
+  EXPECT_EQ(s.actions[1].canvas_height, 576);
+  EXPECT_EQ(s.actions[2].path, std::filesystem::path("/work/u.json"));
+  EXPECT_DOUBLE_EQ(s.actions[3].seconds, 1.5);
+  EXPECT_DOUBLE_EQ(s.actions[4].timeout_s, 20);
+  EXPECT_FALSE(parse_script(R"({"actions": []})", "/").prompts) << "scripts are not asked by default";
+  EXPECT_THROW(parse_script(R"({"actions": [{"do": "answer", "choice": "maybe"}]})", "/"), Error);
+  EXPECT_THROW(parse_script(R"({"actions": [{"do": "answer", "choice": "create", "canvas": "big"}]})", "/"), Error);
+  EXPECT_THROW(parse_script(R"({"actions": [{"do": "choose_file"}]})", "/"), Error);
+  EXPECT_THROW(parse_script(R"({"prompts": 1, "actions": []})", "/"), Error);
+}
+
+TEST(SessionScript, WaitSecondsWaitsOnTheClock) {
+  struct Host : ScriptHost {
+    void perform(const ScriptAction&) override {}
+    void stroke_point(const ScriptAction&, size_t) override {}
+    bool done(const ScriptAction&) override { return true; }
+  } host;
+  ScriptRunner r(parse_script(R"({"actions": [{"do": "wait_seconds", "seconds": 2}]})", "/"));
+  r.step(host, 10);
+  r.step(host, 11.9);
+  EXPECT_FALSE(r.finished());
+  r.step(host, 12);
+  EXPECT_TRUE(r.finished());
+}
+
 TEST(SessionScript, ErrorsNameTheAction) {
   auto message = [](const char* text) {
     try {
