@@ -34,6 +34,14 @@ TEST(AppArgs, NoModelStartsWithoutOneAndExcludesModel) {
   EXPECT_THROW(parse({"--no-model", "--model", "m"}), Error);
 }
 
+TEST(AppArgs, AutosaveIntervalDefaultsToAMinute) {
+  EXPECT_EQ(parse({}).autosave_seconds, 60);
+  EXPECT_EQ(parse({"--autosave-seconds", "0.5"}).autosave_seconds, 0.5);
+  EXPECT_THROW(parse({"--autosave-seconds", "0"}), Error);
+  EXPECT_THROW(parse({"--autosave-seconds", "soon"}), Error);
+  EXPECT_THROW(parse({"--autosave-seconds", "nan"}), Error);
+}
+
 TEST(AppArgs, BadArgumentsAreErrors) {
   EXPECT_THROW(parse({"--model"}), Error);
   EXPECT_THROW(parse({"--bogus"}), Error);
