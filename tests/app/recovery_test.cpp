@@ -70,8 +70,10 @@ TEST(RecoveryStore, AnEndedSessionsFileIsOfferedWithItsOriginal) {
   auto [restored, original] = RecoveryStore::load(*orphan);
   EXPECT_EQ(original, "/art/lake.json");
   EXPECT_TRUE(same_content(restored.content(), doc.content())) << "the recorded original is taken out again";
+  std::ofstream(crashed.own_file().string() + ".tmp-" + std::to_string(pid) + "-1") << "half a file";
   next.discard(*orphan);
   EXPECT_FALSE(next.orphan());
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "recovery")) << "a temporary of the killed write stays behind";
 }
 
 TEST(RecoveryStore, ALiveSessionsFileAndOnesBeforeACleanExitAreNotOffered) {
