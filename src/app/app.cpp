@@ -205,7 +205,8 @@ void App::frame() {
   draw_recovery_prompt();
   draw_unsaved_prompt();
   draw_new_dialog();
-  if (std::optional<std::string> chosen = dialog.draw(recent.entries())) on_file_chosen(dialog.purpose(), *chosen);
+  if (std::optional<std::string> chosen = dialog.draw(recent.entries()))
+    on_file_chosen(dialog.purpose(), *chosen);
   if (!dialog.visible()) after_save_ = nullptr;  // the dialog of save_then was cancelled
 }
 

@@ -39,7 +39,8 @@ bool begin_prompt(const char* title, bool& ask, bool open) {
 }
 
 std::string age_text(std::filesystem::file_time_type written) {
-  const auto age = std::chrono::duration_cast<std::chrono::seconds>(std::filesystem::file_time_type::clock::now() - written);
+  const auto age = std::chrono::duration_cast<std::chrono::seconds>(
+      std::filesystem::file_time_type::clock::now() - written);
   const long s = static_cast<long>(age.count());
   char text[64];
   if (s < 60)
@@ -75,7 +76,8 @@ void App::answer(Answer choice, int canvas_width, int canvas_height) {
     }
     recovery_offer_.reset();
   } else if (new_open_) {
-    if (choice != Answer::Create && choice != Answer::Cancel) throw Error("the New dialog takes create or cancel");
+    if (choice != Answer::Create && choice != Answer::Cancel)
+      throw Error("the New dialog takes create or cancel");
     new_open_ = false;
     if (choice == Answer::Create) {
       if (canvas_width > 0) new_size_[0] = canvas_width, new_size_[1] = canvas_height;

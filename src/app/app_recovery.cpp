@@ -29,8 +29,8 @@ void App::restore_recovery() {
     stats.reset();
     file_model_ = model_beside(original, editor.doc().content().settings.model);
     if (engine.model_state() == ModelState::None) load_model_or_builtin(file_model_);
-    set_status("restored the autosaved work" + (original.empty() ? std::string() : " on " + original.string()) +
-               ": save it to keep it");
+    set_status("restored the autosaved work" +
+               (original.empty() ? std::string() : " on " + original.string()) + ": save it to keep it");
   } catch (const std::exception& e) {
     set_error("cannot restore the autosave: " + std::string(e.what()));  // the file stays for another try
   }
@@ -61,7 +61,8 @@ void App::autosave() {
   job_document_ = doc.document_id();
   job_version_ = doc.version();
   std::error_code ec;
-  const std::filesystem::path original = editor.path().empty() ? editor.path() : std::filesystem::absolute(editor.path(), ec);
+  const std::filesystem::path original =
+      editor.path().empty() ? editor.path() : std::filesystem::absolute(editor.path(), ec);
   // The snapshot is immutable and shares the masks' tiles: the worker encodes them while painting goes on.
   autosave_job_ = std::async(std::launch::async, [store = recovery_, snapshot = doc.snapshot(), original] {
     store.write(*snapshot, original);

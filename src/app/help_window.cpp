@@ -72,8 +72,9 @@ void prompt_section() {
 void draw_help_window(App& app) {
   if (!app.show_help) return;
   const ImGuiViewport* vp = ImGui::GetMainViewport();
-  ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x * 0.5f, vp->WorkPos.y + vp->WorkSize.y * 0.5f),
-                          ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowPos(
+      ImVec2(vp->WorkPos.x + vp->WorkSize.x * 0.5f, vp->WorkPos.y + vp->WorkSize.y * 0.5f),
+      ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
   ImGui::SetNextWindowSize(ImVec2(1000, 580), ImGuiCond_Appearing);
   ImGui::SetNextWindowBgAlpha(1.0f);  // text over the panels behind it is hard to read
   if (!ImGui::Begin("Help", &app.show_help, ImGuiWindowFlags_NoCollapse)) {

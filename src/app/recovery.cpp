@@ -131,7 +131,8 @@ void RecoveryStore::discard(const RecoveryFile& file) const {
   // A session killed while writing leaves <name>.tmp-<pid>-<n> beside it; only a save to the same name
   // would remove it (atomic_write), and no later session writes under a dead session's name.
   const std::string temporary = file.path.filename().string() + ".tmp-";
-  for (std::filesystem::directory_iterator it(file.path.parent_path(), ec), end; !ec && it != end; it.increment(ec))
+  for (std::filesystem::directory_iterator it(file.path.parent_path(), ec), end; !ec && it != end;
+       it.increment(ec))
     if (it->path().filename().string().rfind(temporary, 0) == 0) std::filesystem::remove(it->path(), ec);
 }
 

@@ -37,9 +37,11 @@ class AutosaveTimer {
   // Called every frame with the document's state; true when it is time to write. `now`: seconds on a
   // monotonic clock. The interval counts from the first change not yet written.
   bool due(double now, bool dirty, uint64_t document, uint64_t version);
-  void written(uint64_t document, uint64_t version);  // the recovery file now holds this state
+  void written(uint64_t document, uint64_t version);      // the recovery file now holds this state
   void retry_later(double now) { pending_since_ = now; }  // a write failed: try again after an interval
-  bool holds(uint64_t document, uint64_t version) const { return document == document_ && version == version_; }
+  bool holds(uint64_t document, uint64_t version) const {
+    return document == document_ && version == version_;
+  }
 
  private:
   double interval_;
@@ -48,8 +50,8 @@ class AutosaveTimer {
 };
 
 struct RecoveryFile {
-  std::filesystem::path path;                // the autosave
-  std::filesystem::file_time_type written;   // its modification time
+  std::filesystem::path path;               // the autosave
+  std::filesystem::file_time_type written;  // its modification time
 };
 
 class RecoveryStore {

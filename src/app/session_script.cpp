@@ -17,10 +17,10 @@ using nlohmann::json;
 
 const std::set<std::string>& known_ops() {
   static const std::set<std::string> ops = {
-      "set_background", "add_brush", "select_brush", "set_tool",     "stroke", "fill",   "set_prompt",
-      "undo",           "redo",      "wait_frames",  "wait_picture", "save",   "export", "screenshot",
-      "open",           "drop",      "key",          "set_settings", "quit",   "answer", "choose_file",
-      "wait_seconds",   "wait_autosave", "kill"};
+      "set_background", "add_brush",  "select_brush", "set_tool",     "stroke",        "fill",
+      "set_prompt",     "undo",       "redo",         "wait_frames",  "wait_picture",  "save",
+      "export",         "screenshot", "open",         "drop",         "key",           "set_settings",
+      "quit",           "answer",     "choose_file",  "wait_seconds", "wait_autosave", "kill"};
   return ops;
 }
 

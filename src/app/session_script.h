@@ -22,8 +22,9 @@
 // open prompt: "save" | "discard" | "cancel" (unsaved changes), "restore" | "discard" (recovery),
 // "create" {canvas: "768x768", optional} | "cancel" (the New dialog); an error when no such prompt is open.
 // A script is not asked about unsaved changes (its actions go ahead) unless its top level says
-// "prompts": true; then the prompt opens as for a user and "answer" answers it. "brush" is 1-based from the bottom, as the 1–9 keys count. Relative paths are resolved
-// against the script's folder. Failures: parse_script throws palette::Error naming the action
+// "prompts": true; then the prompt opens as for a user and "answer" answers it. "brush" is 1-based from the
+// bottom, as the 1–9 keys count. Relative paths are resolved against the script's folder. Failures:
+// parse_script throws palette::Error naming the action
 // ("actions[3].points: …"); the runner stops at the first failing action and reports it (error()). Thread
 // safety: UI thread only.
 #pragma once

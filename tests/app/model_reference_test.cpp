@@ -19,7 +19,8 @@ TEST(ModelReference, BesideTheFileIsRelativeElsewhereAbsoluteBuiltInIsEmpty) {
   EXPECT_EQ(model_reference_for(layout, (dir / "elsewhere/model").string(), builtin),
             (dir / "elsewhere/model").string());
   EXPECT_EQ(model_reference_for(layout, builtin, builtin), "");
-  EXPECT_EQ(model_reference_for(layout, (dir / "art/../builtin").string(), builtin), "") << "one folder, two spellings";
+  EXPECT_EQ(model_reference_for(layout, (dir / "art/../builtin").string(), builtin), "")
+      << "one folder, two spellings";
   EXPECT_EQ(model_reference_for(layout, "", builtin), "");
 }
 

@@ -22,8 +22,10 @@ TEST(PromptHints, AreTheBuiltInModelsClassesAndPhrasings) {
     for (const std::string& also : hints[c].also) {
       const auto& singular = training::class_phrasings(cls, false);
       const auto& plural = training::class_phrasings(cls, true);
-      const bool trained = std::count(singular.begin(), singular.end(), also) + std::count(plural.begin(), plural.end(), also);
-      EXPECT_TRUE(trained) << "'" << also << "' is not a phrasing the model was trained with for " << hints[c].name;
+      const bool trained =
+          std::count(singular.begin(), singular.end(), also) + std::count(plural.begin(), plural.end(), also);
+      EXPECT_TRUE(trained) << "'" << also << "' is not a phrasing the model was trained with for "
+                           << hints[c].name;
     }
   }
 }
