@@ -31,10 +31,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "palette/document.h"
 #include "palette/document_data.h"
 #include "palette/image.h"
+#include "palette/infotext.h"
 
 namespace palette {
 
@@ -54,10 +57,16 @@ constexpr uint64_t kMaxMaskPixelsPerFile = 1ull << 32;    // canvas pixels × la
 struct LoadedDocument {
   Document document;
   DocumentKind kind = DocumentKind::Layout;  // what the file was; a palette's layers have empty masks
+  bool from_picture = false;                 // read from a PNG's kLayoutPngKeyword chunk
 };
 
-// Reads a palette or layout file. Throws palette::Error naming the file and the field.
+// Reads a palette or layout file, or the layout inside a PNG that export_png wrote. Throws
+// palette::Error naming the file and the field; for a PNG without the layout chunk, "'x.png' carries no
+// Semantic Palette layout (no 'semantic-palette' chunk): …".
 LoadedDocument load_document(const std::filesystem::path& path);
+
+// Whether `path` is a PNG file with a kLayoutPngKeyword chunk (false for anything else; never throws).
+bool png_carries_layout(const std::filesystem::path& path);
 
 // The same from text already in memory: `source` names it in errors and `folder` resolves mask file
 // names (empty = the current folder).
@@ -75,19 +84,39 @@ std::string serialize_document(const DocumentContent& content, DocumentKind kind
 // Throws palette::Error naming the file when it cannot be written; `path` then keeps its old content.
 void save_document(const Document& doc, const std::filesystem::path& path, DocumentKind kind);
 
+// Rendered pictures carry their layout (PNG files written by export_png): the infotext other tools
+// read in the "parameters" text chunk (palette/infotext.h), and the layout file itself, masks and
+// background included, in a compressed iTXt chunk named kLayoutPngKeyword. load_document reads that
+// chunk back from such a PNG, so a picture reopens as the layout that made it:
+//
+//   parameters:        a mountain lake at dawn BREAK a clear blue sky BREAK a pine forest
+//                      Negative prompt: blurry
+//                      Steps: 5, Sampler: LCM, CFG scale: 1, Seed: 42, Size: 512x512, Model: tiny-sd15,
+//                      Schedule: lcm, Regions: 2, Version: Semantic Palette 0.1.0
+//   semantic-palette:  {"format": "semantic-palette", "version": 1, "kind": "layout", …}
+//
+// The prompt line is the background prompt, then each rendered layer's prompt after " BREAK " (the
+// Regional Prompter's convention); each layer's own negative prompt is in the layout only.
+constexpr const char* kLayoutPngKeyword = "semantic-palette";
+
 struct PngExportOptions {
   std::optional<uint64_t> seed;  // the seed the render used, when settings.seed was empty
-  std::string model;             // the model the render used, when it differs from settings.model
-  std::string layout_file;       // where the layout was saved, if anywhere; recorded for tracing back
+  // The model the render used: named in the infotext and, made absolute, recorded as settings.model
+  // (so the picture reopens with it from anywhere); "" keeps settings.model.
+  std::string model;
+  bool builtin_model = false;  // `model` is the built-in default: settings.model stays as it was
+  std::vector<std::pair<std::string, std::string>> fields;  // more infotext fields, after ours
 };
 
-// The text of the "parameters" chunk export_png writes: the snapshot as a palette file (so it can be
-// loaded back as one) with the seed and model actually used, plus "layout_file" when given. ASCII.
-std::string render_parameters(const DocumentContent& content, const PngExportOptions& options = {});
+// The infotext of a layout rendered at `width` × `height` with `options`, as described above.
+Infotext layout_infotext(const DocumentContent& content, int width, int height, const PngExportOptions& options = {});
 
-// Writes a finished render as PNG with render_parameters(...) in a "parameters" tEXt chunk, plus
-// "render_size": {"width", "height"} when the image's size is not the canvas's.
-// Throws palette::Error naming the file for an invalid image or a failed write (atomic as above).
+// The kLayoutPngKeyword chunk: the layout with the seed and model actually used, plus
+// "render_size": {"width", "height"} when the picture is not canvas-sized (render --layout uses it).
+PngText layout_png_chunk(const DocumentContent& content, int width, int height, const PngExportOptions& options = {});
+
+// Writes a finished render as PNG with both chunks. Throws palette::Error naming the file for an
+// invalid image or a failed write (atomic as above).
 void export_png(const std::filesystem::path& path, const Image& image, const DocumentContent& content,
                 const PngExportOptions& options = {});
 

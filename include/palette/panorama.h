@@ -105,6 +105,10 @@ struct PanoramaResult {
   uint64_t seed = 0;    // the seed used (the random one when none was given)
   std::string sampler;  // the sampler that ran
   int views = 0;        // views per step
+  int steps = 0;        // denoising steps that ran (the method's default resolved)
+  double guidance = 0;  // the CFG scale used
+  int window = 0;       // view side in pixels
+  int stride = 0;       // pixels between neighbouring views (tiled: half the window)
 };
 
 // Checks what can be checked without a model: sizes, steps, guidance, window, stride, view batch size,

@@ -116,7 +116,7 @@ void App::save_then(std::function<void()> then) {
 
 bool App::start_export(const std::string& path) {
   try {
-    engine.start_export(editor.doc().snapshot(), path, editor.path().string());
+    engine.start_export(editor.doc().snapshot(), path);
     set_status("exporting " + path + " ...");
     return true;
   } catch (const std::exception& e) {
@@ -128,7 +128,8 @@ bool App::start_export(const std::string& path) {
 void App::on_drop(const std::vector<std::string>& paths) {
   for (const std::string& path : paths) {
     const std::string ext = lower_extension(path);
-    if (ext == ".json") {
+    // A picture this program rendered from a layout reopens as that layout (palette::export_png).
+    if (ext == ".json" || (ext == ".png" && png_carries_layout(path))) {
       unless_unsaved([this, path] { open_file(path); });
       continue;
     }

@@ -38,7 +38,8 @@ void Editor::new_document(int width, int height) {
 
 void Editor::open(const std::filesystem::path& path) {
   LoadedDocument loaded = load_document(path);  // throws before anything here changes
-  reset(std::move(loaded.document), path, loaded.kind);
+  // A picture's layout opens untitled: saving must ask where, never write JSON over the picture.
+  reset(std::move(loaded.document), loaded.from_picture ? std::filesystem::path() : path, loaded.kind);
 }
 
 namespace {

@@ -246,8 +246,7 @@ void EngineSession::set_paused(bool paused) {
     impl_->stream->resume();
 }
 
-void EngineSession::start_export(std::shared_ptr<const Snapshot> snapshot, const std::string& path,
-                                 const std::string& layout_file) {
+void EngineSession::start_export(std::shared_ptr<const Snapshot> snapshot, const std::string& path) {
   Impl& m = *impl_;
   if (!m.model) throw Error("load a model before exporting (Generation panel)");
   if (m.export_state == ExportState::Running) throw Error("an export is already running");
@@ -274,7 +273,8 @@ void EngineSession::start_export(std::shared_ptr<const Snapshot> snapshot, const
     PngExportOptions options;
     options.seed = r.seed;
     options.model = model_path;
-    options.layout_file = layout_file;
+    // The built-in model stays "" in the picture's layout, so it reopens with whichever one is built in.
+    options.builtin_model = model_path == builtin_model_path();
     export_png(path, r.image, *snapshot, options);
   });
 }

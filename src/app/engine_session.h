@@ -71,10 +71,10 @@ class EngineSession {
   void set_paused(bool paused);
   bool paused() const { return paused_; }
 
-  // Renders `snapshot` with the full VAE in the background and writes it to `path` with the
-  // "parameters" chunk. Throws palette::Error when no model is loaded or an export is running.
-  void start_export(std::shared_ptr<const Snapshot> snapshot, const std::string& path,
-                    const std::string& layout_file);
+  // Renders `snapshot` with the full VAE in the background and writes it to `path` with its infotext
+  // and its layout (palette::export_png), so it reopens. Throws palette::Error when no model is loaded
+  // or an export is running.
+  void start_export(std::shared_ptr<const Snapshot> snapshot, const std::string& path);
   ExportState export_state();     // Done / Failed stay until the next export
   float export_progress() const;  // [0, 1]
   const std::string& export_message() const { return export_message_; }  // the file, or the error

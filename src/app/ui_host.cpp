@@ -75,8 +75,10 @@ class AppScriptHost : public ScriptHost {
                           a.kind == "palette" ? DocumentKind::Palette : DocumentKind::Layout))
         throw Error(app_.error);
     } else if (a.op == "open") {
+      // Judged by the error, not the path: a picture's layout opens untitled.
+      app_.error.clear();
       app_.open_file(a.path.string());
-      if (app_.editor.path() != a.path) throw Error(app_.error);
+      if (!app_.error.empty()) throw Error(app_.error);
     } else if (a.op == "set_settings") {
       GenerationSettings s = doc.content().settings;
       if (!a.sampler.empty()) s.sampler = a.sampler;

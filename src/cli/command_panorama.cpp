@@ -1,13 +1,12 @@
 // `palette panorama`: a wide picture from a prompt (MultiDiffusion, optionally with SyncDiffusion, or the
-// fast tiled method), written as a PNG whose "parameters" text chunk holds the settings (JSON) needed to
-// make it again. With --lpips it also prints the picture's coherence (intra-LPIPS).
+// fast tiled method), written as a PNG whose "parameters" text chunk holds the settings needed to make
+// it again, as AUTOMATIC1111 writes them (infotext). With --lpips it also prints the picture's coherence (intra-LPIPS).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 
@@ -15,12 +14,15 @@
 #include "cli/png_output.h"
 #include "cli/model_choice.h"
 #include "cli/model_options.h"
+#include "cli/picture_info.h"
 #include "cli/progress.h"
 #include "cli/seed_option.h"
 #include "palette/error.h"
 #include "palette/image.h"
+#include "palette/infotext.h"
 #include "palette/model.h"
 #include "palette/panorama.h"
+#include "palette/version.h"
 #include "palette/utf8.h"
 
 namespace palette::cli {
@@ -84,36 +86,36 @@ PanoramaOptions to_options(const PanoramaArgs& args) {
   return options;
 }
 
-std::string parameters_json(const PanoramaArgs& args, const std::string& model, const PanoramaOptions& options,
-                            const PanoramaResult& result, const ModelInfo& info) {
-  nlohmann::json j = {{"prompt", options.prompt},
-                      {"negative_prompt", options.negative_prompt},
-                      {"method", panorama_method_name(options.method)},
-                      {"sampler", result.sampler},
-                      {"steps", options.steps},  // 0: the method's default
-                      {"seed", result.seed},
-                      {"width", options.width},
-                      {"height", options.height},
-                      {"circular", options.circular},
-                      {"window", options.window},
-                      {"stride", options.stride},
-                      {"model", model},
-                      {"device", info.device},
-                      {"dtype", info.dtype},
-                      {"loras", args.model_args.loras},
-                      {"engine", "palette panorama"}};
-  if (options.guidance) j["guidance"] = *options.guidance;
+// A1111's infotext (palette/infotext.h) with the values that ran, then ours: the method and its view
+// grid (pixels), and SyncDiffusion's settings when it ran.
+std::string infotext(const PanoramaArgs& args, const ModelChoice& model, const PanoramaOptions& options,
+                     const PanoramaResult& result) {
+  Infotext info;
+  info.prompt = options.prompt;
+  info.negative_prompt = options.negative_prompt;
+  add_generation_fields(info, {.steps = result.steps,
+                               .sampler = result.sampler,
+                               .guidance = result.guidance,
+                               .seed = result.seed,
+                               .width = result.image.width,
+                               .height = result.image.height,
+                               .model = model.path});
+  info.add("Panorama", panorama_method_name(options.method));
+  info.add("Window", std::to_string(result.window));
+  info.add("Stride", std::to_string(result.stride));
+  if (options.circular) info.add("Circular", "True");
   if (options.sync.enabled) {
-    const auto& s = options.sync;
-    j["sync"] = {{"weight", s.weight},
-                 {"decay", s.decay},
-                 {"steps", s.steps},
-                 {"fast", s.fast},
-                 {"decoder", sync_decoder_name(s.decoder)},
-                 {"gradient_batch", s.gradient_batch},
-                 {"lpips", args.lpips}};
+    const SyncOptions& s = options.sync;
+    info.add("SyncDiffusion", s.fast ? "fast" : "exact");
+    info.add("Sync weight", infotext_number(s.weight));
+    info.add("Sync decay", infotext_number(s.decay));
+    info.add("Sync steps", std::to_string(s.steps));
+    if (s.fast) info.add("Sync decoder", sync_decoder_name(s.decoder));
+    if (s.fast) info.add("Sync batch", std::to_string(s.gradient_batch));
   }
-  return j.dump(-1, ' ', /*ensure_ascii=*/true);  // tEXt chunks are Latin-1: keep the JSON ASCII
+  info.add("LoRA", lora_names(args.model_args));
+  info.add("Version", "Semantic Palette " + version());
+  return format_infotext(info);
 }
 
 // The SyncDiffusion paper's intra-LPIPS over square tiles as tall as the picture (at most 512 pixels,
@@ -155,8 +157,8 @@ void run_panorama(const PanoramaArgs& args) {
   ProgressBar progress;
   options.progress = [&progress](int step, int total) { progress(step, total); };
   const PanoramaResult result = render_panorama(model, options);
-  write_png(args.output, result.image,
-            {{"parameters", parameters_json(args, choice.path, options, result, model.info())}});
+  // No layout chunk: a panorama is not a layout, so it does not reopen as one.
+  write_png(args.output, result.image, {{"parameters", infotext(args, choice, options, result)}});
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const char* sync = !options.sync.enabled ? "" : options.sync.fast ? " + sync (fast)" : " + sync";
   std::printf("wrote %s (%dx%d, %s%s, %s, %d views, seed %llu) in %.1f s\n", args.output.c_str(),

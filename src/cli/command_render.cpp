@@ -1,10 +1,9 @@
 // `palette render`: one picture from a prompt, written as a PNG whose "parameters" text chunk holds
-// the settings (JSON) needed to make the same picture again.
+// the settings needed to make the same picture again, as AUTOMATIC1111 writes them (infotext).
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 
@@ -13,12 +12,15 @@
 #include "cli/model_choice.h"
 #include "cli/png_output.h"
 #include "cli/model_options.h"
+#include "cli/picture_info.h"
 #include "cli/progress.h"
 #include "cli/seed_option.h"
 #include "palette/error.h"
 #include "palette/image.h"
+#include "palette/infotext.h"
 #include "palette/model.h"
 #include "palette/render.h"
+#include "palette/version.h"
 #include "palette/utf8.h"
 
 namespace palette::cli {
@@ -36,16 +38,23 @@ struct RenderArgs {
   ModelArgs model_args;
 };
 
-std::string parameters_json(const RenderArgs& args, const std::string& model, const RenderOptions& options,
-                            const RenderResult& result, const ModelInfo& info) {
-  nlohmann::json j = {{"prompt", options.prompt},     {"negative_prompt", options.negative_prompt},
-                      {"sampler", result.sampler},    {"steps", options.steps},
-                      {"guidance", options.guidance}, {"seed", result.seed},
-                      {"width", options.width},       {"height", options.height},
-                      {"model", model},               {"device", info.device},
-                      {"dtype", info.dtype},          {"loras", args.model_args.loras},
-                      {"engine", "palette render"}};
-  return j.dump(-1, ' ', /*ensure_ascii=*/true);  // tEXt chunks are Latin-1: keep the JSON ASCII
+// A1111's infotext (palette/infotext.h) with the values that ran. No layout chunk: a text render is not
+// a layout (its samplers are not the region pipeline's), so it does not reopen as one.
+std::string infotext(const RenderArgs& args, const ModelChoice& model, const RenderOptions& options,
+                     const RenderResult& result) {
+  Infotext info;
+  info.prompt = options.prompt;
+  info.negative_prompt = options.negative_prompt;
+  add_generation_fields(info, {.steps = options.steps,
+                               .sampler = result.sampler,
+                               .guidance = options.guidance,
+                               .seed = result.seed,
+                               .width = result.image.width,
+                               .height = result.image.height,
+                               .model = model.path});
+  info.add("LoRA", lora_names(args.model_args));
+  info.add("Version", "Semantic Palette " + version());
+  return format_infotext(info);
 }
 
 void run_render(const RenderArgs& args, const CLI::App& cmd) {
@@ -79,8 +88,7 @@ void run_render(const RenderArgs& args, const CLI::App& cmd) {
   ProgressBar progress;
   options.progress = [&progress](int step, int total) { progress(step, total); };
   const RenderResult result = render(model, options);
-  write_png(args.output, result.image,
-            {{"parameters", parameters_json(args, choice.path, options, result, model.info())}});
+  write_png(args.output, result.image, {{"parameters", infotext(args, choice, options, result)}});
   std::printf("wrote %s (%dx%d, %s, %d steps, seed %llu) in %.1f s\n", args.output.c_str(),
               result.image.width, result.image.height, result.sampler.c_str(), options.steps,
               static_cast<unsigned long long>(result.seed), result.timings.total_ms / 1000.0);
@@ -96,8 +104,9 @@ void add_render_command(CLI::App& root) {
                   "with --layout, else the built-in default model)");
   CLI::Option* prompt = cmd->add_option("--prompt,-p", args->prompt, "What to paint (required without --layout)");
   CLI::Option* layout = cmd->add_option("--layout", args->layout,
-                                        "Render a saved layout (JSON) with the region pipeline instead; the "
-                                        "options below override its settings and canvas size")
+                                        "Render a saved layout (JSON, or a PNG rendered from a layout, which "
+                                        "carries it) with the region pipeline instead; the options below "
+                                        "override its settings and size")
                             ->excludes(prompt);
   cmd->add_option("--background", args->background,
                   "With --layout: a picture to paint over (replaces the layout's background image); "
@@ -117,7 +126,10 @@ void add_render_command(CLI::App& root) {
       ->capture_default_str();
   cmd->add_option("--height,-H", args->height, "Image height in pixels, a multiple of 8, at least 64")
       ->capture_default_str();
-  cmd->add_option("-o,--output", args->output, "The PNG file to write")->required();
+  cmd->add_option("-o,--output", args->output,
+                  "The PNG file to write; it carries the settings as AUTOMATIC1111 infotext ('parameters') and, "
+                  "with --layout, the layout itself")
+      ->required();
   add_model_options(*cmd, args->model_args);
   cmd->callback([args, cmd] { run_render(*args, *cmd); });
 }

@@ -14,8 +14,9 @@
 #include "cli/commands.h"
 #include "cli/model_choice.h"
 #include "cli/model_options.h"
-#include "cli/seed_option.h"
+#include "cli/picture_info.h"
 #include "cli/png_output.h"
+#include "cli/seed_option.h"
 #include "palette/document_file.h"
 #include "palette/error.h"
 #include "palette/layout_render.h"
@@ -56,6 +57,15 @@ StreamMode parse_mode(const std::string& name) {
   throw Error("--mode: unknown mode '" + name + "' (multidiffusion or regional)");
 }
 
+// What "auto" chose (palette/stream.h): TAESD when the model has one.
+std::string decoder_used(StreamDecoder decoder, const ModelInfo& model) {
+  if (decoder == StreamDecoder::Taesd) return "taesd";
+  if (decoder == StreamDecoder::Vae) return "vae";
+  for (const ComponentInfo& c : model.components)
+    if (c.name == "taesd") return "taesd";
+  return "vae";
+}
+
 double median(std::vector<double> values) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
@@ -92,6 +102,13 @@ void run_stream(const StreamArgs& args) {
   std::cout << "seed " << seed << std::endl;
   const Model model = load_chosen_model(model_choice, to_model_options(args.model_args));
   StreamEngine engine(model, settings);
+  // Every frame carries its layout and how the stream made it (png_export.cpp); it reopens as the layout.
+  PngExportOptions picture = export_options(model_choice, seed, args.model_args);
+  picture.fields = {{"Pipeline", "stream"},
+                    {"Mode", args.mode},
+                    {"Mask type", args.mask_type},
+                    {"Decoder", decoder_used(settings.decoder, model.info())}};
+  const PngText layout_chunk = layout_png_chunk(content, snapshot.width, snapshot.height, picture);
   std::printf("filling the stream's %d slots at %dx%d…\n", engine.slots(), snapshot.width, snapshot.height);
   std::fflush(stdout);
   auto start = std::chrono::steady_clock::now();
@@ -111,7 +128,10 @@ void run_stream(const StreamArgs& args) {
     sum.copy_ms += frame.timings.copy_ms;
     char name[32];
     std::snprintf(name, sizeof name, "frame_%05d.png", i);
-    write_png(std::filesystem::path(args.output) / name, frame.image);
+    PngExportOptions frame_picture = picture;
+    frame_picture.fields.emplace_back("Frame", std::to_string(i));
+    const Infotext info = layout_infotext(content, frame.image.width, frame.image.height, frame_picture);
+    write_png(std::filesystem::path(args.output) / name, frame.image, {{"parameters", format_infotext(info)}, layout_chunk});
     std::printf("\rframe %d/%d (%.0f ms)", i, args.frames, frame.timings.total_ms);
     std::fflush(stdout);
   }

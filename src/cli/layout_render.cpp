@@ -6,6 +6,7 @@
 #include <random>
 
 #include "cli/model_choice.h"
+#include "cli/picture_info.h"
 #include "cli/png_output.h"
 #include "cli/progress.h"
 #include "cli/seed_option.h"
@@ -26,6 +27,20 @@ std::optional<T> given(const CLI::App& render, const std::string& name) {
   const CLI::Option* option = render.get_option_no_throw(name);
   if (option == nullptr || option->count() == 0) return std::nullopt;
   return option->as<T>();
+}
+
+// The size a picture's layout was rendered at, when that was not its canvas (png_export.cpp records it
+// as "render_size"), so that it renders again as it was; else the canvas's.
+std::pair<int, int> recorded_render_size(const DocumentContent& content, int width, int height) {
+  const auto size = content.extras.top.find("render_size");
+  if (size == content.extras.top.end() || !size->is_object()) return {width, height};
+  const auto side = [&](const char* key, int fallback) {
+    const auto v = size->find(key);
+    return v != size->end() && v->is_number_integer() && v->get<int64_t>() > 0 && v->get<int64_t>() <= kMaxImageSide
+               ? int(v->get<int64_t>())
+               : fallback;
+  };
+  return {side("width", width), side("height", height)};
 }
 
 }  // namespace
@@ -54,8 +69,9 @@ void run_layout_render(const std::string& layout, const CLI::App& render, const 
 
   const std::shared_ptr<const Snapshot> snapshot = doc.snapshot();
   RegionRequest request = region_request(*snapshot);
-  request.width = given<int>(render, "--width").value_or(request.width);
-  request.height = given<int>(render, "--height").value_or(request.height);
+  const auto [recorded_width, recorded_height] = recorded_render_size(doc.content(), request.width, request.height);
+  request.width = given<int>(render, "--width").value_or(recorded_width);
+  request.height = given<int>(render, "--height").value_or(recorded_height);
   validate_region_request(request);
   if (request.background.image) {
     const std::string note = background_size_note(*request.background.image, request.width, request.height);
@@ -63,7 +79,6 @@ void run_layout_render(const std::string& layout, const CLI::App& render, const 
   }
   check_png_output(output);
   const ModelChoice choice = choose_model(given<std::string>(render, "--model").value_or(""), layout, settings.model);
-  const std::string& model_file = choice.path;
   const ModelOptions model_options = to_model_options(model_args);
 
   std::cout << "seed " << *settings.seed << std::endl;
@@ -71,9 +86,7 @@ void run_layout_render(const std::string& layout, const CLI::App& render, const 
   ProgressBar progress;
   request.progress = [&progress](int step, int total) { progress(step, total); };
   const RegionResult result = render_regions(model, request);
-  export_png(
-      output, result.image, *snapshot,
-      {.seed = result.seed, .model = model_file, .layout_file = std::filesystem::absolute(layout).string()});
+  export_png(output, result.image, *snapshot, export_options(choice, result.seed, model_args));
   std::printf("wrote %s (%dx%d, %zu of %zu layers, %s %d steps, seed %llu) in %.1f s\n", output.c_str(),
               result.image.width, result.image.height, request.layers.size(), snapshot->layers.size(),
               settings.sampler.c_str(), settings.steps, static_cast<unsigned long long>(result.seed),

@@ -9,6 +9,7 @@ target_sources(palette PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/seed_option.cpp
   ${CMAKE_CURRENT_LIST_DIR}/model_choice.cpp
   ${CMAKE_CURRENT_LIST_DIR}/layout_render.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/picture_info.cpp
   ${CMAKE_CURRENT_LIST_DIR}/command_layout.cpp
   ${CMAKE_CURRENT_LIST_DIR}/command_bench.cpp
   ${CMAKE_CURRENT_LIST_DIR}/bench_workloads.cpp

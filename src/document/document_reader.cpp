@@ -1,5 +1,8 @@
 // Reading palette and layout files: checks in file order, so the first problem is the one named,
 // and nothing is built into a Document until the whole file has been read.
+#include <algorithm>
+#include <fstream>
+#include <map>
 #include <new>
 
 #include "document/image_value.h"
@@ -190,6 +193,32 @@ Json parse_text(std::string_view json_text, const std::string& source) {
   }
 }
 
+// A PNG is told by its signature, not its name: a layout saved as "x.png" by mistake still reads.
+bool is_png_file(const std::filesystem::path& path) {
+  static constexpr char kSignature[8] = {'\x89', 'P', 'N', 'G', '\r', '\n', '\x1a', '\n'};
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) return false;
+  std::ifstream in(path, std::ios::binary);
+  char head[8] = {};
+  return in.read(head, 8) && std::equal(head, head + 8, kSignature);
+}
+
+// The layout export_png put into a picture (png_export.cpp). Every failure names the file and the
+// chunk; nothing is built until the whole layout has been read, as for a layout file.
+LoadedDocument load_png_layout(const std::filesystem::path& path) {
+  const std::map<std::string, std::string> chunks = read_png_text(path);  // throws naming the file
+  const auto chunk = chunks.find(kLayoutPngKeyword);
+  if (chunk == chunks.end())
+    throw Error("'" + path.string() + "' carries no Semantic Palette layout (no '" + kLayoutPngKeyword +
+                "' chunk): only pictures rendered from a layout (palette render --layout, the app's "
+                "export, palette stream) hold one; to paint over this picture, use it as the background "
+                "(--background, or drop it on the window)");
+  const std::string source = path.string() + "' chunk '" + kLayoutPngKeyword;  // "'x.png' chunk '…': "
+  LoadedDocument loaded = read_document(parse_text(chunk->second, source), source, path.parent_path());
+  loaded.from_picture = true;
+  return loaded;
+}
+
 }  // namespace
 
 LoadedDocument parse_document(std::string_view json_text, const std::string& source,
@@ -197,7 +226,16 @@ LoadedDocument parse_document(std::string_view json_text, const std::string& sou
   return read_document(parse_text(json_text, source), source, folder);
 }
 
+bool png_carries_layout(const std::filesystem::path& path) {
+  try {
+    return read_png_text(path).count(kLayoutPngKeyword) > 0;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 LoadedDocument load_document(const std::filesystem::path& path) {
+  if (is_png_file(path)) return load_png_layout(path);
   Json root;
   {
     // The text goes before the masks are decoded: the tree holds its strings already.

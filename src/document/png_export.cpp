@@ -1,39 +1,76 @@
-// PNG export of a finished render, carrying the palette it was made from so the picture can be
-// traced back (and the palette loaded again from the picture's "parameters" chunk).
+// PNG export of a finished render: infotext for other tools in "parameters", and the layout itself in
+// its own chunk, so the picture reopens as the layout that made it (document_reader.cpp reads it).
+#include <filesystem>
+
 #include "document/document_json.h"
 #include "palette/document_file.h"
+#include "palette/version.h"
 
 namespace palette {
 
+static_assert(kMaxPngTextBytes >= kMaxDocumentFileBytes, "a layout chunk must read back whole");
+
 namespace {
 
-document::Json parameters(const DocumentContent& content, const PngExportOptions& options) {
-  document::Json j = document::document_json(content, DocumentKind::Palette);
-  if (options.seed) j["settings"]["seed"] = *options.seed;
-  if (!options.model.empty()) j["settings"]["model"] = options.model;
-  if (!options.layout_file.empty()) j["layout_file"] = options.layout_file;
-  j["engine"] = "semantic-palette";
-  return j;
+// Layers the region pipeline renders (palette/layout_render.h: region_request): enabled, painted.
+std::vector<const Layer*> rendered_layers(const DocumentContent& content) {
+  std::vector<const Layer*> layers;
+  for (const Layer& layer : content.layers)
+    if (layer.properties.enabled && !layer.mask.empty()) layers.push_back(&layer);
+  return layers;
 }
 
-// tEXt chunks hold Latin-1: escaping everything else keeps the text ASCII and the JSON exact.
-std::string ascii(const document::Json& j) {
-  return j.dump(-1, ' ', /*ensure_ascii=*/true);
+// Both region presets ("lcm", "smd") run the LCM sampler; they differ in the schedule only.
+std::string sampler_of(const GenerationSettings& settings) {
+  return settings.sampler == "smd" ? "lcm" : settings.sampler;
 }
 
 }  // namespace
 
-std::string render_parameters(const DocumentContent& content, const PngExportOptions& options) {
-  return ascii(parameters(content, options));
+Infotext layout_infotext(const DocumentContent& content, int width, int height, const PngExportOptions& options) {
+  Infotext info;
+  info.prompt = content.background.prompt;
+  const std::vector<const Layer*> layers = rendered_layers(content);
+  for (const Layer* layer : layers) {
+    if (layer->properties.prompt.empty()) continue;
+    info.prompt += (info.prompt.empty() ? "" : " BREAK ") + layer->properties.prompt;
+  }
+  info.negative_prompt = content.background.negative_prompt;
+  const GenerationSettings& s = content.settings;
+  add_generation_fields(info, {.steps = s.steps,
+                               .sampler = sampler_of(s),
+                               .guidance = s.guidance,
+                               .seed = options.seed.value_or(s.seed.value_or(0)),
+                               .width = width,
+                               .height = height,
+                               .model = options.model.empty() ? s.model : options.model});
+  info.add("Schedule", s.sampler);
+  info.add("Regions", std::to_string(layers.size()));
+  if (content.background.image)
+    info.add("Background image", std::to_string(content.background.image->width) + "x" +
+                                     std::to_string(content.background.image->height));
+  for (const auto& [key, value] : options.fields) info.add(key, value);
+  info.add("Version", "Semantic Palette " + version());
+  return info;
+}
+
+PngText layout_png_chunk(const DocumentContent& content, int width, int height, const PngExportOptions& options) {
+  document::Json j = document::document_json(content, DocumentKind::Layout);
+  if (options.seed) j["settings"]["seed"] = *options.seed;
+  // Absolute, so that the picture reopens with the same model wherever it is moved on this machine.
+  if (!options.model.empty() && !options.builtin_model)
+    j["settings"]["model"] = std::filesystem::absolute(options.model).lexically_normal().string();
+  if (width != content.width || height != content.height)
+    j["render_size"] = {{"width", width}, {"height", height}};
+  // Compressed: the masks are base64 PNG, which deflate takes back by about a quarter.
+  return {kLayoutPngKeyword, j.dump(2), /*compress=*/true};
 }
 
 void export_png(const std::filesystem::path& path, const Image& image, const DocumentContent& content,
                 const PngExportOptions& options) {
-  document::Json j = parameters(content, options);
-  // A render at another size than the canvas (the masks resized) says so.
-  if (image.width != content.width || image.height != content.height)
-    j["render_size"] = {{"width", image.width}, {"height", image.height}};
-  write_png(path, image, {{"parameters", ascii(j)}});
+  const Infotext info = layout_infotext(content, image.width, image.height, options);
+  write_png(path, image,
+            {{"parameters", format_infotext(info)}, layout_png_chunk(content, image.width, image.height, options)});
 }
 
 }  // namespace palette

@@ -8,9 +8,12 @@
 #include <stb_image.h>
 #include <stb_image_write.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <cstring>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "io/atomic_write.h"
@@ -44,13 +47,94 @@ void put_be32(std::string& out, uint32_t v) {
 
 uint32_t get_be32(const uint8_t* p) { return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3]; }
 
-std::string text_chunk(const std::string& keyword, const std::string& text) {
-  std::string body = "tEXt" + keyword + '\0' + text;
-  std::string chunk;
-  put_be32(chunk, static_cast<uint32_t>(body.size() - 4));
-  chunk += body;
-  put_be32(chunk, crc32(reinterpret_cast<const uint8_t*>(body.data()), body.size()));
-  return chunk;
+std::string chunk(const std::string& type, const std::string& data) {
+  const std::string body = type + data;
+  std::string out;
+  put_be32(out, static_cast<uint32_t>(data.size()));
+  out += body;
+  put_be32(out, crc32(reinterpret_cast<const uint8_t*>(body.data()), body.size()));
+  return out;
+}
+
+bool is_ascii(const std::string& text) {
+  for (unsigned char c : text)
+    if (c >= 0x80) return false;
+  return true;
+}
+
+// tEXt for ASCII, else iTXt (PNG 1.2 §4.2.3.3): keyword, NUL, compression flag and method, empty
+// language tag and translated keyword (NUL each), UTF-8 text, deflated when asked.
+std::string text_chunk(const PngText& t) {
+  if (!t.compress && is_ascii(t.text)) return chunk("tEXt", t.keyword + '\0' + t.text);
+  std::string data = t.keyword + '\0' + char(t.compress ? 1 : 0) + '\0' + '\0' + '\0';
+  if (!t.compress) return chunk("iTXt", data + t.text);
+  if (t.text.size() > size_t(INT_MAX)) throw Error("PNG text of " + std::to_string(t.text.size()) + " bytes is too long");
+  int size = 0;
+  unsigned char* deflated = stbi_zlib_compress(reinterpret_cast<unsigned char*>(const_cast<char*>(t.text.data())),
+                                               int(t.text.size()), &size, 8);
+  if (deflated == nullptr) throw Error("compressing the PNG text failed");
+  data.append(reinterpret_cast<const char*>(deflated), size_t(size));
+  STBIW_FREE(deflated);
+  return chunk("iTXt", data);
+}
+
+std::string latin1_to_utf8(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c < 0x80) {
+      out.push_back(char(c));
+    } else {
+      out.push_back(char(0xC0 | (c >> 6)));
+      out.push_back(char(0x80 | (c & 0x3F)));
+    }
+  }
+  return out;
+}
+
+// Inflates a text chunk's zlib data into buffers that double up to kMaxPngTextBytes: stb stops at a
+// buffer's end, so a small chunk that claims to inflate to gigabytes costs no more than that limit.
+std::string inflate_text(const std::string& deflated, const std::string& keyword) {
+  if (deflated.size() > size_t(INT_MAX)) throw Error("the '" + keyword + "' text chunk is too large");
+  size_t capacity = std::min<size_t>(kMaxPngTextBytes, std::max<size_t>(64 << 10, deflated.size() * 4));
+  for (;;) {
+    std::string out(capacity, '\0');
+    const int n = stbi_zlib_decode_buffer(out.data(), int(capacity), deflated.data(), int(deflated.size()));
+    if (n >= 0) {
+      out.resize(size_t(n));
+      return out;
+    }
+    if (capacity >= kMaxPngTextBytes)
+      throw Error("the '" + keyword + "' text chunk is corrupt or inflates to more than " +
+                  std::to_string(kMaxPngTextBytes) + " bytes");
+    capacity = std::min<size_t>(kMaxPngTextBytes, capacity * 2);
+  }
+}
+
+// The keyword and UTF-8 text of a tEXt, zTXt or iTXt chunk's data; nullopt for a malformed one
+// (skipped, as other readers do).
+std::optional<std::pair<std::string, std::string>> text_of(const std::string& type, const std::string& body) {
+  const size_t nul = body.find('\0');
+  if (nul == std::string::npos || nul == 0) return std::nullopt;
+  std::string keyword = body.substr(0, nul);
+  if (type == "tEXt") return std::pair{keyword, latin1_to_utf8(body.substr(nul + 1))};
+  if (type == "zTXt") {
+    if (body.size() < nul + 2 || body[nul + 1] != 0) return std::nullopt;
+    return std::pair{keyword, latin1_to_utf8(inflate_text(body.substr(nul + 2), keyword))};
+  }
+  // iTXt: compression flag and method, then language tag and translated keyword, each NUL-ended.
+  if (body.size() < nul + 3) return std::nullopt;
+  const bool compressed = body[nul + 1] != 0;
+  const size_t language_end = body.find('\0', nul + 3);
+  if (language_end == std::string::npos) return std::nullopt;
+  const size_t translated_end = body.find('\0', language_end + 1);
+  if (translated_end == std::string::npos) return std::nullopt;
+  std::string text = body.substr(translated_end + 1);
+  if (compressed) {
+    if (body[nul + 2] != 0) return std::nullopt;
+    text = inflate_text(text, keyword);
+  }
+  return std::pair{std::move(keyword), std::move(text)};
 }
 
 constexpr uint8_t kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
@@ -181,15 +265,21 @@ Image read_image(const std::filesystem::path& path, int channels, int64_t max_pi
   }
 }
 
-void write_png(const std::filesystem::path& path, const Image& image, const std::map<std::string, std::string>& text) {
+void write_png(const std::filesystem::path& path, const Image& image, const std::vector<PngText>& text) {
   const std::string where = "'" + path.string() + "': ";
   if (image.width <= 0 || image.height <= 0 || image.channels < 1 || image.channels > 4 ||
       image.pixels.size() != size_t(image.width) * image.height * image.channels)
     throw Error(where + "invalid image (" + std::to_string(image.width) + "×" + std::to_string(image.height) + "×" +
                 std::to_string(image.channels) + ", " + std::to_string(image.pixels.size()) + " bytes)");
-  for (const auto& [keyword, value] : text)
-    if (keyword.empty() || keyword.size() > 79 || keyword.find('\0') != std::string::npos)
-      throw Error(where + "invalid PNG text keyword '" + keyword + "'");
+  for (const PngText& t : text)
+    if (t.keyword.empty() || t.keyword.size() > 79 || t.keyword.find('\0') != std::string::npos)
+      throw Error(where + "invalid PNG text keyword '" + t.keyword + "'");
+  std::string chunks;
+  try {
+    for (const PngText& t : text) chunks += text_chunk(t);
+  } catch (const Error& e) {
+    throw Error(where + e.what());
+  }
   int size = 0;
   unsigned char* png = stbi_write_png_to_mem(image.pixels.data(), image.width * image.channels, image.width,
                                              image.height, image.channels, &size);
@@ -197,8 +287,6 @@ void write_png(const std::filesystem::path& path, const Image& image, const std:
   std::string bytes(reinterpret_cast<char*>(png), size_t(size));
   STBIW_FREE(png);
   // Text chunks go right after IHDR (8-byte signature + 25-byte IHDR chunk).
-  std::string chunks;
-  for (const auto& [keyword, value] : text) chunks += text_chunk(keyword, value);
   bytes.insert(33, chunks);
   write_file_atomically(path, [&](std::FILE* out) { write_bytes(out, bytes.data(), bytes.size(), path); });
 }
@@ -212,10 +300,12 @@ std::map<std::string, std::string> read_png_text(const std::filesystem::path& pa
     const uint32_t length = get_be32(p + at);
     if (length > bytes.size() - at - 12) break;  // truncated chunk: keep what was read
     const std::string type = bytes.substr(at + 4, 4);
-    if (type == "tEXt") {
-      const std::string body = bytes.substr(at + 8, length);
-      const auto nul = body.find('\0');
-      if (nul != std::string::npos) text[body.substr(0, nul)] = body.substr(nul + 1);
+    if (type == "tEXt" || type == "zTXt" || type == "iTXt") {
+      try {
+        if (auto entry = text_of(type, bytes.substr(at + 8, length))) text.insert(std::move(*entry));
+      } catch (const Error& e) {
+        throw Error("'" + path.string() + "': " + e.what());
+      }
     }
     if (type == "IEND") break;
     at += 12 + length;

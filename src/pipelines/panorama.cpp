@@ -183,8 +183,10 @@ Image decode_panorama(const ModelParts& parts, const torch::Tensor& latents, boo
 PanoramaResult render_panorama(const Model& model, const PanoramaOptions& options) {
   validate_panorama_options(options);
   const ModelParts& parts = model.parts();
-  const auto settings = resolve_panorama_settings(options, parts.vae->config().downscale_factor());
-  make_panorama_scheduler(parts, settings);  // model-dependent checks before the seed is even drawn
+  const int64_t vae_scale = parts.vae->config().downscale_factor();
+  const auto settings = resolve_panorama_settings(options, vae_scale);
+  // Model-dependent checks before the seed is even drawn; the schedule's length is what ran.
+  const int64_t steps = make_panorama_scheduler(parts, settings)->num_steps();
 
   PanoramaResult result;
   result.seed = options.seed ? *options.seed : std::random_device{}();
@@ -194,6 +196,10 @@ PanoramaResult render_panorama(const Model& model, const PanoramaOptions& option
   result.image = decode_panorama(parts, run.latents, options.circular);
   result.sampler = run.sampler;
   result.views = run.views;
+  result.steps = int(steps);
+  result.guidance = settings.guidance;
+  result.window = int(settings.window * vae_scale);
+  result.stride = int(settings.stride * vae_scale);
   return result;
 }
 

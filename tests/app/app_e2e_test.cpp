@@ -120,8 +120,13 @@ TEST(AppE2E, ScriptedSessionSavesExportsAndScreenshots) {
   EXPECT_GT(test::pixel_difference(png, photo, 60, 12) + test::pixel_difference(png, photo, 70, 90), 2);
   const auto text = read_png_text(dir / "session.png");
   ASSERT_TRUE(text.count("parameters")) << "no parameters chunk";
-  const nlohmann::json parameters = nlohmann::json::parse(text.at("parameters"));
-  EXPECT_EQ(parameters["layers"].size(), 2u);
+  EXPECT_TRUE(text.at("parameters").find("Regions: 2") != std::string::npos) << text.at("parameters");
+  // The picture carries its layout and reopens as it: the same layers, the same masks.
+  ASSERT_TRUE(text.count("semantic-palette")) << "no layout chunk";
+  EXPECT_EQ(nlohmann::json::parse(text.at("semantic-palette"))["layers"].size(), 2u);
+  const LoadedDocument picture = load_document(dir / "session.png");
+  ASSERT_EQ(picture.document.content().layers.size(), 2u);
+  EXPECT_EQ(picture.document.content().layers[1].mask.at(70, 90), 255);
 
   // The saved file is now the newest recent file.
   std::ifstream recent(dir / "config/semantic-palette/recent.json");
@@ -318,6 +323,40 @@ TEST(AppE2E, BadFilesAndModelsDoNotCrash) {
   const AppRun d = run(app_command(dir, "--no-model --script drop.json"));
   EXPECT_EQ(d.status, 1) << d.output;
   EXPECT_NE(d.output.find("not-a-picture.png': not a readable image"), std::string::npos) << d.output;
+}
+
+// A picture exported from a layout, dropped on the window, opens as that layout (untitled, so a save
+// asks where); a PNG without a layout, opened, is named and the document stays as it was.
+TEST(AppE2E, APictureReopensAsItsLayout) {
+  if (!have_xvfb())
+    GTEST_SKIP() << "xvfb-run is not installed (apt-get install xvfb xauth): the app needs a display";
+  test::TempDir dir;
+  Document doc(64, 64);
+  LayerProperties sky;
+  sky.name = "sky";
+  sky.color = *parse_color("#4080ff");
+  sky.prompt = "a clear sky";
+  doc.set_mask_from_image(doc.add_layer(sky), Image{64, 64, 1, std::vector<uint8_t>(64 * 64, 255)});
+  const Image pixels{64, 64, 3, std::vector<uint8_t>(64 * 64 * 3, 120)};
+  export_png(dir / "picture.png", pixels, doc.content(), {.seed = 5});
+  write_png(dir / "photo.png", pixels);
+
+  std::ofstream(dir / "drop.json") << R"({"actions": [{"do": "drop", "path": "picture.png"},
+      {"do": "save", "path": "back.json"}, {"do": "quit"}]})";
+  const AppRun dropped = run(app_command(dir, "--no-model --script drop.json"));
+  ASSERT_EQ(dropped.status, 0) << dropped.output;
+  const DocumentContent back = load_document(dir / "back.json").document.content();
+  ASSERT_EQ(back.layers.size(), 1u);
+  EXPECT_EQ(back.layers[0].properties.prompt, "a clear sky");
+  EXPECT_EQ(back.layers[0].mask.at(10, 10), 255);
+  EXPECT_EQ(back.settings.seed, std::optional<uint64_t>(5));
+
+  std::ofstream(dir / "open.json") << R"({"actions": [{"do": "open", "path": "photo.png"}, {"do": "quit"}]})";
+  const AppRun opened = run(app_command(dir, "--no-model --script open.json"));
+  EXPECT_EQ(opened.status, 1) << opened.output;
+  EXPECT_NE(opened.output.find("photo.png' carries no Semantic Palette layout (no 'semantic-palette' chunk)"),
+            std::string::npos)
+      << opened.output;
 }
 
 }  // namespace

@@ -155,5 +155,33 @@ TEST(Editor, ABadFileLeavesTheDocumentAlone) {
   EXPECT_TRUE(e.path().empty());
 }
 
+// A picture exported from a layout reopens as that layout, untitled: saving must ask where rather than
+// write JSON over the picture. A PNG without a layout, or with a broken one, leaves the document alone.
+TEST(Editor, APictureOpensAsItsLayoutUntitled) {
+  test::TempDir dir;
+  Editor e(64, 64);
+  ToolState t;
+  t.set_size(10);
+  t.set_hardness(1);
+  EXPECT_TRUE(e.press(t, {20, 20}));
+  EXPECT_TRUE(e.release());
+  const Image picture{64, 64, 3, std::vector<uint8_t>(64 * 64 * 3, 50)};
+  export_png(dir / "picture.png", picture, e.doc().content(), {.seed = 9});
+  write_png(dir / "photo.png", picture);
+  write_png(dir / "broken.png", picture, {{kLayoutPngKeyword, "{not json", true}});
+
+  Editor other(128, 128);
+  EXPECT_THROW(other.open(dir / "photo.png"), Error);
+  EXPECT_THROW(other.open(dir / "broken.png"), Error);
+  EXPECT_EQ(other.doc().width(), 128) << "a refused picture replaced the document";
+  other.open(dir / "picture.png");
+  EXPECT_TRUE(other.path().empty());
+  EXPECT_EQ(other.doc().width(), 64);
+  ASSERT_EQ(other.doc().layers().size(), 1u);
+  EXPECT_EQ(other.doc().layers()[0].mask.at(20, 20), 255);
+  EXPECT_EQ(other.doc().content().settings.seed, std::optional<uint64_t>(9));
+  EXPECT_THROW(other.save("", DocumentKind::Layout), Error);  // no file yet: the app asks where
+}
+
 }  // namespace
 }  // namespace palette::app

@@ -6,10 +6,11 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "palette/image.h"
+#include "palette/infotext.h"
+#include "palette/version.h"
 #include "support/fixtures.h"
 #include "support/cli_runner.h"
 #include "support/temp_dir.h"
@@ -38,10 +39,12 @@ TEST(PanoramaE2E, TiledPanoramaToPng) {
   const Image image = read_image(out);
   EXPECT_EQ(image.width, 384);
   EXPECT_EQ(image.height, 128);
-  const auto parameters = nlohmann::json::parse(read_png_text(out).at("parameters"));
-  EXPECT_EQ(parameters.at("method"), "tiled");
-  EXPECT_EQ(parameters.at("seed"), 7);
-  EXPECT_EQ(parameters.at("sampler"), "lcm");
+  // The values that ran, never the "0 = default" of the options: 5 LCM steps, a 128-pixel tile (the
+  // shorter side) at half its side.
+  EXPECT_EQ(read_png_text(out).at("parameters"),
+            "a wide landscape, mountains\n"
+            "Steps: 5, Sampler: LCM, CFG scale: 1, Seed: 7, Size: 384x128, Model: tiny-sd15, Panorama: tiled, "
+            "Window: 128, Stride: 64, Version: Semantic Palette " + version());
 }
 
 TEST(PanoramaE2E, BadSizeIsRefusedAndNothingIsWritten) {
@@ -79,10 +82,14 @@ TEST(PanoramaE2E, SyncLoopPanoramaWithCoherence) {
   EXPECT_TRUE(contains(r.output, "multidiffusion + sync (fast)")) << r.output;
   EXPECT_TRUE(contains(r.output, "coherence: intra-LPIPS")) << r.output;
   EXPECT_TRUE(contains(r.output, "over 3 pairs of 64x64 tiles")) << r.output;
-  const auto parameters = nlohmann::json::parse(read_png_text(out).at("parameters"));
-  EXPECT_EQ(parameters.at("circular"), true);
-  EXPECT_EQ(parameters.at("sync").at("fast"), true);
-  EXPECT_EQ(parameters.at("sync").at("steps"), 1);
+  const Infotext parameters = parse_infotext(read_png_text(out).at("parameters"));
+  const auto field = [&](const char* key) { return parameters.find(key) ? *parameters.find(key) : "(none)"; };
+  EXPECT_EQ(field("Circular"), "True");
+  EXPECT_EQ(field("SyncDiffusion"), "fast");
+  EXPECT_EQ(field("Sync steps"), "1");
+  EXPECT_EQ(field("Steps"), "2");
+  EXPECT_EQ(field("Window"), "64");
+  EXPECT_EQ(field("Stride"), "32");
   EXPECT_EQ(read_image(out).width, 192);
 }
 

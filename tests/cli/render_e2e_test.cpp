@@ -5,11 +5,12 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
 
 #include "palette/image.h"
+#include "palette/infotext.h"
+#include "palette/version.h"
 #include "support/fixtures.h"
 #include "support/cli_runner.h"
 #include "support/temp_dir.h"
@@ -42,14 +43,24 @@ TEST(RenderE2E, WritesPngWithItsParameters) {
   EXPECT_EQ(image.height, 128);
   const auto text = read_png_text(out);
   ASSERT_EQ(text.count("parameters"), 1u);
-  const auto params = nlohmann::json::parse(text.at("parameters"));
-  EXPECT_EQ(params.at("seed"), 1234);
-  EXPECT_EQ(params.at("prompt"), "a red house by the sea");
-  EXPECT_EQ(params.at("negative_prompt"), "blurry");
-  EXPECT_EQ(params.at("sampler"), "lcm");
-  EXPECT_EQ(params.at("steps"), 2);
-  EXPECT_EQ(params.at("width"), 128);
-  EXPECT_TRUE(contains(params.at("model").get<std::string>(), "tiny-sd15"));
+  // AUTOMATIC1111's infotext, exactly as A1111 would write these settings (golden).
+  EXPECT_EQ(text.at("parameters"),
+            "a red house by the sea\n"
+            "Negative prompt: blurry\n"
+            "Steps: 2, Sampler: LCM, CFG scale: 1, Seed: 1234, Size: 128x128, Model: tiny-sd15, Version: "
+            "Semantic Palette " + version());
+  const Infotext params = parse_infotext(text.at("parameters"));
+  EXPECT_EQ(params.prompt, "a red house by the sea");
+  EXPECT_EQ(params.negative_prompt, "blurry");
+  ASSERT_NE(params.find("Seed"), nullptr);
+  EXPECT_EQ(*params.find("Seed"), "1234");
+  // A text render is not a layout: it carries none, and says so when opened as one.
+  EXPECT_EQ(text.count("semantic-palette"), 0u);
+  const CliRun reopen = run_cli("render --layout '" + out.string() + "' -o '" + (dir / "again.png").string() + "'");
+  EXPECT_EQ(reopen.status, 1) << reopen.output;
+  EXPECT_TRUE(contains(reopen.output, "carries no Semantic Palette layout (no 'semantic-palette' chunk)"))
+      << reopen.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "again.png"));
 }
 
 TEST(RenderE2E, SameSeedSamePixels) {
@@ -68,8 +79,9 @@ TEST(RenderE2E, RandomSeedIsPrintedAndRecorded) {
   ASSERT_EQ(r.status, 0) << r.output;
   std::smatch m;
   ASSERT_TRUE(std::regex_search(r.output, m, std::regex("seed (\\d+)\n"))) << r.output;
-  const auto params = nlohmann::json::parse(read_png_text(dir / "r.png").at("parameters"));
-  EXPECT_EQ(params.at("seed").get<uint64_t>(), std::stoull(m[1].str()));
+  const Infotext params = parse_infotext(read_png_text(dir / "r.png").at("parameters"));
+  ASSERT_NE(params.find("Seed"), nullptr);
+  EXPECT_EQ(*params.find("Seed"), m[1].str());
 }
 
 TEST(RenderE2E, BadSizeIsNamedAndWritesNothing) {
@@ -102,7 +114,8 @@ TEST(RenderE2E, TheBuiltInModelIsTheDefault) {
   EXPECT_TRUE(contains(r.output, "lcm, 5 steps")) << r.output;
   const Image image = read_image(dir / "x.png");
   EXPECT_EQ(image.width, 64);
-  EXPECT_TRUE(contains(read_png_text(dir / "x.png").at("parameters"), "default-model")) << "the model is recorded";
+  EXPECT_TRUE(contains(read_png_text(dir / "x.png").at("parameters"), "Model: default-model"))
+      << "the model is recorded";
 }
 
 // A missing or broken built-in model: one message naming its folder and --model; nothing written.

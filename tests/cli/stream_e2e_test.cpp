@@ -8,6 +8,7 @@
 #include "palette/document.h"
 #include "palette/document_file.h"
 #include "palette/image.h"
+#include "palette/infotext.h"
 #include "support/cli_runner.h"
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
@@ -69,6 +70,20 @@ TEST(StreamE2E, WritesFramesAndReportsTheRate) {
   // A still layout gives a still picture: the stream is deterministic once full.
   EXPECT_EQ(read_image(dir / "frames" / "frame_00002.png").pixels,
             read_image(dir / "frames" / "frame_00003.png").pixels);
+  // Every frame says how the stream made it and carries its layout, which reopens.
+  const auto text = read_png_text(dir / "frames" / "frame_00002.png");
+  const Infotext info = parse_infotext(text.at("parameters"));
+  EXPECT_EQ(info.prompt, "a grey sky BREAK a stormy sea BREAK a small sailing boat");
+  const auto field = [&](const char* key) { return info.find(key) ? *info.find(key) : "(none)"; };
+  EXPECT_EQ(field("Seed"), "3");
+  EXPECT_EQ(field("Regions"), "2");
+  EXPECT_EQ(field("Pipeline"), "stream");
+  EXPECT_EQ(field("Mode"), "multidiffusion");
+  EXPECT_EQ(field("Frame"), "2");
+  const LoadedDocument frame_layout = load_document(dir / "frames" / "frame_00002.png");
+  DocumentContent expected = load_document(layout).document.content();
+  expected.settings.model = std::filesystem::absolute(test::fixtures_dir() / "tiny-sd15").lexically_normal().string();
+  EXPECT_TRUE(same_content(frame_layout.document.content(), expected));
 }
 
 TEST(StreamE2E, RegionalAttentionModeWithProfile) {

@@ -1,5 +1,5 @@
 // Palette and layout files: a hand-written file read field by field, load → save → load equality with
-// unknown keys kept in place, palettes without masks, atomic saves, and the PNG export chunk.
+// unknown keys kept in place, palettes without masks and atomic saves (pictures: png_layout_test.cpp).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -187,26 +187,6 @@ TEST(DocumentFile, SiblingMasksMustStayBesideTheFile) {
       EXPECT_NE(std::string(e.what()).find("layers[0].mask: '" + name + "'"), std::string::npos) << e.what();
     }
   }
-}
-
-TEST(DocumentFile, ExportWritesTheSettingsChunk) {
-  test::TempDir dir;
-  Document doc(64, 64);
-  doc.add_layer(test::layer_properties("sky", "#4080ff", "blue sky"));
-  const Image render{64, 64, 3, std::vector<uint8_t>(64 * 64 * 3, 90)};
-  export_png(dir / "out.png", render, doc.content(),
-             {.seed = 1234, .model = "tiny", .layout_file = "l.json"});
-  EXPECT_EQ(read_image(dir / "out.png").pixels, render.pixels);
-  const std::string chunk = read_png_text(dir / "out.png").at("parameters");
-  const Json p = Json::parse(chunk);
-  EXPECT_EQ(p.at("settings").at("seed"), 1234);
-  EXPECT_EQ(p.at("settings").at("model"), "tiny");
-  EXPECT_EQ(p.at("layout_file"), "l.json");
-  EXPECT_EQ(p.at("layers")[0].at("prompt"), "blue sky");
-  // The chunk is itself a palette file.
-  const LoadedDocument back = parse_document(chunk, "chunk");
-  EXPECT_EQ(back.kind, DocumentKind::Palette);
-  EXPECT_EQ(back.document.layers()[0].properties.prompt, "blue sky");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "document_test_util.h"
 #include "palette/image.h"
+#include "palette/infotext.h"
 #include "support/cli_runner.h"
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
@@ -53,16 +54,62 @@ TEST(LayoutE2E, RendersAnExampleLayout) {
   EXPECT_TRUE(has_content(image));
   const auto text = read_png_text(out);
   ASSERT_EQ(text.count("parameters"), 1u);
-  const auto p = nlohmann::json::parse(text.at("parameters"));
+  const Infotext info = parse_infotext(text.at("parameters"));
+  const auto field = [&](const char* key) { return info.find(key) ? *info.find(key) : "(none)"; };
+  EXPECT_EQ(field("Seed"), "2024");
+  EXPECT_EQ(field("Steps"), "2");
+  EXPECT_EQ(field("Size"), "128x128");
+  EXPECT_EQ(field("Model"), "tiny-sd15");
+  EXPECT_EQ(field("Regions"), "5");
+  EXPECT_TRUE(contains(info.prompt, " BREAK shiny red apples")) << info.prompt;
+  ASSERT_EQ(text.count("semantic-palette"), 1u);
+  const auto p = nlohmann::json::parse(text.at("semantic-palette"));
   EXPECT_EQ(p.at("format"), "semantic-palette");
   EXPECT_EQ(p.at("settings").at("seed"), 2024);
   EXPECT_EQ(p.at("settings").at("steps"), 2);
-  EXPECT_TRUE(contains(p.at("settings").at("model").get<std::string>(), "tiny-sd15"));
+  EXPECT_EQ(p.at("settings").at("model"), std::filesystem::absolute(test::fixtures_dir() / "tiny-sd15").lexically_normal().string());
   EXPECT_EQ(p.at("render_size").at("width"), 128);
   EXPECT_EQ(p.at("canvas").at("width"), 512);
-  EXPECT_TRUE(contains(p.at("layout_file").get<std::string>(), "sd15-still-life.layout.json"));
   ASSERT_EQ(p.at("layers").size(), 5u);
   EXPECT_EQ(p.at("layers")[4].at("prompt"), "shiny red apples");
+}
+
+// A rendered picture reopens as its layout: rendered again from the PNG with the same settings (the
+// model, seed and render size come from the picture), it is the same picture, pixel for pixel.
+TEST(LayoutE2E, APictureRendersAgainAsItWas) {
+  test::TempDir dir;
+  const auto first = dir / "first.png";
+  ASSERT_EQ(run_cli(render_layout(kExamples / "sd15-still-life.layout.json", first)).status, 0);
+  const auto again = dir / "again.png";
+  const CliRun r = run_cli("render --layout '" + first.string() + "' --device cpu -o '" + again.string() + "'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "seed 2024")) << r.output;
+  EXPECT_TRUE(contains(r.output, "tiny-sd15")) << "the picture's model, not the built-in one: " << r.output;
+  const Image a = read_image(first), b = read_image(again);
+  ASSERT_EQ(b.width, 128);
+  ASSERT_EQ(b.height, 128);
+  EXPECT_EQ(a.pixels, b.pixels);
+  EXPECT_EQ(read_png_text(first).at("semantic-palette"), read_png_text(again).at("semantic-palette"));
+}
+
+// A PNG that holds no layout, a broken layout chunk or one from a newer version: one message, no file.
+TEST(LayoutE2E, APictureWithoutALayoutIsNamed) {
+  test::TempDir dir;
+  write_png(dir / "photo.png", test::gray_image(64, 64, [](int x, int) { return x; }));
+  write_png(dir / "broken.png", test::gray_image(64, 64, [](int x, int) { return x; }),
+            {{"semantic-palette", "{\"format\": ", true}});
+  write_png(dir / "future.png", test::gray_image(64, 64, [](int x, int) { return x; }),
+            {{"semantic-palette", R"({"format": "semantic-palette", "version": 99, "kind": "layout"})"}});
+  const std::pair<const char*, std::string> cases[] = {
+      {"photo.png", "' carries no Semantic Palette layout (no 'semantic-palette' chunk): "},
+      {"broken.png", "' chunk 'semantic-palette': "},
+      {"future.png", "' chunk 'semantic-palette': version: 99 is newer than this program reads"}};
+  for (const auto& [name, expected] : cases) {
+    const CliRun r = run_cli(render_layout(dir / name, dir / "out.png"));
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_TRUE(contains(r.output, (dir / name).string() + expected)) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(dir / "out.png"));
+  }
 }
 
 TEST(LayoutE2E, NewShowAndRenderFromTheCommandLine) {

@@ -4,6 +4,7 @@ target_sources(palette_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/document_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/base64_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/document_file_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/png_layout_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/document_errors_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/document_fuzz_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/document_inputs_test.cpp
