@@ -32,12 +32,12 @@
 namespace palette {
 
 struct Infotext {
-  std::string prompt;                                        // may span lines
-  std::string negative_prompt;                               // "" = no "Negative prompt:" line
-  std::vector<std::pair<std::string, std::string>> fields;   // in order; values unquoted
+  std::string prompt;                                       // may span lines
+  std::string negative_prompt;                              // "" = no "Negative prompt:" line
+  std::vector<std::pair<std::string, std::string>> fields;  // in order; values unquoted
 
-  void add(std::string key, std::string value);              // appends; an empty value is left out
-  const std::string* find(std::string_view key) const;       // the first such field; nullptr if none
+  void add(std::string key, std::string value);         // appends; an empty value is left out
+  const std::string* find(std::string_view key) const;  // the first such field; nullptr if none
 };
 
 // The settings every generator records, in A1111's order and spelling.
@@ -47,7 +47,7 @@ struct GenerationFields {
   double guidance = 0;  // "CFG scale"
   uint64_t seed = 0;
   int width = 0, height = 0;
-  std::string model;    // a model folder or file; its name (the last component, less .safetensors) is written
+  std::string model;  // a model folder or file; its name (the last component, less .safetensors) is written
 };
 
 // Appends Steps, Sampler, CFG scale, Seed, Size and Model.

@@ -14,9 +14,15 @@ namespace {
 
 // Python's \w for str patterns: letters, digits and '_' (any non-ASCII byte is taken as part of a
 // letter, which is what UTF-8 text in a key almost always is).
-bool word_char(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
-bool key_char(unsigned char c) { return word_char(c) || c == ' ' || c == '-' || c == '/'; }
-bool space_char(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
+bool word_char(unsigned char c) {
+  return std::isalnum(c) || c == '_' || c >= 0x80;
+}
+bool key_char(unsigned char c) {
+  return word_char(c) || c == ' ' || c == '-' || c == '/';
+}
+bool space_char(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
 
 // A1111 quotes a value holding ',', ':' or a newline as a JSON string; we also quote one that starts
 // with a quote or a space (the parser would take the quote for its own or drop the space).
@@ -24,7 +30,8 @@ std::string quote(const std::string& value) {
   const bool plain = value.find_first_of(",:\n") == std::string::npos && value.front() != '"' &&
                      !space_char(value.front()) && !space_char(value.back());
   if (plain) return value;
-  return nlohmann::json(value).dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json(value).dump(-1, ' ', /*ensure_ascii=*/false,
+                                    nlohmann::json::error_handler_t::replace);
 }
 
 std::string unquote(const std::string& value) {
@@ -128,7 +135,8 @@ std::string format_infotext(const Infotext& info) {
     params += key + ": " + quote(value);
   }
   std::string text = info.prompt;
-  if (!info.negative_prompt.empty()) text += (text.empty() ? "" : "\n") + ("Negative prompt: " + info.negative_prompt);
+  if (!info.negative_prompt.empty())
+    text += (text.empty() ? "" : "\n") + ("Negative prompt: " + info.negative_prompt);
   if (!params.empty()) text += (text.empty() ? "" : "\n") + params;
   return text;
 }

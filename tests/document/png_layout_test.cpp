@@ -54,7 +54,8 @@ TEST(PngLayout, ExportWritesInfotextAndTheLayout) {
             "a quiet bay, evening BREAK blue sky BREAK a calm sea\n"
             "Negative prompt: blurry\n"
             "Steps: 4, Sampler: LCM, CFG scale: 1, Seed: 1234, Size: 64x64, Model: tiny-sd15, Schedule: lcm, "
-            "Regions: 2, Version: Semantic Palette " + version());
+            "Regions: 2, Version: Semantic Palette " +
+                version());
   const Json layout = Json::parse(text.at(kLayoutPngKeyword));
   EXPECT_EQ(layout.at("kind"), "layout");
   EXPECT_EQ(layout.at("settings").at("seed"), 1234);
@@ -122,7 +123,8 @@ TEST(PngLayout, ABrokenChunkIsNamed) {
   test::TempDir dir;
   write_png(dir / "broken.png", kRender, {{kLayoutPngKeyword, "{\"format\": \"semantic-palette\", ", true}});
   const std::string message = error_of([&] { load_document(dir / "broken.png"); });
-  EXPECT_EQ(message.rfind("'" + (dir / "broken.png").string() + "' chunk 'semantic-palette': ", 0), 0u) << message;
+  EXPECT_EQ(message.rfind("'" + (dir / "broken.png").string() + "' chunk 'semantic-palette': ", 0), 0u)
+      << message;
   // Valid JSON that is not a layout: the field is named.
   write_png(dir / "other.png", kRender, {{kLayoutPngKeyword, "{\"format\": \"something else\"}"}});
   const std::string other = error_of([&] { load_document(dir / "other.png"); });

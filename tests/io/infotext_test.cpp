@@ -18,30 +18,43 @@ TEST(Infotext, WritesA1111sLayout) {
   Infotext info;
   info.prompt = "a lighthouse at dusk, oil painting";
   info.negative_prompt = "blurry";
-  add_generation_fields(info, {.steps = 25, .sampler = "euler_a", .guidance = 7.5, .seed = 42, .width = 512,
-                               .height = 768, .model = "/models/v1-5-pruned-emaonly.safetensors"});
+  add_generation_fields(info, {.steps = 25,
+                               .sampler = "euler_a",
+                               .guidance = 7.5,
+                               .seed = 42,
+                               .width = 512,
+                               .height = 768,
+                               .model = "/models/v1-5-pruned-emaonly.safetensors"});
   info.add("Regions", "4");
   info.add("Empty", "");  // left out
-  EXPECT_EQ(format_infotext(info),
-            "a lighthouse at dusk, oil painting\n"
-            "Negative prompt: blurry\n"
-            "Steps: 25, Sampler: Euler a, CFG scale: 7.5, Seed: 42, Size: 512x768, Model: v1-5-pruned-emaonly, "
-            "Regions: 4");
+  EXPECT_EQ(
+      format_infotext(info),
+      "a lighthouse at dusk, oil painting\n"
+      "Negative prompt: blurry\n"
+      "Steps: 25, Sampler: Euler a, CFG scale: 7.5, Seed: 42, Size: 512x768, Model: v1-5-pruned-emaonly, "
+      "Regions: 4");
 }
 
 TEST(Infotext, NoPromptsGiveTheSettingsLineAlone) {
   Infotext info;
-  add_generation_fields(info, {.steps = 5, .sampler = "lcm", .guidance = 1, .seed = 0, .width = 64, .height = 64,
+  add_generation_fields(info, {.steps = 5,
+                               .sampler = "lcm",
+                               .guidance = 1,
+                               .seed = 0,
+                               .width = 64,
+                               .height = 64,
                                .model = "models/tiny-sd15/"});
-  EXPECT_EQ(format_infotext(info), "Steps: 5, Sampler: LCM, CFG scale: 1, Seed: 0, Size: 64x64, Model: tiny-sd15");
+  EXPECT_EQ(format_infotext(info),
+            "Steps: 5, Sampler: LCM, CFG scale: 1, Seed: 0, Size: 64x64, Model: tiny-sd15");
 }
 
 // Quoted as A1111 quotes (a JSON string) when the value holds ',', ':' or a newline, and when it
 // starts with a quote or a space; the parser gives back exactly what was written.
 TEST(Infotext, AwkwardValuesSurviveTheParser) {
-  const std::vector<std::string> values = {
-      "a, b",   "C:\\models\\sd15", "two\nlines", "\"quoted\"", " padded ", "say \"hi\", then: go",
-      "naïve ☃", "back\\slash", "ends with a backslash\\", "plain"};
+  const std::vector<std::string> values = {"a, b",       "C:\\models\\sd15", "two\nlines",
+                                           "\"quoted\"", " padded ",         "say \"hi\", then: go",
+                                           "naïve ☃",    "back\\slash",      "ends with a backslash\\",
+                                           "plain"};
   Infotext info;
   info.prompt = "first line\nsecond: line, with commas";
   info.negative_prompt = "ugly, \"bad\"";
