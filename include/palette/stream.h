@@ -82,6 +82,15 @@ enum class StreamDecoder {
   Vae,
 };
 
+// Which frames are decoded to pictures.
+enum class StreamDecodes {
+  EveryFrame,
+  // The first frame after a change (the edit shows at once) and the settled one; the frames between
+  // only advance the slots and come without a picture. For a slow decoder: on two CPU cores the VAE's
+  // decode is 0.5 s of a 0.84 s frame, so a 3-step change settles a decode sooner.
+  ChangesAndSettled,
+};
+
 // How the layers' prompts meet in one frame.
 enum class StreamMode {
   // Exact: every slot runs the UNet once per layer (batch T·p) and the layers' x0 are blended by
@@ -107,6 +116,7 @@ struct StreamSettings {
   // every frame (same result, a fraction of the launch overhead). A new layer count or canvas size
   // records again. No effect on the CPU or without LibTorch CUDA support.
   bool cuda_graphs = true;
+  StreamDecodes decodes = StreamDecodes::EveryFrame;
   // The reference stream's defaults: continuous masks (soft edges), otherwise as the one-shot render.
   static RegionSampling stream_sampling() {
     RegionSampling s;
@@ -126,7 +136,7 @@ struct StreamTimings {  // milliseconds of this frame's work (stages only with p
 };
 
 struct StreamFrame {
-  Image image;             // width × height RGBA8 (alpha 255)
+  Image image;             // width × height RGBA8 (alpha 255); empty when StreamDecodes skipped it
   uint64_t version = 0;    // the snapshot version applied when the frame was made
   uint64_t index = 0;      // frames made by the engine so far, this one included (from 1)
   bool settled = false;    // true when every slot has run with `version` (the edit shows fully)
@@ -182,9 +192,16 @@ class StreamEngine {
   std::unique_ptr<State> state_;
 };
 
+// `base` as the live picture runs it on `model`'s device: on a CPU regional attention (one UNet item per
+// slot) and, without a tiny decoder, StreamDecodes::ChangesAndSettled; on a GPU `base` unchanged. The app
+// and `palette bench -w live` both use it.
+StreamSettings live_stream_settings(const Model& model, StreamSettings base = {});
+
 // A StreamEngine on its own thread. The thread starts at construction and waits for the first
 // snapshot; it then makes frames as fast as it can, picking up the newest published snapshot before
-// each frame (intermediate ones are skipped).
+// each frame (intermediate ones are skipped), until a frame has settled: with the fixed per-slot noise
+// every later frame would be the same picture, so the thread idles (no CPU or GPU work, and the next
+// edit starts at once instead of after a redundant frame) until something new is published or reseeded.
 class LiveStream {
  public:
   explicit LiveStream(const Model& model, StreamSettings settings = {});  // throws as StreamEngine
@@ -223,6 +240,7 @@ class LiveStream {
   bool reseed_pending_ = false;
   uint64_t reseed_value_ = 0;
   bool failed_ = false;  // the last snapshot or frame failed: wait for a new snapshot
+  bool settled_ = false;  // the last frame settled: nothing to do until a new snapshot or seed
   std::string last_error_;
   StreamStats stats_;
   std::thread thread_;

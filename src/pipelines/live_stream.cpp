@@ -2,9 +2,22 @@
 // mutex held for a few instructions, so neither publish() nor take_frame() waits for the GPU.
 #include <torch/torch.h>
 
+#include <algorithm>
+
+#include "palette/model.h"
 #include "palette/stream.h"
 
 namespace palette {
+
+StreamSettings live_stream_settings(const Model& model, StreamSettings base) {
+  const ModelInfo& info = model.info();
+  if (info.device != "cpu") return base;
+  base.mode = StreamMode::RegionalAttention;
+  const bool tiny_decoder = std::any_of(info.components.begin(), info.components.end(),
+                                        [](const ComponentInfo& c) { return c.name == "taesd"; });
+  if (!tiny_decoder) base.decodes = StreamDecodes::ChangesAndSettled;
+  return base;
+}
 
 LiveStream::LiveStream(const Model& model, StreamSettings settings)
     : engine_(std::make_unique<StreamEngine>(model, std::move(settings))) {
@@ -87,7 +100,8 @@ void LiveStream::run() {
       std::unique_lock<std::mutex> lock(mutex_);
       // Idle while paused, before the first snapshot, or after a failure until something new arrives.
       wake_.wait(lock, [this] {
-        return stopping_ || (!paused_ && (pending_ || reseed_pending_ || (engine_->has_snapshot() && !failed_)));
+        return stopping_ ||
+               (!paused_ && (pending_ || reseed_pending_ || (engine_->has_snapshot() && !failed_ && !settled_)));
       });
       if (stopping_) return;
       snapshot = std::move(pending_);
@@ -116,7 +130,9 @@ void LiveStream::run() {
     if (!error.empty()) last_error_ = error;
     else if (snapshot) last_error_.clear();
     failed_ = !frame;
-    if (frame) frame_ = std::move(frame);
+    settled_ = frame && frame->settled;
+    // A frame without a picture (StreamDecodes) leaves the last picture in place.
+    if (frame && !frame->image.pixels.empty()) frame_ = std::move(frame);
     stats_ = engine_->stats();
   }
 }

@@ -345,7 +345,9 @@ StreamFrame StreamEngine::step() {
     ++s.stats.frames;
     s.calls_since_change = s.slots;
   }
-  frame.image = stream_decode(s, latent, frame.timings);
+  const bool shown = s.settings.decodes == StreamDecodes::EveryFrame || s.calls_since_change <= 1 ||
+                     s.calls_since_change >= s.slots;
+  if (shown) frame.image = stream_decode(s, latent, frame.timings);
   frame.version = s.version;
   frame.index = uint64_t(s.stats.frames);
   frame.settled = s.calls_since_change >= s.slots;

@@ -95,6 +95,22 @@ TEST(LiveStream, PauseResumeReseedAndShutdown) {
   EXPECT_GE(live.stats().restarts, 2);
 }
 
+// With the fixed per-slot noise a settled stream would repeat its picture: it idles until an edit comes.
+TEST(LiveStream, IdlesOnceSettledUntilSomethingNewArrives) {
+  LiveStream live(tiny_sd15());
+  live.publish(shared(test::small_layout(1)));
+  ASSERT_NE(wait_for_frame(live, [](const StreamFrame& f) { return f.settled; }), nullptr);
+  const int64_t frames = live.stats().frames;
+  std::this_thread::sleep_for(400ms);
+  EXPECT_EQ(live.stats().frames, frames) << "settled: no more frames";
+  StreamSnapshot edited = test::small_layout(2);
+  edited.layers[0].region.prompt = "a castle";
+  live.publish(shared(edited));
+  auto after = wait_for_frame(live, [](const StreamFrame& f) { return f.version == 2 && f.settled; });
+  ASSERT_NE(after, nullptr) << "an edit wakes it";
+  EXPECT_GT(live.stats().frames, frames + 1);
+}
+
 TEST(LiveStream, StressPublishingWhileTakingFrames) {
   LiveStream live(tiny_sd15());
   std::atomic<bool> done{false};

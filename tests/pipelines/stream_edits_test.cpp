@@ -73,6 +73,31 @@ TEST_F(StreamEdits, MaskRevisionsDecideWithoutLookingAtTheMasks) {
   EXPECT_EQ(apply_cost(engine, other).masks, 3) << "the changed tree, found by value, and the layers it covers";
 }
 
+TEST(StreamDecodes, OnlyTheFirstFrameOfAnEditAndTheSettledOneArePictures) {
+  StreamSettings settings;
+  settings.decodes = StreamDecodes::ChangesAndSettled;
+  StreamEngine engine(tiny_sd15(), settings);
+  ASSERT_GT(engine.slots(), 2) << "the test needs frames between the first and the settled one";
+  StreamSnapshot snapshot = test::small_layout(1);
+  engine.apply(snapshot);  // a new stream fills its slots: settled at once
+  EXPECT_TRUE(engine.step().settled);
+  for (int round = 0; round < 2; ++round) {
+    ++snapshot.version;
+    snapshot.layers[0].region.prompt = round ? "a castle" : "a tower";
+    engine.apply(snapshot);
+    for (int k = 1; k <= engine.slots(); ++k) {
+      const StreamFrame f = engine.step();
+      const bool picture = k == 1 || k == engine.slots();
+      EXPECT_EQ(f.image.pixels.empty(), !picture) << "frame " << k << " after the edit";
+      EXPECT_EQ(f.steps_done, k);
+      EXPECT_EQ(f.steps_total, engine.slots());
+      EXPECT_EQ(f.settled, k == engine.slots());
+    }
+  }
+  engine.apply(snapshot);  // nothing new
+  EXPECT_FALSE(engine.step().image.pixels.empty()) << "settled frames are pictures";
+}
+
 TEST_F(StreamEdits, ChangedPromptEncodesThatPromptOnly) {
   const torch::Tensor tree = engine.state().layout.layers.at(2).cond;
   snapshot.layers[0].region.prompt = "a stone house";
