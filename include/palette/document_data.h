@@ -26,6 +26,7 @@
 
 #include "palette/image.h"
 #include "palette/mask.h"
+#include "palette/sampler.h"
 
 namespace palette {
 
@@ -79,7 +80,7 @@ struct Background {
 
 struct GenerationSettings {
   std::string model;             // a model folder or file as the user gave it; "" = the client's choice
-  std::string sampler = "lcm";   // a sampler preset name (see palette/layout_render.h for those known)
+  Sampler sampler = Sampler::lcm;  // layouts render with lcm or lcm_stream (palette/layout_render.h)
   int steps = 5;                 // [1, kMaxSteps]
   double guidance = 1.0;         // [0, kMaxGuidance]; ≤ 1 = no classifier-free guidance
   std::optional<uint64_t> seed;  // empty = a new random seed per render

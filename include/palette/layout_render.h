@@ -9,10 +9,12 @@
 //   palette::StreamSnapshotMaker to_stream;               // live painting, one per LiveStream
 //   live.publish(to_stream(*doc.snapshot()));             // after every stroke segment
 //
-// Sampler presets (GenerationSettings::sampler), both the LCM sampler the region pipeline runs:
-//   "lcm": diffusers' LCMScheduler schedule for `steps` steps: indices 0, k, 2k, … with
-//          k = 50 / steps on its grid of 50 (steps in [1, 50]);
-//   "smd": StreamMultiDiffusion's schedule, indices {0, 4, 12, 25, 37} of 50 (steps must be 5).
+// Samplers (GenerationSettings::sampler, palette/sampler.h): the region pipeline runs LCM, on one of
+// two schedules:
+//   lcm:        diffusers' LCMScheduler schedule for `steps` steps: indices 0, k, 2k, … with
+//               k = 50 / steps on its grid of 50 (steps in [1, 50]);
+//   lcm_stream: StreamMultiDiffusion's schedule, indices {0, 4, 12, 25, 37} of 50 (steps must be 5);
+//               older layouts call it "smd".
 // Failures: palette::Error naming the field ("settings.sampler: 'ddim' …") for settings the region
 // pipeline cannot run.
 // Thread safety: region_request and region_sampling are pure functions; a StreamSnapshotMaker

@@ -197,7 +197,7 @@ void EngineSession::poll() {
     try {
       StreamSettings settings;
       GenerationSettings live = wanted;
-      if (m.on_cpu() && live.sampler == "lcm") live.steps = std::min(live.steps, Impl::kCpuLiveSteps);
+      if (m.on_cpu() && live.sampler == Sampler::lcm) live.steps = std::min(live.steps, Impl::kCpuLiveSteps);
       settings.sampling = region_sampling(live);
       settings.sampling.mask_type = RegionMaskType::Continuous;
       if (m.on_cpu()) settings.mode = StreamMode::RegionalAttention;

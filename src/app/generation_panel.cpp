@@ -55,17 +55,21 @@ void settings_section(App& app) {
   GenerationSettings s = doc.content().settings;
   bool changed = false;
   ImGui::TextDisabled("Sampler");
-  const char* presets[] = {"lcm", "smd"};
-  if (ImGui::BeginCombo("preset", s.sampler.c_str())) {
-    for (const char* p : presets)
-      if (ImGui::Selectable(p, s.sampler == p)) {
-        s.sampler = p;
-        if (s.sampler == "smd") s.steps = 5;  // the preset's fixed schedule has five steps
+  // The samplers the live engine can run, named as the CLI and layout files name them.
+  const std::string current(sampler_name(s.sampler));
+  if (ImGui::BeginCombo("sampler", current.c_str())) {
+    for (Sampler option : kSamplers) {
+      if (!is_region_sampler(option)) continue;
+      const std::string name(sampler_name(option));
+      if (ImGui::Selectable(name.c_str(), s.sampler == option)) {
+        s.sampler = option;
+        if (option == Sampler::lcm_stream) s.steps = kLcmStreamSteps;  // its schedule is fixed
         changed = true;
       }
+    }
     ImGui::EndCombo();
   }
-  ImGui::BeginDisabled(s.sampler == "smd");
+  ImGui::BeginDisabled(s.sampler == Sampler::lcm_stream);
   changed |= ImGui::SliderInt("steps", &s.steps, 1, 8);
   ImGui::EndDisabled();
   float guidance = static_cast<float>(s.guidance);

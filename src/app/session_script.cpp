@@ -52,7 +52,8 @@ ScriptAction parse_action(const json& a, const std::string& field, const std::fi
   s.color = get<std::string>(a, "color", "", field);
   s.tool = get<std::string>(a, "tool", "", field);
   s.keys = get<std::string>(a, "keys", "", field);
-  s.sampler = get<std::string>(a, "sampler", "", field);
+  if (a.contains("sampler"))
+    s.sampler = parse_sampler(get<std::string>(a, "sampler", "", field), field + ".sampler");
   s.steps = get<int>(a, "steps", 0, field);
   s.seed = get<int64_t>(a, "seed", -1, field);
   if (s.op == "key" && !action_for_label(s.keys)) throw Error(field + ".keys: no shortcut '" + s.keys + "'");

@@ -32,11 +32,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "app/canvas_view.h"
+#include "palette/sampler.h"
 
 namespace palette::app {
 
@@ -58,7 +60,7 @@ struct ScriptAction {
   double timeout_s = 300;       // wait_picture / export
   std::filesystem::path path;   // save / export / screenshot / open (absolute after parsing)
   std::string kind = "layout";  // save
-  std::string sampler;          // set_settings ("" = unchanged)
+  std::optional<Sampler> sampler;  // set_settings (nullopt = unchanged)
   int steps = 0;                // set_settings (0 = unchanged)
   int64_t seed = -1;            // set_settings (-1 = unchanged)
   std::string choice;           // answer

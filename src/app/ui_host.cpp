@@ -81,7 +81,7 @@ class AppScriptHost : public ScriptHost {
       if (!app_.error.empty()) throw Error(app_.error);
     } else if (a.op == "set_settings") {
       GenerationSettings s = doc.content().settings;
-      if (!a.sampler.empty()) s.sampler = a.sampler;
+      if (a.sampler) s.sampler = *a.sampler;
       if (a.steps > 0) s.steps = a.steps;
       if (a.seed >= 0) s.seed = static_cast<uint64_t>(a.seed);
       doc.set_settings(s);

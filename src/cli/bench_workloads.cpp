@@ -355,7 +355,7 @@ std::vector<BenchRow> live_rows(const Model& model, const BenchSettings& setting
   if (settings.stream_mode == "regional") stream_settings.mode = StreamMode::RegionalAttention;
   if (settings.live_steps > 0) {
     GenerationSettings lcm;
-    lcm.sampler = "lcm";
+    lcm.sampler = Sampler::lcm;
     lcm.steps = settings.live_steps;
     stream_settings.sampling.t_index_list = region_sampling(lcm).t_index_list;
   }

@@ -109,7 +109,7 @@ void add_bench_command(CLI::App& root) {
   auto args = std::make_shared<BenchArgs>();
   std::string help = "Comma-separated workloads, or all:";
   for (const auto& w : bench_workloads()) help += "\n  " + w.name + ": " + w.description;
-  cmd->add_option("--model", args->model, "A real model to measure instead of the random SD 1.5-shaped one");
+  cmd->add_option("--model,-m", args->model, "A real model to measure instead of the random SD 1.5-shaped one");
   cmd->add_option("--workloads,-w", args->workloads, help)->capture_default_str();
   cmd->add_option("--warmup", args->settings.warmup, "Untimed runs before measuring")->capture_default_str();
   cmd->add_option("--repeat", args->settings.repeat, "Timed runs of one-shot workloads")->capture_default_str();

@@ -49,7 +49,7 @@ void add_make_dataset_command(CLI::App& root) {
   CLI::App* cmd = root.add_subcommand(
       "make-dataset", "Write pictures of the default model's procedural world with class maps and captions");
   auto args = std::make_shared<DatasetArgs>();
-  cmd->add_option("--seed", args->seed, "World seed 0 … 2^64 − 1: the same seed gives the same pictures")
+  cmd->add_option("--seed,-s", args->seed, "World seed 0 … 2^64 − 1: the same seed gives the same pictures")
       ->capture_default_str()
       ->check(fixed_seed_check());
   cmd->add_option("--count", args->count, "Number of samples")->capture_default_str()->check(CLI::Range(1, 1000000));

@@ -51,10 +51,10 @@ void add_eval_default_command(CLI::App& root) {
       "eval-default", "Render fixed world layouts with a model and measure per-region class accuracy");
   auto args = std::make_shared<EvalArgs>();
   EvalOptions& o = args->options;
-  cmd->add_option("--model", args->model, "The model folder to judge (default: the built-in default model)");
+  cmd->add_option("--model,-m", args->model, "The model folder to judge (default: the built-in default model)");
   cmd->add_option("--count", o.count, "Layouts to render")->capture_default_str();
   cmd->add_option("--size", o.size, "Canvas side in pixels")->capture_default_str();
-  cmd->add_option("--seed", o.seed, "Layouts' seed")->capture_default_str()->check(fixed_seed_check());
+  cmd->add_option("--seed,-s", o.seed, "Layouts' seed")->capture_default_str()->check(fixed_seed_check());
   cmd->add_option("--reference-samples", o.reference_samples, "World pictures the class means come from")
       ->capture_default_str();
   cmd->add_option("--phrasings", args->phrasings,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/sampler_option.h"
 #include "cli/seed_option.h"
 #include "palette/document_file.h"
 #include "palette/error.h"
@@ -88,7 +89,7 @@ void run_new(const NewArgs& args) {
   const auto given = [&](const char* name) { return args.command->get_option(name)->count() > 0; };
   GenerationSettings settings = doc.content().settings;
   if (given("--model")) settings.model = args.model;
-  if (given("--sampler")) settings.sampler = args.sampler;
+  if (given("--sampler")) settings.sampler = parse_sampler(args.sampler, "--sampler");
   if (given("--steps")) settings.steps = args.steps;
   if (given("--guidance")) settings.guidance = args.guidance;
   if (given("--seed")) settings.seed = parse_seed(args.seed);  // -1: null, a new seed per render
@@ -132,7 +133,8 @@ void run_show(const std::string& path) {
               file.kind == DocumentKind::Layout ? "layout" : "palette", c.width, c.height, c.layers.size(),
               c.layers.size() == 1 ? "" : "s");
   std::printf("settings: model %s, sampler %s, %d steps, guidance %g, seed %s\n",
-              s.model.empty() ? "(none)" : s.model.c_str(), s.sampler.c_str(), s.steps, s.guidance,
+              s.model.empty() ? "(none)" : s.model.c_str(), std::string(sampler_name(s.sampler)).c_str(), s.steps,
+              s.guidance,
               s.seed ? std::to_string(*s.seed).c_str() : "random");
   std::printf("background: \"%s\"", one_line(c.background.prompt, 200).c_str());
   if (!c.background.negative_prompt.empty())
@@ -174,11 +176,12 @@ void add_layout_command(CLI::App& root) {
                    "(gray, or alpha; resized to the canvas). Repeatable, bottom to top");
   make->add_option("--background,-b", args->background, "The background prompt");
   make->add_option("--negative,-n", args->negative, "The background's negative prompt");
-  make->add_option("--model", args->model, "The model the layout renders with (a folder or file)");
-  make->add_option("--sampler", args->sampler, "lcm or smd");
+  make->add_option("--model,-m", args->model, "The model the layout renders with (a folder or file)");
+  make->add_option("--sampler", args->sampler, sampler_help(true, "lcm"));
   make->add_option("--steps", args->steps, "Denoising steps");
   make->add_option("--guidance,-g", args->guidance, "Classifier-free guidance scale in [0, 100]");
-  make->add_option("--seed", args->seed, "Noise seed 0 … 2^64 − 1; -1: a new random one per render (the default)");
+  make->add_option("--seed,-s", args->seed,
+                   "Noise seed 0 … 2^64 − 1; -1: a new random one per render (the default)");
   make->add_flag("--force,-f", args->force, "Replace an existing file");
   make->callback([args] { run_new(*args); });
 

@@ -16,6 +16,7 @@
 #include "cli/model_options.h"
 #include "cli/picture_info.h"
 #include "cli/progress.h"
+#include "cli/sampler_option.h"
 #include "cli/seed_option.h"
 #include "palette/error.h"
 #include "palette/image.h"
@@ -55,7 +56,7 @@ PanoramaOptions to_options(const PanoramaArgs& args) {
   options.prompt = args.prompt;
   options.negative_prompt = args.negative;
   options.method = parse_panorama_method(args.method);
-  options.sampler = args.sampler;
+  options.sampler = args.sampler.empty() ? "" : text_sampler(args.sampler);
   options.steps = args.steps;
   if (args.guidance_option->count() > 0) options.guidance = args.guidance;
   options.width = args.width;
@@ -173,7 +174,7 @@ void add_panorama_command(CLI::App& root) {
   CLI::App* cmd =
       root.add_subcommand("panorama", "Make a wide picture from a text prompt (MultiDiffusion or tiled)");
   auto args = std::make_shared<PanoramaArgs>();
-  cmd->add_option("--model", args->model,
+  cmd->add_option("--model,-m", args->model,
                   "A diffusers folder or a single .safetensors checkpoint (default: the built-in default model)");
   cmd->add_option("--prompt,-p", args->prompt, "What to paint")->required();
   cmd->add_option("--negative,-n", args->negative,
@@ -185,13 +186,14 @@ void add_panorama_command(CLI::App& root) {
   cmd->add_flag("--circular,--loop", args->circular,
                 "Wrap around horizontally: a seamless 360-degree panorama (loop closure)");
   cmd->add_option("--sampler", args->sampler,
-                  "lcm, ddim, euler or euler_a (default: multidiffusion the model's own, tiled lcm)");
+                  sampler_help(false, "multidiffusion the model's own, tiled lcm; not lcm_stream"));
   cmd->add_option("--steps", args->steps, "Denoising steps (default: the method's)");
   args->guidance_option = cmd->add_option("--guidance,-g", args->guidance,
                                           "Classifier-free guidance scale in [0, 100]; <= 1 turns CFG off (default: "
                                           "multidiffusion 7.5, tiled 1)");
   args->seed_option = cmd->add_option(
-      "--seed", args->seed, "Noise seed 0 … 2^64 − 1, as torch.Generator().manual_seed; -1: random (the default; printed)");
+      "--seed,-s", args->seed,
+      "Noise seed 0 … 2^64 − 1, as torch.Generator().manual_seed; -1: random (the default; printed)");
   cmd->add_option("--width,-W", args->width, "Width in pixels, a multiple of 8, at least 64")
       ->capture_default_str();
   cmd->add_option("--height,-H", args->height, "Height in pixels, a multiple of 8, at least 64")

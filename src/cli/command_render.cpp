@@ -14,6 +14,7 @@
 #include "cli/model_options.h"
 #include "cli/picture_info.h"
 #include "cli/progress.h"
+#include "cli/sampler_option.h"
 #include "cli/seed_option.h"
 #include "palette/error.h"
 #include "palette/image.h"
@@ -66,7 +67,7 @@ void run_render(const RenderArgs& args, const CLI::App& cmd) {
   RenderOptions options;
   options.prompt = args.prompt;
   options.negative_prompt = args.negative;
-  options.sampler = args.sampler;
+  options.sampler = args.sampler.empty() ? "" : text_sampler(args.sampler);
   options.steps = args.steps;
   options.guidance = args.guidance;
   options.width = args.width;
@@ -99,7 +100,7 @@ void run_render(const RenderArgs& args, const CLI::App& cmd) {
 void add_render_command(CLI::App& root) {
   CLI::App* cmd = root.add_subcommand("render", "Make one picture from a text prompt (text to image)");
   auto args = std::make_shared<RenderArgs>();
-  cmd->add_option("--model", args->model,
+  cmd->add_option("--model,-m", args->model,
                   "A diffusers folder or a single .safetensors checkpoint (default: the layout's settings.model "
                   "with --layout, else the built-in default model)");
   CLI::Option* prompt = cmd->add_option("--prompt,-p", args->prompt, "What to paint (required without --layout)");
@@ -115,13 +116,14 @@ void add_render_command(CLI::App& root) {
   cmd->add_option("--negative,-n", args->negative,
                   "What to keep out of the picture (used when guidance > 1)");
   cmd->add_option("--sampler", args->sampler,
-                  "lcm, ddim, euler or euler_a (default: the model's own scheduler)");
+                  sampler_help(false, "the model's own scheduler; lcm_stream only with --layout"));
   cmd->add_option("--steps", args->steps,
                   "Denoising steps (default: the model's own: 5 for LCM models such as the built-in one, else 25)");
   cmd->add_option("--guidance,-g", args->guidance,
                   "Classifier-free guidance scale in [0, 100]; <= 1 turns CFG off (default: 1 for LCM models, else 7.5)");
   args->seed_option = cmd->add_option(
-      "--seed", args->seed, "Noise seed 0 … 2^64 − 1, as torch.Generator().manual_seed; -1: random (the default; printed)");
+      "--seed,-s", args->seed,
+      "Noise seed 0 … 2^64 − 1, as torch.Generator().manual_seed; -1: random (the default; printed)");
   cmd->add_option("--width,-W", args->width, "Image width in pixels, a multiple of 8, at least 64")
       ->capture_default_str();
   cmd->add_option("--height,-H", args->height, "Image height in pixels, a multiple of 8, at least 64")

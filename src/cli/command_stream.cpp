@@ -158,15 +158,16 @@ void run_stream(const StreamArgs& args) {
 void add_stream_command(CLI::App& root) {
   CLI::App* cmd = root.add_subcommand("stream", "Run the real-time region engine on a layout and write its frames");
   auto args = std::make_shared<StreamArgs>();
-  cmd->add_option("--model", args->model,
+  cmd->add_option("--model,-m", args->model,
                   "A diffusers folder or .safetensors checkpoint (default: the layout's settings.model, else the "
                   "built-in default model)");
   cmd->add_option("--layout,-l", args->layout, "A layout file (JSON, with masks)")->required();
-  cmd->add_option("--frames,-n", args->frames, "How many frames to make")->capture_default_str();
+  cmd->add_option("--frames", args->frames, "How many frames to make")->capture_default_str();
   cmd->add_option("--width,-W", args->width, "Frame width in pixels, a multiple of 8 (default: the layout's canvas)");
   cmd->add_option("--height,-H", args->height, "Frame height in pixels, a multiple of 8 (default: the layout's canvas)");
   cmd->add_option("-o,--output", args->output, "The folder to write frame_00001.png … into")->required();
-  args->seed_option = cmd->add_option("--seed", args->seed, "Noise seed 0 … 2^64 − 1; -1: random (default: the layout's, else random)");
+  args->seed_option = cmd->add_option("--seed,-s", args->seed,
+                                      "Noise seed 0 … 2^64 − 1; -1: random (default: the layout's, else random)");
   cmd->add_option("--decoder", args->decoder, "auto (TAESD when given), taesd or vae")->capture_default_str();
   cmd->add_option("--mask-type", args->mask_type, "discrete, semi-continuous or continuous")
       ->capture_default_str();

@@ -104,7 +104,7 @@ void add_train_default_command(CLI::App& root) {
                 "UNet: train on the plain captions (class names only) instead of the varied phrasings");
   cmd->add_option("--log-every", o.log_every, "Steps between log lines")->capture_default_str();
   cmd->add_option("--save-minutes", o.save_minutes, "Minutes between checkpoints (0: only at the end)")->capture_default_str();
-  cmd->add_option("--seed", o.seed, "World and initialisation seed")->capture_default_str();
+  cmd->add_option("--seed,-s", o.seed, "World and initialisation seed")->capture_default_str();
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N (default: cuda when available)");
   cmd->add_flag("--bf16", o.bf16, "bfloat16 autocast on CUDA (else float32 with TF32)");
   cmd->add_option("--data-threads", o.data_threads, "Threads making pictures (0: all cores but two)")->capture_default_str();

@@ -52,7 +52,7 @@ void run_layout_render(const std::string& layout, const CLI::App& render, const 
   LoadedDocument file = load_document(layout);
   Document& doc = file.document;
   GenerationSettings settings = doc.content().settings;
-  if (auto v = given<std::string>(render, "--sampler")) settings.sampler = *v;
+  if (auto v = given<std::string>(render, "--sampler")) settings.sampler = parse_sampler(*v, "--sampler");
   if (auto v = given<int>(render, "--steps")) settings.steps = *v;
   if (auto v = given<double>(render, "--guidance")) settings.guidance = *v;
   // Chosen here rather than by the engine so it is on screen before the long part starts.
@@ -89,7 +89,8 @@ void run_layout_render(const std::string& layout, const CLI::App& render, const 
   export_png(output, result.image, *snapshot, export_options(choice, result.seed, model_args));
   std::printf("wrote %s (%dx%d, %zu of %zu layers, %s %d steps, seed %llu) in %.1f s\n", output.c_str(),
               result.image.width, result.image.height, request.layers.size(), snapshot->layers.size(),
-              settings.sampler.c_str(), settings.steps, static_cast<unsigned long long>(result.seed),
+              std::string(sampler_name(settings.sampler)).c_str(), settings.steps,
+              static_cast<unsigned long long>(result.seed),
               result.timings.total_ms / 1000.0);
 }
 

@@ -7,6 +7,8 @@ target_sources(palette PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/progress.cpp
   ${CMAKE_CURRENT_LIST_DIR}/model_options.cpp
   ${CMAKE_CURRENT_LIST_DIR}/seed_option.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/sampler_option.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/usage_errors.cpp
   ${CMAKE_CURRENT_LIST_DIR}/model_choice.cpp
   ${CMAKE_CURRENT_LIST_DIR}/layout_render.cpp
   ${CMAKE_CURRENT_LIST_DIR}/picture_info.cpp

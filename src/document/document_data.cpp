@@ -101,7 +101,6 @@ void validate_background(const Background& b, const std::string& field) {
 
 void validate_settings(const GenerationSettings& s, const std::string& field) {
   check_length(field + ".model", s.model, kMaxNameBytes);
-  check_length(field + ".sampler", s.sampler, kMaxNameBytes);
   if (s.steps < 1 || s.steps > kMaxSteps)
     throw Error(field + ".steps " + std::to_string(s.steps) + " must be in [1, " + std::to_string(kMaxSteps) +
                 "]");

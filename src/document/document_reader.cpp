@@ -67,7 +67,8 @@ GenerationSettings read_settings(const Json& value) {
   ObjectReader r(value, "settings");
   GenerationSettings s;
   s.model = r.string("model", kMaxNameBytes, s.model);
-  s.sampler = r.string("sampler", kMaxNameBytes, s.sampler);
+  if (r.find("sampler") != nullptr)
+    s.sampler = parse_sampler(r.string("sampler", kMaxNameBytes), r.field("sampler"));
   const int64_t steps = r.integer("steps", s.steps);
   if (steps < 1 || steps > kMaxSteps)
     fail(r.field("steps"), std::to_string(steps) + " must be in [1, " + std::to_string(kMaxSteps) + "]");

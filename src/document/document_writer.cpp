@@ -26,7 +26,7 @@ void put_extra(Json& object, const Json& extra, std::initializer_list<const char
 Json settings_json(const GenerationSettings& s) {
   Json j = Json::object();
   j["model"] = s.model;
-  j["sampler"] = s.sampler;
+  j["sampler"] = sampler_name(s.sampler);  // canonical: an old "smd" is written as "lcm_stream"
   j["steps"] = s.steps;
   j["guidance"] = s.guidance;
   j["seed"] = s.seed ? Json(*s.seed) : Json(nullptr);

@@ -17,22 +17,30 @@ RegionSampling region_sampling(const GenerationSettings& settings) {
   RegionSampling s;
   s.index_steps = kLcmGrid;
   s.guidance = settings.guidance;
-  if (settings.sampler == "lcm") {
-    if (settings.steps < 1 || settings.steps > kLcmGrid)
-      throw Error("settings.steps " + std::to_string(settings.steps) + " must be in [1, " +
-                  std::to_string(kLcmGrid) + "] for the sampler 'lcm'");
-    // diffusers' LCMScheduler.set_timesteps: every (50 // steps)-th entry of the 50-step grid.
-    s.t_index_list.clear();
-    for (int i = 0; i < settings.steps; ++i) s.t_index_list.push_back(i * (kLcmGrid / settings.steps));
-  } else if (settings.sampler == "smd") {
-    if (settings.steps != 5)
-      throw Error("settings.steps " + std::to_string(settings.steps) + " must be 5 for the sampler 'smd'");
-    s.t_index_list = {0, 4, 12, 25, 37};
-  } else {
-    throw Error("settings.sampler: '" + settings.sampler +
-                "' is not a region-rendering sampler (known: lcm, smd)");
+  switch (settings.sampler) {
+    case Sampler::lcm:
+      if (settings.steps < 1 || settings.steps > kLcmGrid)
+        throw Error("settings.steps " + std::to_string(settings.steps) + " must be in [1, " +
+                    std::to_string(kLcmGrid) + "] for the sampler 'lcm'");
+      // diffusers' LCMScheduler.set_timesteps: every (50 // steps)-th entry of the 50-step grid.
+      s.t_index_list.clear();
+      for (int i = 0; i < settings.steps; ++i) s.t_index_list.push_back(i * (kLcmGrid / settings.steps));
+      return s;
+    case Sampler::lcm_stream:
+      if (settings.steps != kLcmStreamSteps)
+        throw Error("settings.steps " + std::to_string(settings.steps) + " must be " +
+                    std::to_string(kLcmStreamSteps) + " for the sampler 'lcm_stream'");
+      s.t_index_list = {0, 4, 12, 25, 37};
+      return s;
+    case Sampler::ddim:
+    case Sampler::euler:
+    case Sampler::euler_a:
+      break;
   }
-  return s;
+  // The region pipeline is StreamMultiDiffusion's stream batch, which only LCM's one-step
+  // denoising fits.
+  throw Error("settings.sampler: '" + std::string(sampler_name(settings.sampler)) +
+              "' is not a region-rendering sampler (layouts use lcm or lcm_stream)");
 }
 
 RegionRequest region_request(const DocumentContent& snapshot, std::vector<LayerId>* layer_ids) {

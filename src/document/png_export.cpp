@@ -20,9 +20,9 @@ std::vector<const Layer*> rendered_layers(const DocumentContent& content) {
   return layers;
 }
 
-// Both region presets ("lcm", "smd") run the LCM sampler; they differ in the schedule only.
+// Both region samplers (lcm, lcm_stream) run the LCM sampler; they differ in the schedule only.
 std::string sampler_of(const GenerationSettings& settings) {
-  return settings.sampler == "smd" ? "lcm" : settings.sampler;
+  return std::string(sampler_name(settings.sampler == Sampler::lcm_stream ? Sampler::lcm : settings.sampler));
 }
 
 }  // namespace
@@ -44,7 +44,7 @@ Infotext layout_infotext(const DocumentContent& content, int width, int height, 
                                .width = width,
                                .height = height,
                                .model = options.model.empty() ? s.model : options.model});
-  info.add("Schedule", s.sampler);
+  info.add("Schedule", std::string(sampler_name(s.sampler)));
   info.add("Regions", std::to_string(layers.size()));
   if (content.background.image)
     info.add("Background image", std::to_string(content.background.image->width) + "x" +

@@ -117,8 +117,26 @@ struct Sources {
   nlohmann::json scheduler;
 };
 
+// A folder without model_index.json is not a diffusers pipeline; say so in those words (rather than
+// "cannot open config file"), and point at a checkpoint file when the folder holds one.
+void require_pipeline_folder(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::exists(dir / "model_index.json", ec)) return;
+  // The first few entries only: a folder of a million pictures must not stall the message.
+  int looked = 0;
+  for (auto it = fs::directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::directory_iterator() && looked < 10000; it.increment(ec), ++looked) {
+    if (it->path().extension() == ".safetensors")
+      throw Error("'" + dir.string() + "': no model_index.json here, so not a diffusers model folder; for a "
+                  "single-file checkpoint, give the file itself ('" + it->path().string() + "')");
+  }
+  throw Error("'" + dir.string() +
+              "': no model_index.json and no .safetensors here: not a diffusers model folder");
+}
+
 Sources from_folder(const fs::path& dir) {
   Sources s;
+  require_pipeline_folder(dir);
   JsonConfig::load(dir / "model_index.json");  // validates that this is a pipeline folder
   const auto unet = require_dir(dir / "unet", "unet"), vae = require_dir(dir / "vae", "vae");
   const auto text = require_dir(dir / "text_encoder", "text_encoder");

@@ -46,7 +46,7 @@ Layout make_layout(int i, const EvalOptions& o, std::array<size_t, kWorldClassCo
   l.world = make_world_sample(o.seed, static_cast<uint64_t>(i), w);
   l.name = world_scene_name(*w.scene) + "-" + std::to_string(i);
   l.content.width = l.content.height = o.size;
-  l.content.settings.sampler = "smd";  // the stream's LCM schedule, [999, 919, 759, 499, 259]
+  l.content.settings.sampler = Sampler::lcm_stream;  // the stream's LCM schedule, [999, 919, 759, 499, 259]
   l.content.settings.steps = 5;
   l.content.settings.guidance = 1.0;
   l.content.settings.seed = o.seed + static_cast<uint64_t>(i);

@@ -26,7 +26,7 @@ TEST(SessionScript, ParsesActionsAndResolvesPaths) {
   EXPECT_EQ(s.actions[3].path, std::filesystem::path("/abs/out.png"));
   const Script settings =
       parse_script(R"({"actions": [{"do": "set_settings", "sampler": "smd", "seed": 7}]})", "/");
-  EXPECT_EQ(settings.actions[0].sampler, "smd");
+  EXPECT_EQ(settings.actions[0].sampler, Sampler::lcm_stream);  // the old name still reads
   EXPECT_EQ(settings.actions[0].steps, 0);  // unchanged
   EXPECT_EQ(settings.actions[0].seed, 7);
 }

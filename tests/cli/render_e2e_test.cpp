@@ -100,7 +100,8 @@ TEST(RenderE2E, UnknownSamplerIsNamedAndWritesNothing) {
   test::TempDir dir;
   const CliRun r = run_cli(render_args(dir / "x.png", "", "dpm"));
   EXPECT_EQ(r.status, 1) << r.output;
-  EXPECT_TRUE(contains(r.output, "unknown sampler 'dpm' (known: lcm, ddim, euler, euler_a)")) << r.output;
+  EXPECT_TRUE(contains(r.output, "--sampler: unknown sampler 'dpm' (known: lcm, lcm_stream, ddim, euler, euler_a)"))
+      << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "x.png"));
 }
 

@@ -6,4 +6,5 @@ target_sources(palette_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/background_e2e_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/hardening_e2e_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/file_inputs_e2e_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/usage_e2e_test.cpp
 )

@@ -62,7 +62,7 @@ TEST(DocumentFile, ReadsEveryField) {
   EXPECT_EQ(c.width, 64);
   EXPECT_EQ(c.height, 64);
   EXPECT_EQ(c.settings.model, "tiny-sd15");
-  EXPECT_EQ(c.settings.sampler, "lcm");
+  EXPECT_EQ(c.settings.sampler, Sampler::lcm);
   EXPECT_EQ(c.settings.steps, 4);
   EXPECT_EQ(c.settings.guidance, 1.5);
   EXPECT_EQ(c.settings.seed, 42u);

@@ -30,7 +30,7 @@ void common(Document& doc, const std::string& background, const std::string& neg
   bg.negative_prompt = negative;
   doc.set_background(bg);
   GenerationSettings s;
-  s.sampler = "lcm";
+  s.sampler = Sampler::lcm;
   s.steps = 5;
   s.guidance = 1.0;
   s.seed = 2024;

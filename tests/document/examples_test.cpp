@@ -68,7 +68,7 @@ TEST(DocumentExamples, BuiltInModelExamplesUseItsClassNames) {
     const DocumentContent& d = example.document.content();
     EXPECT_EQ(d.width, 512);
     EXPECT_EQ(d.height, 512);
-    EXPECT_EQ(d.settings.sampler, "lcm");
+    EXPECT_EQ(d.settings.sampler, Sampler::lcm);
     EXPECT_EQ(d.settings.steps, 5);
     EXPECT_EQ(d.settings.guidance, 1.0);
     for (const Layer& layer : d.layers) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "document_test_util.h"
+#include "palette/document_file.h"
 #include "palette/error.h"
 #include "palette/layout_render.h"
 
@@ -65,7 +66,7 @@ TEST(DocumentRegionRequest, EnabledPaintedLayersInOrder) {
 
 TEST(DocumentRegionRequest, SamplerPresets) {
   GenerationSettings s;
-  s.sampler = "lcm";
+  s.sampler = Sampler::lcm;
   s.steps = 5;
   EXPECT_EQ(region_sampling(s).t_index_list, (std::vector<int>{0, 10, 20, 30, 40}));
   s.steps = 4;  // diffusers: skipping step 50 // 4 = 12
@@ -77,17 +78,44 @@ TEST(DocumentRegionRequest, SamplerPresets) {
   EXPECT_EQ(region_sampling(s).index_steps, 50);
   s.steps = 51;
   EXPECT_THROW(region_sampling(s), Error);
-  s.sampler = "smd";
+  s.sampler = Sampler::lcm_stream;
   s.steps = 5;
   EXPECT_EQ(region_sampling(s).t_index_list, (std::vector<int>{0, 4, 12, 25, 37}));
   s.steps = 4;
   EXPECT_THROW(region_sampling(s), Error);
-  s.sampler = "ddim";
+  s.sampler = Sampler::ddim;
   try {
     region_sampling(s);
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "settings.sampler: 'ddim' is not a region-rendering sampler (known: lcm, smd)");
+    EXPECT_STREQ(e.what(),
+                 "settings.sampler: 'ddim' is not a region-rendering sampler (layouts use lcm or lcm_stream)");
+  }
+}
+
+// Layouts saved before the sampler names were unified say "smd": they load as lcm_stream (the same
+// schedule), are written back with the canonical name, and an unknown name lists the known ones.
+TEST(DocumentRegionRequest, OldSamplerNameLoadsAndIsWrittenCanonically) {
+  const auto layout = [](const std::string& sampler) {
+    return R"({"format": "semantic-palette", "version": 1, "kind": "layout",
+               "canvas": {"width": 64, "height": 64},
+               "settings": {"sampler": ")" + sampler + R"(", "steps": 5}, "layers": []})";
+  };
+  const LoadedDocument old = parse_document(layout("smd"), "old.json");
+  EXPECT_EQ(old.document.content().settings.sampler, Sampler::lcm_stream);
+  EXPECT_EQ(region_sampling(old.document.content().settings).t_index_list, (std::vector<int>{0, 4, 12, 25, 37}));
+  const std::string saved = serialize_document(old.document.content(), DocumentKind::Layout);
+  EXPECT_NE(saved.find(R"("sampler": "lcm_stream")"), std::string::npos) << saved;
+  EXPECT_EQ(parse_document(saved, "new.json").document.content().settings.sampler, Sampler::lcm_stream);
+  EXPECT_EQ(parse_document(layout("lcm"), "new.json").document.content().settings.sampler, Sampler::lcm);
+  try {
+    parse_document(layout("dpm"), "bad.json");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "settings.sampler: unknown sampler 'dpm' (known: lcm, lcm_stream, ddim, euler, euler_a)"),
+              std::string::npos)
+        << e.what();
   }
 }
 

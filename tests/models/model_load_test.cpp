@@ -156,6 +156,21 @@ TEST(ModelLoad, SingleFileProblemsNameTheTensor) {
   EXPECT_NE(load_error(not_sd).find("not a Stable Diffusion checkpoint"), std::string::npos);
 }
 
+TEST(ModelLoad, FolderThatIsNotAModelSaysSo) {
+  test::TempDir tmp;
+  fs::create_directories(tmp / "photos");
+  std::ofstream(tmp / "photos" / "a.png") << "x";
+  EXPECT_EQ(load_error(tmp / "photos"), "'" + (tmp / "photos").string() +
+                                            "': no model_index.json and no .safetensors here: not a diffusers "
+                                            "model folder");
+  std::ofstream(tmp / "photos" / "sd15.safetensors") << "x";
+  const std::string with_file = load_error(tmp / "photos");
+  EXPECT_NE(with_file.find("not a diffusers model folder; for a single-file checkpoint, give the file itself"),
+            std::string::npos)
+      << with_file;
+  EXPECT_NE(with_file.find("sd15.safetensors"), std::string::npos) << with_file;
+}
+
 TEST(ModelLoad, FolderProblemsNameTheFile) {
   EXPECT_NE(load_error("/no/such/model").find("no such model"), std::string::npos);
   test::TempDir tmp;
