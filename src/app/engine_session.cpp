@@ -200,8 +200,7 @@ void EngineSession::poll() {
       if (m.on_cpu() && live.sampler == Sampler::lcm) live.steps = std::min(live.steps, Impl::kCpuLiveSteps);
       settings.sampling = region_sampling(live);
       settings.sampling.mask_type = RegionMaskType::Continuous;
-      if (m.on_cpu()) settings.mode = StreamMode::RegionalAttention;
-      m.stream = std::make_unique<LiveStream>(*m.model, settings);
+      m.stream = std::make_unique<LiveStream>(*m.model, live_stream_settings(*m.model, settings));
       if (error_.rfind("generation: ", 0) == 0) error_.clear();  // the settings that failed are gone
       m.publish_latest(paused_);
     } catch (const std::exception& e) {

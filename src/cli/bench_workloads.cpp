@@ -350,9 +350,13 @@ std::vector<BenchRow> sync_rows(const Model& model, const BenchSettings& setting
 std::vector<BenchRow> live_rows(const Model& model, const BenchSettings& settings) {
   const bool cpu = model.info().device == "cpu";
   const int side = settings.live_side > 0 ? settings.live_side : cpu ? 256 : 512;
-  StreamSettings stream_settings;
+  // As the app's live picture runs on this device, unless --stream-mode says otherwise.
+  StreamSettings stream_settings = live_stream_settings(model);
   stream_settings.cuda_graphs = settings.cuda_graphs;
   if (settings.stream_mode == "regional") stream_settings.mode = StreamMode::RegionalAttention;
+  if (settings.stream_mode == "multidiffusion") stream_settings.mode = StreamMode::MultiDiffusion;
+  if (settings.live_decodes == "every") stream_settings.decodes = StreamDecodes::EveryFrame;
+  if (settings.live_decodes == "changes") stream_settings.decodes = StreamDecodes::ChangesAndSettled;
   if (settings.live_steps > 0) {
     GenerationSettings lcm;
     lcm.sampler = Sampler::lcm;

@@ -59,6 +59,9 @@ void run_bench(BenchArgs args) {
   args.settings.cuda_graphs = !args.no_graphs;
   if (args.settings.stream_mode != "multidiffusion" && args.settings.stream_mode != "regional")
     throw Error("--stream-mode: unknown mode '" + args.settings.stream_mode + "' (multidiffusion or regional)");
+  if (args.settings.live_decodes != "app" && args.settings.live_decodes != "every" &&
+      args.settings.live_decodes != "changes")
+    throw Error("--live-decodes: unknown choice '" + args.settings.live_decodes + "' (app, every or changes)");
   if (args.settings.live_steps < 0 || args.settings.live_steps > 50)
     throw Error("--live-steps " + std::to_string(args.settings.live_steps) + " must be in [1, 50] (0: the default)");
   if (args.settings.live_side != 0 && (args.settings.live_side < 64 || args.settings.live_side % 8 != 0))
@@ -118,6 +121,10 @@ void add_bench_command(CLI::App& root) {
                   "-w live: LCM steps, as many stream slots (default: the stream's own schedule, 5; the app uses 3 on a CPU)");
   cmd->add_option("--live-side", args->settings.live_side,
                   "-w live: the canvas side (default: the app's live size, 256 on a CPU, 512 on a GPU)");
+  cmd->add_option("--live-decodes", args->settings.live_decodes,
+                  "-w live: which frames are decoded: app (as the app does: on a CPU without a tiny decoder only the "
+                  "first after an edit and the settled one), every, changes")
+      ->capture_default_str();
   cmd->add_option("--profile-dir", args->settings.profile_dir, "Where -w profile writes its traces")
       ->capture_default_str();
   cmd->add_flag("--no-fused", args->no_fused, "Without the fused CUDA kernels and NHWC UNet, for before/after numbers");
