@@ -142,6 +142,7 @@ void run_show(const std::string& path) {
   if (c.background.image) std::printf(", image %dx%d", c.background.image->width, c.background.image->height);
   std::printf("\n");
   if (c.layers.empty()) return;
+  // Brushes count from 1, bottom to top, as the app's 1–9 keys and its panel do.
   std::printf("%3s  %-16s %-8s %-3s %8s %6s %5s %8s  %s\n", "#", "name", "colour", "on", "strength", "mask",
               "blur", file.kind == DocumentKind::Layout ? "painted" : "", "prompt");
   for (size_t i = 0; i < c.layers.size(); ++i) {
@@ -149,7 +150,7 @@ void run_show(const std::string& path) {
     char painted[16] = "";
     if (file.kind == DocumentKind::Layout)
       std::snprintf(painted, sizeof painted, "%.1f%%", 100 * painted_share(c.layers[i].mask));
-    std::printf("%3zu  %-16s %-8s %-3s %8.2f %6.2f %5.1f %8s  %s\n", i, one_line(p.name, 16).c_str(),
+    std::printf("%3zu  %-16s %-8s %-3s %8.2f %6.2f %5.1f %8s  %s\n", i + 1, one_line(p.name, 16).c_str(),
                 to_string(p.color).c_str(), p.enabled ? "yes" : "no", p.prompt_strength, p.mask_strength,
                 p.mask_blur, painted, one_line(p.prompt, 80).c_str());
   }

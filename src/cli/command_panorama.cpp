@@ -31,7 +31,7 @@ namespace palette::cli {
 namespace {
 
 struct PanoramaArgs {
-  std::string model, prompt, negative, method, sampler, output;
+  std::string model, prompt, negative, method = "multidiffusion", sampler, output;
   int steps = 0;
   double guidance = 0;
   int width = PanoramaOptions{}.width;
@@ -182,7 +182,7 @@ void add_panorama_command(CLI::App& root) {
   cmd->add_option("--method", args->method,
                   "multidiffusion (diffusers' MultiDiffusion: DDIM 50 steps, CFG 7.5, exact but slow) or "
                   "tiled (the StreamMultiDiffusion authors' fast panorama: LCM 5 steps, for LCM models)")
-      ->required();
+      ->capture_default_str();
   cmd->add_flag("--circular,--loop", args->circular,
                 "Wrap around horizontally: a seamless 360-degree panorama (loop closure)");
   cmd->add_option("--sampler", args->sampler,

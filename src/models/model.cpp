@@ -23,13 +23,17 @@ struct Weights {
   std::string stored_dtype;  // "F16", or "F16+F32" when mixed
 };
 
-Weights read_weights(const fs::path& file) {
-  const auto st = SafetensorsFile::open(file);
-  Weights w{st.load_all(), file.string(), ""};
+std::string stored_dtypes(const SafetensorsFile& st) {
   std::set<std::string> dtypes;
   for (const auto& e : st.entries()) dtypes.insert(safetensors_dtype_name(e.dtype));
-  for (const auto& d : dtypes) w.stored_dtype += (w.stored_dtype.empty() ? "" : "+") + d;
-  return w;
+  std::string joined;
+  for (const auto& d : dtypes) joined += (joined.empty() ? "" : "+") + d;
+  return joined;
+}
+
+Weights read_weights(const fs::path& file) {
+  const auto st = SafetensorsFile::open(file);
+  return {st.load_all(), file.string(), stored_dtypes(st)};
 }
 
 // The first of `names` that exists in `dir`; a clear error otherwise (pickled .bin weights cannot
@@ -259,7 +263,8 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
     parts->taesd = load_taesd(taesd, torch::dtype(options.dtype).device(options.device));
     fused::prefer_channels_last(*parts->taesd);
     const fs::path file = taesd / "diffusion_pytorch_model.safetensors";
-    info->components.push_back({"taesd", file.string(), "", parameter_count(*parts->taesd), "tiny autoencoder"});
+    info->components.push_back({"taesd", file.string(), stored_dtypes(SafetensorsFile::open(file)),
+                                parameter_count(*parts->taesd), "tiny autoencoder"});
   }
 
   // Frozen: SyncDiffusion differentiates through the networks w.r.t. its latents only; frozen weights

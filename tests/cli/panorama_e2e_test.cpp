@@ -74,7 +74,7 @@ TEST(PanoramaE2E, SyncLoopPanoramaWithCoherence) {
   const auto out = dir / "loop.png";
   const CliRun r =
       run_cli("panorama " + model_arg() + " " + lpips_arg() +
-              " --prompt 'a castle at sunset' --method multidiffusion --sync --sync-fast --loop"
+              " --prompt 'a castle at sunset' --sync --sync-fast --loop"  // MultiDiffusion: the default method
               " --width 192 --height 64 --window 8 --stride 4 --steps 2 --sync-steps 1 --seed 3 -o '" +
               out.string() + "'");
   ASSERT_EQ(r.status, 0) << r.output;

@@ -130,6 +130,9 @@ TEST(LayoutE2E, NewShowAndRenderFromTheCommandLine) {
   EXPECT_TRUE(contains(shown.output, "#ffcc00")) << shown.output;
   EXPECT_TRUE(contains(shown.output, "50.0%")) << shown.output;  // the sun's left half, resized
   EXPECT_TRUE(contains(shown.output, "0.0%")) << shown.output;   // nothing painted for the sea
+  // Brushes count from 1, bottom to top, as the app's keys do.
+  EXPECT_TRUE(contains(shown.output, "  1  sun ")) << shown.output;
+  EXPECT_TRUE(contains(shown.output, "  2  sea ")) << shown.output;
   const CliRun again = run_cli("layout new '" + layout.string() + "'");
   EXPECT_EQ(again.status, 1);
   EXPECT_TRUE(contains(again.output, "exists; pass --force")) << again.output;
