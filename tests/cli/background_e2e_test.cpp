@@ -19,18 +19,15 @@ namespace {
 
 using test::CliRun;
 using test::contains;
+using test::shell_word;
 using test::run_cli;
 
 constexpr int kSide = 128, kA = 40, kB = 88;  // the painted square [40, 88)²
 
-std::string quoted(const std::filesystem::path& p) {
-  return "'" + p.string() + "'";
-}
-
 std::string render(const std::filesystem::path& layout, const std::filesystem::path& out,
                    const std::string& extra) {
-  return "render --layout " + quoted(layout) + " --model " + quoted(test::fixtures_dir() / "tiny-sd15") +
-         " --device cpu -o " + quoted(out) + " " + extra;
+  return "render --layout " + shell_word(layout) + " --model " + shell_word(test::fixtures_dir() / "tiny-sd15") +
+         " --device cpu -o " + shell_word(out) + " " + extra;
 }
 
 // A 128 × 128 layout with one layer painted in the square, seed 5, 2 steps.
@@ -41,7 +38,7 @@ std::filesystem::path make_layout(const test::TempDir& dir) {
   write_png(dir / "mask.png", mask);
   const auto layout = dir / "garden.json";
   const CliRun made =
-      run_cli("layout new " + quoted(layout) + " -W 128 -H 128 --seed 5 --steps 2 -b 'a garden' " +
+      run_cli("layout new " + shell_word(layout) + " -W 128 -H 128 --seed 5 --steps 2 -b 'a garden' " +
               "-l 'fountain:#3080ff:a stone fountain:" + (dir / "mask.png").string() + "'");
   EXPECT_EQ(made.status, 0) << made.output;
   return layout;
@@ -52,7 +49,7 @@ TEST(BackgroundE2E, RendersALayoutOverAPicture) {
   const auto layout = make_layout(dir);
   const Image photo = test::photo(kSide, kSide);
   write_png(dir / "photo.png", photo);
-  const CliRun r = run_cli(render(layout, dir / "out.png", "--background " + quoted(dir / "photo.png")));
+  const CliRun r = run_cli(render(layout, dir / "out.png", "--background " + shell_word(dir / "photo.png")));
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_FALSE(contains(r.output, "note:")) << "a picture of the canvas size needs no note: " << r.output;
   const Image out = read_image(dir / "out.png");
@@ -86,16 +83,16 @@ TEST(BackgroundE2E, BadPicturesFailBeforeRendering) {
   test::TempDir dir;
   const auto layout = make_layout(dir);
   test::write_raw(dir / "notes.txt", "not a picture");
-  const CliRun bad = run_cli(render(layout, dir / "x.png", "--background " + quoted(dir / "notes.txt")));
+  const CliRun bad = run_cli(render(layout, dir / "x.png", "--background " + shell_word(dir / "notes.txt")));
   EXPECT_EQ(bad.status, 1) << bad.output;
   EXPECT_TRUE(contains(bad.output, "notes.txt': not a readable image")) << bad.output;
   const CliRun missing =
-      run_cli(render(layout, dir / "x.png", "--background " + quoted(dir / "nowhere.png")));
+      run_cli(render(layout, dir / "x.png", "--background " + shell_word(dir / "nowhere.png")));
   EXPECT_EQ(missing.status, 1) << missing.output;
   EXPECT_TRUE(contains(missing.output, "nowhere.png")) << missing.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "x.png"));
   const CliRun no_layout =
-      run_cli("render -p cat --background " + quoted(dir / "notes.txt") + " -o " + quoted(dir / "x.png"));
+      run_cli("render -p cat --background " + shell_word(dir / "notes.txt") + " -o " + shell_word(dir / "x.png"));
   EXPECT_NE(no_layout.status, 0);
   EXPECT_TRUE(contains(no_layout.output, "--layout")) << no_layout.output;
 }

@@ -17,11 +17,8 @@ namespace {
 
 using test::CliRun;
 using test::contains;
+using test::shell_word;
 using test::run_cli;
-
-std::string quoted(const std::filesystem::path& p) {
-  return "'" + p.string() + "'";
-}
 
 TEST(UsageE2E, HelpDocumentsTheExitStatuses) {
   const CliRun r = run_cli("--help");
@@ -44,9 +41,9 @@ TEST(UsageE2E, EveryUsageMistakeIsStatusTwo) {
 
 TEST(UsageE2E, BadInputIsStatusOne) {
   test::TempDir dir;
-  const CliRun sampler = run_cli("render -p x --sampler dpm -o " + quoted(dir / "x.png"));
+  const CliRun sampler = run_cli("render -p x --sampler dpm -o " + shell_word(dir / "x.png"));
   EXPECT_EQ(sampler.status, 1) << sampler.output;
-  const CliRun missing = run_cli("inspect " + quoted(dir / "none.safetensors"));
+  const CliRun missing = run_cli("inspect " + shell_word(dir / "none.safetensors"));
   EXPECT_EQ(missing.status, 1) << missing.output;
 }
 
@@ -104,9 +101,9 @@ TEST(UsageE2E, ShortFlagsAreTheSameEverywhere) {
 TEST(UsageE2E, ShortFlagsRender) {
   test::TempDir dir;
   const CliRun r =
-      run_cli("render -m " + quoted(test::fixtures_dir() / "tiny-sd15") +
+      run_cli("render -m " + shell_word(test::fixtures_dir() / "tiny-sd15") +
               " -p 'a red house' -n blurry -s 7 --sampler lcm --steps 1 -g 1 -W 64 -H 64 --device cpu -o " +
-              quoted(dir / "x.png"));
+              shell_word(dir / "x.png"));
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "seed 7")) << r.output;
 }
@@ -119,17 +116,17 @@ TEST(UsageE2E, SamplersAreOneVocabulary) {
   test::TempDir dir;
   // lcm_stream is the stream's fixed schedule: layouts only, said before any model loads.
   const CliRun text =
-      run_cli("render -p x --sampler lcm_stream -m /no/such/model -o " + quoted(dir / "x.png"));
+      run_cli("render -p x --sampler lcm_stream -m /no/such/model -o " + shell_word(dir / "x.png"));
   EXPECT_EQ(text.status, 1) << text.output;
   EXPECT_TRUE(contains(text.output, "lcm_stream (StreamMultiDiffusion's 5-step schedule) is for layouts"))
       << text.output;
   // A layout made with the old name is written with the new one; an unknown name lists the known ones.
   const CliRun made =
-      run_cli("layout new " + quoted(dir / "a.json") + " -W 64 -H 64 --sampler smd --steps 5");
+      run_cli("layout new " + shell_word(dir / "a.json") + " -W 64 -H 64 --sampler smd --steps 5");
   ASSERT_EQ(made.status, 0) << made.output;
-  const CliRun shown = run_cli("layout show " + quoted(dir / "a.json"));
+  const CliRun shown = run_cli("layout show " + shell_word(dir / "a.json"));
   EXPECT_TRUE(contains(shown.output, "sampler lcm_stream")) << shown.output;
-  const CliRun bad = run_cli("layout new " + quoted(dir / "b.json") + " --sampler dpm");
+  const CliRun bad = run_cli("layout new " + shell_word(dir / "b.json") + " --sampler dpm");
   EXPECT_EQ(bad.status, 1) << bad.output;
   EXPECT_TRUE(
       contains(bad.output, "--sampler: unknown sampler 'dpm' (known: lcm, lcm_stream, ddim, euler, euler_a)"))
@@ -140,7 +137,7 @@ TEST(UsageE2E, FolderThatIsNotAModelIsNamedPlainly) {
   test::TempDir dir;
   std::filesystem::create_directories(dir / "pictures");
   std::ofstream(dir / "pictures" / "cat.png") << "x";
-  const CliRun r = run_cli("info " + quoted(dir / "pictures"));
+  const CliRun r = run_cli("info " + shell_word(dir / "pictures"));
   EXPECT_EQ(r.status, 1) << r.output;
   EXPECT_TRUE(
       contains(r.output, "no model_index.json and no .safetensors here: not a diffusers model folder"))
