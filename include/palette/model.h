@@ -44,6 +44,9 @@ struct ModelOptions {
                                           // diffusers folder instead of detecting them
   std::filesystem::path taesd;            // optional TAESD (diffusers AutoencoderTiny folder) for live frames
   std::vector<LoraFile> loras;            // merged into the UNet / text encoder weights at load
+  bool fused_kernels = true;              // the engine's own fused CUDA kernels where they apply (a build
+                                          // with them, CUDA, inference); false: ATen's operations only,
+                                          // for before/after measurements. Results agree within rounding.
 };
 
 struct ComponentInfo {
@@ -74,7 +77,8 @@ struct ModelInfo {
 };
 
 // The built-in default model, which every command and the app use when no model is given: the folder
-// default-model/ under $PALETTE_ASSETS, else under the bundled assets/.
+// default-model/ of the bundled assets ($PALETTE_ASSETS when set; else found from the running program:
+// the source tree's assets/ for a build inside it, <prefix>/share/semantic-palette for an installed one).
 std::filesystem::path builtin_model_folder();
 
 // The configurations Model::random builds from: diffusers config.json contents for each network.

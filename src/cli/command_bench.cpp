@@ -66,9 +66,8 @@ void run_bench(BenchArgs args) {
     throw Error("--live-steps " + std::to_string(args.settings.live_steps) + " must be in [1, 50] (0: the default)");
   if (args.settings.live_side != 0 && (args.settings.live_side < 64 || args.settings.live_side % 8 != 0))
     throw Error("--live-side " + std::to_string(args.settings.live_side) + " must be a multiple of 8, at least 64");
-  // Before the model is built: it stores the UNet's weights channels-last only for the fused path.
-  if (args.no_fused) fused::set_enabled(false);
   ModelOptions options = to_model_options(args.model_args);
+  options.fused_kernels = !args.no_fused;
   // Fixed shapes everywhere: let cuDNN time its algorithms once per shape and keep the fastest.
   if (options.device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
 
@@ -86,7 +85,8 @@ void run_bench(BenchArgs args) {
     for (auto& p : params)
       if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
   }
-  std::printf("fused CUDA kernels: %s\n", !fused::kernels_built() ? "not built" : fused::enabled() ? "on" : "off");
+  std::printf("fused CUDA kernels: %s\n",
+              !fused::kernels_built() ? "not built" : options.fused_kernels ? "on" : "off");
   std::printf("model: %s, %s on %s in %s (ready in %.1f s)\n", model.info().family.c_str(), model.info().layout.c_str(),
               model.info().device.c_str(), model.info().dtype.c_str(),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

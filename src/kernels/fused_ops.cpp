@@ -2,8 +2,6 @@
 
 #include <torch/version.h>
 
-#include <atomic>
-#include <cstdlib>
 #include <string>
 
 #include "build_info.h"
@@ -18,14 +16,6 @@
 namespace palette::fused {
 
 namespace {
-
-std::atomic<bool>& enabled_flag() {
-  static std::atomic<bool> flag{[] {
-    const char* env = std::getenv("PALETTE_FUSED_KERNELS");
-    return !(env && std::string(env) == "0");
-  }()};
-  return flag;
-}
 
 bool supported_dtype(const torch::Tensor& t) {
   const auto s = t.scalar_type();
@@ -65,24 +55,23 @@ std::array<int64_t, 2> conv_padding(const torch::nn::Conv2d& conv) {
 }  // namespace
 
 bool kernels_built() { return PALETTE_WITH_CUDA_KERNELS != 0; }
-void set_enabled(bool value) { enabled_flag() = value; }
-bool enabled() { return enabled_flag(); }
 
-bool runs_on(const torch::Tensor& x) {
-  return kernels_built() && enabled() && x.is_cuda() && supported_dtype(x) && !at::GradMode::is_enabled();
+bool Ops::runs_on(const torch::Tensor& x) const {
+  return kernels_ && kernels_built() && x.is_cuda() && supported_dtype(x) && !at::GradMode::is_enabled();
 }
 
-torch::Tensor channels_last_input(const torch::Tensor& x) {
+torch::Tensor Ops::channels_last_input(const torch::Tensor& x) const {
   return runs_on(x) ? x.contiguous(at::MemoryFormat::ChannelsLast) : x;
 }
 
-bool applies(const torch::Tensor& x) {
+bool Ops::applies(const torch::Tensor& x) const {
   return x.defined() && runs_on(x) && x.dim() == 4 && x.size(1) % 8 == 0 &&
          x.is_contiguous(at::MemoryFormat::ChannelsLast);
 }
 
-torch::Tensor group_norm(const torch::Tensor& x, int64_t groups, const torch::Tensor& weight,
-                         const torch::Tensor& bias, double eps, bool silu, const torch::Tensor& addend) {
+torch::Tensor Ops::group_norm(const torch::Tensor& x, int64_t groups, const torch::Tensor& weight,
+                              const torch::Tensor& bias, double eps, bool silu,
+                              const torch::Tensor& addend) const {
   const int64_t n = x.size(0), c = x.size(1);
 #if PALETTE_WITH_CUDA_KERNELS
   if (applies(x) && cuda::group_norm_supported(c, groups) && plain(weight, x, c) && plain(bias, x, c) &&
@@ -113,13 +102,14 @@ torch::Tensor group_norm(const torch::Tensor& x, int64_t groups, const torch::Te
   return silu ? torch::silu(y) : y;
 }
 
-torch::Tensor group_norm(torch::nn::GroupNorm norm, const torch::Tensor& x, bool silu, const torch::Tensor& addend) {
+torch::Tensor Ops::group_norm(torch::nn::GroupNorm norm, const torch::Tensor& x, bool silu,
+                              const torch::Tensor& addend) const {
   const auto& o = norm->options;
   return group_norm(x, o.num_groups(), norm->weight, norm->bias, o.eps(), silu, addend);
 }
 
-torch::Tensor& add_bias_residual_(torch::Tensor& y, const torch::Tensor& bias, const torch::Tensor& residual,
-                                  double scale) {
+torch::Tensor& Ops::add_bias_residual_(torch::Tensor& y, const torch::Tensor& bias,
+                                       const torch::Tensor& residual, double scale) const {
 #if PALETTE_WITH_CUDA_KERNELS
   const int64_t c = y.dim() == 4 ? y.size(1) : 0;
   if (applies(y) && (!bias.defined() || plain(bias, y, c)) &&
@@ -138,7 +128,8 @@ torch::Tensor& add_bias_residual_(torch::Tensor& y, const torch::Tensor& bias, c
   return y;
 }
 
-torch::Tensor conv2d(torch::nn::Conv2d& conv, const torch::Tensor& x, const torch::Tensor& residual) {
+torch::Tensor Ops::conv2d(torch::nn::Conv2d& conv, const torch::Tensor& x,
+                          const torch::Tensor& residual) const {
   // Any input width (conv_in takes 4 channels): the kernel works on the output.
   if (!runs_on(x) || x.dim() != 4 || !x.is_contiguous(at::MemoryFormat::ChannelsLast) ||
       conv->weight.size(0) % 8 != 0) {
@@ -153,7 +144,7 @@ torch::Tensor conv2d(torch::nn::Conv2d& conv, const torch::Tensor& x, const torc
   return add_bias_residual_(y, conv->bias, residual);
 }
 
-torch::Tensor geglu(const torch::Tensor& x) {
+torch::Tensor Ops::geglu(const torch::Tensor& x) const {
   const int64_t inner = x.size(-1) / 2;
 #if PALETTE_WITH_CUDA_KERNELS
   if (runs_on(x) && x.is_contiguous() && x.size(-1) % 16 == 0) {
@@ -170,7 +161,8 @@ torch::Tensor geglu(const torch::Tensor& x) {
   return halves[0] * torch::gelu(halves[1]);
 }
 
-torch::Tensor layer_norm(torch::nn::LayerNorm norm, const torch::Tensor& x, const torch::Tensor& addend) {
+torch::Tensor Ops::layer_norm(torch::nn::LayerNorm norm, const torch::Tensor& x,
+                              const torch::Tensor& addend) const {
 #if PALETTE_WITH_CUDA_KERNELS
   const int64_t c = x.size(-1);
   const auto& shape = norm->options.normalized_shape();
@@ -188,7 +180,8 @@ torch::Tensor layer_norm(torch::nn::LayerNorm norm, const torch::Tensor& x, cons
   return norm(addend.defined() ? x + addend : x);
 }
 
-void add_linear_without_bias_(torch::Tensor& h, torch::nn::Linear layer, const torch::Tensor& x, torch::Tensor& pending) {
+void Ops::add_linear_without_bias_(torch::Tensor& h, torch::nn::Linear layer, const torch::Tensor& x,
+                                   torch::Tensor& pending) const {
   const int64_t out = layer->weight.size(0);
   if (runs_on(h) && h.is_contiguous() && h.size(-1) == out) {
     // cuBLAS reads h as the GEMM's C operand (beta = 1) and writes the sum in place: no separate pass.
@@ -199,15 +192,18 @@ void add_linear_without_bias_(torch::Tensor& h, torch::nn::Linear layer, const t
   if (layer->bias.defined()) pending = pending.defined() ? pending + layer->bias : layer->bias;
 }
 
-torch::Tensor linear(torch::nn::Linear layer, const torch::Tensor& x) {
+torch::Tensor Ops::linear(torch::nn::Linear layer, const torch::Tensor& x) const {
   if (runs_on(x)) return torch::linear(x, layer->weight, layer->bias);
   return layer(x);
 }
 
-void prefer_channels_last(torch::nn::Module& module) {
-  if (!kernels_built() || !enabled()) return;
+void use_kernels(torch::nn::Module& network, bool kernels) {
+  network.apply([kernels](torch::nn::Module& m) {
+    if (auto* caller = dynamic_cast<Caller*>(&m)) caller->fused_ = Ops(kernels);
+  });
+  if (!kernels || !kernels_built()) return;
   torch::NoGradGuard no_grad;
-  for (auto& p : module.parameters())
+  for (auto& p : network.parameters())
     if (p.dim() == 4 && p.is_cuda()) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
 }
 

@@ -2,11 +2,11 @@
 #include <set>
 #include <sstream>
 
-#include "build_info.h"
 #include "io/checkpoint_layout.h"
 #include "io/json_config.h"
 #include "io/lora.h"
 #include "kernels/fused_ops.h"
+#include "models/assets.h"
 #include "models/model_parts.h"
 #include "palette/error.h"
 #include "palette/safetensors.h"
@@ -195,16 +195,25 @@ std::shared_ptr<const ClipTokenizer> make_tokenizer(const fs::path& dir, ModelFa
 
 }  // namespace
 
-namespace {
-
-fs::path assets_folder() {
-  const char* env = std::getenv("PALETTE_ASSETS");
-  return (env && *env) ? fs::path(env) : fs::path(PALETTE_ASSETS_DIR);
+GaussianPosterior WhitePosteriors::get(int64_t height, int64_t width,
+                                       const std::function<GaussianPosterior()>& encode) const {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = entries_.begin(); it != entries_.end(); ++it)
+      if (it->height == height && it->width == width) {
+        entries_.splice(entries_.begin(), entries_, it);
+        return entries_.front().posterior;
+      }
+  }
+  // Two threads asking for a new size at once both encode; the later one's result is kept.
+  const GaussianPosterior posterior = encode();
+  std::lock_guard<std::mutex> lock(mutex_);
+  entries_.remove_if([&](const Entry& e) { return e.height == height && e.width == width; });
+  entries_.push_front({height, width, posterior});
+  constexpr size_t kSizes = 4;
+  if (entries_.size() > kSizes) entries_.pop_back();
+  return posterior;
 }
-
-}  // namespace
-
-fs::path builtin_model_folder() { return assets_folder() / "default-model"; }
 
 std::shared_ptr<const ClipTokenizer> bundled_clip_tokenizer(ModelFamily family) {
   const fs::path assets = assets_folder();
@@ -261,7 +270,7 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
     taesd = path / "taesd";
   if (!taesd.empty()) {
     parts->taesd = load_taesd(taesd, torch::dtype(options.dtype).device(options.device));
-    fused::prefer_channels_last(*parts->taesd);
+    fused::use_kernels(*parts->taesd, options.fused_kernels);
     const fs::path file = taesd / "diffusion_pytorch_model.safetensors";
     info->components.push_back({"taesd", file.string(), stored_dtypes(SafetensorsFile::open(file)),
                                 parameter_count(*parts->taesd), "tiny autoencoder"});
@@ -272,8 +281,8 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
   for (const auto& p : parts->text_encoder->parameters()) p.set_requires_grad(false);
   for (const auto& p : parts->unet->parameters()) p.set_requires_grad(false);
   for (const auto& p : parts->vae->parameters()) p.set_requires_grad(false);
-  fused::prefer_channels_last(*parts->unet);
-  fused::prefer_channels_last(*parts->vae);
+  fused::use_kernels(*parts->unet, options.fused_kernels);
+  fused::use_kernels(*parts->vae, options.fused_kernels);
   if (parts->taesd)
     for (const auto& p : parts->taesd->parameters()) p.set_requires_grad(false);
 

@@ -1,9 +1,14 @@
 // What a loaded palette::Model holds: the networks and their settings, for the engine's pipelines.
-// Everything here is immutable after Model::load (the modules are in eval mode; callers run them
-// under torch::NoGradGuard or InferenceMode and never change their parameters).
+// Everything here but one cache (white_posteriors) is immutable after Model::load (the modules are in
+// eval mode; callers run them under torch::NoGradGuard or InferenceMode and never change their
+// parameters).
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <list>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "models/clip_text/clip_text_model.h"
@@ -16,6 +21,25 @@
 
 namespace palette {
 
+// The VAE posteriors of the all-white picture at the last few sizes asked for. The region pipeline
+// needs one at every render (pipelines/region_parts.h, white_posterior), and it depends on nothing but
+// the VAE, so the model keeps them: they go when the model goes. Safe to use from several threads.
+class WhitePosteriors {
+ public:
+  // The posterior kept for height × width, else what `encode` returns, kept from now on (the least
+  // recently used size goes when there are more than a few). `encode` runs outside the lock.
+  GaussianPosterior get(int64_t height, int64_t width,
+                        const std::function<GaussianPosterior()>& encode) const;
+
+ private:
+  struct Entry {
+    int64_t height = 0, width = 0;
+    GaussianPosterior posterior;
+  };
+  mutable std::mutex mutex_;
+  mutable std::list<Entry> entries_;  // most recently used first
+};
+
 struct ModelParts {
   ModelFamily family = ModelFamily::Sd1;
   torch::Device device = torch::kCPU;
@@ -26,9 +50,10 @@ struct ModelParts {
   AutoencoderKL vae{nullptr};
   Taesd taesd{nullptr};                 // null when no TAESD was given
   nlohmann::json scheduler_config;      // diffusers scheduler_config.json (or the family's default)
+  WhitePosteriors white_posteriors;     // the only part that changes after load: a cache
 };
 
-// The CLIP vocabulary shipped in assets/clip-tokenizer ($PALETTE_ASSETS overrides the folder), with
+// The CLIP vocabulary shipped in the bundled assets' clip-tokenizer/ (models/assets.h), with
 // the family's padding token: what single-file checkpoints, which carry no tokenizer, use.
 std::shared_ptr<const ClipTokenizer> bundled_clip_tokenizer(ModelFamily family);
 

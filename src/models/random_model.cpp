@@ -92,13 +92,13 @@ Model Model::random(const RandomModelConfigs& configs, const ModelOptions& optio
   parts->tokenizer = bundled_clip_tokenizer(parts->family);
   parts->text_encoder = build<ClipTextModel, ClipTextConfig>(configs.text_encoder, "text_encoder", options);
   parts->unet = build<UNet2DConditionModel, UNetConfig>(configs.unet, "unet", options);
-  fused::prefer_channels_last(*parts->unet);
+  fused::use_kernels(*parts->unet, options.fused_kernels);
   parts->vae = build<AutoencoderKL, AutoencoderKLConfig>(configs.vae, "vae", options);
-  fused::prefer_channels_last(*parts->vae);
+  fused::use_kernels(*parts->vae, options.fused_kernels);
   if (configs.taesd) {
     parts->taesd = Taesd(TaesdConfig{});
     parts->taesd->to(options.device, options.dtype);
-    fused::prefer_channels_last(*parts->taesd);
+    fused::use_kernels(*parts->taesd, options.fused_kernels);
     parts->taesd->eval();
     for (auto& p : parts->taesd->parameters()) p.set_requires_grad(false);
   }

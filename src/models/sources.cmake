@@ -5,6 +5,7 @@ target_sources(palette_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/module_weights.cpp
 )
 target_sources(palette_engine PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/assets.cpp
   ${CMAKE_CURRENT_LIST_DIR}/detect_config.cpp
   ${CMAKE_CURRENT_LIST_DIR}/model.cpp
   ${CMAKE_CURRENT_LIST_DIR}/random_model.cpp

@@ -2,10 +2,6 @@
 
 #include <torch/torch.h>
 
-#include <list>
-#include <memory>
-#include <mutex>
-
 #include "models/model_parts.h"
 
 namespace palette {
@@ -31,41 +27,14 @@ RegionSchedule region_schedule(const ModelParts& parts, const RegionSampling& sa
   return s;
 }
 
-namespace {
-
-// The white image's posterior depends only on the VAE and the size, so one-shot renders (which need
-// it at every call) encode it once: at 768² that is a whole VAE encoder pass saved per render. Keyed
-// by a weak pointer to the VAE, so a new model that reuses a freed one's address never matches.
-struct WhiteEntry {
-  std::weak_ptr<AutoencoderKLImpl> vae;
-  int64_t height = 0, width = 0;
-  GaussianPosterior posterior;
-};
-
-std::mutex white_mutex;
-std::list<WhiteEntry> white_cache;  // most recent first
-constexpr size_t kWhiteEntries = 4;
-
-}  // namespace
-
+// One-shot renders need the white posterior at every call: kept by the model, it costs one VAE encoder
+// pass per size (at 768², a whole pass saved per render).
 GaussianPosterior white_posterior(const ModelParts& parts, int64_t height, int64_t width) {
-  AutoencoderKL vae = parts.vae;  // a non-const handle on the shared, unchanged module
-  {
-    std::lock_guard<std::mutex> lock(white_mutex);
-    white_cache.remove_if([](const WhiteEntry& e) { return e.vae.expired(); });
-    for (auto it = white_cache.begin(); it != white_cache.end(); ++it)
-      if (it->vae.lock() == vae.ptr() && it->height == height && it->width == width) {
-        white_cache.splice(white_cache.begin(), white_cache, it);
-        return white_cache.front().posterior;
-      }
-  }
-  torch::NoGradGuard no_grad;
-  const GaussianPosterior posterior =
-      vae->encode(torch::ones({1, 3, height, width}, torch::dtype(parts.dtype).device(parts.device)));
-  std::lock_guard<std::mutex> lock(white_mutex);
-  white_cache.push_front({vae.ptr(), height, width, posterior});
-  if (white_cache.size() > kWhiteEntries) white_cache.pop_back();
-  return posterior;
+  return parts.white_posteriors.get(height, width, [&] {
+    AutoencoderKL vae = parts.vae;  // a non-const handle on the shared, unchanged module
+    torch::NoGradGuard no_grad;
+    return vae->encode(torch::ones({1, 3, height, width}, torch::dtype(parts.dtype).device(parts.device)));
+  });
 }
 
 torch::Tensor posterior_latent(const GaussianPosterior& posterior, const ModelParts& parts, NoiseSource& noise) {

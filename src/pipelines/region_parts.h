@@ -1,7 +1,7 @@
 // Pieces of the region pipeline shared by the one-shot render (region_render.cpp) and the stream
 // engine (stream_engine.cpp), so both compute the same masks, schedule, embeddings and white latents.
 // Failures: palette::Error naming the field or setting. Thread safety: pure functions of their arguments
-// (the model is only read).
+// (the model is only read, but for the white posteriors it keeps, behind its own lock).
 #pragma once
 
 #include <torch/types.h>
@@ -39,7 +39,7 @@ torch::Tensor region_layer_mask(const RegionLayer& layer, const std::string& fie
 void validate_region_layer_settings(const RegionLayer& layer, const std::string& field);
 
 // The VAE posterior of an all-white image (1 in [-1, 1]) of the given size, on the model's device.
-// Cached per VAE and size (a few entries): the same tensors come back until the VAE is freed.
+// Kept by the model per size (a few sizes): the same tensors come back while the model lives.
 GaussianPosterior white_posterior(const ModelParts& parts, int64_t height, int64_t width);
 
 // A UNet-scale latent sampled from `posterior` with one (1, 4, h, w) draw from `noise`.

@@ -1,9 +1,7 @@
 #include "training/default_model.h"
 
-#include <cstdlib>
-
-#include "build_info.h"
 #include "io/atomic_write.h"
+#include "models/assets.h"
 #include "palette/error.h"
 #include "palette/input_file.h"
 
@@ -165,11 +163,6 @@ nlohmann::json scheduler_config_json() {
 void write_taesd_config(const fs::path& folder, const DefaultModelSpec& spec) {
   make_folder(folder / "taesd");
   write_json(folder / "taesd" / "config.json", taesd_config_json(spec));
-}
-
-fs::path assets_folder() {
-  const char* env = std::getenv("PALETTE_ASSETS");
-  return (env && *env) ? fs::path(env) : fs::path(PALETTE_ASSETS_DIR);
 }
 
 void write_model_configs(const fs::path& folder, const DefaultModelSpec& spec, double scaling_factor,

@@ -55,7 +55,7 @@ nlohmann::json scheduler_config_json();
 
 // Writes everything but the weights into `folder` (created if needed): model_index.json, the four
 // configs (the VAE's with `scaling_factor`) and tokenizer/ (the bundled CLIP vocabulary and merges from
-// assets/clip-tokenizer, or $PALETTE_ASSETS). Each file is written atomically. Throws palette::Error
+// the bundled assets' clip-tokenizer/, models/assets.h). Each file is written atomically. Throws palette::Error
 // naming the file.
 void write_model_configs(const std::filesystem::path& folder, const DefaultModelSpec& spec, double scaling_factor,
                          int64_t image_size);
@@ -63,8 +63,5 @@ void write_model_configs(const std::filesystem::path& folder, const DefaultModel
 // Writes `folder`/taesd/config.json (the folder created if needed), atomically. Throws palette::Error naming
 // the file.
 void write_taesd_config(const std::filesystem::path& folder, const DefaultModelSpec& spec);
-
-// The folder with the bundled assets: $PALETTE_ASSETS, else the source tree's assets/.
-std::filesystem::path assets_folder();
 
 }  // namespace palette::training

@@ -33,14 +33,17 @@ double tolerance(torch::ScalarType dtype) {
 
 const torch::ScalarType kTypes[] = {torch::kFloat32, torch::kFloat16, torch::kBFloat16};
 
+const fused::Ops kFused(/*kernels=*/true);
+
 // The fixture model on the GPU in `dtype` (with its tiny TAESD), TF32 off so float32 is float32.
-Model cuda_fixture_model(torch::ScalarType dtype) {
+Model cuda_fixture_model(torch::ScalarType dtype, bool fused_kernels = true) {
   at::globalContext().setAllowTF32CuDNN(false);
   at::globalContext().setAllowTF32CuBLAS(false);
   ModelOptions options;
   options.device = torch::kCUDA;
   options.dtype = dtype;
   options.taesd = test::fixtures_dir() / "tiny-taesd";
+  options.fused_kernels = fused_kernels;
   return Model::load(test::fixtures_dir() / "tiny-sd15", options);
 }
 
@@ -68,8 +71,8 @@ TEST(FusedGpu, GroupNormMatchesAtenWithAddendAndSilu) {
         if (with_addend) in = in + addend.to(torch::kFloat32).view({k.n, k.c, 1, 1});
         torch::Tensor want = torch::group_norm(in, k.groups, gamma.to(torch::kFloat32), beta.to(torch::kFloat32), 1e-5);
         if (silu) want = torch::silu(want);
-        ASSERT_TRUE(fused::applies(nhwc(x)));
-        const torch::Tensor got = fused::group_norm(nhwc(x), k.groups, gamma, beta, 1e-5, silu, addend);
+        ASSERT_TRUE(kFused.applies(nhwc(x)));
+        const torch::Tensor got = kFused.group_norm(nhwc(x), k.groups, gamma, beta, 1e-5, silu, addend);
         EXPECT_TRUE(got.is_contiguous(at::MemoryFormat::ChannelsLast));
         EXPECT_EQ(got.scalar_type(), dtype);
         const double error = relative_error(got, want);
@@ -79,7 +82,7 @@ TEST(FusedGpu, GroupNormMatchesAtenWithAddendAndSilu) {
         std::printf("group_norm %-40s relative error %.2e\n", what.c_str(), error);
         EXPECT_LT(error, tolerance(dtype)) << what;
         // No atomics in the reductions: the same input gives the same bits (a still stream stays still).
-        EXPECT_TRUE(torch::equal(got, fused::group_norm(nhwc(x), k.groups, gamma, beta, 1e-5, silu, addend))) << what;
+        EXPECT_TRUE(torch::equal(got, kFused.group_norm(nhwc(x), k.groups, gamma, beta, 1e-5, silu, addend))) << what;
       }
 }
 
@@ -95,15 +98,15 @@ TEST(FusedGpu, BiasResidualGegluAndLayerNormMatchAten) {
     const auto f = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
     const torch::Tensor want = (f(y) + f(bias).view({1, -1, 1, 1}) + f(residual)) * 0.5;
     torch::Tensor got = nhwc(y);
-    fused::add_bias_residual_(got, bias, nhwc(residual), 0.5);
+    kFused.add_bias_residual_(got, bias, nhwc(residual), 0.5);
     const double e1 = relative_error(got, want);
     torch::Tensor bias_only = nhwc(y);
-    fused::add_bias_residual_(bias_only, bias, {});
+    kFused.add_bias_residual_(bias_only, bias, {});
     const double e2 = relative_error(bias_only, f(y) + f(bias).view({1, -1, 1, 1}));
 
     const torch::Tensor x = torch::randn({2, 333, 2 * 1280}, cuda).to(dtype);
     const auto halves = f(x).chunk(2, -1);
-    const double e3 = relative_error(fused::geglu(x), halves[0] * torch::gelu(halves[1]));
+    const double e3 = relative_error(kFused.geglu(x), halves[0] * torch::gelu(halves[1]));
     double e4 = 0, e5 = 0;
     for (int64_t c : {320, 640, 1280, 2048}) {
       torch::nn::LayerNorm norm(torch::nn::LayerNormOptions({c}).eps(1e-5));
@@ -115,12 +118,12 @@ TEST(FusedGpu, BiasResidualGegluAndLayerNormMatchAten) {
       }
       const torch::Tensor rows = (torch::randn({3, 257, c}, cuda) * 2 + 1).to(dtype);
       const torch::Tensor want_ln = torch::layer_norm(f(rows), {c}, f(norm->weight), f(norm->bias), 1e-5);
-      e4 = std::max(e4, relative_error(fused::layer_norm(norm, rows), want_ln));
+      e4 = std::max(e4, relative_error(kFused.layer_norm(norm, rows), want_ln));
       // With a per-channel addend: the norm of rows + addend.
       const torch::Tensor addend = torch::randn({c}, cuda).to(dtype);
       const torch::Tensor want_added =
           torch::layer_norm(f(rows) + f(addend), {c}, f(norm->weight), f(norm->bias), 1e-5);
-      e5 = std::max(e5, relative_error(fused::layer_norm(norm, rows, addend), want_added));
+      e5 = std::max(e5, relative_error(kFused.layer_norm(norm, rows, addend), want_added));
     }
     // A residual added by the GEMM in place, the bias owed in `pending`.
     torch::nn::Linear layer(96, 320);
@@ -129,7 +132,7 @@ TEST(FusedGpu, BiasResidualGegluAndLayerNormMatchAten) {
     torch::Tensor h = torch::randn({2, 77, 320}, cuda).to(dtype);
     const torch::Tensor want_h = f(h) + torch::linear(f(input), f(layer->weight), f(layer->bias));
     torch::Tensor pending = torch::ones({320}, cuda).to(dtype);
-    fused::add_linear_without_bias_(h, layer, input, pending);
+    kFused.add_linear_without_bias_(h, layer, input, pending);
     const double e6 = relative_error(f(h) + f(pending) - 1, want_h);
     std::printf("%s: bias+residual %.2e, bias %.2e, geglu %.2e, layer_norm %.2e (with addend %.2e), "
                 "linear into the residual %.2e\n",
@@ -143,12 +146,14 @@ TEST(FusedGpu, BiasResidualGegluAndLayerNormMatchAten) {
   }
 }
 
-// The whole UNet: the NHWC path with the fused kernels against the plain path on the same weights.
+// The whole UNet: the NHWC path with the fused kernels against the plain path on the same weights
+// (the model loaded again without them).
 TEST(FusedGpu, UNetNhwcPathEqualsThePlainPath) {
   if (!usable()) GTEST_SKIP() << why_not();
   for (torch::ScalarType dtype : {torch::kFloat32, torch::kFloat16}) {
     const Model model = cuda_fixture_model(dtype);
-    UNet2DConditionModel unet = model.parts().unet;
+    const Model plain_model = cuda_fixture_model(dtype, /*fused_kernels=*/false);
+    UNet2DConditionModel unet = model.parts().unet, plain_unet = plain_model.parts().unet;
     torch::manual_seed(2);
     const auto on = torch::dtype(dtype).device(torch::kCUDA);
     const torch::Tensor x = torch::randn({3, 4, 64, 48}, on);
@@ -165,10 +170,8 @@ TEST(FusedGpu, UNetNhwcPathEqualsThePlainPath) {
       torch::NoGradGuard no_grad;
       fast = unet->forward(x, t, hidden);
       fast_regional = unet->forward(x, t, regional);
-      fused::set_enabled(false);
-      plain = unet->forward(x, t, hidden);
-      plain_regional = unet->forward(x, t, regional);
-      fused::set_enabled(true);
+      plain = plain_unet->forward(x, t, hidden);
+      plain_regional = plain_unet->forward(x, t, regional);
     }
     EXPECT_TRUE(fast.is_contiguous());
     EXPECT_TRUE(torch::isfinite(fast).all().item<bool>());
@@ -192,8 +195,9 @@ TEST(FusedGpu, AutoencodersNhwcPathEqualsThePlainPath) {
   if (!usable()) GTEST_SKIP() << why_not();
   for (torch::ScalarType dtype : {torch::kFloat32, torch::kFloat16}) {
     const Model model = cuda_fixture_model(dtype);
-    AutoencoderKL vae = model.parts().vae;
-    Taesd taesd = model.parts().taesd;
+    const Model plain_model = cuda_fixture_model(dtype, /*fused_kernels=*/false);
+    AutoencoderKL vae = model.parts().vae, plain_vae = plain_model.parts().vae;
+    Taesd taesd = model.parts().taesd, plain_taesd = plain_model.parts().taesd;
     torch::manual_seed(3);
     const auto on = torch::dtype(dtype).device(torch::kCUDA);
     const torch::Tensor image = torch::rand({2, 3, 96, 128}, on) * 2 - 1;
@@ -202,11 +206,9 @@ TEST(FusedGpu, AutoencodersNhwcPathEqualsThePlainPath) {
     const GaussianPosterior fast_post = vae->encode(image);
     const torch::Tensor fast_image = vae->decode(z);
     const torch::Tensor fast_tiny = taesd->decode(z), fast_tiny_latent = taesd->encode(image);
-    fused::set_enabled(false);
-    const GaussianPosterior plain_post = vae->encode(image);
-    const torch::Tensor plain_image = vae->decode(z);
-    const torch::Tensor plain_tiny = taesd->decode(z), plain_tiny_latent = taesd->encode(image);
-    fused::set_enabled(true);
+    const GaussianPosterior plain_post = plain_vae->encode(image);
+    const torch::Tensor plain_image = plain_vae->decode(z);
+    const torch::Tensor plain_tiny = plain_taesd->decode(z), plain_tiny_latent = plain_taesd->encode(image);
     const double e_tiny = std::max(relative_error(fast_tiny, plain_tiny), relative_error(fast_tiny_latent, plain_tiny_latent));
     std::printf("TAESD tiny %s: channels-last fused vs plain %.2e\n", c10::toString(dtype), e_tiny);
     EXPECT_LT(e_tiny, dtype == torch::kFloat32 ? 1e-4 : 1e-2);

@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "io/checkpoint_layout.h"
 #include "io/json_config.h"
+#include "kernels/fused_ops.h"
+#include "models/assets.h"
 #include "models/detect_config.h"
 #include "models/model_parts.h"
 #include "palette/error.h"
@@ -279,6 +282,63 @@ TEST(ModelLoad, LoraIsMergedAtLoad) {
   ASSERT_EQ(merged.info().loras.size(), 1u);
   const auto w2 = merged.parts().unet->named_parameters()["conv_out.weight"];
   EXPECT_TRUE(torch::allclose(w2, w + 0.25, 1e-6, 1e-6));
+}
+
+// The bundled assets are found from the program: an installed prefix's share/semantic-palette, or the
+// assets/ of the source tree a build sits in; a folder without the CLIP vocabulary is passed over.
+TEST(Assets, FoundFromTheExecutable) {
+  const test::TempDir tmp;
+  const auto make_assets = [](const fs::path& folder) {
+    fs::create_directories(folder / "clip-tokenizer");
+    test::write_raw(folder / "clip-tokenizer" / "vocab.json", "{}");
+  };
+  make_assets(tmp / "prefix/share/semantic-palette");
+  const auto found_from = [&](const std::string& executable, const std::string& assets) {
+    return fs::equivalent(assets_beside(tmp / executable), tmp / assets);
+  };
+  EXPECT_TRUE(found_from("prefix/bin/palette", "prefix/share/semantic-palette"));
+  make_assets(tmp / "source/assets");
+  fs::create_directories(tmp / "source/build/assets");  // not the assets: no vocabulary
+  EXPECT_TRUE(found_from("source/build/src/app/semantic-palette", "source/assets"));
+  EXPECT_TRUE(found_from("source/build/tests/palette_tests", "source/assets"));
+  // A build folder elsewhere links build/share/semantic-palette to the source tree's assets (CMake does).
+  fs::create_directories(tmp / "elsewhere/share");
+  fs::create_directory_symlink(tmp / "source/assets", tmp / "elsewhere/share/semantic-palette");
+  EXPECT_EQ(assets_beside(tmp / "elsewhere/src/palette"), fs::canonical(tmp / "source/assets"));
+  // Nowhere: where an install would put them, for the error to name.
+  EXPECT_EQ(assets_beside(tmp / "bare/bin/palette"), tmp / "bare/share/semantic-palette");
+  // This test program, built in the source tree, finds the source tree's assets.
+  if (std::getenv("PALETTE_ASSETS") == nullptr) {
+    const fs::path source_assets = fs::path(PALETTE_SOURCE_DIR) / "assets";
+    EXPECT_TRUE(fs::equivalent(assets_folder(), source_assets)) << assets_folder();
+    EXPECT_TRUE(fs::equivalent(builtin_model_folder(), source_assets / "default-model"));
+  }
+}
+
+// Whether the networks take the fused kernels is the model's own choice: it reaches every module that
+// calls them, and no other model's.
+TEST(ModelLoad, FusedKernelChoiceReachesEveryModuleThatCallsThem) {
+  ModelOptions options;
+  options.taesd = test::fixtures_dir() / "tiny-taesd";
+  const Model with = Model::load(test::fixtures_dir() / "tiny-sd15", options);
+  options.fused_kernels = false;
+  const Model without = Model::load(test::fixtures_dir() / "tiny-sd15", options);
+  for (const Model* model : {&with, &without}) {
+    const bool kernels = model == &with;
+    int callers = 0;
+    const auto check = [&](const torch::nn::Module& network) {
+      network.apply([&](const torch::nn::Module& m) {
+        if (const auto* caller = dynamic_cast<const fused::Caller*>(&m)) {
+          ++callers;
+          EXPECT_EQ(caller->fused_ops().kernels(), kernels) << m.name();
+        }
+      });
+    };
+    check(*model->parts().unet);
+    check(*model->parts().vae);
+    check(*model->parts().taesd);
+    EXPECT_GT(callers, 20);
+  }
 }
 
 TEST(ModelGpu, LoadsInHalfAndBfloat16OnCuda) {

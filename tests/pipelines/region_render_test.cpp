@@ -140,9 +140,9 @@ TEST(RegionRender, RendersAndIsSeeded) {
 namespace palette {
 namespace {
 
-// The white image's posterior is encoded once per VAE and size: the same tensors come back, equal to
-// a fresh encode; another size is another entry; another model's VAE never gets the first one's.
-TEST(RegionRender, WhitePosteriorIsCachedPerVaeAndSize) {
+// The white image's posterior is encoded once per model and size: the same tensors come back, equal to
+// a fresh encode; another size is another entry; another model never gets the first one's.
+TEST(RegionRender, WhitePosteriorIsCachedPerModelAndSize) {
   const ModelParts& parts = tiny_sd15().parts();
   const GaussianPosterior a = white_posterior(parts, 64, 96);
   const GaussianPosterior b = white_posterior(parts, 64, 96);

@@ -111,10 +111,10 @@ TaesdBlockImpl::TaesdBlockImpl(int64_t in_channels, int64_t out_channels, const 
 }
 
 torch::Tensor TaesdBlockImpl::forward(const torch::Tensor& x) {
-  if (relu_ && fused::applies(x)) {
-    torch::Tensor h = fused::conv2d(c1_, x).relu_();
-    h = fused::conv2d(c2_, h).relu_();
-    return fused::conv2d(c3_, h, skip ? torch::conv2d(x, skip->weight) : x).relu_();
+  if (relu_ && fused_.applies(x)) {
+    torch::Tensor h = fused_.conv2d(c1_, x).relu_();
+    h = fused_.conv2d(c2_, h).relu_();
+    return fused_.conv2d(c3_, h, skip ? torch::conv2d(x, skip->weight) : x).relu_();
   }
   return torch::relu(conv->forward(x) + (skip ? skip(x) : x));
 }
@@ -182,18 +182,18 @@ void TaesdImpl::check_input(const torch::Tensor& x, int64_t channels, const char
 torch::Tensor TaesdImpl::decode_to_unit(const torch::Tensor& latents) {
   check_input(latents, config_.latent_channels, "latents");
   const auto z = decoder_input(latents, config_);
-  return decoder(fused::channels_last_input(z)).contiguous().clamp(0, 1);
+  return decoder(fused_.channels_last_input(z)).contiguous().clamp(0, 1);
 }
 
 torch::Tensor TaesdImpl::decode(const torch::Tensor& latents) {
   check_input(latents, config_.latent_channels, "latents");
   const auto z = decoder_input(latents, config_);
-  return decoder(fused::channels_last_input(z)).contiguous().mul(2).sub(1);
+  return decoder(fused_.channels_last_input(z)).contiguous().mul(2).sub(1);
 }
 
 torch::Tensor TaesdImpl::encode_from_unit(const torch::Tensor& images) {
   check_input(images, config_.in_channels, "images");
-  return unet_latents(encoder(fused::channels_last_input(images)).contiguous(), config_);
+  return unet_latents(encoder(fused_.channels_last_input(images)).contiguous(), config_);
 }
 
 torch::Tensor TaesdImpl::encode(const torch::Tensor& images) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "io/json_config.h"
+#include "kernels/fused_ops.h"
 #include "models/module_weights.h"
 
 namespace palette {
@@ -61,7 +62,7 @@ class TaesdActivationImpl : public torch::nn::Module {
 TORCH_MODULE(TaesdActivation);
 
 // Three 3×3 convolutions with a residual connection and a final ReLU; shape-preserving in space.
-class TaesdBlockImpl : public torch::nn::Module {
+class TaesdBlockImpl : public torch::nn::Module, public fused::Caller {
  public:
   TaesdBlockImpl(int64_t in_channels, int64_t out_channels, const std::string& act_fn);
   torch::Tensor forward(const torch::Tensor& x);
@@ -98,7 +99,7 @@ class TaesdDecoderImpl : public torch::nn::Module {
 };
 TORCH_MODULE(TaesdDecoder);
 
-class TaesdImpl : public torch::nn::Module {
+class TaesdImpl : public torch::nn::Module, public fused::Caller {
  public:
   explicit TaesdImpl(const TaesdConfig& config);
 

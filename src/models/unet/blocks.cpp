@@ -2,7 +2,6 @@
 
 #include <torch/version.h>
 
-#include "kernels/fused_ops.h"
 #include "models/attention.h"
 
 namespace palette {
@@ -23,7 +22,7 @@ ResnetBlock2DImpl::ResnetBlock2DImpl(const ResnetOptions& options)
 }
 
 torch::Tensor ResnetBlock2DImpl::forward(const torch::Tensor& x, const torch::Tensor& temb_act) {
-  if (fused::applies(x)) return forward_fused(x, temb_act);
+  if (fused_.applies(x)) return forward_fused(x, temb_act);
   auto h = conv1(torch::silu(norm1(x)));
   // add_ on fresh conv outputs is safe under autograd (conv's backward does not read its output).
   if (time_emb_proj && temb_act.defined()) h.add_(time_emb_proj(temb_act).unsqueeze(-1).unsqueeze(-1));
@@ -38,19 +37,19 @@ torch::Tensor ResnetBlock2DImpl::forward(const torch::Tensor& x, const torch::Te
 // residual are added in one pass.
 torch::Tensor ResnetBlock2DImpl::forward_fused(const torch::Tensor& x, const torch::Tensor& temb_act) {
   const int64_t batch = x.size(0);
-  torch::Tensor h = fused::group_norm(norm1, x, /*silu=*/true);
+  torch::Tensor h = fused_.group_norm(norm1, x, /*silu=*/true);
   h = torch::conv2d(h, conv1->weight, {}, 1, 1);
   torch::Tensor addend = time_emb_proj && temb_act.defined()
                              ? time_emb_proj(temb_act).add_(conv1->bias)
                              : conv1->bias.unsqueeze(0).expand({batch, -1}).contiguous();
-  h = fused::group_norm(norm2, h, /*silu=*/true, addend);
+  h = fused_.group_norm(norm2, h, /*silu=*/true, addend);
   h = torch::conv2d(h, conv2->weight, {}, 1, 1);
   torch::Tensor shortcut = x, bias = conv2->bias;
   if (conv_shortcut) {
     shortcut = torch::conv2d(x, conv_shortcut->weight);
     bias = bias + conv_shortcut->bias;
   }
-  return fused::add_bias_residual_(h, bias, shortcut, 1.0 / output_scale_factor_);
+  return fused_.add_bias_residual_(h, bias, shortcut, 1.0 / output_scale_factor_);
 }
 
 AttentionImpl::AttentionImpl(const AttentionOptions& options)
@@ -71,22 +70,23 @@ AttentionImpl::AttentionImpl(const AttentionOptions& options)
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {
-  return fused::linear(out_proj_, heads_output(x, context));
+  return fused_.linear(out_proj_, heads_output(x, context));
 }
 
 torch::Tensor AttentionImpl::heads_output(const torch::Tensor& x, const torch::Tensor& context) {
   const auto& kv_input = context.defined() ? context : x;
-  auto q = split_heads(fused::linear(to_q, x), heads_);
-  auto k = split_heads(fused::linear(to_k, kv_input), heads_);
-  auto v = split_heads(fused::linear(to_v, kv_input), heads_);
+  auto q = split_heads(fused_.linear(to_q, x), heads_);
+  auto k = split_heads(fused_.linear(to_k, kv_input), heads_);
+  auto v = split_heads(fused_.linear(to_v, kv_input), heads_);
   return merge_heads(attention(q, k, v, upcast_));
 }
 
 torch::Tensor AttentionImpl::forward_spatial(const torch::Tensor& x) {
   TORCH_CHECK(group_norm, "Attention::forward_spatial needs norm_groups > 0");
   const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  if (fused::applies(x)) {  // channels-last: the pixels are already (B, H·W, C) tokens in memory
-    auto tokens = fused::group_norm(group_norm, x, /*silu=*/false).permute({0, 2, 3, 1}).reshape({b, h * w, c});
+  if (fused_.applies(x)) {  // channels-last: the pixels are already (B, H·W, C) tokens in memory
+    auto tokens =
+        fused_.group_norm(group_norm, x, /*silu=*/false).permute({0, 2, 3, 1}).reshape({b, h * w, c});
     return forward(tokens).view({b, h, w, c}).permute({0, 3, 1, 2}).add_(x);
   }
   auto tokens = group_norm(x).view({b, c, h * w}).transpose(1, 2);
@@ -94,9 +94,10 @@ torch::Tensor AttentionImpl::forward_spatial(const torch::Tensor& x) {
   return out.add_(x);
 }
 
-torch::Tensor norm_silu_conv(torch::nn::GroupNorm norm, torch::nn::Conv2d conv, const torch::Tensor& h) {
-  if (!fused::applies(h)) return conv(torch::silu(norm(h)));
-  return fused::conv2d(conv, fused::group_norm(norm, h, /*silu=*/true)).contiguous();
+torch::Tensor norm_silu_conv(const fused::Ops& ops, torch::nn::GroupNorm norm, torch::nn::Conv2d conv,
+                             const torch::Tensor& h) {
+  if (!ops.applies(h)) return conv(torch::silu(norm(h)));
+  return ops.conv2d(conv, ops.group_norm(norm, h, /*silu=*/true)).contiguous();
 }
 
 Downsample2DImpl::Downsample2DImpl(int64_t channels, int64_t padding) : pad_right_bottom_(padding == 0) {
@@ -106,7 +107,7 @@ Downsample2DImpl::Downsample2DImpl(int64_t channels, int64_t padding) : pad_righ
 
 torch::Tensor Downsample2DImpl::forward(const torch::Tensor& x) {
   if (pad_right_bottom_) return conv(torch::constant_pad_nd(x, {0, 1, 0, 1}, 0));
-  return fused::conv2d(conv, x);
+  return fused_.conv2d(conv, x);
 }
 
 Upsample2DImpl::Upsample2DImpl(int64_t channels) {
@@ -122,7 +123,7 @@ torch::Tensor Upsample2DImpl::forward(const torch::Tensor& x, const std::vector<
   if (x.scalar_type() == torch::kBFloat16)
     return conv(nn::functional::interpolate(x.to(torch::kFloat), options).to(torch::kBFloat16));
 #endif
-  return fused::conv2d(conv, nn::functional::interpolate(x, options));
+  return fused_.conv2d(conv, nn::functional::interpolate(x, options));
 }
 
 }  // namespace palette

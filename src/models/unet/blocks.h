@@ -16,6 +16,8 @@
 
 #include <vector>
 
+#include "kernels/fused_ops.h"
+
 namespace palette {
 
 struct ResnetOptions {
@@ -29,7 +31,7 @@ struct ResnetOptions {
 
 // diffusers' ResnetBlock2D with the "default" time-embedding norm: norm1, conv1, time_emb_proj,
 // norm2, conv2 and, when the channel count changes, a 1×1 conv_shortcut.
-class ResnetBlock2DImpl : public torch::nn::Module {
+class ResnetBlock2DImpl : public torch::nn::Module, public fused::Caller {
  public:
   explicit ResnetBlock2DImpl(const ResnetOptions& options);
   // x (B,in,H,W); temb_act (B,temb_channels) is the time embedding *after* SiLU (the caller applies
@@ -41,7 +43,7 @@ class ResnetBlock2DImpl : public torch::nn::Module {
   torch::nn::Linear time_emb_proj{nullptr};
 
  private:
-  // The NHWC path with fused kernels (kernels/fused_ops.h), taken when fused::applies(x).
+  // The NHWC path with fused kernels (kernels/fused_ops.h), taken when fused_.applies(x).
   torch::Tensor forward_fused(const torch::Tensor& x, const torch::Tensor& temb_act);
   double output_scale_factor_;
 };
@@ -60,7 +62,7 @@ struct AttentionOptions {
 
 // diffusers' Attention: to_q, to_k, to_v, to_out.0 (and group_norm when norm_groups > 0). The kernel is
 // palette::attention, so the choice of implementation stays in models/attention.
-class AttentionImpl : public torch::nn::Module {
+class AttentionImpl : public torch::nn::Module, public fused::Caller {
  public:
   explicit AttentionImpl(const AttentionOptions& options);
   // x (B,N,query_dim); context (B,M,context_dim), or undefined for self-attention. Returns (B,N,query_dim).
@@ -89,7 +91,7 @@ TORCH_MODULE(Attention);
 
 // A stride-2 3×3 conv named "conv" (downsamplers.0.conv). padding 1 pads symmetrically; padding 0 pads
 // right and bottom by one, as the VAE encoder does. (B,C,H,W) → (B,C,ceil(H/2),ceil(W/2)) for padding 1.
-class Downsample2DImpl : public torch::nn::Module {
+class Downsample2DImpl : public torch::nn::Module, public fused::Caller {
  public:
   Downsample2DImpl(int64_t channels, int64_t padding);
   torch::Tensor forward(const torch::Tensor& x);
@@ -102,7 +104,7 @@ class Downsample2DImpl : public torch::nn::Module {
 TORCH_MODULE(Downsample2D);
 
 // Nearest-neighbour upsampling then a 3×3 conv named "conv" (upsamplers.0.conv).
-class Upsample2DImpl : public torch::nn::Module {
+class Upsample2DImpl : public torch::nn::Module, public fused::Caller {
  public:
   explicit Upsample2DImpl(int64_t channels);
   // x (B,C,H,W) → (B,C,size[0],size[1]), or (B,C,2H,2W) when size is empty. An explicit size lets the
@@ -115,7 +117,8 @@ TORCH_MODULE(Upsample2D);
 
 // conv(silu(norm(h))): how the UNet and the autoencoders end. On the fused path (channels-last h) the
 // norm and SiLU are one kernel pair and the result comes back contiguous (NCHW) for the callers.
-torch::Tensor norm_silu_conv(torch::nn::GroupNorm norm, torch::nn::Conv2d conv, const torch::Tensor& h);
+torch::Tensor norm_silu_conv(const fused::Ops& ops, torch::nn::GroupNorm norm, torch::nn::Conv2d conv,
+                             const torch::Tensor& h);
 
 // Registers `item` in `list` and returns it typed, so forward passes never cast children back.
 template <typename Holder>

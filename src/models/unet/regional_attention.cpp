@@ -1,7 +1,5 @@
 #include "models/unet/regional_attention.h"
 
-#include "kernels/fused_ops.h"
-
 #include <sstream>
 #include <string>
 
@@ -63,7 +61,7 @@ RegionalContext make_regional_context(const torch::Tensor& contexts, const torch
 }
 
 torch::Tensor regional_cross_attention(AttentionImpl& layer, const torch::Tensor& x, const RegionalContext& r) {
-  return fused::linear(layer.output_projection(), regional_cross_attention_heads(layer, x, r));
+  return layer.fused_ops().linear(layer.output_projection(), regional_cross_attention_heads(layer, x, r));
 }
 
 torch::Tensor regional_cross_attention_heads(AttentionImpl& layer, const torch::Tensor& x, const RegionalContext& r) {

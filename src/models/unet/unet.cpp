@@ -230,14 +230,14 @@ torch::Tensor UNet2DConditionModelImpl::forward_with(const torch::Tensor& sample
                                                      const torch::Tensor& timestep_cond) {
   const auto temb = activated_time_embedding(sample, timesteps, timestep_cond);
   // With the fused kernels the whole network runs channels-last (NHWC): cuDNN's convolutions then
-  // need no transposes and the blocks take their fused paths (fused::applies).
-  auto h = conv_in(fused::channels_last_input(config_.center_input_sample ? sample * 2 - 1 : sample));
+  // need no transposes and the blocks take their fused paths (fused::Ops::applies).
+  auto h = conv_in(fused_.channels_last_input(config_.center_input_sample ? sample * 2 - 1 : sample));
   std::vector<torch::Tensor> skips;
   skips.push_back(h);
   for (auto& block : down_list_) h = block->forward(h, temb, context, skips);
   h = mid_block->forward(h, temb, context);
   for (auto& block : up_list_) h = block->forward(h, temb, context, skips);
-  return norm_silu_conv(conv_norm_out, conv_out, h);
+  return norm_silu_conv(fused_, conv_norm_out, conv_out, h);
 }
 
 }  // namespace palette

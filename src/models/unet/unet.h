@@ -42,7 +42,7 @@ class TimestepEmbeddingImpl : public torch::nn::Module {
 };
 TORCH_MODULE(TimestepEmbedding);
 
-class UNet2DConditionModelImpl : public torch::nn::Module {
+class UNet2DConditionModelImpl : public torch::nn::Module, public fused::Caller {
  public:
   // Validates `config` (throws palette::Error) and builds the modules with default-initialised weights.
   explicit UNet2DConditionModelImpl(const UNetConfig& config);

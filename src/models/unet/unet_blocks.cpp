@@ -1,7 +1,5 @@
 #include "models/unet/unet_blocks.h"
 
-#include "kernels/fused_ops.h"
-
 namespace palette {
 
 namespace nn = torch::nn;
@@ -42,9 +40,9 @@ FeedForwardImpl::FeedForwardImpl(int64_t dim) {
   out_ = append_module(net, nn::Linear(inner, dim));
 }
 
-torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) { return fused::linear(out_, gated(x)); }
+torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) { return fused_.linear(out_, gated(x)); }
 
-torch::Tensor FeedForwardImpl::gated(const torch::Tensor& x) { return fused::geglu(fused::linear(proj_, x)); }
+torch::Tensor FeedForwardImpl::gated(const torch::Tensor& x) { return fused_.geglu(fused_.linear(proj_, x)); }
 
 BasicTransformerBlockImpl::BasicTransformerBlockImpl(const TransformerOptions& o) {
   const auto layer_norm = [&] { return nn::LayerNorm(nn::LayerNormOptions({o.channels}).eps(1e-5)); };
@@ -64,17 +62,19 @@ BasicTransformerBlockImpl::BasicTransformerBlockImpl(const TransformerOptions& o
 }
 
 torch::Tensor BasicTransformerBlockImpl::forward(const torch::Tensor& x, const CrossContext& context) {
-  auto h = attn1(fused::layer_norm(norm1, x)).add_(x);
-  h = cross_attention(*attn2, fused::layer_norm(norm2, h), context).add_(h);
-  return ff(fused::layer_norm(norm3, h)).add_(h);
+  auto h = attn1(fused_.layer_norm(norm1, x)).add_(x);
+  h = cross_attention(*attn2, fused_.layer_norm(norm2, h), context).add_(h);
+  return ff(fused_.layer_norm(norm3, h)).add_(h);
 }
 
 void BasicTransformerBlockImpl::forward_into(torch::Tensor& h, torch::Tensor& pending, const CrossContext& context) {
-  fused::add_linear_without_bias_(h, attn1->output_projection(), attn1->heads_output(fused::layer_norm(norm1, h, pending)),
+  fused_.add_linear_without_bias_(h, attn1->output_projection(),
+                                  attn1->heads_output(fused_.layer_norm(norm1, h, pending)), pending);
+  fused_.add_linear_without_bias_(h, attn2->output_projection(),
+                                  cross_attention_heads(*attn2, fused_.layer_norm(norm2, h, pending), context),
                                   pending);
-  fused::add_linear_without_bias_(h, attn2->output_projection(),
-                                  cross_attention_heads(*attn2, fused::layer_norm(norm2, h, pending), context), pending);
-  fused::add_linear_without_bias_(h, ff->output_layer(), ff->gated(fused::layer_norm(norm3, h, pending)), pending);
+  fused_.add_linear_without_bias_(h, ff->output_layer(), ff->gated(fused_.layer_norm(norm3, h, pending)),
+                                  pending);
 }
 
 Transformer2DImpl::Transformer2DImpl(const TransformerOptions& o) {
@@ -97,7 +97,7 @@ Transformer2DImpl::Transformer2DImpl(const TransformerOptions& o) {
 }
 
 torch::Tensor Transformer2DImpl::forward(const torch::Tensor& x, const CrossContext& context) {
-  if (fused::applies(x)) return forward_nhwc(x, context);
+  if (fused_.applies(x)) return forward_nhwc(x, context);
   const auto b = x.size(0), h = x.size(2), w = x.size(3);
   auto hidden = norm(x);
   hidden = proj_in_conv ? proj_in_conv(hidden) : hidden;
@@ -116,10 +116,10 @@ torch::Tensor Transformer2DImpl::forward(const torch::Tensor& x, const CrossCont
 // 1×1 projections run as GEMMs with their bias in cuBLAS's epilogue.
 torch::Tensor Transformer2DImpl::forward_nhwc(const torch::Tensor& x, const CrossContext& context) {
   const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  auto hidden = fused::group_norm(norm, x, /*silu=*/false);
+  auto hidden = fused_.group_norm(norm, x, /*silu=*/false);
   hidden = hidden.permute({0, 2, 3, 1}).reshape({b, h * w, c});
   hidden = proj_in_conv ? torch::linear(hidden, proj_in_conv->weight.reshape({-1, c}), proj_in_conv->bias)
-                        : fused::linear(proj_in_linear, hidden);
+                        : fused_.linear(proj_in_linear, hidden);
   torch::Tensor pending;  // what the blocks still owe `hidden` (their projections' biases)
   for (auto& block : blocks_) block->forward_into(hidden, pending, context);
   const torch::Tensor weight = proj_out_conv ? proj_out_conv->weight.reshape({c, -1}) : proj_out_linear->weight;

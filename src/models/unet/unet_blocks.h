@@ -19,7 +19,7 @@
 namespace palette {
 
 // GEGLU feed-forward: ff.net.0.proj (dim → 2·4·dim), gelu gate, ff.net.2 (4·dim → dim).
-class FeedForwardImpl : public torch::nn::Module {
+class FeedForwardImpl : public torch::nn::Module, public fused::Caller {
  public:
   explicit FeedForwardImpl(int64_t dim);
   torch::Tensor forward(const torch::Tensor& x);  // (B,N,dim) → (B,N,dim)
@@ -44,14 +44,14 @@ struct TransformerOptions {
 };
 
 // Self-attention, cross-attention and feed-forward, each pre-LayerNorm with a residual.
-class BasicTransformerBlockImpl : public torch::nn::Module {
+class BasicTransformerBlockImpl : public torch::nn::Module, public fused::Caller {
  public:
   explicit BasicTransformerBlockImpl(const TransformerOptions& options);
   torch::Tensor forward(const torch::Tensor& x, const CrossContext& context);  // (B,N,C) → (B,N,C)
   // The fused path's form: h holds the block's input less `pending`, a per-channel vector still owed
   // to it (undefined = zero); on return the same holds for the block's output. The residual sums are
   // made in place by the projections' GEMMs and their biases gathered in `pending`
-  // (fused::add_linear_without_bias_), so no residual costs a pass of its own.
+  // (fused::Ops::add_linear_without_bias_), so no residual costs a pass of its own.
   void forward_into(torch::Tensor& h, torch::Tensor& pending, const CrossContext& context);
 
   torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr}, norm3{nullptr};
@@ -62,7 +62,7 @@ TORCH_MODULE(BasicTransformerBlock);
 
 // diffusers' Transformer2DModel for continuous inputs: norm, proj_in, transformer_blocks, proj_out, and
 // a residual around all of it.
-class Transformer2DImpl : public torch::nn::Module {
+class Transformer2DImpl : public torch::nn::Module, public fused::Caller {
  public:
   explicit Transformer2DImpl(const TransformerOptions& options);
   torch::Tensor forward(const torch::Tensor& x, const CrossContext& context);  // (B,C,H,W) → same
@@ -73,7 +73,7 @@ class Transformer2DImpl : public torch::nn::Module {
   torch::nn::ModuleList transformer_blocks{nullptr};
 
  private:
-  // The NHWC path with fused kernels (kernels/fused_ops.h), taken when fused::applies(x).
+  // The NHWC path with fused kernels (kernels/fused_ops.h), taken when fused_.applies(x).
   torch::Tensor forward_nhwc(const torch::Tensor& x, const CrossContext& context);
   std::vector<BasicTransformerBlock> blocks_;
 };

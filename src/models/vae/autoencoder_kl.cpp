@@ -173,10 +173,10 @@ VaeEncoderImpl::VaeEncoderImpl(const AutoencoderKLConfig& c) {
 // With the fused kernels (CUDA inference) the autoencoders run channels-last like the UNet: the
 // ResNet blocks, spatial attention and samplers then take their fused paths (kernels/fused_ops.h).
 torch::Tensor VaeEncoderImpl::forward(const torch::Tensor& image) {
-  auto h = fused::conv2d(conv_in, fused::channels_last_input(image));
+  auto h = fused_.conv2d(conv_in, fused_.channels_last_input(image));
   for (auto& block : block_list_) h = block->forward(h);
   h = mid_block(h);
-  return norm_silu_conv(conv_norm_out, conv_out, h);
+  return norm_silu_conv(fused_, conv_norm_out, conv_out, h);
 }
 
 VaeDecoderImpl::VaeDecoderImpl(const AutoencoderKLConfig& c) {
@@ -197,9 +197,9 @@ VaeDecoderImpl::VaeDecoderImpl(const AutoencoderKLConfig& c) {
 }
 
 torch::Tensor VaeDecoderImpl::forward(const torch::Tensor& z) {
-  auto h = mid_block(fused::conv2d(conv_in, fused::channels_last_input(z)));
+  auto h = mid_block(fused_.conv2d(conv_in, fused_.channels_last_input(z)));
   for (auto& block : block_list_) h = block->forward(h);
-  return norm_silu_conv(conv_norm_out, conv_out, h);
+  return norm_silu_conv(fused_, conv_norm_out, conv_out, h);
 }
 
 AutoencoderKLImpl::AutoencoderKLImpl(const AutoencoderKLConfig& config) : config_(config) {

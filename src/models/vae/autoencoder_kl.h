@@ -89,7 +89,7 @@ class VaeBlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(VaeBlock);
 
-class VaeEncoderImpl : public torch::nn::Module {
+class VaeEncoderImpl : public torch::nn::Module, public fused::Caller {
  public:
   explicit VaeEncoderImpl(const AutoencoderKLConfig& config);
   torch::Tensor forward(const torch::Tensor& image);  // (B,in,H,W) → moments (B,2·latent,H/f,W/f)
@@ -104,7 +104,7 @@ class VaeEncoderImpl : public torch::nn::Module {
 };
 TORCH_MODULE(VaeEncoder);
 
-class VaeDecoderImpl : public torch::nn::Module {
+class VaeDecoderImpl : public torch::nn::Module, public fused::Caller {
  public:
   explicit VaeDecoderImpl(const AutoencoderKLConfig& config);
   torch::Tensor forward(const torch::Tensor& z);  // (B,latent,h,w) → (B,out,h·f,w·f)
