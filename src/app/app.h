@@ -112,7 +112,7 @@ class App {
 
   // Prompts (app_prompts.cpp). Each is a modal popup; answer() is what its buttons and the script's
   // "answer" action do, and throws palette::Error when no prompt that takes `choice` is open.
-  enum class Answer { Save, Discard, Cancel, Restore, Create };
+  using Answer = PromptAnswer;  // session_script.h: the script's "answer" takes the same choices
   void answer(Answer choice, int canvas_width = 0, int canvas_height = 0);
   void draw_unsaved_prompt();
   void draw_recovery_prompt();

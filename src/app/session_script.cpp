@@ -1,9 +1,11 @@
 #include "app/session_script.h"
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "app/canvas_presets.h"
 #include "app/shortcuts.h"
@@ -11,18 +13,34 @@
 
 namespace palette::app {
 
+using namespace script;
+
 namespace {
 
 using nlohmann::json;
 
-const std::set<std::string>& known_ops() {
-  static const std::set<std::string> ops = {
-      "set_background", "add_brush",  "select_brush", "set_tool",     "stroke",        "fill",
-      "set_prompt",     "undo",       "redo",         "wait_frames",  "wait_picture",  "save",
-      "export",         "screenshot", "open",         "drop",         "key",           "set_settings",
-      "quit",           "answer",     "choose_file",  "wait_seconds", "wait_autosave", "kill"};
-  return ops;
-}
+// Every field an action may carry, read with the same checks whatever the action: a script's typo in a
+// field the action does not use is still an error.
+struct Fields {
+  int brush = 0;
+  std::vector<Vec2> points;
+  Vec2 at;
+  std::string prompt, name, color, tool, keys, choice;
+  double size = 0;
+  double hardness = -1;
+  bool typed = false;
+  bool settled = false;
+  int frames = 0;
+  double timeout_s = 300;
+  std::filesystem::path path;
+  DocumentKind kind = DocumentKind::Layout;
+  std::optional<Sampler> sampler;
+  int steps = 0;
+  int64_t seed = -1;
+  int canvas_width = 0;
+  int canvas_height = 0;
+  double seconds = 0;
+};
 
 Vec2 point(const json& j, const std::string& field) {
   if (!j.is_array() || j.size() != 2 || !j[0].is_number() || !j[1].is_number())
@@ -40,14 +58,10 @@ T get(const json& a, const char* key, T fallback, const std::string& field) {
   }
 }
 
-ScriptAction parse_action(const json& a, const std::string& field, const std::filesystem::path& folder) {
-  if (!a.is_object() || !a.contains("do") || !a["do"].is_string())
-    throw Error(field + ": expected an object with \"do\"");
-  ScriptAction s;
-  s.op = a["do"].get<std::string>();
-  if (!known_ops().count(s.op)) throw Error(field + ".do: unknown action '" + s.op + "'");
+Fields parse_fields(const json& a, const std::string& field, const std::filesystem::path& folder) {
+  Fields s;
   s.brush = get<int>(a, "brush", 0, field);
-  s.text = get<std::string>(a, "prompt", "", field);
+  s.prompt = get<std::string>(a, "prompt", "", field);
   s.name = get<std::string>(a, "name", "", field);
   s.color = get<std::string>(a, "color", "", field);
   s.tool = get<std::string>(a, "tool", "", field);
@@ -56,15 +70,15 @@ ScriptAction parse_action(const json& a, const std::string& field, const std::fi
     s.sampler = parse_sampler(get<std::string>(a, "sampler", "", field), field + ".sampler");
   s.steps = get<int>(a, "steps", 0, field);
   s.seed = get<int64_t>(a, "seed", -1, field);
-  if (s.op == "key" && !action_for_label(s.keys)) throw Error(field + ".keys: no shortcut '" + s.keys + "'");
   s.size = get<double>(a, "size", 0, field);
   s.hardness = get<double>(a, "hardness", -1, field);
   s.typed = get<bool>(a, "typed", false, field);
   s.settled = get<bool>(a, "settled", false, field);
   s.frames = get<int>(a, "frames", 0, field);
   s.timeout_s = get<double>(a, "timeout_s", 300, field);
-  s.kind = get<std::string>(a, "kind", "layout", field);
-  if (s.kind != "layout" && s.kind != "palette") throw Error(field + ".kind: 'layout' or 'palette'");
+  const std::string kind = get<std::string>(a, "kind", "layout", field);
+  if (kind != "layout" && kind != "palette") throw Error(field + ".kind: 'layout' or 'palette'");
+  s.kind = kind == "palette" ? DocumentKind::Palette : DocumentKind::Layout;
   if (a.contains("path")) {
     const std::filesystem::path p = get<std::string>(a, "path", "", field);
     s.path = p.is_absolute() ? p : folder / p;
@@ -77,9 +91,6 @@ ScriptAction parse_action(const json& a, const std::string& field, const std::fi
   if (a.contains("at")) s.at = point(a["at"], field + ".at");
   if (a.contains("x")) s.at = {get<double>(a, "x", 0, field), get<double>(a, "y", 0, field)};
   s.choice = get<std::string>(a, "choice", "", field);
-  static const std::set<std::string> choices = {"save", "discard", "cancel", "restore", "create"};
-  if (s.op == "answer" && !choices.count(s.choice))
-    throw Error(field + ".choice: save, discard, cancel, restore or create");
   if (a.contains("canvas")) {
     const std::string canvas = get<std::string>(a, "canvas", "", field);
     const auto size = parse_size(canvas);
@@ -88,18 +99,138 @@ ScriptAction parse_action(const json& a, const std::string& field, const std::fi
     s.canvas_height = size->second;
   }
   s.seconds = get<double>(a, "seconds", 0, field);
-  if (s.op == "wait_seconds" && !(s.seconds >= 0 && s.seconds <= 3600))
-    throw Error(field + ".seconds: 0 to 3600");
-  if (s.op == "stroke" && s.points.empty()) throw Error(field + ".points: a stroke needs points");
-  if ((s.op == "save" || s.op == "export" || s.op == "screenshot" || s.op == "open" || s.op == "drop" ||
-       s.op == "choose_file") &&
-      s.path.empty())
-    throw Error(field + ".path: required for " + s.op);
-  if (s.brush < 0) throw Error(field + ".brush: 1-based, from the bottom");
   return s;
 }
 
+template <typename WithPath>
+const std::filesystem::path& required_path(const Fields& f, const std::string& field) {
+  if (f.path.empty()) throw Error(field + ".path: required for " + std::string(WithPath::kName));
+  return f.path;
+}
+
+PromptAnswer prompt_answer(const std::string& choice, const std::string& field) {
+  static const std::map<std::string, PromptAnswer> answers = {{"save", PromptAnswer::Save},
+                                                              {"discard", PromptAnswer::Discard},
+                                                              {"cancel", PromptAnswer::Cancel},
+                                                              {"restore", PromptAnswer::Restore},
+                                                              {"create", PromptAnswer::Create}};
+  const auto it = answers.find(choice);
+  if (it == answers.end()) throw Error(field + ".choice: save, discard, cancel, restore or create");
+  return it->second;
+}
+
+// The one place an action's name is read: each "do" value makes its struct from the fields.
+using Make = ScriptAction (*)(const Fields&, const std::string& field);
+const std::map<std::string_view, Make>& makers() {
+  static const std::map<std::string_view, Make> table = {
+      {SetBackground::kName,
+       [](const Fields& f, const std::string&) -> ScriptAction { return SetBackground{f.prompt}; }},
+      {AddBrush::kName,
+       [](const Fields& f, const std::string&) -> ScriptAction {
+         return AddBrush{f.name, f.color, f.prompt};
+       }},
+      {SelectBrush::kName,
+       [](const Fields& f, const std::string&) -> ScriptAction { return SelectBrush{f.brush}; }},
+      {SetTool::kName,
+       [](const Fields& f, const std::string&) -> ScriptAction {
+         return SetTool{f.tool, f.size, f.hardness};
+       }},
+      {Stroke::kName,
+       [](const Fields& f, const std::string& field) -> ScriptAction {
+         if (f.points.empty()) throw Error(field + ".points: a stroke needs points");
+         return Stroke{f.brush, f.points, f.size, f.tool};
+       }},
+      {Fill::kName,
+       [](const Fields& f, const std::string&) -> ScriptAction {
+         return Fill{f.brush, f.at};
+       }},
+      {SetPrompt::kName,
+       [](const Fields& f, const std::string&) -> ScriptAction {
+         return SetPrompt{f.brush, f.prompt, f.typed};
+       }},
+      {Undo::kName, [](const Fields&, const std::string&) -> ScriptAction { return Undo{}; }},
+      {Redo::kName, [](const Fields&, const std::string&) -> ScriptAction { return Redo{}; }},
+      {WaitFrames::kName,
+       [](const Fields& f, const std::string&) -> ScriptAction { return WaitFrames{f.frames}; }},
+      {WaitPicture::kName,
+       [](const Fields& f, const std::string&) -> ScriptAction {
+         return WaitPicture{f.settled, f.timeout_s};
+       }},
+      {Save::kName,
+       [](const Fields& f, const std::string& field) -> ScriptAction {
+         return Save{required_path<Save>(f, field), f.kind};
+       }},
+      {Export::kName,
+       [](const Fields& f, const std::string& field) -> ScriptAction {
+         return Export{required_path<Export>(f, field), f.timeout_s};
+       }},
+      {Screenshot::kName,
+       [](const Fields& f, const std::string& field) -> ScriptAction {
+         return Screenshot{required_path<Screenshot>(f, field)};
+       }},
+      {Open::kName,
+       [](const Fields& f, const std::string& field) -> ScriptAction {
+         return Open{required_path<Open>(f, field)};
+       }},
+      {Drop::kName,
+       [](const Fields& f, const std::string& field) -> ScriptAction {
+         return Drop{required_path<Drop>(f, field)};
+       }},
+      {Key::kName,
+       [](const Fields& f, const std::string& field) -> ScriptAction {
+         const std::optional<Action> action = action_for_label(f.keys);
+         if (!action) throw Error(field + ".keys: no shortcut '" + f.keys + "'");
+         return Key{*action};
+       }},
+      {SetSettings::kName,
+       [](const Fields& f, const std::string&) -> ScriptAction {
+         return SetSettings{f.sampler, f.steps, f.seed};
+       }},
+      {Quit::kName, [](const Fields&, const std::string&) -> ScriptAction { return Quit{}; }},
+      {Answer::kName,
+       [](const Fields& f, const std::string& field) -> ScriptAction {
+         return Answer{prompt_answer(f.choice, field), f.canvas_width, f.canvas_height};
+       }},
+      {ChooseFile::kName,
+       [](const Fields& f, const std::string& field) -> ScriptAction {
+         return ChooseFile{required_path<ChooseFile>(f, field)};
+       }},
+      {WaitSeconds::kName,
+       [](const Fields& f, const std::string& field) -> ScriptAction {
+         if (!(f.seconds >= 0 && f.seconds <= 3600)) throw Error(field + ".seconds: 0 to 3600");
+         return WaitSeconds{f.seconds};
+       }},
+      {WaitAutosave::kName,
+       [](const Fields& f, const std::string&) -> ScriptAction { return WaitAutosave{f.timeout_s}; }},
+      {Kill::kName, [](const Fields&, const std::string&) -> ScriptAction { return Kill{}; }},
+  };
+  return table;
+}
+
+ScriptAction parse_action(const json& a, const std::string& field, const std::filesystem::path& folder) {
+  if (!a.is_object() || !a.contains("do") || !a["do"].is_string())
+    throw Error(field + ": expected an object with \"do\"");
+  const std::string op = a["do"].get<std::string>();
+  const auto make = makers().find(op);
+  if (make == makers().end()) throw Error(field + ".do: unknown action '" + op + "'");
+  const Fields fields = parse_fields(a, field, folder);
+  ScriptAction action = make->second(fields, field);
+  if (fields.brush < 0) throw Error(field + ".brush: 1-based, from the bottom");
+  return action;
+}
+
+template <typename... Visitors>
+struct Overloaded : Visitors... {
+  using Visitors::operator()...;
+};
+template <typename... Visitors>
+Overloaded(Visitors...) -> Overloaded<Visitors...>;
+
 }  // namespace
+
+std::string_view action_name(const ScriptAction& action) {
+  return std::visit([](const auto& a) { return std::decay_t<decltype(a)>::kName; }, action);
+}
 
 Script parse_script(std::string_view text, const std::filesystem::path& folder) {
   const json j = json::parse(text, nullptr, false);
@@ -147,47 +278,68 @@ void ScriptRunner::step(ScriptHost& host, double now) {
   try {
     step_action(host, a, now);
   } catch (const std::exception& e) {
-    error_ = "script actions[" + std::to_string(index_) + "] (" + a.op + "): " + e.what();
+    error_ =
+        "script actions[" + std::to_string(index_) + "] (" + std::string(action_name(a)) + "): " + e.what();
     finished_ = true;
   }
 }
 
-void ScriptRunner::step_action(ScriptHost& host, const ScriptAction& a, double now) {
-  if (a.op == "stroke") {
-    host.stroke_point(a, sub_++);
-    if (sub_ == a.points.size()) next();
-  } else if (a.op == "set_prompt" && a.typed) {
-    // Letter by letter, as a user types: every prefix reaches the document (and the live stream).
-    sub_ = std::min(a.text.size(), sub_ + kTypedBytesPerFrame);
-    while (sub_ < a.text.size() && (static_cast<unsigned char>(a.text[sub_]) & 0xC0) == 0x80) ++sub_;
-    ScriptAction partial = a;
-    partial.text = a.text.substr(0, sub_);
-    host.perform(partial);
-    if (sub_ == a.text.size()) next();
-  } else if (a.op == "wait_frames") {
-    if (static_cast<int>(sub_++) >= a.frames) next();
-  } else if (a.op == "wait_seconds") {
-    if (started_ < 0) started_ = now;
-    if (now - started_ >= a.seconds) next();
-  } else if (a.op == "wait_picture" || a.op == "export" || a.op == "wait_autosave") {
-    if (started_ < 0) {
-      started_ = now;
-      if (a.op == "export") host.perform(a);
-    }
-    if (host.done(a)) {
-      next();
-    } else if (now - started_ > a.timeout_s) {
-      throw Error("timed out after " + std::to_string(static_cast<int>(a.timeout_s)) + " s");
-    }
-  } else {
-    host.perform(a);
-    if (a.op == "quit") {
-      quit_ = true;
-      finished_ = true;
-      return;
-    }
-    next();
+template <typename Waiting>
+void ScriptRunner::wait_for(ScriptHost& host, const Waiting& a, double now) {
+  if (started_ < 0) {
+    started_ = now;
+    if constexpr (std::is_same_v<Waiting, Export>) host.perform(a);
   }
+  if (host.done(a)) {
+    next();
+  } else if (now - started_ > a.timeout_s) {
+    throw Error("timed out after " + std::to_string(static_cast<int>(a.timeout_s)) + " s");
+  }
+}
+
+void ScriptRunner::step_action(ScriptHost& host, const ScriptAction& action, double now) {
+  std::visit(
+      Overloaded{
+          [&](const Stroke& a) {
+            host.stroke_point(a, sub_++);
+            if (sub_ == a.points.size()) next();
+          },
+          [&](const SetPrompt& a) {
+            if (!a.typed) {
+              host.perform(a);
+              next();
+              return;
+            }
+            // Letter by letter, as a user types: every prefix reaches the document (and the live stream).
+            sub_ = std::min(a.prompt.size(), sub_ + kTypedBytesPerFrame);
+            while (sub_ < a.prompt.size() && (static_cast<unsigned char>(a.prompt[sub_]) & 0xC0) == 0x80)
+              ++sub_;
+            SetPrompt partial = a;
+            partial.prompt = a.prompt.substr(0, sub_);
+            host.perform(partial);
+            if (sub_ == a.prompt.size()) next();
+          },
+          [&](const WaitFrames& a) {
+            if (static_cast<int>(sub_++) >= a.frames) next();
+          },
+          [&](const WaitSeconds& a) {
+            if (started_ < 0) started_ = now;
+            if (now - started_ >= a.seconds) next();
+          },
+          [&](const WaitPicture& a) { wait_for(host, a, now); },
+          [&](const Export& a) { wait_for(host, a, now); },
+          [&](const WaitAutosave& a) { wait_for(host, a, now); },
+          [&](const Quit&) {
+            host.perform(action);
+            quit_ = true;
+            finished_ = true;
+          },
+          [&](const auto&) {  // the rest are done at once
+            host.perform(action);
+            next();
+          },
+      },
+      action);
 }
 
 }  // namespace palette::app

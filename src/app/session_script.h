@@ -1,5 +1,6 @@
 // Scripted sessions (`semantic-palette --script session.json`): the app driven like a user would
-// drive it, one action per displayed frame, for the end-to-end test and for reproducing bugs.
+// drive it, one action per displayed frame, for the end-to-end test and for reproducing bugs. Each
+// action is parsed once into its own struct (script::Stroke, …); the runner and the app visit them.
 //
 //   {"actions": [
 //     {"do": "set_background", "prompt": "a meadow"},
@@ -35,39 +36,143 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "app/canvas_view.h"
+#include "app/shortcuts.h"
+#include "palette/document_file.h"
 #include "palette/sampler.h"
 
 namespace palette::app {
 
-struct ScriptAction {
-  std::string op;               // the "do" value
-  int brush = 0;                // 1-based layer position; 0 = the selected one
-  std::vector<Vec2> points;     // stroke
-  Vec2 at;                      // fill
-  std::string text;             // prompt (set_prompt, set_background, add_brush)
-  std::string name;             // add_brush
-  std::string color;            // add_brush, "#rrggbb" ("" = the next free colour)
-  std::string tool;             // set_tool
-  std::string keys;             // key: a shortcut as the menus write it
-  double size = 0;              // set_tool / stroke: brush diameter (0 = unchanged)
-  double hardness = -1;         // set_tool: < 0 = unchanged
-  bool typed = false;           // set_prompt: one keystroke's worth per frame
-  bool settled = false;         // wait_picture: wait until the picture has settled on the current edit
-  int frames = 0;               // wait_frames
-  double timeout_s = 300;       // wait_picture / export
-  std::filesystem::path path;   // save / export / screenshot / open (absolute after parsing)
-  std::string kind = "layout";  // save
-  std::optional<Sampler> sampler;  // set_settings (nullopt = unchanged)
-  int steps = 0;                // set_settings (0 = unchanged)
-  int64_t seed = -1;            // set_settings (-1 = unchanged)
-  std::string choice;           // answer
-  int canvas_width = 0;         // answer "create": the New dialog's size (0 = as selected)
-  int canvas_height = 0;
-  double seconds = 0;           // wait_seconds
+// The choices of the app's prompts: their buttons and the script's "answer".
+enum class PromptAnswer { Save, Discard, Cancel, Restore, Create };
+
+// One struct per action, named by its "do" value (kName). "brush" is a 1-based layer position, 0 = the
+// selected one; paths are absolute after parsing.
+namespace script {
+
+struct SetBackground {
+  static constexpr std::string_view kName = "set_background";
+  std::string prompt;
 };
+struct AddBrush {
+  static constexpr std::string_view kName = "add_brush";
+  std::string name;   // "" = the app's default name
+  std::string color;  // "#rrggbb" ("" = the next free colour)
+  std::string prompt;
+};
+struct SelectBrush {
+  static constexpr std::string_view kName = "select_brush";
+  int brush = 0;
+};
+struct SetTool {
+  static constexpr std::string_view kName = "set_tool";
+  std::string tool;      // brush | eraser | fill, "" = unchanged (an unknown one fails when it runs)
+  double size = 0;       // brush diameter, 0 = unchanged
+  double hardness = -1;  // < 0 = unchanged
+};
+struct Stroke {
+  static constexpr std::string_view kName = "stroke";
+  int brush = 0;
+  std::vector<Vec2> points;  // canvas pixels, at least one
+  double size = 0;           // 0 = the tool's size
+  std::string tool;          // "eraser" erases; otherwise the brush paints
+};
+struct Fill {
+  static constexpr std::string_view kName = "fill";
+  int brush = 0;
+  Vec2 at;
+};
+struct SetPrompt {
+  static constexpr std::string_view kName = "set_prompt";
+  int brush = 0;
+  std::string prompt;
+  bool typed = false;  // a few letters a frame, as a user types
+};
+struct Undo {
+  static constexpr std::string_view kName = "undo";
+};
+struct Redo {
+  static constexpr std::string_view kName = "redo";
+};
+struct WaitFrames {
+  static constexpr std::string_view kName = "wait_frames";
+  int frames = 0;
+};
+struct WaitPicture {
+  static constexpr std::string_view kName = "wait_picture";
+  bool settled = false;  // until the picture has settled on the current edit
+  double timeout_s = 300;
+};
+struct Save {
+  static constexpr std::string_view kName = "save";
+  std::filesystem::path path;
+  DocumentKind kind = DocumentKind::Layout;
+};
+struct Export {
+  static constexpr std::string_view kName = "export";
+  std::filesystem::path path;
+  double timeout_s = 300;
+};
+struct Screenshot {
+  static constexpr std::string_view kName = "screenshot";
+  std::filesystem::path path;
+};
+struct Open {
+  static constexpr std::string_view kName = "open";
+  std::filesystem::path path;
+};
+struct Drop {
+  static constexpr std::string_view kName = "drop";
+  std::filesystem::path path;
+};
+struct Key {
+  static constexpr std::string_view kName = "key";
+  Action action;  // the shortcut's
+};
+struct SetSettings {
+  static constexpr std::string_view kName = "set_settings";
+  std::optional<Sampler> sampler;  // nullopt = unchanged
+  int steps = 0;                   // 0 = unchanged
+  int64_t seed = -1;               // -1 = unchanged
+};
+struct Quit {
+  static constexpr std::string_view kName = "quit";
+};
+struct Answer {
+  static constexpr std::string_view kName = "answer";
+  PromptAnswer choice = PromptAnswer::Cancel;
+  int canvas_width = 0;  // Create: the New dialog's size (0 = as selected)
+  int canvas_height = 0;
+};
+struct ChooseFile {
+  static constexpr std::string_view kName = "choose_file";
+  std::filesystem::path path;
+};
+struct WaitSeconds {
+  static constexpr std::string_view kName = "wait_seconds";
+  double seconds = 0;
+};
+struct WaitAutosave {
+  static constexpr std::string_view kName = "wait_autosave";
+  double timeout_s = 300;
+};
+struct Kill {
+  static constexpr std::string_view kName = "kill";
+};
+
+}  // namespace script
+
+using ScriptAction =
+    std::variant<script::SetBackground, script::AddBrush, script::SelectBrush, script::SetTool,
+                 script::Stroke, script::Fill, script::SetPrompt, script::Undo, script::Redo,
+                 script::WaitFrames, script::WaitPicture, script::Save, script::Export, script::Screenshot,
+                 script::Open, script::Drop, script::Key, script::SetSettings, script::Quit, script::Answer,
+                 script::ChooseFile, script::WaitSeconds, script::WaitAutosave, script::Kill>;
+
+std::string_view action_name(const ScriptAction& action);  // its "do" value
 
 struct Script {
   std::vector<ScriptAction> actions;
@@ -78,16 +183,18 @@ struct Script {
 Script parse_script(std::string_view json_text, const std::filesystem::path& folder);
 Script load_script(const std::filesystem::path& path);  // throws palette::Error naming the file
 
-// What the runner needs from the app. perform() does an action at once and throws palette::Error
-// on failure; for "export" it starts the render. done() says whether a waiting action
-// (wait_picture, export, wait_autosave) has finished, throwing when it failed.
+// What the runner needs from the app; each throws palette::Error on failure. perform() does an action
+// at once (for Export it starts the render); the runner itself does the waits, the frames of a stroke
+// and of typing. done() says whether a waiting action has finished, throwing when it failed.
 class ScriptHost {
  public:
   virtual ~ScriptHost() = default;
   virtual void perform(const ScriptAction& action) = 0;
-  // Stroke point `index` of `action` (0 presses, the last also releases).
-  virtual void stroke_point(const ScriptAction& action, size_t index) = 0;
-  virtual bool done(const ScriptAction& action) = 0;
+  // Stroke point `index` (0 presses, the last also releases).
+  virtual void stroke_point(const script::Stroke& stroke, size_t index) = 0;
+  virtual bool done(const script::WaitPicture& action) = 0;
+  virtual bool done(const script::Export& action) = 0;
+  virtual bool done(const script::WaitAutosave& action) = 0;
 };
 
 class ScriptRunner {
@@ -106,6 +213,8 @@ class ScriptRunner {
  private:
   void next();
   void step_action(ScriptHost& host, const ScriptAction& a, double now);
+  template <typename Waiting>
+  void wait_for(ScriptHost& host, const Waiting& a, double now);
 
   Script script_;
   size_t index_ = 0;

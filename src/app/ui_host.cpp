@@ -2,8 +2,8 @@
 // commands that the panels and shortcuts use.
 #include <csignal>
 #include <cstdio>
-#include <map>
 #include <memory>
+#include <variant>
 
 #include "app/app.h"
 #include "palette/error.h"
@@ -14,110 +14,13 @@ class AppScriptHost : public ScriptHost {
  public:
   explicit AppScriptHost(App& app) : app_(app) {}
 
-  LayerId layer(const ScriptAction& a) {
-    Document& doc = app_.editor.doc();
-    if (a.brush == 0) {
-      if (!app_.editor.selected()) throw Error("there is no brush");
-      return app_.editor.selected();
-    }
-    if (static_cast<size_t>(a.brush) > doc.layers().size())
-      throw Error("brush " + std::to_string(a.brush) + " does not exist (" +
-                  std::to_string(doc.layers().size()) + " brushes)");
-    return doc.layers()[a.brush - 1].id;
+  void perform(const ScriptAction& action) override {
+    std::visit([this](const auto& a) { run(a); }, action);
   }
 
-  void perform(const ScriptAction& a) override {
-    Document& doc = app_.editor.doc();
-    if (a.op == "set_background") {
-      Background bg = doc.content().background;
-      bg.prompt = a.text;
-      doc.set_background(bg, Merge::WithPrevious);
-    } else if (a.op == "add_brush") {
-      const LayerId id = app_.editor.add_layer();
-      LayerProperties p = doc.layer(id).properties;
-      if (!a.name.empty()) p.name = a.name;
-      if (!a.color.empty()) {
-        const std::optional<Color> c = parse_color(a.color);
-        if (!c) throw Error("'" + a.color + "' is not a colour (#rrggbb)");
-        p.color = *c;
-      }
-      p.prompt = a.text;
-      doc.set_layer_properties(id, p, Merge::WithPrevious);
-    } else if (a.op == "select_brush") {
-      app_.editor.select(layer(a));
-    } else if (a.op == "set_tool") {
-      if (a.tool == "brush")
-        app_.tools.set_tool(Tool::Brush);
-      else if (a.tool == "eraser")
-        app_.tools.set_tool(Tool::Eraser);
-      else if (a.tool == "fill")
-        app_.tools.set_tool(Tool::Fill);
-      else if (!a.tool.empty())
-        throw Error("unknown tool '" + a.tool + "' (brush, eraser, fill)");
-      if (a.size > 0) app_.tools.set_size(a.size);
-      if (a.hardness >= 0) app_.tools.set_hardness(a.hardness);
-    } else if (a.op == "fill") {
-      app_.editor.select(layer(a));
-      ToolState fill = app_.tools;
-      fill.set_tool(Tool::Fill);
-      app_.editor.press(fill, a.at);
-    } else if (a.op == "set_prompt") {
-      const LayerId id = layer(a);
-      LayerProperties p = doc.layer(id).properties;
-      p.prompt = a.text;
-      doc.set_layer_properties(id, p, Merge::WithPrevious);  // typing is one undo step
-    } else if (a.op == "undo") {
-      app_.editor.undo();
-    } else if (a.op == "redo") {
-      app_.editor.redo();
-    } else if (a.op == "save") {
-      if (!app_.save_file(a.path.string(),
-                          a.kind == "palette" ? DocumentKind::Palette : DocumentKind::Layout))
-        throw Error(app_.error);
-    } else if (a.op == "open") {
-      // Judged by the error, not the path: a picture's layout opens untitled.
-      app_.error.clear();
-      app_.open_file(a.path.string());
-      if (!app_.error.empty()) throw Error(app_.error);
-    } else if (a.op == "set_settings") {
-      GenerationSettings s = doc.content().settings;
-      if (a.sampler) s.sampler = *a.sampler;
-      if (a.steps > 0) s.steps = a.steps;
-      if (a.seed >= 0) s.seed = static_cast<uint64_t>(a.seed);
-      doc.set_settings(s);
-    } else if (a.op == "key") {
-      app_.run_action(*action_for_label(a.keys));  // parse_script checked that it exists
-    } else if (a.op == "drop") {
-      app_.error.clear();
-      app_.on_drop({a.path.string()});
-      if (!app_.error.empty()) throw Error(app_.error);
-    } else if (a.op == "export") {
-      if (!app_.start_export(a.path.string())) throw Error(app_.error);
-    } else if (a.op == "screenshot") {
-      app_.screenshot_ = a.path.string();
-    } else if (a.op == "answer") {
-      static const std::map<std::string, App::Answer> answers = {{"save", App::Answer::Save},
-                                                                {"discard", App::Answer::Discard},
-                                                                {"cancel", App::Answer::Cancel},
-                                                                {"restore", App::Answer::Restore},
-                                                                {"create", App::Answer::Create}};
-      app_.error.clear();
-      app_.answer(answers.at(a.choice), a.canvas_width, a.canvas_height);  // parse_script checked the name
-      if (!app_.error.empty()) throw Error(app_.error);
-    } else if (a.op == "choose_file") {
-      if (!app_.dialog.visible()) throw Error("no file dialog is open");
-      app_.dialog.confirm(a.path.string());
-    } else if (a.op == "kill") {
-      std::fflush(nullptr);
-      raise(SIGKILL);  // no destructors, no clean exit: what a crash leaves behind
-    } else if (a.op == "quit") {
-      // App::step_script closes the window once the runner reports the quit.
-    }
-  }
-
-  void stroke_point(const ScriptAction& a, size_t index) override {
+  void stroke_point(const script::Stroke& a, size_t index) override {
     if (index == 0) {
-      app_.editor.select(layer(a));
+      app_.editor.select(layer(a.brush));
       ToolState tools = app_.tools;
       if (a.size > 0) tools.set_size(a.size);
       if (a.tool == "eraser")
@@ -131,21 +34,24 @@ class AppScriptHost : public ScriptHost {
     if (index + 1 == a.points.size()) app_.editor.release();
   }
 
-  bool done(const ScriptAction& a) override {
-    if (a.op == "export") {
-      const ExportState s = app_.engine.export_state();
-      if (s == ExportState::Failed) throw Error(app_.engine.export_message());
-      if (s != ExportState::Done) return false;
-      std::printf("semantic-palette: exported %s in %.1f s\n", app_.engine.export_message().c_str(),
-                  app_.engine.export_seconds());
-      std::fflush(stdout);
-      return true;
-    }
-    if (a.op == "wait_autosave") {
-      if (!app_.recovery_.enabled()) throw Error("no recovery folder (neither XDG_CONFIG_HOME nor HOME is set)");
-      return app_.autosaved_now();
-    }
-    // wait_picture: a frame made with the document as it is now, or a model that cannot come.
+  bool done(const script::Export&) override {
+    const ExportState s = app_.engine.export_state();
+    if (s == ExportState::Failed) throw Error(app_.engine.export_message());
+    if (s != ExportState::Done) return false;
+    std::printf("semantic-palette: exported %s in %.1f s\n", app_.engine.export_message().c_str(),
+                app_.engine.export_seconds());
+    std::fflush(stdout);
+    return true;
+  }
+
+  bool done(const script::WaitAutosave&) override {
+    if (!app_.recovery_.enabled())
+      throw Error("no recovery folder (neither XDG_CONFIG_HOME nor HOME is set)");
+    return app_.autosaved_now();
+  }
+
+  // A frame made with the document as it is now, or a model that cannot come.
+  bool done(const script::WaitPicture& a) override {
     if (app_.engine.model_state() == ModelState::Failed || app_.engine.model_state() == ModelState::None)
       throw Error("no model to make a picture with" +
                   (app_.engine.error().empty() ? std::string() : ": " + app_.engine.error()));
@@ -160,6 +66,129 @@ class AppScriptHost : public ScriptHost {
   }
 
  private:
+  LayerId layer(int brush) {
+    Document& doc = app_.editor.doc();
+    if (brush == 0) {
+      if (!app_.editor.selected()) throw Error("there is no brush");
+      return app_.editor.selected();
+    }
+    if (static_cast<size_t>(brush) > doc.layers().size())
+      throw Error("brush " + std::to_string(brush) + " does not exist (" +
+                  std::to_string(doc.layers().size()) + " brushes)");
+    return doc.layers()[brush - 1].id;
+  }
+
+  Document& doc() { return app_.editor.doc(); }
+
+  void run(const script::SetBackground& a) {
+    Background bg = doc().content().background;
+    bg.prompt = a.prompt;
+    doc().set_background(bg, Merge::WithPrevious);
+  }
+
+  void run(const script::AddBrush& a) {
+    const LayerId id = app_.editor.add_layer();
+    LayerProperties p = doc().layer(id).properties;
+    if (!a.name.empty()) p.name = a.name;
+    if (!a.color.empty()) {
+      const std::optional<Color> c = parse_color(a.color);
+      if (!c) throw Error("'" + a.color + "' is not a colour (#rrggbb)");
+      p.color = *c;
+    }
+    p.prompt = a.prompt;
+    doc().set_layer_properties(id, p, Merge::WithPrevious);
+  }
+
+  void run(const script::SelectBrush& a) { app_.editor.select(layer(a.brush)); }
+
+  void run(const script::SetTool& a) {
+    if (a.tool == "brush")
+      app_.tools.set_tool(Tool::Brush);
+    else if (a.tool == "eraser")
+      app_.tools.set_tool(Tool::Eraser);
+    else if (a.tool == "fill")
+      app_.tools.set_tool(Tool::Fill);
+    else if (!a.tool.empty())
+      throw Error("unknown tool '" + a.tool + "' (brush, eraser, fill)");
+    if (a.size > 0) app_.tools.set_size(a.size);
+    if (a.hardness >= 0) app_.tools.set_hardness(a.hardness);
+  }
+
+  void run(const script::Fill& a) {
+    app_.editor.select(layer(a.brush));
+    ToolState fill = app_.tools;
+    fill.set_tool(Tool::Fill);
+    app_.editor.press(fill, a.at);
+  }
+
+  void run(const script::SetPrompt& a) {
+    const LayerId id = layer(a.brush);
+    LayerProperties p = doc().layer(id).properties;
+    p.prompt = a.prompt;
+    doc().set_layer_properties(id, p, Merge::WithPrevious);  // typing is one undo step
+  }
+
+  void run(const script::Undo&) { app_.editor.undo(); }
+  void run(const script::Redo&) { app_.editor.redo(); }
+
+  void run(const script::Save& a) {
+    if (!app_.save_file(a.path.string(), a.kind)) throw Error(app_.error);
+  }
+
+  void run(const script::Open& a) {
+    // Judged by the error, not the path: a picture's layout opens untitled.
+    app_.error.clear();
+    app_.open_file(a.path.string());
+    if (!app_.error.empty()) throw Error(app_.error);
+  }
+
+  void run(const script::SetSettings& a) {
+    GenerationSettings s = doc().content().settings;
+    if (a.sampler) s.sampler = *a.sampler;
+    if (a.steps > 0) s.steps = a.steps;
+    if (a.seed >= 0) s.seed = static_cast<uint64_t>(a.seed);
+    doc().set_settings(s);
+  }
+
+  void run(const script::Key& a) { app_.run_action(a.action); }
+
+  void run(const script::Drop& a) {
+    app_.error.clear();
+    app_.on_drop({a.path.string()});
+    if (!app_.error.empty()) throw Error(app_.error);
+  }
+
+  void run(const script::Export& a) {
+    if (!app_.start_export(a.path.string())) throw Error(app_.error);
+  }
+
+  void run(const script::Screenshot& a) { app_.screenshot_ = a.path.string(); }
+
+  void run(const script::Answer& a) {
+    app_.error.clear();
+    app_.answer(a.choice, a.canvas_width, a.canvas_height);
+    if (!app_.error.empty()) throw Error(app_.error);
+  }
+
+  void run(const script::ChooseFile& a) {
+    if (!app_.dialog.visible()) throw Error("no file dialog is open");
+    app_.dialog.confirm(a.path.string());
+  }
+
+  void run(const script::Kill&) {
+    std::fflush(nullptr);
+    raise(SIGKILL);  // no destructors, no clean exit: what a crash leaves behind
+  }
+
+  // App::step_script closes the window once the runner reports the quit.
+  void run(const script::Quit&) {}
+  // The runner does these itself, frame by frame (stroke_point, done).
+  void run(const script::Stroke&) {}
+  void run(const script::WaitFrames&) {}
+  void run(const script::WaitPicture&) {}
+  void run(const script::WaitSeconds&) {}
+  void run(const script::WaitAutosave&) {}
+
   App& app_;
 };
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <variant>
+
 #include "palette/error.h"
 
 namespace palette::app {
@@ -16,19 +18,25 @@ TEST(SessionScript, ParsesActionsAndResolvesPaths) {
       {"do": "quit"}]})",
                                 "/work/session");
   ASSERT_EQ(s.actions.size(), 5u);
-  EXPECT_EQ(s.actions[0].brush, 2);
-  ASSERT_EQ(s.actions[0].points.size(), 2u);
-  EXPECT_DOUBLE_EQ(s.actions[0].points[1].x, 3.5);
-  EXPECT_EQ(s.actions[1].name, "sky");
-  EXPECT_EQ(s.actions[1].text, "a sky");
-  EXPECT_EQ(s.actions[2].path, std::filesystem::path("/work/session/out.json"));
-  EXPECT_EQ(s.actions[2].kind, "palette");
-  EXPECT_EQ(s.actions[3].path, std::filesystem::path("/abs/out.png"));
+  const auto& stroke = std::get<script::Stroke>(s.actions[0]);
+  EXPECT_EQ(stroke.brush, 2);
+  ASSERT_EQ(stroke.points.size(), 2u);
+  EXPECT_DOUBLE_EQ(stroke.points[1].x, 3.5);
+  EXPECT_EQ(std::get<script::AddBrush>(s.actions[1]).name, "sky");
+  EXPECT_EQ(std::get<script::AddBrush>(s.actions[1]).prompt, "a sky");
+  EXPECT_EQ(std::get<script::Save>(s.actions[2]).path, std::filesystem::path("/work/session/out.json"));
+  EXPECT_EQ(std::get<script::Save>(s.actions[2]).kind, DocumentKind::Palette);
+  EXPECT_EQ(std::get<script::Export>(s.actions[3]).path, std::filesystem::path("/abs/out.png"));
+  EXPECT_TRUE(std::holds_alternative<script::Quit>(s.actions[4]));
+  EXPECT_EQ(action_name(s.actions[4]), "quit");
   const Script settings =
       parse_script(R"({"actions": [{"do": "set_settings", "sampler": "smd", "seed": 7}]})", "/");
-  EXPECT_EQ(settings.actions[0].sampler, Sampler::lcm_stream);  // the old name still reads
-  EXPECT_EQ(settings.actions[0].steps, 0);  // unchanged
-  EXPECT_EQ(settings.actions[0].seed, 7);
+  const auto& set = std::get<script::SetSettings>(settings.actions[0]);
+  EXPECT_EQ(set.sampler, Sampler::lcm_stream);  // the old name still reads
+  EXPECT_EQ(set.steps, 0);                      // unchanged
+  EXPECT_EQ(set.seed, 7);
+  const Script key = parse_script(R"({"actions": [{"do": "key", "keys": "Ctrl+Z"}]})", "/");
+  EXPECT_EQ(std::get<script::Key>(key.actions[0]).action, *action_for_label("Ctrl+Z"));
 }
 
 TEST(SessionScript, PromptsRecoveryAndCrashActions) {
@@ -41,15 +49,18 @@ TEST(SessionScript, PromptsRecoveryAndCrashActions) {
       {"do": "kill"}]})",
                                 "/work");
   EXPECT_TRUE(s.prompts);
-  EXPECT_EQ(s.actions[0].choice, "save");
-  EXPECT_EQ(s.actions[1].canvas_width, 1024);
-  EXPECT_EQ(s.actions[1].canvas_height, 576);
-  EXPECT_EQ(s.actions[2].path, std::filesystem::path("/work/u.json"));
-  EXPECT_DOUBLE_EQ(s.actions[3].seconds, 1.5);
-  EXPECT_DOUBLE_EQ(s.actions[4].timeout_s, 20);
+  EXPECT_EQ(std::get<script::Answer>(s.actions[0]).choice, PromptAnswer::Save);
+  EXPECT_EQ(std::get<script::Answer>(s.actions[1]).choice, PromptAnswer::Create);
+  EXPECT_EQ(std::get<script::Answer>(s.actions[1]).canvas_width, 1024);
+  EXPECT_EQ(std::get<script::Answer>(s.actions[1]).canvas_height, 576);
+  EXPECT_EQ(std::get<script::ChooseFile>(s.actions[2]).path, std::filesystem::path("/work/u.json"));
+  EXPECT_DOUBLE_EQ(std::get<script::WaitSeconds>(s.actions[3]).seconds, 1.5);
+  EXPECT_DOUBLE_EQ(std::get<script::WaitAutosave>(s.actions[4]).timeout_s, 20);
+  EXPECT_TRUE(std::holds_alternative<script::Kill>(s.actions[5]));
   EXPECT_FALSE(parse_script(R"({"actions": []})", "/").prompts) << "scripts are not asked by default";
   EXPECT_THROW(parse_script(R"({"actions": [{"do": "answer", "choice": "maybe"}]})", "/"), Error);
-  EXPECT_THROW(parse_script(R"({"actions": [{"do": "answer", "choice": "create", "canvas": "big"}]})", "/"), Error);
+  EXPECT_THROW(parse_script(R"({"actions": [{"do": "answer", "choice": "create", "canvas": "big"}]})", "/"),
+               Error);
   EXPECT_THROW(parse_script(R"({"actions": [{"do": "choose_file"}]})", "/"), Error);
   EXPECT_THROW(parse_script(R"({"prompts": 1, "actions": []})", "/"), Error);
 }
@@ -57,8 +68,10 @@ TEST(SessionScript, PromptsRecoveryAndCrashActions) {
 TEST(SessionScript, WaitSecondsWaitsOnTheClock) {
   struct Host : ScriptHost {
     void perform(const ScriptAction&) override {}
-    void stroke_point(const ScriptAction&, size_t) override {}
-    bool done(const ScriptAction&) override { return true; }
+    void stroke_point(const script::Stroke&, size_t) override {}
+    bool done(const script::WaitPicture&) override { return true; }
+    bool done(const script::Export&) override { return true; }
+    bool done(const script::WaitAutosave&) override { return true; }
   } host;
   ScriptRunner r(parse_script(R"({"actions": [{"do": "wait_seconds", "seconds": 2}]})", "/"));
   r.step(host, 10);
@@ -87,6 +100,19 @@ TEST(SessionScript, ErrorsNameTheAction) {
   EXPECT_EQ(message("{"), "not valid JSON");
   EXPECT_EQ(message("{\"actions\": [{\"do\": \"key\", \"keys\": \"Ctrl+K\"}]}"),
             "actions[0].keys: no shortcut 'Ctrl+K'");
+  // A field the action does not use is still checked, as a user's typo would be.
+  EXPECT_EQ(message("{\"actions\": [{\"do\": \"quit\", \"frames\": \"two\"}]}"),
+            "actions[0].frames: wrong type");
+  EXPECT_EQ(message("{\"actions\": [{\"do\": \"answer\", \"choice\": \"maybe\"}]}"),
+            "actions[0].choice: save, discard, cancel, restore or create");
+  EXPECT_EQ(message("{\"actions\": [{\"do\": \"wait_seconds\", \"seconds\": 4000}]}"),
+            "actions[0].seconds: 0 to 3600");
+  EXPECT_EQ(message("{\"actions\": [{\"do\": \"stroke\"}]}"), "actions[0].points: a stroke needs points");
+  EXPECT_EQ(message("{\"actions\": [{\"do\": \"undo\", \"brush\": -1}]}"),
+            "actions[0].brush: 1-based, from the bottom");
+  EXPECT_EQ(message("{\"actions\": [{\"do\": \"save\", \"kind\": \"png\", \"path\": \"a\"}]}"),
+            "actions[0].kind: 'layout' or 'palette'");
+  EXPECT_EQ(message("{\"actions\": [7]}"), "actions[0]: expected an object with \"do\"");
 }
 
 // Records what the runner asks for; waiting actions finish after `wait_checks` checks.
@@ -97,12 +123,22 @@ class FakeHost : public ScriptHost {
   bool fail = false;
   void perform(const ScriptAction& a) override {
     if (fail) throw Error("boom");
-    log.push_back(a.op + (a.text.empty() ? "" : ":" + a.text));
+    const auto* typing = std::get_if<script::SetPrompt>(&a);
+    log.push_back(std::string(action_name(a)) + (typing ? ":" + typing->prompt : ""));
   }
-  void stroke_point(const ScriptAction& a, size_t i) override {
+  void stroke_point(const script::Stroke& a, size_t i) override {
     log.push_back("point " + std::to_string(i) + "/" + std::to_string(a.points.size()));
   }
-  bool done(const ScriptAction&) override { return wait_checks-- <= 0; }
+  bool done(const script::WaitPicture&) override { return check("wait_picture"); }
+  bool done(const script::Export&) override { return check("export"); }
+  bool done(const script::WaitAutosave&) override { return check("wait_autosave"); }
+  std::vector<std::string> checked;
+
+ private:
+  bool check(const char* what) {
+    checked.push_back(what);
+    return wait_checks-- <= 0;
+  }
 };
 
 TEST(ScriptRunner, OneStepPerFrame) {
@@ -146,6 +182,7 @@ TEST(ScriptRunner, WaitsUntilDoneAndStartsTheExportOnce) {
   while (!r.finished() && frames < 100) r.step(host, frames++);
   EXPECT_EQ(host.log, std::vector<std::string>{"export"});
   EXPECT_EQ(frames, 4 + 3);  // four checks of the export, then three frames of waiting
+  EXPECT_EQ(host.checked, std::vector<std::string>(4, "export"));
 }
 
 TEST(ScriptRunner, TimeoutAndFailuresStopWithAMessage) {
