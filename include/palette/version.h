@@ -6,7 +6,7 @@
 
 namespace palette {
 
-std::string version();          // "0.1.0"
-std::string torch_version();    // LibTorch version the engine was compiled with, e.g. "1.13.1"
+std::string version();          // "0.1.0" (palette_base, no LibTorch)
+std::string torch_version();    // LibTorch version the engine was compiled with, e.g. "1.13.1" (palette_engine)
 
 }  // namespace palette

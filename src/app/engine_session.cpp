@@ -16,7 +16,7 @@
 #include "app/memory_fallback.h"
 #include "palette/document_file.h"
 #include "palette/error.h"
-#include "palette/layout_render.h"
+#include "palette/document_requests.h"
 #include "palette/model.h"
 #include "palette/regions.h"
 #include "palette/stream.h"

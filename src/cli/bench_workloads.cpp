@@ -9,7 +9,7 @@
 #include "models/lpips/lpips.h"
 #include "models/model_parts.h"
 #include "models/unet/unet_graph.h"
-#include "palette/layout_render.h"
+#include "palette/document_requests.h"
 #include "palette/panorama.h"
 #include "palette/regions.h"
 #include "palette/stream.h"

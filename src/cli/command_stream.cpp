@@ -19,7 +19,7 @@
 #include "cli/seed_option.h"
 #include "palette/document_file.h"
 #include "palette/error.h"
-#include "palette/layout_render.h"
+#include "palette/document_requests.h"
 #include "palette/model.h"
 #include "palette/stream.h"
 

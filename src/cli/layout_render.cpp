@@ -13,7 +13,7 @@
 #include "palette/background_image.h"
 #include "palette/document_file.h"
 #include "palette/error.h"
-#include "palette/layout_render.h"
+#include "palette/document_requests.h"
 #include "palette/model.h"
 #include "palette/regions.h"
 

@@ -3,7 +3,7 @@
 #include "document/document_json.h"
 #include "document/image_value.h"
 #include "document/json_fields.h"
-#include "io/atomic_write.h"
+#include "base/atomic_write.h"
 #include "palette/document_file.h"
 
 namespace palette {

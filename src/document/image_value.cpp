@@ -6,7 +6,7 @@
 
 #include "document/base64.h"
 #include "document/png_codec.h"
-#include "io/image_decode.h"
+#include "base/image_decode.h"
 #include "palette/input_file.h"
 #include "palette/error.h"
 

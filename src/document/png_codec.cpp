@@ -14,7 +14,7 @@
 #include <climits>
 
 #include "document/png_codec.h"
-#include "io/image_decode.h"
+#include "base/image_decode.h"
 #include "palette/error.h"
 
 namespace palette::document {

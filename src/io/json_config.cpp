@@ -1,6 +1,6 @@
 #include "io/json_config.h"
 
-#include "io/json_brief.h"
+#include "base/json_brief.h"
 #include "palette/error.h"
 #include "palette/input_file.h"
 #include "palette/json_input.h"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "io/json_brief.h"
+#include "base/json_brief.h"
 #include "palette/error.h"
 #include "palette/json_input.h"
 

@@ -1,7 +1,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "io/atomic_write.h"
+#include "base/atomic_write.h"
 #include "io/safetensors_format.h"
 #include "palette/error.h"
 #include "palette/safetensors.h"

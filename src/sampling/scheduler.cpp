@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "io/json_config.h"
-#include "io/json_brief.h"
+#include "base/json_brief.h"
 #include "palette/error.h"
 #include "sampling/ddim_scheduler.h"
 #include "sampling/euler_scheduler.h"

@@ -3,5 +3,4 @@ target_sources(palette_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/text_cleanup.cpp
   ${CMAKE_CURRENT_LIST_DIR}/unicode_text.cpp
   ${CMAKE_CURRENT_LIST_DIR}/unicode_tables.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/utf8_check.cpp
 )

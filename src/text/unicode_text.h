@@ -13,15 +13,9 @@
 #include <string>
 #include <string_view>
 
-namespace palette::text {
+#include "base/utf8_codec.h"  // decode_utf8_lossy, append_utf8, first_invalid_utf8
 
-// Decodes UTF-8, replacing each maximal ill-formed subsequence by one U+FFFD (the Unicode
-// recommendation; Python's errors="replace" and Rust's from_utf8_lossy do the same). Never fails.
-std::u32string decode_utf8_lossy(std::string_view bytes);
-void append_utf8(char32_t c, std::string& out);  // c must be a scalar value
-// The offset of the first byte that does not start a well-formed UTF-8 sequence (the same rules:
-// no overlong forms, no surrogates, nothing above U+10FFFF); nullopt when the whole text is valid.
-std::optional<std::size_t> first_invalid_utf8(std::string_view bytes);
+namespace palette::text {
 
 enum CharFlag : std::uint8_t {
   kLetter = 1 << 0,         // General_Category L*: regex \p{L}

@@ -1,6 +1,6 @@
 #include "training/default_model.h"
 
-#include "io/atomic_write.h"
+#include "base/atomic_write.h"
 #include "models/assets.h"
 #include "palette/error.h"
 #include "palette/input_file.h"

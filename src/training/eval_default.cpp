@@ -8,10 +8,10 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "io/atomic_write.h"
+#include "base/atomic_write.h"
 #include "palette/document_file.h"
 #include "palette/error.h"
-#include "palette/layout_render.h"
+#include "palette/document_requests.h"
 #include "palette/model.h"
 #include "palette/regions.h"
 #include "palette/training.h"

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "io/atomic_write.h"
+#include "base/atomic_write.h"
 #include "palette/error.h"
 #include "training/world_captions.h"
 #include "training/world_compose.h"

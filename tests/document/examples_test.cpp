@@ -10,7 +10,7 @@
 
 #include "example_layouts.h"
 #include "palette/document_file.h"
-#include "palette/layout_render.h"
+#include "palette/document_requests.h"
 #include "palette/world.h"
 
 namespace palette {

@@ -4,7 +4,7 @@
 #include "document_test_util.h"
 #include "palette/document_file.h"
 #include "palette/error.h"
-#include "palette/layout_render.h"
+#include "palette/document_requests.h"
 
 namespace palette {
 namespace {

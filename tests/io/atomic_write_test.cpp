@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "io/atomic_write.h"
+#include "base/atomic_write.h"
 #include "palette/error.h"
 #include "support/temp_dir.h"
 

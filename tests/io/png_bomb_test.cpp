@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "io/image_decode.h"
+#include "base/image_decode.h"
 #include "palette/error.h"
 #include "palette/image.h"
 #include "support/temp_dir.h"

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "models/config_limits.h"
-#include "io/json_brief.h"
+#include "base/json_brief.h"
 #include "palette/error.h"
 
 namespace palette {

@@ -5,7 +5,7 @@
 
 #include "kernels/fused_ops.h"
 #include "models/config_limits.h"
-#include "io/json_brief.h"
+#include "base/json_brief.h"
 #include "palette/error.h"
 
 namespace palette {

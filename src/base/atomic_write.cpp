@@ -1,4 +1,4 @@
-#include "io/atomic_write.h"
+#include "base/atomic_write.h"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "io/atomic_write.h"
-#include "io/image_decode.h"
+#include "base/atomic_write.h"
+#include "base/image_decode.h"
 #include "palette/input_file.h"
 #include "palette/error.h"
 #include "palette/image.h"

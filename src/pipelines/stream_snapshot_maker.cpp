@@ -3,7 +3,7 @@
 
 #include <random>
 
-#include "palette/layout_render.h"
+#include "palette/document_requests.h"
 
 namespace palette {
 

@@ -1,5 +1,5 @@
 // Snapshot → RegionRequest. The only file of the document that sees LibTorch (through regions.h).
-#include "palette/layout_render.h"
+#include "palette/document_requests.h"
 
 #include <string>
 

@@ -2,7 +2,7 @@
 
 #include "palette/error.h"
 #include "palette/utf8.h"
-#include "text/unicode_text.h"
+#include "base/utf8_codec.h"
 
 namespace palette {
 
