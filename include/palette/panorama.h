@@ -34,7 +34,7 @@
 // Failures: palette::Error naming the field for invalid options (validate_panorama_options, checked
 // before any network runs; sampler limits are checked against the model before the first step; a
 // missing or unfit LPIPS file, or sync.decoder taesd on a model without TAESD, before the first step);
-// palette::Cancelled (palette/render.h) when the cancel flag is raised. Nothing partial is returned.
+// palette::Cancelled (palette/error.h) when the cancel flag is raised. Nothing partial is returned.
 // Thread safety: render_panorama keeps all per-run state to itself; several may share one Model from
 // several threads at once. The progress callback runs on the calling thread.
 #pragma once

@@ -31,12 +31,6 @@ namespace palette {
 
 class Model;
 
-// Thrown by long-running engine calls whose cancel flag was raised; what() is "cancelled".
-class Cancelled : public Error {
- public:
-  Cancelled() : Error("cancelled") {}
-};
-
 struct RenderOptions {
   std::string prompt;
   std::string negative_prompt;   // "" = none (CFG then uses the empty prompt, as diffusers)

@@ -44,12 +44,28 @@ ModelOptions model_options(torch::Device device) {
   return o;
 }
 
+// The engine reports its failures as palette::Error; anything else is not one it foresaw, and no
+// out-of-memory (the engine translates those where they arise).
+ErrorKind kind_of(const std::exception& e) {
+  const auto* error = dynamic_cast<const Error*>(&e);
+  return error != nullptr ? error->kind() : ErrorKind::BadInput;
+}
+
+// LiveStream reports its failures as text only (palette/stream.h): until it carries their ErrorKind,
+// this is the one place where the app reads a message.
+ErrorKind stream_failure_kind(const std::string& message) {
+  const bool oom = message.find("out of memory") != std::string::npos ||
+                   message.find("bad_alloc") != std::string::npos ||
+                   message.find("can't allocate memory") != std::string::npos;
+  return oom ? ErrorKind::OutOfMemory : ErrorKind::BadInput;
+}
+
 // Loads on `device`, falling back to the CPU when the GPU has not enough memory.
 Model load_with_fallback(const std::string& path, torch::Device device, std::string* notice) {
   try {
     return Model::load(path, model_options(device));
-  } catch (const std::exception& e) {
-    if (!device.is_cuda() || !is_out_of_memory(e.what())) throw;
+  } catch (const Error& e) {
+    if (!load_on_cpu_instead(e.kind(), device.is_cuda())) throw;
     *notice = "Not enough GPU memory for the model: running on the CPU (slow).";
     return Model::load(path, model_options(torch::kCPU));
   }
@@ -136,7 +152,7 @@ std::string builtin_model_path() { return builtin_model_folder().string(); }
 
 void EngineSession::load_model(const std::string& path, const std::string& device) {
   if (state_ == ModelState::Loading) return;  // one load at a time; the panel disables the button
-  error_.clear();
+  set_error("", false);
   path_ = path;
   try {
     const torch::Device d = pick_device(device);
@@ -145,7 +161,7 @@ void EngineSession::load_model(const std::string& path, const std::string& devic
         std::launch::async, [this, path, d] { return load_with_fallback(path, d, &impl_->loading_notice); });
     state_ = ModelState::Loading;
   } catch (const std::exception& e) {
-    error_ = e.what();
+    set_error(e.what(), false);
     state_ = ModelState::Failed;
   }
 }
@@ -181,7 +197,7 @@ void EngineSession::poll() {
       in_use_ = path_;
       state_ = ModelState::Ready;
     } catch (const std::exception& e) {
-      error_ = std::string("model '") + path_ + "': " + e.what();
+      set_error(std::string("model '") + path_ + "': " + e.what(), false);
       state_ = m.model ? ModelState::Ready : ModelState::Failed;
     }
   }
@@ -201,23 +217,28 @@ void EngineSession::poll() {
       settings.sampling = region_sampling(live);
       settings.sampling.mask_type = RegionMaskType::Continuous;
       m.stream = std::make_unique<LiveStream>(*m.model, live_stream_settings(*m.model, settings));
-      if (error_.rfind("generation: ", 0) == 0) error_.clear();  // the settings that failed are gone
+      if (generation_failed_) set_error("", false);  // the settings that failed are gone
       m.publish_latest(paused_);
     } catch (const std::exception& e) {
-      error_ = std::string("generation: ") + e.what();
+      set_error(std::string("generation: ") + e.what(), true);
     }
   }
   if (!m.stream) return;
   const std::string e = m.stream->last_error();
   if (!e.empty() && e != m.seen_error) {
     m.seen_error = e;
-    if (std::optional<std::string> notice = shrink_after_oom(e, m.scale_down)) {
+    if (std::optional<std::string> notice = shrink_after_oom(stream_failure_kind(e), m.scale_down)) {
       notice_ = *notice;
       m.stream_settings.reset();  // rebuild with the smaller size on the next poll
     } else {
-      error_ = "generation: " + e;
+      set_error("generation: " + e, true);
     }
   }
+}
+
+void EngineSession::set_error(std::string message, bool from_generation) {
+  error_ = std::move(message);
+  generation_failed_ = from_generation && !error_.empty();
 }
 
 void EngineSession::publish(std::shared_ptr<const Snapshot> snapshot) {
@@ -289,8 +310,7 @@ ExportState EngineSession::export_state() {
       export_message_ = m.export_path;
     } catch (const std::exception& e) {
       m.export_state = ExportState::Failed;
-      export_message_ = std::string("export failed: ") + e.what();
-      if (is_out_of_memory(e.what())) export_message_ += " (try the CPU: --device cpu)";
+      export_message_ = export_failure(kind_of(e), e.what());
     }
     m.paused_for_export = false;
     set_paused(paused_);

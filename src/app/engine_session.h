@@ -83,9 +83,13 @@ class EngineSession {
 
  private:
   struct Impl;  // the torch side
+  // `from_generation`: the stream or its settings failed, so a stream built later clears the error.
+  void set_error(std::string message, bool from_generation);
+
   std::unique_ptr<Impl> impl_;
   ModelState state_ = ModelState::None;
   std::string path_, in_use_, error_, notice_, export_message_;
+  bool generation_failed_ = false;  // error_ is the stream's (see set_error)
   double export_seconds_ = 0;
   bool paused_ = false;
 };

@@ -4,10 +4,6 @@
 
 namespace palette::app {
 
-bool is_out_of_memory(const std::string& message) {
-  return message.find("out of memory") != std::string::npos || message.find("bad_alloc") != std::string::npos;
-}
-
 int halve_side(int side) {
   return std::max(64, side / 2 / 8 * 8);
 }
@@ -20,11 +16,22 @@ std::pair<int, int> scaled_size(int width, int height, int halvings) {
   return {width, height};
 }
 
-std::optional<std::string> shrink_after_oom(const std::string& error, int& halvings) {
-  if (!is_out_of_memory(error) || halvings >= kMaxStreamHalvings) return std::nullopt;
+std::optional<std::string> shrink_after_oom(ErrorKind kind, int& halvings) {
+  if (kind != ErrorKind::OutOfMemory || halvings >= kMaxStreamHalvings) return std::nullopt;
   ++halvings;
   return "Out of memory: the live picture now runs at 1/" + std::to_string(1 << halvings) +
          " of the canvas size (the export still renders the full canvas).";
+}
+
+bool load_on_cpu_instead(ErrorKind kind, bool on_gpu) {
+  return on_gpu && kind == ErrorKind::OutOfMemory;
+}
+
+std::string export_failure(ErrorKind kind, const std::string& message) {
+  if (kind == ErrorKind::Cancelled) return "export cancelled";  // the user's own doing, not a failure
+  std::string said = "export failed: " + message;
+  if (kind == ErrorKind::OutOfMemory) said += " (try the CPU: --device cpu)";
+  return said;
 }
 
 }  // namespace palette::app

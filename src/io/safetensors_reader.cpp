@@ -2,6 +2,7 @@
 
 #include "io/mapped_file.h"
 #include "io/safetensors_format.h"
+#include "models/out_of_memory.h"
 #include "palette/error.h"
 #include "palette/safetensors.h"
 
@@ -99,7 +100,8 @@ torch::Tensor SafetensorsFile::load(const std::string& name, const torch::Tensor
     return tensor.to(device, dtype);
   } catch (const c10::Error& err) {
     throw Error("'" + path_.string() + "': tensor '" + name + "': cannot move to " + device.str() + " as " +
-                std::string(c10::toString(dtype)) + ": " + err.what_without_backtrace());
+                    std::string(c10::toString(dtype)) + ": " + err.what_without_backtrace(),
+                is_out_of_memory(err) ? ErrorKind::OutOfMemory : ErrorKind::BadInput);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "build_info.h"
+#include "models/out_of_memory.h"
 #include "palette/error.h"
 
 #if PALETTE_WITH_CUDA
@@ -58,7 +59,7 @@ std::unique_ptr<CudaGraph> CudaGraph::record(const torch::Device& device, const 
         recorded->impl_->graph.capture_end();
       } catch (const std::exception&) {
       }
-      throw Error(std::string("recording a CUDA graph failed: ") + e.what());
+      throw Error(std::string("recording a CUDA graph failed: ") + e.what(), error_kind(e));
     }
   }
   wait_for(main, side);

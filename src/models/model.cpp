@@ -8,6 +8,7 @@
 #include "kernels/fused_ops.h"
 #include "models/assets.h"
 #include "models/model_parts.h"
+#include "models/out_of_memory.h"
 #include "palette/error.h"
 #include "palette/safetensors.h"
 
@@ -81,7 +82,7 @@ Module build(const JsonConfig& config, const Weights& w, const ModelOptions& o) 
   } else {
     load_weights(*module, w.tensors, w.source);
   }
-  module->to(o.device);
+  with_memory_errors([&] { module->to(o.device); });  // where a model meets a GPU too small for it
   module->eval();
   return module;
 }
@@ -270,7 +271,7 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
     taesd = path / "taesd";
   if (!taesd.empty()) {
     parts->taesd = load_taesd(taesd, torch::dtype(options.dtype).device(options.device));
-    fused::use_kernels(*parts->taesd, options.fused_kernels);
+    with_memory_errors([&] { fused::use_kernels(*parts->taesd, options.fused_kernels); });
     const fs::path file = taesd / "diffusion_pytorch_model.safetensors";
     info->components.push_back({"taesd", file.string(), stored_dtypes(SafetensorsFile::open(file)),
                                 parameter_count(*parts->taesd), "tiny autoencoder"});
@@ -281,8 +282,10 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
   for (const auto& p : parts->text_encoder->parameters()) p.set_requires_grad(false);
   for (const auto& p : parts->unet->parameters()) p.set_requires_grad(false);
   for (const auto& p : parts->vae->parameters()) p.set_requires_grad(false);
-  fused::use_kernels(*parts->unet, options.fused_kernels);
-  fused::use_kernels(*parts->vae, options.fused_kernels);
+  with_memory_errors([&] {  // channels-last copies of the weights on the device
+    fused::use_kernels(*parts->unet, options.fused_kernels);
+    fused::use_kernels(*parts->vae, options.fused_kernels);
+  });
   if (parts->taesd)
     for (const auto& p : parts->taesd->parameters()) p.set_requires_grad(false);
 

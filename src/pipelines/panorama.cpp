@@ -10,6 +10,7 @@
 #include <random>
 
 #include "models/model_parts.h"
+#include "models/out_of_memory.h"
 #include "palette/model.h"
 #include "palette/utf8.h"
 #include "pipelines/image_tensor.h"
@@ -180,7 +181,9 @@ Image decode_panorama(const ModelParts& parts, const torch::Tensor& latents, boo
   return to_image(decoded.narrow(-1, pad_pixels, decoded.size(-1) - 2 * pad_pixels));
 }
 
-PanoramaResult render_panorama(const Model& model, const PanoramaOptions& options) {
+namespace {
+
+PanoramaResult render_panorama_on_device(const Model& model, const PanoramaOptions& options) {
   validate_panorama_options(options);
   const ModelParts& parts = model.parts();
   const int64_t vae_scale = parts.vae->config().downscale_factor();
@@ -201,6 +204,12 @@ PanoramaResult render_panorama(const Model& model, const PanoramaOptions& option
   result.window = int(settings.window * vae_scale);
   result.stride = int(settings.stride * vae_scale);
   return result;
+}
+
+}  // namespace
+
+PanoramaResult render_panorama(const Model& model, const PanoramaOptions& options) {
+  return with_memory_errors([&] { return render_panorama_on_device(model, options); });
 }
 
 }  // namespace palette

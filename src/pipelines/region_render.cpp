@@ -12,6 +12,7 @@
 #include <random>
 
 #include "models/model_parts.h"
+#include "models/out_of_memory.h"
 #include "palette/model.h"
 #include "pipelines/background_image.h"
 #include "pipelines/image_tensor.h"
@@ -241,7 +242,9 @@ RegionLatents region_latents(const ModelParts& parts, const RegionRequest& reque
   return out;
 }
 
-RegionResult render_regions(const Model& model, const RegionRequest& request) {
+namespace {
+
+RegionResult render_regions_on_device(const Model& model, const RegionRequest& request) {
   const auto start = Clock::now();
   validate_region_request(request);
   RegionResult result;
@@ -259,6 +262,12 @@ RegionResult render_regions(const Model& model, const RegionRequest& request) {
   result.timings.decode_ms = elapsed_ms(decode_start, model.parts().device);
   result.timings.total_ms = elapsed_ms(start, model.parts().device);
   return result;
+}
+
+}  // namespace
+
+RegionResult render_regions(const Model& model, const RegionRequest& request) {
+  return with_memory_errors([&] { return render_regions_on_device(model, request); });
 }
 
 }  // namespace palette

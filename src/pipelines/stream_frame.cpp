@@ -79,7 +79,7 @@ torch::Tensor StreamFrameStage::rgba(const torch::Tensor& latent, const FramePic
     } catch (const Error& e) {
       use_graphs_ = false;  // whatever failed would fail again
       recorded_.reset();
-      throw Error(std::string("the stream's frame stage: ") + e.what());
+      throw Error(std::string("the stream's frame stage: ") + e.what(), e.kind());
     }
     recorded_ = std::move(r);
     ++recordings_;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "models/model_parts.h"
+#include "models/out_of_memory.h"
 #include "palette/model.h"
 #include "pipelines/image_tensor.h"
 #include "pipelines/prompt_encoding.h"
@@ -102,7 +103,9 @@ TextToImageLatents text_to_image_latents(const ModelParts& parts, const RenderOp
   return out;
 }
 
-RenderResult render(const Model& model, const RenderOptions& options) {
+namespace {
+
+RenderResult render_on_device(const Model& model, const RenderOptions& options) {
   const auto start = Clock::now();
   validate_render_options(options);
   const ModelParts& parts = model.parts();
@@ -122,6 +125,12 @@ RenderResult render(const Model& model, const RenderOptions& options) {
   result.timings.decode_ms = elapsed_ms(decode_start, torch::kCPU);
   result.timings.total_ms = elapsed_ms(start, torch::kCPU);
   return result;
+}
+
+}  // namespace
+
+RenderResult render(const Model& model, const RenderOptions& options) {
+  return with_memory_errors([&] { return render_on_device(model, options); });
 }
 
 }  // namespace palette

@@ -4,6 +4,7 @@
 
 #include "kernels/fused_ops.h"
 #include "models/config_limits.h"
+#include "models/out_of_memory.h"
 
 #include "palette/error.h"
 #include "palette/safetensors.h"
@@ -206,7 +207,7 @@ Taesd load_taesd(const std::filesystem::path& folder, const torch::TensorOptions
   const auto file = SafetensorsFile::open(folder / "diffusion_pytorch_model.safetensors");
   Taesd model(config);
   load_weights(*model, file.load_all(), file.path().string());
-  model->to(options.device(), options.dtype().toScalarType());
+  with_memory_errors([&] { model->to(options.device(), options.dtype().toScalarType()); });
   model->eval();
   return model;
 }

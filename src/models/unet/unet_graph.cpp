@@ -94,7 +94,7 @@ torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Ten
     });
   } catch (const Error& e) {
     use_graphs_ = false;  // whatever failed would fail again; eager calls still work
-    throw Error(std::string("the UNet's ") + e.what());
+    throw Error(std::string("the UNet's ") + e.what(), e.kind());
   }
   ++captures_;
   if (recorded_.size() >= kMaxRecorded) recorded_.erase(recorded_.begin());
