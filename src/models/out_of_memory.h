@@ -24,7 +24,8 @@ namespace palette {
 inline bool is_out_of_memory(const c10::Error& e) {
   if (dynamic_cast<const c10::OutOfMemoryError*>(&e) != nullptr) return true;
   const std::string& m = e.msg();
-  for (const char* text : {"out of memory", "CUBLAS_STATUS_ALLOC_FAILED", "can't allocate memory"})
+  for (const char* text :
+       {"out of memory", "CUBLAS_STATUS_ALLOC_FAILED", "can't allocate memory", "not enough memory"})
     if (m.find(text) != std::string::npos) return true;
   return false;
 }

@@ -26,6 +26,10 @@ TEST(OutOfMemory, TorchAllocatorFailuresBecomeTheOutOfMemoryKind) {
             }),
             ErrorKind::OutOfMemory);
   EXPECT_EQ(kind_thrown([] { TORCH_CHECK(false, "CUDA error: out of memory"); }), ErrorKind::OutOfMemory);
+  EXPECT_EQ(kind_thrown([] {
+              TORCH_CHECK(false, "DefaultCPUAllocator: not enough memory: you tried to allocate 8");
+            }),
+            ErrorKind::OutOfMemory);
   EXPECT_EQ(kind_thrown([] { throw std::bad_alloc(); }), ErrorKind::OutOfMemory);
   // A real one: no CPU has 4 EiB to give.
   EXPECT_EQ(kind_thrown([] { return torch::empty({int64_t(1) << 62}, torch::kByte); }),
