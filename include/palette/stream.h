@@ -41,10 +41,12 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "palette/error.h"
 #include "palette/image.h"
 #include "palette/regions.h"
 
@@ -223,7 +225,8 @@ class LiveStream {
   // ignored.
   void shutdown();
 
-  std::string last_error() const;  // the newest failure (bad snapshot, out of memory); "" when none
+  // The newest failure (a bad snapshot: BadInput; the device's memory: OutOfMemory); nullopt when none.
+  std::optional<Error> last_error() const;
   StreamStats stats() const;
 
  private:
@@ -241,7 +244,7 @@ class LiveStream {
   uint64_t reseed_value_ = 0;
   bool failed_ = false;  // the last snapshot or frame failed: wait for a new snapshot
   bool settled_ = false;  // the last frame settled: nothing to do until a new snapshot or seed
-  std::string last_error_;
+  std::optional<Error> last_error_;
   StreamStats stats_;
   std::thread thread_;
 };

@@ -51,15 +51,6 @@ ErrorKind kind_of(const std::exception& e) {
   return error != nullptr ? error->kind() : ErrorKind::BadInput;
 }
 
-// LiveStream reports its failures as text only (palette/stream.h): until it carries their ErrorKind,
-// this is the one place where the app reads a message.
-ErrorKind stream_failure_kind(const std::string& message) {
-  const bool oom = message.find("out of memory") != std::string::npos ||
-                   message.find("bad_alloc") != std::string::npos ||
-                   message.find("can't allocate memory") != std::string::npos;
-  return oom ? ErrorKind::OutOfMemory : ErrorKind::BadInput;
-}
-
 // Loads on `device`, falling back to the CPU when the GPU has not enough memory.
 Model load_with_fallback(const std::string& path, torch::Device device, std::string* notice) {
   try {
@@ -224,14 +215,14 @@ void EngineSession::poll() {
     }
   }
   if (!m.stream) return;
-  const std::string e = m.stream->last_error();
-  if (!e.empty() && e != m.seen_error) {
-    m.seen_error = e;
-    if (std::optional<std::string> notice = shrink_after_oom(stream_failure_kind(e), m.scale_down)) {
+  const std::optional<Error> e = m.stream->last_error();
+  if (e && e->what() != m.seen_error) {
+    m.seen_error = e->what();
+    if (std::optional<std::string> notice = shrink_after_oom(e->kind(), m.scale_down)) {
       notice_ = *notice;
       m.stream_settings.reset();  // rebuild with the smaller size on the next poll
     } else {
-      set_error("generation: " + e, true);
+      set_error(std::string("generation: ") + e->what(), true);
     }
   }
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "models/out_of_memory.h"
 #include "palette/model.h"
 #include "palette/stream.h"
 
@@ -79,7 +80,7 @@ void LiveStream::shutdown() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::string LiveStream::last_error() const {
+std::optional<Error> LiveStream::last_error() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return last_error_;
 }
@@ -110,25 +111,27 @@ void LiveStream::run() {
       seed = reseed_value_;
       reseed_pending_ = false;
     }
-    std::string error;
+    std::optional<Error> error;
     try {
-      if (snapshot) engine_->apply(*snapshot);
-      if (reseed && engine_->has_snapshot()) engine_->reseed(seed);
+      with_memory_errors([&] {
+        if (snapshot) engine_->apply(*snapshot);
+        if (reseed && engine_->has_snapshot()) engine_->reseed(seed);
+      });
     } catch (const std::exception& e) {
       // A rejected snapshot leaves the previous one running (when there is one).
-      error = e.what();
+      error = Error(e.what(), error_kind(e));
     }
     std::shared_ptr<const StreamFrame> frame;
     if (engine_->has_snapshot()) {
       try {
-        frame = std::make_shared<const StreamFrame>(engine_->step());
+        frame = std::make_shared<const StreamFrame>(with_memory_errors([&] { return engine_->step(); }));
       } catch (const std::exception& e) {
-        error = e.what();  // e.g. the GPU ran out of memory: wait for a new snapshot
+        error = Error(e.what(), error_kind(e));  // e.g. the GPU ran out of memory: wait for a new snapshot
       }
     }
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!error.empty()) last_error_ = error;
-    else if (snapshot) last_error_.clear();
+    if (error) last_error_ = std::move(error);
+    else if (snapshot) last_error_.reset();
     failed_ = !frame;
     settled_ = frame && frame->settled;
     // A frame without a picture (StreamDecodes) leaves the last picture in place.

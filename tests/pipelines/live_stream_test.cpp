@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "palette/model.h"
@@ -53,7 +54,7 @@ TEST(LiveStream, MakesFramesOfTheNewestSnapshot) {
   auto settled = wait_for_frame(live, [](const StreamFrame& f) { return f.version == 2 && f.settled; });
   ASSERT_NE(settled, nullptr);
   EXPECT_NE(settled->image.pixels, first->image.pixels);
-  EXPECT_EQ(live.last_error(), "");
+  EXPECT_FALSE(live.last_error());
 }
 
 TEST(LiveStream, RejectedSnapshotIsReportedAndTheStreamGoesOn) {
@@ -64,8 +65,11 @@ TEST(LiveStream, RejectedSnapshotIsReportedAndTheStreamGoesOn) {
   bad.height = 65;
   live.publish(shared(bad));
   const auto end = Clock::now() + 60s;
-  while (live.last_error().empty() && Clock::now() < end) std::this_thread::sleep_for(2ms);
-  EXPECT_NE(live.last_error().find("height 65"), std::string::npos);
+  while (!live.last_error() && Clock::now() < end) std::this_thread::sleep_for(2ms);
+  const std::optional<Error> error = live.last_error();
+  ASSERT_TRUE(error);
+  EXPECT_NE(std::string(error->what()).find("height 65"), std::string::npos);
+  EXPECT_EQ(error->kind(), ErrorKind::BadInput) << "no out-of-memory: the app must not shrink the picture";
   auto later = wait_for_frame(live, [](const StreamFrame&) { return true; });
   ASSERT_NE(later, nullptr);
   EXPECT_EQ(later->version, 1u);
@@ -144,7 +148,7 @@ TEST(LiveStream, StressPublishingWhileTakingFrames) {
   EXPECT_GE(frames, 3u);
   auto final_frame = wait_for_frame(live, [](const StreamFrame& f) { return f.version == 3000 && f.settled; });
   ASSERT_NE(final_frame, nullptr) << "the newest snapshot is the one shown in the end";
-  EXPECT_EQ(live.last_error(), "");
+  EXPECT_FALSE(live.last_error());
   live.shutdown();
 }
 
