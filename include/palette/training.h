@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "palette/image.h"
+#include "palette/sampler.h"
 #include "palette/world.h"
 
 namespace palette {
@@ -136,6 +137,13 @@ struct EvalOptions {
   torch::Device device = torch::kCPU;
   std::filesystem::path out;        // if set: contact sheet (sheet.png), report (eval.json), layouts/
   ClassPhrasings phrasings;         // classes named here are prompted with these phrasings in turn
+  // How the layouts are rendered. The defaults are the live stream's (what the app shows while painting);
+  // the others measure what a model does under other settings, e.g. without bootstrapping, whose white
+  // background a model that never saw one turns into white or sky-blue holes.
+  Sampler sampler = Sampler::lcm_stream;  // lcm or lcm_stream (what the region pipeline runs)
+  int steps = kLcmStreamSteps;
+  double guidance = 1.0;
+  int bootstrap_steps = 1;  // the region pipeline's bootstrapping steps (RegionSampling::bootstrap_steps)
   std::function<void(const std::string&)> log;  // one line per layout; may be empty
 };
 

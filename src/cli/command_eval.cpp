@@ -11,6 +11,7 @@
 #include "cli/seed_option.h"
 #include "palette/error.h"
 #include "palette/model.h"
+#include "palette/sampler.h"
 #include "palette/training.h"
 
 namespace palette::cli {
@@ -19,7 +20,7 @@ namespace {
 
 struct EvalArgs {
   EvalOptions options;
-  std::string model, device = "auto", out, phrasings;
+  std::string model, device = "auto", out, phrasings, sampler = "lcm_stream";
 };
 
 void run_eval(EvalArgs& args) {
@@ -31,6 +32,9 @@ void run_eval(EvalArgs& args) {
   device.device = args.device;
   o.device = to_model_options(device).device;
   if (!args.phrasings.empty()) o.phrasings = read_class_phrasings(args.phrasings);
+  o.sampler = parse_sampler(args.sampler, "--sampler");
+  std::printf("layouts: %d at %d², %s %d steps, guidance %g, bootstrapping %d step(s)\n", o.count, o.size,
+              std::string(sampler_name(o.sampler)).c_str(), o.steps, o.guidance, o.bootstrap_steps);
   o.log = [](const std::string& line) { std::cout << line << std::endl; };
   const EvalReport r = eval_default(o);
   std::printf("%-12s %8s %8s %9s %10s\n", "class", "regions", "right", "accuracy", "reference");
@@ -60,6 +64,13 @@ void add_eval_default_command(CLI::App& root) {
   cmd->add_option("--phrasings", args->phrasings,
                   "JSON {\"<class name>\": [\"prompt\", ...]}: prompt each region of a class with these in turn "
                   "instead of its name");
+  cmd->add_option("--sampler", args->sampler, "lcm_stream (the live stream's schedule) or lcm")->capture_default_str();
+  cmd->add_option("--steps", o.steps, "Steps (lcm_stream: 5)")->capture_default_str();
+  cmd->add_option("--guidance", o.guidance, "Classifier-free guidance (1: none, as the live stream)")
+      ->capture_default_str();
+  cmd->add_option("--bootstrap-steps", o.bootstrap_steps,
+                  "Steps with bootstrapping (each layer first drawn on white, centred in its mask; 0: none)")
+      ->capture_default_str();
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N (default: cuda when available)");
   cmd->add_option("-o,--out", args->out, "Folder for sheet.png, eval.json and the layouts (optional)");
   cmd->callback([args] { run_eval(*args); });

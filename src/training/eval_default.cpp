@@ -46,9 +46,9 @@ Layout make_layout(int i, const EvalOptions& o, std::array<size_t, kWorldClassCo
   l.world = make_world_sample(o.seed, static_cast<uint64_t>(i), w);
   l.name = world_scene_name(*w.scene) + "-" + std::to_string(i);
   l.content.width = l.content.height = o.size;
-  l.content.settings.sampler = Sampler::lcm_stream;  // the stream's LCM schedule, [999, 919, 759, 499, 259]
-  l.content.settings.steps = 5;
-  l.content.settings.guidance = 1.0;
+  l.content.settings.sampler = o.sampler;
+  l.content.settings.steps = o.steps;
+  l.content.settings.guidance = o.guidance;
   l.content.settings.seed = o.seed + static_cast<uint64_t>(i);
   l.content.background.prompt = l.world.caption;
   const auto counts = world_class_counts(l.world);
@@ -143,6 +143,8 @@ void write_outputs(const EvalOptions& o, const EvalReport& r, const std::vector<
                                  {"seed", o.seed},            {"accuracy", r.accuracy}, {"reference_accuracy", r.reference_accuracy},
                                  {"block_accuracy", r.block_accuracy}, {"chance", r.chance}, {"majority", r.majority},
                                  {"seconds", r.seconds},      {"phrasings", !o.phrasings.empty()},
+                                 {"sampler", sampler_name(o.sampler)}, {"steps", o.steps}, {"guidance", o.guidance},
+                                 {"bootstrap_steps", o.bootstrap_steps},
                                  {"per_class", per_class},    {"regions", regions}};
   const fs::path file = o.out / "eval.json";
   const std::string text = report.dump(2) + "\n";
@@ -155,6 +157,9 @@ EvalReport eval_default(const EvalOptions& o) {
   if (o.count < 1) throw Error("--count " + std::to_string(o.count) + " must be at least 1");
   if (o.size < 64 || o.size % 8 != 0) throw Error("--size " + std::to_string(o.size) + " must be a multiple of 8, at least 64");
   if (o.reference_samples < 16) throw Error("--reference-samples must be at least 16");
+  if (!is_region_sampler(o.sampler))
+    throw Error("--sampler " + std::string(sampler_name(o.sampler)) + ": layouts render with lcm or lcm_stream");
+  if (o.bootstrap_steps < 0) throw Error("--bootstrap-steps " + std::to_string(o.bootstrap_steps) + " must be ≥ 0");
   const auto start = std::chrono::steady_clock::now();
   ModelOptions model_options;
   model_options.device = o.device;
@@ -171,7 +176,9 @@ EvalReport eval_default(const EvalOptions& o) {
   std::array<size_t, kWorldClassCount> turn{};
   for (int i = 0; i < o.count; ++i) {
     Layout l = make_layout(i, o, turn);
-    const RegionResult rendered = render_regions(model, region_request(l.content));
+    RegionRequest request = region_request(l.content);
+    request.sampling.bootstrap_steps = o.bootstrap_steps;
+    const RegionResult rendered = render_regions(model, request);
     const Judgement j = judge(l, rendered.image, classifier);
     int right = 0;
     std::string line = l.name + ":";

@@ -61,6 +61,16 @@ TEST(DefaultModelE2E, TrainsEvaluatesAndRefusesMistakes) {
                               "' --model " + model + " --device cpu -o '" + (dir / "coast.png").string() + "'");
   ASSERT_EQ(render.status, 0) << render.output;
   EXPECT_EQ(read_image(dir / "coast.png").width, 64);
+  // other render settings are the report's too; the stream's default sampler is the only one a layout
+  // cannot run besides lcm
+  const auto unboot = run_cli("eval-default --model " + model + " --count 1 --size 64 --reference-samples 16 " +
+                              "--sampler lcm --steps 2 --guidance 2 --bootstrap-steps 0");
+  ASSERT_EQ(unboot.status, 0) << unboot.output;
+  EXPECT_TRUE(contains(unboot.output, "1 at 64², lcm 2 steps, guidance 2, bootstrapping 0 step(s)"))
+      << unboot.output;
+  const auto ddim = run_cli("eval-default --model " + model + " --count 1 --size 64 --sampler ddim");
+  EXPECT_NE(ddim.status, 0);
+  EXPECT_TRUE(contains(ddim.output, "--sampler ddim: layouts render with lcm or lcm_stream")) << ddim.output;
   const auto decoder = run_cli("train-default --stage decoder" + tiny);
   ASSERT_EQ(decoder.status, 0) << decoder.output;
   EXPECT_TRUE(contains(decoder.output, "PSNR against the VAE's decode")) << decoder.output;
