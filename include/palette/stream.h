@@ -187,10 +187,10 @@ class StreamEngine {
   bool has_snapshot() const;
   const StreamStats& stats() const;
 
-  struct State;  // internal, for the engine's own tests (src/pipelines/stream_state.h)
-  const State& state() const { return *state_; }
+  struct State;  // defined in the engine (src/pipelines/stream_state.h)
 
  private:
+  friend struct StreamEngineInternals;  // the engine's own files and tests read the state through it
   std::unique_ptr<State> state_;
 };
 

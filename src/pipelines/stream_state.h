@@ -139,4 +139,12 @@ torch::Tensor stream_call_regional(StreamEngine::State& s, StreamTimings& timing
 // (stream_frame.h). Adds the decode (with the bytes on the device) and copy times when profiling.
 Image stream_decode(StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings);
 
+// The state of `engine`, for the engine's own tests (and nothing outside src/pipelines).
+struct StreamEngineInternals {
+  static const StreamEngine::State& state(const StreamEngine& engine) { return *engine.state_; }
+};
+inline const StreamEngine::State& stream_state(const StreamEngine& engine) {
+  return StreamEngineInternals::state(engine);
+}
+
 }  // namespace palette

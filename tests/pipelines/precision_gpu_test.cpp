@@ -74,12 +74,12 @@ TEST(StreamGpu, HalfPrecisionFrameStaysCloseToFloat32Cpu) {
   gpu.apply(layout);
   gpu.flush();
   const StreamFrame frame = gpu.step();
-  const torch::Tensor expected = cpu.state().last_latent;
-  const torch::Tensor actual = gpu.state().last_latent;
+  const torch::Tensor expected = stream_state(cpu).last_latent;
+  const torch::Tensor actual = stream_state(gpu).last_latent;
   EXPECT_TRUE(torch::isfinite(actual).all().item<bool>());
   EXPECT_TRUE(test::check_parity("stream frame latent, cuda float16 vs cpu float32", actual, expected, 5e-2));
   EXPECT_EQ(frame.image.width, 64);
-  EXPECT_GT(gpu.state().unet->captures(), 0) << "the stream batch ran from a CUDA graph";
+  EXPECT_GT(stream_state(gpu).unet->captures(), 0) << "the stream batch ran from a CUDA graph";
 }
 
 // In both modes (the regional one records its context's buffers too): replay equals eager calls, and a
@@ -108,14 +108,14 @@ TEST(StreamGpu, CudaGraphReplayEqualsEagerCalls) {
       return worst <= 1;
     };
     for (int i = 0; i < 8; ++i) EXPECT_TRUE(frames_equal(eager.step(), graphed.step())) << name << " frame " << i;
-    const double error = test::relative_error(graphed.state().last_latent, eager.state().last_latent);
+    const double error = test::relative_error(stream_state(graphed).last_latent, stream_state(eager).last_latent);
     std::printf("%s: graph replay vs eager, 8 frames: relative error %.3g\n", name, error);
     EXPECT_LT(error, 1e-3) << name;
-    EXPECT_EQ(graphed.state().unet->captures(), 1) << name;
-    EXPECT_GE(graphed.state().unet->replays(), 8) << name;
-    EXPECT_EQ(eager.state().unet->captures(), 0) << name;
-    EXPECT_EQ(graphed.state().frames->recordings(), 1) << name;
-    EXPECT_EQ(eager.state().frames->recordings(), 0) << name;
+    EXPECT_EQ(stream_state(graphed).unet->captures(), 1) << name;
+    EXPECT_GE(stream_state(graphed).unet->replays(), 8) << name;
+    EXPECT_EQ(stream_state(eager).unet->captures(), 0) << name;
+    EXPECT_EQ(stream_state(graphed).frames->recordings(), 1) << name;
+    EXPECT_EQ(stream_state(eager).frames->recordings(), 0) << name;
     StreamSnapshot edited = layout;
     edited.version = 2;
     edited.layers[0].region.prompt = "a blue house";
@@ -125,9 +125,9 @@ TEST(StreamGpu, CudaGraphReplayEqualsEagerCalls) {
     graphed.flush();
     eager.flush();
     EXPECT_TRUE(frames_equal(eager.step(), graphed.step())) << name << " after an edit";
-    EXPECT_EQ(graphed.state().unet->captures(), 1) << name;
-    EXPECT_EQ(graphed.state().frames->recordings(), 1) << name;
-    const double edited_error = test::relative_error(graphed.state().last_latent, eager.state().last_latent);
+    EXPECT_EQ(stream_state(graphed).unet->captures(), 1) << name;
+    EXPECT_EQ(stream_state(graphed).frames->recordings(), 1) << name;
+    const double edited_error = test::relative_error(stream_state(graphed).last_latent, stream_state(eager).last_latent);
     std::printf("%s: after an edit: relative error %.3g\n", name, edited_error);
     EXPECT_LT(edited_error, 1e-3) << name;
 
@@ -143,7 +143,7 @@ TEST(StreamGpu, CudaGraphReplayEqualsEagerCalls) {
     graphed.apply(edited);
     eager.apply(edited);
     for (int i = 0; i < 3; ++i) EXPECT_TRUE(frames_equal(eager.step(), graphed.step())) << name << " over a picture";
-    EXPECT_EQ(graphed.state().frames->recordings(), 2) << name;
+    EXPECT_EQ(stream_state(graphed).frames->recordings(), 2) << name;
   }
 }
 

@@ -46,7 +46,7 @@ TEST(StreamBackground, NewPictureIsEncodedOnceWithoutARestart) {
   StreamSnapshot s = photo_layout(first_picture);
   engine.apply(s);
   EXPECT_EQ(engine.stats().background_encodes, 1);
-  EXPECT_EQ(engine.state().layout.masks.size(0), 2) << "two layers and no background layer";
+  EXPECT_EQ(stream_state(engine).layout.masks.size(0), 2) << "two layers and no background layer";
   engine.step();
 
   s.version = 2;
@@ -57,11 +57,11 @@ TEST(StreamBackground, NewPictureIsEncodedOnceWithoutARestart) {
 
   s.version = 3;
   s.background.image = inverted_photo(64);
-  const torch::Tensor buffer = engine.state().buffer.clone();
+  const torch::Tensor buffer = stream_state(engine).buffer.clone();
   engine.apply(s);
   EXPECT_EQ(engine.stats().background_encodes, 2);
   EXPECT_EQ(engine.stats().restarts, 1);
-  EXPECT_TRUE(torch::equal(engine.state().buffer, buffer)) << "the stream goes on from where it was";
+  EXPECT_TRUE(torch::equal(stream_state(engine).buffer, buffer)) << "the stream goes on from where it was";
   EXPECT_FALSE(engine.step().settled);
   engine.flush();
   const StreamFrame shown = engine.step();
@@ -79,7 +79,7 @@ TEST(StreamBackground, NewPictureIsEncodedOnceWithoutARestart) {
   s.version = 4;
   s.background.image = nullptr;
   engine.apply(s);
-  EXPECT_EQ(engine.state().layout.masks.size(0), 3) << "the background layer is back";
+  EXPECT_EQ(stream_state(engine).layout.masks.size(0), 3) << "the background layer is back";
   EXPECT_EQ(engine.stats().background_encodes, 2);
 }
 
@@ -116,7 +116,7 @@ TEST(StreamBackground, FramesKeepThePictureAndBlurredMasksGiveSoftSeams) {
   auto weight = cover.accessor<double, 2>();
   for (int y = 0; y < side; ++y)
     for (int x = 0; x < side; ++x) weight[y][x] = box_blur(sigma, a, b, y) * box_blur(sigma, a, b, x);
-  const torch::Tensor engine_cover = engine.state().layout.photo_cover.to(torch::kCPU, torch::kFloat64)[0][0];
+  const torch::Tensor engine_cover = stream_state(engine).layout.photo_cover.to(torch::kCPU, torch::kFloat64)[0][0];
   const double cover_error = (engine_cover - cover).abs().max().item<double>();
   int soft = 0;
   for (int x = 0; x < side; ++x) soft += weight[64][x] > 0.05 && weight[64][x] < 0.95;
@@ -129,7 +129,7 @@ TEST(StreamBackground, FramesKeepThePictureAndBlurredMasksGiveSoftSeams) {
 
   // The frame is the do_blend of the generated picture and the background image through those weights.
   const torch::Tensor generated =
-      (decode_latents(tiny_sd15().parts(), engine.state().last_latent)[0] / 2 + 0.5)
+      (decode_latents(tiny_sd15().parts(), stream_state(engine).last_latent)[0] / 2 + 0.5)
           .clamp(0, 1)
           .to(torch::kFloat64);
   const torch::Tensor expected =
@@ -153,7 +153,7 @@ TEST(StreamBackground, FramesKeepThePictureAndBlurredMasksGiveSoftSeams) {
 TEST(StreamBackground, TaesdEncodesThePictureAndAnEmptyLayoutShowsIt) {
   const Model& model = test::fixture_model_with_taesd("tiny-sd15");
   StreamEngine engine(model);
-  ASSERT_TRUE(engine.state().use_taesd);
+  ASSERT_TRUE(stream_state(engine).use_taesd);
   const auto picture = test::shared_photo(64, 64);
   StreamSnapshot s = photo_layout(picture);
   engine.apply(s);
@@ -161,7 +161,7 @@ TEST(StreamBackground, TaesdEncodesThePictureAndAnEmptyLayoutShowsIt) {
     torch::NoGradGuard no_grad;
     Taesd taesd = model.parts().taesd;
     EXPECT_TRUE(test::check_parity("background latent vs TAESD's encoding",
-                                   engine.state().layout.background_latent,
+                                   stream_state(engine).layout.background_latent,
                                    taesd->encode(test::photo_tensor(*picture) * 2 - 1), 1e-5));
   }
   const StreamFrame painted = engine.step();
@@ -183,7 +183,7 @@ TEST(StreamBackground, TaesdEncodesThePictureAndAnEmptyLayoutShowsIt) {
   engine.apply(s);
   engine.flush();
   engine.step();
-  EXPECT_TRUE(torch::isfinite(engine.state().last_latent).all().item<bool>());
+  EXPECT_TRUE(torch::isfinite(stream_state(engine).last_latent).all().item<bool>());
 }
 
 }  // namespace

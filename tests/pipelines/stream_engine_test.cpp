@@ -72,9 +72,9 @@ void expect_stream_equals_one_shot(RegionRequest request, const std::string& lab
   StreamEngine engine(tiny_sd15(), settings);
   engine.apply(snapshot_of(request, seed));
   engine.step();
-  const torch::Tensor stream_latent = engine.state().last_latent;
+  const torch::Tensor stream_latent = stream_state(engine).last_latent;
 
-  const bool has_background = engine.state().layout.has_background;
+  const bool has_background = stream_state(engine).layout.has_background;
   ReplayNoise noise(one_shot_draws(seed, engine.slots(), request.height / 8, request.width / 8, has_background,
                                    request.sampling.bootstrap_steps));
   const RegionLatents one_shot = region_latents(tiny_sd15().parts(), request, noise);
@@ -158,8 +158,8 @@ TEST(StreamEngine, FlushedEditEqualsAFreshEngine) {
   const auto relative = [](const torch::Tensor& a, const torch::Tensor& b) {
     return ((a - b).abs().max() / b.abs().max()).item<double>();
   };
-  const double buffer_error = relative(edited.state().buffer, fresh.state().buffer);
-  const double latent_error = relative(edited.state().last_latent, fresh.state().last_latent);
+  const double buffer_error = relative(stream_state(edited).buffer, stream_state(fresh).buffer);
+  const double latent_error = relative(stream_state(edited).last_latent, stream_state(fresh).last_latent);
   const int pixel_error = test::max_byte_difference(shown.image, expected.image);
   std::printf("flushed edit vs fresh engine, largest difference over largest value: buffer %.3g, latent %.3g; "
               "pixels %d/255\n", buffer_error, latent_error, pixel_error);
@@ -198,7 +198,7 @@ TEST(StreamEngine, SeedChangesThePictureAndReseedRestarts) {
 
 TEST(StreamEngine, TaesdDecodesLiveFrames) {
   StreamEngine engine(test::fixture_model_with_taesd("tiny-sd15"));
-  EXPECT_TRUE(engine.state().use_taesd);
+  EXPECT_TRUE(stream_state(engine).use_taesd);
   engine.apply(test::small_layout());
   const StreamFrame f = engine.step();
   EXPECT_EQ(f.image.width, 64);
@@ -223,7 +223,7 @@ TEST(StreamEngine, EmptyAndDisabledLayersAreAsIfAbsent) {
   for (const StreamSnapshot& variant : {with_empty, with_disabled}) {
     StreamEngine engine(tiny_sd15());
     engine.apply(variant);
-    EXPECT_EQ(engine.state().layout.masks.size(0), 3) << "background and two painted layers";
+    EXPECT_EQ(stream_state(engine).layout.masks.size(0), 3) << "background and two painted layers";
     EXPECT_TRUE(same_pixels(engine.step().image, expected.image));
   }
 }
@@ -235,7 +235,7 @@ TEST(StreamEngine, OddLayoutsGiveFinitePictures) {
   StreamEngine engine(tiny_sd15());
   engine.apply(s);
   engine.step();
-  EXPECT_TRUE(all_finite(engine.state().last_latent));
+  EXPECT_TRUE(all_finite(stream_state(engine).last_latent));
 
   StreamSnapshot none = s;
   for (StreamLayer& layer : none.layers) layer.enabled = false;  // the background alone
@@ -243,8 +243,8 @@ TEST(StreamEngine, OddLayoutsGiveFinitePictures) {
   engine.apply(none);
   engine.flush();
   engine.step();
-  EXPECT_TRUE(all_finite(engine.state().last_latent));
-  EXPECT_EQ(engine.state().layout.masks.size(0), 1);
+  EXPECT_TRUE(all_finite(stream_state(engine).last_latent));
+  EXPECT_EQ(stream_state(engine).layout.masks.size(0), 1);
 
   StreamSnapshot zero_strength = s;
   zero_strength.layers[1].region.mask_strength = 0;  // painted but faded out completely
@@ -252,7 +252,7 @@ TEST(StreamEngine, OddLayoutsGiveFinitePictures) {
   engine.apply(zero_strength);
   engine.flush();
   engine.step();
-  EXPECT_TRUE(all_finite(engine.state().last_latent));
+  EXPECT_TRUE(all_finite(stream_state(engine).last_latent));
 }
 
 TEST(StreamEngine, BadSnapshotsAreNamedAndTheStreamGoesOn) {

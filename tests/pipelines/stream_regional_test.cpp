@@ -28,7 +28,7 @@ torch::Tensor steady_latent(StreamEngine& engine, const StreamSnapshot& snapshot
   engine.apply(snapshot);
   engine.flush();
   engine.step();
-  return engine.state().last_latent;
+  return stream_state(engine).last_latent;
 }
 
 // One layer painted over everything with a cover that all but removes the background layer (discrete
@@ -46,8 +46,8 @@ void expect_one_layer_is_plain(double guidance, const std::string& label) {
   layout.layers[0].region.negative_prompt = "dark";
   StreamEngine engine(tiny_sd15(), regional);
   const torch::Tensor regional_latent = steady_latent(engine, layout);
-  ASSERT_EQ(engine.state().layout.regional.contexts.size(0), guidance > 1 ? 2 : 1);
-  ASSERT_EQ(engine.state().layout.regional.contexts.size(1), 2);  // the background takes part, at weight 0
+  ASSERT_EQ(stream_state(engine).layout.regional.contexts.size(0), guidance > 1 ? 2 : 1);
+  ASSERT_EQ(stream_state(engine).layout.regional.contexts.size(1), 2);  // the background takes part, at weight 0
 
   StreamSettings exact = regional;
   exact.mode = StreamMode::MultiDiffusion;
@@ -76,7 +76,7 @@ TEST(StreamRegional, FlushedEditEqualsAFreshEngine) {
   edited.layers[0].region.prompt = "a blue boat";
   edited.layers[1].region.mask = test::rect_mask(64, 64, 0, 24, 8, 40);
   const torch::Tensor after_edit = steady_latent(engine, edited);
-  EXPECT_EQ(engine.state().layout.regional.contexts.size(1), 3);  // background + two layers, batch T
+  EXPECT_EQ(stream_state(engine).layout.regional.contexts.size(1), 3);  // background + two layers, batch T
 
   StreamEngine fresh(tiny_sd15(), regional_settings());
   EXPECT_TRUE(test::check_parity("regional stream, edit vs fresh engine", after_edit, steady_latent(fresh, edited),
