@@ -1,1 +1,0 @@
-target_sources(palette_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/taesd.cpp)
