@@ -1,1 +1,0 @@
-target_sources(palette_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/clip_text_model_test.cpp)

@@ -1,3 +1,0 @@
-target_sources(palette_tests PRIVATE
-  ${CMAKE_CURRENT_LIST_DIR}/autoencoder_kl_test.cpp
-)
