@@ -5,8 +5,8 @@
 //   palette::Infotext info;
 //   info.prompt = "a lighthouse at dusk";
 //   info.negative_prompt = "blurry";
-//   palette::add_generation_fields(info, {.steps = 25, .sampler = "euler_a", .guidance = 7.5, .seed = 42,
-//                                         .width = 512, .height = 512, .model = "models/sd15"});
+//   palette::add_generation_fields(info, {.steps = 25, .sampler = palette::Sampler::euler_a, .guidance = 7.5,
+//                                         .seed = 42, .width = 512, .height = 512, .model = "models/sd15"});
 //   info.add("Regions", "4");                                   // our own keys after the common ones
 //   palette::write_png("out.png", image, {{"parameters", palette::format_infotext(info)}});
 //
@@ -29,6 +29,8 @@
 #include <utility>
 #include <vector>
 
+#include "palette/sampler.h"
+
 namespace palette {
 
 struct Infotext {
@@ -43,7 +45,7 @@ struct Infotext {
 // The settings every generator records, in A1111's order and spelling.
 struct GenerationFields {
   int steps = 0;
-  std::string sampler;  // our name ("lcm", "ddim", "euler", "euler_a"), written as A1111 names it
+  Sampler sampler = Sampler::lcm;  // written as A1111 names it
   double guidance = 0;  // "CFG scale"
   uint64_t seed = 0;
   int width = 0, height = 0;
@@ -53,7 +55,7 @@ struct GenerationFields {
 // Appends Steps, Sampler, CFG scale, Seed, Size and Model.
 void add_generation_fields(Infotext& info, const GenerationFields& fields);
 
-std::string infotext_sampler_name(std::string_view sampler);  // "euler_a" → "Euler a"; unknown: as given
+std::string infotext_sampler_name(Sampler sampler);  // euler_a → "Euler a"; lcm_stream: its own name
 std::string infotext_model_name(const std::string& model);    // "a/b/sd15.safetensors" → "sd15"; "" → ""
 std::string infotext_number(double value);                    // 7.5 → "7.5", 1.0 → "1" (shortest exact)
 

@@ -24,8 +24,11 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "palette/sampler.h"
 
 namespace palette {
 
@@ -61,7 +64,7 @@ struct ComponentInfo {
 // go with it. A model whose scheduler is an LCMScheduler (the built-in default model, LCM-distilled models)
 // runs LCM with 5 steps and no CFG; any other, its own scheduler with 25 steps and CFG 7.5.
 struct NativeSettings {
-  std::string sampler;  // "" = the model's own scheduler
+  std::optional<Sampler> sampler;  // nullopt = the model's own scheduler
   int steps = 25;
   double guidance = 7.5;
 };

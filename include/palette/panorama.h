@@ -82,8 +82,8 @@ struct PanoramaOptions {
   std::string prompt;
   std::string negative_prompt;  // used only with CFG (guidance > 1); "" = the empty prompt, as diffusers
   PanoramaMethod method = PanoramaMethod::multidiffusion;
-  std::string sampler;             // "lcm", "ddim", "euler", "euler_a"; "" = multidiffusion: the model's own
-                                   // scheduler (DDIM for SD 1.5), tiled: lcm
+  std::optional<Sampler> sampler;  // not lcm_stream; nullopt = multidiffusion: the model's own scheduler
+                                   // (DDIM for SD 1.5), tiled: lcm
   int steps = 0;                   // 0 = the method's default (multidiffusion 50; tiled: LCM's 5-step list)
   std::optional<double> guidance;  // CFG scale, ≥ 0; empty = the method's default (7.5 / 1.0); ≤ 1: no CFG
   std::optional<uint64_t> seed;    // PyTorch CPU-generator seed; empty = a random one (in the result)
@@ -103,7 +103,7 @@ struct PanoramaOptions {
 struct PanoramaResult {
   Image image;          // width × height RGB8, owned by the result
   uint64_t seed = 0;    // the seed used (the random one when none was given)
-  std::string sampler;  // the sampler that ran
+  Sampler sampler = Sampler::lcm;  // the sampler that ran
   int views = 0;        // views per step
   int steps = 0;        // denoising steps that ran (the method's default resolved)
   double guidance = 0;  // the CFG scale used

@@ -4,7 +4,7 @@
 //   palette::Model model = palette::Model::load("sd-turbo");
 //   palette::RenderOptions options;
 //   options.prompt = "a red house by the sea";
-//   options.sampler = "euler";  // "" = the model's own scheduler
+//   options.sampler = palette::Sampler::euler;  // nullopt = the model's own scheduler
 //   options.steps = 1;
 //   options.guidance = 0;
 //   options.seed = 42;
@@ -26,6 +26,7 @@
 
 #include "palette/error.h"
 #include "palette/image.h"
+#include "palette/sampler.h"
 
 namespace palette {
 
@@ -34,7 +35,7 @@ class Model;
 struct RenderOptions {
   std::string prompt;
   std::string negative_prompt;   // "" = none (CFG then uses the empty prompt, as diffusers)
-  std::string sampler;           // "lcm", "ddim", "euler", "euler_a", or "" for the model's scheduler
+  std::optional<Sampler> sampler;  // nullopt = the model's scheduler; lcm_stream is for layouts only
   int steps = 25;                // 1 … the sampler's limit (LCM: 50 with the usual config)
   double guidance = 7.5;         // CFG scale; ≤ 1 runs the UNet on the prompt alone (no CFG)
   std::optional<uint64_t> seed;  // PyTorch CPU-generator seed; empty = a random one (see RenderResult)
@@ -55,7 +56,7 @@ struct RenderTimings {
 struct RenderResult {
   Image image;          // width × height RGB8, owned by the result
   uint64_t seed = 0;    // the seed used (the random one when none was given)
-  std::string sampler;  // the sampler that ran ("ddim" when options.sampler was "" for an SD1 model, …)
+  Sampler sampler = Sampler::lcm;  // the sampler that ran (ddim when options.sampler was nullopt for SD1, …)
   RenderTimings timings;
 };
 

@@ -94,12 +94,12 @@ const std::string* Infotext::find(std::string_view key) const {
   return nullptr;
 }
 
-std::string infotext_sampler_name(std::string_view sampler) {
-  if (sampler == "euler_a") return "Euler a";
-  if (sampler == "euler") return "Euler";
-  if (sampler == "ddim") return "DDIM";
-  if (sampler == "lcm") return "LCM";
-  return std::string(sampler);
+std::string infotext_sampler_name(Sampler sampler) {
+  if (sampler == Sampler::euler_a) return "Euler a";
+  if (sampler == Sampler::euler) return "Euler";
+  if (sampler == Sampler::ddim) return "DDIM";
+  if (sampler == Sampler::lcm) return "LCM";
+  return std::string(sampler_name(sampler));  // lcm_stream: A1111 has no name for this schedule
 }
 
 std::string infotext_model_name(const std::string& model) {

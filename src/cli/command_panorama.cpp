@@ -56,7 +56,7 @@ PanoramaOptions to_options(const PanoramaArgs& args) {
   options.prompt = args.prompt;
   options.negative_prompt = args.negative;
   options.method = parse_panorama_method(args.method);
-  options.sampler = args.sampler.empty() ? "" : text_sampler(args.sampler);
+  if (!args.sampler.empty()) options.sampler = text_sampler(args.sampler);
   options.steps = args.steps;
   if (args.guidance_option->count() > 0) options.guidance = args.guidance;
   options.width = args.width;
@@ -150,7 +150,7 @@ void run_panorama(const PanoramaArgs& args) {
   // MultiDiffusion samples as the model is meant to unless told otherwise (the built-in model: LCM, 5
   // steps, no CFG); the tiled method has its own LCM schedule.
   const NativeSettings& native = model.info().native;
-  if (options.method == PanoramaMethod::multidiffusion && !native.sampler.empty()) {
+  if (options.method == PanoramaMethod::multidiffusion && native.sampler) {
     if (args.sampler.empty()) options.sampler = native.sampler;
     if (options.steps == 0) options.steps = native.steps;
     if (!options.guidance) options.guidance = native.guidance;
@@ -162,9 +162,10 @@ void run_panorama(const PanoramaArgs& args) {
   write_png(args.output, result.image, {{"parameters", infotext(args, choice, options, result)}});
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const char* sync = !options.sync.enabled ? "" : options.sync.fast ? " + sync (fast)" : " + sync";
+  const std::string sampler(sampler_name(result.sampler));
   std::printf("wrote %s (%dx%d, %s%s, %s, %d views, seed %llu) in %.1f s\n", args.output.c_str(),
               result.image.width, result.image.height, panorama_method_name(options.method), sync,
-              result.sampler.c_str(), result.views, static_cast<unsigned long long>(result.seed), seconds);
+              sampler.c_str(), result.views, static_cast<unsigned long long>(result.seed), seconds);
   if (lpips) print_coherence(result.image, *lpips);
 }
 

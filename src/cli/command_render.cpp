@@ -67,7 +67,7 @@ void run_render(const RenderArgs& args, const CLI::App& cmd) {
   RenderOptions options;
   options.prompt = args.prompt;
   options.negative_prompt = args.negative;
-  options.sampler = args.sampler.empty() ? "" : text_sampler(args.sampler);
+  if (!args.sampler.empty()) options.sampler = text_sampler(args.sampler);
   options.steps = args.steps;
   options.guidance = args.guidance;
   options.width = args.width;
@@ -90,8 +90,9 @@ void run_render(const RenderArgs& args, const CLI::App& cmd) {
   options.progress = [&progress](int step, int total) { progress(step, total); };
   const RenderResult result = render(model, options);
   write_png(args.output, result.image, {{"parameters", infotext(args, choice, options, result)}});
+  const std::string sampler(sampler_name(result.sampler));
   std::printf("wrote %s (%dx%d, %s, %d steps, seed %llu) in %.1f s\n", args.output.c_str(),
-              result.image.width, result.image.height, result.sampler.c_str(), options.steps,
+              result.image.width, result.image.height, sampler.c_str(), options.steps,
               static_cast<unsigned long long>(result.seed), result.timings.total_ms / 1000.0);
 }
 

@@ -13,13 +13,13 @@ std::string sampler_help(bool region_only, const std::string& default_note) {
          (default_note.empty() ? "" : "; default: " + default_note);
 }
 
-std::string text_sampler(const std::string& text) {
+Sampler text_sampler(const std::string& text) {
   const Sampler sampler = parse_sampler(text, "--sampler");
   if (sampler == Sampler::lcm_stream)
     throw Error(
         "--sampler: lcm_stream (StreamMultiDiffusion's 5-step schedule) is for layouts (render --layout, "
         "stream); a text render or panorama uses lcm, ddim, euler or euler_a");
-  return std::string(sampler_name(sampler));
+  return sampler;
 }
 
 }  // namespace palette::cli

@@ -12,9 +12,9 @@ namespace palette::cli {
 // The --sampler help text: the names this command can run, then `default_note` ("the model's own").
 std::string sampler_help(bool region_only, const std::string& default_note);
 
-// For text renders and panoramas: the engine's name of the sampler `text` asks for. Throws
+// For text renders and panoramas: the sampler `text` asks for. Throws
 // palette::Error "--sampler: unknown sampler …" (palette::parse_sampler), and for lcm_stream, whose
 // fixed five-step schedule only the region pipeline runs, a message pointing to lcm.
-std::string text_sampler(const std::string& text);
+Sampler text_sampler(const std::string& text);
 
 }  // namespace palette::cli

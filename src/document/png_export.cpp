@@ -21,8 +21,8 @@ std::vector<const Layer*> rendered_layers(const DocumentContent& content) {
 }
 
 // Both region samplers (lcm, lcm_stream) run the LCM sampler; they differ in the schedule only.
-std::string sampler_of(const GenerationSettings& settings) {
-  return std::string(sampler_name(settings.sampler == Sampler::lcm_stream ? Sampler::lcm : settings.sampler));
+Sampler sampler_of(const GenerationSettings& settings) {
+  return settings.sampler == Sampler::lcm_stream ? Sampler::lcm : settings.sampler;
 }
 
 }  // namespace

@@ -60,8 +60,7 @@ void check_fields(const PanoramaOptions& options) {
                 std::to_string(window) + "), or 0 for the default");
   if (options.view_batch_size < 1)
     throw Error("view batch size " + std::to_string(options.view_batch_size) + " must be at least 1");
-  if (!options.sampler.empty())
-    make_scheduler(nlohmann::json::object(), options.sampler);  // names an unknown one
+  if (options.sampler) make_scheduler(nlohmann::json::object(), options.sampler);  // refuses lcm_stream
   check_sync_options(options.sync, options.method);
 }
 
@@ -70,7 +69,7 @@ void check_fields(const PanoramaOptions& options) {
 // step count runs the UNet at the new timesteps but keeps the LCM coefficients of its default list.)
 std::unique_ptr<Scheduler> make_panorama_scheduler(const ModelParts& parts, const PanoramaSettings& s) {
   auto scheduler = make_scheduler(parts.scheduler_config, s.sampler, "the model's scheduler config");
-  if (s.steps != 0 || scheduler->name() != "lcm") {
+  if (s.steps != 0 || scheduler->sampler() != Sampler::lcm) {
     scheduler->set_timesteps(s.steps != 0 ? s.steps : kTiledDefaultSteps);
     return scheduler;
   }
@@ -116,7 +115,7 @@ PanoramaSettings resolve_panorama_settings(const PanoramaOptions& options, int64
   s.latent_height = options.height / vae_scale;
   s.latent_width = options.width / vae_scale;
   const bool tiled = options.method == PanoramaMethod::tiled;
-  s.sampler = !options.sampler.empty() ? options.sampler : (tiled ? "lcm" : "");
+  s.sampler = options.sampler ? options.sampler : (tiled ? std::optional(Sampler::lcm) : std::nullopt);
   s.guidance = options.guidance ? *options.guidance : (tiled ? kTiledGuidance : kMultiDiffusionGuidance);
   s.steps = options.steps;
   if (s.steps == 0 && !tiled) s.steps = kMultiDiffusionSteps;
@@ -164,7 +163,7 @@ PanoramaLatents panorama_latents(const ModelParts& parts, const PanoramaOptions&
   PanoramaLatents out;
   out.latents = s.method == PanoramaMethod::tiled ? tiled_loop(loop, latents, noise)
                                                   : multidiffusion_loop(loop, latents, noise);
-  out.sampler = scheduler->name();
+  out.sampler = scheduler->sampler();
   out.views = int(grid.views.size());
   return out;
 }

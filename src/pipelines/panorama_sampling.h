@@ -38,7 +38,7 @@ struct PromptEmbeddings;
 // What the options come to once the method's defaults are filled in (model independent).
 struct PanoramaSettings {
   PanoramaMethod method = PanoramaMethod::multidiffusion;
-  std::string sampler;  // "" = the model's own scheduler
+  std::optional<Sampler> sampler;  // nullopt = the model's own scheduler
   int steps = 0;        // 0 (tiled only): LCM's t_index_list [0, 4, 12, 25, 37] of 50; 5 for others
   double guidance = 7.5;
   int64_t latent_height = 0;  // pixels / vae_scale
@@ -56,7 +56,7 @@ panorama::ViewGrid panorama_grid(const PanoramaSettings& settings, bool circular
 
 struct PanoramaLatents {
   torch::Tensor latents;  // the final latents (1, 4, height/8, width/8), float32 on the model's device
-  std::string sampler;    // the sampler that ran
+  Sampler sampler = Sampler::lcm;  // the sampler that ran
   int views = 0;          // views per step
 };
 

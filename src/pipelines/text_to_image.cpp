@@ -56,7 +56,7 @@ void validate_render_options(const RenderOptions& options) {
   if (options.clip_skip < 1)
     throw Error("clip_skip " + std::to_string(options.clip_skip) + " must be at least 1");
   // Only the name can be checked without the model's config; that is enough to name a typo.
-  if (!options.sampler.empty()) make_scheduler(nlohmann::json::object(), options.sampler);
+  if (options.sampler) make_scheduler(nlohmann::json::object(), options.sampler);
 }
 
 TextToImageLatents text_to_image_latents(const ModelParts& parts, const RenderOptions& options,
@@ -74,7 +74,7 @@ TextToImageLatents text_to_image_latents(const ModelParts& parts, const RenderOp
   check_cancel(options);
 
   TextToImageLatents out;
-  out.sampler = scheduler->name();
+  out.sampler = scheduler->sampler();
   auto start = Clock::now();
   const PromptEmbeddings text =
       encode_prompt(parts, options.prompt, options.negative_prompt, cfg, options.clip_skip);

@@ -24,7 +24,7 @@ struct ModelParts;
 
 struct TextToImageLatents {
   torch::Tensor latents;  // the final latents (1, 4, height/8, width/8), model dtype and device
-  std::string sampler;    // the sampler that ran
+  Sampler sampler = Sampler::lcm;  // the sampler that ran
   double text_ms = 0;     // prompt encoding
   double denoise_ms = 0;  // the denoising loop
 };

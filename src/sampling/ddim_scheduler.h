@@ -13,7 +13,7 @@ class DdimScheduler : public Scheduler {
   // Reads the DDIMScheduler keys (diffusers defaults for absent ones, including clip_sample: true).
   // Throws palette::Error naming the key of a bad value; "thresholding": true is refused.
   explicit DdimScheduler(const JsonConfig& config);
-  std::string name() const override { return "ddim"; }
+  Sampler sampler() const override { return Sampler::ddim; }
   void set_timesteps(int64_t steps) override;
   StepResult step(const torch::Tensor& model_output, int64_t step_index, const torch::Tensor& sample,
                   NoiseSource& noise) const override;

@@ -14,7 +14,7 @@ class EulerScheduler : public Scheduler {
   // naming the key of a bad value, or of an unsupported one (Karras / exponential / beta sigmas,
   // "log_linear" interpolation).
   explicit EulerScheduler(const JsonConfig& config) : EulerScheduler(config, /*ancestral=*/false) {}
-  std::string name() const override { return "euler"; }
+  Sampler sampler() const override { return Sampler::euler; }
   void set_timesteps(int64_t steps) override;
   void set_custom_timesteps(const std::vector<int64_t>& timesteps) override;
   double init_noise_sigma() const override;
@@ -54,7 +54,7 @@ class EulerAncestralScheduler : public EulerScheduler {
   // Reads the EulerAncestralDiscreteScheduler keys; Euler-only keys (interpolation, final sigma type,
   // timestep type) are ignored, as diffusers does.
   explicit EulerAncestralScheduler(const JsonConfig& config) : EulerScheduler(config, /*ancestral=*/true) {}
-  std::string name() const override { return "euler_a"; }
+  Sampler sampler() const override { return Sampler::euler_a; }
   // Draws one noise tensor of model_output's shape at every step, the last included (diffusers does).
   StepResult step(const torch::Tensor& model_output, int64_t step_index, const torch::Tensor& sample,
                   NoiseSource& noise) const override;

@@ -13,7 +13,7 @@ class LcmScheduler : public Scheduler {
   // Reads the LCMScheduler keys (diffusers defaults for absent ones). Throws palette::Error naming the
   // key of a bad value; "thresholding": true is refused (a pixel-space option).
   explicit LcmScheduler(const JsonConfig& config);
-  std::string name() const override { return "lcm"; }
+  Sampler sampler() const override { return Sampler::lcm; }
   // Also throws when steps > original_inference_steps (the grid has no more points).
   void set_timesteps(int64_t steps) override;
   void set_custom_timesteps(const std::vector<int64_t>& timesteps) override;

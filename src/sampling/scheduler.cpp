@@ -332,4 +332,9 @@ std::unique_ptr<Scheduler> make_scheduler(const nlohmann::json& config, const st
   throw Error("unknown sampler '" + choice + "' (known: " + join(known_samplers()) + ")" + origin);
 }
 
+std::unique_ptr<Scheduler> make_scheduler(const nlohmann::json& config, std::optional<Sampler> sampler,
+                                          const std::string& where) {
+  return make_scheduler(config, sampler ? std::string(sampler_name(*sampler)) : std::string(), where);
+}
+
 }  // namespace palette

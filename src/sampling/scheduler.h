@@ -23,9 +23,11 @@
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "palette/sampler.h"
 #include "sampling/noise_source.h"
 
 namespace palette {
@@ -43,7 +45,8 @@ struct StepResult {
 class Scheduler {
  public:
   virtual ~Scheduler() = default;
-  virtual std::string name() const = 0;  // "lcm", "ddim", "euler" or "euler_a"
+  virtual Sampler sampler() const = 0;  // lcm, ddim, euler or euler_a (never lcm_stream: that is a schedule)
+  std::string name() const { return std::string(sampler_name(sampler())); }
 
   // Chooses `steps` timesteps from the training schedule, as diffusers' set_timesteps. Throws
   // palette::Error when steps < 1, steps > num_train_timesteps, or the sampler's own limit is passed
@@ -135,6 +138,10 @@ class Scheduler {
 // Throws palette::Error "unknown sampler 'x' (known: lcm, ddim, euler, euler_a)", or naming the key
 // of a bad or unsupported config value. The caller owns the result; it holds no reference to `config`.
 std::unique_ptr<Scheduler> make_scheduler(const nlohmann::json& config, const std::string& name_or_class,
+                                          const std::string& where = "scheduler_config.json");
+// The same for a typed choice; nullopt = the config's own "_class_name". lcm_stream is refused as an
+// unknown sampler, as its name was: it is a layout schedule, not a scheduler.
+std::unique_ptr<Scheduler> make_scheduler(const nlohmann::json& config, std::optional<Sampler> sampler,
                                           const std::string& where = "scheduler_config.json");
 
 const std::vector<std::string>& known_samplers();  // {"lcm", "ddim", "euler", "euler_a"}

@@ -19,7 +19,7 @@ TEST(Infotext, WritesA1111sLayout) {
   info.prompt = "a lighthouse at dusk, oil painting";
   info.negative_prompt = "blurry";
   add_generation_fields(info, {.steps = 25,
-                               .sampler = "euler_a",
+                               .sampler = Sampler::euler_a,
                                .guidance = 7.5,
                                .seed = 42,
                                .width = 512,
@@ -38,7 +38,7 @@ TEST(Infotext, WritesA1111sLayout) {
 TEST(Infotext, NoPromptsGiveTheSettingsLineAlone) {
   Infotext info;
   add_generation_fields(info, {.steps = 5,
-                               .sampler = "lcm",
+                               .sampler = Sampler::lcm,
                                .guidance = 1,
                                .seed = 0,
                                .width = 64,
@@ -108,9 +108,9 @@ TEST(Infotext, KeysA1111CannotReadAreRefused) {
 }
 
 TEST(Infotext, NamesAndNumbers) {
-  EXPECT_EQ(infotext_sampler_name("euler"), "Euler");
-  EXPECT_EQ(infotext_sampler_name("ddim"), "DDIM");
-  EXPECT_EQ(infotext_sampler_name("smd"), "smd");
+  EXPECT_EQ(infotext_sampler_name(Sampler::euler), "Euler");
+  EXPECT_EQ(infotext_sampler_name(Sampler::ddim), "DDIM");
+  EXPECT_EQ(infotext_sampler_name(Sampler::lcm_stream), "lcm_stream");
   EXPECT_EQ(infotext_model_name(""), "");
   EXPECT_EQ(infotext_model_name("sd-turbo"), "sd-turbo");
   EXPECT_EQ(infotext_model_name("/a/b/model.safetensors"), "model");

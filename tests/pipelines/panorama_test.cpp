@@ -20,6 +20,7 @@
 #include "pipelines/panorama_sampling.h"
 #include "pipelines/panorama_views.h"
 #include "sampling/noise_source.h"
+#include "sampling/scheduler.h"
 #include "support/fixtures.h"
 #include "support/parity.h"
 
@@ -129,7 +130,8 @@ PanoramaOptions options_from_case(const SafetensorsFile& file) {
   options.guidance = meta(file, "guidance").get<double>();
   options.window = meta(file, "window").get<int>();
   options.stride = meta(file, "stride").get<int>();
-  options.sampler = meta(file, "scheduler").get<std::string>();
+  options.sampler =
+      make_scheduler(nlohmann::json::object(), meta(file, "scheduler").get<std::string>())->sampler();
   options.circular =
       file.metadata().count("circular_padding") > 0 && meta(file, "circular_padding").get<bool>();
   return options;
@@ -140,7 +142,7 @@ void expect_multidiffusion_parity(const std::string& name) {
   const auto options = options_from_case(file);
   ReplayNoise no_draws({});  // DDIM draws nothing; any draw would fail loudly
   const auto run = panorama_latents(tiny_sd15().parts(), options, no_draws, file.load("latents_in"));
-  std::cout << "  " << run.views << " views, sampler " << run.sampler << "\n";
+  std::cout << "  " << run.views << " views, sampler " << sampler_name(run.sampler) << "\n";
   EXPECT_TRUE(
       test::check_parity(name + " latents", run.latents, file.load("latents_out"), kPipelineTolerance));
 }
@@ -173,7 +175,7 @@ TEST(Parity, smd_panorama_128x384) {
   ReplayNoise noise(draws);
   const auto run = panorama_latents(tiny_sd15().parts(), options, noise);
   EXPECT_EQ(noise.remaining(), 0u) << "every recorded draw is used";
-  EXPECT_EQ(run.sampler, "lcm");
+  EXPECT_EQ(run.sampler, Sampler::lcm);
   std::cout << "  " << run.views << " views, " << draws.size() << " draws\n";
   EXPECT_TRUE(test::check_parity("smd_panorama_128x384 latents", run.latents, file.load("latents_out"),
                                  kPipelineTolerance));
@@ -188,7 +190,7 @@ TEST(Panorama, TiledDefaultsAreTheAuthorsSchedule) {
   EXPECT_EQ(s.window, 16);  // the shorter side: the reference's default tile
   EXPECT_EQ(s.stride, 8);
   EXPECT_EQ(s.guidance, 1.0);
-  EXPECT_EQ(s.sampler, "lcm");
+  EXPECT_EQ(s.sampler, Sampler::lcm);
   int calls = 0;
   options.progress = [&](int step, int total) {
     ++calls;
@@ -235,7 +237,7 @@ TEST(Panorama, ViewBatchingMultiDiffusion) {
   expect_batching_invariant(options, "ddim");
   options.circular = true;
   expect_batching_invariant(options, "ddim circular");
-  options.sampler = "euler_a";  // draws noise every step: cropped from one canvas draw
+  options.sampler = Sampler::euler_a;  // draws noise every step: cropped from one canvas draw
   expect_batching_invariant(options, "euler_a circular");
 }
 
@@ -269,9 +271,10 @@ TEST(Panorama, BadSizesAreNamed) {
   options.view_batch_size = 0;
   EXPECT_TRUE(contains(error_of([&] { validate_panorama_options(options); }), "view batch size 0"));
   options.view_batch_size = 1;
-  options.sampler = "plms";
-  EXPECT_TRUE(contains(error_of([&] { validate_panorama_options(options); }), "unknown sampler 'plms'"));
-  options.sampler = "";
+  options.sampler = Sampler::lcm_stream;
+  EXPECT_TRUE(
+      contains(error_of([&] { validate_panorama_options(options); }), "unknown sampler 'lcm_stream'"));
+  options.sampler = std::nullopt;
   options.width = 1004;
   EXPECT_TRUE(contains(error_of([&] { render_panorama(tiny_sd15(), options); }), "width 1004"));
   EXPECT_TRUE(contains(error_of([] { parse_panorama_method("sync"); }), "multidiffusion, tiled"));

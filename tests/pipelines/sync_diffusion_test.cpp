@@ -75,8 +75,8 @@ TEST(Parity, syncdiffusion_512x1024) {
   ReplayNoise no_draws({});  // DDIM draws nothing; any draw would fail loudly
   const auto start = std::chrono::steady_clock::now();
   const auto run = panorama_latents(tiny_sd15().parts(), options, no_draws, file.load("latents_in"));
-  std::cout << "  " << run.views << " views, sampler " << run.sampler << ", " << seconds_since(start)
-            << " s\n";
+  std::cout << "  " << run.views << " views, sampler " << sampler_name(run.sampler) << ", "
+            << seconds_since(start) << " s\n";
   static_assert(kSyncParityTolerance <= kPipelineTolerance);
   EXPECT_TRUE(test::check_parity("syncdiffusion latents", run.latents, file.load("latents_out"),
                                  kSyncParityTolerance));

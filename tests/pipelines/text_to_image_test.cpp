@@ -17,6 +17,7 @@
 #include "pipelines/prompt_encoding.h"
 #include "pipelines/text_to_image.h"
 #include "sampling/noise_source.h"
+#include "sampling/scheduler.h"
 #include "support/fixtures.h"
 #include "support/parity.h"
 
@@ -114,7 +115,9 @@ Txt2ImgCase open_txt2img(const std::string& name) {
   c.options.prompt = c.meta("prompt");
   if (m.count("negative_prompt")) c.options.negative_prompt = c.meta("negative_prompt");
   const std::string scheduler = c.meta("scheduler");
-  c.options.sampler = scheduler.substr(0, scheduler.find('('));  // "EulerDiscreteScheduler(trailing)"
+  // A diffusers class name, "EulerDiscreteScheduler(trailing)": the engine's factory reads it.
+  c.options.sampler =
+      make_scheduler(nlohmann::json::object(), scheduler.substr(0, scheduler.find('(')))->sampler();
   c.options.steps = std::stoi(m.at("steps"));
   c.options.guidance = std::stod(m.at("guidance"));
   const auto& shape = c.file.entry("latents_in").shape;
@@ -136,7 +139,7 @@ TEST(Parity, sd15_txt2img_lcm4) {
   SeededNoise seeded(seed);
   RecordingNoise noise(seeded);
   const auto run = text_to_image_latents(tiny_model("tiny-sd15").parts(), c.options, noise, latents_in);
-  EXPECT_EQ(run.sampler, "lcm");
+  EXPECT_EQ(run.sampler, Sampler::lcm);
   EXPECT_EQ(noise.draws().size(), static_cast<size_t>(c.options.steps - 1));  // every step but the last
   EXPECT_TRUE(test::check_parity("latents_out", run.latents, c.file.load("latents_out"), 1e-3));
 }
@@ -147,7 +150,7 @@ TEST(TextToImage, DrawsTheInitialLatentFirst) {
   const ModelParts& parts = tiny_model("tiny-sd15").parts();
   RenderOptions o;
   o.prompt = "a red house by the sea";
-  o.sampler = "lcm";
+  o.sampler = Sampler::lcm;
   o.steps = 3;
   o.guidance = 1.0;
   o.width = 64;
@@ -173,7 +176,7 @@ TEST(Parity, sd15_txt2img_ddim10_cfg) {
   const ModelParts& parts = tiny_model("tiny-sd15").parts();
   ReplayNoise no_draws({});  // DDIM with eta 0 draws nothing once the initial latent is given
   const auto run = text_to_image_latents(parts, c.options, no_draws, c.file.load("latents_in"));
-  EXPECT_EQ(run.sampler, "ddim");
+  EXPECT_EQ(run.sampler, Sampler::ddim);
   EXPECT_TRUE(test::check_parity("latents_out", run.latents, c.file.load("latents_out"), 1e-3));
   // image_out is the VAE's raw output (about [-1,1], not clamped), before the 8-bit conversion.
   const torch::Tensor expected_image = c.file.load("image_out");
@@ -187,11 +190,11 @@ TEST(Parity, sd21_txt2img_euler1) {
   const ModelParts& parts = tiny_model("tiny-sd21").parts();
   // SD-Turbo style: the model's own scheduler is Euler with trailing spacing.
   EXPECT_EQ(parts.scheduler_config.at("timestep_spacing"), "trailing");
-  EXPECT_EQ(parts.scheduler_config.at("_class_name"), c.options.sampler);
-  c.options.sampler = "";
+  EXPECT_EQ(make_scheduler(parts.scheduler_config, std::nullopt)->sampler(), c.options.sampler);
+  c.options.sampler = std::nullopt;
   ReplayNoise no_draws({});
   const auto run = text_to_image_latents(parts, c.options, no_draws, c.file.load("latents_in"));
-  EXPECT_EQ(run.sampler, "euler");
+  EXPECT_EQ(run.sampler, Sampler::euler);
   EXPECT_TRUE(test::check_parity("latents_out", run.latents, c.file.load("latents_out"), 1e-3));
 }
 
@@ -200,7 +203,7 @@ TEST(Parity, sd21_txt2img_euler1) {
 RenderOptions small_options() {
   RenderOptions o;
   o.prompt = "a red house by the sea";
-  o.sampler = "lcm";
+  o.sampler = Sampler::lcm;
   o.steps = 2;
   o.guidance = 1.0;
   o.seed = 7;
@@ -226,7 +229,8 @@ TEST(Render, ValidatesBeforeRunning) {
   EXPECT_EQ(with([](RenderOptions& o) { o.prompt = "a house\xff"; }), "prompt: not valid UTF-8 at byte 7 (0xff)");
   EXPECT_EQ(with([](RenderOptions& o) { o.negative_prompt = "\xed\xa0\x80"; }),  // a surrogate
             "negative_prompt: not valid UTF-8 at byte 0 (0xed)");
-  EXPECT_TRUE(contains(with([](RenderOptions& o) { o.sampler = "dpm"; }), "unknown sampler 'dpm'"));
+  EXPECT_TRUE(contains(with([](RenderOptions& o) { o.sampler = Sampler::lcm_stream; }),
+                       "unknown sampler 'lcm_stream'"));
   EXPECT_TRUE(contains(with([](RenderOptions& o) { o.steps = 51; }), "51"));  // past LCM's 50
 }
 
@@ -241,7 +245,7 @@ TEST(Render, SameSeedSamePictureAndProgress) {
   EXPECT_EQ(a.image.height, 96);
   EXPECT_EQ(a.image.channels, 3);
   EXPECT_EQ(a.seed, 7u);
-  EXPECT_EQ(a.sampler, "lcm");
+  EXPECT_EQ(a.sampler, Sampler::lcm);
   EXPECT_GT(a.timings.total_ms, 0);
   const RenderResult b = render(model, o);
   EXPECT_EQ(a.image.pixels, b.image.pixels);

@@ -126,7 +126,7 @@ TEST_F(TrainedTinyModel, SamplesWithTheEnginesLcmSampler) {
 
   RenderOptions render_options;  // the whole text-to-image path, and the region path
   render_options.prompt = "grass";
-  render_options.sampler = "lcm";
+  render_options.sampler = Sampler::lcm;
   render_options.steps = 4;
   render_options.guidance = 1;
   render_options.width = render_options.height = 64;
