@@ -113,18 +113,17 @@ void LiveStream::run() {
     }
     std::optional<Error> error;
     try {
-      with_memory_errors([&] {
-        if (snapshot) engine_->apply(*snapshot);
-        if (reseed && engine_->has_snapshot()) engine_->reseed(seed);
-      });
+      if (snapshot) engine_->apply(*snapshot);
+      if (reseed && engine_->has_snapshot()) engine_->reseed(seed);
     } catch (const std::exception& e) {
-      // A rejected snapshot leaves the previous one running (when there is one).
+      // A rejected snapshot leaves the previous one running (when there is one). error_kind tells an
+      // allocator's failure from the rest, so the step needs no second wrapper on its way.
       error = Error(e.what(), error_kind(e));
     }
     std::shared_ptr<const StreamFrame> frame;
     if (engine_->has_snapshot()) {
       try {
-        frame = std::make_shared<const StreamFrame>(with_memory_errors([&] { return engine_->step(); }));
+        frame = std::make_shared<const StreamFrame>(engine_->step());
       } catch (const std::exception& e) {
         error = Error(e.what(), error_kind(e));  // e.g. the GPU ran out of memory: wait for a new snapshot
       }
