@@ -65,6 +65,8 @@ struct TrainOptions {
   double kl_weight = 1e-5;          // autoencoder stage: KL term per latent element
   double caption_dropout = 0.1;     // UNet stage: share of empty captions (makes CFG possible)
   double lcm_timestep_share = 0.5;  // UNet stage: share of timesteps drawn from the LCM schedule
+  double region_prompt_share = 0.0; // UNet stage: share of pictures captioned with one class present alone, the
+                                    // loss kept to that class's pixels: what a region pipeline asks of a region
   int pool = 4096;                  // pictures generated per data pool (a new pool is made in the background)
   double large_share = 0.5;         // share of pictures rendered at 2 × --size and cut to a --size view: the
                                     // world as a larger canvas shows it (a 512² layout, for a 256² model)

@@ -93,6 +93,9 @@ void add_train_default_command(CLI::App& root) {
   cmd->add_option("--kl-weight", o.kl_weight, "Autoencoder: weight of the KL term")->capture_default_str();
   cmd->add_option("--caption-dropout", o.caption_dropout, "UNet: share of empty captions")->capture_default_str();
   cmd->add_option("--lcm-share", o.lcm_timestep_share, "UNet: share of timesteps from the LCM schedule")->capture_default_str();
+  cmd->add_option("--region-prompts", o.region_prompt_share,
+                  "UNet: share of pictures captioned with one class present alone, the loss kept to its pixels")
+      ->capture_default_str();
   cmd->add_option("--pool", o.pool, "Pictures per data pool")->capture_default_str();
   cmd->add_option("--large-share", o.large_share,
                   "Share of pictures rendered at twice --size and cut to a --size view (the world on a larger canvas)")

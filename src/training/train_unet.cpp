@@ -3,7 +3,10 @@
 // scaled-linear ᾱ. For few-step sampling, a share of the timesteps are exactly those of the region
 // pipeline's and the stream's LCM schedule ([999, 919, 759, 499, 259] from RegionSampling's defaults),
 // the rest uniform over [0, 1000). Captions are dropped to "" for a share of the pictures, so
-// classifier-free guidance works too. The saved weights are the exponential moving average.
+// classifier-free guidance works too. A share of the pictures are captioned with one class present alone
+// and their loss is kept to that class's latent cells (WorldPool's region prompts): a region pipeline
+// denoises each region under its own prompt while the latent around it shows other things, and this is
+// that situation, supervised. The saved weights are the exponential moving average.
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -40,6 +43,8 @@ std::vector<int64_t> lcm_schedule_timesteps() {
 struct Latents {
   torch::Tensor mean, std;  // (N,4,h,w) on the device, before the scaling factor
   torch::Tensor ids;        // (N,77) caption token ids on the device
+  torch::Tensor region_ids;    // (N,77) the region prompts' token ids on the device
+  torch::Tensor region_masks;  // (N,1,h,w) where each region prompt's class is, on the device
 };
 
 Latents encode_pool(AutoencoderKL& vae, const WorldPool& pool, const ClipTokenizer& tokenizer,
@@ -54,7 +59,9 @@ Latents encode_pool(AutoencoderKL& vae, const WorldPool& pool, const ClipTokeniz
   }
   const auto ids =
       with_unknown_words(tokenizer.encode_batch(pool.captions).contiguous(), unknown_words, seed, kValidationRows);
-  return {torch::cat(means), torch::cat(stds), ids.to(device)};
+  const auto region_ids = with_unknown_words(tokenizer.encode_batch(pool.region_captions).contiguous(), unknown_words,
+                                             seed ^ 0x9e3779b97f4a7c15ull, 0);
+  return {torch::cat(means), torch::cat(stds), ids.to(device), region_ids.to(device), pool.region_masks.to(device)};
 }
 
 // A fixed batch: latents (posterior means), caption ids, timesteps (half at the LCM schedule) and noise.
@@ -155,7 +162,11 @@ TrainReport train_unet(const TrainOptions& o) {
     const auto mean = data.mean.index_select(0, idx), spread = data.std.index_select(0, idx);
     const auto x0 = (mean + spread * torch::randn_like(mean)) * scaling;  // a posterior sample, UNet scale
     const auto drop = torch::rand({b, 1}, on) < o.caption_dropout;
-    const auto ids = torch::where(drop, empty_ids.unsqueeze(0), data.ids.index_select(0, idx));
+    const auto regional = (torch::rand({b, 1}, on) < o.region_prompt_share).logical_and(drop.logical_not());
+    const auto captions = torch::where(regional, data.region_ids.index_select(0, idx), data.ids.index_select(0, idx));
+    const auto ids = torch::where(drop, empty_ids.unsqueeze(0), captions);
+    const auto weight = torch::where(regional.view({b, 1, 1, 1}), data.region_masks.index_select(0, idx),
+                                     torch::ones({1, 1, 1, 1}, on));
     const auto at_lcm = torch::rand({b}, on) < o.lcm_timestep_share;
     const auto t = torch::where(at_lcm, lcm_steps.index_select(0, torch::randint(lcm_steps.size(0), {b}, on.dtype(torch::kLong))),
                                 torch::randint(alphas.size(0), {b}, on.dtype(torch::kLong)));
@@ -168,7 +179,9 @@ TrainReport train_unet(const TrainOptions& o) {
       AutocastScope autocast(o.device, o.bf16);
       const auto cond = nets.text->encode(ids);
       const auto pred = nets.unet->forward(xt, t, cond).to(torch::kFloat32);
-      const auto per_item = (pred - v).pow(2).mean({1, 2, 3});
+      // A region item's loss is its class's cells' mean; the others', the whole latent's.
+      const auto per_item = ((pred - v).pow(2) * weight).sum({1, 2, 3}) /
+                            (weight.sum({1, 2, 3}) * pred.size(1)).clamp_min(1e-6);
       loss = per_item.mean();
       const auto lcm_f = at_lcm.to(torch::kFloat32);
       terms = torch::stack({loss, (per_item * lcm_f).sum() / lcm_f.sum().clamp_min(1.0)}).detach();

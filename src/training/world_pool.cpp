@@ -6,6 +6,7 @@
 
 #include "palette/error.h"
 #include "palette/world.h"
+#include "training/world_captions.h"
 #include "training/world_noise.h"
 
 namespace palette::training {
@@ -30,6 +31,29 @@ void fill_slot(torch::Tensor& images, int64_t slot, const WorldSample& s, bool m
     }
 }
 
+// Cells of the latent grid: the autoencoder halves the side three times.
+constexpr int kLatentCell = 8;
+
+// The region prompt of sample `s` (see WorldPool): one present class drawn with `rng`, its caption, and its
+// coverage of each latent cell written into `mask` (size/8 × size/8), mirrored like the picture.
+std::string fill_region(float* mask, const WorldSample& s, bool mirror, CaptionStyle style, WorldRng& rng) {
+  const int size = s.image.width, cells = size / kLatentCell;
+  const auto counts = world_class_counts(s);
+  std::vector<WorldClass> present;
+  for (int c = 0; c < kWorldClassCount; ++c)
+    if (counts[c] > 0) present.push_back(static_cast<WorldClass>(c));
+  const WorldClass chosen = present[rng.below(static_cast<int>(present.size()))];
+  std::fill(mask, mask + cells * cells, 0.0f);
+  const float share = 1.0f / (kLatentCell * kLatentCell);
+  for (int y = 0; y < size; ++y)
+    for (int x = 0; x < size; ++x)
+      if (s.classes[static_cast<size_t>(y) * size + x] == static_cast<uint8_t>(chosen)) {
+        const int mx = mirror ? size - 1 - x : x;
+        mask[(y / kLatentCell) * cells + mx / kLatentCell] += share;
+      }
+  return style == CaptionStyle::Varied ? varied_crop_caption(chosen, rng) : world_class_name(chosen);
+}
+
 }  // namespace
 
 WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolShape& shape, int threads) {
@@ -37,6 +61,7 @@ WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolSh
   if (!(shape.large_share >= 0.0f && shape.large_share <= 1.0f))
     throw Error("a data pool's large share " + std::to_string(shape.large_share) + " must be in [0, 1]");
   const int size = shape.size;
+  if (size % kLatentCell != 0) throw Error("a data pool's picture size " + std::to_string(size) + " must be a multiple of 8");
   WorldOptions options;
   options.width = options.height = size;
   options.captions = shape.captions;
@@ -47,6 +72,8 @@ WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolSh
   WorldPool pool;
   pool.images = torch::empty({count, 3, size, size}, torch::kUInt8);
   pool.captions.resize(count);
+  pool.region_captions.resize(count);
+  pool.region_masks = torch::empty({count, 1, size / kLatentCell, size / kLatentCell}, torch::kFloat32);
   const int workers = std::min(worker_count(threads), count);
   std::vector<std::thread> team;
   std::vector<std::exception_ptr> errors(workers);
@@ -58,8 +85,12 @@ WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolSh
           const uint64_t coin = mix64(seed ^ mix64(index));
           const bool is_large = static_cast<float>(coin >> 40) * (1.0f / 16777216.0f) < shape.large_share;
           const WorldSample s = make_world_sample(seed, index, is_large ? large : options);
-          fill_slot(pool.images, i, s, (coin & 1) != 0);
+          const bool mirror = (coin & 1) != 0;
+          fill_slot(pool.images, i, s, mirror);
           pool.captions[i] = s.caption;
+          WorldRng region_rng(mix64(coin ^ 0x5265672e50726f6dull));
+          pool.region_captions[i] =
+              fill_region(pool.region_masks[i].data_ptr<float>(), s, mirror, shape.captions, region_rng);
         }
       } catch (...) {
         errors[w] = std::current_exception();

@@ -23,13 +23,19 @@ struct PoolShape {
   CaptionStyle captions = CaptionStyle::Varied;
 };
 
+// Besides its caption, each picture carries one region prompt: one class present in it (each present class
+// equally likely, so a house is asked for as often as the sky), named alone, and where that class is, as a
+// coverage map at latent resolution. Trained with a loss kept to that class's pixels, it teaches what a
+// region pipeline asks of every region's prompt: paint this class here, whatever the rest of the picture is.
 struct WorldPool {
   torch::Tensor images;               // (N, 3, size, size) uint8, CPU
   std::vector<std::string> captions;  // N captions
+  std::vector<std::string> region_captions;  // N captions naming one class present
+  torch::Tensor region_masks;         // (N, 1, size/8, size/8) float: that class's share of each 8 × 8 cell
 };
 
 // Samples [first, first + count) of the world `seed` of `shape` on `threads` threads; half of them
-// (decided per sample) mirrored left to right. Throws palette::Error for bad sizes.
+// (decided per sample) mirrored left to right, their region masks with them. `shape.size` must be a multiple of 8. Throws palette::Error for bad sizes.
 WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolShape& shape, int threads);
 
 class PoolMaker {

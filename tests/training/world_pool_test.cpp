@@ -1,0 +1,77 @@
+// Training pools: each picture's region prompt names one class present in it, and its mask is where that
+// class is, cell by latent cell, mirrored with the picture.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <array>
+#include <set>
+#include <string>
+
+#include "palette/world.h"
+#include "training/world_pool.h"
+
+namespace palette {
+namespace {
+
+// The pool's sample options, as make_world_pool documents them (no large views here).
+WorldOptions pool_options(int size) {
+  WorldOptions o;
+  o.width = o.height = size;
+  return o;
+}
+
+TEST(WorldPool, RegionMaskIsWhereTheNamedClassIs) {
+  constexpr int kSize = 64, kCount = 24;
+  training::PoolShape shape{kSize, 0.0f, CaptionStyle::Plain};
+  const training::WorldPool pool = training::make_world_pool(9, 100, kCount, shape, 2);
+  ASSERT_EQ(pool.region_masks.sizes(), (torch::IntArrayRef{kCount, 1, kSize / 8, kSize / 8}));
+  ASSERT_EQ(pool.region_captions.size(), static_cast<size_t>(kCount));
+  int mirrored = 0;
+  for (int i = 0; i < kCount; ++i) {
+    const WorldSample s = make_world_sample(9, 100 + i, pool_options(kSize));
+    const auto named = world_class_from_name(pool.region_captions[i]);
+    ASSERT_TRUE(named.has_value()) << "plain region caption '" << pool.region_captions[i] << "' is not a class name";
+    // The class's coverage of each 8 × 8 cell, computed here from the class map, as drawn and mirrored.
+    auto expected = torch::zeros({kSize / 8, kSize / 8});
+    auto flipped = torch::zeros({kSize / 8, kSize / 8});
+    for (int y = 0; y < kSize; ++y)
+      for (int x = 0; x < kSize; ++x)
+        if (s.classes[static_cast<size_t>(y) * kSize + x] == static_cast<uint8_t>(*named)) {
+          expected[y / 8][x / 8] += 1.0f / 64;
+          flipped[y / 8][(kSize - 1 - x) / 8] += 1.0f / 64;
+        }
+    const auto mask = pool.region_masks[i][0];
+    EXPECT_GT(mask.sum().item<float>(), 0.0f) << "sample " << i << ": '" << pool.region_captions[i] << "' is absent";
+    const bool plain = torch::allclose(mask, expected, 0, 1e-5), mirror = torch::allclose(mask, flipped, 0, 1e-5);
+    EXPECT_TRUE(plain || mirror) << "sample " << i << ": the mask of '" << pool.region_captions[i]
+                                 << "' is not where the class is";
+    mirrored += mirror && !plain;
+  }
+  EXPECT_GT(mirrored, 0) << "no picture of " << kCount << " was mirrored";
+}
+
+// Each present class is as likely as any other, so the small ones (houses, trees, sun, moon) are asked for
+// far more often than their share of the pixels; varied captions phrase them in many ways.
+TEST(WorldPool, RegionPromptsAskForSmallObjects) {
+  constexpr int kCount = 300;
+  const training::WorldPool pool = training::make_world_pool(3, 0, kCount, {64, 0.0f, CaptionStyle::Plain}, 2);
+  const std::set<std::string> small_names{"house", "tree", "sun", "moon"};
+  int small = 0;
+  double small_cells = 0;
+  for (int i = 0; i < kCount; ++i)
+    if (small_names.count(pool.region_captions[i])) {
+      ++small;
+      small_cells += pool.region_masks[i].sum().item<double>();
+    }
+  std::printf("%d of %d region prompts name a house, tree, sun or moon (mean %.2f latent cells)\n", small, kCount,
+              small > 0 ? small_cells / small : 0.0);
+  EXPECT_GE(small, kCount / 10);
+
+  const training::WorldPool varied = training::make_world_pool(3, 0, 60, {64, 0.0f, CaptionStyle::Varied}, 2);
+  const std::set<std::string> distinct(varied.region_captions.begin(), varied.region_captions.end());
+  std::printf("%zu distinct varied region captions of 60\n", distinct.size());
+  EXPECT_GT(distinct.size(), 30u);
+}
+
+}  // namespace
+}  // namespace palette
