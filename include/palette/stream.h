@@ -36,14 +36,10 @@
 // LiveStream's methods may be called from any thread.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "palette/error.h"
@@ -230,23 +226,8 @@ class LiveStream {
   StreamStats stats() const;
 
  private:
-  void run();
-
-  std::unique_ptr<StreamEngine> engine_;
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  std::shared_ptr<const StreamSnapshot> pending_;
-  std::shared_ptr<const StreamFrame> frame_;
-  uint64_t taken_index_ = 0;
-  bool paused_ = false;
-  bool stopping_ = false;
-  bool reseed_pending_ = false;
-  uint64_t reseed_value_ = 0;
-  bool failed_ = false;  // the last snapshot or frame failed: wait for a new snapshot
-  bool settled_ = false;  // the last frame settled: nothing to do until a new snapshot or seed
-  std::optional<Error> last_error_;
-  StreamStats stats_;
-  std::thread thread_;
+  struct Impl;  // the thread, the engine and what they share (src/pipelines/live_stream.cpp)
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace palette

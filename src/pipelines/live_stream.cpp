@@ -3,6 +3,9 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "models/out_of_memory.h"
 #include "palette/model.h"
@@ -20,9 +23,33 @@ StreamSettings live_stream_settings(const Model& model, StreamSettings base) {
   return base;
 }
 
+// Behind a pointer so that stream.h's users need neither <thread> nor <mutex>. Guarded by `mutex`,
+// except `engine` (the engine thread's alone once it runs) and `thread` (the owner's).
+struct LiveStream::Impl {
+  explicit Impl(const Model& model, StreamSettings settings)
+      : engine(std::make_unique<StreamEngine>(model, std::move(settings))) {}
+  void run();
+
+  std::unique_ptr<StreamEngine> engine;
+  mutable std::mutex mutex;
+  std::condition_variable wake;
+  std::shared_ptr<const StreamSnapshot> pending;
+  std::shared_ptr<const StreamFrame> frame;
+  uint64_t taken_index = 0;
+  bool paused = false;
+  bool stopping = false;
+  bool reseed_pending = false;
+  uint64_t reseed_value = 0;
+  bool failed = false;   // the last snapshot or frame failed: wait for a new snapshot
+  bool settled = false;  // the last frame settled: nothing to do until a new snapshot or seed
+  std::optional<Error> last_error;
+  StreamStats stats;
+  std::thread thread;
+};
+
 LiveStream::LiveStream(const Model& model, StreamSettings settings)
-    : engine_(std::make_unique<StreamEngine>(model, std::move(settings))) {
-  thread_ = std::thread([this] { run(); });
+    : impl_(std::make_unique<Impl>(model, std::move(settings))) {
+  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
 LiveStream::~LiveStream() { shutdown(); }
@@ -30,67 +57,67 @@ LiveStream::~LiveStream() { shutdown(); }
 void LiveStream::publish(std::shared_ptr<const StreamSnapshot> snapshot) {
   if (!snapshot) return;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_) return;
-    pending_ = std::move(snapshot);
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (impl_->stopping) return;
+    impl_->pending = std::move(snapshot);
   }
-  wake_.notify_one();
+  impl_->wake.notify_one();
 }
 
 std::shared_ptr<const StreamFrame> LiveStream::take_frame() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (!frame_ || frame_->index <= taken_index_) return nullptr;
-  taken_index_ = frame_->index;
-  return frame_;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  if (!impl_->frame || impl_->frame->index <= impl_->taken_index) return nullptr;
+  impl_->taken_index = impl_->frame->index;
+  return impl_->frame;
 }
 
 void LiveStream::pause() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  paused_ = true;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->paused = true;
 }
 
 void LiveStream::resume() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    paused_ = false;
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->paused = false;
   }
-  wake_.notify_one();
+  impl_->wake.notify_one();
 }
 
 bool LiveStream::paused() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return paused_;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->paused;
 }
 
 void LiveStream::reseed(uint64_t seed) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    reseed_pending_ = true;
-    reseed_value_ = seed;
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->reseed_pending = true;
+    impl_->reseed_value = seed;
   }
-  wake_.notify_one();
+  impl_->wake.notify_one();
 }
 
 void LiveStream::shutdown() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->stopping = true;
   }
-  wake_.notify_one();
-  if (thread_.joinable()) thread_.join();
+  impl_->wake.notify_one();
+  if (impl_->thread.joinable()) impl_->thread.join();
 }
 
 std::optional<Error> LiveStream::last_error() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return last_error_;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->last_error;
 }
 
 StreamStats LiveStream::stats() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return stats_;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->stats;
 }
 
-void LiveStream::run() {
+void LiveStream::Impl::run() {
   // The engine thread never shares the engine: all its state is touched here only.
   torch::NoGradGuard no_grad;
   for (;;) {
@@ -98,44 +125,44 @@ void LiveStream::run() {
     bool reseed = false;
     uint64_t seed = 0;
     {
-      std::unique_lock<std::mutex> lock(mutex_);
+      std::unique_lock<std::mutex> lock(mutex);
       // Idle while paused, before the first snapshot, or after a failure until something new arrives.
-      wake_.wait(lock, [this] {
-        return stopping_ ||
-               (!paused_ && (pending_ || reseed_pending_ || (engine_->has_snapshot() && !failed_ && !settled_)));
+      wake.wait(lock, [this] {
+        return stopping ||
+               (!paused && (pending || reseed_pending || (engine->has_snapshot() && !failed && !settled)));
       });
-      if (stopping_) return;
-      snapshot = std::move(pending_);
-      pending_.reset();
-      reseed = reseed_pending_;
-      seed = reseed_value_;
-      reseed_pending_ = false;
+      if (stopping) return;
+      snapshot = std::move(pending);
+      pending.reset();
+      reseed = reseed_pending;
+      seed = reseed_value;
+      reseed_pending = false;
     }
     std::optional<Error> error;
     try {
-      if (snapshot) engine_->apply(*snapshot);
-      if (reseed && engine_->has_snapshot()) engine_->reseed(seed);
+      if (snapshot) engine->apply(*snapshot);
+      if (reseed && engine->has_snapshot()) engine->reseed(seed);
     } catch (const std::exception& e) {
       // A rejected snapshot leaves the previous one running (when there is one). error_kind tells an
       // allocator's failure from the rest, so the step needs no second wrapper on its way.
       error = Error(e.what(), error_kind(e));
     }
-    std::shared_ptr<const StreamFrame> frame;
-    if (engine_->has_snapshot()) {
+    std::shared_ptr<const StreamFrame> made;
+    if (engine->has_snapshot()) {
       try {
-        frame = std::make_shared<const StreamFrame>(engine_->step());
+        made = std::make_shared<const StreamFrame>(engine->step());
       } catch (const std::exception& e) {
         error = Error(e.what(), error_kind(e));  // e.g. the GPU ran out of memory: wait for a new snapshot
       }
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (error) last_error_ = std::move(error);
-    else if (snapshot) last_error_.reset();
-    failed_ = !frame;
-    settled_ = frame && frame->settled;
+    std::lock_guard<std::mutex> lock(mutex);
+    if (error) last_error = std::move(error);
+    else if (snapshot) last_error.reset();
+    failed = !made;
+    settled = made && made->settled;
     // A frame without a picture (StreamDecodes) leaves the last picture in place.
-    if (frame && !frame->image.pixels.empty()) frame_ = std::move(frame);
-    stats_ = engine_->stats();
+    if (made && !made->image.pixels.empty()) frame = std::move(made);
+    stats = engine->stats();
   }
 }
 
