@@ -9,6 +9,7 @@
 #include "palette/document_file.h"
 #include "palette/error.h"
 #include "palette/version.h"
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 
 namespace palette {
@@ -98,14 +99,7 @@ TEST(PngLayout, TheBuiltInModelIsNotRecordedAsAPath) {
   EXPECT_NE(text.at("parameters").find("Model: default-model"), std::string::npos);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(PngLayout, APngWithoutTheChunkIsNamed) {
   test::TempDir dir;

@@ -9,6 +9,7 @@
 #include "palette/image.h"
 #include "palette/input_file.h"
 #include "palette/safetensors.h"
+#include "support/error_of.h"
 #include "support/fifo.h"
 #include "support/temp_dir.h"
 
@@ -16,16 +17,7 @@ namespace palette {
 namespace {
 
 namespace fs = std::filesystem;
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test::error_of;
 
 TEST(InputFile, RefusesAFifoUnopened) {
   test::TempDir dir;

@@ -3,17 +3,13 @@
 
 #include "palette/error.h"
 #include "palette/json_input.h"
+#include "support/error_of.h"
 
 namespace palette {
 namespace {
 
-std::string error_of(const std::string& text, const JsonLimits& limits = {}) {
-  try {
-    parse_bounded_json(text, limits);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
+std::string parse_error(const std::string& text, const JsonLimits& limits = {}) {
+  return test::error_of([&] { parse_bounded_json(text, limits); });
 }
 
 TEST(JsonInput, ParsesWhatIsWithinTheLimits) {
@@ -24,30 +20,30 @@ TEST(JsonInput, ParsesWhatIsWithinTheLimits) {
 }
 
 TEST(JsonInput, RefusesDuplicateKeysNamingWhere) {
-  EXPECT_EQ(error_of(R"({"version": 1, "version": 2})"), "duplicate key \"version\" in the top-level object");
-  EXPECT_EQ(error_of(R"({"layers": [{"a": 1}, {"a": 1, "b": 2, "a": 3}]})"), "duplicate key \"a\" in layers[1]");
-  EXPECT_EQ(error_of(R"({"x": {"y": [[{"k": 1, "k": 1}]]}})"), "duplicate key \"k\" in x.y[0][0]");
+  EXPECT_EQ(parse_error(R"({"version": 1, "version": 2})"), "duplicate key \"version\" in the top-level object");
+  EXPECT_EQ(parse_error(R"({"layers": [{"a": 1}, {"a": 1, "b": 2, "a": 3}]})"), "duplicate key \"a\" in layers[1]");
+  EXPECT_EQ(parse_error(R"({"x": {"y": [[{"k": 1, "k": 1}]]}})"), "duplicate key \"k\" in x.y[0][0]");
   // Equal keys in different objects are fine.
-  EXPECT_EQ(error_of(R"([{"a": 1}, {"a": 1}])"), "no error");
+  EXPECT_EQ(parse_error(R"([{"a": 1}, {"a": 1}])"), test::kNoError);
 }
 
 TEST(JsonInput, RefusesDeepNestingWithoutRecursion) {
-  EXPECT_EQ(error_of(std::string(100000, '[') + std::string(100000, ']')), "JSON nested deeper than 64 levels");
-  EXPECT_EQ(error_of(std::string(64, '[') + std::string(64, ']')), "no error");
+  EXPECT_EQ(parse_error(std::string(100000, '[') + std::string(100000, ']')), "JSON nested deeper than 64 levels");
+  EXPECT_EQ(parse_error(std::string(64, '[') + std::string(64, ']')), test::kNoError);
 }
 
 TEST(JsonInput, RefusesTooManyValuesBeforeBuildingThem) {
   std::string text = "[";
   for (int i = 0; i < 200; ++i) text += "{},";
   text += "{}]";
-  EXPECT_EQ(error_of(text, {64, 100}), "more than 100 JSON values");
-  EXPECT_EQ(error_of(text, {64, 202}), "no error");
+  EXPECT_EQ(parse_error(text, {64, 100}), "more than 100 JSON values");
+  EXPECT_EQ(parse_error(text, {64, 202}), test::kNoError);
 }
 
 TEST(JsonInput, SyntaxErrorsAreShortAndNamed) {
-  EXPECT_EQ(error_of("{\"a\": [").rfind("not valid JSON: ", 0), 0u);
+  EXPECT_EQ(parse_error("{\"a\": [").rfind("not valid JSON: ", 0), 0u);
   const std::string long_token = "[\"" + std::string(100000, 'x');
-  EXPECT_LT(error_of(long_token).size(), 400u);
+  EXPECT_LT(parse_error(long_token).size(), 400u);
 }
 
 }  // namespace

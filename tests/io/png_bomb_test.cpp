@@ -7,6 +7,7 @@
 #include "base/image_decode.h"
 #include "palette/error.h"
 #include "palette/image.h"
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 
 namespace palette {
@@ -54,30 +55,25 @@ std::string png(uint32_t w, uint32_t h, int depth, int colour, int interlace, si
          chunk("IDAT", zlib_stored(std::string(inflated_bytes, '\0'))) + chunk("IEND", "");
 }
 
-std::string error_of(const std::string& bytes) {
-  try {
-    decode_image(bytes, 0, 0);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
+std::string decode_error(const std::string& bytes) {
+  return test::error_of([&] { decode_image(bytes, 0, 0); });
 }
 
 TEST(PngBomb, ExactSizesDecode) {
   // 5×3 gray: 3 rows of 1 + 5 bytes. Interlaced, the seven Adam7 passes hold 2+2+0+2+4+6+6 bytes.
-  EXPECT_EQ(error_of(png(5, 3, 8, 0, 0, 18)), "no error");
-  EXPECT_EQ(error_of(png(5, 3, 8, 0, 1, 22)), "no error");
+  EXPECT_EQ(decode_error(png(5, 3, 8, 0, 0, 18)), test::kNoError);
+  EXPECT_EQ(decode_error(png(5, 3, 8, 0, 1, 22)), test::kNoError);
   // 16-bit RGBA, 3×2: 2 rows of 1 + 24 bytes; 1-bit gray, 9×2: 2 rows of 1 + 2 bytes.
-  EXPECT_EQ(error_of(png(3, 2, 16, 6, 0, 50)), "no error");
-  EXPECT_EQ(error_of(png(9, 2, 1, 0, 0, 6)), "no error");
-  EXPECT_EQ(error_of(png(1, 1, 8, 2, 1, 4)), "no error");
+  EXPECT_EQ(decode_error(png(3, 2, 16, 6, 0, 50)), test::kNoError);
+  EXPECT_EQ(decode_error(png(9, 2, 1, 0, 0, 6)), test::kNoError);
+  EXPECT_EQ(decode_error(png(1, 1, 8, 2, 1, 4)), test::kNoError);
 }
 
 TEST(PngBomb, MoreDataThanTheHeaderImpliesIsRefused) {
   const std::string refused = "PNG image data is corrupt or inflates to more than the 18 bytes its 5×3 header implies";
-  EXPECT_EQ(error_of(png(5, 3, 8, 0, 0, 19)), refused);
-  EXPECT_EQ(error_of(png(5, 3, 8, 0, 0, 1 << 20)), refused);
-  EXPECT_NE(error_of(png(5, 3, 8, 0, 1, 23)).find("more than the 22 bytes"), std::string::npos);
+  EXPECT_EQ(decode_error(png(5, 3, 8, 0, 0, 19)), refused);
+  EXPECT_EQ(decode_error(png(5, 3, 8, 0, 0, 1 << 20)), refused);
+  EXPECT_NE(decode_error(png(5, 3, 8, 0, 1, 23)).find("more than the 22 bytes"), std::string::npos);
 }
 
 TEST(PngBomb, ABombInAFileIsRefusedNamingIt) {
@@ -100,14 +96,9 @@ TEST(PngBomb, ABombInAFileIsRefusedNamingIt) {
 
 TEST(PngBomb, BrokenStructureIsNamed) {
   const std::string good = png(5, 3, 8, 0, 0, 18);
-  EXPECT_EQ(error_of(good.substr(0, good.size() - 12)), "truncated PNG image (it ends before its IEND chunk)");
+  EXPECT_EQ(decode_error(good.substr(0, good.size() - 12)), "truncated PNG image (it ends before its IEND chunk)");
   const auto check_error = [](const std::string& bytes) {
-    try {
-      check_png_data(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
+    return test::error_of([&] { check_png_data(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()); });
   };
   EXPECT_EQ(check_error(png(5, 3, 7, 0, 0, 18)), "not a valid PNG image (bad IHDR: 5×3, colour type 0, bit depth 7)");
   EXPECT_EQ(check_error(png(5, 3, 8, 2, 2, 18)).rfind("not a valid PNG image (bad IHDR", 0), 0u);

@@ -22,6 +22,7 @@
 #include "sampling/noise_source.h"
 #include "sampling/scheduler.h"
 #include "support/fixtures.h"
+#include "support/error_of.h"
 #include "support/parity.h"
 
 namespace palette {

@@ -20,6 +20,7 @@
 #include "pipelines/region_render.h"
 #include "sampling/noise_source.h"
 #include "support/fixtures.h"
+#include "support/error_of.h"
 #include "support/parity.h"
 #include "support/temp_dir.h"
 

@@ -17,6 +17,7 @@
 #include "pipelines/region_render.h"
 #include "sampling/noise_source.h"
 #include "support/fixtures.h"
+#include "support/error_of.h"
 #include "support/parity.h"
 #include "pipelines/region_fixture.h"
 

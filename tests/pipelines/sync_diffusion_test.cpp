@@ -15,6 +15,7 @@
 #include "pipelines/panorama_sampling.h"
 #include "sampling/noise_source.h"
 #include "support/fixtures.h"
+#include "support/error_of.h"
 #include "support/parity.h"
 
 namespace palette {

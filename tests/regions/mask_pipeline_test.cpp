@@ -14,6 +14,7 @@
 #include "regions/bbox_shift.h"
 #include "regions/mask_pipeline.h"
 #include "sampling/scheduler.h"
+#include "support/error_of.h"
 #include "support/parity.h"
 
 namespace palette {
@@ -36,10 +37,10 @@ std::vector<double> number_or_list(const nlohmann::json& value) {
   return {value.get<double>()};
 }
 
-MaskType mask_type_named(const std::string& name) {
-  if (name == "discrete") return MaskType::Discrete;
-  if (name == "semi-continuous") return MaskType::SemiContinuous;
-  if (name == "continuous") return MaskType::Continuous;
+RegionMaskType mask_type_named(const std::string& name) {
+  if (name == "discrete") return RegionMaskType::Discrete;
+  if (name == "semi-continuous") return RegionMaskType::SemiContinuous;
+  if (name == "continuous") return RegionMaskType::Continuous;
   throw std::runtime_error("unknown mask_type " + name);
 }
 
@@ -63,8 +64,8 @@ void expect_process_mask_parity(const std::string& name) {
   if (result.quantized.sizes() == out.sizes()) {
     // Binary steps must agree element for element: a flipped pixel is a visible change, not rounding.
     const int64_t steps = out.size(1);
-    const int64_t binary = options.mask_type == MaskType::Discrete         ? steps
-                           : options.mask_type == MaskType::SemiContinuous ? steps - 1
+    const int64_t binary = options.mask_type == RegionMaskType::Discrete         ? steps
+                           : options.mask_type == RegionMaskType::SemiContinuous ? steps - 1
                                                                            : 0;
     const auto differ = [&](int64_t from, int64_t count) {
       return result.quantized.narrow(1, from, count).ne(out.narrow(1, from, count)).sum().item<int64_t>();
@@ -148,7 +149,7 @@ torch::Tensor painted_masks() {
   return torch::stack({disc, box, band}).unsqueeze(1);
 }
 
-MaskOptions test_options(MaskType type) {
+MaskOptions test_options(RegionMaskType type) {
   MaskOptions options;
   options.height = 64;
   options.width = 96;
@@ -164,7 +165,7 @@ std::vector<float> test_levels() {
 
 TEST(MaskPipeline, OneLayerEqualsItsSliceOfAll) {
   const auto masks = painted_masks();
-  for (auto type : {MaskType::Discrete, MaskType::SemiContinuous, MaskType::Continuous}) {
+  for (auto type : {RegionMaskType::Discrete, RegionMaskType::SemiContinuous, RegionMaskType::Continuous}) {
     for (auto window : {BlurWindow::LargestStd, BlurWindow::PerLayer}) {
       auto options = test_options(type);
       options.blur_window = window;
@@ -204,15 +205,15 @@ TEST(MaskPipeline, QuantizationFollowsTheNoiseLevels) {
   MaskOptions options;
   options.height = options.width = 8;
   options.blur_std = {0.0};
-  options.mask_type = MaskType::Discrete;
+  options.mask_type = RegionMaskType::Discrete;
   auto q = process_masks(masks, levels, options).quantized;  // (1, 2, 1, 1, 1)
   EXPECT_EQ(q[0][0].item<float>(), 0.0f);
   EXPECT_EQ(q[0][1].item<float>(), 1.0f);
-  options.mask_type = MaskType::Continuous;
+  options.mask_type = RegionMaskType::Continuous;
   q = process_masks(masks, levels, options).quantized;
   EXPECT_NEAR(q[0][0].item<float>(), (0.7f - 0.5f) / (0.9f - 0.5f), 1e-6);
   EXPECT_NEAR(q[0][1].item<float>(), 1.0f, 1e-6);  // 0.7/0.5 clipped
-  options.mask_type = MaskType::SemiContinuous;
+  options.mask_type = RegionMaskType::SemiContinuous;
   masks.fill_(0.3f);
   q = process_masks(masks, levels, options).quantized;
   EXPECT_EQ(q[0][0].item<float>(), 0.0f);
@@ -221,7 +222,7 @@ TEST(MaskPipeline, QuantizationFollowsTheNoiseLevels) {
 
 TEST(MaskPipeline, Uint8AndBoolMasksAreNormalised) {
   const auto masks = painted_masks();
-  const auto options = test_options(MaskType::Continuous);
+  const auto options = test_options(RegionMaskType::Continuous);
   const auto reference = process_masks((masks > 0).to(torch::kFloat32), test_levels(), options);
   const auto from_u8 = process_masks(((masks > 0).to(torch::kUInt8) * 255), test_levels(), options);
   const auto from_bool = process_masks(masks > 0, test_levels(), options);
@@ -249,22 +250,12 @@ TEST(MaskPipeline, SeparableBlurEqualsTheTwoDimensionalKernel) {
   EXPECT_TRUE(torch::allclose(gaussian_blur(flat, {4.0}), flat));
 }
 
-// The message of the palette::Error `call` throws (fails the test when none is thrown).
-template <typename Call>
-std::string error_of(Call call) {
-  try {
-    call();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no palette::Error";
-  return "";
-}
+using test::error_of;
 
 TEST(MaskPipeline, BadRequestsNameTheProblem) {
   const auto masks = painted_masks();
   const auto levels = test_levels();
-  const auto options = test_options(MaskType::Discrete);
+  const auto options = test_options(RegionMaskType::Discrete);
   const auto has = [](const std::string& message, const std::string& part) {
     return message.find(part) != std::string::npos;
   };

@@ -8,20 +8,13 @@
 
 #include "palette/error.h"
 #include "sampling/noise_source.h"
+#include "support/error_of.h"
 #include "support/parity.h"
 
 namespace palette {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    std::cout << "  error: " << e.what() << "\n";
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 // diffusers drew the initial latents of this case with torch.randn on a CPU generator seeded with
 // the recorded noise_seed.

@@ -15,6 +15,7 @@
 #include "sampling/noise_source.h"
 #include "sampling/scheduler.h"
 #include "support/fixtures.h"
+#include "support/error_of.h"
 #include "support/parity.h"
 
 namespace palette {
@@ -192,15 +193,7 @@ TEST(SchedulerPerItem, OneTimestepForAllAndCountMismatch) {
 
 // --- configs and requests that must fail, with a message that names what is wrong ---
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    std::cout << "  error: " << e.what() << "\n";
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 nlohmann::json model_config(const std::string& model) {
   std::ifstream in(test::fixtures_dir() / model / "scheduler" / "scheduler_config.json");

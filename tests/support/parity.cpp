@@ -5,8 +5,6 @@
 #include <iostream>
 #include <map>
 
-#include "palette/error.h"
-
 #include "support/fixtures.h"
 
 namespace palette::test {
@@ -56,16 +54,6 @@ const Model& fixture_model_with_taesd(const std::string& name) {
 
 nlohmann::json case_meta(const SafetensorsFile& file, const std::string& key) {
   return nlohmann::json::parse(file.metadata().at(key));
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    std::cout << "  error: " << e.what() << "\n";
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace palette::test

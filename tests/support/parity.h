@@ -3,12 +3,12 @@
 
 #include <torch/torch.h>
 
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "palette/model.h"
 #include "palette/safetensors.h"
+#include "support/error_of.h"  // parity suites check what their failures say as well
 
 namespace palette::test {
 
@@ -30,8 +30,5 @@ const Model& fixture_model_with_taesd(const std::string& name);
 
 // A metadata value of a fixture case (stored as JSON text).
 nlohmann::json case_meta(const SafetensorsFile& file, const std::string& key);
-
-// Runs `f`; returns the palette::Error message it threw (and prints it), or "(no error)".
-std::string error_of(const std::function<void()>& f);
 
 }  // namespace palette::test

@@ -13,6 +13,7 @@
 #include "palette/error.h"
 #include "palette/training.h"
 #include "palette/world.h"
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 #include "training/unknown_words.h"
 #include "training/world_captions.h"
@@ -180,13 +181,8 @@ TEST(HeldOutPhrasings, NoneCanBeATrainingCaptionAndEachNamesItsClass) {
   }
 }
 
-std::string error_of(const std::filesystem::path& file) {
-  try {
-    read_class_phrasings(file);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
+std::string phrasings_error(const std::filesystem::path& file) {
+  return test::error_of([&] { read_class_phrasings(file); });
 }
 
 TEST(HeldOutPhrasings, BadPhrasingFilesGetOneClearError) {
@@ -195,20 +191,20 @@ TEST(HeldOutPhrasings, BadPhrasingFilesGetOneClearError) {
     std::ofstream(dir / name) << text;
     return dir / name;
   };
-  EXPECT_NE(error_of(write("a.json", "{\"sea\": [\"ocean\"")).find("not valid JSON"), std::string::npos);
-  EXPECT_NE(error_of(write("b.json", "[\"sea\"]")).find("expected a JSON object"), std::string::npos);
-  EXPECT_NE(error_of(write("c.json", "{\"eagle\": [\"a bird\"]}")).find("unknown class \"eagle\""), std::string::npos);
-  EXPECT_NE(error_of(write("d.json", "{\"sea\": []}")).find("\"sea\" has an empty list"), std::string::npos);
-  EXPECT_NE(error_of(write("e.json", "{\"sea\": [3]}")).find("entry 1 must be text"), std::string::npos);
-  EXPECT_NE(error_of(write("f.json", "{\"sea\": [\"  \"]}")).find("entry 1 is empty"), std::string::npos);
-  EXPECT_NE(error_of(write("g.json", "{\"sea\": \"ocean\"}")).find("must be a list"), std::string::npos);
-  EXPECT_NE(error_of(write("h.json", "{}")).find("names no class"), std::string::npos);
-  EXPECT_NE(error_of(dir / "missing.json").find("no such file"), std::string::npos);
-  EXPECT_NE(error_of(dir.path()).find("not a regular file"), std::string::npos);
+  EXPECT_NE(phrasings_error(write("a.json", "{\"sea\": [\"ocean\"")).find("not valid JSON"), std::string::npos);
+  EXPECT_NE(phrasings_error(write("b.json", "[\"sea\"]")).find("expected a JSON object"), std::string::npos);
+  EXPECT_NE(phrasings_error(write("c.json", "{\"eagle\": [\"a bird\"]}")).find("unknown class \"eagle\""), std::string::npos);
+  EXPECT_NE(phrasings_error(write("d.json", "{\"sea\": []}")).find("\"sea\" has an empty list"), std::string::npos);
+  EXPECT_NE(phrasings_error(write("e.json", "{\"sea\": [3]}")).find("entry 1 must be text"), std::string::npos);
+  EXPECT_NE(phrasings_error(write("f.json", "{\"sea\": [\"  \"]}")).find("entry 1 is empty"), std::string::npos);
+  EXPECT_NE(phrasings_error(write("g.json", "{\"sea\": \"ocean\"}")).find("must be a list"), std::string::npos);
+  EXPECT_NE(phrasings_error(write("h.json", "{}")).find("names no class"), std::string::npos);
+  EXPECT_NE(phrasings_error(dir / "missing.json").find("no such file"), std::string::npos);
+  EXPECT_NE(phrasings_error(dir.path()).find("not a regular file"), std::string::npos);
   ASSERT_EQ(mkfifo((dir / "fifo").c_str(), 0600), 0);
-  EXPECT_NE(error_of(dir / "fifo").find("not a regular file"), std::string::npos);  // refused, never opened
+  EXPECT_NE(phrasings_error(dir / "fifo").find("not a regular file"), std::string::npos);  // refused, never opened
   std::string big = "{\"sea\": [\"" + std::string(1100000, 'x') + "\"]}";
-  EXPECT_NE(error_of(write("big.json", big)).find("at most 1 MiB"), std::string::npos);
+  EXPECT_NE(phrasings_error(write("big.json", big)).find("at most 1 MiB"), std::string::npos);
   const auto good = read_class_phrasings(write("ok.json", "{\"sea\": [\"ocean waves\", \"calm sea\"], \"moon\": [\"full moon\"]}"));
   ASSERT_EQ(good.size(), 2u);
   EXPECT_EQ(good.at(WorldClass::Sea).size(), 2u);

@@ -8,6 +8,7 @@
 #include "palette/error.h"
 #include "palette/safetensors.h"
 #include "support/fixtures.h"
+#include "support/error_of.h"
 #include "support/parity.h"
 #include "support/temp_dir.h"
 

@@ -9,6 +9,7 @@
 #include "models/model_parts.h"
 #include "models/unet/regional_attention.h"
 #include "palette/error.h"
+#include "support/error_of.h"
 #include "support/parity.h"
 
 namespace palette {
