@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,19 @@ struct Image {
   int height = 0;
   int channels = 0;             // 1 (gray), 3 (RGB) or 4 (RGBA)
   std::vector<uint8_t> pixels;  // row-major, interleaved, width·height·channels bytes
+
+  // Same size, channel count and bytes.
+  friend bool operator==(const Image& a, const Image& b) {
+    return a.width == b.width && a.height == b.height && a.channels == b.channels && a.pixels == b.pixels;
+  }
+  friend bool operator!=(const Image& a, const Image& b) { return !(a == b); }
 };
+
+// Shared pictures are immutable: the same pointer (null included) is the same picture, and two
+// pointers are the same picture when their images are equal.
+inline bool same_picture(const std::shared_ptr<const Image>& a, const std::shared_ptr<const Image>& b) {
+  return a == b || (a && b && *a == *b);
+}
 
 // Images larger than this many pixels per side are refused before decoding.
 constexpr int kMaxImageSide = 16384;

@@ -95,7 +95,7 @@ struct RandomModelConfigs {
   static RandomModelConfigs sd15();
 };
 
-struct ModelParts;  // the networks themselves; used by the engine's pipelines (src/models/model_parts.h)
+struct ModelParts;  // the networks themselves (src/models/model_parts.h)
 
 class Model {
  public:
@@ -109,9 +109,9 @@ class Model {
   static Model random(const RandomModelConfigs& configs, const ModelOptions& options = {});
 
   const ModelInfo& info() const { return *info_; }
-  const ModelParts& parts() const { return *parts_; }  // valid as long as any copy of this Model lives
 
  private:
+  friend struct ModelInternals;  // the engine's pipelines reach the networks through it (model_parts.h)
   std::shared_ptr<const ModelParts> parts_;
   std::shared_ptr<const ModelInfo> info_;
 };

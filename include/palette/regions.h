@@ -36,17 +36,12 @@
 #include "palette/background_image.h"
 #include "palette/error.h"
 #include "palette/image.h"
+#include "palette/region_mask_type.h"
 #include "palette/render.h"
 
 namespace palette {
 
 class Model;
-
-enum class RegionMaskType {
-  Discrete,        // a layer covers a pixel at step k when its mask > σ_k (the reference default)
-  SemiContinuous,  // discrete, except continuous at the last step
-  Continuous,      // linear between the noise levels of step k and k+1
-};
 
 // The layer under all others: its prompt covers the whole canvas (an all-ones mask, as the Semantic
 // Palette app does) and is what the layers' prompts are interpolated towards.

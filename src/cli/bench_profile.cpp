@@ -49,7 +49,7 @@ std::vector<BenchRow> profile_rows(const Model& model, const BenchSettings& sett
   std::vector<BenchRow> rows;
 #if PALETTE_WITH_CUDA
   torch::NoGradGuard no_grad;
-  const ModelParts& parts = model.parts();
+  const ModelParts& parts = model_parts(model);
   if (!parts.device.is_cuda()) return rows;
   const auto options = torch::dtype(parts.dtype).device(parts.device);
   const int64_t batch = 15;

@@ -21,7 +21,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 void synchronize(const Model& model) {
-  if (model.parts().device.is_cuda()) torch::cuda::synchronize(model.parts().device.index());
+  if (model_parts(model).device.is_cuda()) torch::cuda::synchronize(model_parts(model).device.index());
 }
 
 double median(std::vector<double> v) {
@@ -52,7 +52,7 @@ std::string format(const char* pattern, double a, double b = 0, double c = 0, do
 }
 
 torch::Tensor text_embeddings(const Model& model, int64_t batch) {
-  const ModelParts& parts = model.parts();
+  const ModelParts& parts = model_parts(model);
   const int64_t width = parts.unet->config().cross_attention_dim[0];
   return torch::randn({batch, 77, width}, torch::dtype(parts.dtype).device(parts.device));
 }
@@ -61,7 +61,7 @@ double latent_area_ratio(int width, int height) { return double(width) * height 
 
 std::vector<BenchRow> unet_rows(const Model& model, const BenchSettings& settings) {
   torch::NoGradGuard no_grad;
-  const ModelParts& parts = model.parts();
+  const ModelParts& parts = model_parts(model);
   const auto options = torch::dtype(parts.dtype).device(parts.device);
   std::vector<BenchRow> rows;
   for (int64_t batch : {1, 5, 15, 20}) {
@@ -82,7 +82,7 @@ std::vector<BenchRow> unet_rows(const Model& model, const BenchSettings& setting
 
 std::vector<BenchRow> decode_rows(const Model& model, const BenchSettings& settings) {
   torch::NoGradGuard no_grad;
-  const ModelParts& parts = model.parts();
+  const ModelParts& parts = model_parts(model);
   const torch::Tensor z = torch::randn({1, 4, 64, 64}, torch::dtype(parts.dtype).device(parts.device));
   std::vector<BenchRow> rows;
   AutoencoderKL vae = parts.vae;
@@ -178,7 +178,7 @@ BenchRow stream_row(const Model& model, const BenchSettings& settings, int side,
   const int64_t items = engine.slots() * (regional ? 1 : picture ? 3 : 4);
   BenchRow row{"stream " + std::to_string(side) + "², " + (picture ? "3 layers over a picture, " : "bg + 3 layers, ") +
                    std::to_string(engine.slots()) +
-                   " LCM steps, " + (model.parts().taesd.is_empty() ? "VAE" : "TAESD") +
+                   " LCM steps, " + (model_parts(model).taesd.is_empty() ? "VAE" : "TAESD") +
                    (regional ? ", regional attention" : "") + (profile ? " (profiled)" : "") +
                    (settings.cuda_graphs ? "" : ", no graphs"),
                median(ms), frames / wall, double(items) * latent_area_ratio(side, side), ""};
@@ -250,7 +250,7 @@ std::vector<BenchRow> attention_rows(const Model& model, const BenchSettings& se
   std::vector<BenchRow> rows;
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)  // cuDNN attention
   torch::NoGradGuard no_grad;
-  const ModelParts& parts = model.parts();
+  const ModelParts& parts = model_parts(model);
   if (!parts.device.is_cuda()) return rows;
   const auto options = torch::dtype(parts.dtype).device(parts.device);
   struct Shape {
@@ -305,7 +305,7 @@ std::vector<BenchRow> attention_rows(const Model& model, const BenchSettings& se
 std::vector<BenchRow> sync_rows(const Model& model, const BenchSettings& settings) {
   torch::manual_seed(0);
   auto lpips = std::make_shared<LpipsImpl>(LpipsNet::Alex);
-  lpips->to(model.parts().device, torch::kFloat32);
+  lpips->to(model_parts(model).device, torch::kFloat32);
   lpips->eval();
   for (auto& p : lpips->parameters()) p.set_requires_grad(false);
   std::vector<BenchRow> rows;
@@ -314,7 +314,7 @@ std::vector<BenchRow> sync_rows(const Model& model, const BenchSettings& setting
     bool fast;
     SyncDecoder decoder;
   };
-  const bool taesd = !model.parts().taesd.is_empty();
+  const bool taesd = !model_parts(model).taesd.is_empty();
   std::vector<Variant> variants = {{"fast, VAE gradients", true, SyncDecoder::vae}, {"exact", false, SyncDecoder::vae}};
   if (taesd) variants.insert(variants.begin(), Variant{"fast, TAESD gradients", true, SyncDecoder::taesd});
   for (const Variant& v : variants) {
@@ -421,7 +421,7 @@ std::vector<BenchRow> live_rows(const Model& model, const BenchSettings& setting
               percentile(first_change, 0.5), percentile(first_change, 0.95), percentile(settled, 0.5),
               percentile(settled, 0.95), frames / wall);
   BenchRow row{"live " + std::to_string(side) + "², strokes and prompt edits, " + std::to_string(engine.slots()) +
-                   " slots, " + (model.parts().taesd.is_empty() ? "VAE" : "TAESD") +
+                   " slots, " + (model_parts(model).taesd.is_empty() ? "VAE" : "TAESD") +
                    (settings.stream_mode == "regional" ? ", regional attention" : ""),
                percentile(settled, 0.5), frames / wall, 0,
                format("first change p50 %.0f / p95 %.0f ms, settled p95 %.0f ms, %.0f edits", percentile(first_change, 0.5),

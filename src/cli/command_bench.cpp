@@ -78,8 +78,8 @@ void run_bench(BenchArgs args) {
     // An experiment: cuDNN's tensor-core convolutions work in NHWC, so NCHW activations are transposed
     // around each one; channels-last weights make the convolutions produce and take NHWC directly.
     torch::NoGradGuard no_grad;
-    UNet2DConditionModel unet = model.parts().unet;  // handles on the shared modules
-    AutoencoderKL vae = model.parts().vae;
+    UNet2DConditionModel unet = model_parts(model).unet;  // handles on the shared modules
+    AutoencoderKL vae = model_parts(model).vae;
     std::vector<torch::Tensor> params = unet->parameters();
     for (const auto& p : vae->parameters()) params.push_back(p);
     for (auto& p : params)

@@ -40,13 +40,6 @@ void check_length(const std::string& field, const std::string& text, size_t limi
   check_utf8(text, field);
 }
 
-bool same_image(const std::shared_ptr<const Image>& a, const std::shared_ptr<const Image>& b) {
-  if (a == b) return true;
-  if (a == nullptr || b == nullptr) return false;
-  return a->width == b->width && a->height == b->height && a->channels == b->channels &&
-         a->pixels == b->pixels;
-}
-
 }  // namespace
 
 std::optional<Color> parse_color(std::string_view text) {
@@ -138,7 +131,7 @@ bool operator==(const GenerationSettings& a, const GenerationSettings& b) {
 }
 
 bool operator==(const Background& a, const Background& b) {
-  return a.prompt == b.prompt && a.negative_prompt == b.negative_prompt && same_image(a.image, b.image) &&
+  return a.prompt == b.prompt && a.negative_prompt == b.negative_prompt && same_picture(a.image, b.image) &&
          a.extra == b.extra;
 }
 

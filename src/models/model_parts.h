@@ -53,6 +53,13 @@ struct ModelParts {
   WhitePosteriors white_posteriors;     // the only part that changes after load: a cache
 };
 
+// The networks of `model`, for the engine's own code (pipelines, bench, training); valid as long as any
+// copy of `model` lives.
+struct ModelInternals {
+  static const ModelParts& parts(const Model& model) { return *model.parts_; }
+};
+inline const ModelParts& model_parts(const Model& model) { return ModelInternals::parts(model); }
+
 // The CLIP vocabulary shipped in the bundled assets' clip-tokenizer/ (models/assets.h), with
 // the family's padding token: what single-file checkpoints, which carry no tokenizer, use.
 std::shared_ptr<const ClipTokenizer> bundled_clip_tokenizer(ModelFamily family);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "palette/error.h"
+#include "pipelines/document_regions.h"
 
 namespace palette {
 
@@ -49,20 +50,13 @@ RegionRequest region_request(const DocumentContent& snapshot, std::vector<LayerI
   request.height = snapshot.height;
   request.seed = snapshot.settings.seed;
   request.sampling = region_sampling(snapshot.settings);
-  request.background.prompt = snapshot.background.prompt;
-  request.background.negative_prompt = snapshot.background.negative_prompt;
-  request.background.image = snapshot.background.image;  // shared: the picture is not copied
+  request.background = region_background_of(snapshot.background);  // shared: the picture is not copied
   if (layer_ids != nullptr) layer_ids->clear();
   for (const Layer& layer : snapshot.layers) {
     // An empty mask would cost a UNet slot per step and change nothing.
     if (!layer.properties.enabled || layer.mask.empty()) continue;
-    RegionLayer r;
-    r.prompt = layer.properties.prompt;
-    r.negative_prompt = layer.properties.negative_prompt;
+    RegionLayer r = region_layer_of(layer.properties);
     r.mask_image = layer.mask.to_image();
-    r.prompt_strength = layer.properties.prompt_strength;
-    r.mask_strength = layer.properties.mask_strength;
-    r.mask_blur_std = layer.properties.mask_blur;
     request.layers.push_back(std::move(r));
     if (layer_ids != nullptr) layer_ids->push_back(layer.id);
   }

@@ -1,7 +1,7 @@
 // Latents to pictures: the VAE decode and the conversion to 8-bit images, with diffusers' rounding.
 // Shared by text-to-image, the panoramas and the region engine.
 //
-//   torch::Tensor decoded = decode_latents(model.parts(), latents);  // (B,3,H,W), about [-1,1]
+//   torch::Tensor decoded = decode_latents(model_parts(model), latents);  // (B,3,H,W), about [-1,1]
 //   palette::Image img = to_image(decoded);                          // item 0 as RGB8
 //
 // Failures: palette::Error for tensors of the wrong rank or channel count.

@@ -184,7 +184,7 @@ namespace {
 
 PanoramaResult render_panorama_on_device(const Model& model, const PanoramaOptions& options) {
   validate_panorama_options(options);
-  const ModelParts& parts = model.parts();
+  const ModelParts& parts = model_parts(model);
   const int64_t vae_scale = parts.vae->config().downscale_factor();
   const auto settings = resolve_panorama_settings(options, vae_scale);
   // Model-dependent checks before the seed is even drawn; the schedule's length is what ran.

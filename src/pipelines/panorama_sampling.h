@@ -2,8 +2,8 @@
 // random draw injectable so tests can reproduce a reference run draw for draw.
 //
 //   palette::SeededNoise noise(7);
-//   auto run = palette::panorama_latents(model.parts(), options, noise);   // options: PanoramaOptions
-//   palette::Image image = palette::decode_panorama(model.parts(), run.latents, options.circular);
+//   auto run = palette::panorama_latents(model_parts(model), options, noise);   // options: PanoramaOptions
+//   palette::Image image = palette::decode_panorama(model_parts(model), run.latents, options.circular);
 //
 // Order of draws:
 //   multidiffusion  the initial latent (1, 4, height/8, width/8) first (unless `initial_noise` is

@@ -1,7 +1,7 @@
 // Prompts to the UNet's conditioning, with classifier-free guidance (CFG) as diffusers'
 // StableDiffusionPipeline does it. Shared by text-to-image, the panoramas and the region engine.
 //
-//   const ModelParts& parts = model.parts();
+//   const ModelParts& parts = model_parts(model);
 //   const bool cfg = uses_classifier_free_guidance(parts, 7.5);
 //   PromptEmbeddings text = encode_prompt(parts, "a red house", "blurry", cfg);
 //   torch::Tensor eps = unet->forward(torch::cat({x, x}), t, text.unet_batch());  // [uncond, cond]

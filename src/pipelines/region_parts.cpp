@@ -6,18 +6,6 @@
 
 namespace palette {
 
-MaskType to_mask_type(RegionMaskType type) {
-  switch (type) {
-    case RegionMaskType::SemiContinuous:
-      return MaskType::SemiContinuous;
-    case RegionMaskType::Continuous:
-      return MaskType::Continuous;
-    case RegionMaskType::Discrete:
-      break;
-  }
-  return MaskType::Discrete;
-}
-
 RegionSchedule region_schedule(const ModelParts& parts, const RegionSampling& sampling) {
   RegionSchedule s;
   s.scheduler = make_scheduler(parts.scheduler_config, "lcm", "scheduler_config.json");

@@ -20,8 +20,6 @@ namespace palette {
 struct ModelParts;
 struct GaussianPosterior;
 
-MaskType to_mask_type(RegionMaskType type);
-
 // The LCM sampler with `sampling.t_index_list` picked from its grid of `index_steps` timesteps.
 struct RegionSchedule {
   std::unique_ptr<Scheduler> scheduler;  // set to exactly `timesteps`

@@ -57,7 +57,7 @@ void prepare_masks(const ModelParts& parts, const RegionRequest& request, Region
   options.height = request.height;
   options.width = request.width;
   options.latent_scale = parts.vae->config().downscale_factor();
-  options.mask_type = to_mask_type(request.sampling.mask_type);
+  options.mask_type = request.sampling.mask_type;
   options.cover_alpha = request.sampling.cover_alpha;
   options.blur_std.clear();
   options.strength.clear();
@@ -250,17 +250,17 @@ RegionResult render_regions_on_device(const Model& model, const RegionRequest& r
   RegionResult result;
   result.seed = request.seed ? *request.seed : std::random_device{}();
   SeededNoise noise(result.seed);
-  RegionLatents run = region_latents(model.parts(), request, noise);
+  RegionLatents run = region_latents(model_parts(model), request, noise);
   check_cancel(request);
   const auto decode_start = Clock::now();
-  torch::Tensor decoded = decode_latents(model.parts(), run.latents);
+  torch::Tensor decoded = decode_latents(model_parts(model), run.latents);
   if (run.background_cover.defined())
     decoded = blend_over_background(decoded, run.background_pixels, run.background_cover);
   result.image = to_image(decoded);
   result.timings.text_ms = run.text_ms;
   result.timings.denoise_ms = run.denoise_ms;
-  result.timings.decode_ms = elapsed_ms(decode_start, model.parts().device);
-  result.timings.total_ms = elapsed_ms(start, model.parts().device);
+  result.timings.decode_ms = elapsed_ms(decode_start, model_parts(model).device);
+  result.timings.total_ms = elapsed_ms(start, model_parts(model).device);
   return result;
 }
 

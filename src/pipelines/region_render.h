@@ -3,8 +3,8 @@
 // reference's draws.
 //
 //   palette::SeededNoise noise(7);
-//   auto run = palette::region_latents(model.parts(), request, noise);
-//   torch::Tensor decoded = palette::decode_latents(model.parts(), run.latents);
+//   auto run = palette::region_latents(model_parts(model), request, noise);
+//   torch::Tensor decoded = palette::decode_latents(model_parts(model), run.latents);
 //
 // Order of draws, all (1, 4, ·, ·) standard normal in the model's dtype:
 //   1. when the layout leaves any pixel uncovered at some step ("has a background"): the posterior

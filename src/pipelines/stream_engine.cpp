@@ -1,5 +1,6 @@
 // StreamEngine's bookkeeping: applying a snapshot as a difference against the previous one, and the
-// per-layer batch constants. The stream call itself is in stream_step.cpp.
+// stack's constants. The mode's batch is in stream_multidiffusion.cpp or stream_regional.cpp, the call
+// itself in stream_step.cpp.
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "pipelines/prompt_encoding.h"
 #include "pipelines/region_render.h"
 #include "pipelines/stream_background.h"
+#include "pipelines/stream_batch.h"
 #include "pipelines/stream_state.h"
 
 namespace palette {
@@ -22,16 +24,12 @@ namespace {
 using pipeline::Clock;
 using State = StreamEngine::State;
 
-bool same_image(const Image& a, const Image& b) {
-  return a.width == b.width && a.height == b.height && a.channels == b.channels && a.pixels == b.pixels;
-}
-
 // Whether the snapshot's mask is the one already seen, without converting it: the same tensor, or
 // an identical mask image.
 bool same_mask_source(const RegionLayer& before, const RegionLayer& now) {
   if (now.mask.defined() || before.mask.defined())
     return now.mask.defined() && before.mask.defined() && now.mask.is_same(before.mask);
-  return same_image(before.mask_image, now.mask_image);
+  return before.mask_image == now.mask_image;
 }
 
 // Layer ids as apply() uses them: 0 stands for the position + 1. Throws on a duplicate.
@@ -58,8 +56,8 @@ void validate_snapshot(const StreamSnapshot& snapshot) {
   layer_ids(snapshot);
 }
 
-// New size or seed: new noise, white latents and an empty layer table.
-void restart(State& s, StreamLayout& l, const StreamSnapshot& snapshot) {
+// New size or seed: a new canvas (noise, white latents) and an empty layer table.
+void restart(State& s, StreamDerived& d, const StreamSnapshot& snapshot) {
   const ModelParts& parts = *s.parts;
   const auto on_model = torch::dtype(parts.dtype).device(parts.device);
   const int64_t h = snapshot.height / s.factor, w = snapshot.width / s.factor;
@@ -67,24 +65,25 @@ void restart(State& s, StreamLayout& l, const StreamSnapshot& snapshot) {
   // white's, then slot 0 … T−1's noise, each (1, 4, h, w) from PyTorch's CPU generator.
   SeededNoise noise(snapshot.seed);
   const GaussianPosterior posterior = white_posterior(parts, snapshot.height, snapshot.width);
-  l = StreamLayout{};
+  d = StreamDerived{};
+  StreamCanvas& c = d.canvas;
   // The draw is kept: a background image's posterior sample takes the same one (stream_background.h).
-  l.background_draw = noise.randn(posterior.mean.sizes(), on_model);
-  l.white_background = posterior_latent(posterior, parts, l.background_draw);
-  l.background_latent = l.white_background;
-  l.white_latent = posterior_latent(posterior, parts, noise);
+  c.background_draw = noise.randn(posterior.mean.sizes(), on_model);
+  c.white_background = posterior_latent(posterior, parts, c.background_draw);
+  c.background_latent = c.white_background;
+  c.white_latent = posterior_latent(posterior, parts, noise);
   std::vector<torch::Tensor> slots;
   for (int64_t k = 0; k < s.slots; ++k)
     slots.push_back(noise.randn({1, parts.unet->config().in_channels, h, w}, on_model));
-  l.init_noise = torch::cat(slots);
-  l.background.mask = torch::ones({1, 1, snapshot.height, snapshot.width});
-  l.background.empty = false;
+  c.init_noise = torch::cat(slots);
+  d.table.background.mask = torch::ones({1, 1, snapshot.height, snapshot.width});
+  d.table.background.empty = false;
   ++s.stats.restarts;
 }
 
 // Brings the table of enabled layers up to date with `snapshot` and returns the new active list.
 // Converts only masks whose source changed.
-std::vector<uint64_t> update_layers(StreamLayout& l, const StreamSnapshot& snapshot, const std::vector<uint64_t>& ids) {
+std::vector<uint64_t> update_layers(StreamLayerTable& l, const StreamSnapshot& snapshot, const std::vector<uint64_t>& ids) {
   std::map<uint64_t, StreamLayerState> next;
   std::vector<uint64_t> active;
   for (size_t i = 0; i < snapshot.layers.size(); ++i) {
@@ -124,7 +123,7 @@ std::vector<uint64_t> update_layers(StreamLayout& l, const StreamSnapshot& snaps
 }
 
 // The cover a layer's weights depend on: the painted areas of the active layers above it.
-std::vector<std::pair<uint64_t, uint64_t>> cover_above(const State& s, const StreamLayout& l,
+std::vector<std::pair<uint64_t, uint64_t>> cover_above(const State& s, const StreamLayerTable& l,
                                                        const std::vector<uint64_t>& active, size_t first_above) {
   std::vector<std::pair<uint64_t, uint64_t>> cover;
   if (s.settings.sampling.cover_alpha <= 0) return cover;
@@ -135,13 +134,13 @@ std::vector<std::pair<uint64_t, uint64_t>> cover_above(const State& s, const Str
 
 // Runs the mask pipeline for the layers whose weights are missing or were made under another cover.
 // Returns whether any layer's weights changed.
-bool process_changed_masks(State& s, StreamLayout& l, const StreamSnapshot& snapshot,
+bool process_changed_masks(State& s, StreamDerived& d, const StreamSnapshot& snapshot,
                            const std::vector<uint64_t>& active) {
-  std::vector<StreamLayerState*> stack = stream_stack(l, active);
+  std::vector<StreamLayerState*> stack = stream_stack(d, active);
   const size_t below = stack.size() - active.size();  // 1 with the all-ones background layer, else 0
   std::vector<int64_t> todo;
   for (size_t i = 0; i < stack.size(); ++i) {
-    auto cover = cover_above(s, l, active, i + 1 - below);  // the active layers above stack index i
+    auto cover = cover_above(s, d.table, active, i + 1 - below);  // the active layers above stack index i
     if (!stack[i]->quantized.defined() || stack[i]->cover != cover) todo.push_back(int64_t(i));
     stack[i]->cover = std::move(cover);
   }
@@ -150,7 +149,7 @@ bool process_changed_masks(State& s, StreamLayout& l, const StreamSnapshot& snap
   options.height = snapshot.height;
   options.width = snapshot.width;
   options.latent_scale = s.factor;
-  options.mask_type = to_mask_type(s.settings.sampling.mask_type);
+  options.mask_type = s.settings.sampling.mask_type;
   options.cover_alpha = s.settings.sampling.cover_alpha;
   // Per-layer kernels: a change of one layer's blur then never touches another layer's weights.
   options.blur_window = BlurWindow::PerLayer;
@@ -159,7 +158,7 @@ bool process_changed_masks(State& s, StreamLayout& l, const StreamSnapshot& snap
   std::vector<torch::Tensor> masks;
   for (size_t i = 0; i < stack.size(); ++i) {
     masks.push_back(stack[i]->mask);
-    const bool background = stack[i] == &l.background;
+    const bool background = stack[i] == &d.table.background;
     options.blur_std.push_back(background ? 0.0 : stack[i]->source.mask_blur_std);
     options.strength.push_back(background ? 1.0 : stack[i]->source.mask_strength);
   }
@@ -175,7 +174,7 @@ bool process_changed_masks(State& s, StreamLayout& l, const StreamSnapshot& snap
 }
 
 // Encodes the prompts not cached and re-mixes the layers' embeddings. Returns whether any changed.
-bool update_embeddings(State& s, StreamLayout& l, const StreamSnapshot& snapshot,
+bool update_embeddings(State& s, StreamLayerTable& l, const StreamSnapshot& snapshot,
                        const std::vector<uint64_t>& active) {
   const auto start = Clock::now();
   std::vector<std::string> texts = {snapshot.background.prompt};
@@ -212,49 +211,39 @@ bool update_embeddings(State& s, StreamLayout& l, const StreamSnapshot& snapshot
   return changed;
 }
 
-void rebuild_constants(State& s, StreamLayout& l, const std::vector<uint64_t>& active) {
-  const std::vector<StreamLayerState*> stack = stream_stack(l, active);
-  l.active = active;
+// The stack's constants and the mode's batch for the active layers.
+void rebuild_constants(State& s, StreamDerived& d, const std::vector<uint64_t>& active) {
+  const std::vector<StreamLayerState*> stack = stream_stack(d, active);
+  StreamLayerTable& t = d.table;
+  t.active = active;
   ++s.stats.constant_rebuilds;
-  update_photo_cover(l, stack);
-  if (stack.empty()) {  // nothing painted over a background image: no batch, frames are the picture
-    l.masks = torch::Tensor();
-    return;
-  }
+  update_photo_cover(d, stack);
+  d.batch = nullptr;
+  t.masks = torch::Tensor();
+  if (stack.empty()) return;  // nothing painted over a background image: no batch, frames are the picture
   std::vector<torch::Tensor> masks, cond, uncond;
   for (const StreamLayerState* st : stack) {
     masks.push_back(st->quantized);
     cond.push_back(st->cond);
     if (s.cfg) uncond.push_back(st->uncond);
   }
-  const int64_t p = int64_t(stack.size());
-  l.masks = torch::cat(masks);  // (p, T, 1, h, w)
-  // Slot-major batch: item k·p + i is layer i at slot k.
-  l.hidden = torch::cat(cond).repeat({s.slots, 1, 1});
-  if (s.cfg) l.hidden = torch::cat({torch::cat(uncond).repeat({s.slots, 1, 1}), l.hidden});
-  l.item_timesteps = torch::tensor(s.schedule.timesteps, torch::kInt64).repeat_interleave(p);
-  // Built once per layer set rather than every frame: no host-to-device copy inside a frame.
-  l.unet_timesteps = (s.cfg ? torch::cat({l.item_timesteps, l.item_timesteps}) : l.item_timesteps).to(s.parts->device);
-  l.timestep_cond = guidance_condition(*s.parts, s.settings.sampling.guidance, l.hidden.size(0));
+  t.masks = torch::cat(masks);  // (p, T, 1, h, w)
   // As the one-shot pipeline: the background latent takes part only where the layers leave some
   // pixel uncovered at some step, and then slot 0 starts from it when the first step is not pure noise.
-  l.has_background = (1 - l.masks.sum(0)).clamp(0, 1).sum().item<double>() > 0;
-  l.slot0 = l.init_noise.slice(0, 0, 1);
-  if (s.schedule.timesteps[0] < 999 && l.has_background)
-    l.slot0 = s.schedule.scheduler->add_noise(l.background_latent, l.slot0,
+  t.has_background = (1 - t.masks.sum(0)).clamp(0, 1).sum().item<double>() > 0;
+  t.slot0 = d.canvas.init_noise.slice(0, 0, 1);
+  if (s.schedule.timesteps[0] < 999 && t.has_background)
+    t.slot0 = s.schedule.scheduler->add_noise(d.canvas.background_latent, t.slot0,
                                               torch::tensor({s.schedule.timesteps[0]}, torch::kInt64));
-  if (s.settings.mode == StreamMode::RegionalAttention)
-    build_regional_constants(s, l, cond, uncond);
-  else
-    build_bootstrap_constants(s, l);
-  l.photo_blend = l.photo && l.has_background;  // as the one-shot render's do_blend
+  d.batch = s.make_batch(s, d, cond, uncond);
+  t.photo_blend = d.canvas.photo && t.has_background;  // as the one-shot render's do_blend
 }
 
 }  // namespace
 
 StreamEngine::StreamEngine(const Model& model, StreamSettings settings) : state_(std::make_unique<State>()) {
   State& s = *state_;
-  s.parts = &model.parts();
+  s.parts = &model_parts(model);
   s.settings = std::move(settings);
   RegionRequest check;
   check.sampling = s.settings.sampling;
@@ -272,6 +261,7 @@ StreamEngine::StreamEngine(const Model& model, StreamSettings settings) : state_
   s.prompts = std::make_unique<PromptCache>(*s.parts);
   s.unet = std::make_unique<UNetGraphRunner>(s.parts->unet, s.settings.cuda_graphs);
   s.frames = std::make_unique<StreamFrameStage>(*s.parts, s.use_taesd, s.settings.cuda_graphs);
+  s.make_batch = s.settings.mode == StreamMode::RegionalAttention ? make_regional_batch : make_multidiffusion_batch;
 }
 
 StreamEngine::~StreamEngine() = default;
@@ -287,22 +277,22 @@ void StreamEngine::apply(const StreamSnapshot& snapshot) {
   const std::vector<uint64_t> ids = layer_ids(snapshot);
   const bool new_canvas = !s.snapshot || s.snapshot->width != snapshot.width ||
                           s.snapshot->height != snapshot.height || s.snapshot->seed != snapshot.seed;
-  StreamLayout next = s.layout;
+  StreamDerived next = s.derived;
   if (new_canvas) restart(s, next, snapshot);
-  const bool background_changed = update_stream_background(s, next, snapshot);
+  const bool background_changed = update_stream_background(s, next.canvas, snapshot);
   auto start = Clock::now();
-  const std::vector<uint64_t> active = update_layers(next, snapshot, ids);
+  const std::vector<uint64_t> active = update_layers(next.table, snapshot, ids);
   const bool masks_changed = process_changed_masks(s, next, snapshot, active);
   s.pending.masks_ms += stream_stage_ms(s, start);
-  const bool embeddings_changed = update_embeddings(s, next, snapshot, active);
+  const bool embeddings_changed = update_embeddings(s, next.table, snapshot, active);
   start = Clock::now();
   const bool rebuild =
-      new_canvas || background_changed || masks_changed || embeddings_changed || active != next.active;
+      new_canvas || background_changed || masks_changed || embeddings_changed || active != next.table.active;
   if (rebuild) rebuild_constants(s, next, active);
   s.pending.masks_ms += stream_stage_ms(s, start);
 
   // Nothing below throws: the snapshot is now current.
-  s.layout = std::move(next);
+  s.derived = std::move(next);
   s.snapshot = snapshot;
   s.version = snapshot.version;
   if (rebuild) s.calls_since_change = 0;
@@ -326,7 +316,7 @@ void StreamEngine::flush() {
   if (!s.snapshot) throw Error("flush: no snapshot was applied yet");
   torch::NoGradGuard no_grad;
   StreamTimings ignored;
-  if (!s.layout.masks.defined()) return;  // no batch: frames are the background image
+  if (!s.derived.batch) return;  // no batch: frames are the background image
   for (int64_t k = 0; k < s.slots; ++k) stream_call(s, ignored);
 }
 
@@ -339,7 +329,7 @@ StreamFrame StreamEngine::step() {
   frame.timings = s.pending;
   s.pending = StreamTimings{};
   torch::Tensor latent;
-  if (s.layout.masks.defined()) {
+  if (s.derived.batch) {
     latent = stream_call(s, frame.timings);
   } else {  // nothing painted over a background image: the frame is the picture itself, at once
     ++s.stats.frames;

@@ -1,54 +1,72 @@
 // StreamMode::RegionalAttention (docs/algorithms.md §7): the stream batch with one UNet pass per slot. The
 // layers meet inside the UNet's cross-attention, mixed by each slot's quantized masks, so there is
 // no per-layer x0 to blend afterwards; the background latent and the re-noising are as in the
-// MultiDiffusion call (stream_advance).
+// MultiDiffusion call (stream_step.cpp).
 #include <torch/torch.h>
 
 #include "models/model_parts.h"
 #include "pipelines/pipeline_common.h"
 #include "pipelines/prompt_encoding.h"
-#include "pipelines/stream_state.h"
+#include "pipelines/region_parts.h"
+#include "pipelines/stream_batch.h"
 
 namespace palette {
 
+namespace {
+
 using pipeline::Clock;
 
-void build_regional_constants(const StreamEngine::State& s, StreamLayout& l, const std::vector<torch::Tensor>& cond,
-                              const std::vector<torch::Tensor>& uncond) {
-  // (G, p, 77, C): one group without CFG, the [uncond; cond] halves with it.
-  const torch::Tensor contexts =
-      s.cfg ? torch::stack({torch::cat(uncond), torch::cat(cond)}) : torch::cat(cond).unsqueeze(0);
-  torch::Tensor weights = l.masks.transpose(0, 1);  // (T, p, 1, h, w): slot k's layer weights
-  // Where no layer has weight at a slot, the MultiDiffusion blend keeps the background latent; the
-  // attention still needs a mix there, and no layer has a better claim than another.
-  const torch::Tensor covered = weights.sum(1, true) > 0;
-  weights = torch::where(covered, weights, torch::ones_like(weights));
-  if (s.cfg) weights = torch::cat({weights, weights});
-  l.regional = s.parts->unet->regional_context(contexts, weights);
-  l.regional_count = l.masks.sum(0);
-  l.slot_timesteps = torch::tensor(s.schedule.timesteps, torch::kInt64);
-  l.regional_unet_timesteps =
-      (s.cfg ? torch::cat({l.slot_timesteps, l.slot_timesteps}) : l.slot_timesteps).to(s.parts->device);
-  l.regional_timestep_cond =
-      guidance_condition(*s.parts, s.settings.sampling.guidance, l.regional_unet_timesteps.size(0));
-}
+class RegionalBatch final : public StreamBatch {
+ public:
+  RegionalBatch(const StreamEngine::State& s, const StreamDerived& d, const std::vector<torch::Tensor>& cond,
+                const std::vector<torch::Tensor>& uncond) {
+    const torch::Tensor& masks = d.table.masks;
+    // (G, p, 77, C): one group without CFG, the [uncond; cond] halves with it.
+    const torch::Tensor contexts =
+        s.cfg ? torch::stack({torch::cat(uncond), torch::cat(cond)}) : torch::cat(cond).unsqueeze(0);
+    torch::Tensor weights = masks.transpose(0, 1);  // (T, p, 1, h, w): slot k's layer weights
+    // Where no layer has weight at a slot, the MultiDiffusion blend keeps the background latent; the
+    // attention still needs a mix there, and no layer has a better claim than another.
+    const torch::Tensor covered = weights.sum(1, true) > 0;
+    weights = torch::where(covered, weights, torch::ones_like(weights));
+    if (s.cfg) weights = torch::cat({weights, weights});
+    context_ = s.parts->unet->regional_context(contexts, weights);
+    count_ = masks.sum(0);
+    slot_timesteps_ = torch::tensor(s.schedule.timesteps, torch::kInt64);
+    unet_timesteps_ = (s.cfg ? torch::cat({slot_timesteps_, slot_timesteps_}) : slot_timesteps_).to(s.parts->device);
+    timestep_cond_ = guidance_condition(*s.parts, s.settings.sampling.guidance, unet_timesteps_.size(0));
+  }
 
-torch::Tensor stream_call_regional(StreamEngine::State& s, StreamTimings& timings) {
-  const StreamLayout& l = s.layout;
-  const int64_t T = s.slots;
-  if (!s.buffer.defined()) s.buffer = l.init_noise.slice(0, 1, T);  // any start: a flush replaces it
+  Denoised denoise(StreamEngine::State& s, const torch::Tensor& latents, StreamTimings& timings) const override {
+    auto start = Clock::now();
+    torch::Tensor eps =
+        s.unet->forward(s.cfg ? torch::cat({latents, latents}) : latents, unet_timesteps_, context_, timestep_cond_);
+    ++s.stats.unet_calls;
+    timings.unet_ms += stream_stage_ms(s, start);
 
-  auto start = Clock::now();
-  const torch::Tensor x = torch::cat({l.slot0, s.buffer});  // (T, 4, h, w)
-  torch::Tensor eps =
-      s.unet->forward(s.cfg ? torch::cat({x, x}) : x, l.regional_unet_timesteps, l.regional, l.regional_timestep_cond);
-  ++s.stats.unet_calls;
-  timings.unet_ms += stream_stage_ms(s, start);
+    start = Clock::now();
+    if (s.cfg) eps = apply_guidance(eps, s.settings.sampling.guidance);
+    Denoised out{s.schedule.scheduler->denoise(eps, latents, slot_timesteps_), count_};
+    timings.blend_ms += stream_stage_ms(s, start);
+    return out;
+  }
 
-  start = Clock::now();
-  if (s.cfg) eps = apply_guidance(eps, s.settings.sampling.guidance);
-  const torch::Tensor x0 = s.schedule.scheduler->denoise(eps, x, l.slot_timesteps);
-  return stream_advance(s, x0, l.regional_count, start, timings);
+  int64_t unet_items() const override { return unet_timesteps_.size(0); }
+
+ private:
+  RegionalContext context_;        // the layers' embeddings and the slots' masks at every UNet level
+  torch::Tensor count_;            // (T, 1, h, w): the layers' summed weights per slot
+  torch::Tensor slot_timesteps_;   // (T,) int64 CPU
+  torch::Tensor unet_timesteps_;   // the UNet's per-item timesteps on the model's device
+  torch::Tensor timestep_cond_;    // LCM guidance embedding for that batch (may be undefined)
+};
+
+}  // namespace
+
+std::shared_ptr<const StreamBatch> make_regional_batch(const StreamEngine::State& s, const StreamDerived& d,
+                                                       const std::vector<torch::Tensor>& cond,
+                                                       const std::vector<torch::Tensor>& uncond) {
+  return std::make_shared<RegionalBatch>(s, d, cond, uncond);
 }
 
 }  // namespace palette

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "palette/document_requests.h"
+#include "pipelines/document_regions.h"
 
 namespace palette {
 
@@ -32,9 +33,7 @@ std::shared_ptr<const StreamSnapshot> StreamSnapshotMaker::operator()(const Snap
   out->height = snapshot.height;
   out->seed = snapshot.settings.seed.value_or(random_seed_);
   out->revision_scope = snapshot.document_id;
-  out->background.prompt = snapshot.background.prompt;
-  out->background.negative_prompt = snapshot.background.negative_prompt;
-  out->background.image = snapshot.background.image;  // the same pointer while it is unchanged
+  out->background = region_background_of(snapshot.background);  // the same picture pointer while unchanged
   std::unordered_map<LayerId, CachedMask> kept;  // forgets the masks of deleted layers
   for (const Layer& layer : snapshot.layers) {
     CachedMask cached = masks_.count(layer.id) ? masks_[layer.id] : CachedMask{};
@@ -43,13 +42,9 @@ std::shared_ptr<const StreamSnapshot> StreamSnapshotMaker::operator()(const Snap
     StreamLayer s;
     s.id = layer.id;
     s.enabled = layer.properties.enabled;
-    s.region.prompt = layer.properties.prompt;
-    s.region.negative_prompt = layer.properties.negative_prompt;
+    s.region = region_layer_of(layer.properties);
     s.region.mask = cached.mask;
     s.mask_revision = layer.mask_revision;
-    s.region.prompt_strength = layer.properties.prompt_strength;
-    s.region.mask_strength = layer.properties.mask_strength;
-    s.region.mask_blur_std = layer.properties.mask_blur;
     out->layers.push_back(std::move(s));
     kept[layer.id] = std::move(cached);
   }

@@ -41,47 +41,40 @@ struct StreamLayerState {
   torch::Tensor uncond;     // with CFG only
 };
 
-// Everything derived from the current snapshot. apply() builds the next one on a copy (tensors are
-// shared handles, so the copy is cheap) and swaps it in only when the whole snapshot went through.
-struct StreamLayout {
-  torch::Tensor background_cond, background_uncond;
-  std::map<uint64_t, StreamLayerState> layers;  // by id: every enabled layer of the snapshot
-  StreamLayerState background;                  // the all-ones layer under the others (none with a photo)
-  std::vector<uint64_t> active;                 // ids of the layers in the batch, bottom to top
-
-  // Batch constants, rebuilt when the layer set, a mask or an embedding changes.
-  torch::Tensor masks;           // (p, T, 1, h, w), background first
-  torch::Tensor hidden;          // (T·p, 77, hidden), slot-major; [uncond; cond] halves with CFG
-  torch::Tensor item_timesteps;  // (T·p,) int64 on the CPU
-  torch::Tensor unet_timesteps;  // the UNet's per-item timesteps on the model's device (×2 with CFG)
-  torch::Tensor timestep_cond;   // LCM guidance embedding for the UNet batch (may be undefined)
-  bool has_background = false;   // some pixel is left uncovered at some step
-  // MultiDiffusion mode's per-item masks and bootstrap constants (build_bootstrap_constants).
-  torch::Tensor item_masks;       // (T·p, 1, h, w): l.masks slot-major, as the batch
-  torch::Tensor boot_shifts;      // (nb, 2) int64 device: the bootstrap items' recentring shifts
-  torch::Tensor boot_unshifts;    // −boot_shifts, the way back
-  torch::Tensor boot_background;  // (nb, 4, h, w) noised bootstrap background; undefined without one
-
-  // StreamMode::RegionalAttention only (stream_regional.cpp): the batch is the T slots (×2 with CFG).
-  RegionalContext regional;              // the layers' embeddings and the slots' masks at every UNet level
-  torch::Tensor slot_timesteps;          // (T,) int64 CPU
-  torch::Tensor regional_unet_timesteps; // the UNet's per-item timesteps on the model's device
-  torch::Tensor regional_timestep_cond;  // LCM guidance embedding for that batch (may be undefined)
-  torch::Tensor regional_count;          // (T, 1, h, w): the layers' summed weights per slot
-
-  // The background image (stream_background.h); with one, `background` takes no part.
-  std::shared_ptr<const Image> photo;  // the picture background_latent encodes; null = the white image
-  torch::Tensor photo_pixels;          // (1, 3, H, W) float32 in [0, 1], model device
-  torch::Tensor photo_cover;           // (1, 1, H, W) float32: the active layers' blurred masks, summed
-  bool photo_blend = false;            // frames are blended into photo_pixels through photo_cover
-
-  // Noise and latents, fixed per size and seed (background_latent also per background image).
+// The canvas: noise and latents fixed per size and seed, and the background picture with its latent.
+struct StreamCanvas {
   torch::Tensor background_draw;    // (1, 4, h, w): the noise of background_latent's posterior sample
   torch::Tensor white_background;   // (1, 4, h, w): the white image's posterior sample with that noise
   torch::Tensor background_latent;  // (1, 4, h, w): white_background, or the photo's latent
   torch::Tensor white_latent;       // (1, 4, h, w): the bootstrap white, a second posterior sample
   torch::Tensor init_noise;         // (T, 4, h, w): slot k's noise
-  torch::Tensor slot0;              // (1, 4, h, w): slot 0's input
+  // The background picture (stream_background.h); with one, the table's `background` layer takes no part.
+  std::shared_ptr<const Image> photo;  // the picture background_latent encodes; null = the white image
+  torch::Tensor photo_pixels;          // (1, 3, H, W) float32 in [0, 1], model device
+};
+
+// The layer table: every enabled layer as last seen, and the stack of those in the batch with what any
+// stream mode builds from it. Rebuilt (the stack's part) when the layer set, a mask or an embedding changes.
+struct StreamLayerTable {
+  std::map<uint64_t, StreamLayerState> layers;  // by id: every enabled layer of the snapshot
+  StreamLayerState background;                  // the all-ones layer under the others (none with a photo)
+  std::vector<uint64_t> active;                 // ids of the layers in the batch, bottom to top
+  torch::Tensor masks;           // (p, T, 1, h, w), the stack's quantized weights, bottom first
+  bool has_background = false;   // some pixel is left uncovered at some step
+  torch::Tensor slot0;           // (1, 4, h, w): slot 0's input
+  torch::Tensor photo_cover;     // (1, 1, H, W) float32: the active layers' blurred masks, summed
+  bool photo_blend = false;      // frames are blended into the canvas's photo_pixels through photo_cover
+};
+
+class StreamBatch;  // one stream mode's batch (stream_batch.h)
+
+// Everything derived from the current snapshot. apply() builds the next one on a copy (tensors are
+// shared handles and a batch is immutable, so the copy is cheap) and swaps it in only when the whole
+// snapshot went through.
+struct StreamDerived {
+  StreamCanvas canvas;
+  StreamLayerTable table;
+  std::shared_ptr<const StreamBatch> batch;  // null: nothing painted over a background picture
 };
 
 struct StreamEngine::State {
@@ -99,7 +92,10 @@ struct StreamEngine::State {
   std::unique_ptr<PromptCache> prompts;
   std::unique_ptr<UNetGraphRunner> unet;  // the stream batch's UNet calls (CUDA graphs when enabled)
   std::unique_ptr<StreamFrameStage> frames;  // decode, picture blend and bytes (a CUDA graph too)
-  StreamLayout layout;
+  // The mode's batch maker, chosen once at construction (stream_batch.h).
+  std::shared_ptr<const StreamBatch> (*make_batch)(const State&, const StreamDerived&, const std::vector<torch::Tensor>&,
+                                                   const std::vector<torch::Tensor>&) = nullptr;
+  StreamDerived derived;
   torch::Tensor buffer;  // (T−1, 4, h, w): slots 1..T−1's inputs
   torch::Tensor last_latent;  // (1, 4, h, w): the newest frame's latent (slot T−1's blended x0)
 
@@ -118,22 +114,6 @@ inline double stream_stage_ms(const StreamEngine::State& s, pipeline::Clock::tim
 // Latent-space work of one stream call (stream_step.cpp): returns slot T−1's blended x0, (1, 4, h, w),
 // and advances the buffer. Adds the UNet and blend time to `timings` when profiling.
 torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings);
-
-// The end of a stream call, whatever the mode: `blend` (T, 4, h, w) is every slot's x0, `count` (T, 1,
-// h, w) the layers' summed weights; blends in the background latent where count < 1, re-noises slots
-// 0..T−2 into the buffer and returns slot T−1's x0. `start`: when the blend stage began.
-torch::Tensor stream_advance(StreamEngine::State& s, torch::Tensor blend, const torch::Tensor& count,
-                             pipeline::Clock::time_point start, StreamTimings& timings);
-
-// MultiDiffusion mode's per-layout constants of the bootstrap slots (stream_step.cpp), made when the
-// constants are rebuilt: l.masks, l.has_background, l.background_latent and the noise must be current.
-void build_bootstrap_constants(const StreamEngine::State& s, StreamLayout& l);
-
-// StreamMode::RegionalAttention (stream_regional.cpp): the constants of the T-slot batch from the
-// stack's masks (l.masks) and embeddings (bottom to top, `uncond` empty without CFG), and the call.
-void build_regional_constants(const StreamEngine::State& s, StreamLayout& l, const std::vector<torch::Tensor>& cond,
-                              const std::vector<torch::Tensor>& uncond);
-torch::Tensor stream_call_regional(StreamEngine::State& s, StreamTimings& timings);
 
 // The frame of a latent: TAESD or VAE decode over the background picture, then RGBA8 on the host
 // (stream_frame.h). Adds the decode (with the bytes on the device) and copy times when profiling.

@@ -108,7 +108,7 @@ namespace {
 RenderResult render_on_device(const Model& model, const RenderOptions& options) {
   const auto start = Clock::now();
   validate_render_options(options);
-  const ModelParts& parts = model.parts();
+  const ModelParts& parts = model_parts(model);
   make_run_scheduler(parts, options);  // model-dependent checks before the seed is even drawn
 
   RenderResult result;

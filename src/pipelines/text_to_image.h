@@ -2,8 +2,8 @@
 // tests can reproduce a reference run draw for draw.
 //
 //   palette::SeededNoise noise(21);                       // as torch.Generator().manual_seed(21)
-//   auto run = text_to_image_latents(model.parts(), options, noise);
-//   torch::Tensor decoded = decode_latents(model.parts(), run.latents);
+//   auto run = text_to_image_latents(model_parts(model), options, noise);
+//   torch::Tensor decoded = decode_latents(model_parts(model), run.latents);
 //
 // Order of draws (as diffusers' StableDiffusionPipeline with one CPU generator): the initial latent
 // first, (1, 4, height/8, width/8), then whatever the sampler draws per step (LCM, Euler ancestral).

@@ -165,7 +165,7 @@ torch::Tensor covered_by_later(const torch::Tensor& resized) {
 
 // The step weights from strength-scaled masks already at latent size: (k, 1, h, w) → (k, T, 1, h, w).
 // Quantizing commutes with nearest downsampling, so doing it after touches 64× fewer values.
-torch::Tensor quantize(const torch::Tensor& m, const std::vector<float>& levels, MaskType type) {
+torch::Tensor quantize(const torch::Tensor& m, const std::vector<float>& levels, RegionMaskType type) {
   const auto steps = static_cast<int64_t>(levels.size());
   std::vector<float> next(levels.begin() + 1, levels.end());
   next.push_back(0.0f);
@@ -178,11 +178,11 @@ torch::Tensor quantize(const torch::Tensor& m, const std::vector<float>& levels,
   // The reference's expression as written (subtract, then divide) so rounding matches it.
   const auto continuous = [&] { return ((x - sigma_next) / (sigma - sigma_next)).clamp(0.0, 1.0); };
   switch (type) {
-    case MaskType::Discrete:
+    case RegionMaskType::Discrete:
       return discrete();
-    case MaskType::Continuous:
+    case RegionMaskType::Continuous:
       return continuous();
-    case MaskType::SemiContinuous: {
+    case RegionMaskType::SemiContinuous: {
       const auto d = discrete(), c = continuous();
       return torch::cat({d.narrow(1, 0, steps - 1), c.narrow(1, steps - 1, 1)}, 1);
     }

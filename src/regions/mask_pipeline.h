@@ -23,13 +23,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "palette/region_mask_type.h"
+
 namespace palette {
 
-enum class MaskType {
-  Discrete,        // 1 where m > σ_k, else 0
-  SemiContinuous,  // discrete, except continuous at the last step
-  Continuous,      // clip((m − σ_{k+1}) / (σ_k − σ_{k+1}), 0, 1), σ after the last step = 0
-};
 
 // How wide the truncated Gaussian kernel of each layer is.
 enum class BlurWindow {
@@ -42,7 +39,7 @@ struct MaskOptions {
   int64_t height = 512;  // image size in pixels: masks are resized (bilinearly) to it
   int64_t width = 512;
   int64_t latent_scale = 8;  // image pixels per latent pixel (the VAE's factor): latents are H/8 × W/8
-  MaskType mask_type = MaskType::Discrete;
+  RegionMaskType mask_type = RegionMaskType::Discrete;
   // Factor for a layer's mask wherever a later layer's mask is > 0. A value <= 0 turns covering off
   // (the reference's convention, which the fixtures rely on), it never erases covered pixels.
   double cover_alpha = 0.3;

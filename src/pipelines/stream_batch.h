@@ -1,0 +1,43 @@
+// One stream mode's batch (docs/algorithms.md §4 and §7): the constants it builds from the layer stack when
+// the stack changes, and the UNet call of one stream step over every slot. StreamEngine picks the mode's
+// maker once, at construction; a step only calls denoise().
+// Thread safety: immutable once made; denoise() writes the engine state it is handed.
+#pragma once
+
+#include <torch/types.h>
+
+#include <memory>
+#include <vector>
+
+#include "pipelines/stream_state.h"
+
+namespace palette {
+
+class StreamBatch {
+ public:
+  virtual ~StreamBatch() = default;
+
+  struct Denoised {
+    torch::Tensor blend;  // (T, 4, h, w): every slot's x0, the layers blended
+    torch::Tensor count;  // (T, 1, h, w): the layers' summed weights (< 1 where the background shows)
+  };
+  // Every slot's x0 from the slots' inputs `latents` (T, 4, h, w). Counts the UNet call in the stats;
+  // adds the UNet and blend times to `timings` when profiling.
+  virtual Denoised denoise(StreamEngine::State& s, const torch::Tensor& latents, StreamTimings& timings) const = 0;
+  // Items of the UNet call: T·p (MultiDiffusion) or T (regional attention), twice that with CFG.
+  virtual int64_t unet_items() const = 0;
+};
+
+// The makers, from the derived state whose table's stack constants (masks, has_background) are current,
+// and the stack's embeddings bottom to top (`uncond` empty without CFG).
+//   MultiDiffusion: one UNet item per (slot, layer), blended by the masks afterwards; the bootstrap slots
+//   as in the one-shot pipeline (stream_multidiffusion.cpp).
+std::shared_ptr<const StreamBatch> make_multidiffusion_batch(const StreamEngine::State& s, const StreamDerived& d,
+                                                             const std::vector<torch::Tensor>& cond,
+                                                             const std::vector<torch::Tensor>& uncond);
+//   RegionalAttention: one UNet item per slot, the layers mixed inside cross-attention (stream_regional.cpp).
+std::shared_ptr<const StreamBatch> make_regional_batch(const StreamEngine::State& s, const StreamDerived& d,
+                                                       const std::vector<torch::Tensor>& cond,
+                                                       const std::vector<torch::Tensor>& uncond);
+
+}  // namespace palette
