@@ -153,7 +153,7 @@ TEST(FusedGpu, UNetNhwcPathEqualsThePlainPath) {
   for (torch::ScalarType dtype : {torch::kFloat32, torch::kFloat16}) {
     const Model model = cuda_fixture_model(dtype);
     const Model plain_model = cuda_fixture_model(dtype, /*fused_kernels=*/false);
-    UNet2DConditionModel unet = model.parts().unet, plain_unet = plain_model.parts().unet;
+    UNet2DConditionModel unet = model_parts(model).unet, plain_unet = model_parts(plain_model).unet;
     torch::manual_seed(2);
     const auto on = torch::dtype(dtype).device(torch::kCUDA);
     const torch::Tensor x = torch::randn({3, 4, 64, 48}, on);
@@ -196,8 +196,8 @@ TEST(FusedGpu, AutoencodersNhwcPathEqualsThePlainPath) {
   for (torch::ScalarType dtype : {torch::kFloat32, torch::kFloat16}) {
     const Model model = cuda_fixture_model(dtype);
     const Model plain_model = cuda_fixture_model(dtype, /*fused_kernels=*/false);
-    AutoencoderKL vae = model.parts().vae, plain_vae = plain_model.parts().vae;
-    Taesd taesd = model.parts().taesd, plain_taesd = plain_model.parts().taesd;
+    AutoencoderKL vae = model_parts(model).vae, plain_vae = model_parts(plain_model).vae;
+    Taesd taesd = model_parts(model).taesd, plain_taesd = model_parts(plain_model).taesd;
     torch::manual_seed(3);
     const auto on = torch::dtype(dtype).device(torch::kCUDA);
     const torch::Tensor image = torch::rand({2, 3, 96, 128}, on) * 2 - 1;

@@ -1,5 +1,5 @@
-// Model::load end to end: diffusers folders and single files (written by us in the original layout
-// from the fixture models) give the reference outputs; every load problem is a clear error.
+// Model::load: every load problem is a clear error, the configuration is detected as the reference's,
+// LoRA is merged at load and the assets are found. The reference outputs: model_load_parity_test.cpp.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -13,6 +13,7 @@
 #include "models/assets.h"
 #include "models/detect_config.h"
 #include "models/model_parts.h"
+#include "models/single_file_fixture.h"
 #include "palette/error.h"
 #include "palette/model.h"
 #include "support/fixtures.h"
@@ -23,46 +24,10 @@ namespace palette {
 namespace {
 
 namespace fs = std::filesystem;
+
 using checkpoint::TextEncoderLayout;
-
-TensorMap load_file(const fs::path& p) { return SafetensorsFile::open(p).load_all(); }
-
-checkpoint::Components components_of(const fs::path& dir) {
-  checkpoint::Components c;
-  c.unet = load_file(dir / "unet" / "diffusion_pytorch_model.safetensors");
-  c.vae = load_file(dir / "vae" / "diffusion_pytorch_model.safetensors");
-  for (const auto& [n, t] : load_file(dir / "text_encoder" / "model.safetensors"))
-    c.text_encoder[n.rfind("text_model.", 0) == 0 ? n : "text_model." + n] = t;
-  return c;
-}
-
-// Writes the fixture model `name` as one original-layout .safetensors file.
-fs::path write_single_file(const test::TempDir& tmp, const std::string& name, TextEncoderLayout layout,
-                           const std::function<void(TensorMap&)>& edit = {}) {
-  auto original = checkpoint::to_original(components_of(test::fixtures_dir() / name), layout);
-  if (edit) edit(original);
-  const auto path = tmp / (name + ".safetensors");
-  NamedTensors tensors(original.begin(), original.end());
-  save_safetensors(path, tensors);
-  return path;
-}
-
-// Runs the UNet, the text encoder and the VAE decoder of `model` on the `prefix` fixture cases.
-void expect_reference_outputs(const Model& model, const std::string& prefix, const std::string& label) {
-  torch::NoGradGuard no_grad;
-  // Module holders share their module: copies give the non-const handle LibTorch's forward needs.
-  auto net = model.parts().unet;
-  auto text_encoder = model.parts().text_encoder;
-  auto vae_model = model.parts().vae;
-  const auto unet = test::open_case(prefix + "_unet_square");
-  const auto out = net->forward(unet.load("sample"), unet.load("timestep"), unet.load("encoder_hidden_states"));
-  EXPECT_TRUE(test::check_parity(label + " unet", out, unet.load("out"), 1e-4));
-  const auto text = test::open_case(prefix + "_text_encoder");
-  const auto hidden = text_encoder->forward(text.load("input_ids"));
-  EXPECT_TRUE(test::check_parity(label + " text encoder", hidden.last_hidden_state, text.load("last_hidden_state"), 1e-4));
-  const auto vae = test::open_case(prefix + "_vae");
-  EXPECT_TRUE(test::check_parity(label + " vae decoder", vae_model->decode(vae.load("latent")), vae.load("decoded"), 1e-4));
-}
+using test::components_of;
+using test::write_single_file;
 
 std::string load_error(const fs::path& path, const ModelOptions& options = {}) {
   try {
@@ -72,38 +37,6 @@ std::string load_error(const fs::path& path, const ModelOptions& options = {}) {
     return e.what();
   }
   return "(no error)";
-}
-
-TEST(Parity, sd15_components_from_diffusers_folder) {
-  const Model model = Model::load(test::fixtures_dir() / "tiny-sd15");
-  EXPECT_EQ(model.info().family, "SD 1.x");
-  EXPECT_EQ(model.info().layout, "diffusers folder");
-  ASSERT_EQ(model.info().components.size(), 3u);
-  int64_t stored = 0;  // parameters counted from the file, independently of the modules
-  for (const auto& [n, t] : load_file(test::fixtures_dir() / "tiny-sd15" / "unet" / "diffusion_pytorch_model.safetensors"))
-    stored += t.numel();
-  EXPECT_EQ(model.info().components[1].parameters, stored);
-  EXPECT_EQ(model.info().components[1].stored_dtype, "F16");
-  expect_reference_outputs(model, "sd15", "sd15 folder");
-}
-
-TEST(Parity, sd15_components_from_single_file) {
-  test::TempDir tmp;
-  ModelOptions options;
-  options.config_dir = test::fixtures_dir() / "tiny-sd15";
-  const Model model = Model::load(write_single_file(tmp, "tiny-sd15", TextEncoderLayout::ClipSd1), options);
-  EXPECT_EQ(model.info().family, "SD 1.x");
-  EXPECT_EQ(model.info().layout, "single file (original layout)");
-  expect_reference_outputs(model, "sd15", "sd15 single file");
-}
-
-TEST(Parity, sd21_components_from_single_file) {
-  test::TempDir tmp;
-  ModelOptions options;
-  options.config_dir = test::fixtures_dir() / "tiny-sd21";
-  const Model model = Model::load(write_single_file(tmp, "tiny-sd21", TextEncoderLayout::OpenClipSd2), options);
-  EXPECT_EQ(model.info().family, "SD 2.x");
-  expect_reference_outputs(model, "sd21", "sd21 single file (OpenCLIP)");
 }
 
 // What the weights' shapes determine must agree with the reference configs.
@@ -246,7 +179,7 @@ TEST(ModelLoad, DamagedWeightsAreNamed) {
   test::TempDir tmp;
   fs::copy(test::fixtures_dir() / "tiny-sd15", tmp / "m", fs::copy_options::recursive);
   const fs::path file = tmp / "m" / "unet" / "diffusion_pytorch_model.safetensors";
-  TensorMap weights = load_file(file);
+  TensorMap weights = SafetensorsFile::open(file).load_all();
   torch::Tensor damaged = weights.at("conv_in.weight").clone();
   damaged[0][1][2][0] = NAN;
   damaged[3][0][0][0] = -INFINITY;
@@ -273,14 +206,14 @@ TEST(ModelLoad, LoraScaleMustBeFinite) {
 TEST(ModelLoad, LoraIsMergedAtLoad) {
   test::TempDir tmp;
   const auto base = Model::load(test::fixtures_dir() / "tiny-sd15");
-  const auto w = base.parts().unet->named_parameters()["conv_out.weight"].clone();
+  const auto w = model_parts(base).unet->named_parameters()["conv_out.weight"].clone();
   save_safetensors(tmp / "lora.safetensors", {{"lora_unet_conv_out.lora_up.weight", torch::ones({w.size(0), 1, 1, 1})},
                                               {"lora_unet_conv_out.lora_down.weight", torch::ones({1, w.size(1), 3, 3})}});
   ModelOptions options;
   options.loras = {{tmp / "lora.safetensors", 0.25}};
   const auto merged = Model::load(test::fixtures_dir() / "tiny-sd15", options);
   ASSERT_EQ(merged.info().loras.size(), 1u);
-  const auto w2 = merged.parts().unet->named_parameters()["conv_out.weight"];
+  const auto w2 = model_parts(merged).unet->named_parameters()["conv_out.weight"];
   EXPECT_TRUE(torch::allclose(w2, w + 0.25, 1e-6, 1e-6));
 }
 
@@ -334,29 +267,10 @@ TEST(ModelLoad, FusedKernelChoiceReachesEveryModuleThatCallsThem) {
         }
       });
     };
-    check(*model->parts().unet);
-    check(*model->parts().vae);
-    check(*model->parts().taesd);
+    check(*model_parts(*model).unet);
+    check(*model_parts(*model).vae);
+    check(*model_parts(*model).taesd);
     EXPECT_GT(callers, 20);
-  }
-}
-
-TEST(ModelGpu, LoadsInHalfAndBfloat16OnCuda) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  for (const auto dtype : {torch::kHalf, torch::kBFloat16}) {
-    ModelOptions options;
-    options.device = torch::kCUDA;
-    options.dtype = dtype;
-    const Model model = Model::load(test::fixtures_dir() / "tiny-sd15", options);
-    torch::NoGradGuard no_grad;
-    const auto unet = test::open_case("sd15_unet_square");
-    const auto cuda = torch::dtype(dtype).device(torch::kCUDA);
-    auto net = model.parts().unet;
-    const auto out = net->forward(unet.load("sample", cuda), unet.load("timestep").to(torch::kCUDA),
-                                                 unet.load("encoder_hidden_states", cuda));
-    EXPECT_EQ(out.scalar_type(), dtype);
-    EXPECT_TRUE(test::check_parity(std::string("sd15 unet on CUDA in ") + c10::toString(dtype), out,
-                                   unet.load("out"), dtype == torch::kHalf ? 1e-2 : 3e-2));
   }
 }
 

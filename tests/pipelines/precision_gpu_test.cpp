@@ -50,12 +50,12 @@ TEST(RegionGpu, HalfPrecisionStaysCloseToTheFloat32Reference) {
     const SafetensorsFile file = test::open_case(name);
     const RegionRequest request = test::region_fixture_request(file);
     ReplayNoise noise(test::region_fixture_draws(file));
-    const RegionLatents run = region_latents(half_model().parts(), request, noise);
+    const RegionLatents run = region_latents(model_parts(half_model()), request, noise);
     EXPECT_EQ(run.latents.scalar_type(), torch::kHalf);
     EXPECT_TRUE(torch::isfinite(run.latents).all().item<bool>()) << name;
     EXPECT_TRUE(test::check_parity(std::string(name) + " cuda float16 latents_out", run.latents,
                                    file.load("latents_out", torch::kFloat32), 5e-2));
-    const torch::Tensor decoded = decode_latents(half_model().parts(), run.latents);
+    const torch::Tensor decoded = decode_latents(model_parts(half_model()), run.latents);
     EXPECT_TRUE(torch::isfinite(decoded).all().item<bool>()) << name;
   }
 }
@@ -150,12 +150,12 @@ TEST(StreamGpu, CudaGraphReplayEqualsEagerCalls) {
 TEST(UNetGraph, IsPlainForwardOnTheCpu) {
   const Model& model = test::fixture_model("tiny-sd15");
   torch::NoGradGuard no_grad;
-  UNetGraphRunner runner(model.parts().unet, true);
+  UNetGraphRunner runner(model_parts(model).unet, true);
   EXPECT_FALSE(runner.graphs_enabled());
   const torch::Tensor x = torch::randn({2, 4, 8, 8});
-  const torch::Tensor hidden = torch::randn({2, 77, model.parts().unet->config().cross_attention_dim[0]});
+  const torch::Tensor hidden = torch::randn({2, 77, model_parts(model).unet->config().cross_attention_dim[0]});
   const torch::Tensor t = torch::tensor({999, 499}, torch::kInt64);
-  UNet2DConditionModel unet = model.parts().unet;  // a non-const handle on the shared module
+  UNet2DConditionModel unet = model_parts(model).unet;  // a non-const handle on the shared module
   EXPECT_TRUE(torch::equal(runner.forward(x, t, hidden), unet->forward(x, t, hidden)));
   EXPECT_EQ(runner.captures(), 0);
 }

@@ -88,7 +88,7 @@ TEST(RegionBackground, KeepsThePictureBeyondTheBlurredMasksAndPaintsInside) {
 TEST(RegionBackground, BlendsInPixelSpaceAndKeepsThePictureLatentWhereNothingIsPainted) {
   const Image picture = test::photo(kSide, kSide);
   const RegionRequest request = photo_request(std::make_shared<const Image>(picture));
-  const ModelParts& parts = tiny_sd15().parts();
+  const ModelParts& parts = model_parts(tiny_sd15());
   SeededNoise seeded(*request.seed);
   RecordingNoise noise(seeded);
   const RegionLatents run = region_latents(parts, request, noise);

@@ -1,6 +1,5 @@
-// Region rendering: the one-shot StreamMultiDiffusion pipeline against the authors' code (fixtures
-// smd_region_128 and smd_region_tiled_128x192, with their recorded noise replayed), and the request
-// validation of palette/regions.h.
+// Region rendering: the request validation of palette/regions.h and the public render's seeding and
+// caching. Against the authors' code: region_render_parity_test.cpp.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -30,23 +29,6 @@ using test::error_of;
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
-}
-
-void run_region_case(const std::string& name) {
-  const SafetensorsFile file = test::open_case(name);
-  const RegionRequest request = test::region_fixture_request(file);
-  ReplayNoise noise(test::region_fixture_draws(file));
-  const RegionLatents run = region_latents(tiny_sd15().parts(), request, noise);
-  EXPECT_EQ(noise.remaining(), 0u) << "every recorded draw is used";
-  EXPECT_TRUE(test::check_parity(name, run.latents, file.load("latents_out", torch::kFloat32), 1e-3));
-}
-
-TEST(Parity, smd_region_128) {
-  run_region_case("smd_region_128");
-}
-
-TEST(Parity, smd_region_tiled_128x192) {
-  run_region_case("smd_region_tiled_128x192");
 }
 
 // ---- validation ----
@@ -144,7 +126,7 @@ namespace {
 // The white image's posterior is encoded once per model and size: the same tensors come back, equal to
 // a fresh encode; another size is another entry; another model never gets the first one's.
 TEST(RegionRender, WhitePosteriorIsCachedPerModelAndSize) {
-  const ModelParts& parts = tiny_sd15().parts();
+  const ModelParts& parts = model_parts(tiny_sd15());
   const GaussianPosterior a = white_posterior(parts, 64, 96);
   const GaussianPosterior b = white_posterior(parts, 64, 96);
   EXPECT_TRUE(a.mean.is_same(b.mean));
@@ -157,7 +139,7 @@ TEST(RegionRender, WhitePosteriorIsCachedPerModelAndSize) {
   EXPECT_EQ(other_size.mean.size(2), 12);
   EXPECT_FALSE(other_size.mean.is_same(a.mean));
   const Model other = Model::load(test::fixtures_dir() / "tiny-sd15");
-  EXPECT_FALSE(white_posterior(other.parts(), 64, 96).mean.is_same(a.mean));
+  EXPECT_FALSE(white_posterior(model_parts(other), 64, 96).mean.is_same(a.mean));
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ TEST(StreamBackground, NewPictureIsEncodedOnceWithoutARestart) {
   StreamSnapshot s = photo_layout(first_picture);
   engine.apply(s);
   EXPECT_EQ(engine.stats().background_encodes, 1);
-  EXPECT_EQ(stream_state(engine).layout.masks.size(0), 2) << "two layers and no background layer";
+  EXPECT_EQ(stream_state(engine).derived.table.masks.size(0), 2) << "two layers and no background layer";
   engine.step();
 
   s.version = 2;
@@ -79,7 +79,7 @@ TEST(StreamBackground, NewPictureIsEncodedOnceWithoutARestart) {
   s.version = 4;
   s.background.image = nullptr;
   engine.apply(s);
-  EXPECT_EQ(stream_state(engine).layout.masks.size(0), 3) << "the background layer is back";
+  EXPECT_EQ(stream_state(engine).derived.table.masks.size(0), 3) << "the background layer is back";
   EXPECT_EQ(engine.stats().background_encodes, 2);
 }
 
@@ -116,7 +116,7 @@ TEST(StreamBackground, FramesKeepThePictureAndBlurredMasksGiveSoftSeams) {
   auto weight = cover.accessor<double, 2>();
   for (int y = 0; y < side; ++y)
     for (int x = 0; x < side; ++x) weight[y][x] = box_blur(sigma, a, b, y) * box_blur(sigma, a, b, x);
-  const torch::Tensor engine_cover = stream_state(engine).layout.photo_cover.to(torch::kCPU, torch::kFloat64)[0][0];
+  const torch::Tensor engine_cover = stream_state(engine).derived.table.photo_cover.to(torch::kCPU, torch::kFloat64)[0][0];
   const double cover_error = (engine_cover - cover).abs().max().item<double>();
   int soft = 0;
   for (int x = 0; x < side; ++x) soft += weight[64][x] > 0.05 && weight[64][x] < 0.95;
@@ -129,7 +129,7 @@ TEST(StreamBackground, FramesKeepThePictureAndBlurredMasksGiveSoftSeams) {
 
   // The frame is the do_blend of the generated picture and the background image through those weights.
   const torch::Tensor generated =
-      (decode_latents(tiny_sd15().parts(), stream_state(engine).last_latent)[0] / 2 + 0.5)
+      (decode_latents(model_parts(tiny_sd15()), stream_state(engine).last_latent)[0] / 2 + 0.5)
           .clamp(0, 1)
           .to(torch::kFloat64);
   const torch::Tensor expected =
@@ -159,9 +159,9 @@ TEST(StreamBackground, TaesdEncodesThePictureAndAnEmptyLayoutShowsIt) {
   engine.apply(s);
   {
     torch::NoGradGuard no_grad;
-    Taesd taesd = model.parts().taesd;
+    Taesd taesd = model_parts(model).taesd;
     EXPECT_TRUE(test::check_parity("background latent vs TAESD's encoding",
-                                   stream_state(engine).layout.background_latent,
+                                   stream_state(engine).derived.canvas.background_latent,
                                    taesd->encode(test::photo_tensor(*picture) * 2 - 1), 1e-5));
   }
   const StreamFrame painted = engine.step();

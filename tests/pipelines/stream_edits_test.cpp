@@ -29,7 +29,7 @@ Cost apply_cost(StreamEngine& engine, const StreamSnapshot& snapshot) {
 }
 
 const torch::Tensor& weights(const StreamEngine& engine, uint64_t id) {
-  return stream_state(engine).layout.layers.at(id).quantized;
+  return stream_state(engine).derived.table.layers.at(id).quantized;
 }
 
 class StreamEdits : public ::testing::Test {
@@ -99,14 +99,14 @@ TEST(StreamDecodes, OnlyTheFirstFrameOfAnEditAndTheSettledOneArePictures) {
 }
 
 TEST_F(StreamEdits, ChangedPromptEncodesThatPromptOnly) {
-  const torch::Tensor tree = stream_state(engine).layout.layers.at(2).cond;
+  const torch::Tensor tree = stream_state(engine).derived.table.layers.at(2).cond;
   snapshot.layers[0].region.prompt = "a stone house";
   Cost c = apply_cost(engine, snapshot);
   EXPECT_EQ(c.encoded, 1);
   EXPECT_EQ(c.calls, 1);
   EXPECT_EQ(c.masks, 0);
   EXPECT_EQ(c.rebuilds, 1);
-  EXPECT_TRUE(stream_state(engine).layout.layers.at(2).cond.is_same(tree)) << "the tree's embedding is kept";
+  EXPECT_TRUE(stream_state(engine).derived.table.layers.at(2).cond.is_same(tree)) << "the tree's embedding is kept";
   snapshot.layers[0].region.prompt = "a red house";  // typed back: cached
   c = apply_cost(engine, snapshot);
   EXPECT_EQ(c.calls, 0);
@@ -119,20 +119,20 @@ TEST_F(StreamEdits, PromptStrengthMixesWithoutEncoding) {
   EXPECT_EQ(c.calls, 0);
   EXPECT_EQ(c.masks, 0);
   EXPECT_EQ(c.rebuilds, 1);
-  const auto& layout = stream_state(engine).layout;
-  const torch::Tensor expected = 0.5 * (layout.background.cond + stream_state(engine).prompts->get({"a green tree"}).at("a green tree"));
-  EXPECT_LT((layout.layers.at(2).cond - expected).abs().max().item<double>(), 1e-6);
+  const auto& table = stream_state(engine).derived.table;
+  const torch::Tensor expected = 0.5 * (table.background.cond + stream_state(engine).prompts->get({"a green tree"}).at("a green tree"));
+  EXPECT_LT((table.layers.at(2).cond - expected).abs().max().item<double>(), 1e-6);
 }
 
 TEST_F(StreamEdits, MaskStrokeInsideThePaintedAreaReprocessesThatMaskOnly) {
-  const torch::Tensor house = weights(engine, 1), background = stream_state(engine).layout.background.quantized;
+  const torch::Tensor house = weights(engine, 1), background = stream_state(engine).derived.table.background.quantized;
   snapshot.layers[1].region.mask = test::rect_mask(64, 64, 8, 56, 32, 56, 0.5f);  // same area, fainter
   const Cost c = apply_cost(engine, snapshot);
   EXPECT_EQ(c.masks, 1);
   EXPECT_EQ(c.calls, 0);
   EXPECT_EQ(c.rebuilds, 1);
   EXPECT_TRUE(weights(engine, 1).is_same(house));
-  EXPECT_TRUE(stream_state(engine).layout.background.quantized.is_same(background));
+  EXPECT_TRUE(stream_state(engine).derived.table.background.quantized.is_same(background));
 }
 
 TEST_F(StreamEdits, StrokeThatGrowsATopLayerReprocessesTheLayersItCovers) {
@@ -162,21 +162,21 @@ TEST_F(StreamEdits, AddedRemovedAndReorderedLayersRebuildTheConstants) {
   EXPECT_EQ(c.encoded, 1);
   EXPECT_EQ(c.masks, 4) << "the bird, and the three layers under it";
   EXPECT_EQ(c.rebuilds, 1);
-  EXPECT_EQ(stream_state(engine).layout.masks.size(0), 4);
+  EXPECT_EQ(stream_state(engine).derived.table.masks.size(0), 4);
 
   StreamSnapshot removed = snapshot;  // the bird goes again: the cover of the others is as before
   c = apply_cost(engine, removed);
   EXPECT_EQ(c.calls, 0);
   EXPECT_EQ(c.masks, 3);
   EXPECT_EQ(c.rebuilds, 1);
-  EXPECT_EQ(stream_state(engine).layout.masks.size(0), 3);
+  EXPECT_EQ(stream_state(engine).derived.table.masks.size(0), 3);
 
   StreamSnapshot reordered = snapshot;  // the house above the tree
   std::swap(reordered.layers[0], reordered.layers[1]);
   c = apply_cost(engine, reordered);
   EXPECT_EQ(c.calls, 0);
   EXPECT_EQ(c.rebuilds, 1);
-  EXPECT_EQ(stream_state(engine).layout.active, (std::vector<uint64_t>{2, 1}));
+  EXPECT_EQ(stream_state(engine).derived.table.active, (std::vector<uint64_t>{2, 1}));
   EXPECT_EQ(c.restarts, 0);
 }
 

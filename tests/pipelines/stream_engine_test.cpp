@@ -74,10 +74,10 @@ void expect_stream_equals_one_shot(RegionRequest request, const std::string& lab
   engine.step();
   const torch::Tensor stream_latent = stream_state(engine).last_latent;
 
-  const bool has_background = stream_state(engine).layout.has_background;
+  const bool has_background = stream_state(engine).derived.table.has_background;
   ReplayNoise noise(one_shot_draws(seed, engine.slots(), request.height / 8, request.width / 8, has_background,
                                    request.sampling.bootstrap_steps));
-  const RegionLatents one_shot = region_latents(tiny_sd15().parts(), request, noise);
+  const RegionLatents one_shot = region_latents(model_parts(tiny_sd15()), request, noise);
   EXPECT_EQ(noise.remaining(), 0u);
   EXPECT_TRUE(test::check_parity(label, stream_latent, one_shot.latents, 1e-5));
 }
@@ -223,7 +223,7 @@ TEST(StreamEngine, EmptyAndDisabledLayersAreAsIfAbsent) {
   for (const StreamSnapshot& variant : {with_empty, with_disabled}) {
     StreamEngine engine(tiny_sd15());
     engine.apply(variant);
-    EXPECT_EQ(stream_state(engine).layout.masks.size(0), 3) << "background and two painted layers";
+    EXPECT_EQ(stream_state(engine).derived.table.masks.size(0), 3) << "background and two painted layers";
     EXPECT_TRUE(same_pixels(engine.step().image, expected.image));
   }
 }
@@ -244,7 +244,7 @@ TEST(StreamEngine, OddLayoutsGiveFinitePictures) {
   engine.flush();
   engine.step();
   EXPECT_TRUE(all_finite(stream_state(engine).last_latent));
-  EXPECT_EQ(stream_state(engine).layout.masks.size(0), 1);
+  EXPECT_EQ(stream_state(engine).derived.table.masks.size(0), 1);
 
   StreamSnapshot zero_strength = s;
   zero_strength.layers[1].region.mask_strength = 0;  // painted but faded out completely

@@ -7,6 +7,7 @@
 #include "palette/model.h"
 #include "palette/stream.h"
 #include "pipelines/stream_layouts.h"
+#include "pipelines/stream_batch.h"
 #include "pipelines/stream_state.h"
 #include "support/fixtures.h"
 #include "support/parity.h"
@@ -46,8 +47,9 @@ void expect_one_layer_is_plain(double guidance, const std::string& label) {
   layout.layers[0].region.negative_prompt = "dark";
   StreamEngine engine(tiny_sd15(), regional);
   const torch::Tensor regional_latent = steady_latent(engine, layout);
-  ASSERT_EQ(stream_state(engine).layout.regional.contexts.size(0), guidance > 1 ? 2 : 1);
-  ASSERT_EQ(stream_state(engine).layout.regional.contexts.size(1), 2);  // the background takes part, at weight 0
+  const StreamEngine::State& state = stream_state(engine);
+  ASSERT_EQ(state.derived.batch->unet_items(), (guidance > 1 ? 2 : 1) * state.slots) << "one item per slot";
+  ASSERT_EQ(state.derived.table.masks.size(0), 2);  // the background takes part, at weight 0
 
   StreamSettings exact = regional;
   exact.mode = StreamMode::MultiDiffusion;
@@ -76,7 +78,8 @@ TEST(StreamRegional, FlushedEditEqualsAFreshEngine) {
   edited.layers[0].region.prompt = "a blue boat";
   edited.layers[1].region.mask = test::rect_mask(64, 64, 0, 24, 8, 40);
   const torch::Tensor after_edit = steady_latent(engine, edited);
-  EXPECT_EQ(stream_state(engine).layout.regional.contexts.size(1), 3);  // background + two layers, batch T
+  EXPECT_EQ(stream_state(engine).derived.table.masks.size(0), 3);  // background + two layers
+  EXPECT_EQ(stream_state(engine).derived.batch->unet_items(), engine.slots());
 
   StreamEngine fresh(tiny_sd15(), regional_settings());
   EXPECT_TRUE(test::check_parity("regional stream, edit vs fresh engine", after_edit, steady_latent(fresh, edited),

@@ -1,6 +1,6 @@
-// Text to image: prompt encoding with CFG, latent decoding and 8-bit conversion, the denoising loop
-// against diffusers' StableDiffusionPipeline (fixtures sd15_txt2img_*, sd21_txt2img_*), and the
-// public render() with its validation, progress and cancellation.
+// Text to image: prompt encoding with CFG, latent decoding and 8-bit conversion, and the public render()
+// with its validation, progress and cancellation. Against diffusers' StableDiffusionPipeline:
+// text_to_image_parity_test.cpp.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -25,14 +25,6 @@
 namespace palette {
 namespace {
 
-// Loading costs a little; each fixture model is loaded once for the whole test program.
-const Model& tiny_model(const std::string& name) {
-  static std::map<std::string, Model> models;
-  auto it = models.find(name);
-  if (it == models.end()) it = models.emplace(name, Model::load(test::fixtures_dir() / name)).first;
-  return it->second;
-}
-
 using test::error_of;
 
 bool contains(const std::string& haystack, const std::string& needle) {
@@ -42,7 +34,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
 // ---- prompt encoding ----
 
 TEST(PromptEncoding, CfgBatchesNegativeThenPrompt) {
-  const ModelParts& parts = tiny_model("tiny-sd15").parts();
+  const ModelParts& parts = model_parts(test::fixture_model("tiny-sd15"));
   const PromptEmbeddings text = encode_prompt(parts, "a red house", "blurry", /*cfg=*/true);
   ASSERT_TRUE(text.has_uncond());
   const torch::Tensor alone = encode_prompts(parts, {"blurry", "a red house"});
@@ -55,7 +47,7 @@ TEST(PromptEncoding, CfgBatchesNegativeThenPrompt) {
 }
 
 TEST(PromptEncoding, WithoutCfgThereIsNoUncondHalf) {
-  const ModelParts& parts = tiny_model("tiny-sd15").parts();
+  const ModelParts& parts = model_parts(test::fixture_model("tiny-sd15"));
   const PromptEmbeddings text = encode_prompt(parts, "a red house", "blurry", /*cfg=*/false);
   EXPECT_FALSE(text.has_uncond());
   EXPECT_EQ(text.unet_batch().size(0), 1);
@@ -64,7 +56,7 @@ TEST(PromptEncoding, WithoutCfgThereIsNoUncondHalf) {
 }
 
 TEST(PromptEncoding, GuidanceRule) {
-  const ModelParts& parts = tiny_model("tiny-sd15").parts();
+  const ModelParts& parts = model_parts(test::fixture_model("tiny-sd15"));
   EXPECT_TRUE(uses_classifier_free_guidance(parts, 7.5));
   EXPECT_FALSE(uses_classifier_free_guidance(parts, 1.0));
   EXPECT_FALSE(uses_classifier_free_guidance(parts, 0.0));
@@ -91,64 +83,17 @@ TEST(ImageTensor, RoundsLikeDiffusers) {
 }
 
 TEST(ImageTensor, DecodesToEightTimesTheLatent) {
-  const ModelParts& parts = tiny_model("tiny-sd15").parts();
+  const ModelParts& parts = model_parts(test::fixture_model("tiny-sd15"));
   const torch::Tensor decoded = decode_latents(parts, torch::zeros({2, 4, 8, 12}));
   EXPECT_EQ(decoded.sizes(), (std::vector<int64_t>{2, 3, 64, 96}));
   EXPECT_EQ(decoded.scalar_type(), torch::kFloat32);
   EXPECT_TRUE(contains(error_of([&] { decode_latents(parts, torch::zeros({1, 3, 8, 8})); }), "(1,3,8,8)"));
 }
 
-// ---- parity with diffusers' StableDiffusionPipeline ----
-
-struct Txt2ImgCase {
-  SafetensorsFile file;
-  RenderOptions options;
-  std::string meta(const std::string& key) const {
-    return nlohmann::json::parse(file.metadata().at(key)).get<std::string>();
-  }
-};
-
-// Options from the case's metadata: prompt, negative prompt, scheduler class, steps, guidance; the
-// size from latents_in.
-Txt2ImgCase open_txt2img(const std::string& name) {
-  Txt2ImgCase c{test::open_case(name), {}};
-  const auto& m = c.file.metadata();
-  c.options.prompt = c.meta("prompt");
-  if (m.count("negative_prompt")) c.options.negative_prompt = c.meta("negative_prompt");
-  const std::string scheduler = c.meta("scheduler");
-  // A diffusers class name, "EulerDiscreteScheduler(trailing)": the engine's factory reads it.
-  c.options.sampler =
-      make_scheduler(nlohmann::json::object(), scheduler.substr(0, scheduler.find('(')))->sampler();
-  c.options.steps = std::stoi(m.at("steps"));
-  c.options.guidance = std::stod(m.at("guidance"));
-  const auto& shape = c.file.entry("latents_in").shape;
-  c.options.height = static_cast<int>(shape[2] * 8);
-  c.options.width = static_cast<int>(shape[3] * 8);
-  return c;
-}
-
-// The reference drew latents_in from a CPU generator seeded with noise_seed and passed it as the
-// pipeline's `latents`, together with a freshly seeded generator of the same seed, which therefore
-// gave only the LCM step noise: its draws start over (the first step's noise equals latents_in).
-TEST(Parity, sd15_txt2img_lcm4) {
-  auto c = open_txt2img("sd15_txt2img_lcm4");
-  ASSERT_EQ(c.meta("noise_generator"), "cpu");
-  const uint64_t seed = std::stoull(c.file.metadata().at("noise_seed"));
-  const torch::Tensor latents_in = c.file.load("latents_in");
-  EXPECT_TRUE(test::check_parity("SeededNoise draw vs latents_in",
-                                 SeededNoise(seed).randn(latents_in.sizes()), latents_in, 1e-6));
-  SeededNoise seeded(seed);
-  RecordingNoise noise(seeded);
-  const auto run = text_to_image_latents(tiny_model("tiny-sd15").parts(), c.options, noise, latents_in);
-  EXPECT_EQ(run.sampler, Sampler::lcm);
-  EXPECT_EQ(noise.draws().size(), static_cast<size_t>(c.options.steps - 1));  // every step but the last
-  EXPECT_TRUE(test::check_parity("latents_out", run.latents, c.file.load("latents_out"), 1e-3));
-}
-
 // Without given latents the initial latent is the first draw and the sampler's noise follows from the
 // same source, as diffusers with one generator and no `latents`.
 TEST(TextToImage, DrawsTheInitialLatentFirst) {
-  const ModelParts& parts = tiny_model("tiny-sd15").parts();
+  const ModelParts& parts = model_parts(test::fixture_model("tiny-sd15"));
   RenderOptions o;
   o.prompt = "a red house by the sea";
   o.sampler = Sampler::lcm;
@@ -170,35 +115,6 @@ TEST(TextToImage, DrawsTheInitialLatentFirst) {
                        "initial noise must be (1,4,8,8) for a 64×64 image, got (1,4,8,16)"));
 }
 
-TEST(Parity, sd15_txt2img_ddim10_cfg) {
-  auto c = open_txt2img("sd15_txt2img_ddim10_cfg");
-  ASSERT_FALSE(c.options.negative_prompt.empty());
-  ASSERT_GT(c.options.guidance, 1.0);
-  const ModelParts& parts = tiny_model("tiny-sd15").parts();
-  ReplayNoise no_draws({});  // DDIM with eta 0 draws nothing once the initial latent is given
-  const auto run = text_to_image_latents(parts, c.options, no_draws, c.file.load("latents_in"));
-  EXPECT_EQ(run.sampler, Sampler::ddim);
-  EXPECT_TRUE(test::check_parity("latents_out", run.latents, c.file.load("latents_out"), 1e-3));
-  // image_out is the VAE's raw output (about [-1,1], not clamped), before the 8-bit conversion.
-  const torch::Tensor expected_image = c.file.load("image_out");
-  EXPECT_LT(expected_image.min().item<float>(), -1.0f);
-  const torch::Tensor decoded = decode_latents(parts, run.latents);
-  EXPECT_TRUE(test::check_parity("image_out", decoded, expected_image, 1e-3));
-}
-
-TEST(Parity, sd21_txt2img_euler1) {
-  auto c = open_txt2img("sd21_txt2img_euler1");
-  const ModelParts& parts = tiny_model("tiny-sd21").parts();
-  // SD-Turbo style: the model's own scheduler is Euler with trailing spacing.
-  EXPECT_EQ(parts.scheduler_config.at("timestep_spacing"), "trailing");
-  EXPECT_EQ(make_scheduler(parts.scheduler_config, std::nullopt)->sampler(), c.options.sampler);
-  c.options.sampler = std::nullopt;
-  ReplayNoise no_draws({});
-  const auto run = text_to_image_latents(parts, c.options, no_draws, c.file.load("latents_in"));
-  EXPECT_EQ(run.sampler, Sampler::euler);
-  EXPECT_TRUE(test::check_parity("latents_out", run.latents, c.file.load("latents_out"), 1e-3));
-}
-
 // ---- render() ----
 
 RenderOptions small_options() {
@@ -214,7 +130,7 @@ RenderOptions small_options() {
 }
 
 TEST(Render, ValidatesBeforeRunning) {
-  const Model& model = tiny_model("tiny-sd15");
+  const Model& model = test::fixture_model("tiny-sd15");
   auto with = [&](const std::function<void(RenderOptions&)>& change) {
     RenderOptions o = small_options();
     change(o);
@@ -236,7 +152,7 @@ TEST(Render, ValidatesBeforeRunning) {
 }
 
 TEST(Render, SameSeedSamePictureAndProgress) {
-  const Model& model = tiny_model("tiny-sd15");
+  const Model& model = test::fixture_model("tiny-sd15");
   RenderOptions o = small_options();
   std::vector<std::pair<int, int>> calls;
   o.progress = [&](int step, int total) { calls.emplace_back(step, total); };
@@ -255,7 +171,7 @@ TEST(Render, SameSeedSamePictureAndProgress) {
 }
 
 TEST(Render, RandomSeedIsReported) {
-  const Model& model = tiny_model("tiny-sd15");
+  const Model& model = test::fixture_model("tiny-sd15");
   RenderOptions o = small_options();
   o.seed.reset();
   const RenderResult a = render(model, o);
@@ -264,7 +180,7 @@ TEST(Render, RandomSeedIsReported) {
 }
 
 TEST(Render, CancelStopsWithCancelled) {
-  const Model& model = tiny_model("tiny-sd15");
+  const Model& model = test::fixture_model("tiny-sd15");
   RenderOptions o = small_options();
   std::atomic<bool> cancel{false};
   o.cancel = &cancel;
@@ -276,32 +192,6 @@ TEST(Render, CancelStopsWithCancelled) {
   EXPECT_THROW(render(model, o), Cancelled);
   EXPECT_EQ(steps_seen, 1);
   EXPECT_EQ(error_of([&] { render(model, o); }), "cancelled");  // raised before anything runs
-}
-
-// On CUDA the pipelines run in float16 (the CLI's default there): the same reference cases, with
-// tolerances for half precision, and a finite picture at the end.
-TEST(TextToImageGpu, HalfPrecisionOnCuda) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  at::globalContext().setAllowTF32CuDNN(false);
-  at::globalContext().setAllowTF32CuBLAS(false);
-  ModelOptions half;
-  half.device = torch::kCUDA;
-  half.dtype = torch::kHalf;
-  const std::pair<const char*, const char*> cases[] = {{"sd21_txt2img_euler1", "tiny-sd21"},
-                                                       {"sd15_txt2img_lcm4", "tiny-sd15"}};
-  for (const auto& [name, model_name] : cases) {
-    const Model model = Model::load(test::fixtures_dir() / model_name, half);
-    auto c = open_txt2img(name);
-    SeededNoise step_noise(
-        c.file.metadata().count("noise_seed") ? std::stoull(c.file.metadata().at("noise_seed")) : 0);
-    const auto run = text_to_image_latents(model.parts(), c.options, step_noise, c.file.load("latents_in"));
-    EXPECT_EQ(run.latents.scalar_type(), torch::kHalf);
-    EXPECT_TRUE(run.latents.is_cuda());
-    EXPECT_TRUE(test::check_parity(std::string(name) + " cuda float16 latents_out", run.latents,
-                                   c.file.load("latents_out"), 5e-2));
-    const torch::Tensor decoded = decode_latents(model.parts(), run.latents);
-    EXPECT_TRUE(torch::isfinite(decoded).all().item<bool>()) << name;
-  }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// The samplers against diffusers' schedulers step by step (Parity.scheduler_*), the per-item forms
-// the stream engine uses, and the config / request checks that must fail with a message naming the key.
+// The samplers' per-item forms the stream engine uses (against the steps of the reference cases), and
+// the config / request checks that must fail with a message naming the key. Step by step against
+// diffusers' schedulers: scheduler_parity_test.cpp.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -14,6 +15,7 @@
 #include "sampling/lcm_scheduler.h"
 #include "sampling/noise_source.h"
 #include "sampling/scheduler.h"
+#include "sampling/scheduler_cases.h"
 #include "support/fixtures.h"
 #include "support/error_of.h"
 #include "support/parity.h"
@@ -23,118 +25,7 @@ namespace {
 
 constexpr double kTolerance = 1e-5;
 
-struct SchedulerCase {
-  SafetensorsFile file;
-  std::unique_ptr<Scheduler> scheduler;
-  int64_t steps = 0;
-};
-
-// The case's scheduler, built from its recorded config and class, with its timesteps set.
-SchedulerCase open_scheduler_case(const std::string& name) {
-  auto file = test::open_case(name);
-  const auto& meta = file.metadata();
-  const auto config = nlohmann::json::parse(meta.at("config"));
-  const auto class_name = nlohmann::json::parse(meta.at("class")).get<std::string>();
-  const auto steps = std::stoll(meta.at("steps"));
-  auto scheduler = make_scheduler(config, class_name, name);
-  scheduler->set_timesteps(steps);
-  return {std::move(file), std::move(scheduler), steps};
-}
-
-// How many noise draws the reference's step i makes.
-int64_t expected_draws(const Scheduler& scheduler, int64_t step) {
-  if (scheduler.name() == "euler_a") return 1;
-  if (scheduler.name() == "lcm") return step + 1 < scheduler.num_steps() ? 1 : 0;
-  return 0;
-}
-
-void expect_scheduler_parity(const std::string& name, torch::Device device = torch::kCPU) {
-  auto c = open_scheduler_case(name);
-  const auto& s = *c.scheduler;
-  const auto& f = c.file;
-  const auto ref_timesteps = f.load("timesteps");
-  const auto timesteps = s.timesteps().to(torch::kFloat32);
-  std::cout << "  " << name << " timesteps [";
-  for (int64_t i = 0; i < timesteps.numel(); ++i) std::cout << (i ? ", " : "") << timesteps[i].item<float>();
-  std::cout << "]\n";
-  EXPECT_TRUE(timesteps.sizes() == ref_timesteps.sizes() && torch::equal(timesteps, ref_timesteps))
-      << "reference timesteps " << ref_timesteps;
-  if (f.contains("sigmas")) {
-    const auto* euler = dynamic_cast<const EulerScheduler*>(&s);
-    ASSERT_NE(euler, nullptr);
-    EXPECT_TRUE(test::check_parity(name + " sigmas", euler->sigmas(), f.load("sigmas"), 1e-7));
-  }
-  // Our own chain from the initial sample, so errors would accumulate as they do in a pipeline.
-  torch::Tensor sample = f.load("x0", torch::device(device));
-  double worst = 0;
-  for (int64_t i = 0; i < c.steps; ++i) {
-    const auto at = [&](const char* field) {
-      return f.load(std::string(field) + "_" + std::to_string(i), torch::device(device));
-    };
-    const auto label = name + (device.is_cuda() ? " (cuda)" : "") + " step " + std::to_string(i);
-    EXPECT_TRUE(test::check_parity(label + " scaled_input", s.scale_model_input(sample, i),
-                                   at("scaled_input"), kTolerance));
-    std::vector<torch::Tensor> draws;
-    if (f.contains("noise_" + std::to_string(i))) draws.push_back(at("noise"));
-    ReplayNoise noise(draws);
-    const auto result = s.step(at("model_output"), i, sample, noise);
-    EXPECT_EQ(result.prev_sample.device().type(), device.type());
-    EXPECT_EQ(int64_t(noise.used()), expected_draws(s, i)) << label;
-    EXPECT_TRUE(test::check_parity(label + " denoised", result.denoised, at("denoised"), kTolerance));
-    EXPECT_TRUE(
-        test::check_parity(label + " prev_sample", result.prev_sample, at("prev_sample"), kTolerance));
-    worst = std::max({worst, test::relative_error(result.denoised, at("denoised")),
-                      test::relative_error(result.prev_sample, at("prev_sample"))});
-    sample = result.prev_sample;
-  }
-  std::cout << "  " << name << ": worst relative error over " << c.steps << " steps " << worst << "\n";
-}
-
-TEST(Parity, scheduler_lcm4) {
-  expect_scheduler_parity("scheduler_lcm4");
-}
-TEST(Parity, scheduler_lcm1) {
-  expect_scheduler_parity("scheduler_lcm1");
-}
-TEST(Parity, scheduler_lcm8_trailing) {
-  expect_scheduler_parity("scheduler_lcm8_trailing");
-}
-TEST(Parity, scheduler_ddim20) {
-  expect_scheduler_parity("scheduler_ddim20");
-}
-TEST(Parity, scheduler_ddim50_v) {
-  expect_scheduler_parity("scheduler_ddim50_v");
-}
-TEST(Parity, scheduler_euler1_trailing) {
-  expect_scheduler_parity("scheduler_euler1_trailing");
-}
-TEST(Parity, scheduler_euler4_trailing) {
-  expect_scheduler_parity("scheduler_euler4_trailing");
-}
-TEST(Parity, scheduler_euler_a4) {
-  expect_scheduler_parity("scheduler_euler_a4");
-}
-
-// The same steps on CUDA tensors (the schedule stays on the CPU; coefficients travel as scalars), and
-// half-precision steps keep their dtype.
-TEST(SchedulerGpu, StepsOnCudaMatchTheReference) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  for (const char* name :
-       {"scheduler_lcm4", "scheduler_ddim50_v", "scheduler_euler4_trailing", "scheduler_euler_a4"}) {
-    expect_scheduler_parity(name, torch::kCUDA);
-  }
-  auto c = open_scheduler_case("scheduler_lcm4");
-  const auto half = torch::device(torch::kCUDA).dtype(torch::kFloat16);
-  SeededNoise noise(0);
-  const auto x = c.file.load("x0", half);
-  const auto result = c.scheduler->step(c.file.load("model_output_0", half), 0, x, noise);
-  EXPECT_EQ(result.prev_sample.scalar_type(), torch::kFloat16);
-  EXPECT_EQ(result.prev_sample.device().type(), torch::kCUDA);
-  const auto per_item = c.scheduler->denoise(torch::cat({x, x}), torch::cat({x, x}),
-                                             torch::tensor({999, 259}, torch::device(torch::kCUDA)));
-  EXPECT_EQ(per_item.scalar_type(), torch::kFloat16);
-  EXPECT_TRUE(torch::isfinite(per_item).all().item<bool>());
-}
+using test::open_scheduler_case;
 
 // The per-item forms on one batch holding every step of a case (each item at its own timestep) must
 // give what the steps gave: denoise → denoised_i, and for LCM add_noise(denoised_i, noise_i, t_{i+1})
@@ -167,15 +58,19 @@ void expect_per_item(const std::string& name) {
 TEST(SchedulerPerItem, LcmMatchesSteps) {
   expect_per_item("scheduler_lcm4");
 }
+
 TEST(SchedulerPerItem, LcmTrailingMatchesSteps) {
   expect_per_item("scheduler_lcm8_trailing");
 }
+
 TEST(SchedulerPerItem, DdimMatchesSteps) {
   expect_per_item("scheduler_ddim20");
 }
+
 TEST(SchedulerPerItem, DdimVMatchesSteps) {
   expect_per_item("scheduler_ddim50_v");
 }
+
 TEST(SchedulerPerItem, EulerMatchesSteps) {
   expect_per_item("scheduler_euler4_trailing");
 }

@@ -77,8 +77,8 @@ TEST_F(DistilledTinyDecoder, WritesAFolderTheTaesdPathLoads) {
   ModelOptions options;
   options.taesd = folder() / "taesd";
   const Model model = Model::load(folder(), options);
-  ASSERT_FALSE(model.parts().taesd.is_empty());
-  Taesd loaded = model.parts().taesd;  // a non-const handle on the shared module
+  ASSERT_FALSE(model_parts(model).taesd.is_empty());
+  Taesd loaded = model_parts(model).taesd;  // a non-const handle on the shared module
   torch::NoGradGuard no_grad;
   const torch::Tensor picture = loaded->decode(torch::randn({1, 4, 8, 8}));
   EXPECT_EQ(picture.sizes(), (std::vector<int64_t>{1, 3, 64, 64}));

@@ -64,8 +64,8 @@ TEST_F(TrainedTinyModel, LoadsWithModelLoadAsFp16Files) {
   const Model model = Model::load(folder());
   EXPECT_EQ(model.info().family, "SD 1.x");
   for (const auto& c : model.info().components) EXPECT_EQ(c.stored_dtype, "F16") << c.name;
-  EXPECT_EQ(model.parts().scheduler_config.at("prediction_type"), "v_prediction");
-  EXPECT_NEAR(model.parts().vae->config().scaling_factor, autoencoder_.scaling_factor, 1e-4);
+  EXPECT_EQ(model_parts(model).scheduler_config.at("prediction_type"), "v_prediction");
+  EXPECT_NEAR(model_parts(model).vae->config().scaling_factor, autoencoder_.scaling_factor, 1e-4);
   EXPECT_EQ(SafetensorsFile::open(folder() / "unet" / "diffusion_pytorch_model.safetensors").metadata().at("palette_step"), "20");
 }
 
@@ -109,7 +109,7 @@ TEST_F(TrainedTinyModel, RefusesToResumeAnotherArchitecture) {
 
 TEST_F(TrainedTinyModel, SamplesWithTheEnginesLcmSampler) {
   const Model model = Model::load(folder());
-  const ModelParts& parts = model.parts();
+  const ModelParts& parts = model_parts(model);
   auto scheduler = make_scheduler(parts.scheduler_config, "lcm");
   scheduler->set_timesteps(4);
   torch::NoGradGuard no_grad;

@@ -1,5 +1,4 @@
-// TAESD against diffusers' AutoencoderTiny (decode and encode), its image-range variants and its
-// config validation.
+// TAESD: its config validation and shapes. Against diffusers' AutoencoderTiny: taesd_parity_test.cpp.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -10,45 +9,6 @@
 
 namespace palette {
 namespace {
-
-constexpr double kTolerance = 1e-4;
-
-TEST(Parity, taesd) {
-  auto model = load_taesd(test::fixtures_dir() / "tiny-taesd");
-  const auto file = test::open_case("taesd");
-  const auto latent = file.load("latent", torch::kFloat);
-  const auto image = file.load("image", torch::kFloat);  // [-1,1], diffusers' convention
-  const auto decoded = file.load("decoded", torch::kFloat);
-  torch::NoGradGuard no_grad;
-  EXPECT_TRUE(test::check_parity("taesd decode", model->decode(latent), decoded, kTolerance));
-  EXPECT_TRUE(test::check_parity("taesd encode", model->encode(image), file.load("encoded", torch::kFloat),
-                                 kTolerance));
-  // The [0,1] variants are the same maps with the range conversion moved to the caller's side.
-  EXPECT_TRUE(test::check_parity("taesd decode_to_unit", model->decode_to_unit(latent),
-                                 (decoded / 2 + 0.5).clamp(0, 1), kTolerance));
-  EXPECT_TRUE(test::check_parity("taesd encode_from_unit", model->encode_from_unit(image / 2 + 0.5),
-                                 file.load("encoded", torch::kFloat), kTolerance));
-}
-
-// Half precision on CUDA against the float32 reference (float32 on CUDA is left out: cuDNN's
-// convolutions may use TF32 there).
-TEST(TaesdGpu, ReducedPrecisionOnCuda) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  const auto file = test::open_case("taesd");
-  const auto cuda = torch::device(torch::kCUDA);
-  for (const auto& [dtype, tolerance] :
-       std::vector<std::pair<torch::Dtype, double>>{{torch::kHalf, 5e-3}, {torch::kBFloat16, 3e-2}}) {
-    auto model = load_taesd(test::fixtures_dir() / "tiny-taesd", torch::dtype(dtype).device(torch::kCUDA));
-    torch::NoGradGuard no_grad;
-    const auto decoded = model->decode(file.load("latent", cuda.dtype(dtype)));
-    EXPECT_EQ(decoded.scalar_type(), dtype);
-    EXPECT_TRUE(test::check_parity(std::string("cuda decode ") + c10::toString(dtype), decoded,
-                                   file.load("decoded", torch::kFloat), tolerance));
-    const auto encoded = model->encode(file.load("image", cuda.dtype(dtype)));
-    EXPECT_TRUE(test::check_parity(std::string("cuda encode ") + c10::toString(dtype), encoded,
-                                   file.load("encoded", torch::kFloat), tolerance));
-  }
-}
 
 nlohmann::json tiny_json() {
   return {{"_class_name", "AutoencoderTiny"},     {"latent_channels", 4},

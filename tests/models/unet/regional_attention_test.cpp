@@ -15,7 +15,7 @@
 namespace palette {
 namespace {
 
-UNet2DConditionModel tiny_unet() { return test::fixture_model("tiny-sd15").parts().unet; }
+UNet2DConditionModel tiny_unet() { return model_parts(test::fixture_model("tiny-sd15")).unet; }
 
 // Text-like contexts of the tiny model's width (32 channels, 77 tokens), one per call.
 torch::Tensor random_context(uint64_t seed) {

@@ -1,0 +1,38 @@
+// AutoencoderKL on CUDA in reduced precision against the CPU reference outputs.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "models/fixture_modules.h"
+#include "support/parity.h"
+
+namespace palette {
+namespace {
+
+// Reduced precision on CUDA, against the float32 CPU reference.
+// Loose bounds: they catch dtype or kernel mistakes (errors of order 1), not rounding (float16 measured
+// about 2e-3 to 5e-3, bfloat16 about 2e-2 to 4e-2 on an H200).
+TEST(AutoencoderKLGpu, ReducedPrecisionOnCuda) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  at::globalContext().setAllowTF32CuDNN(false);  // float32 parity needs full-precision convolutions
+  at::globalContext().setAllowTF32CuBLAS(false);
+  auto vae = test::fixture_vae("tiny-sd21");
+  const auto fixture = test::open_case("sd21_vae");
+  torch::NoGradGuard no_grad;
+  const std::tuple<torch::Dtype, const char*, double> runs[] = {{torch::kFloat, "float32", 1e-4},
+                                                                {torch::kHalf, "float16", 2e-2},
+                                                                {torch::kBFloat16, "bfloat16", 1e-1}};
+  for (const auto& [dtype, dtype_name, tolerance] : runs) {
+    vae->to(torch::kCUDA, dtype);
+    const auto on_gpu = torch::TensorOptions().device(torch::kCUDA).dtype(dtype);
+    const std::string label = std::string("sd21_vae cuda ") + dtype_name;
+    const auto decoded = vae->decode(fixture.load("latent", on_gpu));
+    EXPECT_EQ(decoded.scalar_type(), dtype);
+    EXPECT_TRUE(test::check_parity(label + " decoded", decoded, fixture.load("decoded"), tolerance));
+    const auto posterior = vae->encode(fixture.load("image", on_gpu));
+    EXPECT_TRUE(test::check_parity(label + " posterior_mean", posterior.mean, fixture.load("posterior_mean"),
+                                   tolerance));
+  }
+}
+
+}  // namespace
+}  // namespace palette
