@@ -71,7 +71,7 @@ struct NativeSettings {
 
 struct ModelInfo {
   std::string family;   // "SD 1.x" or "SD 2.x"
-  std::string layout;   // "diffusers folder" or "single file (original layout)"
+  std::string format;   // "diffusers folder", "single file (original layout)" or "random weights (seed N)"
   std::string device;   // e.g. "cpu", "cuda:0"
   std::string dtype;    // compute dtype, e.g. "Float"
   std::vector<ComponentInfo> components;

@@ -106,7 +106,7 @@ struct RegionResult {
 // palette::Error naming the field, e.g. "layers[1].mask: 0 × 5 is empty". render_regions calls it first.
 void validate_region_request(const RegionRequest& request);
 
-// Renders the layout with `model` (on its device, in its dtype) and the LCM sampler. Throws as above,
+// Renders the request with `model` (on its device, in its dtype) and the LCM sampler. Throws as above,
 // plus palette::Error for settings the model rejects (an index_steps the sampler cannot do).
 RegionResult render_regions(const Model& model, const RegionRequest& request);
 

@@ -1,6 +1,6 @@
 // The real-time region engine (StreamMultiDiffusion's stream batch, docs/algorithms.md §4 "Stream batch"):
 // the T denoising steps of the region pipeline run as T slots of one UNet batch, so every call makes a
-// new frame while the layout keeps changing under it.
+// new frame while the painted regions keep changing under it.
 //
 //   palette::StreamEngine engine(model);                  // SD model, ideally with TAESD and LCM weights
 //   palette::StreamSnapshot s;                            // what the user painted, immutable once given
@@ -20,7 +20,7 @@
 // (`flush` runs those calls without decoding), and a constant snapshot gives a constant picture.
 //
 // Differences from the authors' stream, on purpose: slot 0 starts from fixed noise (the reference
-// draws fresh unseeded noise every frame, which makes a still layout flicker); the background latent is
+// draws fresh unseeded noise every frame, which makes a still picture flicker); the background latent is
 // blended in x0 space as in the one-shot pipeline (the reference noises it with step indices instead
 // of timesteps, a reference bug, docs/algorithms.md §4); bootstrapping centres and removes leaks only
 // in the bootstrap slots, as the one-shot pipeline does. In steady state the frame equals the one-shot
@@ -60,8 +60,8 @@ struct StreamLayer {
   uint64_t mask_revision = 0;
 };
 
-// One immutable state of the layout. Masks without a revision are compared by tensor identity first
-// (an unchanged mask handed over as the same tensor) and by value otherwise.
+// One immutable state of the painting (canvas, background, layers). Masks without a revision are compared
+// by tensor identity first (an unchanged mask handed over as the same tensor) and by value otherwise.
 struct StreamSnapshot {
   uint64_t version = 0;  // frames report the newest version they were made with
   int width = 512;       // pixels: a multiple of 8, 64 … kMaxImageSide; a new size restarts the stream
@@ -207,7 +207,7 @@ class LiveStream {
   LiveStream(const LiveStream&) = delete;
   LiveStream& operator=(const LiveStream&) = delete;
 
-  // Hands the engine a new layout. Never waits for the engine. A snapshot the engine rejects is
+  // Hands the engine a new snapshot. Never waits for the engine. A snapshot the engine rejects is
   // reported by last_error() and the stream goes on with the previous one.
   void publish(std::shared_ptr<const StreamSnapshot> snapshot);
   // The newest frame not taken before, or null when none is new. Never waits for the engine. Frames

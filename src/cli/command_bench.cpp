@@ -87,7 +87,7 @@ void run_bench(BenchArgs args) {
   }
   std::printf("fused CUDA kernels: %s\n",
               !fused::kernels_built() ? "not built" : options.fused_kernels ? "on" : "off");
-  std::printf("model: %s, %s on %s in %s (ready in %.1f s)\n", model.info().family.c_str(), model.info().layout.c_str(),
+  std::printf("model: %s, %s on %s in %s (ready in %.1f s)\n", model.info().family.c_str(), model.info().format.c_str(),
               model.info().device.c_str(), model.info().dtype.c_str(),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   std::printf("%-66s %10s %9s %9s  %s\n", "workload", "median ms", "frames/s", "TFLOP/s≈", "detail");

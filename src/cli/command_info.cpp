@@ -27,7 +27,7 @@ void print_build() {
 
 void print_model(const ModelInfo& info) {
   std::cout << "Family            " << info.family << "\n"
-            << "Layout            " << info.layout << "\n"
+            << "Format            " << info.format << "\n"
             << "Loaded on         " << info.device << " as " << info.dtype << "\n";
   for (const auto& c : info.components) {
     std::printf("%-13s %12lld parameters, stored %s\n", c.name.c_str(), static_cast<long long>(c.parameters),

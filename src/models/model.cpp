@@ -230,7 +230,7 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
 
   auto info = std::make_shared<ModelInfo>();
   info->family = family_name(s.family);
-  info->layout = fs::is_directory(path) ? "diffusers folder" : "single file (original layout)";
+  info->format = fs::is_directory(path) ? "diffusers folder" : "single file (original layout)";
   info->device = options.device.str();
   info->dtype = c10::toString(options.dtype);
   if (s.scheduler.is_object() && s.scheduler.value("_class_name", std::string()) == "LCMScheduler")

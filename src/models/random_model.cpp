@@ -105,7 +105,7 @@ Model Model::random(const RandomModelConfigs& configs, const ModelOptions& optio
 
   auto info = std::make_shared<ModelInfo>();
   info->family = family_name(parts->family);
-  info->layout = "random weights (seed " + std::to_string(configs.seed) + ")";
+  info->format = "random weights (seed " + std::to_string(configs.seed) + ")";
   info->device = options.device.str();
   info->dtype = c10::toString(options.dtype);
   const auto add = [&](const std::string& name, const torch::nn::Module& m) {

@@ -7,7 +7,7 @@
 //   torch::Tensor decoded = palette::decode_latents(model_parts(model), run.latents);
 //
 // Order of draws, all (1, 4, ·, ·) standard normal in the model's dtype:
-//   1. when the layout leaves any pixel uncovered at some step ("has a background"): the posterior
+//   1. when the layers leave any pixel uncovered at some step ("has a background"): the posterior
 //      sample of the background image's VAE encoding (of a white image when the request has none),
 //      (1, 4, h, w);
 //   2. when bootstrap_steps > 0: the posterior sample of the white bootstrap image, (1, 4, h, w);
