@@ -36,7 +36,7 @@ void expect_reference_outputs(const Model& model, const std::string& prefix, con
 TEST(Parity, sd15_components_from_diffusers_folder) {
   const Model model = Model::load(test::fixtures_dir() / "tiny-sd15");
   EXPECT_EQ(model.info().family, "SD 1.x");
-  EXPECT_EQ(model.info().layout, "diffusers folder");
+  EXPECT_EQ(model.info().format, "diffusers folder");
   ASSERT_EQ(model.info().components.size(), 3u);
   int64_t stored = 0;  // parameters counted from the file, independently of the modules
   for (const auto& [n, t] : SafetensorsFile::open(test::fixtures_dir() / "tiny-sd15" / "unet" / "diffusion_pytorch_model.safetensors").load_all())
@@ -52,7 +52,7 @@ TEST(Parity, sd15_components_from_single_file) {
   options.config_dir = test::fixtures_dir() / "tiny-sd15";
   const Model model = Model::load(write_single_file(tmp, "tiny-sd15", TextEncoderLayout::ClipSd1), options);
   EXPECT_EQ(model.info().family, "SD 1.x");
-  EXPECT_EQ(model.info().layout, "single file (original layout)");
+  EXPECT_EQ(model.info().format, "single file (original layout)");
   expect_reference_outputs(model, "sd15", "sd15 single file");
 }
 
