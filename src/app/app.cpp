@@ -36,6 +36,23 @@ App::App(const AppArgs& args)
       quit_ = true;
     }
   }
+  if (!args.metrics.empty()) {
+    try {
+      metrics_ = std::make_unique<SessionMetrics>(args.metrics, now());
+    } catch (const std::exception& e) {
+      set_error(e.what());
+      exit_code_ = 2;
+      quit_ = true;
+    }
+  }
+}
+
+App::~App() {
+  if (metrics_) metrics_->finish(now());
+}
+
+void App::ui_frame_done(double work_ms) {
+  if (metrics_) metrics_->ui_frame(work_ms);
 }
 
 bool App::init_gl(std::string* message) {
@@ -68,6 +85,7 @@ void App::request_close() {
 void App::close_now() {
   // A clean exit: whatever was unsaved has been saved or knowingly discarded by now.
   finish_autosave();
+  if (metrics_) metrics_->finish(now());
   // An offer nobody answered stays for the next start: a clean-exit stamp would make it look older.
   if (recovery_offer_)
     recovery_.remove_own();
@@ -108,6 +126,7 @@ void App::take_frames() {
   frame_steps_done = frame->steps_done;
   frame_steps_total = frame->steps_total;
   stats.frame(frame->version, now(), frame->settled);
+  ++pictures_taken_;
 }
 
 void App::handle_shortcuts() {
@@ -129,7 +148,10 @@ void App::handle_shortcuts() {
 void App::step_script() {
   if (!script_ || script_->finished()) return;
   std::unique_ptr<ScriptHost> host = make_script_host(*this);
+  const size_t action = script_->position();
   script_->step(*host, now());
+  if (metrics_ && (script_->position() != action || script_->finished()) && script_->error().empty())
+    metrics_->action_done(action, action_name(script_->action(action)), now());
   if (!script_->finished()) return;
   if (!script_->error().empty()) {
     set_error(script_->error());
@@ -190,6 +212,7 @@ void App::frame() {
   autosave();
   publish_if_changed();
   take_frames();
+  if (metrics_) metrics_->observe(stats, pictures_taken_);
   step_script();
   handle_shortcuts();
   gl.sync_masks(editor.doc());

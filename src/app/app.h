@@ -25,6 +25,7 @@
 #include "app/gl_canvas.h"
 #include "app/recent_files.h"
 #include "app/recovery.h"
+#include "app/session_metrics.h"
 #include "app/session_script.h"
 #include "app/shortcuts.h"
 #include "app/tool_state.h"
@@ -34,6 +35,7 @@ namespace palette::app {
 class App {
  public:
   explicit App(const AppArgs& args);  // opens args.file (errors become a message, not a failure)
+  ~App();                             // ends the --metrics file with its summary line
   bool init_gl(std::string* error);   // after the GL context exists
 
   // One displayed frame: engine polling, texture updates, the script step and every panel.
@@ -43,6 +45,7 @@ class App {
   const std::string& screenshot_request() const { return screenshot_; }  // "" when none pending
   void screenshot_taken(const std::string& error);                       // main.cpp took it (error "" = fine)
   void on_drop(const std::vector<std::string>& paths);                   // files dropped on the window
+  void ui_frame_done(double work_ms);  // main.cpp: the UI thread's work on the frame just shown (--metrics)
   void request_close();                                                  // the window's close button
 
   // Commands (menus, shortcuts, script). They report failures in the status line, never throw.
@@ -134,6 +137,8 @@ class App {
   uint64_t published_version_ = 0;
   uint64_t published_document_ = 0;
   std::optional<ScriptRunner> script_;
+  std::unique_ptr<SessionMetrics> metrics_;  // --metrics
+  uint64_t pictures_taken_ = 0;              // generated pictures taken from the engine
   std::function<void()> pending_;  // waits for the answer to "unsaved changes"
   bool ask_discard_ = false, unsaved_open_ = false;
   std::function<void()> after_save_;  // waits for the file dialog of save_then

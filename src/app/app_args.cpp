@@ -16,6 +16,8 @@ std::string app_usage() {
          "  --size WxH       the canvas of a new document (default 512x512)\n"
          "  --script S.json  run a scripted session (strokes, prompt edits, save, export, quit)\n"
          "  --screenshot P   write the window as PNG to P just before quitting\n"
+         "  --metrics F      write the session's figures to F, one JSON line per script action and a summary:\n"
+         "                   UI frame time, stroke to picture (first change, settled), pictures/s, memory\n"
          "  --autosave-seconds S  write unsaved changes to the recovery file after S seconds of changes\n"
          "                   (default 60; the file lives in ~/.config/semantic-palette/recovery)\n"
          "  -h, --help       this text\n";
@@ -41,6 +43,8 @@ AppArgs parse_app_args(int argc, const char* const* argv) {
       args.script = value(i, a);
     } else if (a == "--screenshot") {
       args.screenshot = value(i, a);
+    } else if (a == "--metrics") {
+      args.metrics = value(i, a);
     } else if (a == "--autosave-seconds") {
       const std::string v = value(i, a);
       char* end = nullptr;

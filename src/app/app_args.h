@@ -1,4 +1,5 @@
-// The command line: semantic-palette [--model M] [--device D] [--script S] [--screenshot P] [layout.json]
+// The command line: semantic-palette [--model M] [--device D] [--script S] [--screenshot P] [--metrics F]
+//                   [layout.json]
 //
 //   AppArgs args = parse_app_args(argc, argv);   // throws palette::Error with a usage hint
 //
@@ -14,6 +15,7 @@ struct AppArgs {
   std::string device;      // "cpu", "cuda", "cuda:N"; "" = CUDA when available, else the CPU
   std::string script;      // a session script (JSON) to run instead of waiting for the user
   std::string screenshot;  // a PNG of the window written just before quitting
+  std::string metrics;     // the session's figures as JSON lines (session_metrics.h); "" = none
   std::string file;        // a palette or layout to open
   int width = 512;         // a new document's canvas, when no file is given
   int height = 512;

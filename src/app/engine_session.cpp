@@ -207,7 +207,10 @@ void EngineSession::poll() {
       if (m.on_cpu() && live.sampler == Sampler::lcm) live.steps = std::min(live.steps, Impl::kCpuLiveSteps);
       settings.sampling = region_sampling(live);
       settings.sampling.mask_type = RegionMaskType::Continuous;
-      m.stream = std::make_unique<LiveStream>(*m.model, live_stream_settings(*m.model, settings));
+      settings = live_stream_settings(*m.model, settings);
+      if (live_mode_ == LiveMode::MultiDiffusion) settings.mode = StreamMode::MultiDiffusion;
+      if (live_mode_ == LiveMode::RegionalAttention) settings.mode = StreamMode::RegionalAttention;
+      m.stream = std::make_unique<LiveStream>(*m.model, settings);
       if (generation_failed_) set_error("", false);  // the settings that failed are gone
       m.publish_latest(paused_);
     } catch (const std::exception& e) {
@@ -225,6 +228,12 @@ void EngineSession::poll() {
       set_error(std::string("generation: ") + e->what(), true);
     }
   }
+}
+
+void EngineSession::set_live_mode(LiveMode mode) {
+  if (mode == live_mode_) return;
+  live_mode_ = mode;
+  impl_->stream_settings.reset();  // rebuilt by the next poll
 }
 
 void EngineSession::set_error(std::string message, bool from_generation) {

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "app/live_mode.h"
 #include "palette/document_data.h"
 #include "palette/image.h"
 
@@ -70,6 +71,9 @@ class EngineSession {
   bool streaming() const;                 // a model is loaded and the stream runs
   void set_paused(bool paused);
   bool paused() const { return paused_; }
+  // The stream's mode; a change rebuilds the stream on the next poll (the document is kept).
+  void set_live_mode(LiveMode mode);
+  LiveMode live_mode() const { return live_mode_; }
 
   // Renders `snapshot` with the full VAE in the background and writes it to `path` with its infotext
   // and its layout (palette::export_png), so it reopens. Throws palette::Error when no model is loaded
@@ -92,6 +96,7 @@ class EngineSession {
   bool generation_failed_ = false;  // error_ is the stream's (see set_error)
   double export_seconds_ = 0;
   bool paused_ = false;
+  LiveMode live_mode_ = LiveMode::Auto;
 };
 
 }  // namespace palette::app

@@ -19,13 +19,15 @@ void add_pending(std::deque<std::pair<uint64_t, double>>& pending, uint64_t vers
 // A frame answers every publish up to its version; the latency is that of the newest one, the edit the
 // user made last and is watching for.
 void answer(std::deque<std::pair<uint64_t, double>>& pending, uint64_t version, double t,
-            std::optional<double>& latency_ms) {
+            std::optional<double>& latency_ms, uint64_t& measured) {
   std::optional<double> answered;
   while (!pending.empty() && pending.front().first <= version) {
     answered = pending.front().second;
     pending.pop_front();
   }
-  if (answered) latency_ms = (t - *answered) * 1000.0;
+  if (!answered) return;
+  latency_ms = (t - *answered) * 1000.0;
+  ++measured;
 }
 
 }  // namespace
@@ -38,8 +40,8 @@ void FrameStats::published(uint64_t version, double t) {
 void FrameStats::frame(uint64_t version, double t, bool settled) {
   frames_.push_back(t);
   while (frames_.size() > kSlowFrames && frames_.front() < t - window_s_) frames_.pop_front();
-  answer(pending_, version, t, latency_ms_);
-  if (settled) answer(unsettled_, version, t, settled_ms_);
+  answer(pending_, version, t, latency_ms_, latencies_);
+  if (settled) answer(unsettled_, version, t, settled_ms_, settled_);
 }
 
 double FrameStats::fps(double now) const {

@@ -35,6 +35,9 @@ class FrameStats {
   std::optional<double> latency_ms() const { return latency_ms_; }
   // The same up to the first settled frame that includes the edit.
   std::optional<double> settled_ms() const { return settled_ms_; }
+  // How many latencies have been measured: a change tells a new measurement from an equal one.
+  uint64_t latencies_measured() const { return latencies_; }
+  uint64_t settled_measured() const { return settled_; }
   void reset();  // e.g. when the stream restarts with another model
 
  private:
@@ -43,6 +46,7 @@ class FrameStats {
   std::deque<std::pair<uint64_t, double>> pending_;  // published versions no frame has reached
   std::deque<std::pair<uint64_t, double>> unsettled_;  // published versions no settled frame has reached
   std::optional<double> latency_ms_, settled_ms_;
+  uint64_t latencies_ = 0, settled_ = 0;
 };
 
 // "stroke to picture: 780 ms, settled 2320 ms" (a dash for what is not measured yet), as the app shows

@@ -111,6 +111,13 @@ void live_section(App& app) {
   ImGui::SameLine();
   if (ImGui::Button(app.composite.image_under ? "Picture beside" : "Picture under"))
     app.run_action(Action::ToggleImageSide);
+  // The stream's mode: an app setting (not saved in the document), for comparing speed and look.
+  static constexpr const char* kModeLabels[] = {"auto (device's choice)", "MultiDiffusion (exact)",
+                                                "regional attention (faster)"};
+  int mode = static_cast<int>(engine.live_mode());
+  ImGui::SetNextItemWidth(-FLT_MIN);
+  if (ImGui::Combo("##live mode", &mode, kModeLabels, IM_ARRAYSIZE(kModeLabels)))
+    engine.set_live_mode(static_cast<LiveMode>(mode));
   ImGui::Text("%.1f frames/s (window %.0f/s)", app.stats.fps(app.now()), ImGui::GetIO().Framerate);
   // Wrapped: the panel is narrower than the line with two figures in it.
   if (!app.stats.latency_ms()) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);

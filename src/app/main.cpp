@@ -7,6 +7,7 @@
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_opengl3.h>
 
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -90,6 +91,7 @@ int run(const palette::app::AppArgs& args) {
     glfwSetDropCallback(window, on_drop);
     std::string title;
     while (code == 0 && !app.quit_requested()) {
+      const auto frame_start = std::chrono::steady_clock::now();
       glfwPollEvents();
       if (glfwWindowShouldClose(window)) {
         glfwSetWindowShouldClose(window, GLFW_FALSE);
@@ -110,6 +112,9 @@ int run(const palette::app::AppArgs& args) {
       glClearColor(0.1f, 0.1f, 0.11f, 1.0f);
       glClear(GL_COLOR_BUFFER_BIT);
       ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+      // The UI thread's own work; the screenshot (a script's) and the wait for the display are not.
+      app.ui_frame_done(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - frame_start).count());
       if (!app.screenshot_request().empty())
         app.screenshot_taken(write_screenshot(window, app.screenshot_request()));
       glfwSwapBuffers(window);

@@ -35,6 +35,7 @@ struct Fields {
   std::filesystem::path path;
   DocumentKind kind = DocumentKind::Layout;
   std::optional<Sampler> sampler;
+  std::optional<LiveMode> live_mode;
   int steps = 0;
   int64_t seed = -1;
   int canvas_width = 0;
@@ -68,6 +69,12 @@ Fields parse_fields(const json& a, const std::string& field, const std::filesyst
   s.keys = get<std::string>(a, "keys", "", field);
   if (a.contains("sampler"))
     s.sampler = parse_sampler(get<std::string>(a, "sampler", "", field), field + ".sampler");
+  if (a.contains("live_mode")) {
+    const std::string mode = get<std::string>(a, "live_mode", "", field);
+    s.live_mode = live_mode_named(mode);
+    if (!s.live_mode)
+      throw Error(field + ".live_mode: '" + mode + "' is not a live mode (auto, multidiffusion or regional)");
+  }
   s.steps = get<int>(a, "steps", 0, field);
   s.seed = get<int64_t>(a, "seed", -1, field);
   s.size = get<double>(a, "size", 0, field);
@@ -184,7 +191,7 @@ const std::map<std::string_view, Make>& makers() {
        }},
       {SetSettings::kName,
        [](const Fields& f, const std::string&) -> ScriptAction {
-         return SetSettings{f.sampler, f.steps, f.seed};
+         return SetSettings{f.sampler, f.steps, f.seed, f.live_mode};
        }},
       {Quit::kName, [](const Fields&, const std::string&) -> ScriptAction { return Quit{}; }},
       {Answer::kName,

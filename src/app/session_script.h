@@ -15,7 +15,7 @@
 //     {"do": "quit"}]}
 //
 // Other actions: select_brush {brush}, set_tool {tool: brush|eraser|fill, size, hardness},
-// set_settings {sampler, steps, seed}, fill {x, y}, undo, redo, wait_frames {frames}, open {path}, key {keys:
+// set_settings {sampler, steps, seed, live_mode: auto|multidiffusion|regional}, fill {x, y}, undo, redo, wait_frames {frames}, open {path}, key {keys:
 // "Tab", "Ctrl+Z", "]", "F1"}, drop {path} (as if dropped on the window: a JSON file opens, an image becomes
 // the background image), wait_seconds {seconds}, wait_autosave {timeout_s} (until the recovery file holds
 // the document as it is now), kill (the app sends itself SIGKILL: a crash, for recovery tests),
@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "app/canvas_view.h"
+#include "app/live_mode.h"
 #include "app/shortcuts.h"
 #include "palette/document_file.h"
 #include "palette/sampler.h"
@@ -137,6 +138,7 @@ struct SetSettings {
   std::optional<Sampler> sampler;  // nullopt = unchanged
   int steps = 0;                   // 0 = unchanged
   int64_t seed = -1;               // -1 = unchanged
+  std::optional<LiveMode> live_mode;  // the app's, not the document's; nullopt = unchanged
 };
 struct Quit {
   static constexpr std::string_view kName = "quit";
@@ -209,6 +211,7 @@ class ScriptRunner {
   bool prompts() const { return script_.prompts; }     // Script::prompts
   const std::string& error() const { return error_; }  // "" unless an action failed
   size_t position() const { return index_; }
+  const ScriptAction& action(size_t index) const { return script_.actions.at(index); }
 
  private:
   void next();

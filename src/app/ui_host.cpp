@@ -147,7 +147,8 @@ class AppScriptHost : public ScriptHost {
     if (a.sampler) s.sampler = *a.sampler;
     if (a.steps > 0) s.steps = a.steps;
     if (a.seed >= 0) s.seed = static_cast<uint64_t>(a.seed);
-    doc().set_settings(s);
+    if (!(s == doc().content().settings)) doc().set_settings(s);
+    if (a.live_mode) app_.engine.set_live_mode(*a.live_mode);
   }
 
   void run(const script::Key& a) { app_.run_action(a.action); }

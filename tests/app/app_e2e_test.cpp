@@ -62,6 +62,7 @@ constexpr const char* kSession = R"({"actions": [
   {"do": "set_prompt", "brush": 2, "prompt": "a small red house", "typed": true},
   {"do": "key", "keys": "Ctrl+Z"},
   {"do": "key", "keys": "Ctrl+Shift+Z"},
+  {"do": "set_settings", "live_mode": "multidiffusion"},
   {"do": "wait_picture", "timeout_s": 300},
   {"do": "save", "path": "session.layout.json"},
   {"do": "export", "path": "session.png", "timeout_s": 300},
@@ -79,7 +80,8 @@ TEST(AppE2E, ScriptedSessionSavesExportsAndScreenshots) {
   write_png(dir / "meadow.png", Image{16, 8, 3, std::vector<uint8_t>(16 * 8 * 3, 90)});
   write_png(dir / "photo.png", test::photo(128, 128));  // replaces the meadow: painted over from here on
   const AppRun r = run(app_command(
-      dir, "--model " + quote(model.string()) + " --device cpu --size 128x128 --script session.json"));
+      dir, "--model " + quote(model.string()) +
+               " --device cpu --size 128x128 --script session.json --metrics metrics.jsonl"));
   ASSERT_EQ(r.status, 0) << r.output;
 
   // The screenshot first, so a person can look at it whatever fails below.
@@ -127,6 +129,22 @@ TEST(AppE2E, ScriptedSessionSavesExportsAndScreenshots) {
   const LoadedDocument picture = load_document(dir / "session.png");
   ASSERT_EQ(picture.document.content().layers.size(), 2u);
   EXPECT_EQ(picture.document.content().layers[1].mask.at(70, 90), 255);
+
+  // The session's figures: a line per action, in order, then the summary.
+  std::ifstream metrics(dir / "metrics.jsonl");
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(metrics, line);) lines.push_back(nlohmann::json::parse(line));
+  const nlohmann::json script = nlohmann::json::parse(kSession)["actions"];
+  ASSERT_EQ(lines.size(), script.size() + 1) << "one line per action and a summary";
+  for (size_t i = 0; i < script.size(); ++i) {
+    EXPECT_EQ(lines[i]["action"], i);
+    EXPECT_EQ(lines[i]["do"], script[i]["do"]);
+  }
+  const nlohmann::json& summary = lines.back()["summary"];
+  EXPECT_GE(summary["pictures"].get<int>(), 1);
+  EXPECT_GE(summary["first_change_ms"]["count"].get<int>(), 1);
+  EXPECT_GT(summary["ui_frame_ms"]["count"].get<int>(), 10);
+  std::printf("app session (CPU, tiny model, 128²): %s\n", summary.dump().c_str());
 
   // The saved file is now the newest recent file.
   std::ifstream recent(dir / "config/semantic-palette/recent.json");

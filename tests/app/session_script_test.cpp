@@ -35,6 +35,9 @@ TEST(SessionScript, ParsesActionsAndResolvesPaths) {
   EXPECT_EQ(set.sampler, Sampler::lcm_stream);  // the old name still reads
   EXPECT_EQ(set.steps, 0);                      // unchanged
   EXPECT_EQ(set.seed, 7);
+  EXPECT_FALSE(set.live_mode.has_value());
+  const Script mode = parse_script(R"({"actions": [{"do": "set_settings", "live_mode": "regional"}]})", "/");
+  EXPECT_EQ(std::get<script::SetSettings>(mode.actions[0]).live_mode, LiveMode::RegionalAttention);
   const Script key = parse_script(R"({"actions": [{"do": "key", "keys": "Ctrl+Z"}]})", "/");
   EXPECT_EQ(std::get<script::Key>(key.actions[0]).action, *action_for_label("Ctrl+Z"));
 }
@@ -98,6 +101,8 @@ TEST(SessionScript, ErrorsNameTheAction) {
   EXPECT_EQ(message("{\"actions\": [{\"do\": \"stroke\", \"size\": \"big\", \"points\": [[0, 0]]}]}"),
             "actions[0].size: wrong type");
   EXPECT_EQ(message("{"), "not valid JSON");
+  EXPECT_EQ(message("{\"actions\": [{\"do\": \"set_settings\", \"live_mode\": \"fast\"}]}"),
+            "actions[0].live_mode: 'fast' is not a live mode (auto, multidiffusion or regional)");
   EXPECT_EQ(message("{\"actions\": [{\"do\": \"key\", \"keys\": \"Ctrl+K\"}]}"),
             "actions[0].keys: no shortcut 'Ctrl+K'");
   // A field the action does not use is still checked, as a user's typo would be.

@@ -1,0 +1,124 @@
+#include "app/session_metrics.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <unistd.h>
+
+#include "palette/error.h"
+
+namespace palette::app {
+
+namespace {
+
+// Numbers with the digits they mean (nlohmann::json would print 387.20000000000005).
+std::string fixed(double v, int decimals) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", decimals, v);
+  return text;
+}
+
+// {"count": n, "p50": …, "p95": …, "max": …} of a series of milliseconds.
+std::string series(const std::vector<double>& v) {
+  std::string out = "{\"count\":" + std::to_string(v.size());
+  if (!v.empty())
+    out += ",\"p50\":" + fixed(percentile(v, 50), 1) + ",\"p95\":" + fixed(percentile(v, 95), 1) +
+           ",\"max\":" + fixed(*std::max_element(v.begin(), v.end()), 1);
+  return out + "}";
+}
+
+// The figures of a span, as the members of a JSON object (no braces).
+std::string span_members(const SessionMetrics::Span& s) {
+  const double seconds = s.end - s.start;
+  return "\"start_s\":" + fixed(s.start, 3) + ",\"seconds\":" + fixed(seconds, 3) +
+         ",\"ui_frame_ms\":" + series(s.ui_ms) + ",\"first_change_ms\":" + series(s.first_change_ms) +
+         ",\"settled_ms\":" + series(s.settled_ms) + ",\"pictures\":" + std::to_string(s.pictures) +
+         ",\"pictures_per_s\":" + fixed(seconds > 0 ? static_cast<double>(s.pictures) / seconds : 0.0, 2);
+}
+
+std::string megabytes(int64_t bytes) { return fixed(static_cast<double>(bytes) / (1 << 20), 1); }
+
+}  // namespace
+
+int64_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  int64_t size = 0, resident = 0;
+  if (!(statm >> size >> resident)) return 0;
+  return resident * static_cast<int64_t>(sysconf(_SC_PAGESIZE));
+}
+
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const double rank = std::ceil(p / 100.0 * static_cast<double>(values.size()));
+  const size_t index = static_cast<size_t>(std::clamp(rank, 1.0, static_cast<double>(values.size()))) - 1;
+  return values[index];
+}
+
+SessionMetrics::SessionMetrics(const std::filesystem::path& file, double t) : file_(file) {
+  action_.start = session_.start = t;
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec))
+    throw Error("--metrics '" + file.string() + "': is a folder (expected a file to write)");
+  out_ = std::fopen(file.c_str(), "w");
+  if (out_ == nullptr)
+    throw Error("--metrics '" + file.string() + "': cannot write (" + std::strerror(errno) + ")");
+  rss_start_ = rss_peak_ = resident_bytes();
+}
+
+SessionMetrics::~SessionMetrics() {
+  if (out_ != nullptr) std::fclose(out_);
+}
+
+void SessionMetrics::write(const std::string& line) {
+  std::fputs((line + "\n").c_str(), out_);
+  std::fflush(out_);
+}
+
+void SessionMetrics::ui_frame(double work_ms) {
+  action_.ui_ms.push_back(work_ms);
+  session_.ui_ms.push_back(work_ms);
+}
+
+void SessionMetrics::observe(const FrameStats& stats, uint64_t pictures) {
+  if (stats.latencies_measured() != latencies_seen_ && stats.latency_ms()) {
+    action_.first_change_ms.push_back(*stats.latency_ms());
+    session_.first_change_ms.push_back(*stats.latency_ms());
+  }
+  if (stats.settled_measured() != settled_seen_ && stats.settled_ms()) {
+    action_.settled_ms.push_back(*stats.settled_ms());
+    session_.settled_ms.push_back(*stats.settled_ms());
+  }
+  latencies_seen_ = stats.latencies_measured();
+  settled_seen_ = stats.settled_measured();
+  if (pictures > pictures_seen_) {
+    action_.pictures += pictures - pictures_seen_;
+    session_.pictures += pictures - pictures_seen_;
+  }
+  pictures_seen_ = pictures;
+}
+
+void SessionMetrics::action_done(size_t index, std::string_view name, double t) {
+  action_.end = t;
+  const int64_t rss = resident_bytes();
+  rss_peak_ = std::max(rss_peak_, rss);
+  // Action names are the script's fixed vocabulary: nothing to escape.
+  write("{\"action\":" + std::to_string(index) + ",\"do\":\"" + std::string(name) + "\"," +
+        span_members(action_) + ",\"rss_mb\":" + megabytes(rss) + "}");
+  action_ = Span{};
+  action_.start = t;
+}
+
+void SessionMetrics::finish(double t) {
+  if (finished_) return;
+  finished_ = true;
+  session_.end = t;
+  const int64_t rss = resident_bytes();
+  rss_peak_ = std::max(rss_peak_, rss);
+  write("{\"summary\":{" + span_members(session_) + ",\"rss_mb_start\":" + megabytes(rss_start_) +
+        ",\"rss_mb_end\":" + megabytes(rss) + ",\"rss_mb_peak_seen\":" + megabytes(rss_peak_) + "}}");
+}
+
+}  // namespace palette::app

@@ -1,0 +1,74 @@
+// The app's own figures over a session (`semantic-palette --metrics FILE`), for measuring the app as a
+// user meets it — on a GPU machine under Xvfb (scripts/gpu/app-session.sh) as on a laptop:
+//   - the UI thread's work per displayed frame (events, panels, texture uploads, GL submission; not the
+//     wait for the display), which must stay short whatever the engine does;
+//   - stroke to first changed picture and to settled picture, each measurement as FrameStats makes it;
+//   - generated pictures per second;
+//   - the process's resident memory.
+// One JSON object per line: one per finished script action ({"action": i, "do": "stroke", …}), then a
+// {"summary": …} line when the session ends. Lines are written as they happen and flushed, so a crash
+// keeps everything up to it.
+//
+//   SessionMetrics metrics("metrics.jsonl", t);   // throws palette::Error naming the file
+//   metrics.ui_frame(4.2);                        // every displayed frame: its work in ms
+//   metrics.observe(stats, pictures);             // every displayed frame, after the pictures were taken
+//   metrics.action_done(3, "stroke", t);          // when a script action finishes
+//   metrics.finish(t);                            // the summary line
+//
+// Times are seconds on one monotonic clock. Thread safety: UI thread only.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/frame_stats.h"
+
+namespace palette::app {
+
+// The resident set size of this process in bytes (0 where /proc is not readable).
+int64_t resident_bytes();
+
+class SessionMetrics {
+ public:
+  // Starts the first span at `t`.
+  SessionMetrics(const std::filesystem::path& file, double t);
+  ~SessionMetrics();
+  SessionMetrics(const SessionMetrics&) = delete;
+  SessionMetrics& operator=(const SessionMetrics&) = delete;
+
+  void ui_frame(double work_ms);
+  // Takes the latencies `stats` measured since the last call, and counts a generated picture for each
+  // call where `pictures` (a running count of pictures taken) went up.
+  void observe(const FrameStats& stats, uint64_t pictures);
+  // Writes the line of action `index` (its "do" value `name`), covering everything since the previous
+  // action ended (or the session began).
+  void action_done(size_t index, std::string_view name, double t);
+  // Writes the summary line once (later calls do nothing).
+  void finish(double t);
+
+  // What a line reports about a span of the session.
+  struct Span {
+    double start = 0, end = 0;
+    std::vector<double> ui_ms, first_change_ms, settled_ms;
+    uint64_t pictures = 0;
+  };
+
+ private:
+  void write(const std::string& line);
+
+  std::FILE* out_ = nullptr;
+  std::filesystem::path file_;
+  Span action_, session_;
+  uint64_t latencies_seen_ = 0, settled_seen_ = 0, pictures_seen_ = 0;
+  int64_t rss_start_ = 0, rss_peak_ = 0;
+  bool finished_ = false;
+};
+
+// p in [0, 100] of `values` (nearest rank); 0 for none.
+double percentile(std::vector<double> values, double p);
+
+}  // namespace palette::app

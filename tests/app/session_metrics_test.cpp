@@ -1,0 +1,103 @@
+// The session figures the app writes with --metrics: one line per action covering exactly the frames,
+// pictures and latencies since the previous action, a summary over everything, numbers as measured.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "app/frame_stats.h"
+#include "app/session_metrics.h"
+#include "palette/error.h"
+#include "support/temp_dir.h"
+
+namespace palette::app {
+namespace {
+
+std::vector<nlohmann::json> lines_of(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+TEST(SessionMetrics, PercentileIsTheNearestRank) {
+  EXPECT_EQ(percentile({}, 50), 0);
+  EXPECT_EQ(percentile({7}, 95), 7);
+  EXPECT_EQ(percentile({4, 1, 3, 2}, 50), 2);
+  EXPECT_EQ(percentile({4, 1, 3, 2}, 95), 4);
+  std::vector<double> hundred;
+  for (int i = 100; i >= 1; --i) hundred.push_back(i);
+  EXPECT_EQ(percentile(hundred, 95), 95);
+}
+
+TEST(SessionMetrics, EachActionLineCoversItsOwnSpan) {
+  test::TempDir dir;
+  const auto file = dir / "metrics.jsonl";
+  {
+    SessionMetrics metrics(file, 1.0);
+    FrameStats stats;
+    // Action 0: a stroke published at 1.1 s, three UI frames, no picture yet.
+    stats.published(1, 1.1);
+    for (double ms : {4.0, 6.0, 30.0}) metrics.ui_frame(ms);
+    metrics.observe(stats, 0);
+    metrics.action_done(0, "stroke", 1.5);
+    // Action 1: two pictures, the first answers the stroke at 1.35 s (250 ms), the second settles at 2.1 s.
+    stats.frame(1, 1.35);
+    metrics.observe(stats, 1);
+    metrics.ui_frame(5.0);
+    stats.frame(1, 2.1, /*settled=*/true);
+    metrics.observe(stats, 2);
+    metrics.observe(stats, 2);  // nothing new: counted once
+    metrics.action_done(1, "wait_picture", 2.5);
+    metrics.finish(3.0);
+    metrics.finish(4.0);  // once only
+  }
+  const auto lines = lines_of(file);
+  ASSERT_EQ(lines.size(), 3u);
+  const auto& stroke = lines[0];
+  EXPECT_EQ(stroke["action"], 0);
+  EXPECT_EQ(stroke["do"], "stroke");
+  EXPECT_DOUBLE_EQ(stroke["start_s"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(stroke["seconds"].get<double>(), 0.5);
+  EXPECT_EQ(stroke["ui_frame_ms"]["count"], 3);
+  EXPECT_DOUBLE_EQ(stroke["ui_frame_ms"]["p50"].get<double>(), 6.0);
+  EXPECT_DOUBLE_EQ(stroke["ui_frame_ms"]["max"].get<double>(), 30.0);
+  EXPECT_EQ(stroke["first_change_ms"]["count"], 0);
+  EXPECT_EQ(stroke["pictures"], 0);
+  EXPECT_GT(stroke["rss_mb"].get<double>(), 0.0);
+
+  const auto& wait = lines[1];
+  EXPECT_EQ(wait["do"], "wait_picture");
+  EXPECT_DOUBLE_EQ(wait["start_s"].get<double>(), 1.5);
+  EXPECT_EQ(wait["pictures"], 2);
+  EXPECT_DOUBLE_EQ(wait["pictures_per_s"].get<double>(), 2.0);
+  EXPECT_EQ(wait["first_change_ms"]["count"], 1);
+  EXPECT_DOUBLE_EQ(wait["first_change_ms"]["p50"].get<double>(), 250.0);
+  EXPECT_EQ(wait["settled_ms"]["count"], 1);
+  EXPECT_DOUBLE_EQ(wait["settled_ms"]["max"].get<double>(), 1000.0);
+  EXPECT_EQ(wait["ui_frame_ms"]["count"], 1);
+
+  const auto& summary = lines[2]["summary"];
+  EXPECT_DOUBLE_EQ(summary["seconds"].get<double>(), 2.0);
+  EXPECT_EQ(summary["ui_frame_ms"]["count"], 4);
+  EXPECT_EQ(summary["pictures"], 2);
+  EXPECT_EQ(summary["settled_ms"]["count"], 1);
+  EXPECT_GT(summary["rss_mb_start"].get<double>(), 0.0);
+  EXPECT_GE(summary["rss_mb_peak_seen"].get<double>(), summary["rss_mb_end"].get<double>());
+}
+
+TEST(SessionMetrics, AFileThatCannotBeWrittenIsNamed) {
+  test::TempDir dir;
+  try {
+    SessionMetrics metrics(dir.path(), 0);
+    ADD_FAILURE() << "a folder was accepted as the metrics file";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is a folder"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(SessionMetrics(dir / "missing" / "m.jsonl", 0), Error);
+}
+
+}  // namespace
+}  // namespace palette::app
