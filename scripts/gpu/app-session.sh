@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Run ON THE GPU MACHINE (device tool), from the repository root, after scripts/gpu/prepare-app.sh here:
 #   run(command="scripts/gpu/app-session.sh", carry=[".deps", ".gl", ".app-deps"])
+#   run(command="LONG_SECONDS=420 scripts/gpu/app-session.sh long", carry=[…])   # the long run, next call
+# `long` runs bench/app-session/long-run.json instead: random edits (strokes, prompts, undo/redo, brushes
+# added and removed, live mode switches) for LONG_SECONDS (default 420: a call is at most 600 s, and the app needs to start and settle), with the
+# same figures; compare the first minute's memory with the last (metrics.jsonl, gpu-memory.csv).
 # The app end to end on the GPU (issue 23): builds `palette` and `semantic-palette` against PyTorch's
 # LibTorch (build-gpu-app/), writes an SD 1.5-shaped model with random weights as a diffusers folder
 # (`palette random-model --shape sd15`: the app loads it as it loads real weights, in fp16), starts Xvfb
@@ -13,6 +17,7 @@
 # SECONDS_LEFT (default 560): the session's timeout is what is left of it after the builds.
 set -uo pipefail
 start=$(date +%s)
+session="${1:-session}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="${OUT:-$root/out/app-session}"
 mkdir -p "$out"
@@ -58,7 +63,12 @@ export DISPLAY=:99 __GLX_VENDOR_LIBRARY_NAME=nvidia
 sleep 2
 
 work=/tmp/app-session && rm -rf "$work" && mkdir -p "$work/out"
-cp bench/app-session/session.json bench/app-session/four-layers.layout.json "$work/"
+cp bench/app-session/four-layers.layout.json "$work/"
+if [ "$session" = long ]; then
+  sed "s/\"seconds\": 540/\"seconds\": ${LONG_SECONDS:-420}/" bench/app-session/long-run.json > "$work/session.json"
+else
+  cp bench/app-session/session.json "$work/"
+fi
 nvidia-smi --query-gpu=timestamp,memory.used --format=csv,noheader,nounits -lms 500 > "$out/gpu-memory.csv" &
 smi=$!
 left=$(( ${SECONDS_LEFT:-560} - ($(date +%s) - start) - 90 ))
@@ -70,6 +80,7 @@ tail -1 "$out/metrics.jsonl"
 head -1 "$out/gpu-memory.csv"; tail -1 "$out/gpu-memory.csv"
 tar -C "$work/out" -cf "$out/screens.tar" .
 
+[ "$session" = long ] && exit 0
 for mode in multidiffusion regional; do
   timeout 60 "$palette" bench -w live --model "$model" --device cuda --stream-mode "$mode" --frames 40 --warmup 1 \
     > "$out/bench-live-$mode.txt" 2>&1

@@ -76,6 +76,7 @@ struct EngineSession::Impl {
   StreamSnapshotMaker maker;               // one per stream's lifetime: reuses mask tensors across revisions
   std::shared_ptr<const Snapshot> latest;  // the newest document state, also before a model exists
   std::optional<GenerationSettings> stream_settings;  // the settings the stream was built with
+  StreamMode stream_mode = StreamMode::MultiDiffusion;  // the mode it runs in
   int scale_down = 0;  // halvings of the picture size after running out of memory
   std::string seen_error;
 
@@ -195,9 +196,13 @@ void EngineSession::poll() {
   if (!m.model || !m.latest) return;
   // A new sampler preset, step count or guidance needs a new stream batch; prompts and masks do not.
   const GenerationSettings& wanted = m.latest->settings;
+  // The mode follows the app's choice, else the device's; choosing the mode already running costs nothing.
+  StreamMode mode = live_stream_settings(*m.model).mode;
+  if (live_mode_ == LiveMode::MultiDiffusion) mode = StreamMode::MultiDiffusion;
+  if (live_mode_ == LiveMode::RegionalAttention) mode = StreamMode::RegionalAttention;
   const bool rebuild = !m.stream || !m.stream_settings || wanted.sampler != m.stream_settings->sampler ||
                        wanted.steps != m.stream_settings->steps ||
-                       wanted.guidance != m.stream_settings->guidance;
+                       wanted.guidance != m.stream_settings->guidance || mode != m.stream_mode;
   if (rebuild) {
     m.stream_settings = wanted;  // also on failure, so a bad preset is reported once, not every frame
     m.retire_stream();
@@ -208,8 +213,7 @@ void EngineSession::poll() {
       settings.sampling = region_sampling(live);
       settings.sampling.mask_type = RegionMaskType::Continuous;
       settings = live_stream_settings(*m.model, settings);
-      if (live_mode_ == LiveMode::MultiDiffusion) settings.mode = StreamMode::MultiDiffusion;
-      if (live_mode_ == LiveMode::RegionalAttention) settings.mode = StreamMode::RegionalAttention;
+      settings.mode = m.stream_mode = mode;
       m.stream = std::make_unique<LiveStream>(*m.model, settings);
       if (generation_failed_) set_error("", false);  // the settings that failed are gone
       m.publish_latest(paused_);
@@ -231,9 +235,7 @@ void EngineSession::poll() {
 }
 
 void EngineSession::set_live_mode(LiveMode mode) {
-  if (mode == live_mode_) return;
-  live_mode_ = mode;
-  impl_->stream_settings.reset();  // rebuilt by the next poll
+  live_mode_ = mode;  // the next poll rebuilds the stream if its mode changes
 }
 
 void EngineSession::set_error(std::string message, bool from_generation) {

@@ -71,7 +71,8 @@ class EngineSession {
   bool streaming() const;                 // a model is loaded and the stream runs
   void set_paused(bool paused);
   bool paused() const { return paused_; }
-  // The stream's mode; a change rebuilds the stream on the next poll (the document is kept).
+  // The stream's mode; a change of the mode it runs in rebuilds the stream on the next poll (the document is
+  // kept; the new stream starts from pure noise, so its first picture takes all its steps).
   void set_live_mode(LiveMode mode);
   LiveMode live_mode() const { return live_mode_; }
 

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "app/canvas_presets.h"
+#include "app/random_edit.h"
 #include "app/shortcuts.h"
 #include "palette/error.h"
 
@@ -210,6 +211,12 @@ const std::map<std::string_view, Make>& makers() {
       {WaitAutosave::kName,
        [](const Fields& f, const std::string&) -> ScriptAction { return WaitAutosave{f.timeout_s}; }},
       {Kill::kName, [](const Fields&, const std::string&) -> ScriptAction { return Kill{}; }},
+      {RemoveBrush::kName, [](const Fields& f, const std::string&) -> ScriptAction { return RemoveBrush{f.brush}; }},
+      {RandomEdits::kName,
+       [](const Fields& f, const std::string& field) -> ScriptAction {
+         if (!(f.seconds > 0 && f.seconds <= 24 * 3600)) throw Error(field + ".seconds: above 0, at most a day");
+         return RandomEdits{f.seconds, static_cast<uint64_t>(std::max<int64_t>(f.seed, 0))};
+       }},
   };
   return table;
 }
@@ -332,6 +339,27 @@ void ScriptRunner::step_action(ScriptHost& host, const ScriptAction& action, dou
           [&](const WaitSeconds& a) {
             if (started_ < 0) started_ = now;
             if (now - started_ >= a.seconds) next();
+          },
+          [&](const RandomEdits& a) {
+            if (started_ < 0) {
+              started_ = now;
+              random_state_ = a.seed * 0x9e3779b97f4a7c15ull + 1;
+            }
+            if (now - started_ >= a.seconds) {
+              next();
+              return;
+            }
+            if (sub_ > 0) {  // the pause the previous edit asked for
+              --sub_;
+              return;
+            }
+            const RandomEdit edit = random_edit(random_state_, host.canvas_size(), host.brush_count());
+            if (const auto* stroke = std::get_if<Stroke>(&edit.action)) {
+              for (size_t i = 0; i < stroke->points.size(); ++i) host.stroke_point(*stroke, i);
+            } else if (!std::holds_alternative<WaitFrames>(edit.action)) {
+              host.perform(edit.action);
+            }
+            sub_ = static_cast<size_t>(edit.pause_frames);
           },
           [&](const WaitPicture& a) { wait_for(host, a, now); },
           [&](const Export& a) { wait_for(host, a, now); },

@@ -19,7 +19,7 @@
 // "Tab", "Ctrl+Z", "]", "F1"}, drop {path} (as if dropped on the window: a JSON file opens, an image becomes
 // the background image), wait_seconds {seconds}, wait_autosave {timeout_s} (until the recovery file holds
 // the document as it is now), kill (the app sends itself SIGKILL: a crash, for recovery tests),
-// choose_file {path} (confirms the open file dialog with this path, as OK would), answer {choice} for the
+// remove_brush {brush}, random_edits {seconds, seed} (see script::RandomEdits), choose_file {path} (confirms the open file dialog with this path, as OK would), answer {choice} for the
 // open prompt: "save" | "discard" | "cancel" (unsaved changes), "restore" | "discard" (recovery),
 // "create" {canvas: "768x768", optional} | "cancel" (the New dialog); an error when no such prompt is open.
 // A script is not asked about unsaved changes (its actions go ahead) unless its top level says
@@ -164,6 +164,18 @@ struct WaitAutosave {
 struct Kill {
   static constexpr std::string_view kName = "kill";
 };
+struct RemoveBrush {
+  static constexpr std::string_view kName = "remove_brush";
+  int brush = 0;
+};
+// For `seconds`, an edit every few frames drawn from `seed`: strokes (any brush, anywhere on the canvas),
+// prompts, undo, redo, brushes added (up to 8) and removed (down to 2), live mode switches, and pauses of a
+// few frames — the long-run test of the app with an engine behind it (scripts/gpu/app-session.sh).
+struct RandomEdits {
+  static constexpr std::string_view kName = "random_edits";
+  double seconds = 0;
+  uint64_t seed = 0;
+};
 
 }  // namespace script
 
@@ -172,7 +184,8 @@ using ScriptAction =
                  script::Stroke, script::Fill, script::SetPrompt, script::Undo, script::Redo,
                  script::WaitFrames, script::WaitPicture, script::Save, script::Export, script::Screenshot,
                  script::Open, script::Drop, script::Key, script::SetSettings, script::Quit, script::Answer,
-                 script::ChooseFile, script::WaitSeconds, script::WaitAutosave, script::Kill>;
+                 script::ChooseFile, script::WaitSeconds, script::WaitAutosave, script::Kill,
+                 script::RemoveBrush, script::RandomEdits>;
 
 std::string_view action_name(const ScriptAction& action);  // its "do" value
 
@@ -197,6 +210,9 @@ class ScriptHost {
   virtual bool done(const script::WaitPicture& action) = 0;
   virtual bool done(const script::Export& action) = 0;
   virtual bool done(const script::WaitAutosave& action) = 0;
+  // What random_edits draws its edits within.
+  virtual Vec2 canvas_size() const = 0;
+  virtual int brush_count() const = 0;
 };
 
 class ScriptRunner {
@@ -226,6 +242,7 @@ class ScriptRunner {
   bool finished_ = false;
   bool quit_ = false;
   std::string error_;
+  uint64_t random_state_ = 0;  // random_edits' generator
 };
 
 constexpr size_t kTypedBytesPerFrame = 3;  // typing speed of set_prompt with "typed"

@@ -44,6 +44,12 @@ class AppScriptHost : public ScriptHost {
     return true;
   }
 
+  Vec2 canvas_size() const override {
+    const DocumentContent& c = app_.editor.doc().content();
+    return {static_cast<double>(c.width), static_cast<double>(c.height)};
+  }
+  int brush_count() const override { return static_cast<int>(app_.editor.doc().layers().size()); }
+
   bool done(const script::WaitAutosave&) override {
     if (!app_.recovery_.enabled())
       throw Error("no recovery folder (neither XDG_CONFIG_HOME nor HOME is set)");
@@ -189,6 +195,11 @@ class AppScriptHost : public ScriptHost {
   void run(const script::WaitPicture&) {}
   void run(const script::WaitSeconds&) {}
   void run(const script::WaitAutosave&) {}
+  void run(const script::RandomEdits&) {}  // the runner turns it into the other actions
+  void run(const script::RemoveBrush& a) {
+    app_.editor.select(layer(a.brush));
+    app_.editor.remove_selected();
+  }
 
   App& app_;
 };

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <variant>
 
 #include "palette/error.h"
@@ -75,6 +77,8 @@ TEST(SessionScript, WaitSecondsWaitsOnTheClock) {
     bool done(const script::WaitPicture&) override { return true; }
     bool done(const script::Export&) override { return true; }
     bool done(const script::WaitAutosave&) override { return true; }
+    Vec2 canvas_size() const override { return {512, 512}; }
+    int brush_count() const override { return 0; }
   } host;
   ScriptRunner r(parse_script(R"({"actions": [{"do": "wait_seconds", "seconds": 2}]})", "/"));
   r.step(host, 10);
@@ -137,6 +141,8 @@ class FakeHost : public ScriptHost {
   bool done(const script::WaitPicture&) override { return check("wait_picture"); }
   bool done(const script::Export&) override { return check("export"); }
   bool done(const script::WaitAutosave&) override { return check("wait_autosave"); }
+  Vec2 canvas_size() const override { return {512, 384}; }
+  int brush_count() const override { return 0; }
   std::vector<std::string> checked;
 
  private:
@@ -204,6 +210,57 @@ TEST(ScriptRunner, TimeoutAndFailuresStopWithAMessage) {
   f.step(host, 0);
   EXPECT_TRUE(f.finished());
   EXPECT_EQ(f.error(), "script actions[0] (undo): boom");
+}
+
+// A document as random_edits sees it: brushes added and removed, every stroke point checked against the
+// canvas and the brushes that exist at that moment.
+class EditedDocument : public FakeHost {
+ public:
+  int brushes = 3;
+  std::map<std::string, int> kinds;
+  std::string problems;
+  void perform(const ScriptAction& a) override {
+    const std::string name(action_name(a));
+    ++kinds[name];
+    log.push_back(name);
+    if (std::holds_alternative<script::AddBrush>(a)) ++brushes;
+    if (const auto* remove = std::get_if<script::RemoveBrush>(&a)) {
+      if (remove->brush < 1 || remove->brush > brushes) problems += " removed a brush that does not exist;";
+      --brushes;
+    }
+    if (const auto* prompt = std::get_if<script::SetPrompt>(&a))
+      if (prompt->brush < 1 || prompt->brush > brushes) problems += " prompted a brush that does not exist;";
+  }
+  void stroke_point(const script::Stroke& a, size_t i) override {
+    if (i == 0) ++kinds["stroke"], log.push_back("stroke");
+    if (a.brush < 1 || a.brush > brushes) problems += " stroke with a brush that does not exist;";
+    const Vec2 p = a.points[i];
+    if (p.x < 0 || p.y < 0 || p.x >= 512 || p.y >= 384) problems += " stroke point off the canvas;";
+  }
+  Vec2 canvas_size() const override { return {512, 384}; }
+  int brush_count() const override { return brushes; }
+};
+
+TEST(ScriptRunner, RandomEditsAreVariedValidAndReplayable) {
+  const auto run = [](uint64_t seed) {
+    ScriptRunner r(parse_script(
+        R"({"actions": [{"do": "random_edits", "seconds": 60, "seed": )" + std::to_string(seed) + "}]}", "/"));
+    EditedDocument doc;
+    int frame = 0;
+    for (; !r.finished() && frame < 100000; ++frame) r.step(doc, frame / 60.0);  // 60 frames a second
+    EXPECT_TRUE(r.error().empty()) << r.error();
+    EXPECT_EQ(frame, 3601) << "one minute of frames, then the next action";
+    return doc;
+  };
+  const EditedDocument a = run(7), again = run(7), other = run(8);
+  EXPECT_EQ(a.problems, "");
+  EXPECT_GE(a.brushes, 2);
+  EXPECT_LE(a.brushes, 8);
+  for (const char* kind : {"stroke", "set_prompt", "undo", "redo", "add_brush", "remove_brush", "set_settings"})
+    EXPECT_GT(a.kinds.count(kind) ? a.kinds.at(kind) : 0, 0) << kind << " never happened in a minute";
+  EXPECT_GT(a.log.size(), 300u) << "an edit every few frames";
+  EXPECT_EQ(a.log, again.log) << "a seed replays the same session";
+  EXPECT_NE(a.log, other.log);
 }
 
 }  // namespace
