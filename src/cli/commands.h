@@ -17,5 +17,6 @@ void add_bench_command(CLI::App& root);
 void add_make_dataset_command(CLI::App& root);
 void add_train_default_command(CLI::App& root);
 void add_eval_default_command(CLI::App& root);
+void add_random_model_command(CLI::App& root);
 
 }  // namespace palette::cli

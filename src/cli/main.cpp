@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
   palette::cli::add_make_dataset_command(app);
   palette::cli::add_train_default_command(app);
   palette::cli::add_eval_default_command(app);
+  palette::cli::add_random_model_command(app);
 
   if (unknown_command(app, argc, argv)) return kExitUsage;
   try {

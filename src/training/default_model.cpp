@@ -183,19 +183,24 @@ void write_model_configs(const fs::path& folder, const DefaultModelSpec& spec, d
   write_json(folder / "unet" / "config.json", unet_config_json(spec, image_size / 8));
   write_json(folder / "text_encoder" / "config.json", text_encoder_config_json(spec));
   write_json(folder / "scheduler" / "scheduler_config.json", scheduler_config_json());
+  write_clip_tokenizer(folder / "tokenizer");
+}
+
+void write_clip_tokenizer(const fs::path& folder) {
+  make_folder(folder);
   const fs::path vocab = assets_folder() / "clip-tokenizer";
-  write_text(folder / "tokenizer" / "vocab.json", read_text(vocab / "vocab.json"));
-  write_text(folder / "tokenizer" / "merges.txt", read_text(vocab / "merges.txt"));
+  write_text(folder / "vocab.json", read_text(vocab / "vocab.json"));
+  write_text(folder / "merges.txt", read_text(vocab / "merges.txt"));
   const nlohmann::json special = {{"bos_token", "<|startoftext|>"},
                                   {"eos_token", "<|endoftext|>"},
                                   {"pad_token", "<|endoftext|>"},
                                   {"unk_token", "<|endoftext|>"}};
-  write_json(folder / "tokenizer" / "special_tokens_map.json", special);
+  write_json(folder / "special_tokens_map.json", special);
   nlohmann::json config = special;
   config["model_max_length"] = 77;
   config["do_lower_case"] = true;
   config["tokenizer_class"] = "CLIPTokenizer";
-  write_json(folder / "tokenizer" / "tokenizer_config.json", config);
+  write_json(folder / "tokenizer_config.json", config);
 }
 
 }  // namespace palette::training

@@ -54,11 +54,15 @@ nlohmann::json taesd_config_json(const DefaultModelSpec& spec);
 nlohmann::json scheduler_config_json();
 
 // Writes everything but the weights into `folder` (created if needed): model_index.json, the four
-// configs (the VAE's with `scaling_factor`) and tokenizer/ (the bundled CLIP vocabulary and merges from
-// the bundled assets' clip-tokenizer/, models/assets.h). Each file is written atomically. Throws palette::Error
-// naming the file.
+// configs (the VAE's with `scaling_factor`) and tokenizer/ (write_clip_tokenizer). Each file is written
+// atomically. Throws palette::Error naming the file.
 void write_model_configs(const std::filesystem::path& folder, const DefaultModelSpec& spec, double scaling_factor,
                          int64_t image_size);
+
+// Writes a CLIP tokenizer folder as SD 1.x ships it into `folder` (created if needed): the bundled vocabulary
+// and merges (the bundled assets' clip-tokenizer/, models/assets.h), special_tokens_map.json and
+// tokenizer_config.json. Each file is written atomically. Throws palette::Error naming the file.
+void write_clip_tokenizer(const std::filesystem::path& folder);
 
 // Writes `folder`/taesd/config.json (the folder created if needed), atomically. Throws palette::Error naming
 // the file.
