@@ -3,8 +3,9 @@
 #   run(command="scripts/gpu/app-session.sh", carry=[".deps", ".gl", ".app-deps"])
 #   run(command="LONG_SECONDS=420 scripts/gpu/app-session.sh long", carry=[…])   # the long run, next call
 # `long` runs bench/app-session/long-run.json instead: random edits (strokes, prompts, undo/redo, brushes
-# added and removed, live mode switches) for LONG_SECONDS (default 420: a call is at most 600 s, and the app needs to start and settle), with the
-# same figures; compare the first minute's memory with the last (metrics.jsonl, gpu-memory.csv).
+# added and removed, live mode switches) for LONG_SECONDS (default 420: a call is at most 600 s, and the app
+# needs to start and settle), with the same figures; compare the first minute's memory with the last
+# (metrics.jsonl, gpu-memory.csv).
 # The app end to end on the GPU (issue 23): builds `palette` and `semantic-palette` against PyTorch's
 # LibTorch (build-gpu-app/), writes an SD 1.5-shaped model with random weights as a diffusers folder
 # (`palette random-model --shape sd15`: the app loads it as it loads real weights, in fp16), starts Xvfb
