@@ -2,10 +2,11 @@
 # Run ON THE GPU MACHINE (device tool), from the repository root, after scripts/gpu/prepare-app.sh here:
 #   run(command="scripts/gpu/app-session.sh", carry=[".deps", ".gl", ".app-deps"])
 #   run(command="LONG_SECONDS=420 scripts/gpu/app-session.sh long", carry=[…])   # the long run, next call
-# `long` runs bench/app-session/long-run.json instead: random edits (strokes, prompts, undo/redo, brushes
-# added and removed, live mode switches) for LONG_SECONDS (default 420: a call is at most 600 s, and the app
-# needs to start and settle), with the same figures; compare the first minute's memory with the last
-# (metrics.jsonl, gpu-memory.csv).
+# `long` runs bench/app-session/long-run.json instead: one-minute blocks of random edits (strokes, prompts,
+# undo/redo, brushes added and removed, live mode switches), each followed by check_picture (the settled
+# picture against a fresh eager render of the same layout, fp16 tolerance), for LONG_SECONDS (default 420:
+# a call is at most 600 s, and the app needs to start and settle), with the same figures; compare the first
+# minute's memory with the last (metrics.jsonl, gpu-memory.csv).
 # The app end to end on the GPU (issue 23): builds `palette` and `semantic-palette` against PyTorch's
 # LibTorch (build-gpu-app/), writes an SD 1.5-shaped model with random weights as a diffusers folder
 # (`palette random-model --shape sd15`: the app loads it as it loads real weights, in fp16), starts Xvfb
@@ -66,7 +67,19 @@ sleep 2
 work=/tmp/app-session && rm -rf "$work" && mkdir -p "$work/out"
 cp bench/app-session/four-layers.layout.json "$work/"
 if [ "$session" = long ]; then
-  sed "s/\"seconds\": 540/\"seconds\": ${LONG_SECONDS:-420}/" bench/app-session/long-run.json > "$work/session.json"
+  # The first LONG_SECONDS / 60 one-minute blocks of edits, each followed by its picture check.
+  python3 - "${LONG_SECONDS:-420}" bench/app-session/long-run.json > "$work/session.json" <<'PY'
+import json, sys
+actions = json.load(open(sys.argv[2]))["actions"]
+blocks, kept = int(sys.argv[1]) // 60, []
+for a in actions:
+    if a["do"] == "random_edits":
+        blocks -= 1
+    if blocks < 0 and a["do"] in ("random_edits", "check_picture"):
+        continue
+    kept.append(a)
+print(json.dumps({"actions": kept}))
+PY
 else
   cp bench/app-session/session.json "$work/"
 fi

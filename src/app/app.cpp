@@ -127,6 +127,7 @@ void App::take_frames() {
   frame_steps_total = frame->steps_total;
   stats.frame(frame->version, now(), frame->settled);
   ++pictures_taken_;
+  if (script_) last_frame_ = std::move(frame);  // only scripts check pictures: no copy kept otherwise
 }
 
 void App::handle_shortcuts() {

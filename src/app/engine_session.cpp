@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -77,6 +79,11 @@ struct EngineSession::Impl {
   std::shared_ptr<const Snapshot> latest;  // the newest document state, also before a model exists
   std::optional<GenerationSettings> stream_settings;  // the settings the stream was built with
   StreamMode stream_mode = StreamMode::MultiDiffusion;  // the mode it runs in
+  StreamSettings live_settings;                  // what the stream was made with
+  std::shared_ptr<const StreamSnapshot> published;  // the newest snapshot handed to it
+
+  std::future<std::string> checking;  // check_picture's fresh render and comparison
+
   int scale_down = 0;  // halvings of the picture size after running out of memory
   std::string seen_error;
 
@@ -124,6 +131,7 @@ struct EngineSession::Impl {
       std::tie(smaller->width, smaller->height) = scaled_size(s->width, s->height, halvings);
       s = smaller;
     }
+    published = s;
     stream->publish(s);
     if (paused) stream->pause();
   }
@@ -214,6 +222,7 @@ void EngineSession::poll() {
       settings.sampling.mask_type = RegionMaskType::Continuous;
       settings = live_stream_settings(*m.model, settings);
       settings.mode = m.stream_mode = mode;
+      m.live_settings = settings;
       m.stream = std::make_unique<LiveStream>(*m.model, settings);
       if (generation_failed_) set_error("", false);  // the settings that failed are gone
       m.publish_latest(paused_);
@@ -318,6 +327,51 @@ ExportState EngineSession::export_state() {
     set_paused(paused_);
   }
   return m.export_state;
+}
+
+void EngineSession::start_check(const LiveFrame& frame) {
+  Impl& m = *impl_;
+  if (!m.stream || !m.published) throw Error("no live picture to check");
+  if (m.checking.valid()) throw Error("a check is already running");
+  if (!frame.settled || frame.version != m.published->version)
+    throw Error("the picture to check is not the settled picture of the newest edit");
+  StreamSettings settings = m.live_settings;
+  settings.cuda_graphs = false;  // the reference is the plain, eager computation
+  m.checking = std::async(std::launch::async, [model = m.model, settings, snapshot = m.published, frame] {
+    StreamEngine fresh(*model, settings);
+    fresh.apply(*snapshot);
+    fresh.flush();
+    const Image expected = fresh.step().image;
+    if (expected.width != frame.image.width || expected.height != frame.image.height ||
+        expected.channels != frame.image.channels)
+      return std::string("the fresh render is ") + std::to_string(expected.width) + "×" +
+             std::to_string(expected.height) + ", the live picture " + std::to_string(frame.image.width) + "×" +
+             std::to_string(frame.image.height);
+    double sum = 0;
+    int worst = 0;
+    for (size_t i = 0; i < expected.pixels.size(); ++i) {
+      const int d = std::abs(int(expected.pixels[i]) - int(frame.image.pixels[i]));
+      sum += d;
+      worst = std::max(worst, d);
+    }
+    char text[96];
+    std::snprintf(text, sizeof text, "%.3f %d", sum / static_cast<double>(expected.pixels.size()), worst);
+    return std::string(text);
+  });
+}
+
+std::optional<PictureCheck> EngineSession::check_result() {
+  Impl& m = *impl_;
+  if (!m.checking.valid() || m.checking.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+    return std::nullopt;
+  PictureCheck check;
+  try {
+    const std::string r = m.checking.get();
+    if (std::sscanf(r.c_str(), "%lf %d", &check.mean_difference, &check.max_difference) != 2) check.error = r;
+  } catch (const std::exception& e) {
+    check.error = e.what();
+  }
+  return check;
 }
 
 float EngineSession::export_progress() const {

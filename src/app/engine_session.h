@@ -39,6 +39,13 @@ struct LiveFrame {
   double engine_ms = 0;  // the engine's time for this frame
 };
 
+// A live picture against a fresh render of the same snapshot (EngineSession::start_check).
+struct PictureCheck {
+  double mean_difference = 0;  // mean absolute difference per channel, of 255
+  int max_difference = 0;
+  std::string error;           // the render failed or the sizes differ; the differences mean nothing then
+};
+
 // The built-in default model's folder: what the app runs when neither --model nor the layout names one.
 std::string builtin_model_path();
 
@@ -85,6 +92,13 @@ class EngineSession {
   const std::string& export_message() const { return export_message_; }  // the file, or the error
   double export_seconds() const { return export_seconds_; }  // the last finished export's wall time
   void cancel_export();
+
+  // Renders the snapshot `frame` was made with on a fresh engine (same settings, no CUDA graphs) in the
+  // background and compares the pictures: the stream, after whatever edits led there, must show what a
+  // one-shot render of the same layout shows. `frame` must be the settled picture of the newest snapshot;
+  // throws palette::Error otherwise or while a check runs. check_result() is empty until it is done.
+  void start_check(const LiveFrame& frame);
+  std::optional<PictureCheck> check_result();
 
  private:
   struct Impl;  // the torch side

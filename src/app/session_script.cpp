@@ -42,6 +42,7 @@ struct Fields {
   int canvas_width = 0;
   int canvas_height = 0;
   double seconds = 0;
+  double max_mean = 1.0;
 };
 
 Vec2 point(const json& j, const std::string& field) {
@@ -68,6 +69,7 @@ Fields parse_fields(const json& a, const std::string& field, const std::filesyst
   s.color = get<std::string>(a, "color", "", field);
   s.tool = get<std::string>(a, "tool", "", field);
   s.keys = get<std::string>(a, "keys", "", field);
+  s.max_mean = get<double>(a, "max_mean", 1.0, field);
   if (a.contains("sampler"))
     s.sampler = parse_sampler(get<std::string>(a, "sampler", "", field), field + ".sampler");
   if (a.contains("live_mode")) {
@@ -211,6 +213,11 @@ const std::map<std::string_view, Make>& makers() {
       {WaitAutosave::kName,
        [](const Fields& f, const std::string&) -> ScriptAction { return WaitAutosave{f.timeout_s}; }},
       {Kill::kName, [](const Fields&, const std::string&) -> ScriptAction { return Kill{}; }},
+      {CheckPicture::kName,
+       [](const Fields& f, const std::string& field) -> ScriptAction {
+         if (!(f.max_mean >= 0 && f.max_mean <= 255)) throw Error(field + ".max_mean: 0 to 255");
+         return CheckPicture{f.max_mean, f.timeout_s};
+       }},
       {RemoveBrush::kName, [](const Fields& f, const std::string&) -> ScriptAction { return RemoveBrush{f.brush}; }},
       {RandomEdits::kName,
        [](const Fields& f, const std::string& field) -> ScriptAction {
@@ -362,6 +369,7 @@ void ScriptRunner::step_action(ScriptHost& host, const ScriptAction& action, dou
             sub_ = static_cast<size_t>(edit.pause_frames);
           },
           [&](const WaitPicture& a) { wait_for(host, a, now); },
+          [&](const CheckPicture& a) { wait_for(host, a, now); },
           [&](const Export& a) { wait_for(host, a, now); },
           [&](const WaitAutosave& a) { wait_for(host, a, now); },
           [&](const Quit&) {

@@ -19,7 +19,7 @@
 // "Tab", "Ctrl+Z", "]", "F1"}, drop {path} (as if dropped on the window: a JSON file opens, an image becomes
 // the background image), wait_seconds {seconds}, wait_autosave {timeout_s} (until the recovery file holds
 // the document as it is now), kill (the app sends itself SIGKILL: a crash, for recovery tests),
-// remove_brush {brush}, random_edits {seconds, seed} (see script::RandomEdits), choose_file {path} (confirms the open file dialog with this path, as OK would), answer {choice} for the
+// remove_brush {brush}, check_picture {max_mean, timeout_s} (see script::CheckPicture), random_edits {seconds, seed} (see script::RandomEdits), choose_file {path} (confirms the open file dialog with this path, as OK would), answer {choice} for the
 // open prompt: "save" | "discard" | "cancel" (unsaved changes), "restore" | "discard" (recovery),
 // "create" {canvas: "768x768", optional} | "cancel" (the New dialog); an error when no such prompt is open.
 // A script is not asked about unsaved changes (its actions go ahead) unless its top level says
@@ -164,6 +164,13 @@ struct WaitAutosave {
 struct Kill {
   static constexpr std::string_view kName = "kill";
 };
+// Waits for the settled picture of the current edit, renders the same layout on a fresh engine and compares:
+// fails when the mean difference per channel exceeds `max_mean` (of 255). Prints both differences.
+struct CheckPicture {
+  static constexpr std::string_view kName = "check_picture";
+  double max_mean = 1.0;
+  double timeout_s = 300;
+};
 struct RemoveBrush {
   static constexpr std::string_view kName = "remove_brush";
   int brush = 0;
@@ -185,7 +192,7 @@ using ScriptAction =
                  script::WaitFrames, script::WaitPicture, script::Save, script::Export, script::Screenshot,
                  script::Open, script::Drop, script::Key, script::SetSettings, script::Quit, script::Answer,
                  script::ChooseFile, script::WaitSeconds, script::WaitAutosave, script::Kill,
-                 script::RemoveBrush, script::RandomEdits>;
+                 script::RemoveBrush, script::RandomEdits, script::CheckPicture>;
 
 std::string_view action_name(const ScriptAction& action);  // its "do" value
 
@@ -210,6 +217,7 @@ class ScriptHost {
   virtual bool done(const script::WaitPicture& action) = 0;
   virtual bool done(const script::Export& action) = 0;
   virtual bool done(const script::WaitAutosave& action) = 0;
+  virtual bool done(const script::CheckPicture& action) = 0;
   // What random_edits draws its edits within.
   virtual Vec2 canvas_size() const = 0;
   virtual int brush_count() const = 0;

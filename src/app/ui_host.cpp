@@ -44,6 +44,29 @@ class AppScriptHost : public ScriptHost {
     return true;
   }
 
+  // First the settled picture of the current edit, then the fresh render's verdict.
+  bool done(const script::CheckPicture& a) override {
+    if (!app_.check_running_) {
+      if (!app_.last_frame_ || !app_.last_frame_->settled || app_.last_frame_->version < app_.editor.doc().version())
+        return false;
+      app_.engine.start_check(*app_.last_frame_);
+      app_.check_running_ = true;
+      return false;
+    }
+    const std::optional<PictureCheck> check = app_.engine.check_result();
+    if (!check) return false;
+    app_.check_running_ = false;
+    if (!check->error.empty()) throw Error("check_picture: " + check->error);
+    std::printf("semantic-palette: picture check: mean difference %.3f, max %d (of 255) against a fresh render\n",
+                check->mean_difference, check->max_difference);
+    std::fflush(stdout);
+    if (check->mean_difference > a.max_mean)
+      throw Error("check_picture: the live picture differs from a fresh render of the same layout by " +
+                  std::to_string(check->mean_difference) + " per channel on average (at most " +
+                  std::to_string(a.max_mean) + " allowed)");
+    return true;
+  }
+
   Vec2 canvas_size() const override {
     const DocumentContent& c = app_.editor.doc().content();
     return {static_cast<double>(c.width), static_cast<double>(c.height)};
@@ -195,7 +218,8 @@ class AppScriptHost : public ScriptHost {
   void run(const script::WaitPicture&) {}
   void run(const script::WaitSeconds&) {}
   void run(const script::WaitAutosave&) {}
-  void run(const script::RandomEdits&) {}  // the runner turns it into the other actions
+  void run(const script::RandomEdits&) {}
+  void run(const script::CheckPicture&) {}  // the runner turns it into the other actions
   void run(const script::RemoveBrush& a) {
     app_.editor.select(layer(a.brush));
     app_.editor.remove_selected();

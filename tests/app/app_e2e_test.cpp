@@ -64,6 +64,7 @@ constexpr const char* kSession = R"({"actions": [
   {"do": "key", "keys": "Ctrl+Shift+Z"},
   {"do": "set_settings", "live_mode": "multidiffusion"},
   {"do": "wait_picture", "timeout_s": 300},
+  {"do": "check_picture", "max_mean": 0.5, "timeout_s": 300},
   {"do": "save", "path": "session.layout.json"},
   {"do": "export", "path": "session.png", "timeout_s": 300},
   {"do": "wait_frames", "frames": 2},
@@ -129,6 +130,9 @@ TEST(AppE2E, ScriptedSessionSavesExportsAndScreenshots) {
   const LoadedDocument picture = load_document(dir / "session.png");
   ASSERT_EQ(picture.document.content().layers.size(), 2u);
   EXPECT_EQ(picture.document.content().layers[1].mask.at(70, 90), 255);
+
+  // The streamed picture after the edits, undo, redo and a mode switch is what a fresh engine renders.
+  EXPECT_NE(r.output.find("picture check: mean difference"), std::string::npos) << r.output;
 
   // The session's figures: a line per action, in order, then the summary.
   std::ifstream metrics(dir / "metrics.jsonl");

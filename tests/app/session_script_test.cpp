@@ -40,6 +40,8 @@ TEST(SessionScript, ParsesActionsAndResolvesPaths) {
   EXPECT_FALSE(set.live_mode.has_value());
   const Script mode = parse_script(R"({"actions": [{"do": "set_settings", "live_mode": "regional"}]})", "/");
   EXPECT_EQ(std::get<script::SetSettings>(mode.actions[0]).live_mode, LiveMode::RegionalAttention);
+  const Script check = parse_script(R"({"actions": [{"do": "check_picture", "max_mean": 2.5}]})", "/");
+  EXPECT_EQ(std::get<script::CheckPicture>(check.actions[0]).max_mean, 2.5);
   const Script key = parse_script(R"({"actions": [{"do": "key", "keys": "Ctrl+Z"}]})", "/");
   EXPECT_EQ(std::get<script::Key>(key.actions[0]).action, *action_for_label("Ctrl+Z"));
 }
@@ -77,6 +79,7 @@ TEST(SessionScript, WaitSecondsWaitsOnTheClock) {
     bool done(const script::WaitPicture&) override { return true; }
     bool done(const script::Export&) override { return true; }
     bool done(const script::WaitAutosave&) override { return true; }
+    bool done(const script::CheckPicture&) override { return true; }
     Vec2 canvas_size() const override { return {512, 512}; }
     int brush_count() const override { return 0; }
   } host;
@@ -141,6 +144,7 @@ class FakeHost : public ScriptHost {
   bool done(const script::WaitPicture&) override { return check("wait_picture"); }
   bool done(const script::Export&) override { return check("export"); }
   bool done(const script::WaitAutosave&) override { return check("wait_autosave"); }
+  bool done(const script::CheckPicture&) override { return check("check_picture"); }
   Vec2 canvas_size() const override { return {512, 384}; }
   int brush_count() const override { return 0; }
   std::vector<std::string> checked;
