@@ -2,6 +2,7 @@
 
 #include <torch/version.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "models/attention.h"
@@ -45,6 +46,7 @@ ClipTextConfig ClipTextConfig::from_json(const JsonConfig& json) {
   c.max_position_embeddings = json.integer("max_position_embeddings", c.max_position_embeddings);
   c.vocab_size = json.integer("vocab_size", c.vocab_size);
   c.layer_norm_eps = json.number("layer_norm_eps", c.layer_norm_eps);
+  c.eos_token_id = json.integer("eos_token_id", c.eos_token_id);
   namespace limits = config_limits;
   limits::check(json.where(), "hidden_size", c.hidden_size, limits::kChannels);
   limits::check(json.where(), "intermediate_size", c.intermediate_size, limits::kTextWidth);
@@ -57,6 +59,13 @@ ClipTextConfig ClipTextConfig::from_json(const JsonConfig& json) {
                                          ") must divide hidden_size (" + std::to_string(c.hidden_size) + ")");
   if (!(c.layer_norm_eps > 0) || !std::isfinite(c.layer_norm_eps))
     json.fail("layer_norm_eps", "must be a finite positive number");
+  if (json.has("architectures")) {
+    const std::vector<std::string> architectures = json.strings("architectures");
+    if (std::find(architectures.begin(), architectures.end(), "CLIPTextModelWithProjection") != architectures.end()) {
+      c.projection_dim = json.integer("projection_dim");
+      limits::check(json.where(), "projection_dim", c.projection_dim, limits::kChannels);
+    }
+  }
   return c;
 }
 
@@ -128,6 +137,10 @@ ClipTextTransformerImpl::ClipTextTransformerImpl(const ClipTextConfig& config) {
 
 ClipTextModelImpl::ClipTextModelImpl(const ClipTextConfig& config) : config_(config) {
   text_model = register_module("text_model", ClipTextTransformer(config));
+  if (config.projection_dim > 0)
+    text_projection = register_module(
+        "text_projection",
+        torch::nn::Linear(torch::nn::LinearOptions(config.hidden_size, config.projection_dim).bias(false)));
 }
 
 void ClipTextModelImpl::check_ids(const torch::Tensor& ids) const {
@@ -159,6 +172,12 @@ ClipTextOutput ClipTextModelImpl::forward(const torch::Tensor& input_ids) {
   auto last =
       text_model->encoder->layers->at<ClipEncoderLayerImpl>(n - 1).forward(out.penultimate_hidden_state);
   out.last_hidden_state = text_model->final_layer_norm(last);
+  if (text_projection) {
+    // transformers' pooling: the row's first end-of-text token (padding may be "!" or end-of-text).
+    const auto eos = (input_ids == config_.eos_token_id).to(torch::kInt).argmax(-1);
+    const auto rows = torch::arange(input_ids.size(0), eos.options().dtype(torch::kLong));
+    out.text_embeds = text_projection(out.last_hidden_state.index({rows, eos.to(torch::kLong)}));
+  }
   return out;
 }
 
@@ -174,7 +193,7 @@ void load_clip_text_weights(ClipTextModelImpl& model, const TensorMap& tensors, 
   const std::string prefix = kPrefix;
   TensorMap named;
   for (const auto& [name, tensor] : tensors) {
-    const bool prefixed = name.compare(0, prefix.size(), prefix) == 0;
+    const bool prefixed = name.compare(0, prefix.size(), prefix) == 0 || name.rfind("text_projection.", 0) == 0;
     const std::string key = prefixed ? name : prefix + name;
     if (named.count(key))
       throw Error("'" + source + "': tensor '" + name + "' appears with and without '" + prefix + "'");

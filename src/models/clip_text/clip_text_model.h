@@ -31,6 +31,11 @@ struct ClipTextConfig {
   int64_t max_position_embeddings = 77;
   int64_t vocab_size = 49408;
   double layer_norm_eps = 1e-5;
+  int64_t eos_token_id = 49407;  // end of text: where the pooled embedding is read
+  // > 0: transformers' CLIPTextModelWithProjection (SDXL's second text encoder): a bias-free
+  // text_projection to this width, for the pooled embedding. Read from "projection_dim" when
+  // "architectures" names CLIPTextModelWithProjection.
+  int64_t projection_dim = 0;
 
   // Reads text_encoder/config.json. The four size keys that define the architecture are required;
   // the others fall back to transformers' defaults. Throws palette::Error naming the file and the
@@ -43,6 +48,9 @@ struct ClipTextConfig {
 struct ClipTextOutput {
   torch::Tensor last_hidden_state;         // after every layer and the final layer norm
   torch::Tensor penultimate_hidden_state;  // hidden_states[-2]: before the last layer, no final norm
+  // With a text_projection: the projected last_hidden_state at each row's first end-of-text token
+  // (the highest id, 49407), (B, projection_dim); undefined without one.
+  torch::Tensor text_embeds;
 };
 
 class ClipEmbeddingsImpl : public torch::nn::Module {
@@ -128,6 +136,7 @@ class ClipTextModelImpl : public torch::nn::Module {
   const ClipTextConfig& config() const { return config_; }
 
   ClipTextTransformer text_model{nullptr};
+  torch::nn::Linear text_projection{nullptr};  // with config.projection_dim > 0 only
 
  private:
   // Runs the embeddings and the first `layers` encoder layers; no final norm.
@@ -139,8 +148,8 @@ class ClipTextModelImpl : public torch::nn::Module {
 TORCH_MODULE(ClipTextModel);
 
 // Copies a text encoder checkpoint into `model`. Accepts both spellings that exist in the wild:
-// names with transformers' "text_model." prefix and names without it; a position_ids buffer is
-// ignored. Throws palette::Error naming `source` and the tensor on any mismatch, leaving `model`
+// names with transformers' "text_model." prefix and names without it (text_projection.* is never
+// prefixed); a position_ids buffer is ignored. Throws palette::Error naming `source` and the tensor on any mismatch, leaving `model`
 // untouched.
 void load_clip_text_weights(ClipTextModelImpl& model, const TensorMap& tensors, const std::string& source);
 

@@ -67,6 +67,20 @@ TEST(ClipTextConfig, BadKeysAreNamed) {
   EXPECT_NE(message.find("\"num_attention_heads\""), std::string::npos) << message;
 }
 
+// SDXL's second encoder: the projection exists only when the architecture says so, and needs its width.
+TEST(ClipTextConfig, ProjectionComesWithTheArchitecture) {
+  EXPECT_EQ(ClipTextConfig::from_json(tiny_json()).projection_dim, 0);
+  auto json = tiny_json().raw();
+  json["architectures"] = {"CLIPTextModelWithProjection"};
+  json["projection_dim"] = 12;
+  EXPECT_EQ(ClipTextConfig::from_json(JsonConfig(json, "text_encoder_2/config.json")).projection_dim, 12);
+  ClipTextModel model(ClipTextConfig::from_json(JsonConfig(json, "text_encoder_2/config.json")));
+  EXPECT_EQ(model->text_projection->weight.sizes(), (torch::IntArrayRef{12, 16}));
+  json.erase("projection_dim");
+  const std::string message = config_error(json);
+  EXPECT_NE(message.find("\"projection_dim\" is missing"), std::string::npos) << message;
+}
+
 TEST(ClipTextModel, AcceptsBothNameSpellingsAndPositionIds) {
   const auto config = ClipTextConfig::from_json(tiny_json());
   torch::manual_seed(0);
