@@ -107,6 +107,23 @@ TEST(ModelLoad, FolderThatIsNotAModelSaysSo) {
   EXPECT_NE(with_file.find("sd15.safetensors"), std::string::npos) << with_file;
 }
 
+// Families the engine does not run yet are named as such, not as a missing or malformed part.
+TEST(ModelLoad, OtherFamiliesAreNamed) {
+  const std::string sdxl = load_error(test::fixtures_dir() / "tiny-sdxl");
+  EXPECT_NE(sdxl.find("an SDXL model (StableDiffusionXLPipeline); this engine runs SD 1.x and 2.x models"),
+            std::string::npos)
+      << sdxl;
+  test::TempDir tmp;
+  fs::create_directories(tmp / "flux" / "transformer");
+  std::ofstream(tmp / "flux" / "model_index.json") << R"({"_class_name": "FluxPipeline"})";
+  const std::string flux = load_error(tmp / "flux");
+  EXPECT_NE(flux.find("a transformer-based model (FluxPipeline, such as SD3 or Flux)"), std::string::npos) << flux;
+  fs::create_directories(tmp / "odd" / "text_encoder_2");
+  std::ofstream(tmp / "odd" / "model_index.json") << R"({"_class_name": 5})";
+  const std::string odd = load_error(tmp / "odd");
+  EXPECT_NE(odd.find("an SDXL model (text_encoder_2/)"), std::string::npos) << odd;
+}
+
 TEST(ModelLoad, FolderProblemsNameTheFile) {
   EXPECT_NE(load_error("/no/such/model").find("no such model"), std::string::npos);
   test::TempDir tmp;
