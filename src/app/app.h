@@ -140,7 +140,6 @@ class App {
   std::unique_ptr<SessionMetrics> metrics_;  // --metrics
   uint64_t pictures_taken_ = 0;              // generated pictures taken from the engine
   std::optional<LiveFrame> last_frame_;      // the newest picture, for check_picture
-  bool check_running_ = false;
   std::function<void()> pending_;  // waits for the answer to "unsaved changes"
   bool ask_discard_ = false, unsaved_open_ = false;
   std::function<void()> after_save_;  // waits for the file dialog of save_then

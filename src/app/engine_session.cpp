@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
@@ -78,11 +77,10 @@ struct EngineSession::Impl {
   StreamSnapshotMaker maker;               // one per stream's lifetime: reuses mask tensors across revisions
   std::shared_ptr<const Snapshot> latest;  // the newest document state, also before a model exists
   std::optional<GenerationSettings> stream_settings;  // the settings the stream was built with
-  StreamMode stream_mode = StreamMode::MultiDiffusion;  // the mode it runs in
-  StreamSettings live_settings;                  // what the stream was made with
+  StreamSettings live_settings;                     // what the stream was made with (its mode included)
   std::shared_ptr<const StreamSnapshot> published;  // the newest snapshot handed to it
 
-  std::future<std::string> checking;  // check_picture's fresh render and comparison
+  std::future<PictureCheck> checking;  // check_picture's fresh render and comparison
 
   int scale_down = 0;  // halvings of the picture size after running out of memory
   std::string seen_error;
@@ -210,7 +208,7 @@ void EngineSession::poll() {
   if (live_mode_ == LiveMode::RegionalAttention) mode = StreamMode::RegionalAttention;
   const bool rebuild = !m.stream || !m.stream_settings || wanted.sampler != m.stream_settings->sampler ||
                        wanted.steps != m.stream_settings->steps ||
-                       wanted.guidance != m.stream_settings->guidance || mode != m.stream_mode;
+                       wanted.guidance != m.stream_settings->guidance || mode != m.live_settings.mode;
   if (rebuild) {
     m.stream_settings = wanted;  // also on failure, so a bad preset is reported once, not every frame
     m.retire_stream();
@@ -220,10 +218,9 @@ void EngineSession::poll() {
       if (m.on_cpu() && live.sampler == Sampler::lcm) live.steps = std::min(live.steps, Impl::kCpuLiveSteps);
       settings.sampling = region_sampling(live);
       settings.sampling.mask_type = RegionMaskType::Continuous;
-      settings = live_stream_settings(*m.model, settings);
-      settings.mode = m.stream_mode = mode;
-      m.live_settings = settings;
-      m.stream = std::make_unique<LiveStream>(*m.model, settings);
+      m.live_settings = live_stream_settings(*m.model, settings);
+      m.live_settings.mode = mode;
+      m.stream = std::make_unique<LiveStream>(*m.model, m.live_settings);
       if (generation_failed_) set_error("", false);  // the settings that failed are gone
       m.publish_latest(paused_);
     } catch (const std::exception& e) {
@@ -338,40 +335,42 @@ void EngineSession::start_check(const LiveFrame& frame) {
   StreamSettings settings = m.live_settings;
   settings.cuda_graphs = false;  // the reference is the plain, eager computation
   m.checking = std::async(std::launch::async, [model = m.model, settings, snapshot = m.published, frame] {
-    StreamEngine fresh(*model, settings);
-    fresh.apply(*snapshot);
-    fresh.flush();
-    const Image expected = fresh.step().image;
-    if (expected.width != frame.image.width || expected.height != frame.image.height ||
-        expected.channels != frame.image.channels)
-      return std::string("the fresh render is ") + std::to_string(expected.width) + "×" +
-             std::to_string(expected.height) + ", the live picture " + std::to_string(frame.image.width) + "×" +
-             std::to_string(frame.image.height);
-    double sum = 0;
-    int worst = 0;
-    for (size_t i = 0; i < expected.pixels.size(); ++i) {
-      const int d = std::abs(int(expected.pixels[i]) - int(frame.image.pixels[i]));
-      sum += d;
-      worst = std::max(worst, d);
+    PictureCheck check;
+    try {
+      StreamEngine fresh(*model, settings);
+      fresh.apply(*snapshot);
+      fresh.flush();
+      const Image expected = fresh.step().image;
+      if (expected.width != frame.image.width || expected.height != frame.image.height ||
+          expected.channels != frame.image.channels) {
+        check.error = "the fresh render is " + std::to_string(expected.width) + "×" + std::to_string(expected.height) +
+                      ", the live picture " + std::to_string(frame.image.width) + "×" +
+                      std::to_string(frame.image.height);
+        return check;
+      }
+      double sum = 0;
+      for (size_t i = 0; i < expected.pixels.size(); ++i) {
+        const int d = std::abs(int(expected.pixels[i]) - int(frame.image.pixels[i]));
+        sum += d;
+        check.max_difference = std::max(check.max_difference, d);
+      }
+      check.mean_difference = sum / static_cast<double>(expected.pixels.size());
+    } catch (const std::exception& e) {
+      check.error = e.what();
     }
-    char text[96];
-    std::snprintf(text, sizeof text, "%.3f %d", sum / static_cast<double>(expected.pixels.size()), worst);
-    return std::string(text);
+    return check;
   });
+}
+
+bool EngineSession::checking() const {
+  return impl_->checking.valid();
 }
 
 std::optional<PictureCheck> EngineSession::check_result() {
   Impl& m = *impl_;
   if (!m.checking.valid() || m.checking.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
     return std::nullopt;
-  PictureCheck check;
-  try {
-    const std::string r = m.checking.get();
-    if (std::sscanf(r.c_str(), "%lf %d", &check.mean_difference, &check.max_difference) != 2) check.error = r;
-  } catch (const std::exception& e) {
-    check.error = e.what();
-  }
-  return check;
+  return m.checking.get();
 }
 
 float EngineSession::export_progress() const {

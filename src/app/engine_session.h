@@ -98,6 +98,7 @@ class EngineSession {
   // one-shot render of the same layout shows. `frame` must be the settled picture of the newest snapshot;
   // throws palette::Error otherwise or while a check runs. check_result() is empty until it is done.
   void start_check(const LiveFrame& frame);
+  bool checking() const;  // started, its result not taken yet
   std::optional<PictureCheck> check_result();
 
  private:

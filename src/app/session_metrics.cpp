@@ -57,7 +57,7 @@ double percentile(std::vector<double> values, double p) {
   return values[index];
 }
 
-SessionMetrics::SessionMetrics(const std::filesystem::path& file, double t) : file_(file) {
+SessionMetrics::SessionMetrics(const std::filesystem::path& file, double t) {
   action_.start = session_.start = t;
   std::error_code ec;
   if (std::filesystem::is_directory(file, ec))
@@ -78,25 +78,19 @@ void SessionMetrics::write(const std::string& line) {
 }
 
 void SessionMetrics::ui_frame(double work_ms) {
-  action_.ui_ms.push_back(work_ms);
-  session_.ui_ms.push_back(work_ms);
+  for (Span* s : {&action_, &session_}) s->ui_ms.push_back(work_ms);
 }
 
 void SessionMetrics::observe(const FrameStats& stats, uint64_t pictures) {
-  if (stats.latencies_measured() != latencies_seen_ && stats.latency_ms()) {
-    action_.first_change_ms.push_back(*stats.latency_ms());
-    session_.first_change_ms.push_back(*stats.latency_ms());
-  }
-  if (stats.settled_measured() != settled_seen_ && stats.settled_ms()) {
-    action_.settled_ms.push_back(*stats.settled_ms());
-    session_.settled_ms.push_back(*stats.settled_ms());
+  const bool changed = stats.latencies_measured() != latencies_seen_ && stats.latency_ms();
+  const bool settled = stats.settled_measured() != settled_seen_ && stats.settled_ms();
+  for (Span* s : {&action_, &session_}) {
+    if (changed) s->first_change_ms.push_back(*stats.latency_ms());
+    if (settled) s->settled_ms.push_back(*stats.settled_ms());
+    s->pictures += pictures - std::min(pictures, pictures_seen_);
   }
   latencies_seen_ = stats.latencies_measured();
   settled_seen_ = stats.settled_measured();
-  if (pictures > pictures_seen_) {
-    action_.pictures += pictures - pictures_seen_;
-    session_.pictures += pictures - pictures_seen_;
-  }
   pictures_seen_ = pictures;
 }
 

@@ -61,7 +61,6 @@ class SessionMetrics {
   void write(const std::string& line);
 
   std::FILE* out_ = nullptr;
-  std::filesystem::path file_;
   Span action_, session_;
   uint64_t latencies_seen_ = 0, settled_seen_ = 0, pictures_seen_ = 0;
   int64_t rss_start_ = 0, rss_peak_ = 0;

@@ -46,16 +46,14 @@ class AppScriptHost : public ScriptHost {
 
   // First the settled picture of the current edit, then the fresh render's verdict.
   bool done(const script::CheckPicture& a) override {
-    if (!app_.check_running_) {
+    if (!app_.engine.checking()) {
       if (!app_.last_frame_ || !app_.last_frame_->settled || app_.last_frame_->version < app_.editor.doc().version())
         return false;
       app_.engine.start_check(*app_.last_frame_);
-      app_.check_running_ = true;
       return false;
     }
     const std::optional<PictureCheck> check = app_.engine.check_result();
     if (!check) return false;
-    app_.check_running_ = false;
     if (!check->error.empty()) throw Error("check_picture: " + check->error);
     std::printf("semantic-palette: picture check: mean difference %.3f, max %d (of 255) against a fresh render\n",
                 check->mean_difference, check->max_difference);

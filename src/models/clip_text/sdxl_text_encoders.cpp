@@ -19,18 +19,12 @@ SdxlTextEmbeddings SdxlTextEncoders::encode(const std::vector<std::string>& prom
   const ClipTextOutput b = second->forward(ids_2);
   SdxlTextEmbeddings e{torch::cat({a.penultimate_hidden_state, b.penultimate_hidden_state.to(a.penultimate_hidden_state.dtype())}, -1),
                        b.text_embeds};
-  if (zero_empty) {
-    std::vector<bool> empty;
-    bool any = false;
-    for (const std::string& p : prompts) any |= p.empty(), empty.push_back(p.empty());
-    if (any) {
-      std::vector<float> keep;
-      for (bool x : empty) keep.push_back(x ? 0.0f : 1.0f);
-      const torch::Tensor k = torch::tensor(keep).to(device, e.hidden.scalar_type());
-      e.hidden = e.hidden * k.view({-1, 1, 1});
-      e.pooled = e.pooled * k.view({-1, 1}).to(e.pooled.scalar_type());
-    }
-  }
+  if (!zero_empty) return e;
+  std::vector<float> keep;  // 0 for an empty prompt
+  for (const std::string& p : prompts) keep.push_back(p.empty() ? 0.0f : 1.0f);
+  const torch::Tensor k = torch::tensor(keep).to(device, e.hidden.scalar_type());
+  e.hidden = e.hidden * k.view({-1, 1, 1});
+  e.pooled = e.pooled * k.view({-1, 1}).to(e.pooled.scalar_type());
   return e;
 }
 
