@@ -110,6 +110,10 @@ TEST(SessionScript, ErrorsNameTheAction) {
   EXPECT_EQ(message("{"), "not valid JSON");
   EXPECT_EQ(message("{\"actions\": [{\"do\": \"set_settings\", \"live_mode\": \"fast\"}]}"),
             "actions[0].live_mode: 'fast' is not a live mode (auto, multidiffusion or regional)");
+  EXPECT_EQ(message("{\"actions\": [{\"do\": \"random_edits\", \"seconds\": 0}]}"),
+            "actions[0].seconds: above 0, at most a day");
+  EXPECT_EQ(message("{\"actions\": [{\"do\": \"check_picture\", \"max_mean\": -1}]}"),
+            "actions[0].max_mean: 0 to 255");
   EXPECT_EQ(message("{\"actions\": [{\"do\": \"key\", \"keys\": \"Ctrl+K\"}]}"),
             "actions[0].keys: no shortcut 'Ctrl+K'");
   // A field the action does not use is still checked, as a user's typo would be.
