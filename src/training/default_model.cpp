@@ -1,6 +1,7 @@
 #include "training/default_model.h"
 
 #include "base/atomic_write.h"
+#include "io/json_config.h"
 #include "models/assets.h"
 #include "palette/error.h"
 #include "palette/input_file.h"
@@ -54,6 +55,15 @@ DefaultModelSpec DefaultModelSpec::named(const std::string& name) {
   if (name == "standard") return standard();
   if (name == "tiny") return tiny();
   throw Error("unknown model size '" + name + "' (standard, tiny)");
+}
+
+int64_t trained_groups(const std::filesystem::path& config_file, int64_t otherwise) {
+  if (!std::filesystem::exists(config_file)) return otherwise;
+  const nlohmann::json config = JsonConfig::load(config_file).raw();
+  const auto groups = config.find("norm_num_groups");
+  if (groups == config.end() || !groups->is_number_integer() || groups->get<int64_t>() < 1)
+    throw Error("'" + config_file.string() + "': norm_num_groups should be a positive whole number");
+  return groups->get<int64_t>();
 }
 
 nlohmann::json vae_config_json(const DefaultModelSpec& s, double scaling_factor) {

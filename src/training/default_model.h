@@ -45,6 +45,11 @@ struct DefaultModelSpec {
   static DefaultModelSpec named(const std::string& name);  // "standard" or "tiny"; palette::Error otherwise
 };
 
+// The normalisation groups a folder's network was trained with (`config_file`'s norm_num_groups), or
+// `otherwise` when the file is missing. Grouping changes no weight's shape, so weights trained with other
+// groups (the first shipped model has 32 in both networks) go on training in their own architecture.
+int64_t trained_groups(const std::filesystem::path& config_file, int64_t otherwise);
+
 nlohmann::json vae_config_json(const DefaultModelSpec& spec, double scaling_factor);
 nlohmann::json unet_config_json(const DefaultModelSpec& spec, int64_t sample_size);
 nlohmann::json text_encoder_config_json(const DefaultModelSpec& spec);

@@ -54,7 +54,11 @@ void save(AutoencoderKL& vae, const TrainOptions& o, const DefaultModelSpec& spe
 
 TrainReport train_autoencoder(const TrainOptions& o) {
   const RunBudget budget(o.steps, o.minutes);
-  const auto spec = DefaultModelSpec::named(o.size);
+  auto spec = DefaultModelSpec::named(o.size);
+  if (o.resume) {  // the configs written at the end keep both networks' own grouping
+    spec.vae_groups = trained_groups(o.out / "vae" / "config.json", spec.vae_groups);
+    spec.unet_groups = trained_groups(o.out / "unet" / "config.json", spec.unet_groups);
+  }
   prepare_device(o);
   AutoencoderKL vae = make_vae(spec);
   TrainReport r;

@@ -107,7 +107,10 @@ void save(Networks& nets, WeightAverage& unet_avg, WeightAverage& text_avg, cons
 
 TrainReport train_unet(const TrainOptions& o) {
   const RunBudget budget(o.steps, o.minutes);
-  const auto spec = DefaultModelSpec::named(o.size);
+  auto spec = DefaultModelSpec::named(o.size);
+  // The frozen autoencoder is whatever the folder holds; a resumed UNet keeps its own grouping.
+  spec.vae_groups = trained_groups(o.out / "vae" / "config.json", spec.vae_groups);
+  if (o.resume) spec.unet_groups = trained_groups(o.out / "unet" / "config.json", spec.unet_groups);
   AutoencoderKL vae = load_trained_vae(o.out, "UNet");
   check_architecture(o.out / "vae" / "config.json", vae_config_json(spec, 1.0));  // its config is rewritten below
   if (o.resume) {

@@ -16,6 +16,7 @@
 #include "palette/training.h"
 #include "palette/world.h"
 #include "sampling/scheduler.h"
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 #include "tiny_training.h"
 #include "training/train_common.h"
@@ -95,7 +96,7 @@ TEST_F(TrainedTinyModel, RefusesToResumeAnotherArchitecture) {
   std::filesystem::copy(folder(), copy / "model", std::filesystem::copy_options::recursive);
   const auto config_file = copy / "model" / "unet" / "config.json";
   auto config = nlohmann::json::parse(test::read_raw(config_file));
-  config["norm_num_groups"] = 4;
+  config["attention_head_dim"] = 7;
   test::write_raw(config_file, config.dump());
   TrainOptions o = tiny(copy / "model", TrainStage::Unet, 1);
   o.resume = true;
@@ -103,8 +104,41 @@ TEST_F(TrainedTinyModel, RefusesToResumeAnotherArchitecture) {
     train_default(o);
     ADD_FAILURE() << "resumed weights of another architecture";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("norm_num_groups"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("attention_head_dim is 7"), std::string::npos) << e.what();
   }
+}
+
+// The first shipped weights were trained with 32 groups in both networks; grouping shapes no weight, so
+// they resume in their own grouping (the configs say so afterwards) rather than being refused or regrouped.
+TEST_F(TrainedTinyModel, ResumesWeightsTrainedWithOtherNormGroups) {
+  test::TempDir copy;
+  std::filesystem::copy(folder(), copy / "model", std::filesystem::copy_options::recursive);
+  const auto regroup = [&](const char* part, int groups) {
+    const auto file = copy / "model" / part / "config.json";
+    auto config = nlohmann::json::parse(test::read_raw(file));
+    config["norm_num_groups"] = groups;
+    test::write_raw(file, config.dump());
+  };
+  const auto groups_of = [&](const char* part) {
+    return nlohmann::json::parse(test::read_raw(copy / "model" / part / "config.json")).at("norm_num_groups").get<int>();
+  };
+  regroup("vae", 2);
+  regroup("unet", 4);
+  TrainOptions o = tiny(copy / "model", TrainStage::Unet, 1);
+  o.resume = true;
+  EXPECT_EQ(train_default(o).start_step, 20);
+  EXPECT_EQ(groups_of("vae"), 2);
+  EXPECT_EQ(groups_of("unet"), 4);
+  o.stage = TrainStage::Autoencoder;
+  EXPECT_EQ(train_default(o).start_step, 20);
+  EXPECT_EQ(groups_of("vae"), 2);
+  EXPECT_EQ(groups_of("unet"), 4);
+  // the UNet's own GroupNorms run with the grouping its config names
+  const Model model = Model::load(copy / "model");
+  EXPECT_EQ(model_parts(model).unet->conv_norm_out->options.num_groups(), 4);
+  regroup("unet", 0);
+  o.stage = TrainStage::Unet;
+  EXPECT_NE(test::error_of([&] { train_default(o); }).find("norm_num_groups should be a positive whole number"), std::string::npos);
 }
 
 TEST_F(TrainedTinyModel, SamplesWithTheEnginesLcmSampler) {
