@@ -92,7 +92,7 @@ torch::Tensor predict_views(const PanoramaLoop& loop, const torch::Tensor& views
   auto input = loop.scheduler->scale_model_input(views, step).to(parts.dtype);
   if (cfg) input = torch::cat({input, input});
   const auto timestep_cond = guidance_condition(parts, loop.guidance, input.size(0));
-  auto out = unet->forward(input, loop.scheduler->timesteps()[step], loop.text->unet_batch(k), timestep_cond);
+  auto out = unet->forward(input, loop.scheduler->timesteps()[step], loop.text->unet_batch(k), {timestep_cond});
   if (cfg) out = apply_guidance(out, loop.guidance);
   return out.to(torch::kFloat32);
 }

@@ -144,7 +144,7 @@ void denoise_view(const ModelParts& parts, const RegionRequest& request, const R
   UNet2DConditionModel unet = parts.unet;  // a non-const handle on the shared, unchanged module
   const torch::Tensor input = run.cfg ? torch::cat({x, x}) : x;
   torch::Tensor eps = unet->forward(input, torch::scalar_tensor(run.timesteps[size_t(k)], torch::kInt64),
-                                    run.hidden, guidance_condition(parts, s.guidance, input.size(0)));
+                                    run.hidden, {guidance_condition(parts, s.guidance, input.size(0))});
   if (run.cfg) eps = apply_guidance(eps, s.guidance);
   torch::Tensor x0 = run.scheduler->denoise(eps, x, t);
   if (bootstrap) {

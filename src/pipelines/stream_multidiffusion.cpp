@@ -85,7 +85,7 @@ class MultiDiffusionBatch final : public StreamBatch {
     }
 
     const torch::Tensor input = s.cfg ? torch::cat({x, x}) : x;
-    torch::Tensor eps = s.unet->forward(input, unet_timesteps_, hidden_, timestep_cond_);
+    torch::Tensor eps = s.unet->forward(input, unet_timesteps_, hidden_, {timestep_cond_});
     ++s.stats.unet_calls;
     timings.unet_ms += stream_stage_ms(s, start);
 

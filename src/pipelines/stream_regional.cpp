@@ -40,7 +40,7 @@ class RegionalBatch final : public StreamBatch {
   Denoised denoise(StreamEngine::State& s, const torch::Tensor& latents, StreamTimings& timings) const override {
     auto start = Clock::now();
     torch::Tensor eps =
-        s.unet->forward(s.cfg ? torch::cat({latents, latents}) : latents, unet_timesteps_, context_, timestep_cond_);
+        s.unet->forward(s.cfg ? torch::cat({latents, latents}) : latents, unet_timesteps_, context_, {timestep_cond_});
     ++s.stats.unet_calls;
     timings.unet_ms += stream_stage_ms(s, start);
 

@@ -93,7 +93,7 @@ TextToImageLatents text_to_image_latents(const ModelParts& parts, const RenderOp
     check_cancel(options);
     const torch::Tensor input =
         scheduler->scale_model_input(cfg ? torch::cat({latents, latents}) : latents, i);
-    torch::Tensor prediction = unet->forward(input, scheduler->timesteps()[i], hidden, timestep_cond);
+    torch::Tensor prediction = unet->forward(input, scheduler->timesteps()[i], hidden, {timestep_cond});
     if (cfg) prediction = apply_guidance(prediction, options.guidance);
     latents = scheduler->step(prediction, i, latents, noise).prev_sample;
     if (options.progress) options.progress(static_cast<int>(i + 1), total);

@@ -101,6 +101,9 @@ UNet2DConditionModelImpl::UNet2DConditionModelImpl(const UNetConfig& config) : c
                                 .padding((c.conv_in_kernel - 1) / 2)));
   time_embedding = register_module(
       "time_embedding", TimestepEmbedding(c.block_out_channels[0], c.time_embed_dim(), c.time_cond_proj_dim));
+  if (c.text_time_embedding())
+    add_embedding = register_module(
+        "add_embedding", TimestepEmbedding(c.projection_class_embeddings_input_dim, c.time_embed_dim(), 0));
   build_down_and_mid();
   build_up();
   conv_norm_out = register_module(
@@ -178,9 +181,34 @@ void UNet2DConditionModelImpl::build_up() {
   }
 }
 
+torch::Tensor UNet2DConditionModelImpl::added_embedding(const UNetConditions& conditions, int64_t batch,
+                                                        torch::ScalarType dtype) {
+  const auto& text = conditions.text_embeds;
+  const auto& ids = conditions.time_ids;
+  const int64_t per_id = config_.addition_time_embed_dim;
+  const int64_t wanted = config_.projection_class_embeddings_input_dim;
+  if (!text.defined() || !ids.defined())
+    throw Error("UNet: this UNet (addition_embed_type \"text_time\", SDXL) needs the pooled text embedding and "
+                "the time ids beside the text");
+  const auto fits = [&](const torch::Tensor& t) { return t.dim() == 2 && (t.size(0) == 1 || t.size(0) == batch); };
+  if (!fits(text) || !fits(ids) || text.size(1) + ids.size(1) * per_id != wanted)
+    throw Error("UNet: the pooled text embedding " + shape_text(text) + " and the time ids " + shape_text(ids) +
+                " do not fit add_embedding's " + std::to_string(wanted) + " inputs (pooled width + " +
+                std::to_string(per_id) + " per time id; SDXL: (" + std::to_string(batch) + "," +
+                std::to_string(wanted - 6 * per_id) + ") and (" + std::to_string(batch) + ",6))");
+  // As diffusers: each id's sinusoid in float32, laid out id after id, then the model's dtype.
+  const auto id_features =
+      timestep_embedding(ids.reshape({-1}), per_id, config_.flip_sin_to_cos, config_.freq_shift)
+          .reshape({ids.size(0), -1});
+  auto features = torch::cat({text.to(id_features.device(), torch::kFloat).expand({batch, -1}),
+                              id_features.expand({batch, -1})},
+                             1);
+  return add_embedding->forward(features.to(dtype));
+}
+
 torch::Tensor UNet2DConditionModelImpl::activated_time_embedding(const torch::Tensor& sample,
                                                                  const torch::Tensor& timesteps,
-                                                                 const torch::Tensor& timestep_cond) {
+                                                                 const UNetConditions& conditions) {
   const int64_t batch = sample.size(0);
   const auto t = timesteps.dim() == 0 ? timesteps.reshape({1}) : timesteps;
   if (t.dim() != 1 || (t.size(0) != 1 && t.size(0) != batch))
@@ -191,21 +219,23 @@ torch::Tensor UNet2DConditionModelImpl::activated_time_embedding(const torch::Te
                                      config_.flip_sin_to_cos, config_.freq_shift)
                       .to(sample.scalar_type());
   if (features.size(0) != batch) features = features.expand({batch, -1});
-  return torch::silu(time_embedding->forward(features, timestep_cond));
+  auto embedding = time_embedding->forward(features, conditions.timestep_cond);
+  if (add_embedding) embedding = embedding + added_embedding(conditions, batch, embedding.scalar_type());
+  return torch::silu(embedding);
 }
 
 torch::Tensor UNet2DConditionModelImpl::forward(const torch::Tensor& sample, const torch::Tensor& timesteps,
                                                 const torch::Tensor& encoder_hidden_states,
-                                                const torch::Tensor& timestep_cond) {
+                                                const UNetConditions& conditions) {
   check_inputs(config_, sample, encoder_hidden_states);
-  return forward_with(sample, timesteps, encoder_hidden_states, timestep_cond);
+  return forward_with(sample, timesteps, encoder_hidden_states, conditions);
 }
 
 torch::Tensor UNet2DConditionModelImpl::forward(const torch::Tensor& sample, const torch::Tensor& timesteps,
                                                 const RegionalContext& regional,
-                                                const torch::Tensor& timestep_cond) {
+                                                const UNetConditions& conditions) {
   check_regional(config_, sample, regional);
-  return forward_with(sample, timesteps, CrossContext(regional), timestep_cond);
+  return forward_with(sample, timesteps, CrossContext(regional), conditions);
 }
 
 RegionalContext UNet2DConditionModelImpl::regional_context(const torch::Tensor& contexts,
@@ -227,8 +257,8 @@ RegionalContext UNet2DConditionModelImpl::regional_context(const torch::Tensor& 
 
 torch::Tensor UNet2DConditionModelImpl::forward_with(const torch::Tensor& sample, const torch::Tensor& timesteps,
                                                      const CrossContext& context,
-                                                     const torch::Tensor& timestep_cond) {
-  const auto temb = activated_time_embedding(sample, timesteps, timestep_cond);
+                                                     const UNetConditions& conditions) {
+  const auto temb = activated_time_embedding(sample, timesteps, conditions);
   // With the fused kernels the whole network runs channels-last (NHWC): cuDNN's convolutions then
   // need no transposes and the blocks take their fused paths (fused::Ops::applies).
   auto h = conv_in(fused_.channels_last_input(config_.center_input_sample ? sample * 2 - 1 : sample));

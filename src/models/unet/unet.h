@@ -42,6 +42,17 @@ class TimestepEmbeddingImpl : public torch::nn::Module {
 };
 TORCH_MODULE(TimestepEmbedding);
 
+// What some UNets take beside the latent, the timestep and the text; each is left undefined where the
+// model has no use for it. A batch of 1 serves every item.
+struct UNetConditions {
+  // (B,time_cond_proj_dim): the guidance-scale embedding of LCM-distilled UNets; undefined skips the
+  // projection, as in diffusers.
+  torch::Tensor timestep_cond;
+  // SDXL's added conditions (addition_embed_type "text_time"), both required by such a UNet:
+  torch::Tensor text_embeds;  // (B,pooled): the pooled, projected text embedding
+  torch::Tensor time_ids;     // (B,6): original height, width, crop top, left, target height, width (pixels)
+};
+
 class UNet2DConditionModelImpl : public torch::nn::Module, public fused::Caller {
  public:
   // Validates `config` (throws palette::Error) and builds the modules with default-initialised weights.
@@ -52,16 +63,16 @@ class UNet2DConditionModelImpl : public torch::nn::Module, public fused::Caller 
   //   timesteps: 0-dim, (1,) or (B,) — one timestep for all items or one per item — of any real or
   //     integer dtype, on any device;
   //   encoder_hidden_states (B,M,cross_attention_dim), in sample's dtype;
-  //   timestep_cond (B,time_cond_proj_dim): the guidance-scale embedding of LCM-distilled UNets; may be
-  //     left undefined (as in diffusers, the projection is then skipped).
+  //   conditions: see UNetConditions (an SDXL UNet throws palette::Error without its added conditions
+  //     or with time ids of the wrong length).
   // Returns (B,out_channels,h,w) in sample's dtype, on sample's device.
   torch::Tensor forward(const torch::Tensor& sample, const torch::Tensor& timesteps,
-                        const torch::Tensor& encoder_hidden_states, const torch::Tensor& timestep_cond = {});
+                        const torch::Tensor& encoder_hidden_states, const UNetConditions& conditions = {});
   // The same with regional cross-attention (models/unet/regional_attention.h): `regional` made by
   // regional_context for sample's h×w, its contexts' groups dividing B and its masks for 1 or B items.
   // Throws palette::Error for a context that does not fit the sample.
   torch::Tensor forward(const torch::Tensor& sample, const torch::Tensor& timesteps, const RegionalContext& regional,
-                        const torch::Tensor& timestep_cond = {});
+                        const UNetConditions& conditions = {});
   // A regional context for latents of masks' size at every resolution this UNet attends at.
   // contexts (G, p, M, cross_attention_dim); masks (Bm, p, 1, h, w) ≥ 0. Throws palette::Error naming
   // the argument for wrong shapes.
@@ -71,6 +82,7 @@ class UNet2DConditionModelImpl : public torch::nn::Module, public fused::Caller 
 
   torch::nn::Conv2d conv_in{nullptr}, conv_out{nullptr};
   TimestepEmbedding time_embedding{nullptr};
+  TimestepEmbedding add_embedding{nullptr};  // SDXL: the pooled text and the time ids' sinusoids (text_time)
   torch::nn::ModuleList down_blocks{nullptr}, up_blocks{nullptr};
   UNetMidBlock mid_block{nullptr};
   torch::nn::GroupNorm conv_norm_out{nullptr};
@@ -78,9 +90,11 @@ class UNet2DConditionModelImpl : public torch::nn::Module, public fused::Caller 
  private:
   // SiLU of the time embedding for every item, in sample's dtype: (B,time_embed_dim).
   torch::Tensor forward_with(const torch::Tensor& sample, const torch::Tensor& timesteps, const CrossContext& context,
-                             const torch::Tensor& timestep_cond);
+                             const UNetConditions& conditions);
   torch::Tensor activated_time_embedding(const torch::Tensor& sample, const torch::Tensor& timesteps,
-                                         const torch::Tensor& timestep_cond);
+                                         const UNetConditions& conditions);
+  // SDXL's add_embedding of the pooled text and the time ids, (B,time_embed_dim) in `dtype`.
+  torch::Tensor added_embedding(const UNetConditions& conditions, int64_t batch, torch::ScalarType dtype);
   void build_down_and_mid();
   void build_up();
 

@@ -36,7 +36,7 @@ void check_block_types(const std::string& where, const char* key, const std::vec
 void reject_unsupported(const JsonConfig& json) {
   if (json.has("_class_name") && json.string("_class_name") != "UNet2DConditionModel")
     json.fail("_class_name", "is \"" + json.string("_class_name") + "\", expected \"UNet2DConditionModel\"");
-  for (const char* key : {"class_embed_type", "num_class_embeds", "addition_embed_type", "encoder_hid_dim",
+  for (const char* key : {"class_embed_type", "num_class_embeds", "encoder_hid_dim",
                           "encoder_hid_dim_type", "time_embedding_act_fn", "timestep_post_act",
                           "cross_attention_norm", "reverse_transformer_layers_per_block"})
     if (json.has(key)) json.fail(key, "is not supported (must be null), got " + json_brief(json.raw().at(key)));
@@ -90,6 +90,15 @@ UNetConfig UNetConfig::from_json(const JsonConfig& json) {
   c.freq_shift = json.number("freq_shift", c.freq_shift);
   c.time_embedding_dim = json.integer("time_embedding_dim", 0);
   c.time_cond_proj_dim = json.integer("time_cond_proj_dim", 0);
+  if (json.has("addition_embed_type")) {
+    const std::string type = json.string("addition_embed_type");
+    if (type != "text_time")
+      json.fail("addition_embed_type", "is \"" + type + "\"; only \"text_time\" (SDXL) is supported");
+    c.addition_time_embed_dim = json.integer("addition_time_embed_dim");
+    c.projection_class_embeddings_input_dim = json.integer("projection_class_embeddings_input_dim");
+    if (c.addition_time_embed_dim < 1)
+      json.fail("addition_time_embed_dim", "must be positive for addition_embed_type \"text_time\"");
+  }
   c.conv_in_kernel = json.integer("conv_in_kernel", c.conv_in_kernel);
   c.conv_out_kernel = json.integer("conv_out_kernel", c.conv_out_kernel);
   c.downsample_padding = json.integer("downsample_padding", c.downsample_padding);
@@ -134,6 +143,12 @@ void UNetConfig::validate(const std::string& where) const {
   limits::check(where, "norm_num_groups", norm_num_groups, limits::kChannels);
   limits::check(where, "time_embedding_dim", time_embed_dim(), {1, 4 * limits::kChannels.high});
   limits::check(where, "time_cond_proj_dim", time_cond_proj_dim, {0, limits::kChannels.high});
+  if (text_time_embedding()) {
+    limits::check(where, "addition_time_embed_dim", addition_time_embed_dim, limits::kChannels);
+    // the pooled text embedding and at least one time id
+    limits::check(where, "projection_class_embeddings_input_dim", projection_class_embeddings_input_dim,
+                  {addition_time_embed_dim + 1, 16 * limits::kChannels.high});
+  }
   for (size_t i = 0; i < n; ++i) {
     if (block_out_channels[i] % norm_num_groups != 0)
       config_error(where, "block_out_channels",

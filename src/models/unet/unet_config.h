@@ -38,6 +38,10 @@ struct UNetConfig {
   double freq_shift = 0;
   int64_t time_embedding_dim = 0;  // 0: 4 × block_out_channels[0]
   int64_t time_cond_proj_dim = 0;  // > 0: LCM-distilled UNet with a guidance-embedding input (cond_proj)
+  // SDXL's addition_embed_type "text_time": add_embedding takes the pooled text embedding beside the
+  // sinusoids (addition_time_embed_dim each) of the micro-conditioning time ids. 0: no added embedding.
+  int64_t addition_time_embed_dim = 0;
+  int64_t projection_class_embeddings_input_dim = 0;
   int64_t conv_in_kernel = 3;
   int64_t conv_out_kernel = 3;
   int64_t downsample_padding = 1;
@@ -57,6 +61,7 @@ struct UNetConfig {
     return time_embedding_dim > 0 ? time_embedding_dim : 4 * block_out_channels[0];
   }
   size_t num_blocks() const { return block_out_channels.size(); }
+  bool text_time_embedding() const { return addition_time_embed_dim > 0; }
 };
 
 }  // namespace palette

@@ -12,11 +12,16 @@ namespace {
 // size a few times should not hoard all of them.
 constexpr size_t kMaxRecorded = 3;
 
+// The conditions as tensors in one order, for keys, clones and copies alike.
+std::vector<const torch::Tensor*> tensors_of(const UNetConditions& c) { return {&c.timestep_cond, &c.text_embeds, &c.time_ids}; }
+std::vector<torch::Tensor*> tensors_of(UNetConditions& c) { return {&c.timestep_cond, &c.text_embeds, &c.time_ids}; }
+
 }  // namespace
 
 struct UNetGraphRunner::Recorded {
   std::vector<std::vector<int64_t>> key;
-  torch::Tensor sample, timesteps, hidden, cond, output;
+  torch::Tensor sample, timesteps, hidden, output;
+  UNetConditions conditions;
   RegionalContext regional;  // the recorded buffers of a regional call (contexts, masks per level)
   std::unique_ptr<CudaGraph> graph;
 };
@@ -30,30 +35,31 @@ UNetGraphRunner::UNetGraphRunner(UNet2DConditionModel unet, bool use_graphs) : u
 UNetGraphRunner::~UNetGraphRunner() = default;
 
 torch::Tensor UNetGraphRunner::forward(const torch::Tensor& sample, const torch::Tensor& timesteps,
-                                       const torch::Tensor& hidden, const torch::Tensor& cond) {
-  return run(sample, timesteps, hidden, nullptr, cond);
+                                       const torch::Tensor& hidden, const UNetConditions& conditions) {
+  return run(sample, timesteps, hidden, nullptr, conditions);
 }
 
 torch::Tensor UNetGraphRunner::forward(const torch::Tensor& sample, const torch::Tensor& timesteps,
-                                       const RegionalContext& regional, const torch::Tensor& cond) {
-  return run(sample, timesteps, {}, &regional, cond);
+                                       const RegionalContext& regional, const UNetConditions& conditions) {
+  return run(sample, timesteps, {}, &regional, conditions);
 }
 
 torch::Tensor UNetGraphRunner::eager(const torch::Tensor& sample, const torch::Tensor& timesteps,
                                      const torch::Tensor& hidden, const RegionalContext* regional,
-                                     const torch::Tensor& cond) {
-  return regional ? unet_->forward(sample, timesteps, *regional, cond) : unet_->forward(sample, timesteps, hidden, cond);
+                                     const UNetConditions& conditions) {
+  return regional ? unet_->forward(sample, timesteps, *regional, conditions)
+                  : unet_->forward(sample, timesteps, hidden, conditions);
 }
 
 torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Tensor& timesteps,
                                    const torch::Tensor& hidden, const RegionalContext* regional,
-                                   const torch::Tensor& cond) {
-  if (!use_graphs_ || !sample.is_cuda()) return eager(sample, timesteps, hidden, regional, cond);
+                                   const UNetConditions& conditions) {
+  if (!use_graphs_ || !sample.is_cuda()) return eager(sample, timesteps, hidden, regional, conditions);
 #if PALETTE_WITH_CUDA
   // Timesteps are recorded as a (B,) device tensor, so one timestep for all items is expanded first.
   const torch::Tensor steps = timesteps.reshape({-1}).expand({timesteps.numel() == 1 ? sample.size(0) : timesteps.numel()});
-  std::vector<std::vector<int64_t>> key = {tensor_signature(sample), tensor_signature(steps),
-                                           tensor_signature(hidden), tensor_signature(cond)};
+  std::vector<std::vector<int64_t>> key = {tensor_signature(sample), tensor_signature(steps), tensor_signature(hidden)};
+  for (const torch::Tensor* t : tensors_of(conditions)) key.push_back(tensor_signature(*t));
   if (regional) {
     key.push_back(tensor_signature(regional->contexts));
     key.push_back({regional->height, regional->width});
@@ -64,7 +70,10 @@ torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Ten
     r->sample.copy_(sample, /*non_blocking=*/true);
     r->timesteps.copy_(steps, true);
     if (hidden.defined()) r->hidden.copy_(hidden, true);
-    if (cond.defined()) r->cond.copy_(cond, true);
+    const auto given = tensors_of(conditions);
+    const auto buffers = tensors_of(r->conditions);
+    for (size_t i = 0; i < given.size(); ++i)
+      if (given[i]->defined()) buffers[i]->copy_(*given[i], true);
     if (regional) {  // a prompt or mask edit keeps the shapes: new values, same graph
       r->regional.contexts.copy_(regional->contexts, true);
       for (size_t i = 0; i < regional->masks.size(); ++i) r->regional.masks[i].copy_(regional->masks[i], true);
@@ -80,7 +89,12 @@ torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Ten
   r->sample = sample.clone();
   r->timesteps = steps.to(device.dtype(steps.scalar_type()), /*non_blocking=*/false, /*copy=*/true).contiguous();
   if (hidden.defined()) r->hidden = hidden.clone();
-  if (cond.defined()) r->cond = cond.clone();
+  {
+    const auto given = tensors_of(conditions);
+    const auto buffers = tensors_of(r->conditions);
+    for (size_t i = 0; i < given.size(); ++i)
+      if (given[i]->defined()) *buffers[i] = given[i]->to(sample.device(), /*non_blocking=*/false, /*copy=*/true);
+  }
   if (regional) {
     r->regional.contexts = regional->contexts.clone();
     for (const auto& m : regional->masks) r->regional.masks.push_back(m.clone());
@@ -90,7 +104,7 @@ torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Ten
   const RegionalContext* recorded_regional = regional ? &r->regional : nullptr;
   try {
     r->graph = CudaGraph::record(sample.device(), [&] {
-      r->output = eager(r->sample, r->timesteps, r->hidden, recorded_regional, r->cond);
+      r->output = eager(r->sample, r->timesteps, r->hidden, recorded_regional, r->conditions);
     });
   } catch (const Error& e) {
     use_graphs_ = false;  // whatever failed would fail again; eager calls still work
@@ -104,7 +118,7 @@ torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Ten
   ++replays_;
   return recorded_.back()->output;
 #else
-  return eager(sample, timesteps, hidden, regional, cond);
+  return eager(sample, timesteps, hidden, regional, conditions);
 #endif
 }
 

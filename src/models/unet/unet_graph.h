@@ -4,7 +4,7 @@
 // batches fast. The stream engine calls the UNet every frame with the same shapes, so it gains most.
 //
 //   palette::UNetGraphRunner runner(parts.unet, /*use_graphs=*/true);
-//   torch::Tensor eps = runner.forward(x, timesteps, hidden, cond);  // valid until the next forward
+//   torch::Tensor eps = runner.forward(x, timesteps, hidden, {cond});  // valid until the next forward
 //
 // Promises: the same result as unet->forward (the graph runs the same kernels on the same inputs).
 // Without CUDA (a CPU model, or LibTorch without CUDA) or with use_graphs false it is plain forward.
@@ -34,12 +34,12 @@ class UNetGraphRunner {
 
   // As UNet2DConditionModelImpl::forward; must run under NoGradGuard / InferenceMode.
   torch::Tensor forward(const torch::Tensor& sample, const torch::Tensor& timesteps,
-                        const torch::Tensor& encoder_hidden_states, const torch::Tensor& timestep_cond = {});
+                        const torch::Tensor& encoder_hidden_states, const UNetConditions& conditions = {});
 
   // The same for a regional-attention call (models/unet/regional_attention.h): the context's tensors
   // are recorded buffers too, so a prompt or mask edit that keeps their shapes replays the graph.
   torch::Tensor forward(const torch::Tensor& sample, const torch::Tensor& timesteps, const RegionalContext& regional,
-                        const torch::Tensor& timestep_cond = {});
+                        const UNetConditions& conditions = {});
 
   bool graphs_enabled() const { return use_graphs_; }
   int64_t captures() const { return captures_; }  // graphs recorded so far
@@ -49,9 +49,9 @@ class UNetGraphRunner {
 
  private:
   torch::Tensor run(const torch::Tensor& sample, const torch::Tensor& timesteps, const torch::Tensor& hidden,
-                    const RegionalContext* regional, const torch::Tensor& cond);
+                    const RegionalContext* regional, const UNetConditions& conditions);
   torch::Tensor eager(const torch::Tensor& sample, const torch::Tensor& timesteps, const torch::Tensor& hidden,
-                      const RegionalContext* regional, const torch::Tensor& cond);
+                      const RegionalContext* regional, const UNetConditions& conditions);
 
   UNet2DConditionModel unet_;
   bool use_graphs_ = false;

@@ -9,6 +9,7 @@
 #include "models/unet/unet.h"
 #include "palette/error.h"
 #include "palette/safetensors.h"
+#include "support/error_of.h"
 #include "support/fixtures.h"
 #include "support/parity.h"
 
@@ -65,7 +66,7 @@ TEST(UNetConfig, UnknownBlockTypeIsNamed) {
 
 TEST(UNetConfig, UnsupportedFeaturesAreNamed) {
   for (const auto& [key, value] :
-       std::vector<std::pair<std::string, nlohmann::json>>{{"addition_embed_type", "text_time"},
+       std::vector<std::pair<std::string, nlohmann::json>>{{"addition_embed_type", "text"},
                                                            {"class_embed_type", "timestep"},
                                                            {"dual_cross_attention", true},
                                                            {"time_embedding_type", "fourier"}}) {
@@ -76,6 +77,18 @@ TEST(UNetConfig, UnsupportedFeaturesAreNamed) {
   }
 }
 
+TEST(UNetConfig, TextTimeEmbeddingNeedsItsSizes) {
+  auto json = tiny_config();
+  json["addition_embed_type"] = "text_time";
+  EXPECT_NE(config_error(json).find("\"addition_time_embed_dim\" is missing"), std::string::npos);
+  json["addition_time_embed_dim"] = 8;
+  EXPECT_NE(config_error(json).find("\"projection_class_embeddings_input_dim\" is missing"), std::string::npos);
+  json["projection_class_embeddings_input_dim"] = 8;  // no room for the pooled text
+  EXPECT_NE(config_error(json).find("\"projection_class_embeddings_input_dim\""), std::string::npos);
+  json["projection_class_embeddings_input_dim"] = 80;
+  EXPECT_TRUE(UNetConfig::from_json(JsonConfig(json, "unet/config.json")).text_time_embedding());
+}
+
 TEST(UNetConfig, InconsistentListsAreNamed) {
   auto json = tiny_config();
   json["attention_head_dim"] = {2, 4};
@@ -83,6 +96,34 @@ TEST(UNetConfig, InconsistentListsAreNamed) {
   json = tiny_config();
   json["norm_num_groups"] = 24;
   EXPECT_NE(config_error(json).find("norm_num_groups"), std::string::npos);
+}
+
+// SDXL's added conditions: both are required, the time ids must fill add_embedding's inputs, and one
+// item's conditions serve the whole batch.
+TEST(UNet, TextTimeConditionsAreCheckedAndBroadcast) {
+  auto json = tiny_config();
+  json["addition_embed_type"] = "text_time";
+  json["addition_time_embed_dim"] = 4;
+  json["projection_class_embeddings_input_dim"] = 16 + 6 * 4;
+  torch::manual_seed(0);
+  UNet2DConditionModel unet(UNetConfig::from_json(JsonConfig(json, "unet/config.json")));
+  torch::NoGradGuard no_grad;
+  const auto sample = torch::randn({2, 4, 8, 8});
+  const auto context = torch::randn({2, 77, 32});
+  const auto t = torch::tensor({500, 500});
+  const auto pooled = torch::randn({1, 16});
+  const auto ids = torch::tensor({{128.0, 128.0, 0.0, 0.0, 128.0, 128.0}});
+  EXPECT_NE(test::error_of([&] { unet->forward(sample, t, context); }).find("needs the pooled text embedding and the time ids"),
+            std::string::npos);
+  const auto five = test::error_of([&] { unet->forward(sample, t, context, {{}, pooled, ids.slice(1, 0, 5)}); });
+  EXPECT_NE(five.find("[1, 5]"), std::string::npos) << five;
+  EXPECT_NE(five.find("(2,6)"), std::string::npos) << five;
+  const auto one = unet->forward(sample, t, context, {{}, pooled, ids});
+  const auto each = unet->forward(sample, t, context, {{}, pooled.expand({2, 16}), ids.expand({2, 6})});
+  EXPECT_TRUE(torch::allclose(one, each, 1e-5, 1e-6));
+  // the ids take part: another original size gives another prediction
+  const auto other = unet->forward(sample, t, context, {{}, pooled, ids * 2});
+  EXPECT_FALSE(torch::allclose(one, other, 1e-4, 1e-5));
 }
 
 // A random-weight model is enough for what parity cases do not cover: latent sides that are not
@@ -97,17 +138,17 @@ TEST(UNet, OddSizesScalarTimestepsAndCondProjection) {
   const auto sample = torch::randn({2, 4, 13, 7});
   const auto context = torch::randn({2, 77, 32});
   const auto cond = torch::randn({2, 16});
-  const auto per_item = unet->forward(sample, torch::tensor({500, 500}), context, cond);
+  const auto per_item = unet->forward(sample, torch::tensor({500, 500}), context, {cond});
   EXPECT_EQ(per_item.sizes(), sample.sizes());
-  const auto scalar = unet->forward(sample, torch::tensor(500.0), context, cond);
+  const auto scalar = unet->forward(sample, torch::tensor(500.0), context, {cond});
   EXPECT_TRUE(torch::allclose(per_item, scalar, 1e-5, 1e-6));
-  const auto mixed = unet->forward(sample, torch::tensor({500, 20}), context, cond);
+  const auto mixed = unet->forward(sample, torch::tensor({500, 20}), context, {cond});
   const auto second =
-      unet->forward(sample.slice(0, 1), torch::tensor({20}), context.slice(0, 1), cond.slice(0, 1));
+      unet->forward(sample.slice(0, 1), torch::tensor({20}), context.slice(0, 1), {cond.slice(0, 1)});
   EXPECT_TRUE(torch::allclose(mixed.slice(0, 1), second, 1e-4, 1e-5));
   EXPECT_FALSE(torch::allclose(mixed.slice(0, 1), per_item.slice(0, 1)));
-  EXPECT_THROW(unet->forward(sample, torch::tensor({1, 2, 3}), context, cond), Error);
-  EXPECT_THROW(unet->forward(sample.slice(1, 0, 3), torch::tensor(1), context, cond), Error);
+  EXPECT_THROW(unet->forward(sample, torch::tensor({1, 2, 3}), context, {cond}), Error);
+  EXPECT_THROW(unet->forward(sample.slice(1, 0, 3), torch::tensor(1), context, {cond}), Error);
 }
 
 }  // namespace
