@@ -53,7 +53,7 @@ struct ModelOptions {
 };
 
 struct ComponentInfo {
-  std::string name;          // "text_encoder", "unet", "vae", "taesd"
+  std::string name;          // "text_encoder", "text_encoder_2" (SDXL), "unet", "vae", "taesd"
   std::string source;        // the file its weights came from
   std::string stored_dtype;  // dtype(s) of the weights in the file, e.g. "F16"
   int64_t parameters = 0;

@@ -18,6 +18,7 @@
 // from several threads at once. The progress callback runs on the rendering thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -42,6 +43,11 @@ struct RenderOptions {
   int width = 512;               // pixels: a multiple of 8, 64 … kMaxImageSide
   int height = 512;              // pixels: a multiple of 8, 64 … kMaxImageSide
   int clip_skip = 1;             // 1 = last text-encoder layer, 2 = penultimate ("clip skip 2")
+  // SDXL's micro-conditioning (other families ignore it), in pixels, as {height, width} and {top, left}:
+  // the size the picture is to look as if it was cropped from, the crop's corner, and the size it is to
+  // look made for. nullopt: the picture's own size, as diffusers defaults.
+  std::optional<std::array<int, 2>> original_size, target_size;
+  std::array<int, 2> crop_top_left = {0, 0};
   std::function<void(int step, int total)> progress;  // after each denoising step; may be empty
   const std::atomic<bool>* cancel = nullptr;          // set *cancel to true from any thread to stop
 };

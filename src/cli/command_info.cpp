@@ -30,9 +30,9 @@ void print_model(const ModelInfo& info) {
             << "Format            " << info.format << "\n"
             << "Loaded on         " << info.device << " as " << info.dtype << "\n";
   for (const auto& c : info.components) {
-    std::printf("%-13s %12lld parameters, stored %s\n", c.name.c_str(), static_cast<long long>(c.parameters),
+    std::printf("%-17s %11lld parameters, stored %s\n", c.name.c_str(), static_cast<long long>(c.parameters),
                 c.stored_dtype.empty() ? "?" : c.stored_dtype.c_str());
-    std::cout << "              " << c.architecture << "\n              from " << c.source << "\n";
+    std::cout << "                  " << c.architecture << "\n                  from " << c.source << "\n";
   }
   for (const auto& l : info.loras) std::cout << "LoRA              " << l << "\n";
 }

@@ -27,7 +27,14 @@ int count_children(const TensorMap& m, const std::string& prefix) {
 
 }  // namespace
 
-std::string family_name(ModelFamily family) { return family == ModelFamily::Sd1 ? "SD 1.x" : "SD 2.x"; }
+std::string family_name(ModelFamily family) {
+  switch (family) {
+    case ModelFamily::Sd1: return "SD 1.x";
+    case ModelFamily::Sd2: return "SD 2.x";
+    case ModelFamily::Sdxl: return "SDXL";
+  }
+  return "unknown";
+}
 
 nlohmann::json detect_unet_config(const TensorMap& unet, ModelFamily family, const std::string& source) {
   const int levels = count_children(unet, "down_blocks.");

@@ -12,9 +12,9 @@
 
 namespace palette {
 
-enum class ModelFamily { Sd1, Sd2 };
+enum class ModelFamily { Sd1, Sd2, Sdxl };
 
-std::string family_name(ModelFamily family);  // "SD 1.x" / "SD 2.x"
+std::string family_name(ModelFamily family);  // "SD 1.x" / "SD 2.x" / "SDXL"
 
 // Each throws palette::Error naming `source` and the tensor it needed when the tensors do not form a
 // model this engine knows.

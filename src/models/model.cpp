@@ -101,7 +101,7 @@ std::string unet_summary(const UNetConfig& c) {
   return "blocks " + joined(c.block_out_channels) + ", " + std::to_string(c.layers_per_block[0]) +
          " layers per block, heads " + joined(c.attention_heads) + ", cross-attention " +
          std::to_string(c.cross_attention_dim[0]) + (c.use_linear_projection ? ", linear projection" : ", conv projection") +
-         (c.time_cond_proj_dim > 0 ? ", guidance embedding" : "");
+         (c.time_cond_proj_dim > 0 ? ", guidance embedding" : "") + (c.text_time_embedding() ? ", text-time embedding" : "");
 }
 
 ModelFamily family_of(const JsonConfig& unet, const JsonConfig& text) {
@@ -120,6 +120,11 @@ struct Sources {
   Weights unet, vae, text;
   fs::path tokenizer_dir;  // empty: the bundled CLIP vocabulary
   nlohmann::json scheduler;
+  // SDXL only: the second text encoder and its tokenizer
+  JsonConfig text_2_config{{}, ""};
+  Weights text_2;
+  fs::path tokenizer_2_dir;
+  bool force_zeros_for_empty_prompt = false;
 };
 
 // A folder without model_index.json is not a diffusers pipeline; say so in those words (rather than
@@ -146,12 +151,17 @@ Sources from_folder(const fs::path& dir) {
   // Families this engine does not run yet, named before a missing or odd part makes the error obscure.
   const nlohmann::json& class_name = index.raw().contains("_class_name") ? index.raw()["_class_name"] : nlohmann::json();
   const std::string pipeline = class_name.is_string() ? class_name.get<std::string>() : std::string();
-  if (fs::exists(dir / "text_encoder_2") || pipeline.find("XL") != std::string::npos)
-    throw Error("'" + dir.string() + "': an SDXL model (" + (pipeline.empty() ? "text_encoder_2/" : pipeline) +
-                "); this engine runs SD 1.x and 2.x models");
   if (!fs::exists(dir / "unet") && fs::exists(dir / "transformer"))
     throw Error("'" + dir.string() + "': a transformer-based model (" + (pipeline.empty() ? "transformer/" : pipeline) +
-                ", such as SD3 or Flux), not Stable Diffusion 1.x or 2.x");
+                ", such as SD3 or Flux), not Stable Diffusion 1.x, 2.x or SDXL");
+  const bool xl = fs::exists(dir / "text_encoder_2") || pipeline.find("XL") != std::string::npos;
+  if (xl) {
+    const std::string what = "'" + dir.string() + "': an SDXL model (" + (pipeline.empty() ? "text_encoder_2/" : pipeline) + ")";
+    if (!fs::exists(dir / "text_encoder"))
+      throw Error(what + " without text_encoder/ (an SDXL refiner?): text to image needs both text encoders");
+    if (!fs::exists(dir / "text_encoder_2")) throw Error(what + " without text_encoder_2/: SDXL needs both text encoders");
+    if (!fs::exists(dir / "tokenizer_2")) throw Error(what + " without tokenizer_2/ for its second text encoder");
+  }
   const auto unet = require_dir(dir / "unet", "unet"), vae = require_dir(dir / "vae", "vae");
   const auto text = require_dir(dir / "text_encoder", "text_encoder");
   s.unet_config = JsonConfig::load(unet / "config.json");
@@ -163,6 +173,14 @@ Sources from_folder(const fs::path& dir) {
   s.unet = read_weights(weights_file(unet, {"diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"}));
   s.vae = read_weights(weights_file(vae, {"diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"}));
   s.text = read_weights(weights_file(text, {"model.safetensors", "model.fp16.safetensors"}));
+  if (xl) {
+    s.family = ModelFamily::Sdxl;
+    const auto text_2 = require_dir(dir / "text_encoder_2", "text_encoder_2");
+    s.text_2_config = JsonConfig::load(text_2 / "config.json");
+    s.text_2 = read_weights(weights_file(text_2, {"model.safetensors", "model.fp16.safetensors"}));
+    s.tokenizer_2_dir = require_dir(dir / "tokenizer_2", "tokenizer_2");
+    s.force_zeros_for_empty_prompt = index.raw().value("force_zeros_for_empty_prompt", true);
+  }
   return s;
 }
 
@@ -170,7 +188,8 @@ Sources from_single_file(const fs::path& file, const fs::path& config_dir) {
   const Weights all = read_weights(file);
   for (const auto& [name, t] : all.tensors)
     if (name.rfind("conditioner.embedders.", 0) == 0)
-      throw Error("'" + file.string() + "': an SDXL checkpoint; this engine runs SD 1.x and 2.x models");
+      throw Error("'" + file.string() + "': an SDXL checkpoint in the single-file layout, which is not read yet; "
+                  "give the model as a diffusers folder (text_encoder_2/, tokenizer_2/, …)");
   if (!checkpoint::is_original_layout(all.tensors))
     throw Error("'" + file.string() + "': not a Stable Diffusion checkpoint (no model.diffusion_model.* tensors)");
   auto parts = checkpoint::from_original(all.tensors, all.source);
@@ -261,13 +280,33 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
   parts->tokenizer = make_tokenizer(s.tokenizer_dir, s.family);
   parts->text_encoder = build<ClipTextModel, ClipTextConfig>(s.text_config, s.text, options);
   parts->unet = build<UNet2DConditionModel, UNetConfig>(s.unet_config, s.unet, options);
-  parts->vae = build<AutoencoderKL, AutoencoderKLConfig>(s.vae_config, s.vae, options);
+  // SDXL's VAE overflows in float16 (its config says force_upcast): bfloat16 has float32's range at
+  // float16's cost. SD 1.x/2.x VAEs say force_upcast too, but run in float16 in diffusers' own pipelines.
+  ModelOptions vae_options = options;
+  if (s.family == ModelFamily::Sdxl && options.dtype == torch::kFloat16 && s.vae_config.boolean("force_upcast", true))
+    vae_options.dtype = torch::kBFloat16;
+  parts->vae = build<AutoencoderKL, AutoencoderKLConfig>(s.vae_config, s.vae, vae_options);
+  if (s.family == ModelFamily::Sdxl) {
+    parts->tokenizer_2 = make_tokenizer(s.tokenizer_2_dir, s.family);
+    parts->text_encoder_2 = build<ClipTextModel, ClipTextConfig>(s.text_2_config, s.text_2, options);
+    parts->force_zeros_for_empty_prompt = s.force_zeros_for_empty_prompt;
+    if (parts->text_encoder_2->config().projection_dim <= 0)
+      throw Error("'" + s.text_2.source + "': SDXL's second text encoder needs a text projection "
+                  "(CLIPTextModelWithProjection: projection_dim and text_projection.weight)");
+  }
 
   const auto& tc = parts->text_encoder->config();
   info->components.push_back(describe("text_encoder", s.text, *parts->text_encoder,
                                       std::to_string(tc.num_hidden_layers) + " layers, width " +
                                           std::to_string(tc.hidden_size) + ", " + std::to_string(tc.num_attention_heads) +
                                           " heads, " + tc.hidden_act));
+  if (parts->text_encoder_2) {
+    const auto& t2 = parts->text_encoder_2->config();
+    info->components.push_back(describe("text_encoder_2", s.text_2, *parts->text_encoder_2,
+                                        std::to_string(t2.num_hidden_layers) + " layers, width " +
+                                            std::to_string(t2.hidden_size) + ", " + std::to_string(t2.num_attention_heads) +
+                                            " heads, " + t2.hidden_act + ", projection " + std::to_string(t2.projection_dim)));
+  }
   info->components.push_back(describe("unet", s.unet, *parts->unet, unet_summary(parts->unet->config())));
   const auto& vc = parts->vae->config();
   info->components.push_back(describe("vae", s.vae, *parts->vae,
@@ -289,6 +328,8 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
   // Frozen: SyncDiffusion differentiates through the networks w.r.t. its latents only; frozen weights
   // keep autograd from recording their gradients, or writing .grad into weights other threads share.
   for (const auto& p : parts->text_encoder->parameters()) p.set_requires_grad(false);
+  if (parts->text_encoder_2)
+    for (const auto& p : parts->text_encoder_2->parameters()) p.set_requires_grad(false);
   for (const auto& p : parts->unet->parameters()) p.set_requires_grad(false);
   for (const auto& p : parts->vae->parameters()) p.set_requires_grad(false);
   with_memory_errors([&] {  // channels-last copies of the weights on the device

@@ -48,6 +48,11 @@ struct ModelParts {
   ClipTextModel text_encoder{nullptr};
   UNet2DConditionModel unet{nullptr};
   AutoencoderKL vae{nullptr};
+  // SDXL's second text encoder (CLIPTextModelWithProjection, text_encoder_2/) and its tokenizer; null
+  // for SD 1.x and 2.x. With it, prompts condition through both (pipelines/prompt_encoding.h).
+  std::shared_ptr<const ClipTokenizer> tokenizer_2;
+  ClipTextModel text_encoder_2{nullptr};
+  bool force_zeros_for_empty_prompt = false;  // SDXL pipelines: no negative prompt → zero embeddings
   Taesd taesd{nullptr};                 // null when no TAESD was given
   nlohmann::json scheduler_config;      // diffusers scheduler_config.json (or the family's default)
   WhitePosteriors white_posteriors;     // the only part that changes after load: a cache

@@ -140,6 +140,7 @@ panorama::ViewGrid panorama_grid(const PanoramaSettings& s, bool circular) {
 
 PanoramaLatents panorama_latents(const ModelParts& parts, const PanoramaOptions& options, NoiseSource& noise,
                                  const torch::Tensor& initial_noise) {
+  require_text_only_conditioning(parts, "the panorama pipeline");
   const auto s = resolve_panorama_settings(options, parts.vae->config().downscale_factor());
   const auto scheduler = make_panorama_scheduler(parts, s);
   const auto grid = panorama_grid(s, options.circular);

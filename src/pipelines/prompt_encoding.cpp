@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "models/clip_text/sdxl_text_encoders.h"
 #include "models/model_parts.h"
 #include "palette/error.h"
 
@@ -11,31 +12,92 @@ bool uses_classifier_free_guidance(const ModelParts& parts, double guidance) {
   return guidance > 1.0 && parts.unet->config().time_cond_proj_dim <= 0;
 }
 
-torch::Tensor encode_prompts(const ModelParts& parts, const std::vector<std::string>& prompts,
-                             int64_t clip_skip) {
+TextConditioning encode_texts(const ModelParts& parts, const std::vector<std::string>& prompts, int64_t clip_skip) {
   if (prompts.empty()) throw Error("encode_prompts: no prompts given");
+  torch::NoGradGuard no_grad;
+  if (parts.text_encoder_2) {
+    // SDXL reads the penultimate layers already; a further skip is not what its checkpoints expect.
+    if (clip_skip != 1)
+      throw Error("clip_skip " + std::to_string(clip_skip) + " is not supported for SDXL models (use 1)");
+    SdxlTextEncoders encoders{parts.text_encoder, parts.text_encoder_2, parts.tokenizer, parts.tokenizer_2};
+    const SdxlTextEmbeddings e = encoders.encode(prompts);
+    return {e.hidden.to(parts.dtype), e.pooled.to(parts.dtype)};
+  }
   const torch::Tensor ids = parts.tokenizer->encode_batch(prompts).to(parts.device);
   ClipTextModel encoder = parts.text_encoder;  // a non-const handle on the shared, unchanged module
-  torch::NoGradGuard no_grad;
-  return encoder->encode(ids, clip_skip).to(parts.dtype);
+  return {encoder->encode(ids, clip_skip).to(parts.dtype), {}};
 }
 
-torch::Tensor PromptEmbeddings::unet_batch(int64_t copies) const {
-  const torch::Tensor c = cond.repeat({copies, 1, 1});
-  return has_uncond() ? torch::cat({uncond.repeat({copies, 1, 1}), c}) : c;
+torch::Tensor encode_prompts(const ModelParts& parts, const std::vector<std::string>& prompts,
+                             int64_t clip_skip) {
+  return encode_texts(parts, prompts, clip_skip).hidden;
+}
+
+namespace {
+
+// [uncond × copies, cond × copies] with an uncond side, [cond × copies] without.
+torch::Tensor halves(const torch::Tensor& uncond, const torch::Tensor& cond, int64_t copies) {
+  std::vector<int64_t> repeats(size_t(cond.dim()), 1);
+  repeats[0] = copies;
+  const torch::Tensor c = cond.repeat(repeats);
+  return uncond.defined() ? torch::cat({uncond.repeat(repeats), c}) : c;
+}
+
+}  // namespace
+
+torch::Tensor PromptEmbeddings::unet_batch(int64_t copies) const { return halves(uncond, cond, copies); }
+
+UNetConditions PromptEmbeddings::unet_conditions(int64_t copies, const torch::Tensor& time_ids,
+                                                 const torch::Tensor& timestep_cond) const {
+  UNetConditions c{timestep_cond, {}, {}};
+  if (pooled_cond.defined()) {
+    c.text_embeds = halves(pooled_uncond, pooled_cond, copies);
+    c.time_ids = time_ids;
+  }
+  return c;
 }
 
 PromptEmbeddings encode_prompt(const ModelParts& parts, const std::string& prompt,
                                const std::string& negative_prompt, bool cfg, int64_t clip_skip) {
   PromptEmbeddings out;
   if (!cfg) {
-    out.cond = encode_prompts(parts, {prompt}, clip_skip);
+    const TextConditioning t = encode_texts(parts, {prompt}, clip_skip);
+    out.cond = t.hidden;
+    out.pooled_cond = t.pooled;
     return out;
   }
-  const torch::Tensor both = encode_prompts(parts, {negative_prompt, prompt}, clip_skip);
-  out.uncond = both.slice(0, 0, 1);
-  out.cond = both.slice(0, 1, 2);
+  const TextConditioning both = encode_texts(parts, {negative_prompt, prompt}, clip_skip);
+  out.uncond = both.hidden.slice(0, 0, 1);
+  out.cond = both.hidden.slice(0, 1, 2);
+  if (both.pooled.defined()) {
+    out.pooled_uncond = both.pooled.slice(0, 0, 1);
+    out.pooled_cond = both.pooled.slice(0, 1, 2);
+    // SDXL without a negative prompt: zeros, not the empty prompt's encoding (a given "" is the same
+    // string here, so "no negative prompt" is what the empty string means, as for SD 1.x).
+    if (negative_prompt.empty() && parts.force_zeros_for_empty_prompt) {
+      out.uncond = torch::zeros_like(out.uncond);
+      out.pooled_uncond = torch::zeros_like(out.pooled_uncond);
+    }
+  }
   return out;
+}
+
+void require_text_only_conditioning(const ModelParts& parts, const std::string& pipeline) {
+  if (parts.unet->config().text_time_embedding())
+    throw Error(pipeline + " does not run SDXL models yet (text to image does); use an SD 1.x or 2.x model");
+}
+
+torch::Tensor sdxl_time_ids(const ModelParts& parts, std::array<int, 2> original_size, std::array<int, 2> crop_top_left,
+                            std::array<int, 2> target_size) {
+  const auto& c = parts.unet->config();
+  const int64_t pooled = parts.text_encoder_2 ? parts.text_encoder_2->config().projection_dim : 0;
+  if (!c.text_time_embedding() || pooled + 6 * c.addition_time_embed_dim != c.projection_class_embeddings_input_dim)
+    throw Error("the UNet's added embedding takes " + std::to_string(c.projection_class_embeddings_input_dim) +
+                " inputs, not the pooled text (" + std::to_string(pooled) + ") and six time ids of " +
+                std::to_string(c.addition_time_embed_dim) + " (SDXL's original size, crop and target size)");
+  const std::vector<float> ids = {float(original_size[0]), float(original_size[1]), float(crop_top_left[0]),
+                                  float(crop_top_left[1]),  float(target_size[0]),   float(target_size[1])};
+  return torch::tensor(ids).view({1, 6}).to(parts.device, parts.dtype);
 }
 
 torch::Tensor apply_guidance(const torch::Tensor& unet_output, double guidance) {

@@ -14,9 +14,12 @@
 
 #include <torch/types.h>
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "models/unet/unet.h"
 
 namespace palette {
 
@@ -30,18 +33,34 @@ bool uses_classifier_free_guidance(const ModelParts& parts, double guidance);
 // on its device, owned by the caller. Each prompt is tokenized to 77 ids (truncated, padded), as the
 // reference does. clip_skip follows the A1111 convention: 1 = last layer (diffusers' default), 2 = the
 // penultimate layer, each followed by the final layer norm.
+// SDXL: both encoders' penultimate states side by side (clip_skip must be 1; the pooled embedding is
+// dropped here: see encode_texts).
 torch::Tensor encode_prompts(const ModelParts& parts, const std::vector<std::string>& prompts,
                              int64_t clip_skip = 1);
+
+// What text gives the UNet: the cross-attention states, and for SDXL the second encoder's pooled,
+// projected embedding (B, projection_dim), undefined for SD 1.x and 2.x. Model dtype and device.
+struct TextConditioning {
+  torch::Tensor hidden;
+  torch::Tensor pooled;
+};
+TextConditioning encode_texts(const ModelParts& parts, const std::vector<std::string>& prompts, int64_t clip_skip = 1);
 
 // One prompt's conditioning, with the negative prompt's when CFG is on.
 struct PromptEmbeddings {
   torch::Tensor cond;    // (1, 77, hidden), model dtype and device
   torch::Tensor uncond;  // same shape: the negative prompt's ("" when none); undefined without CFG
+  // SDXL: the pooled embeddings (1, projection_dim) of each side; undefined for other families. With no
+  // negative prompt, SDXL's uncond and pooled_uncond are zeros (force_zeros_for_empty_prompt).
+  torch::Tensor pooled_cond, pooled_uncond;
 
   bool has_uncond() const { return uncond.defined(); }
   // encoder_hidden_states for a UNet batch of `copies` latents per half: [uncond × copies, cond ×
   // copies] with CFG, [cond × copies] without. A new tensor the caller owns.
   torch::Tensor unet_batch(int64_t copies = 1) const;
+  // The UNet's other conditions for the same batch: `timestep_cond` as given, and for SDXL the pooled
+  // embeddings laid out as unet_batch lays out the states, with `time_ids` (1,6) for every item.
+  UNetConditions unet_conditions(int64_t copies, const torch::Tensor& time_ids, const torch::Tensor& timestep_cond) const;
 };
 
 // Encodes `prompt`, and with `cfg` also `negative_prompt` (the empty string stands for "no negative
@@ -55,6 +74,16 @@ torch::Tensor apply_guidance(const torch::Tensor& unet_output, double guidance);
 // The same from the two halves already split (for batches interleaved differently, e.g. panoramas).
 torch::Tensor apply_guidance(const torch::Tensor& uncond_output, const torch::Tensor& cond_output,
                              double guidance);
+
+// Throws palette::Error unless the model conditions on text alone (SD 1.x, 2.x): the pipelines that do
+// not pass SDXL's added conditions yet (`pipeline` names one) refuse SDXL models up front.
+void require_text_only_conditioning(const ModelParts& parts, const std::string& pipeline);
+
+// SDXL's time ids (1,6) in the model's dtype on its device: original size, crop corner, target size
+// ({height, width}, {top, left}, {height, width} in pixels). Throws palette::Error when the UNet's
+// added embedding does not take six ids.
+torch::Tensor sdxl_time_ids(const ModelParts& parts, std::array<int, 2> original_size, std::array<int, 2> crop_top_left,
+                            std::array<int, 2> target_size);
 
 // The timestep_cond of LCM-distilled UNets (diffusers' get_guidance_scale_embedding of
 // w = guidance − 1): (batch, time_cond_proj_dim) in the model's dtype on its device. Undefined when

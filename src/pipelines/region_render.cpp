@@ -160,6 +160,7 @@ void denoise_view(const ModelParts& parts, const RegionRequest& request, const R
 }
 
 RegionRun prepare_run(const ModelParts& parts, const RegionRequest& request) {
+  require_text_only_conditioning(parts, "the region pipeline");
   RegionRun run;
   RegionSchedule schedule = region_schedule(parts, request.sampling);
   run.scheduler = std::move(schedule.scheduler);

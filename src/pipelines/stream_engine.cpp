@@ -244,6 +244,7 @@ void rebuild_constants(State& s, StreamDerived& d, const std::vector<uint64_t>& 
 StreamEngine::StreamEngine(const Model& model, StreamSettings settings) : state_(std::make_unique<State>()) {
   State& s = *state_;
   s.parts = &model_parts(model);
+  require_text_only_conditioning(*s.parts, "the live stream");
   s.settings = std::move(settings);
   RegionRequest check;
   check.sampling = s.settings.sampling;

@@ -44,6 +44,12 @@ std::unique_ptr<Scheduler> make_run_scheduler(const ModelParts& parts, const Ren
   return scheduler;
 }
 
+// SDXL's micro-conditioning: the picture's own size unless the options say otherwise.
+torch::Tensor sdxl_time_ids(const ModelParts& parts, const RenderOptions& o) {
+  const std::array<int, 2> own = {o.height, o.width};
+  return sdxl_time_ids(parts, o.original_size.value_or(own), o.crop_top_left, o.target_size.value_or(own));
+}
+
 }  // namespace
 
 void validate_render_options(const RenderOptions& options) {
@@ -55,6 +61,15 @@ void validate_render_options(const RenderOptions& options) {
   check_utf8(options.negative_prompt, "negative_prompt");
   if (options.clip_skip < 1)
     throw Error("clip_skip " + std::to_string(options.clip_skip) + " must be at least 1");
+  const auto check_pair = [](const char* field, const std::array<int, 2>& v, int low, const char* what) {
+    for (int x : v)
+      if (x < low || x > 16 * kMaxImageSide)
+        throw Error(std::string(field) + " " + std::to_string(v[0]) + "," + std::to_string(v[1]) + ": each " + what +
+                    " must be " + std::to_string(low) + " … " + std::to_string(16 * kMaxImageSide) + " pixels");
+  };
+  if (options.original_size) check_pair("original_size", *options.original_size, 1, "side");
+  if (options.target_size) check_pair("target_size", *options.target_size, 1, "side");
+  check_pair("crop_top_left", options.crop_top_left, 0, "offset");
   // Only the name can be checked without the model's config; that is enough to name a typo.
   if (options.sampler) make_scheduler(nlohmann::json::object(), options.sampler);
 }
@@ -79,7 +94,8 @@ TextToImageLatents text_to_image_latents(const ModelParts& parts, const RenderOp
   const PromptEmbeddings text =
       encode_prompt(parts, options.prompt, options.negative_prompt, cfg, options.clip_skip);
   const torch::Tensor hidden = text.unet_batch();
-  const torch::Tensor timestep_cond = guidance_condition(parts, options.guidance, 1);
+  const UNetConditions conditions = text.unet_conditions(1, parts.text_encoder_2 ? sdxl_time_ids(parts, options) : torch::Tensor(),
+                                                         guidance_condition(parts, options.guidance, 1));
   out.text_ms = elapsed_ms(start, parts.device);
 
   start = Clock::now();
@@ -93,7 +109,7 @@ TextToImageLatents text_to_image_latents(const ModelParts& parts, const RenderOp
     check_cancel(options);
     const torch::Tensor input =
         scheduler->scale_model_input(cfg ? torch::cat({latents, latents}) : latents, i);
-    torch::Tensor prediction = unet->forward(input, scheduler->timesteps()[i], hidden, {timestep_cond});
+    torch::Tensor prediction = unet->forward(input, scheduler->timesteps()[i], hidden, conditions);
     if (cfg) prediction = apply_guidance(prediction, options.guidance);
     latents = scheduler->step(prediction, i, latents, noise).prev_sample;
     if (options.progress) options.progress(static_cast<int>(i + 1), total);

@@ -107,12 +107,31 @@ TEST(ModelLoad, FolderThatIsNotAModelSaysSo) {
   EXPECT_NE(with_file.find("sd15.safetensors"), std::string::npos) << with_file;
 }
 
-// Families the engine does not run yet are named as such, not as a missing or malformed part.
+// An SDXL folder brings both text encoders and both tokenizers; one that lacks a part says which.
+TEST(ModelLoad, SdxlFolderLoadsBothTextEncoders) {
+  const Model model = Model::load(test::fixtures_dir() / "tiny-sdxl");
+  EXPECT_EQ(model.info().family, "SDXL");
+  std::vector<std::string> names;
+  for (const auto& c : model.info().components) names.push_back(c.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"text_encoder", "text_encoder_2", "unet", "vae"}));
+  EXPECT_NE(model.info().components[1].architecture.find("projection 32"), std::string::npos)
+      << model.info().components[1].architecture;
+  EXPECT_NE(model.info().components[2].architecture.find("text-time embedding"), std::string::npos);
+  test::TempDir tmp;
+  const auto without = [&](const char* part) {
+    const auto dir = tmp / (std::string("no-") + part);
+    fs::copy(test::fixtures_dir() / "tiny-sdxl", dir, fs::copy_options::recursive);
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::add);
+    fs::remove_all(dir / part);
+    return load_error(dir);
+  };
+  EXPECT_NE(without("tokenizer_2").find("an SDXL model (StableDiffusionXLPipeline) without tokenizer_2/"), std::string::npos);
+  EXPECT_NE(without("text_encoder_2").find("without text_encoder_2/: SDXL needs both text encoders"), std::string::npos);
+  EXPECT_NE(without("text_encoder").find("without text_encoder/ (an SDXL refiner?)"), std::string::npos);
+}
+
+// Families the engine does not run are named as such, not as a missing or malformed part.
 TEST(ModelLoad, OtherFamiliesAreNamed) {
-  const std::string sdxl = load_error(test::fixtures_dir() / "tiny-sdxl");
-  EXPECT_NE(sdxl.find("an SDXL model (StableDiffusionXLPipeline); this engine runs SD 1.x and 2.x models"),
-            std::string::npos)
-      << sdxl;
   test::TempDir tmp;
   fs::create_directories(tmp / "flux" / "transformer");
   std::ofstream(tmp / "flux" / "model_index.json") << R"({"_class_name": "FluxPipeline"})";

@@ -117,6 +117,13 @@ TEST(RegionRender, RendersAndIsSeeded) {
   EXPECT_EQ(a.image.pixels, b.image.pixels);
 }
 
+// Until the region pipeline passes SDXL's pooled text and time ids, an SDXL model is refused up front
+// with a message that says so, not a UNet error from deep inside.
+TEST(RegionRender, SdxlModelsAreRefusedByName) {
+  const std::string message = error_of([&] { render_regions(test::fixture_model("tiny-sdxl"), small_request()); });
+  EXPECT_TRUE(contains(message, "the region pipeline does not run SDXL models yet (text to image does)")) << message;
+}
+
 }  // namespace
 }  // namespace palette
 

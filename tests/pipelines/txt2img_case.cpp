@@ -12,10 +12,14 @@ Txt2ImgCase open_txt2img(const std::string& name) {
   const auto& m = c.file.metadata();
   c.options.prompt = c.meta("prompt");
   if (m.count("negative_prompt")) c.options.negative_prompt = c.meta("negative_prompt");
-  const std::string scheduler = c.meta("scheduler");
-  // A diffusers class name, "EulerDiscreteScheduler(trailing)": the engine's factory reads it.
-  c.options.sampler =
-      make_scheduler(nlohmann::json::object(), scheduler.substr(0, scheduler.find('(')))->sampler();
+  // A diffusers class name, "EulerDiscreteScheduler(trailing)" or "… (leading, steps_offset 1)": the
+  // engine's factory reads the name. None: the model's own scheduler.
+  if (m.count("scheduler")) {
+    std::string scheduler = c.meta("scheduler");
+    scheduler = scheduler.substr(0, scheduler.find('('));
+    scheduler = scheduler.substr(0, scheduler.find_last_not_of(' ') + 1);
+    c.options.sampler = make_scheduler(nlohmann::json::object(), scheduler)->sampler();
+  }
   c.options.steps = std::stoi(m.at("steps"));
   c.options.guidance = std::stod(m.at("guidance"));
   const auto& shape = c.file.entry("latents_in").shape;

@@ -1,5 +1,5 @@
-// The reference text-to-image cases (fixtures sd15_txt2img_*, sd21_txt2img_*): diffusers'
-// StableDiffusionPipeline runs, read by the parity tests and their half-precision CUDA run.
+// The reference text-to-image cases (fixtures sd15_txt2img_*, sd21_txt2img_*, sdxl_txt2img_*): diffusers'
+// StableDiffusionPipeline and StableDiffusionXLPipeline runs, read by the parity tests and their half-precision CUDA run.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-// AutoencoderKL against diffusers' outputs on the tiny SD 1.x and SD 2.x fixtures.
+// AutoencoderKL against diffusers' outputs on the tiny SD 1.x, SD 2.x and SDXL fixtures.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -28,6 +28,12 @@ TEST(Parity, sd15_vae) {
 
 TEST(Parity, sd21_vae) {
   expect_parity("tiny-sd21", "sd21_vae");
+}
+
+// SDXL's VAE: the same architecture, its own scaling factor (0.13025) and force_upcast.
+TEST(Parity, sdxl_vae) {
+  expect_parity("tiny-sdxl", "sdxl_vae");
+  EXPECT_TRUE(test::fixture_vae("tiny-sdxl")->config().force_upcast);
 }
 
 }  // namespace
