@@ -67,10 +67,11 @@ struct NativeSettings {
   std::optional<Sampler> sampler;  // nullopt = the model's own scheduler
   int steps = 25;
   double guidance = 7.5;
+  int side = 512;  // the picture side the family was trained at: 1024 for SDXL, else 512
 };
 
 struct ModelInfo {
-  std::string family;   // "SD 1.x" or "SD 2.x"
+  std::string family;   // "SD 1.x", "SD 2.x" or "SDXL"
   std::string format;   // "diffusers folder", "single file (original layout)" or "random weights (seed N)"
   std::string device;   // e.g. "cpu", "cuda:0"
   std::string dtype;    // compute dtype, e.g. "Float"

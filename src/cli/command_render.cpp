@@ -1,5 +1,6 @@
 // `palette render`: one picture from a prompt, written as a PNG whose "parameters" text chunk holds
 // the settings needed to make the same picture again, as AUTOMATIC1111 writes them (infotext).
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -34,6 +35,7 @@ struct RenderArgs {
   double guidance = RenderOptions{}.guidance;
   int width = RenderOptions{}.width;
   int height = RenderOptions{}.height;
+  std::string original_size, target_size, crop;  // SDXL's micro-conditioning, as given
   std::string seed;                    // read by parse_seed
   CLI::Option* seed_option = nullptr;  // counts whether --seed was given
   ModelArgs model_args;
@@ -58,6 +60,16 @@ std::string infotext(const RenderArgs& args, const ModelChoice& model, const Ren
   return format_infotext(info);
 }
 
+// "WxH" (a size) or "X,Y" (a corner) as {height, width} / {top, left}, the order RenderOptions keeps.
+std::array<int, 2> pixel_pair(const std::string& text, const char* flag, char separator) {
+  int a = 0, b = 0;
+  char tail = 0;
+  const std::string format = std::string("%d") + separator + "%d%c";
+  if (std::sscanf(text.c_str(), format.c_str(), &a, &b, &tail) != 2)
+    throw Error(std::string(flag) + ": '" + text + "' is not " + (separator == 'x' ? "WxH (e.g. 1024x1024)" : "X,Y (e.g. 0,0)"));
+  return {b, a};
+}
+
 void run_render(const RenderArgs& args, const CLI::App& cmd) {
   if (!args.layout.empty()) return run_layout_render(args.layout, cmd, args.model_args);
   if (args.prompt.empty()) throw Error("--prompt is required (or --layout with a saved layout)");
@@ -72,6 +84,9 @@ void run_render(const RenderArgs& args, const CLI::App& cmd) {
   options.guidance = args.guidance;
   options.width = args.width;
   options.height = args.height;
+  if (!args.original_size.empty()) options.original_size = pixel_pair(args.original_size, "--original-size", 'x');
+  if (!args.target_size.empty()) options.target_size = pixel_pair(args.target_size, "--target-size", 'x');
+  if (!args.crop.empty()) options.crop_top_left = pixel_pair(args.crop, "--crop", ',');
   // Chosen here rather than by the engine so it is on screen before the long part starts.
   const auto seed = args.seed_option->count() > 0 ? parse_seed(args.seed) : std::nullopt;
   options.seed = seed ? *seed : random_seed();
@@ -86,6 +101,8 @@ void run_render(const RenderArgs& args, const CLI::App& cmd) {
   if (!given("--sampler")) options.sampler = model.info().native.sampler;
   if (!given("--steps")) options.steps = model.info().native.steps;
   if (!given("--guidance")) options.guidance = model.info().native.guidance;
+  if (!given("--width")) options.width = model.info().native.side;
+  if (!given("--height")) options.height = model.info().native.side;
   ProgressBar progress;
   options.progress = [&progress](int step, int total) { progress(step, total); };
   const RenderResult result = render(model, options);
@@ -125,10 +142,14 @@ void add_render_command(CLI::App& root) {
   args->seed_option = cmd->add_option(
       "--seed,-s", args->seed,
       "Noise seed 0 … 2^64 − 1, as torch.Generator().manual_seed; -1: random (the default; printed)");
-  cmd->add_option("--width,-W", args->width, "Image width in pixels, a multiple of 8, at least 64")
-      ->capture_default_str();
-  cmd->add_option("--height,-H", args->height, "Image height in pixels, a multiple of 8, at least 64")
-      ->capture_default_str();
+  cmd->add_option("--width,-W", args->width,
+                  "Image width in pixels, a multiple of 8, at least 64 (default: 1024 for SDXL models, else 512)");
+  cmd->add_option("--height,-H", args->height,
+                  "Image height in pixels, a multiple of 8, at least 64 (default: 1024 for SDXL models, else 512)");
+  cmd->add_option("--original-size", args->original_size,
+                  "SDXL: the size WxH the picture is to look cropped from (default: its own size)");
+  cmd->add_option("--crop", args->crop, "SDXL: the crop's top-left corner X,Y in that picture (default: 0,0)");
+  cmd->add_option("--target-size", args->target_size, "SDXL: the size WxH it is to look made for (default: its own size)");
   cmd->add_option("-o,--output", args->output,
                   "The PNG file to write; it carries the settings as AUTOMATIC1111 infotext ('parameters') and, "
                   "with --layout, the layout itself")

@@ -263,6 +263,7 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
   info->dtype = c10::toString(options.dtype);
   if (s.scheduler.is_object() && s.scheduler.value("_class_name", std::string()) == "LCMScheduler")
     info->native = {Sampler::lcm, 5, 1.0};
+  if (s.family == ModelFamily::Sdxl) info->native.side = 1024;
   for (const auto& lora : options.loras) {
     const Weights l = read_weights(lora.path);
     const auto r = merge_lora(l.tensors, l.source, lora.scale, s.unet.tensors, s.text.tensors);

@@ -61,15 +61,19 @@ void validate_render_options(const RenderOptions& options) {
   check_utf8(options.negative_prompt, "negative_prompt");
   if (options.clip_skip < 1)
     throw Error("clip_skip " + std::to_string(options.clip_skip) + " must be at least 1");
-  const auto check_pair = [](const char* field, const std::array<int, 2>& v, int low, const char* what) {
+  // Far beyond any picture's size the ids' sinusoids are still defined, but no checkpoint saw such values.
+  const int most = 16 * kMaxImageSide;
+  const auto check_pair = [most](const char* field, const std::array<int, 2>& v, int low, const char* first,
+                                 const char* second) {
     for (int x : v)
-      if (x < low || x > 16 * kMaxImageSide)
-        throw Error(std::string(field) + " " + std::to_string(v[0]) + "," + std::to_string(v[1]) + ": each " + what +
-                    " must be " + std::to_string(low) + " … " + std::to_string(16 * kMaxImageSide) + " pixels");
+      if (x < low || x > most)
+        throw Error(std::string(field) + " (" + first + " " + std::to_string(v[0]) + ", " + second + " " +
+                    std::to_string(v[1]) + "): each must be " + std::to_string(low) + " … " + std::to_string(most) +
+                    " pixels");
   };
-  if (options.original_size) check_pair("original_size", *options.original_size, 1, "side");
-  if (options.target_size) check_pair("target_size", *options.target_size, 1, "side");
-  check_pair("crop_top_left", options.crop_top_left, 0, "offset");
+  if (options.original_size) check_pair("original_size", *options.original_size, 1, "height", "width");
+  if (options.target_size) check_pair("target_size", *options.target_size, 1, "height", "width");
+  check_pair("crop_top_left", options.crop_top_left, 0, "top", "left");
   // Only the name can be checked without the model's config; that is enough to name a typo.
   if (options.sampler) make_scheduler(nlohmann::json::object(), options.sampler);
 }

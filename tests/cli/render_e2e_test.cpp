@@ -96,6 +96,28 @@ TEST(RenderE2E, BadSizeIsNamedAndWritesNothing) {
   EXPECT_FALSE(std::filesystem::exists(dir / "x.png"));
 }
 
+// An SDXL folder renders through the same command; its micro-conditioning flags reach the UNet (another
+// original size gives other pixels), and a malformed or out-of-range one is named before any work.
+TEST(RenderE2E, SdxlModelWithMicroConditioning) {
+  test::TempDir dir;
+  const std::string base = "render -m '" + (test::fixtures_dir() / "tiny-sdxl").string() +
+                           "' -p 'a red house by the sea' --steps 2 -W 128 -H 128 -s 5 --device cpu ";
+  const CliRun plain = run_cli(base + "-o '" + (dir / "plain.png").string() + "'");
+  ASSERT_EQ(plain.status, 0) << plain.output;
+  EXPECT_TRUE(contains(plain.output, "(128x128, euler, 2 steps, seed 5)")) << plain.output;
+  const CliRun cropped = run_cli(base + "--original-size 256x384 --crop 16,0 --target-size 128x128 -o '" +
+                                 (dir / "cropped.png").string() + "'");
+  ASSERT_EQ(cropped.status, 0) << cropped.output;
+  EXPECT_NE(read_image(dir / "plain.png").pixels, read_image(dir / "cropped.png").pixels);
+  const CliRun bad = run_cli(base + "--crop 16x0 -o '" + (dir / "bad.png").string() + "'");
+  EXPECT_EQ(bad.status, 1) << bad.output;
+  EXPECT_TRUE(contains(bad.output, "--crop: '16x0' is not X,Y (e.g. 0,0)")) << bad.output;
+  const CliRun zero = run_cli(base + "--original-size 0x64 -o '" + (dir / "bad.png").string() + "'");
+  EXPECT_EQ(zero.status, 1) << zero.output;
+  EXPECT_TRUE(contains(zero.output, "original_size (height 64, width 0): each must be 1")) << zero.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "bad.png"));
+}
+
 TEST(RenderE2E, UnknownSamplerIsNamedAndWritesNothing) {
   test::TempDir dir;
   const CliRun r = run_cli(render_args(dir / "x.png", "", "dpm"));

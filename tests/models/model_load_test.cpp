@@ -111,6 +111,7 @@ TEST(ModelLoad, FolderThatIsNotAModelSaysSo) {
 TEST(ModelLoad, SdxlFolderLoadsBothTextEncoders) {
   const Model model = Model::load(test::fixtures_dir() / "tiny-sdxl");
   EXPECT_EQ(model.info().family, "SDXL");
+  EXPECT_EQ(model.info().native.side, 1024);  // the canvas SDXL was trained at (render's default size)
   std::vector<std::string> names;
   for (const auto& c : model.info().components) names.push_back(c.name);
   EXPECT_EQ(names, (std::vector<std::string>{"text_encoder", "text_encoder_2", "unet", "vae"}));
