@@ -99,6 +99,9 @@ struct RegionRequest {
 struct RegionResult {
   Image image;        // width × height RGB8, owned by the result
   uint64_t seed = 0;  // the seed used (the random one when none was given)
+  // How the steps ran: lcm for SD 1.x/2.x models; euler for SDXL (the authors' SDXL pipeline: Euler on a
+  // trailing grid at the same indices, whatever lcm schedule the settings name).
+  Sampler sampler = Sampler::lcm;
   RenderTimings timings;
 };
 
@@ -106,7 +109,8 @@ struct RegionResult {
 // palette::Error naming the field, e.g. "layers[1].mask: 0 × 5 is empty". render_regions calls it first.
 void validate_region_request(const RegionRequest& request);
 
-// Renders the request with `model` (on its device, in its dtype) and the LCM sampler. Throws as above,
+// Renders the request with `model` (on its device, in its dtype): LCM, or for SDXL models Euler steps on
+// the trailing grid (RegionResult::sampler). Throws as above,
 // plus palette::Error for settings the model rejects (an index_steps the sampler cannot do).
 RegionResult render_regions(const Model& model, const RegionRequest& request);
 

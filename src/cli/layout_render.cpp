@@ -87,9 +87,12 @@ void run_layout_render(const std::string& layout, const CLI::App& render, const 
   request.progress = [&progress](int step, int total) { progress(step, total); };
   const RegionResult result = render_regions(model, request);
   export_png(output, result.image, *snapshot, export_options(choice, result.seed, model_args));
+  // An SDXL model steps with Euler on the schedule the layout's sampler names.
+  const std::string sampler = result.sampler == Sampler::lcm ? std::string(sampler_name(settings.sampler))
+                                                             : std::string(sampler_name(result.sampler)) + " (trailing)";
   std::printf("wrote %s (%dx%d, %zu of %zu layers, %s %d steps, seed %llu) in %.1f s\n", output.c_str(),
               result.image.width, result.image.height, request.layers.size(), snapshot->layers.size(),
-              std::string(sampler_name(settings.sampler)).c_str(), settings.steps,
+              sampler.c_str(), settings.steps,
               static_cast<unsigned long long>(result.seed),
               result.timings.total_ms / 1000.0);
 }

@@ -2,16 +2,40 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+
 #include "models/model_parts.h"
+#include "palette/error.h"
 
 namespace palette {
 
 RegionSchedule region_schedule(const ModelParts& parts, const RegionSampling& sampling) {
   RegionSchedule s;
-  s.scheduler = make_scheduler(parts.scheduler_config, "lcm", "scheduler_config.json");
+  const bool sdxl = parts.unet->config().text_time_embedding();
+  if (sdxl) {
+    // The authors' SDXL pipeline: the model's Euler with trailing spacing (what SDXL-Lightning and -Turbo
+    // are distilled for), its grid of `index_steps`, an ODE step between the picked σs.
+    nlohmann::json config = parts.scheduler_config;
+    config["timestep_spacing"] = "trailing";
+    s.scheduler = make_scheduler(config, "euler", "scheduler_config.json");
+    if (s.scheduler->prediction_type() != PredictionType::epsilon)
+      throw Error("the SDXL region pipeline needs an epsilon-predicting model (its Euler steps follow the noise)");
+  } else {
+    s.scheduler = make_scheduler(parts.scheduler_config, "lcm", "scheduler_config.json");
+  }
   s.scheduler->set_timesteps(sampling.index_steps);
   for (int index : sampling.t_index_list) s.timesteps.push_back(s.scheduler->timesteps()[index].item<int64_t>());
-  s.scheduler->set_custom_timesteps(s.timesteps);
+  if (!sdxl) {
+    s.scheduler->set_custom_timesteps(s.timesteps);
+    return s;
+  }
+  // σ = √((1 − ᾱ)/ᾱ) at each (whole) timestep, what Euler's interpolated σs are there; 0 after the last.
+  const torch::Tensor alphas = s.scheduler->alphas_cumprod().to(torch::kDouble);
+  for (int64_t t : s.timesteps) {
+    const double a = alphas[t].item<double>();
+    s.sigmas.push_back(std::sqrt((1 - a) / a));
+  }
+  s.sigmas.push_back(0.0);
   return s;
 }
 

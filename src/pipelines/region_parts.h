@@ -20,10 +20,17 @@ namespace palette {
 struct ModelParts;
 struct GaussianPosterior;
 
-// The LCM sampler with `sampling.t_index_list` picked from its grid of `index_steps` timesteps.
+// The timesteps `sampling.t_index_list` picks from a grid of `index_steps` timesteps, and how each step
+// moves the latent: for SD 1.x/2.x the LCM sampler (each layer denoised to x0, the blend re-noised);
+// for SDXL the StreamMultiDiffusion authors' SDXL pipeline (Euler on a trailing grid: each layer takes an
+// ODE step from its σ to the next, the blend is the next latent, nothing is re-noised). Both grids give
+// the same timesteps (999, 919, 759, 499, 259 for the stream's schedule).
 struct RegionSchedule {
-  std::unique_ptr<Scheduler> scheduler;  // set to exactly `timesteps`
+  std::unique_ptr<Scheduler> scheduler;  // LCM set to exactly `timesteps`; for SDXL the trailing Euler
   std::vector<int64_t> timesteps;        // training timesteps, one per step, decreasing
+  // Euler only: σ = √((1 − ᾱ)/ᾱ) at each timestep, then 0; empty for LCM.
+  std::vector<double> sigmas;
+  bool euler() const { return !sigmas.empty(); }
 };
 RegionSchedule region_schedule(const ModelParts& parts, const RegionSampling& sampling);
 

@@ -38,10 +38,14 @@ void check_cancel(const RegionRequest& request) {
 struct RegionRun {
   std::unique_ptr<Scheduler> scheduler;
   std::vector<int64_t> timesteps;
+  std::vector<double> sigmas;  // SDXL's Euler stepping (RegionSchedule); empty for LCM
   torch::Tensor masks;          // (p, T, 1, h, w) quantized, model dtype and device
   bool has_background = false;  // some pixel is left uncovered by the layers at some step
   bool cfg = false;
   torch::Tensor hidden;      // the UNet's encoder_hidden_states: [uncond × p;] cond × p
+  torch::Tensor pooled;      // SDXL: the pooled text embeddings, laid out as `hidden`
+  torch::Tensor time_ids;    // SDXL: (1, 6) original and target size; each view writes its own crop
+  torch::Tensor euler_noise; // Euler: the one draw that noises the background and white latents to each σ
   torch::Tensor background;  // clean latent blended in where the layers' coverage is < 1
   torch::Tensor white;       // clean latent of the white bootstrap image
   // With a background image (no all-ones layer then): the image at the canvas size, (1, 3, H, W) in
@@ -79,20 +83,25 @@ void prepare_masks(const ModelParts& parts, const RegionRequest& request, Region
   run.masks = q.to(parts.device, parts.dtype);
 }
 
-// Per-layer conditioning, background first, each layer interpolated towards the background prompt.
-torch::Tensor layer_embeddings(const ModelParts& parts, const RegionRequest& request, bool negative) {
+// Per-layer conditioning, background first, each layer interpolated towards the background prompt (the
+// pooled SDXL embeddings as well, as the authors' SDXL pipeline does).
+TextConditioning layer_embeddings(const ModelParts& parts, const RegionRequest& request, bool negative) {
   std::vector<std::string> prompts = {negative ? request.background.negative_prompt
                                                : request.background.prompt};
   for (const RegionLayer& l : request.layers) prompts.push_back(negative ? l.negative_prompt : l.prompt);
-  torch::Tensor e = encode_prompts(parts, prompts);
-  std::vector<torch::Tensor> mixed;
-  // With a background image the background prompt is no layer of its own, only what layers lean to.
-  if (!request.background.image) mixed.push_back(e.slice(0, 0, 1));
-  for (size_t i = 0; i < request.layers.size(); ++i) {
-    const double s = request.layers[i].prompt_strength;
-    mixed.push_back(towards_background(e.slice(0, 0, 1), e.slice(0, int64_t(i) + 1, int64_t(i) + 2), s));
-  }
-  return torch::cat(mixed);
+  const TextConditioning e = encode_texts(parts, prompts);
+  const auto mix = [&](const torch::Tensor& all) {
+    if (!all.defined()) return torch::Tensor();
+    std::vector<torch::Tensor> mixed;
+    // With a background image the background prompt is no layer of its own, only what layers lean to.
+    if (!request.background.image) mixed.push_back(all.slice(0, 0, 1));
+    for (size_t i = 0; i < request.layers.size(); ++i) {
+      const double s = request.layers[i].prompt_strength;
+      mixed.push_back(towards_background(all.slice(0, 0, 1), all.slice(0, int64_t(i) + 1, int64_t(i) + 2), s));
+    }
+    return torch::cat(mixed);
+  };
+  return {mix(e.hidden), mix(e.pooled)};
 }
 
 void prepare_latents(const ModelParts& parts, const RegionRequest& request, RegionRun& run,
@@ -130,23 +139,41 @@ void denoise_view(const ModelParts& parts, const RegionRequest& request, const R
   const bool bootstrap = k < s.bootstrap_steps;
   torch::Tensor boot_bg;
   ShiftOptions shift;
+  const bool euler = !run.sigmas.empty();
   if (bootstrap) {
     const double mix = std::clamp(s.bootstrap_mix_steps - double(k), 0.0, 1.0);
     // Without a background latent the background layer's own latent stands in for it.
     const torch::Tensor bg = run.has_background ? panorama::crop(run.background, view) : x.slice(0, 0, 1);
-    boot_bg = mix * panorama::crop(run.white, view) + (1.0 - mix) * bg;
-    boot_bg = run.scheduler->add_noise(boot_bg, noise.randn(boot_bg.sizes(), boot_bg.options()), t);
+    if (euler) {  // the run's one draw noises white and background to this step's σ; the layer's own is noisy
+      const torch::Tensor sigma_noise = run.sigmas[size_t(k)] * panorama::crop(run.euler_noise, view);
+      boot_bg = mix * (panorama::crop(run.white, view) + sigma_noise) +
+                (1.0 - mix) * (run.has_background ? bg + sigma_noise : bg);
+    } else {
+      boot_bg = mix * panorama::crop(run.white, view) + (1.0 - mix) * bg;
+      boot_bg = run.scheduler->add_noise(boot_bg, noise.randn(boot_bg.sizes(), boot_bg.options()), t);
+    }
     x = (1.0 - mask) * boot_bg + mask * x;
     shift.edges = s.reference_wrapping_shift ? ShiftEdges::Wrap : ShiftEdges::Fill;
     shift.fill = boot_bg;
     x = shift_to_mask_bbox_center(x, mask, shift);
   }
   UNet2DConditionModel unet = parts.unet;  // a non-const handle on the shared, unchanged module
-  const torch::Tensor input = run.cfg ? torch::cat({x, x}) : x;
+  torch::Tensor input = run.cfg ? torch::cat({x, x}) : x;
+  UNetConditions conditions{guidance_condition(parts, s.guidance, input.size(0)), run.pooled, {}};
+  if (run.time_ids.defined()) {  // SDXL: each view is a crop of the canvas, and says where (in pixels)
+    const int64_t factor = parts.vae->config().downscale_factor();
+    conditions.time_ids = run.time_ids.clone();
+    conditions.time_ids.index_put_({0, 2}, double(view.h0 * factor));
+    conditions.time_ids.index_put_({0, 3}, double(view.w0 * factor));
+  }
+  if (euler) input = input / std::sqrt(run.sigmas[size_t(k)] * run.sigmas[size_t(k)] + 1);
   torch::Tensor eps = unet->forward(input, torch::scalar_tensor(run.timesteps[size_t(k)], torch::kInt64),
-                                    run.hidden, {guidance_condition(parts, s.guidance, input.size(0))});
+                                    run.hidden, conditions);
   if (run.cfg) eps = apply_guidance(eps, s.guidance);
-  torch::Tensor x0 = run.scheduler->denoise(eps, x, t);
+  // LCM: the layer's x0. Euler: its ODE step to the next σ (in float32, as the authors), what is blended.
+  torch::Tensor x0 = euler ? (x.to(torch::kFloat) + eps.to(torch::kFloat) * (run.sigmas[size_t(k) + 1] - run.sigmas[size_t(k)]))
+                                 .to(x.scalar_type())
+                           : run.scheduler->denoise(eps, x, t);
   if (bootstrap) {
     x0 = shift_back_from_mask_bbox_center(x0, mask, shift);
     // Leak removal: where a layer's x0 stayed close to the bootstrap background it drew nothing of
@@ -160,11 +187,14 @@ void denoise_view(const ModelParts& parts, const RegionRequest& request, const R
 }
 
 RegionRun prepare_run(const ModelParts& parts, const RegionRequest& request) {
-  require_text_only_conditioning(parts, "the region pipeline");
   RegionRun run;
   RegionSchedule schedule = region_schedule(parts, request.sampling);
   run.scheduler = std::move(schedule.scheduler);
   run.timesteps = std::move(schedule.timesteps);
+  run.sigmas = std::move(schedule.sigmas);
+  if (parts.text_encoder_2)  // SDXL: the canvas is both the original and the target size
+    run.time_ids = sdxl_time_ids(parts, {int(request.height), int(request.width)}, {0, 0},
+                                 {int(request.height), int(request.width)});
   if (request.background.image)
     run.photo = background_pixels(*request.background.image, request.height, request.width, parts.device);
   prepare_masks(parts, request, run);
@@ -202,8 +232,14 @@ RegionLatents region_latents(const ModelParts& parts, const RegionRequest& reque
 
   RegionLatents out;
   auto start = Clock::now();
-  run.hidden = layer_embeddings(parts, request, false);
-  if (run.cfg) run.hidden = torch::cat({layer_embeddings(parts, request, true), run.hidden});
+  const TextConditioning cond = layer_embeddings(parts, request, false);
+  run.hidden = cond.hidden;
+  run.pooled = cond.pooled;
+  if (run.cfg) {
+    const TextConditioning uncond = layer_embeddings(parts, request, true);
+    run.hidden = torch::cat({uncond.hidden, run.hidden});
+    if (run.pooled.defined()) run.pooled = torch::cat({uncond.pooled, run.pooled});
+  }
   out.text_ms = elapsed_ms(start, parts.device);
 
   start = Clock::now();
@@ -213,9 +249,23 @@ RegionLatents region_latents(const ModelParts& parts, const RegionRequest& reque
   const std::vector<int64_t> shape = {1, parts.unet->config().in_channels, request.height / factor,
                                       request.width / factor};
   torch::Tensor latent = noise.randn(shape, on_model);
-  // The reference starts from the noised background when the first step is not pure noise.
-  if (run.timesteps[0] < 999 && run.has_background)
+  const bool euler = !run.sigmas.empty();
+  if (euler) {
+    // The authors' SDXL pipeline: one draw noises the background to every σ (and the white latent while
+    // bootstrapping); without a background to start from it draws once more and starts from pure noise.
+    // It scales that by the grid's largest σ; the first step's σ is meant (the same for the stream's
+    // schedule, which starts at 999), and is what is used here.
+    if (run.timesteps[0] < 999 && run.has_background) {
+      run.euler_noise = latent;
+      latent = run.background + run.sigmas[0] * latent;
+    } else {
+      run.euler_noise = noise.randn(shape, on_model);
+      latent = run.euler_noise * run.sigmas[0];
+    }
+  } else if (run.timesteps[0] < 999 && run.has_background) {
+    // The reference starts from the noised background when the first step is not pure noise.
     latent = run.scheduler->add_noise(run.background, latent, step_tensor(run.timesteps[0]));
+  }
 
   const int total = int(run.timesteps.size());
   for (int64_t k = 0; k < total; ++k) {
@@ -226,9 +276,12 @@ RegionLatents region_latents(const ModelParts& parts, const RegionRequest& reque
     latent = torch::where(blend.count > 0, blend.value / blend.count, blend.value);
     if (run.has_background) {
       const torch::Tensor uncovered = (1 - blend.count).clamp(0, 1);
-      latent = (1 - uncovered) * latent + uncovered * run.background;
+      // Euler: what is left uncovered is the background at the next step's σ (clean after the last).
+      const torch::Tensor background =
+          euler ? run.background + run.sigmas[size_t(k) + 1] * run.euler_noise : run.background;
+      latent = (1 - uncovered) * latent + uncovered * background;
     }
-    if (k + 1 < total)
+    if (k + 1 < total && !euler)
       latent =
           run.scheduler->add_noise(latent, noise.randn(shape, on_model), step_tensor(run.timesteps[k + 1]));
     if (request.progress) request.progress(int(k + 1), total);
@@ -250,6 +303,7 @@ RegionResult render_regions_on_device(const Model& model, const RegionRequest& r
   validate_region_request(request);
   RegionResult result;
   result.seed = request.seed ? *request.seed : std::random_device{}();
+  result.sampler = model_parts(model).unet->config().text_time_embedding() ? Sampler::euler : Sampler::lcm;
   SeededNoise noise(result.seed);
   RegionLatents run = region_latents(model_parts(model), request, noise);
   check_cancel(request);

@@ -12,6 +12,7 @@
 #include "models/model_parts.h"
 #include "palette/model.h"
 #include "palette/regions.h"
+#include "palette/stream.h"
 #include "pipelines/region_parts.h"
 #include "pipelines/region_render.h"
 #include "sampling/noise_source.h"
@@ -117,11 +118,16 @@ TEST(RegionRender, RendersAndIsSeeded) {
   EXPECT_EQ(a.image.pixels, b.image.pixels);
 }
 
-// Until the region pipeline passes SDXL's pooled text and time ids, an SDXL model is refused up front
-// with a message that says so, not a UNet error from deep inside.
-TEST(RegionRender, SdxlModelsAreRefusedByName) {
-  const std::string message = error_of([&] { render_regions(test::fixture_model("tiny-sdxl"), small_request()); });
-  EXPECT_TRUE(contains(message, "the region pipeline does not run SDXL models yet (text to image does)")) << message;
+// An SDXL model renders layouts with the authors' SDXL stepping and says so; the pipelines that do not
+// pass SDXL's conditions yet refuse it up front by name, not with a UNet error from deep inside.
+TEST(RegionRender, SdxlModelsRenderWithEulerAndTheStreamSaysItCannotYet) {
+  const Model& sdxl = test::fixture_model("tiny-sdxl");
+  const RegionResult a = render_regions(sdxl, small_request());
+  EXPECT_EQ(a.sampler, Sampler::euler);
+  EXPECT_EQ(a.image.width, 64);
+  EXPECT_EQ(render_regions(tiny_sd15(), small_request()).sampler, Sampler::lcm);
+  const std::string message = error_of([&] { StreamEngine engine(sdxl, StreamSettings{}); });
+  EXPECT_TRUE(contains(message, "the live stream does not run SDXL models yet")) << message;
 }
 
 }  // namespace
