@@ -88,12 +88,16 @@ std::filesystem::path builtin_model_folder();
 // The configurations Model::random builds from: diffusers config.json contents for each network.
 struct RandomModelConfigs {
   nlohmann::json unet, vae, text_encoder, scheduler;  // scheduler may be null: the family's default
+  nlohmann::json text_encoder_2;                      // SDXL's second text encoder; null for SD 1.x/2.x
   bool taesd = true;                                  // add a TAESD (SD's tiny autoencoder shapes)
   uint64_t seed = 0;                                  // weights are drawn from this seed
 
   // Stable Diffusion 1.5's shapes: UNet 320/640/1280/1280 with 768-wide cross-attention and 8 heads,
   // VAE 128/256/512/512, CLIP ViT-L/14 text encoder (12 layers, width 768), TAESD.
   static RandomModelConfigs sd15();
+  // SDXL's shapes: UNet 320/640/1280 with transformer depths 1/2/10, 2048-wide cross-attention and the
+  // text_time embedding; CLIP ViT-L/14 beside OpenCLIP ViT-bigG/14 with its 1280 projection; the SDXL VAE.
+  static RandomModelConfigs sdxl();
 };
 
 struct ModelParts;  // the networks themselves (src/models/model_parts.h)

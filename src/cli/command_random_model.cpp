@@ -39,6 +39,7 @@ struct RandomModelArgs {
 
 RandomModelConfigs configs_for(const std::string& shape) {
   if (shape == "sd15") return RandomModelConfigs::sd15();
+  if (shape == "sdxl") return RandomModelConfigs::sdxl();
   if (shape == "tiny") {
     // The built-in model's layout at its test size: a folder of a few MB that loads and renders 64² in
     // seconds, for tests of this command and of the paths it feeds.
@@ -49,7 +50,7 @@ RandomModelConfigs configs_for(const std::string& shape) {
     c.text_encoder = training::text_encoder_config_json(spec);
     return c;
   }
-  throw Error("--shape: unknown shape '" + shape + "' (sd15, tiny)");
+  throw Error("--shape: unknown shape '" + shape + "' (sd15, sdxl, tiny)");
 }
 
 // The TAESD Model::random built, in the AutoencoderTiny config.json that load_taesd reads back.
@@ -93,6 +94,12 @@ void write_folder(const Model& model, const RandomModelConfigs& configs, const f
   const ModelParts& parts = model_parts(model);
   write_json(dir / "text_encoder" / "config.json", configs.text_encoder);
   write_weights(*parts.text_encoder, dir / "text_encoder" / "model.safetensors", configs.seed);
+  const bool xl = bool(parts.text_encoder_2);
+  if (xl) {
+    write_json(dir / "text_encoder_2" / "config.json", configs.text_encoder_2);
+    write_weights(*parts.text_encoder_2, dir / "text_encoder_2" / "model.safetensors", configs.seed);
+    training::write_clip_tokenizer(dir / "tokenizer_2", "!");  // SDXL's second tokenizer pads with "!"
+  }
   write_json(dir / "unet" / "config.json", configs.unet);
   write_weights(*parts.unet, dir / "unet" / "diffusion_pytorch_model.safetensors", configs.seed);
   write_json(dir / "vae" / "config.json", configs.vae);
@@ -105,15 +112,22 @@ void write_folder(const Model& model, const RandomModelConfigs& configs, const f
   write_json(dir / "scheduler" / "scheduler_config.json", parts.scheduler_config);
   training::write_clip_tokenizer(dir / "tokenizer");
   const std::string scheduler = parts.scheduler_config.value("_class_name", std::string("DDIMScheduler"));
-  write_json(dir / "model_index.json", {{"_class_name", "StableDiffusionPipeline"},
-                                        {"feature_extractor", {nullptr, nullptr}},
-                                        {"requires_safety_checker", false},
-                                        {"safety_checker", {nullptr, nullptr}},
-                                        {"scheduler", {"diffusers", scheduler}},
-                                        {"text_encoder", {"transformers", "CLIPTextModel"}},
-                                        {"tokenizer", {"transformers", "CLIPTokenizer"}},
-                                        {"unet", {"diffusers", "UNet2DConditionModel"}},
-                                        {"vae", {"diffusers", "AutoencoderKL"}}});
+  json index = {{"_class_name", xl ? "StableDiffusionXLPipeline" : "StableDiffusionPipeline"},
+                {"feature_extractor", {nullptr, nullptr}},
+                {"scheduler", {"diffusers", scheduler}},
+                {"text_encoder", {"transformers", "CLIPTextModel"}},
+                {"tokenizer", {"transformers", "CLIPTokenizer"}},
+                {"unet", {"diffusers", "UNet2DConditionModel"}},
+                {"vae", {"diffusers", "AutoencoderKL"}}};
+  if (xl) {
+    index["text_encoder_2"] = {"transformers", "CLIPTextModelWithProjection"};
+    index["tokenizer_2"] = {"transformers", "CLIPTokenizer"};
+    index["force_zeros_for_empty_prompt"] = true;
+  } else {
+    index["requires_safety_checker"] = false;
+    index["safety_checker"] = {nullptr, nullptr};
+  }
+  write_json(dir / "model_index.json", index);
 }
 
 // Only a new folder (or an empty one) is written: a model already there is never replaced by noise.
@@ -203,7 +217,8 @@ void add_random_model_command(CLI::App& root) {
   CLI::App* cmd = root.add_subcommand(
       "random-model", "Write a model of real Stable Diffusion shapes with random weights as a diffusers folder");
   auto args = std::make_shared<RandomModelArgs>();
-  cmd->add_option("--shape", args->shape, "sd15 (Stable Diffusion 1.5's networks, ~1.1 B parameters) or tiny (tests)")
+  cmd->add_option("--shape", args->shape,
+                  "sd15 (Stable Diffusion 1.5's networks, ~1.1 B parameters), sdxl (SDXL's, ~3.5 B) or tiny (tests)")
       ->capture_default_str();
   cmd->add_option("--out,-o", args->out, "Folder to write: new, or empty (its parent is created if needed)")
       ->required();

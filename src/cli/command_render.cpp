@@ -55,6 +55,12 @@ std::string infotext(const RenderArgs& args, const ModelChoice& model, const Ren
                                .width = result.image.width,
                                .height = result.image.height,
                                .model = model.path});
+  // SDXL's micro-conditioning, as given (what makes the same picture again); "WxH" and "X,Y" as the flags.
+  const auto size_text = [](const std::array<int, 2>& hw) { return std::to_string(hw[1]) + "x" + std::to_string(hw[0]); };
+  if (options.original_size) info.add("Original size", size_text(*options.original_size));
+  if (options.crop_top_left != std::array<int, 2>{0, 0})
+    info.add("Crop", std::to_string(options.crop_top_left[1]) + "," + std::to_string(options.crop_top_left[0]));
+  if (options.target_size) info.add("Target size", size_text(*options.target_size));
   info.add("LoRA", lora_names(args.model_args));
   info.add("Version", "Semantic Palette " + version());
   return format_infotext(info);

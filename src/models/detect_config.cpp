@@ -122,9 +122,12 @@ nlohmann::json detect_text_encoder_config(const TensorMap& text, ModelFamily fam
 }
 
 nlohmann::json default_scheduler_config(ModelFamily family) {
-  // The DDIM/PNDM configuration both families ship with; SD 2.x 768-px "v" models differ only in
+  if (family == ModelFamily::Sdxl)  // what SDXL base ships with
+    return {{"_class_name", "EulerDiscreteScheduler"}, {"num_train_timesteps", 1000}, {"beta_start", 0.00085},
+            {"beta_end", 0.012}, {"beta_schedule", "scaled_linear"}, {"steps_offset", 1},
+            {"prediction_type", "epsilon"}, {"timestep_spacing", "leading"}, {"interpolation_type", "linear"}};
+  // The DDIM/PNDM configuration both SD families ship with; SD 2.x 768-px "v" models differ only in
   // prediction_type, which the weights cannot reveal (ModelOptions lets the user say).
-  (void)family;
   return {{"_class_name", "DDIMScheduler"}, {"num_train_timesteps", 1000},  {"beta_start", 0.00085},
           {"beta_end", 0.012},              {"beta_schedule", "scaled_linear"}, {"steps_offset", 1},
           {"clip_sample", false},           {"set_alpha_to_one", false},     {"prediction_type", "epsilon"},

@@ -7,6 +7,7 @@
 #include "io/lora.h"
 #include "kernels/fused_ops.h"
 #include "models/assets.h"
+#include "models/device_caps.h"
 #include "models/model_parts.h"
 #include "models/out_of_memory.h"
 #include "palette/error.h"
@@ -217,6 +218,18 @@ Sources from_single_file(const fs::path& file, const fs::path& config_dir) {
   return s;
 }
 
+}  // namespace
+
+torch::Dtype vae_dtype(ModelFamily family, const ModelOptions& options, bool force_upcast) {
+  // SDXL's VAE overflows in float16 (its config says force_upcast): bfloat16 has float32's range at
+  // float16's cost where the GPU runs it natively, else float32 as diffusers' upcast_vae. SD 1.x/2.x VAEs
+  // say force_upcast too, but run in float16 in diffusers' own pipelines.
+  if (family != ModelFamily::Sdxl || options.dtype != torch::kFloat16 || !force_upcast) return options.dtype;
+  return has_native_bfloat16(options.device) ? torch::kBFloat16 : torch::kFloat32;
+}
+
+namespace {
+
 std::shared_ptr<const ClipTokenizer> make_tokenizer(const fs::path& dir, ModelFamily family) {
   if (!dir.empty()) return std::make_shared<const ClipTokenizer>(ClipTokenizer::from_folder(dir));
   return bundled_clip_tokenizer(family);
@@ -281,11 +294,8 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
   parts->tokenizer = make_tokenizer(s.tokenizer_dir, s.family);
   parts->text_encoder = build<ClipTextModel, ClipTextConfig>(s.text_config, s.text, options);
   parts->unet = build<UNet2DConditionModel, UNetConfig>(s.unet_config, s.unet, options);
-  // SDXL's VAE overflows in float16 (its config says force_upcast): bfloat16 has float32's range at
-  // float16's cost. SD 1.x/2.x VAEs say force_upcast too, but run in float16 in diffusers' own pipelines.
   ModelOptions vae_options = options;
-  if (s.family == ModelFamily::Sdxl && options.dtype == torch::kFloat16 && s.vae_config.boolean("force_upcast", true))
-    vae_options.dtype = torch::kBFloat16;
+  vae_options.dtype = vae_dtype(s.family, options, s.vae_config.boolean("force_upcast", true));
   parts->vae = build<AutoencoderKL, AutoencoderKLConfig>(s.vae_config, s.vae, vae_options);
   if (s.family == ModelFamily::Sdxl) {
     parts->tokenizer_2 = make_tokenizer(s.tokenizer_2_dir, s.family);

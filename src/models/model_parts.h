@@ -65,6 +65,10 @@ struct ModelInternals {
 };
 inline const ModelParts& model_parts(const Model& model) { return ModelInternals::parts(model); }
 
+// The dtype a model's VAE is kept in: the model's, but for SDXL asked for in float16 (force_upcast) bfloat16
+// where the device runs it natively, else float32. Model::load and Model::random both follow it.
+torch::Dtype vae_dtype(ModelFamily family, const ModelOptions& options, bool force_upcast);
+
 // The CLIP vocabulary shipped in the bundled assets' clip-tokenizer/ (models/assets.h), with
 // the family's padding token: what single-file checkpoints, which carry no tokenizer, use.
 std::shared_ptr<const ClipTokenizer> bundled_clip_tokenizer(ModelFamily family);

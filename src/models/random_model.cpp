@@ -75,6 +75,50 @@ RandomModelConfigs RandomModelConfigs::sd15() {
   return c;
 }
 
+RandomModelConfigs RandomModelConfigs::sdxl() {
+  RandomModelConfigs c = sd15();
+  c.unet = {{"_class_name", "UNet2DConditionModel"},
+            {"act_fn", "silu"},
+            {"addition_embed_type", "text_time"},
+            {"addition_time_embed_dim", 256},
+            {"attention_head_dim", {5, 10, 20}},
+            {"block_out_channels", {320, 640, 1280}},
+            {"cross_attention_dim", 2048},
+            {"down_block_types", {"DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"}},
+            {"up_block_types", {"CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"}},
+            {"downsample_padding", 1},
+            {"flip_sin_to_cos", true},
+            {"freq_shift", 0},
+            {"in_channels", 4},
+            {"out_channels", 4},
+            {"layers_per_block", 2},
+            {"mid_block_scale_factor", 1},
+            {"norm_eps", 1e-5},
+            {"norm_num_groups", 32},
+            {"projection_class_embeddings_input_dim", 2816},  // pooled 1280 + 6 time ids × 256
+            {"sample_size", 128},
+            {"transformer_layers_per_block", {1, 2, 10}},
+            {"use_linear_projection", true}};
+  c.vae["scaling_factor"] = 0.13025;
+  c.vae["sample_size"] = 1024;
+  c.vae["force_upcast"] = true;
+  c.text_encoder_2 = {{"architectures", {"CLIPTextModelWithProjection"}},
+                      {"hidden_act", "gelu"},
+                      {"hidden_size", 1280},
+                      {"intermediate_size", 5120},
+                      {"layer_norm_eps", 1e-5},
+                      {"max_position_embeddings", 77},
+                      {"model_type", "clip_text_model"},
+                      {"num_attention_heads", 20},
+                      {"num_hidden_layers", 32},
+                      {"projection_dim", 1280},
+                      {"vocab_size", 49408},
+                      {"bos_token_id", 49406},
+                      {"eos_token_id", 49407},
+                      {"pad_token_id", 1}};
+  return c;
+}
+
 Model Model::random(const RandomModelConfigs& configs, const ModelOptions& options) {
   if (!options.config_dir.empty() || !options.taesd.empty() || !options.loras.empty())
     throw Error("a random model takes no config folder, TAESD folder or LoRA");
@@ -84,16 +128,26 @@ Model Model::random(const RandomModelConfigs& configs, const ModelOptions& optio
   torch::manual_seed(configs.seed);
 
   auto parts = std::make_shared<ModelParts>();
-  parts->family = configs.unet.value("cross_attention_dim", json(768)) == json(1024) ? ModelFamily::Sd2 : ModelFamily::Sd1;
+  const bool xl = !configs.text_encoder_2.is_null();
+  parts->family = xl ? ModelFamily::Sdxl
+                     : configs.unet.value("cross_attention_dim", json(768)) == json(1024) ? ModelFamily::Sd2 : ModelFamily::Sd1;
   parts->device = options.device;
   parts->dtype = options.dtype;
   parts->scheduler_config = configs.scheduler.is_null() ? default_scheduler_config(parts->family) : configs.scheduler;
   // The bundled CLIP vocabulary, as for a single-file checkpoint.
   parts->tokenizer = bundled_clip_tokenizer(parts->family);
   parts->text_encoder = build<ClipTextModel, ClipTextConfig>(configs.text_encoder, "text_encoder", options);
+  if (xl) {
+    // The second tokenizer pads with "!", as SDXL's tokenizer_2 (and SD 2.x's) does.
+    parts->tokenizer_2 = bundled_clip_tokenizer(ModelFamily::Sd2);
+    parts->text_encoder_2 = build<ClipTextModel, ClipTextConfig>(configs.text_encoder_2, "text_encoder_2", options);
+    parts->force_zeros_for_empty_prompt = true;
+  }
   parts->unet = build<UNet2DConditionModel, UNetConfig>(configs.unet, "unet", options);
   fused::use_kernels(*parts->unet, options.fused_kernels);
-  parts->vae = build<AutoencoderKL, AutoencoderKLConfig>(configs.vae, "vae", options);
+  ModelOptions vae_options = options;  // as Model::load: SDXL's VAE is not run in float16
+  vae_options.dtype = vae_dtype(parts->family, options, configs.vae.value("force_upcast", true));
+  parts->vae = build<AutoencoderKL, AutoencoderKLConfig>(configs.vae, "vae", vae_options);
   fused::use_kernels(*parts->vae, options.fused_kernels);
   if (configs.taesd) {
     parts->taesd = Taesd(TaesdConfig{});
@@ -108,10 +162,12 @@ Model Model::random(const RandomModelConfigs& configs, const ModelOptions& optio
   info->format = "random weights (seed " + std::to_string(configs.seed) + ")";
   info->device = options.device.str();
   info->dtype = c10::toString(options.dtype);
+  if (xl) info->native.side = 1024;
   const auto add = [&](const std::string& name, const torch::nn::Module& m) {
     info->components.push_back({name, "memory", c10::toString(options.dtype), parameter_count(m), "random"});
   };
   add("text_encoder", *parts->text_encoder);
+  if (xl) add("text_encoder_2", *parts->text_encoder_2);
   add("unet", *parts->unet);
   add("vae", *parts->vae);
   if (configs.taesd) add("taesd", *parts->taesd);

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "models/unet/unet.h"
+#include "models/unet/unet_conditions.h"
 
 namespace palette {
 

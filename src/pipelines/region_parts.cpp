@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "models/model_parts.h"
+#include "pipelines/background_image.h"
 #include "palette/error.h"
 
 namespace palette {
@@ -43,9 +44,8 @@ RegionSchedule region_schedule(const ModelParts& parts, const RegionSampling& sa
 // pass per size (at 768², a whole pass saved per render).
 GaussianPosterior white_posterior(const ModelParts& parts, int64_t height, int64_t width) {
   return parts.white_posteriors.get(height, width, [&] {
-    AutoencoderKL vae = parts.vae;  // a non-const handle on the shared, unchanged module
-    torch::NoGradGuard no_grad;
-    return vae->encode(torch::ones({1, 3, height, width}, torch::dtype(parts.dtype).device(parts.device)));
+    // In the VAE's own dtype (SDXL's may differ from the model's), back in the model's.
+    return image_posterior(parts, torch::ones({1, 3, height, width}, torch::device(parts.device)));
   });
 }
 

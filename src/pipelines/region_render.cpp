@@ -1,7 +1,9 @@
 // The one-shot region pipeline (docs/algorithms.md §4 "One-shot pipeline"): per step, every layer is
-// denoised to x0 in one UNet call per view, the x0s are blended by the layers' masks, and the blend is
-// re-noised to the next step. The first steps bootstrap: each layer sees its own prompt only inside
-// its mask, on a noised white background, shifted so its mask sits at the canvas centre.
+// denoised in one UNet call per view and the layers' results are blended by their masks — with LCM
+// (SD 1.x/2.x) each layer's x0, re-noised to the next step after the blend; for SDXL, as the authors'
+// SDXL pipeline, each layer's Euler step to the next σ, which the blend is (nothing re-noised). The first
+// steps bootstrap: each layer sees its own prompt only inside its mask, on a noised white background,
+// shifted so its mask sits at the canvas centre.
 #include "pipelines/pipeline_common.h"
 #include "pipelines/region_render.h"
 
@@ -122,12 +124,12 @@ torch::Tensor step_tensor(int64_t t) {
 
 // Accumulators of one step over all views.
 struct Blend {
-  torch::Tensor value;  // (1, 4, h, w): Σ weight · x0
+  torch::Tensor value;  // (1, 4, h, w): Σ weight · (x0 with LCM, the next latent with Euler)
   torch::Tensor count;  // (1, 1, h, w): Σ weight
 };
 
-// One view of step k: the layers' x0 there, weighted by their masks (and the tile's weight), added to
-// `blend`.
+// One view of step k: the layers' x0 there (Euler: their next latents), weighted by their masks (and the
+// tile's weight), added to `blend`.
 void denoise_view(const ModelParts& parts, const RegionRequest& request, const RegionRun& run, int64_t k,
                   size_t j, const torch::Tensor& latent, Blend& blend, NoiseSource& noise) {
   const RegionSampling& s = request.sampling;

@@ -61,8 +61,8 @@ void validate_render_options(const RenderOptions& options) {
   check_utf8(options.negative_prompt, "negative_prompt");
   if (options.clip_skip < 1)
     throw Error("clip_skip " + std::to_string(options.clip_skip) + " must be at least 1");
-  // Far beyond any picture's size the ids' sinusoids are still defined, but no checkpoint saw such values.
-  const int most = 16 * kMaxImageSide;
+  // The ids travel in the model's dtype: beyond float16's range (65504) they would turn into infinities.
+  const int most = kMaxImageSide;
   const auto check_pair = [most](const char* field, const std::array<int, 2>& v, int low, const char* first,
                                  const char* second) {
     for (int x : v)

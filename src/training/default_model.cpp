@@ -196,14 +196,14 @@ void write_model_configs(const fs::path& folder, const DefaultModelSpec& spec, d
   write_clip_tokenizer(folder / "tokenizer");
 }
 
-void write_clip_tokenizer(const fs::path& folder) {
+void write_clip_tokenizer(const fs::path& folder, const std::string& pad_token) {
   make_folder(folder);
   const fs::path vocab = assets_folder() / "clip-tokenizer";
   write_text(folder / "vocab.json", read_text(vocab / "vocab.json"));
   write_text(folder / "merges.txt", read_text(vocab / "merges.txt"));
   const nlohmann::json special = {{"bos_token", "<|startoftext|>"},
                                   {"eos_token", "<|endoftext|>"},
-                                  {"pad_token", "<|endoftext|>"},
+                                  {"pad_token", pad_token},
                                   {"unk_token", "<|endoftext|>"}};
   write_json(folder / "special_tokens_map.json", special);
   nlohmann::json config = special;

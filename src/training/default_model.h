@@ -67,7 +67,7 @@ void write_model_configs(const std::filesystem::path& folder, const DefaultModel
 // Writes a CLIP tokenizer folder as SD 1.x ships it into `folder` (created if needed): the bundled vocabulary
 // and merges (the bundled assets' clip-tokenizer/, models/assets.h), special_tokens_map.json and
 // tokenizer_config.json. Each file is written atomically. Throws palette::Error naming the file.
-void write_clip_tokenizer(const std::filesystem::path& folder);
+void write_clip_tokenizer(const std::filesystem::path& folder, const std::string& pad_token = "<|endoftext|>");
 
 // Writes `folder`/taesd/config.json (the folder created if needed), atomically. Throws palette::Error naming
 // the file.

@@ -131,9 +131,9 @@ TEST(RandomModelE2E, RefusesAFolderThatHoldsSomethingAndAnUnknownShape) {
       << refused.output;
   EXPECT_EQ(test::read_raw(full / "keep.txt"), "mine");
 
-  const auto unknown = run_cli("random-model --shape sdxl --out " + shell_word(dir / "x"));
+  const auto unknown = run_cli("random-model --shape flux --out " + shell_word(dir / "x"));
   EXPECT_EQ(unknown.status, 1) << unknown.output;
-  EXPECT_TRUE(contains(unknown.output, "palette: error: --shape: unknown shape 'sdxl' (sd15, tiny)")) << unknown.output;
+  EXPECT_TRUE(contains(unknown.output, "palette: error: --shape: unknown shape 'flux' (sd15, sdxl, tiny)")) << unknown.output;
   EXPECT_FALSE(fs::exists(dir / "x"));
 }
 

@@ -109,6 +109,10 @@ TEST(RenderE2E, SdxlModelWithMicroConditioning) {
                                  (dir / "cropped.png").string() + "'");
   ASSERT_EQ(cropped.status, 0) << cropped.output;
   EXPECT_NE(read_image(dir / "plain.png").pixels, read_image(dir / "cropped.png").pixels);
+  // the PNG says how to make it again
+  const std::string params = read_png_text(dir / "cropped.png").at("parameters");
+  EXPECT_TRUE(contains(params, "Original size: 256x384, Crop: \"16,0\", Target size: 128x128")) << params;
+  EXPECT_FALSE(contains(read_png_text(dir / "plain.png").at("parameters"), "Original size")) ;
   const CliRun bad = run_cli(base + "--crop 16x0 -o '" + (dir / "bad.png").string() + "'");
   EXPECT_EQ(bad.status, 1) << bad.output;
   EXPECT_TRUE(contains(bad.output, "--crop: '16x0' is not X,Y (e.g. 0,0)")) << bad.output;

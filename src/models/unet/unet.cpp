@@ -197,12 +197,11 @@ torch::Tensor UNet2DConditionModelImpl::added_embedding(const UNetConditions& co
                 std::to_string(per_id) + " per time id; SDXL: (" + std::to_string(batch) + "," +
                 std::to_string(wanted - 6 * per_id) + ") and (" + std::to_string(batch) + ",6))");
   // As diffusers: each id's sinusoid in float32, laid out id after id, then the model's dtype.
+  const torch::Device device = add_embedding->linear_1->weight.device();
   const auto id_features =
-      timestep_embedding(ids.reshape({-1}), per_id, config_.flip_sin_to_cos, config_.freq_shift)
+      timestep_embedding(ids.to(device).reshape({-1}), per_id, config_.flip_sin_to_cos, config_.freq_shift)
           .reshape({ids.size(0), -1});
-  auto features = torch::cat({text.to(id_features.device(), torch::kFloat).expand({batch, -1}),
-                              id_features.expand({batch, -1})},
-                             1);
+  auto features = torch::cat({text.to(device, torch::kFloat).expand({batch, -1}), id_features.expand({batch, -1})}, 1);
   return add_embedding->forward(features.to(dtype));
 }
 

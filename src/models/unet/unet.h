@@ -22,6 +22,7 @@
 
 #include "models/unet/regional_attention.h"
 #include "models/unet/unet_blocks.h"
+#include "models/unet/unet_conditions.h"
 #include "models/unet/unet_config.h"
 
 namespace palette {
@@ -41,17 +42,6 @@ class TimestepEmbeddingImpl : public torch::nn::Module {
   torch::nn::Linear linear_1{nullptr}, linear_2{nullptr}, cond_proj{nullptr};
 };
 TORCH_MODULE(TimestepEmbedding);
-
-// What some UNets take beside the latent, the timestep and the text; each is left undefined where the
-// model has no use for it. A batch of 1 serves every item.
-struct UNetConditions {
-  // (B,time_cond_proj_dim): the guidance-scale embedding of LCM-distilled UNets; undefined skips the
-  // projection, as in diffusers.
-  torch::Tensor timestep_cond;
-  // SDXL's added conditions (addition_embed_type "text_time"), both required by such a UNet:
-  torch::Tensor text_embeds;  // (B,pooled): the pooled, projected text embedding
-  torch::Tensor time_ids;     // (B,6): original height, width, crop top, left, target height, width (pixels)
-};
 
 class UNet2DConditionModelImpl : public torch::nn::Module, public fused::Caller {
  public:

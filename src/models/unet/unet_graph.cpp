@@ -102,6 +102,9 @@ torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Ten
     r->regional.width = regional->width;
   }
   const RegionalContext* recorded_regional = regional ? &r->regional : nullptr;
+  // One eager run first, outside the capture: a caller's mistake (a shape the UNet refuses, SDXL's
+  // conditions missing) throws here and leaves graphs on for calls that are right.
+  eager(r->sample, r->timesteps, r->hidden, recorded_regional, r->conditions);
   try {
     r->graph = CudaGraph::record(sample.device(), [&] {
       r->output = eager(r->sample, r->timesteps, r->hidden, recorded_regional, r->conditions);
