@@ -140,7 +140,6 @@ panorama::ViewGrid panorama_grid(const PanoramaSettings& s, bool circular) {
 
 PanoramaLatents panorama_latents(const ModelParts& parts, const PanoramaOptions& options, NoiseSource& noise,
                                  const torch::Tensor& initial_noise) {
-  require_text_only_conditioning(parts, "the panorama pipeline");
   const auto s = resolve_panorama_settings(options, parts.vae->config().downscale_factor());
   const auto scheduler = make_panorama_scheduler(parts, s);
   const auto grid = panorama_grid(s, options.circular);
@@ -155,6 +154,11 @@ PanoramaLatents panorama_latents(const ModelParts& parts, const PanoramaOptions&
   loop.text = &text;
   loop.guidance = s.guidance;
   loop.grid = &grid;
+  if (parts.text_encoder_2) {  // SDXL: the whole panorama is the original and the target size
+    const int h = int(s.latent_height * parts.vae->config().downscale_factor());
+    const int w = int(s.latent_width * parts.vae->config().downscale_factor());
+    loop.time_ids = sdxl_time_ids(parts, {h, w}, {0, 0}, {h, w});
+  }
   loop.view_batch_size = options.view_batch_size;
   loop.progress = options.progress;
   loop.cancel = options.cancel;

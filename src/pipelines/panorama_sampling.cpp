@@ -84,15 +84,30 @@ void check_cancel(const PanoramaLoop& loop) {
   if (loop.cancel != nullptr && loop.cancel->load()) throw Cancelled();
 }
 
-torch::Tensor predict_views(const PanoramaLoop& loop, const torch::Tensor& views, int64_t step) {
+torch::Tensor predict_views(const PanoramaLoop& loop, const torch::Tensor& views, int64_t step,
+                            const std::vector<panorama::View>& where) {
   const ModelParts& parts = *loop.parts;
   UNet2DConditionModel unet = parts.unet;  // a non-const handle on the shared, unchanged module
   const int64_t k = views.size(0);
   const bool cfg = loop.text->has_uncond();
   auto input = loop.scheduler->scale_model_input(views, step).to(parts.dtype);
   if (cfg) input = torch::cat({input, input});
-  const auto timestep_cond = guidance_condition(parts, loop.guidance, input.size(0));
-  auto out = unet->forward(input, loop.scheduler->timesteps()[step], loop.text->unet_batch(k), {timestep_cond});
+  UNetConditions conditions =
+      loop.text->unet_conditions(k, {}, guidance_condition(parts, loop.guidance, input.size(0)));
+  if (loop.time_ids.defined()) {  // SDXL: each view is a crop of the canvas at its own place
+    if (where.size() != size_t(k)) throw Error("predict_views: " + std::to_string(where.size()) + " places for " + std::to_string(k) + " views");
+    const int64_t factor = parts.vae->config().downscale_factor();
+    std::vector<torch::Tensor> rows;
+    for (const panorama::View& v : where) {
+      torch::Tensor row = loop.time_ids.clone();
+      row.index_put_({0, 2}, double(v.h0 * factor));
+      row.index_put_({0, 3}, double(v.w0 * factor));
+      rows.push_back(row);
+    }
+    conditions.time_ids = torch::cat(rows);
+    if (cfg) conditions.time_ids = torch::cat({conditions.time_ids, conditions.time_ids});
+  }
+  auto out = unet->forward(input, loop.scheduler->timesteps()[step], loop.text->unet_batch(k), conditions);
   if (cfg) out = apply_guidance(out, loop.guidance);
   return out.to(torch::kFloat32);
 }
@@ -119,7 +134,8 @@ torch::Tensor multidiffusion_loop(const PanoramaLoop& loop, torch::Tensor latent
       const auto views = starts.defined() ? starts.narrow(0, int64_t(first), int64_t(count))
                                           : crop_batch(latents, grid, first, count);
       view_noise.set_views(&grid.views[first], count);
-      const auto prev = scheduler.step(predict_views(loop, views, i), i, views, view_noise).prev_sample;
+      const std::vector<panorama::View> where(grid.views.begin() + long(first), grid.views.begin() + long(first + count));
+      const auto prev = scheduler.step(predict_views(loop, views, i, where), i, views, view_noise).prev_sample;
       accumulate_batch(value, grid, weights, first, prev.to(torch::kFloat32));
     }
     latents = value / total;
@@ -146,7 +162,8 @@ torch::Tensor tiled_loop(const PanoramaLoop& loop, torch::Tensor latents, NoiseS
       check_cancel(loop);
       const auto count = std::min(batch, grid.views.size() - first);
       const auto views = crop_batch(latents, grid, first, count);
-      const auto x0 = scheduler.denoise(predict_views(loop, views, i), views, timesteps.slice(0, i, i + 1));
+      const std::vector<panorama::View> where(grid.views.begin() + long(first), grid.views.begin() + long(first + count));
+      const auto x0 = scheduler.denoise(predict_views(loop, views, i, where), views, timesteps.slice(0, i, i + 1));
       accumulate_batch(value, grid, weights, first, x0.to(torch::kFloat32));
     }
     // The reference leaves the blend undivided because its weights sum to 1; dividing by the sum

@@ -78,6 +78,9 @@ struct PanoramaLoop {
   const PromptEmbeddings* text = nullptr;
   double guidance = 1.0;  // CFG scale, used when text has the negative half
   const panorama::ViewGrid* grid = nullptr;
+  // SDXL: the time ids (1, 6) of the whole canvas (original and target size); each view writes its own
+  // crop into them, as the StreamMultiDiffusion authors' SDXL pipeline does. Undefined for SD 1.x/2.x.
+  torch::Tensor time_ids;
   int64_t view_batch_size = 1;
   std::function<void(int step, int total)> progress;
   const std::atomic<bool>* cancel = nullptr;
@@ -88,8 +91,9 @@ struct PanoramaLoop {
 
 // The UNet's output for a batch of view crops (k, C, vh, vw) at step `step`, guided when the text has
 // its negative half (both halves in one UNet batch): (k, C, vh, vw) float32. Differentiable w.r.t.
-// `views` when grad mode is on.
-torch::Tensor predict_views(const PanoramaLoop& loop, const torch::Tensor& views, int64_t step);
+// `views` when grad mode is on. `where` are the k views' places in the grid (SDXL's crop time ids).
+torch::Tensor predict_views(const PanoramaLoop& loop, const torch::Tensor& views, int64_t step,
+                            const std::vector<panorama::View>& where);
 // Throws palette::Cancelled when the loop's cancel flag is raised.
 void check_cancel(const PanoramaLoop& loop);
 

@@ -74,7 +74,7 @@ torch::Tensor SyncStep::operator()(int64_t step, const torch::Tensor& latents) c
   {
     torch::NoGradGuard no_grad;
     const auto x = panorama::crop(latents, grid.views[anchor]);
-    const auto x0 = loop.scheduler->denoise(predict_views(loop, x, step), x,
+    const auto x0 = loop.scheduler->denoise(predict_views(loop, x, step, {grid.views[anchor]}), x,
                                             loop.scheduler->timesteps().slice(0, step, step + 1));
     // Constant within the step: computed once, compared with every view.
     Lpips lpips = settings_.lpips;  // a non-const handle on the shared, unchanged model
@@ -92,10 +92,13 @@ torch::Tensor SyncStep::operator()(int64_t step, const torch::Tensor& latents) c
     check_cancel(loop);
     const size_t count = std::min(batch, others.size() - first);
     std::vector<torch::Tensor> views;
-    for (size_t i = first; i < first + count; ++i)
+    std::vector<panorama::View> where;
+    for (size_t i = first; i < first + count; ++i) {
       views.push_back(panorama::crop(latents, grid.views[others[i]]).to(torch::kFloat32));
+      where.push_back(grid.views[others[i]]);
+    }
     const auto x = torch::cat(views);
-    const auto moved = x - w * sync_gradient(loop, settings_, anchor_features, x, step);
+    const auto moved = x - w * sync_gradient(loop, settings_, anchor_features, x, step, where);
     for (size_t i = 0; i < count; ++i) crops[others[first + i]] = moved.narrow(0, int64_t(i), 1);
   }
   torch::NoGradGuard no_grad;

@@ -56,10 +56,10 @@ torch::Tensor sync_images(const ModelParts& parts, const SyncSettings& settings,
 
 // For a batch of view crops (k, C, vh, vw) at step `step`: ∂/∂views of Σ_j LPIPS(picture of x̂0(view_j),
 // anchor), i.e. each view's gradient of its own distance, (k, C, vh, vw) float32. Runs with grad mode
-// on whatever the caller's.
+// on whatever the caller's. `where` are the views' places in the grid (predict_views).
 torch::Tensor sync_gradient(const PanoramaLoop& loop, const SyncSettings& settings,
                             const std::vector<torch::Tensor>& anchor_features, const torch::Tensor& views,
-                            int64_t step);
+                            int64_t step, const std::vector<panorama::View>& where);
 
 // The anchor view: the middle one, n / 2, as the reference.
 size_t sync_anchor(const panorama::ViewGrid& grid);

@@ -23,10 +23,10 @@ torch::Tensor sync_images(const ModelParts& parts, const SyncSettings& settings,
 
 torch::Tensor sync_gradient(const PanoramaLoop& loop, const SyncSettings& settings,
                             const std::vector<torch::Tensor>& anchor_features, const torch::Tensor& views,
-                            int64_t step) {
+                            int64_t step, const std::vector<panorama::View>& where) {
   torch::AutoGradMode enable_grad(true);
   const auto x = views.detach().to(torch::kFloat32).requires_grad_(true);
-  const auto eps = predict_views(loop, x, step);
+  const auto eps = predict_views(loop, x, step, where);
   const auto x0 = loop.scheduler->denoise(eps, x, loop.scheduler->timesteps().slice(0, step, step + 1));
   Lpips lpips = settings.lpips;  // a non-const handle on the shared, unchanged model
   const auto features = lpips->features(sync_images(*loop.parts, settings, x0));

@@ -131,5 +131,24 @@ TEST(Parity, smd_panorama_128x384) {
                                  kPipelineTolerance));
 }
 
+// SDXL: a panorama of one view is text to image, so diffusers' StableDiffusionXLPipeline (CFG 5, a negative
+// prompt, the model's Euler) is its reference: the pooled embeddings and the view's time ids reach the UNet.
+TEST(Parity, sdxl_panorama_one_view_is_text_to_image) {
+  const auto file = test::open_case("sdxl_txt2img_euler8_cfg");
+  PanoramaOptions options;
+  options.prompt = meta(file, "prompt").get<std::string>();
+  options.negative_prompt = meta(file, "negative_prompt").get<std::string>();
+  options.height = options.width = 128;
+  options.steps = std::stoi(file.metadata().at("steps"));
+  options.guidance = std::stod(file.metadata().at("guidance"));
+  options.window = 16;
+  ReplayNoise no_draws({});
+  const auto run = panorama_latents(model_parts(test::fixture_model("tiny-sdxl")), options, no_draws, file.load("latents_in"));
+  EXPECT_EQ(run.views, 1);
+  EXPECT_EQ(run.sampler, Sampler::euler);
+  EXPECT_TRUE(test::check_parity("one-view SDXL panorama vs sdxl_txt2img_euler8_cfg", run.latents,
+                                 file.load("latents_out"), kPipelineTolerance));
+}
+
 }  // namespace
 }  // namespace palette
