@@ -14,6 +14,9 @@
 # MINUTES (default 8) is the wanted training time; it is cut so that build, training, evaluation and copying
 # end within CALL_SECONDS (default 580) of the script's start. BATCH overrides the batch (autoencoder 32,
 # unet 128, decoder 32). Extra arguments go to `palette train-default`, e.g. `--lr-end 2e-5` for a last, decaying call.
+# FROM=DIR starts .train/model from another model folder when .train/model does not exist (e.g.
+# FROM=assets/default-model: fine-tune the shipped weights; nothing but .deps needs carrying then):
+#   run(command="FROM=assets/default-model scripts/gpu/train-default.sh unet 8 --region-prompts 0.3 --lr-end 2e-5", carry=[".deps"])
 # Prepare here first (see README, "Built-in default model"):
 #   scripts/gpu/prepare-deps.sh && build/src/palette train-default --init --out .train/model
 set -uo pipefail
@@ -76,6 +79,10 @@ case "$stage" in
   *) echo "unknown stage '$stage' (smoke, autoencoder, unet, decoder)" >&2; exit 2 ;;
 esac
 batch="${BATCH:-$batch}"
+if [ -n "${FROM:-}" ] && [ ! -d "$model" ]; then
+  mkdir -p "$(dirname "$model")" && cp -r "$root/$FROM" "$model" || { echo "cannot copy FROM=$FROM" >&2; exit 1; }
+  echo "starting from $FROM"
+fi
 [ -f "$model/model_index.json" ] || { echo "no .train/model: create it here with train-default --init and carry .train" >&2; exit 1; }
 resume=()
 [ -f "$model/${files[0]}" ] && resume=(--resume)
