@@ -4,6 +4,7 @@
 
 #if PALETTE_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAFunctions.h>
 #endif
 
 namespace palette {
@@ -11,7 +12,7 @@ namespace palette {
 bool has_native_bfloat16(const torch::Device& device) {
 #if PALETTE_WITH_CUDA
   if (!device.is_cuda()) return false;
-  const int index = device.has_index() ? device.index() : at::cuda::current_device();
+  const int index = device.has_index() ? device.index() : c10::cuda::current_device();
   return at::cuda::getDeviceProperties(index)->major >= 8;
 #else
   (void)device;
