@@ -105,6 +105,12 @@ std::string unet_summary(const UNetConfig& c) {
          (c.time_cond_proj_dim > 0 ? ", guidance embedding" : "") + (c.text_time_embedding() ? ", text-time embedding" : "");
 }
 
+std::string text_encoder_summary(const ClipTextConfig& c) {
+  return std::to_string(c.num_hidden_layers) + " layers, width " + std::to_string(c.hidden_size) + ", " +
+         std::to_string(c.num_attention_heads) + " heads, " + c.hidden_act +
+         (c.projection_dim > 0 ? ", projection " + std::to_string(c.projection_dim) : "");
+}
+
 ModelFamily family_of(const JsonConfig& unet, const JsonConfig& text) {
   const int64_t cross = unet.raw().value("cross_attention_dim", nlohmann::json(768)).is_number_integer()
                             ? unet.raw().value("cross_attention_dim", int64_t(768))
@@ -306,18 +312,11 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
                   "(CLIPTextModelWithProjection: projection_dim and text_projection.weight)");
   }
 
-  const auto& tc = parts->text_encoder->config();
-  info->components.push_back(describe("text_encoder", s.text, *parts->text_encoder,
-                                      std::to_string(tc.num_hidden_layers) + " layers, width " +
-                                          std::to_string(tc.hidden_size) + ", " + std::to_string(tc.num_attention_heads) +
-                                          " heads, " + tc.hidden_act));
-  if (parts->text_encoder_2) {
-    const auto& t2 = parts->text_encoder_2->config();
+  info->components.push_back(
+      describe("text_encoder", s.text, *parts->text_encoder, text_encoder_summary(parts->text_encoder->config())));
+  if (parts->text_encoder_2)
     info->components.push_back(describe("text_encoder_2", s.text_2, *parts->text_encoder_2,
-                                        std::to_string(t2.num_hidden_layers) + " layers, width " +
-                                            std::to_string(t2.hidden_size) + ", " + std::to_string(t2.num_attention_heads) +
-                                            " heads, " + t2.hidden_act + ", projection " + std::to_string(t2.projection_dim)));
-  }
+                                        text_encoder_summary(parts->text_encoder_2->config())));
   info->components.push_back(describe("unet", s.unet, *parts->unet, unet_summary(parts->unet->config())));
   const auto& vc = parts->vae->config();
   info->components.push_back(describe("vae", s.vae, *parts->vae,

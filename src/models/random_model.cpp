@@ -76,46 +76,29 @@ RandomModelConfigs RandomModelConfigs::sd15() {
 }
 
 RandomModelConfigs RandomModelConfigs::sdxl() {
-  RandomModelConfigs c = sd15();
-  c.unet = {{"_class_name", "UNet2DConditionModel"},
-            {"act_fn", "silu"},
-            {"addition_embed_type", "text_time"},
-            {"addition_time_embed_dim", 256},
-            {"attention_head_dim", {5, 10, 20}},
-            {"block_out_channels", {320, 640, 1280}},
-            {"cross_attention_dim", 2048},
-            {"down_block_types", {"DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"}},
-            {"up_block_types", {"CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"}},
-            {"downsample_padding", 1},
-            {"flip_sin_to_cos", true},
-            {"freq_shift", 0},
-            {"in_channels", 4},
-            {"out_channels", 4},
-            {"layers_per_block", 2},
-            {"mid_block_scale_factor", 1},
-            {"norm_eps", 1e-5},
-            {"norm_num_groups", 32},
-            {"projection_class_embeddings_input_dim", 2816},  // pooled 1280 + 6 time ids × 256
-            {"sample_size", 128},
-            {"transformer_layers_per_block", {1, 2, 10}},
-            {"use_linear_projection", true}};
-  c.vae["scaling_factor"] = 0.13025;
-  c.vae["sample_size"] = 1024;
-  c.vae["force_upcast"] = true;
-  c.text_encoder_2 = {{"architectures", {"CLIPTextModelWithProjection"}},
-                      {"hidden_act", "gelu"},
-                      {"hidden_size", 1280},
-                      {"intermediate_size", 5120},
-                      {"layer_norm_eps", 1e-5},
-                      {"max_position_embeddings", 77},
-                      {"model_type", "clip_text_model"},
-                      {"num_attention_heads", 20},
-                      {"num_hidden_layers", 32},
-                      {"projection_dim", 1280},
-                      {"vocab_size", 49408},
-                      {"bos_token_id", 49406},
-                      {"eos_token_id", 49407},
-                      {"pad_token_id", 1}};
+  RandomModelConfigs c = sd15();  // what SDXL changes of SD 1.5's configs
+  c.unet.update({{"addition_embed_type", "text_time"},
+                 {"addition_time_embed_dim", 256},
+                 {"attention_head_dim", {5, 10, 20}},
+                 {"block_out_channels", {320, 640, 1280}},
+                 {"cross_attention_dim", 2048},
+                 {"down_block_types", {"DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"}},
+                 {"up_block_types", {"CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"}},
+                 {"projection_class_embeddings_input_dim", 2816},  // pooled 1280 + 6 time ids × 256
+                 {"sample_size", 128},
+                 {"transformer_layers_per_block", {1, 2, 10}},
+                 {"use_linear_projection", true}});
+  c.vae.update({{"scaling_factor", 0.13025}, {"sample_size", 1024}, {"force_upcast", true}});
+  c.text_encoder_2 = c.text_encoder;  // OpenCLIP ViT-bigG/14 in the CLIP layout, with its projection
+  c.text_encoder_2.update({{"architectures", {"CLIPTextModelWithProjection"}},
+                           {"hidden_act", "gelu"},
+                           {"hidden_size", 1280},
+                           {"intermediate_size", 5120},
+                           {"num_attention_heads", 20},
+                           {"num_hidden_layers", 32},
+                           {"projection_dim", 1280},
+                           {"bos_token_id", 49406},
+                           {"eos_token_id", 49407}});
   return c;
 }
 

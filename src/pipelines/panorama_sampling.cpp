@@ -97,14 +97,9 @@ torch::Tensor predict_views(const PanoramaLoop& loop, const torch::Tensor& views
   if (loop.time_ids.defined()) {  // SDXL: each view is a crop of the canvas at its own place
     if (where.size() != size_t(k)) throw Error("predict_views: " + std::to_string(where.size()) + " places for " + std::to_string(k) + " views");
     const int64_t factor = parts.vae->config().downscale_factor();
-    std::vector<torch::Tensor> rows;
-    for (const panorama::View& v : where) {
-      torch::Tensor row = loop.time_ids.clone();
-      row.index_put_({0, 2}, double(v.h0 * factor));
-      row.index_put_({0, 3}, double(v.w0 * factor));
-      rows.push_back(row);
-    }
-    conditions.time_ids = torch::cat(rows);
+    std::vector<std::array<int64_t, 2>> corners;
+    for (const panorama::View& v : where) corners.push_back({v.h0 * factor, v.w0 * factor});
+    conditions.time_ids = sdxl_crop_time_ids(loop.time_ids, corners);
     if (cfg) conditions.time_ids = torch::cat({conditions.time_ids, conditions.time_ids});
   }
   auto out = unet->forward(input, loop.scheduler->timesteps()[step], loop.text->unet_batch(k), conditions);

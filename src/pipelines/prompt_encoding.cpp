@@ -101,6 +101,14 @@ torch::Tensor sdxl_time_ids(const ModelParts& parts, std::array<int, 2> original
   return torch::tensor(ids).view({1, 6}).to(parts.device, parts.dtype);
 }
 
+torch::Tensor sdxl_crop_time_ids(const torch::Tensor& canvas_ids, const std::vector<std::array<int64_t, 2>>& top_left) {
+  std::vector<float> corners;
+  for (const auto& [top, left] : top_left) corners.insert(corners.end(), {float(top), float(left)});
+  torch::Tensor ids = canvas_ids.repeat({int64_t(top_left.size()), 1});
+  ids.slice(1, 2, 4).copy_(torch::tensor(corners).view({-1, 2}));
+  return ids;
+}
+
 torch::Tensor apply_guidance(const torch::Tensor& unet_output, double guidance) {
   const int64_t n = unet_output.size(0);
   if (n % 2 != 0)

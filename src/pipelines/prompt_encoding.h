@@ -85,6 +85,10 @@ void require_text_only_conditioning(const ModelParts& parts, const std::string& 
 torch::Tensor sdxl_time_ids(const ModelParts& parts, std::array<int, 2> original_size, std::array<int, 2> crop_top_left,
                             std::array<int, 2> target_size);
 
+// SDXL's time ids (n, 6) for n crops of one canvas (views, tiles): `canvas_ids` (1, 6) with each crop's
+// top-left corner {top, left} in pixels as its crop.
+torch::Tensor sdxl_crop_time_ids(const torch::Tensor& canvas_ids, const std::vector<std::array<int64_t, 2>>& top_left);
+
 // The timestep_cond of LCM-distilled UNets (diffusers' get_guidance_scale_embedding of
 // w = guidance − 1): (batch, time_cond_proj_dim) in the model's dtype on its device. Undefined when
 // the UNet has no guidance-embedding input (time_cond_proj_dim 0), so it can go to forward() as is.

@@ -164,9 +164,7 @@ void denoise_view(const ModelParts& parts, const RegionRequest& request, const R
   UNetConditions conditions{guidance_condition(parts, s.guidance, input.size(0)), run.pooled, {}};
   if (run.time_ids.defined()) {  // SDXL: each view is a crop of the canvas, and says where (in pixels)
     const int64_t factor = parts.vae->config().downscale_factor();
-    conditions.time_ids = run.time_ids.clone();
-    conditions.time_ids.index_put_({0, 2}, double(view.h0 * factor));
-    conditions.time_ids.index_put_({0, 3}, double(view.w0 * factor));
+    conditions.time_ids = sdxl_crop_time_ids(run.time_ids, {{view.h0 * factor, view.w0 * factor}});
   }
   if (euler) input = input / std::sqrt(run.sigmas[size_t(k)] * run.sigmas[size_t(k)] + 1);
   torch::Tensor eps = unet->forward(input, torch::scalar_tensor(run.timesteps[size_t(k)], torch::kInt64),
@@ -290,6 +288,7 @@ RegionLatents region_latents(const ModelParts& parts, const RegionRequest& reque
   }
   out.denoise_ms = elapsed_ms(start, parts.device);
   out.latents = latent;
+  out.sampler = euler ? Sampler::euler : Sampler::lcm;
   // As the reference: the pixel blend only where the layers leave a background.
   if (run.photo.defined() && run.has_background) {
     out.background_pixels = run.photo;
@@ -305,9 +304,9 @@ RegionResult render_regions_on_device(const Model& model, const RegionRequest& r
   validate_region_request(request);
   RegionResult result;
   result.seed = request.seed ? *request.seed : std::random_device{}();
-  result.sampler = model_parts(model).unet->config().text_time_embedding() ? Sampler::euler : Sampler::lcm;
   SeededNoise noise(result.seed);
   RegionLatents run = region_latents(model_parts(model), request, noise);
+  result.sampler = run.sampler;
   check_cancel(request);
   const auto decode_start = Clock::now();
   torch::Tensor decoded = decode_latents(model_parts(model), run.latents);

@@ -40,6 +40,7 @@ struct RegionLatents {
   torch::Tensor background_cover;
   double text_ms = 0;     // prompt encoding
   double denoise_ms = 0;  // VAE encoding of the white image and the denoising loop
+  Sampler sampler = Sampler::lcm;  // how the steps ran (euler for SDXL: RegionSchedule::euler())
 };
 
 RegionLatents region_latents(const ModelParts& parts, const RegionRequest& request, NoiseSource& noise);

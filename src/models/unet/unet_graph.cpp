@@ -1,5 +1,7 @@
 #include "models/unet/unet_graph.h"
 
+#include <array>
+
 #include "build_info.h"
 #include "models/cuda_graph.h"
 #include "palette/error.h"
@@ -12,9 +14,9 @@ namespace {
 // size a few times should not hoard all of them.
 constexpr size_t kMaxRecorded = 3;
 
-// The conditions as tensors in one order, for keys, clones and copies alike.
-std::vector<const torch::Tensor*> tensors_of(const UNetConditions& c) { return {&c.timestep_cond, &c.text_embeds, &c.time_ids}; }
-std::vector<torch::Tensor*> tensors_of(UNetConditions& c) { return {&c.timestep_cond, &c.text_embeds, &c.time_ids}; }
+// The conditions as tensors in one order, for keys, clones and copies alike (no allocation: every frame).
+std::array<const torch::Tensor*, 3> tensors_of(const UNetConditions& c) { return {&c.timestep_cond, &c.text_embeds, &c.time_ids}; }
+std::array<torch::Tensor*, 3> tensors_of(UNetConditions& c) { return {&c.timestep_cond, &c.text_embeds, &c.time_ids}; }
 
 }  // namespace
 
