@@ -55,6 +55,26 @@ TEST(PromptEncoding, WithoutCfgThereIsNoUncondHalf) {
   EXPECT_EQ(text.cond.size(2), parts.text_encoder->config().hidden_size);
 }
 
+// SDXL: the pooled embeddings are laid out as the states ([uncond; cond] per copy), the time ids go along
+// as given, and a clip skip (SDXL reads the penultimate layers already) is refused by name.
+TEST(PromptEncoding, SdxlPooledHalvesAndClipSkip) {
+  const ModelParts& parts = model_parts(test::fixture_model("tiny-sdxl"));
+  const PromptEmbeddings text = encode_prompt(parts, "a red house", "blurry", /*cfg=*/true);
+  const torch::Tensor ids = sdxl_time_ids(parts, {128, 128}, {0, 0}, {128, 128});
+  const UNetConditions c = text.unet_conditions(2, ids, {});
+  ASSERT_EQ(c.text_embeds.size(0), 4);
+  EXPECT_TRUE(torch::equal(c.text_embeds[1], text.pooled_uncond[0]));
+  EXPECT_TRUE(torch::equal(c.text_embeds[2], text.pooled_cond[0]));
+  EXPECT_TRUE(torch::equal(c.time_ids, ids));
+  const std::string message = error_of([&] { encode_prompt(parts, "a red house", "", false, /*clip_skip=*/2); });
+  EXPECT_NE(message.find("clip_skip 2 is not supported for SDXL models (use 1)"), std::string::npos) << message;
+  // and the crops of views replace the canvas's corner, row by row
+  const torch::Tensor crops = sdxl_crop_time_ids(ids, {{0, 0}, {64, 128}});
+  EXPECT_EQ(crops[1][2].item<float>(), 64.0f);
+  EXPECT_EQ(crops[1][3].item<float>(), 128.0f);
+  EXPECT_EQ(crops[1][4].item<float>(), 128.0f);
+}
+
 TEST(PromptEncoding, GuidanceRule) {
   const ModelParts& parts = model_parts(test::fixture_model("tiny-sd15"));
   EXPECT_TRUE(uses_classifier_free_guidance(parts, 7.5));
