@@ -3,8 +3,9 @@
 # on the GPU machine, where nothing can be installed, into two git-ignored folders the device run carries:
 #   .gl/        the GL loader libraries the device README names (unpacked into / there, as it says)
 #   .app-deps/  Xvfb with the X libraries it and GLFW load, and the app's build dependencies (GLFW, Dear
-#               ImGui, OpenGL headers, the glad generator), unpacked into .app-deps/root/ (never into /:
-#               Debian's libraries must not replace the machine's own)
+#               ImGui, OpenGL headers), unpacked into .app-deps/root/ (never into /: Debian's libraries
+#               must not replace the machine's own), and glad's OpenGL 3.3 loader generated here into
+#               .app-deps/glad (the GPU machine's Python has no jinja2 for the generator)
 # Together with the tree and .deps they must stay under the run's 64 MiB carry.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -21,16 +22,17 @@ rm -rf "$app" && mkdir -p "$app/debs" "$app/root"
   libfreetype6 libbsd0 libmd0 libunwind8 libaudit1 libcap-ng0 \
   libx11-6 libx11-xcb1 libxau6 libxdmcp6 libxcb1 libxext6 libxrandr2 libxinerama1 libxcursor1 libxi6 \
   libxrender1 libxfixes3 libxxf86vm1 libxshmfence1 libxcb-glx0 \
-  libglfw3 libglfw3-dev libimgui-dev libstb-dev libgl-dev libglx-dev libopengl-dev python3-glad >/dev/null)
+  libglfw3 libglfw3-dev libimgui-dev libstb-dev libgl-dev libglx-dev libopengl-dev >/dev/null)
 for deb in "$app"/debs/*.deb; do dpkg -x "$deb" "$app/root"; done
 rm -rf "$app/debs" "$app/root/usr/share/man" "$app/root/usr/share/locale"
 find "$app/root/usr/share/doc" -mindepth 1 -maxdepth 1 ! -name libimgui-dev -exec rm -rf {} +
-# Within the carry: only ImGui's GLFW and OpenGL 3 backends, only glad's OpenGL specification, and stb's
+# Within the carry: only ImGui's GLFW and OpenGL 3 backends, and stb's
 # headers from .deps (imgui.pc only needs stb.pc).
 backends="$app/root/usr/share/doc/libimgui-dev/examples/backends"
 find "$app/root/usr/share/doc/libimgui-dev" -type f ! -path "$backends/imgui_impl_glfw*" \
   ! -path "$backends/imgui_impl_opengl3*" -delete
-find "$app/root/usr/lib/python3/dist-packages/glad/files" -type f -name "*.xml" ! -name gl.xml -delete
+command -v glad >/dev/null || { echo "glad not found: run scripts/setup.sh first" >&2; exit 1; }
+glad --quiet --reproducible --api gl:core=3.3 --out-path "$app/glad" c
 rm -rf "$app/root/usr/include/stb"
 du -sh "$root/.gl" "$app"
 echo "carry: .deps .gl .app-deps (and the tree: $(git -C "$root" ls-files -z | xargs -0 du -cb | tail -1 | cut -f1) bytes)"
