@@ -13,9 +13,10 @@ packages=(
   # tests
   libgtest-dev googletest
   # app: Dear ImGui (its GLFW/OpenGL3 backends are compiled from the sources it ships), GLFW, glad
-  libimgui-dev libglfw3-dev python3-glad libgl-dev
-  # a real window without a display, for the app's tests: Xvfb with Mesa's llvmpipe
-  xvfb xauth libgl1-mesa-dri
+  libimgui-dev libglfw3-dev python3-glad libgl-dev libegl-dev
+  # a real window without a display, for the app's tests: Xvfb with Mesa's llvmpipe; and the offscreen
+  # surface (--offscreen) on Mesa's software EGL device
+  xvfb xauth libgl1-mesa-dri libegl-mesa0
 )
 
 missing=()

@@ -2,8 +2,8 @@
 # Run HERE (Debian 12), once per checkout, before scripts/gpu/app-session.sh: downloads what the app needs
 # on the GPU machine, where nothing can be installed, into two git-ignored folders the device run carries:
 #   .gl/        the GL loader libraries the device README names (unpacked into / there, as it says)
-#   .app-deps/  Xvfb with the X libraries it and GLFW load, and the app's build dependencies (GLFW, Dear
-#               ImGui, OpenGL headers), unpacked into .app-deps/root/ (never into /: Debian's libraries
+#   .app-deps/  the X client libraries GLFW loads (the app runs --offscreen there: no X server), and the
+#               app's build dependencies (GLFW, Dear ImGui, OpenGL and EGL headers), unpacked into .app-deps/root/ (never into /: Debian's libraries
 #               must not replace the machine's own), and glad's OpenGL 3.3 loader generated here into
 #               .app-deps/glad (the GPU machine's Python has no jinja2 for the generator)
 # Together with the tree and .deps they must stay under the run's 64 MiB carry.
@@ -18,11 +18,10 @@ rm -rf "$root/.gl" && mkdir -p "$root/.gl"
 app="$root/.app-deps"
 rm -rf "$app" && mkdir -p "$app/debs" "$app/root"
 (cd "$app/debs" && apt-get "${apt_opts[@]}" download \
-  xvfb xserver-common xauth x11-xkb-utils xkb-data libxfont2 libxkbfile1 libpixman-1-0 libfontenc1 \
-  libfreetype6 libbsd0 libmd0 libunwind8 libaudit1 libcap-ng0 \
+  libbsd0 libmd0 \
   libx11-6 libx11-xcb1 libxau6 libxdmcp6 libxcb1 libxext6 libxrandr2 libxinerama1 libxcursor1 libxi6 \
   libxrender1 libxfixes3 libxxf86vm1 libxshmfence1 libxcb-glx0 \
-  libglfw3 libglfw3-dev libimgui-dev libstb-dev libgl-dev libglx-dev libopengl-dev >/dev/null)
+  libglfw3 libglfw3-dev libimgui-dev libstb-dev libgl-dev libglx-dev libopengl-dev libegl-dev >/dev/null)
 for deb in "$app"/debs/*.deb; do dpkg -x "$deb" "$app/root"; done
 rm -rf "$app/debs" "$app/root/usr/share/man" "$app/root/usr/share/locale"
 find "$app/root/usr/share/doc" -mindepth 1 -maxdepth 1 ! -name libimgui-dev -exec rm -rf {} +

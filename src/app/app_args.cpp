@@ -15,6 +15,8 @@ std::string app_usage() {
          "  --device D       cpu, cuda or cuda:N (default: cuda when available)\n"
          "  --size WxH       the canvas of a new document (default 512x512)\n"
          "  --script S.json  run a scripted session (strokes, prompt edits, save, export, quit)\n"
+         "  --offscreen      no window: draw the same frames on an offscreen GPU surface (EGL), for a --script\n"
+         "                   on a machine without a display\n"
          "  --screenshot P   write the window as PNG to P just before quitting\n"
          "  --metrics F      write the session's figures to F, one JSON line per script action and a summary:\n"
          "                   UI frame time, stroke to picture (first change, settled), pictures/s, memory\n"
@@ -41,6 +43,8 @@ AppArgs parse_app_args(int argc, const char* const* argv) {
       args.device = value(i, a);
     } else if (a == "--script") {
       args.script = value(i, a);
+    } else if (a == "--offscreen") {
+      args.offscreen = true;
     } else if (a == "--screenshot") {
       args.screenshot = value(i, a);
     } else if (a == "--metrics") {
@@ -69,6 +73,8 @@ AppArgs parse_app_args(int argc, const char* const* argv) {
     }
   }
   if (args.no_model && !args.model.empty()) throw Error("--model and --no-model exclude each other\n" + app_usage());
+  if (args.offscreen && args.script.empty())
+    throw Error("--offscreen needs --script: without a window no one can paint\n" + app_usage());
   return args;
 }
 

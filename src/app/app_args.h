@@ -1,5 +1,5 @@
-// The command line: semantic-palette [--model M] [--device D] [--script S] [--screenshot P] [--metrics F]
-//                   [layout.json]
+// The command line: semantic-palette [--model M] [--device D] [--script S] [--offscreen] [--screenshot P]
+//                   [--metrics F] [layout.json]
 //
 //   AppArgs args = parse_app_args(argc, argv);   // throws palette::Error with a usage hint
 //
@@ -21,6 +21,7 @@ struct AppArgs {
   int height = 512;
   double autosave_seconds = 60;  // unsaved changes go to the recovery file after this long (recovery.h)
   bool no_model = false;   // start without a model: painting and files only
+  bool offscreen = false;  // draw on an EGL surface instead of a window (display.h); needs a script
   bool help = false;
 };
 

@@ -34,6 +34,17 @@ TEST(AppArgs, NoModelStartsWithoutOneAndExcludesModel) {
   EXPECT_THROW(parse({"--no-model", "--model", "m"}), Error);
 }
 
+TEST(AppArgs, OffscreenNeedsAScript) {
+  EXPECT_FALSE(parse({"--script", "s.json"}).offscreen);
+  EXPECT_TRUE(parse({"--offscreen", "--script", "s.json"}).offscreen);
+  try {
+    parse({"--offscreen", "layout.json"});
+    ADD_FAILURE() << "--offscreen without --script was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--offscreen needs --script"), std::string::npos) << e.what();
+  }
+}
+
 TEST(AppArgs, AutosaveIntervalDefaultsToAMinute) {
   EXPECT_EQ(parse({}).autosave_seconds, 60);
   EXPECT_EQ(parse({"--autosave-seconds", "0.5"}).autosave_seconds, 0.5);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "palette/document_file.h"
@@ -345,6 +346,47 @@ TEST(AppE2E, BadFilesAndModelsDoNotCrash) {
   const AppRun d = run(app_command(dir, "--no-model --script drop.json"));
   EXPECT_EQ(d.status, 1) << d.output;
   EXPECT_NE(d.output.find("not-a-picture.png': not a readable image"), std::string::npos) << d.output;
+}
+
+// --offscreen: the same session without any display (no X server, DISPLAY unset), drawn on Mesa's
+// software EGL device here and on the GPU on the GPU machine (scripts/gpu/app-session.sh).
+TEST(AppE2E, OffscreenSessionNeedsNoDisplay) {
+  const std::filesystem::path model = test::fixtures_dir() / "tiny-sd15";
+  ASSERT_TRUE(std::filesystem::is_directory(model)) << model;
+  test::TempDir dir;
+  std::ofstream(dir / "session.json") << R"({"actions": [
+      {"do": "stroke", "brush": 1, "size": 30, "points": [[10, 12], [60, 14], [118, 40]]},
+      {"do": "wait_picture", "timeout_s": 300},
+      {"do": "check_picture", "max_mean": 0.5, "timeout_s": 300},
+      {"do": "screenshot", "path": "window.png"},
+      {"do": "quit"}]})";
+  const AppRun r = run("cd " + quote(dir.path().string()) + " && env -u DISPLAY -u WAYLAND_DISPLAY XDG_CONFIG_HOME=" +
+                       quote((dir / "config").string()) + " OPENBLAS_NUM_THREADS=1 " + quote(PALETTE_APP_PATH) +
+                       " --offscreen --model " + quote(model.string()) +
+                       " --device cpu --size 128x128 --script session.json");
+  if (r.output.find("no EGL device") != std::string::npos)
+    GTEST_SKIP() << "no EGL device here (apt-get install libegl1 libegl-mesa0): " << r.output;
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("offscreen 1280x800"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("picture check: mean difference"), std::string::npos) << r.output;
+  ASSERT_TRUE(std::filesystem::exists(dir / "window.png")) << r.output;
+  std::filesystem::create_directories(PALETTE_TEST_OUTPUT_DIR);
+  std::filesystem::copy_file(dir / "window.png",
+                             std::filesystem::path(PALETTE_TEST_OUTPUT_DIR) / "app_offscreen.png",
+                             std::filesystem::copy_options::overwrite_existing);
+  const Image shot = read_image(dir / "window.png");
+  ASSERT_EQ(shot.width, 1280);
+  ASSERT_EQ(shot.height, 800);
+  // The panels were drawn: the frame holds many colours, not one cleared background.
+  std::set<uint32_t> colours;
+  for (size_t i = 0; i + 2 < shot.pixels.size(); i += shot.channels)
+    colours.insert(shot.pixels[i] << 16 | shot.pixels[i + 1] << 8 | shot.pixels[i + 2]);
+  EXPECT_GT(colours.size(), 50u);
+
+  // Without a script there is no one to paint: refused by name.
+  const AppRun bare = run("env -u DISPLAY " + quote(PALETTE_APP_PATH) + " --offscreen --no-model");
+  EXPECT_EQ(bare.status, 2) << bare.output;
+  EXPECT_NE(bare.output.find("--offscreen needs --script"), std::string::npos) << bare.output;
 }
 
 // A picture exported from a layout, dropped on the window, opens as that layout (untitled, so a save
