@@ -110,6 +110,11 @@ std::string unet_from_original(const std::string& name, const std::map<int, Inpu
     if (parts[1] == "2") return "time_embedding.linear_2." + join(parts, 2);
     unknown(source, kUnet + name, "UNet");
   }
+  if (head == "label_emb" && parts.size() > 3 && parts[1] == "0") {  // SDXL's text_time addition embedding
+    if (parts[2] == "0") return "add_embedding.linear_1." + join(parts, 3);
+    if (parts[2] == "2") return "add_embedding.linear_2." + join(parts, 3);
+    unknown(source, kUnet + name, "UNet");
+  }
   if (head == "out") {
     if (parts[1] == "0") return "conv_norm_out." + join(parts, 2);
     if (parts[1] == "2") return "conv_out." + join(parts, 2);
@@ -147,6 +152,7 @@ std::string unet_to_original(const std::string& name, int lpb, const std::set<in
   const auto parts = split(name);
   const auto at = [&](size_t k) { return k < parts.size() ? parts[k] : std::string(); };
   if (parts[0] == "time_embedding") return "time_embed." + std::string(at(1) == "linear_1" ? "0." : "2.") + join(parts, 2);
+  if (parts[0] == "add_embedding") return "label_emb.0." + std::string(at(1) == "linear_1" ? "0." : "2.") + join(parts, 2);
   if (parts[0] == "conv_in") return "input_blocks.0.0." + join(parts, 1);
   if (parts[0] == "conv_norm_out") return "out.0." + join(parts, 1);
   if (parts[0] == "conv_out") return "out.2." + join(parts, 1);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <sstream>
 
 #include "io/checkpoint_layout.h"
@@ -47,47 +48,103 @@ bool parse(const std::string& name, std::string& key, std::string& role) {
   return false;
 }
 
+enum class Target { Unet, Text, Text2 };
+
 class TargetIndex {
  public:
-  TargetIndex(const TensorMap& unet, const TensorMap& text) {
-    for (const auto& [name, t] : unet) add_weight(name, name, true);
-    for (const auto& [ours, original] : checkpoint::unet_original_names(unet)) add_weight(original, ours, true);
-    for (const auto& [name, t] : text) add_weight(name, name, false);
+  explicit TargetIndex(const LoraTargets& t) {
+    for (const auto& [name, w] : t.unet) add_weight(name, name, Target::Unet);
+    for (const auto& [ours, original] : checkpoint::unet_original_names(t.unet)) add_weight(original, ours, Target::Unet);
+    for (const auto& [name, w] : t.text_encoder) add_text_weight(name, Target::Text);
+    if (t.text_encoder_2)
+      for (const auto& [name, w] : *t.text_encoder_2) add_text_weight(name, Target::Text2);
   }
 
-  // Resolves a LoRA module key to (target weight name, is_unet); false when it matches nothing.
-  bool resolve(const std::string& key, std::string& target, bool& unet) const {
+  // Resolves a LoRA module key to (target weight name, which model part); false when it matches nothing.
+  bool resolve(const std::string& key, std::string& target, Target& part) const {
     std::string k = key;
-    for (const char* prefix : {"base_model.model.", "unet.", "text_encoder."})
+    std::optional<Target> named;  // the part a prefix names
+    for (const auto& [prefix, p] : {std::pair{"base_model.model.", Target::Unet}, std::pair{"unet.", Target::Unet},
+                                    std::pair{"text_encoder_2.", Target::Text2}, std::pair{"text_encoder.", Target::Text}})
       if (starts_with(k, prefix)) {
-        unet = std::string(prefix) != "text_encoder.";
+        if (std::string(prefix) != "base_model.model.") named = p;
         k = k.substr(std::string(prefix).size());
         break;
       }
-    if (starts_with(k, "lora_unet_")) return find(flat_unet_, k.substr(10), target, unet, true);
-    if (starts_with(k, "lora_te_")) return find(flat_text_, k.substr(8), target, unet, false);
-    if (find(dotted_unet_, k, target, unet, true)) return true;
-    if (find(dotted_text_, k, target, unet, false)) return true;
-    return find(dotted_text_, "text_model." + k, target, unet, false);
+    if (starts_with(k, "lora_unet_")) return find(Target::Unet, true, k.substr(10), target, part);
+    if (starts_with(k, "lora_te1_")) return find(Target::Text, true, k.substr(9), target, part);
+    if (starts_with(k, "lora_te2_")) return find(Target::Text2, true, k.substr(9), target, part);
+    if (starts_with(k, "lora_te_")) return find(Target::Text, true, k.substr(8), target, part);
+    for (const Target p : {Target::Unet, Target::Text, Target::Text2})
+      if ((!named || *named == p) && find(p, false, k, target, part)) return true;
+    return false;
   }
 
  private:
-  void add_weight(const std::string& spelled, const std::string& ours, bool unet) {
+  void add_weight(const std::string& spelled, const std::string& ours, Target part) {
     if (!ends_with(spelled, ".weight")) return;
     const std::string module = spelled.substr(0, spelled.size() - 7);
-    (unet ? dotted_unet_ : dotted_text_)[module] = ours;
-    (unet ? flat_unet_ : flat_text_)[flat(module)] = ours;
+    dotted_[int(part)][module] = ours;
+    flat_[int(part)][flat(module)] = ours;
   }
-  static bool find(const std::map<std::string, std::string>& m, const std::string& k, std::string& target, bool& unet,
-                   bool is_unet) {
+  // Text encoders are stored with or without transformers' "text_model." prefix; LoRAs name it.
+  void add_text_weight(const std::string& name, Target part) {
+    add_weight(name, name, part);
+    if (!starts_with(name, "text_model.") && !starts_with(name, "text_projection")) add_weight("text_model." + name, name, part);
+  }
+  bool find(Target p, bool flat_name, const std::string& k, std::string& target, Target& part) const {
+    const auto& m = (flat_name ? flat_ : dotted_)[int(p)];
     auto it = m.find(k);
     if (it == m.end()) return false;
     target = it->second;
-    unet = is_unet;
+    part = p;
     return true;
   }
-  std::map<std::string, std::string> dotted_unet_, flat_unet_, dotted_text_, flat_text_;
+  std::map<std::string, std::string> dotted_[3], flat_[3];
 };
+
+std::string family_of_width(int64_t width) {
+  switch (width) {
+    case 768: return " (SD 1.x)";
+    case 1024: return " (SD 2.x)";
+    case 2048: return " (SDXL)";
+    default: return "";
+  }
+}
+
+// A LoRA made for another family would fail somewhere in the middle with a shape message; say what it is
+// instead: its text encoder keys (one encoder, or SDXL's two) and the width its cross-attention reads.
+void require_same_family(const std::map<std::string, Pair>& pairs, const std::string& source,
+                         const LoraTargets& targets) {
+  const bool sdxl = targets.text_encoder_2 != nullptr;
+  const std::string model = sdxl ? "an SDXL model" : "an SD 1.x/2.x model";
+  for (const auto& [key, p] : pairs) {
+    const bool one_encoder = key.find("lora_te_") != std::string::npos;
+    const bool two_encoders = key.find("lora_te1_") != std::string::npos || key.find("lora_te2_") != std::string::npos ||
+                              key.find("text_encoder_2.") != std::string::npos;
+    if (sdxl && one_encoder)
+      throw Error("'" + source + "': a LoRA for SD 1.x/2.x models (its '" + p.example +
+                  "' names a single text encoder, lora_te_; SDXL LoRAs name lora_te1_ and lora_te2_), and this is " + model);
+    if (!sdxl && two_encoders)
+      throw Error("'" + source + "': a LoRA for SDXL models (its '" + p.example +
+                  "' names SDXL's second text encoder), and this is " + model);
+  }
+  int64_t model_width = 0;
+  for (const auto& [name, w] : targets.unet)
+    if (ends_with(name, "attn2.to_k.weight") && w.dim() == 2) {
+      model_width = w.size(1);
+      break;
+    }
+  for (const auto& [key, p] : pairs) {
+    const bool cross_key = (key.find("attn2.to_k") != std::string::npos || key.find("attn2_to_k") != std::string::npos);
+    if (!cross_key || !p.down.defined() || p.down.dim() < 2 || model_width == 0) continue;
+    const int64_t width = p.down.size(1);
+    if (width != model_width)
+      throw Error("'" + source + "': a LoRA whose cross-attention reads " + std::to_string(width) + "-wide text embeddings" +
+                  family_of_width(width) + " ('" + p.example + "'), and this model's reads " +
+                  std::to_string(model_width) + family_of_width(model_width) + ": made for another model family");
+  }
+}
 
 // Throws unless `t` is a floating-point tensor of finite values; `what` names it ("up", "alpha").
 void require_finite(const torch::Tensor& t, const std::string& where, const char* what) {
@@ -133,8 +190,7 @@ torch::Tensor delta_for(const Pair& p, const torch::Tensor& weight, double scale
 
 }  // namespace
 
-LoraMergeReport merge_lora(const TensorMap& lora, const std::string& source, double scale, TensorMap& unet,
-                           TensorMap& text_encoder) {
+LoraMergeReport merge_lora(const TensorMap& lora, const std::string& source, double scale, LoraTargets targets) {
   if (!std::isfinite(scale)) throw Error("'" + source + "': LoRA scale " + std::to_string(scale) + " is not a finite number");
   std::map<std::string, Pair> pairs;
   for (const auto& [name, t] : lora) {
@@ -144,22 +200,27 @@ LoraMergeReport merge_lora(const TensorMap& lora, const std::string& source, dou
     (role == "up" ? p.up : role == "down" ? p.down : p.alpha) = t;
     p.example = name;
   }
-  const TargetIndex index(unet, text_encoder);
-  std::vector<std::tuple<std::string, bool, torch::Tensor>> updates;
+  require_same_family(pairs, source, targets);
+  const TargetIndex index(targets);
+  const auto weights_of = [&](Target part) -> TensorMap& {
+    return part == Target::Unet ? targets.unet : part == Target::Text ? targets.text_encoder : *targets.text_encoder_2;
+  };
+  std::vector<std::tuple<std::string, Target, torch::Tensor>> updates;
   for (const auto& [key, p] : pairs) {
     const std::string where = "'" + source + "': LoRA '" + key + "': ";
     if (!p.up.defined() || !p.down.defined()) throw Error(where + "has no " + (p.up.defined() ? "down" : "up") + " matrix");
     std::string target;
-    bool is_unet = true;
-    if (!index.resolve(key, target, is_unet))
-      throw Error(where + "matches no weight of the UNet or the text encoder (tensor '" + p.example + "')");
-    const torch::Tensor& weight = (is_unet ? unet : text_encoder).at(target);
-    updates.emplace_back(target, is_unet, weight.to(torch::kFloat) + delta_for(p, weight, scale, where));
+    Target part = Target::Unet;
+    if (!index.resolve(key, target, part))
+      throw Error(where + "matches no weight of the UNet or the text encoder" + (targets.text_encoder_2 ? "s" : "") +
+                  " (tensor '" + p.example + "')");
+    const torch::Tensor& weight = weights_of(part).at(target);
+    updates.emplace_back(target, part, weight.to(torch::kFloat) + delta_for(p, weight, scale, where));
   }
   LoraMergeReport report;
-  for (auto& [target, is_unet, merged] : updates) {
-    (is_unet ? unet : text_encoder)[target] = merged;
-    ++(is_unet ? report.unet_layers : report.text_encoder_layers);
+  for (auto& [target, part, merged] : updates) {
+    weights_of(part)[target] = merged;
+    ++(part == Target::Unet ? report.unet_layers : part == Target::Text ? report.text_encoder_layers : report.text_encoder_2_layers);
   }
   return report;
 }

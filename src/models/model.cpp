@@ -285,10 +285,13 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
   if (s.family == ModelFamily::Sdxl) info->native.side = 1024;
   for (const auto& lora : options.loras) {
     const Weights l = read_weights(lora.path);
-    const auto r = merge_lora(l.tensors, l.source, lora.scale, s.unet.tensors, s.text.tensors);
+    const bool sdxl = s.family == ModelFamily::Sdxl;
+    const auto r = merge_lora(l.tensors, l.source, lora.scale,
+                              {s.unet.tensors, s.text.tensors, sdxl ? &s.text_2.tensors : nullptr});
     std::ostringstream line;
     line << lora.path.string() << " (scale " << lora.scale << "): " << r.unet_layers << " UNet and "
-         << r.text_encoder_layers << " text-encoder weights";
+         << r.text_encoder_layers << (sdxl ? " + " + std::to_string(r.text_encoder_2_layers) : std::string())
+         << " text-encoder weights";
     info->loras.push_back(line.str());
   }
 

@@ -107,6 +107,38 @@ TEST(CheckpointLayout, Sd21OpenClipRoundTrip) {
   expect_same(c.text_encoder, back.text_encoder, "text encoder");
 }
 
+// SDXL's UNet in the original layout (the names of sd_xl_base_1.0.safetensors and of kohya's SDXL LoRAs):
+// three levels, no attention in the first, the text_time embedding as label_emb. tiny-sdxl has SDXL's block
+// structure (2 layers per block, transformer depths 1/2/3).
+TEST(CheckpointLayout, KnownOriginalNamesOfSdxlUnet) {
+  const auto unet = SafetensorsFile::open(test::fixtures_dir() / "tiny-sdxl" / "unet" / "diffusion_pytorch_model.safetensors")
+                        .load_all();
+  const auto names = checkpoint::unet_original_names(unet);
+  const std::vector<std::pair<std::string, std::string>> known = {
+      {"add_embedding.linear_1.weight", "label_emb.0.0.weight"},
+      {"add_embedding.linear_2.bias", "label_emb.0.2.bias"},
+      {"down_blocks.0.resnets.1.conv2.weight", "input_blocks.2.0.out_layers.3.weight"},
+      {"down_blocks.0.downsamplers.0.conv.weight", "input_blocks.3.0.op.weight"},
+      {"down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q.weight",
+       "input_blocks.4.1.transformer_blocks.0.attn1.to_q.weight"},
+      {"down_blocks.2.attentions.1.transformer_blocks.2.attn2.to_k.weight",
+       "input_blocks.8.1.transformer_blocks.2.attn2.to_k.weight"},
+      {"mid_block.attentions.0.proj_in.weight", "middle_block.1.proj_in.weight"},
+      {"up_blocks.0.attentions.2.transformer_blocks.2.ff.net.2.weight", "output_blocks.2.1.transformer_blocks.2.ff.net.2.weight"},
+      {"up_blocks.0.upsamplers.0.conv.weight", "output_blocks.2.2.conv.weight"},
+      {"up_blocks.1.upsamplers.0.conv.weight", "output_blocks.5.2.conv.weight"},
+      {"up_blocks.2.resnets.2.conv_shortcut.weight", "output_blocks.8.0.skip_connection.weight"},
+  };
+  for (const auto& [ours, original] : known) {
+    ASSERT_TRUE(names.count(ours)) << ours;
+    EXPECT_EQ(names.at(ours), original) << ours;
+  }
+  // And back: a whole original-layout SDXL UNet splits into the same tensors under diffusers names.
+  TensorMap original;
+  for (const auto& [ours, name] : names) original["model.diffusion_model." + name] = unet.at(ours);
+  expect_same(unet, checkpoint::from_original(original, "sdxl.safetensors").unet, "sdxl unet");
+}
+
 TEST(CheckpointLayout, UnknownTensorIsNamed) {
   auto original = checkpoint::to_original(fixture_components("tiny-sd15"), TextEncoderLayout::ClipSd1);
   original["model.diffusion_model.frobnicator.weight"] = torch::ones({1});

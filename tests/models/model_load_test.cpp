@@ -254,6 +254,50 @@ TEST(ModelLoad, LoraIsMergedAtLoad) {
   EXPECT_TRUE(torch::allclose(w2, w + 0.25, 1e-6, 1e-6));
 }
 
+// An SDXL LoRA reaches all three parts at load, and the model says how many weights of each changed.
+TEST(ModelLoad, SdxlLoraReachesBothTextEncoders) {
+  test::TempDir tmp;
+  const auto param = [](const torch::nn::Module& m, const std::string& suffix) {
+    for (const auto& p : m.named_parameters())
+      if (p.key().size() >= suffix.size() && p.key().compare(p.key().size() - suffix.size(), suffix.size(), suffix) == 0)
+        return p.value().clone();
+    ADD_FAILURE() << "no parameter ending in " << suffix;
+    return torch::Tensor();
+  };
+  const auto base = Model::load(test::fixtures_dir() / "tiny-sdxl");
+  const auto fc2 = param(*model_parts(base).text_encoder_2, "encoder.layers.0.mlp.fc2.weight");
+  const auto fc1 = param(*model_parts(base).text_encoder, "encoder.layers.0.mlp.fc1.weight");
+  const auto q = param(*model_parts(base).unet, "down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q.weight");
+  save_safetensors(tmp / "xl.safetensors",
+                   {{"lora_te2_text_model_encoder_layers_0_mlp_fc2.lora_up.weight", torch::ones({fc2.size(0), 1})},
+                    {"lora_te2_text_model_encoder_layers_0_mlp_fc2.lora_down.weight", torch::ones({1, fc2.size(1)})},
+                    {"lora_te1_text_model_encoder_layers_0_mlp_fc1.lora_up.weight", torch::ones({fc1.size(0), 1})},
+                    {"lora_te1_text_model_encoder_layers_0_mlp_fc1.lora_down.weight", torch::ones({1, fc1.size(1)})},
+                    {"lora_unet_input_blocks_4_1_transformer_blocks_0_attn1_to_q.lora_up.weight", torch::ones({q.size(0), 1})},
+                    {"lora_unet_input_blocks_4_1_transformer_blocks_0_attn1_to_q.lora_down.weight", torch::ones({1, q.size(1)})}});
+  ModelOptions options;
+  options.loras = {{tmp / "xl.safetensors", 0.5}};
+  const auto merged = Model::load(test::fixtures_dir() / "tiny-sdxl", options);
+  ASSERT_EQ(merged.info().loras.size(), 1u);
+  EXPECT_NE(merged.info().loras[0].find("1 UNet and 1 + 1 text-encoder weights"), std::string::npos)
+      << merged.info().loras[0];
+  EXPECT_TRUE(torch::allclose(param(*model_parts(merged).text_encoder_2, "encoder.layers.0.mlp.fc2.weight"), fc2 + 0.5, 1e-6, 1e-6));
+  EXPECT_TRUE(torch::allclose(param(*model_parts(merged).text_encoder, "encoder.layers.0.mlp.fc1.weight"), fc1 + 0.5, 1e-6, 1e-6));
+  EXPECT_TRUE(torch::allclose(
+      param(*model_parts(merged).unet, "down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q.weight"), q + 0.5, 1e-6, 1e-6));
+
+  // An SD 1.5 LoRA on it: named, before anything loads.
+  save_safetensors(tmp / "sd15.safetensors", {{"lora_te_text_model_encoder_layers_0_mlp_fc1.lora_up.weight", torch::ones({4, 1})},
+                                              {"lora_te_text_model_encoder_layers_0_mlp_fc1.lora_down.weight", torch::ones({1, 4})}});
+  options.loras = {{tmp / "sd15.safetensors", 1.0}};
+  try {
+    Model::load(test::fixtures_dir() / "tiny-sdxl", options);
+    ADD_FAILURE() << "an SD 1.5 LoRA was merged into SDXL";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("a LoRA for SD 1.x/2.x models"), std::string::npos) << e.what();
+  }
+}
+
 // The bundled assets are found from the program: an installed prefix's share/semantic-palette, or the
 // assets/ of the source tree a build sits in; a folder without the CLIP vocabulary is passed over.
 TEST(Assets, FoundFromTheExecutable) {
