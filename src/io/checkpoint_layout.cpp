@@ -12,6 +12,9 @@ const std::string kUnet = "model.diffusion_model.";
 const std::string kVae = "first_stage_model.";
 const std::string kClip = "cond_stage_model.transformer.";
 const std::string kOpenClip = "cond_stage_model.model.";
+const std::string kSdxlClip = "conditioner.embedders.0.transformer.";
+const std::string kSdxlOpenClip = "conditioner.embedders.1.model.";
+const std::string kConditioner = "conditioner.";
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
@@ -241,35 +244,42 @@ std::string vae_to_original(const std::string& name, int decoder_levels) {
 
 // ---- Text encoders -------------------------------------------------------------------------
 
-void openclip_from_original(const TensorMap& original, Components& out, const std::string& source) {
+// An OpenCLIP text encoder under `prefix` into `text` (transformers names). SD 2.x (`sdxl` false) drops
+// the last layer and the projection; SDXL keeps both.
+void openclip_from_original(const TensorMap& original, const std::string& prefix, bool sdxl, TensorMap& text,
+                            const std::string& source) {
   int layers = 0;
-  const std::string blocks = kOpenClip + "transformer.resblocks.";
+  const std::string blocks = prefix + "transformer.resblocks.";
   for (const auto& [name, t] : original)
     if (starts_with(name, blocks)) layers = std::max(layers, index_of(split(name.substr(blocks.size()))[0]) + 1);
   for (const auto& [full, t] : original) {
-    if (!starts_with(full, kOpenClip)) continue;
-    const std::string name = full.substr(kOpenClip.size());
-    if (name == "text_projection" || name == "logit_scale") continue;  // CLIP's image-text head, unused
-    if (name == "token_embedding.weight") out.text_encoder["text_model.embeddings.token_embedding.weight"] = t;
-    else if (name == "positional_embedding") out.text_encoder["text_model.embeddings.position_embedding.weight"] = t;
-    else if (starts_with(name, "ln_final.")) out.text_encoder["text_model.final_layer_norm." + name.substr(9)] = t;
+    if (!starts_with(full, prefix)) continue;
+    const std::string name = full.substr(prefix.size());
+    if (name == "logit_scale") continue;  // CLIP's image-text temperature, unused
+    if (name == "text_projection") {
+      if (sdxl) text["text_projection.weight"] = t.t().contiguous();  // OpenCLIP: x @ P; a linear layer: x Wᵀ
+      continue;
+    }
+    if (name == "token_embedding.weight") text["text_model.embeddings.token_embedding.weight"] = t;
+    else if (name == "positional_embedding") text["text_model.embeddings.position_embedding.weight"] = t;
+    else if (starts_with(name, "ln_final.")) text["text_model.final_layer_norm." + name.substr(9)] = t;
     else if (starts_with(name, "transformer.resblocks.")) {
       const auto parts = split(name);
       const int layer = index_of(parts[2]);
       if (layer < 0) unknown(source, full, "OpenCLIP");
-      if (layer == layers - 1) continue;  // SD 2.x conditions on the penultimate layer
-      const std::string prefix = "text_model.encoder.layers." + parts[2] + ".";
+      if (!sdxl && layer == layers - 1) continue;  // SD 2.x conditions on the penultimate layer
+      const std::string layer_prefix = "text_model.encoder.layers." + parts[2] + ".";
       const std::string rest = join(parts, 3);
       if (rest == "attn.in_proj_weight" || rest == "attn.in_proj_bias") {
         const auto qkv = t.chunk(3, 0);
         const std::string kind = rest == "attn.in_proj_weight" ? "weight" : "bias";
-        out.text_encoder[prefix + "self_attn.q_proj." + kind] = qkv[0];
-        out.text_encoder[prefix + "self_attn.k_proj." + kind] = qkv[1];
-        out.text_encoder[prefix + "self_attn.v_proj." + kind] = qkv[2];
+        text[layer_prefix + "self_attn.q_proj." + kind] = qkv[0];
+        text[layer_prefix + "self_attn.k_proj." + kind] = qkv[1];
+        text[layer_prefix + "self_attn.v_proj." + kind] = qkv[2];
       } else {
         const std::string renamed = rename_prefix(rest, kOpenClipLayer);
         if (renamed == rest) unknown(source, full, "OpenCLIP");
-        out.text_encoder[prefix + renamed] = t;
+        text[layer_prefix + renamed] = t;
       }
     } else {
       unknown(source, full, "OpenCLIP");
@@ -277,14 +287,14 @@ void openclip_from_original(const TensorMap& original, Components& out, const st
   }
 }
 
-void openclip_to_original(const TensorMap& text, TensorMap& out) {
+void openclip_to_original(const TensorMap& text, const std::string& prefix, bool sdxl, TensorMap& out) {
   int layers = 0;
   const std::string blocks = "text_model.encoder.layers.";
   for (const auto& [name, t] : text)
     if (starts_with(name, blocks)) layers = std::max(layers, index_of(split(name.substr(blocks.size()))[0]) + 1);
   const auto emit_layer = [&](int from, int to) {
     const std::string src = blocks + std::to_string(from) + ".";
-    const std::string dst = kOpenClip + "transformer.resblocks." + std::to_string(to) + ".";
+    const std::string dst = prefix + "transformer.resblocks." + std::to_string(to) + ".";
     for (const char* kind : {"weight", "bias"}) {
       const std::string k = kind;
       out[dst + "attn.in_proj_" + k] = torch::cat({text.at(src + "self_attn.q_proj." + k), text.at(src + "self_attn.k_proj." + k),
@@ -293,11 +303,12 @@ void openclip_to_original(const TensorMap& text, TensorMap& out) {
     }
   };
   for (int i = 0; i < layers; ++i) emit_layer(i, i);
-  if (layers > 0) emit_layer(layers - 1, layers);  // the dropped last layer, see header
-  out[kOpenClip + "token_embedding.weight"] = text.at("text_model.embeddings.token_embedding.weight");
-  out[kOpenClip + "positional_embedding"] = text.at("text_model.embeddings.position_embedding.weight");
-  out[kOpenClip + "ln_final.weight"] = text.at("text_model.final_layer_norm.weight");
-  out[kOpenClip + "ln_final.bias"] = text.at("text_model.final_layer_norm.bias");
+  if (!sdxl && layers > 0) emit_layer(layers - 1, layers);  // SD 2.x's dropped last layer, see header
+  if (sdxl) out[prefix + "text_projection"] = text.at("text_projection.weight").t().contiguous();
+  out[prefix + "token_embedding.weight"] = text.at("text_model.embeddings.token_embedding.weight");
+  out[prefix + "positional_embedding"] = text.at("text_model.embeddings.position_embedding.weight");
+  out[prefix + "ln_final.weight"] = text.at("text_model.final_layer_norm.weight");
+  out[prefix + "ln_final.bias"] = text.at("text_model.final_layer_norm.bias");
 }
 
 }  // namespace
@@ -310,6 +321,7 @@ bool is_original_layout(const TensorMap& tensors) {
 
 Components from_original(const TensorMap& original, const std::string& source) {
   Components out;
+  bool sdxl_clip = false, sdxl_openclip = false;
   int lpb = 0;
   const auto inputs = scan_input_blocks(original, lpb);
   const int vae_levels = vae_decoder_levels(original, kVae, "decoder.up.");
@@ -325,9 +337,25 @@ Components from_original(const TensorMap& original, const std::string& source) {
       out.text_layout = TextEncoderLayout::ClipSd1;
     } else if (starts_with(name, kOpenClip)) {
       out.text_layout = TextEncoderLayout::OpenClipSd2;
+    } else if (starts_with(name, kSdxlClip)) {
+      const std::string rest = name.substr(kSdxlClip.size());
+      out.text_encoder[starts_with(rest, "text_model.") ? rest : "text_model." + rest] = t;
+      sdxl_clip = true;
+    } else if (starts_with(name, kSdxlOpenClip)) {
+      sdxl_openclip = true;
+    } else if (starts_with(name, kConditioner)) {
+      throw Error("'" + source + "': tensor '" + name + "' does not fit SDXL's conditioner layout (" + kSdxlClip +
+                  "* and " + kSdxlOpenClip + "*): an SDXL refiner or another model's conditioner, not read");
     }
   }
-  if (out.text_layout == TextEncoderLayout::OpenClipSd2) openclip_from_original(original, out, source);
+  if (sdxl_clip != sdxl_openclip)
+    throw Error("'" + source + "': an SDXL checkpoint with only one of its two text encoders (no " +
+                (sdxl_clip ? kSdxlOpenClip : kSdxlClip) + "* tensors): the conditioner is truncated");
+  if (sdxl_clip) {
+    out.text_layout = TextEncoderLayout::SdxlPair;
+    openclip_from_original(original, kSdxlOpenClip, true, out.text_encoder_2, source);
+  }
+  if (out.text_layout == TextEncoderLayout::OpenClipSd2) openclip_from_original(original, kOpenClip, false, out.text_encoder, source);
   if (out.unet.empty()) throw Error("'" + source + "': no UNet tensors (model.diffusion_model.*) in this checkpoint");
   return out;
 }
@@ -356,7 +384,11 @@ TensorMap to_original(const Components& c, TextEncoderLayout text_layout) {
   }
   if (text_layout == TextEncoderLayout::ClipSd1)
     for (const auto& [name, t] : c.text_encoder) out[kClip + name] = t;
-  if (text_layout == TextEncoderLayout::OpenClipSd2) openclip_to_original(c.text_encoder, out);
+  if (text_layout == TextEncoderLayout::OpenClipSd2) openclip_to_original(c.text_encoder, kOpenClip, false, out);
+  if (text_layout == TextEncoderLayout::SdxlPair) {
+    for (const auto& [name, t] : c.text_encoder) out[kSdxlClip + name] = t;
+    openclip_to_original(c.text_encoder_2, kSdxlOpenClip, true, out);
+  }
   return out;
 }
 

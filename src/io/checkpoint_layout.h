@@ -5,6 +5,8 @@
 //   first_stage_model.*            AutoencoderKL (encoder.down.N.block.M, mid.attn_1, …)
 //   cond_stage_model.transformer.* SD 1.x CLIP text encoder (transformers names under a prefix)
 //   cond_stage_model.model.*       SD 2.x OpenCLIP text encoder (resblocks, fused in_proj)
+//   conditioner.embedders.0.transformer.*  SDXL's CLIP ViT-L (transformers names under a prefix)
+//   conditioner.embedders.1.model.*        SDXL's OpenCLIP ViT-bigG (resblocks, fused in_proj, text_projection)
 // This file converts between them, tensor by tensor, and detects which one a file uses.
 #pragma once
 
@@ -14,13 +16,16 @@
 
 namespace palette::checkpoint {
 
-enum class TextEncoderLayout { None, ClipSd1, OpenClipSd2 };
+enum class TextEncoderLayout { None, ClipSd1, OpenClipSd2, SdxlPair };
 
 // A single-file checkpoint split into its components, each under diffusers names. The text
-// encoder comes with transformers 4.x names ("text_model.…"). An OpenCLIP encoder loses its last
-// layer, as diffusers' converter does: SD 2.x uses the penultimate layer's output.
+// encoders come with transformers 4.x names ("text_model.…"). SD 2.x's OpenCLIP encoder loses its last
+// layer, as diffusers' converter does: SD 2.x uses the penultimate layer's output. SDXL's keeps all its
+// layers (the pooled embedding comes from the last) and its text_projection, as a linear layer's weight
+// (the transpose of OpenCLIP's matrix).
 struct Components {
   TensorMap unet, vae, text_encoder;
+  TensorMap text_encoder_2;  // SDXL only
   TextEncoderLayout text_layout = TextEncoderLayout::None;
 };
 

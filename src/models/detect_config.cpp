@@ -36,10 +36,12 @@ std::string family_name(ModelFamily family) {
   return "unknown";
 }
 
-nlohmann::json detect_unet_config(const TensorMap& unet, ModelFamily family, const std::string& source) {
+nlohmann::json detect_unet_config(const TensorMap& unet, ModelFamily family, const std::string& source,
+                                  int64_t pooled_dim) {
   const int levels = count_children(unet, "down_blocks.");
   if (levels == 0) throw Error("'" + source + "': cannot detect the UNet: no down_blocks");
   std::vector<int64_t> channels, heads;
+  std::vector<int> depths;
   std::vector<std::string> down_types, up_types;
   for (int i = 0; i < levels; ++i) {
     const std::string block = "down_blocks." + std::to_string(i) + ".";
@@ -47,8 +49,10 @@ nlohmann::json detect_unet_config(const TensorMap& unet, ModelFamily family, con
     channels.push_back(c);
     const bool attention = has_prefix(unet, block + "attentions.");
     down_types.push_back(attention ? "CrossAttnDownBlock2D" : "DownBlock2D");
-    // SD 1.x fixes 8 heads; SD 2.x fixes the head width at 64.
+    // SD 1.x fixes 8 heads; SD 2.x and SDXL fix the head width at 64.
     heads.push_back(family == ModelFamily::Sd1 ? 8 : std::max<int64_t>(1, c / 64));
+    // SDXL's transformer depth differs per level (1, 2, 10); a level without attention counts 1, as in diffusers.
+    depths.push_back(attention ? std::max(1, count_children(unet, block + "attentions.0.transformer_blocks.")) : 1);
   }
   for (int i = 0; i < levels; ++i)
     up_types.push_back(has_prefix(unet, "up_blocks." + std::to_string(i) + ".attentions.") ? "CrossAttnUpBlock2D"
@@ -82,10 +86,23 @@ nlohmann::json detect_unet_config(const TensorMap& unet, ModelFamily family, con
   }
   if (unet.count("time_embedding.cond_proj.weight"))
     config["time_cond_proj_dim"] = unet.at("time_embedding.cond_proj.weight").size(1);
+  if (family == ModelFamily::Sdxl) {
+    // The text_time embedding reads the pooled text and six time ids, each as addition_time_embed_dim
+    // sinusoids: its input width minus the pooled width (the second encoder's projection) over six.
+    const int64_t in = need(unet, "add_embedding.linear_1.weight", source).size(1);
+    if (pooled_dim <= 0 || in <= pooled_dim || (in - pooled_dim) % 6 != 0)
+      throw Error("'" + source + "': add_embedding.linear_1 reads " + std::to_string(in) +
+                  " values, which are not the pooled text (" + std::to_string(pooled_dim) + ") and six time ids");
+    config["addition_embed_type"] = "text_time";
+    config["addition_time_embed_dim"] = (in - pooled_dim) / 6;
+    config["projection_class_embeddings_input_dim"] = in;
+    config["transformer_layers_per_block"] = depths;
+    config["sample_size"] = 128;
+  }
   return config;
 }
 
-nlohmann::json detect_vae_config(const TensorMap& vae, const std::string& source) {
+nlohmann::json detect_vae_config(const TensorMap& vae, ModelFamily family, const std::string& source) {
   const int levels = count_children(vae, "encoder.down_blocks.");
   if (levels == 0) throw Error("'" + source + "': cannot detect the VAE: no encoder.down_blocks");
   std::vector<int64_t> channels;
@@ -101,7 +118,9 @@ nlohmann::json detect_vae_config(const TensorMap& vae, const std::string& source
       {"up_block_types", std::vector<std::string>(levels, "UpDecoderBlock2D")},
       {"layers_per_block", count_children(vae, "encoder.down_blocks.0.resnets.")},
       {"norm_num_groups", 32},
-      {"scaling_factor", 0.18215},
+      // SDXL's VAE was trained anew, with its own latent scale; it overflows in float16.
+      {"scaling_factor", family == ModelFamily::Sdxl ? 0.13025 : 0.18215},
+      {"force_upcast", family == ModelFamily::Sdxl},
   };
 }
 
@@ -110,7 +129,8 @@ nlohmann::json detect_text_encoder_config(const TensorMap& text, ModelFamily fam
   const int64_t hidden = tokens.size(1);
   return {
       {"architectures", {"CLIPTextModel"}},
-      {"hidden_act", family == ModelFamily::Sd1 ? "quick_gelu" : "gelu"},
+      // OpenAI's CLIP ViT-L (SD 1.x, SDXL's first encoder) uses quick_gelu; OpenCLIP gelu.
+      {"hidden_act", family == ModelFamily::Sd2 ? "gelu" : "quick_gelu"},
       {"hidden_size", hidden},
       {"intermediate_size", need(text, "text_model.encoder.layers.0.mlp.fc1.weight", source).size(0)},
       {"num_attention_heads", std::max<int64_t>(1, hidden / 64)},  // CLIP-L and OpenCLIP-H: 64-wide heads
@@ -119,6 +139,13 @@ nlohmann::json detect_text_encoder_config(const TensorMap& text, ModelFamily fam
       {"vocab_size", tokens.size(0)},
       {"layer_norm_eps", 1e-5},
   };
+}
+
+nlohmann::json detect_text_encoder_2_config(const TensorMap& text, const std::string& source) {
+  nlohmann::json config = detect_text_encoder_config(text, ModelFamily::Sd2, source);
+  config["architectures"] = {"CLIPTextModelWithProjection"};
+  config["projection_dim"] = need(text, "text_projection.weight", source).size(0);
+  return config;
 }
 
 nlohmann::json default_scheduler_config(ModelFamily family) {

@@ -193,31 +193,48 @@ Sources from_folder(const fs::path& dir) {
 
 Sources from_single_file(const fs::path& file, const fs::path& config_dir) {
   const Weights all = read_weights(file);
-  for (const auto& [name, t] : all.tensors)
-    if (name.rfind("conditioner.embedders.", 0) == 0)
-      throw Error("'" + file.string() + "': an SDXL checkpoint in the single-file layout, which is not read yet; "
-                  "give the model as a diffusers folder (text_encoder_2/, tokenizer_2/, …)");
   if (!checkpoint::is_original_layout(all.tensors))
     throw Error("'" + file.string() + "': not a Stable Diffusion checkpoint (no model.diffusion_model.* tensors)");
   auto parts = checkpoint::from_original(all.tensors, all.source);
   if (parts.text_layout == checkpoint::TextEncoderLayout::None)
-    throw Error("'" + file.string() + "': no text encoder (cond_stage_model.*) in this checkpoint");
+    throw Error("'" + file.string() + "': no text encoder (cond_stage_model.* or conditioner.*) in this checkpoint");
   if (parts.vae.empty()) throw Error("'" + file.string() + "': no VAE (first_stage_model.*) in this checkpoint");
   Sources s;
-  s.family = parts.text_layout == checkpoint::TextEncoderLayout::OpenClipSd2 ? ModelFamily::Sd2 : ModelFamily::Sd1;
+  switch (parts.text_layout) {
+    case checkpoint::TextEncoderLayout::OpenClipSd2: s.family = ModelFamily::Sd2; break;
+    case checkpoint::TextEncoderLayout::SdxlPair: s.family = ModelFamily::Sdxl; break;
+    default: s.family = ModelFamily::Sd1; break;
+  }
+  const bool xl = s.family == ModelFamily::Sdxl;
   s.unet = {std::move(parts.unet), all.source, all.stored_dtype};
   s.vae = {std::move(parts.vae), all.source, all.stored_dtype};
   s.text = {std::move(parts.text_encoder), all.source, all.stored_dtype};
+  if (xl) {
+    s.text_2 = {std::move(parts.text_encoder_2), all.source, all.stored_dtype};
+    s.force_zeros_for_empty_prompt = true;  // as SDXL base's model_index.json says
+  }
   if (!config_dir.empty()) {
     s.unet_config = JsonConfig::load(config_dir / "unet" / "config.json");
     s.vae_config = JsonConfig::load(config_dir / "vae" / "config.json");
     s.text_config = JsonConfig::load(config_dir / "text_encoder" / "config.json");
     s.scheduler = JsonConfig::load(config_dir / "scheduler" / "scheduler_config.json").raw();
     s.tokenizer_dir = config_dir / "tokenizer";
+    if (xl) {
+      s.text_2_config = JsonConfig::load(config_dir / "text_encoder_2" / "config.json");
+      s.tokenizer_2_dir = config_dir / "tokenizer_2";
+      if (fs::exists(config_dir / "model_index.json"))
+        s.force_zeros_for_empty_prompt =
+            JsonConfig::load(config_dir / "model_index.json").raw().value("force_zeros_for_empty_prompt", true);
+    }
   } else {
     const std::string detected = "configuration detected from '" + all.source + "'";
-    s.unet_config = JsonConfig(detect_unet_config(s.unet.tensors, s.family, all.source), detected);
-    s.vae_config = JsonConfig(detect_vae_config(s.vae.tensors, all.source), detected);
+    int64_t pooled = 0;
+    if (xl) {
+      s.text_2_config = JsonConfig(detect_text_encoder_2_config(s.text_2.tensors, all.source), detected);
+      pooled = s.text_2_config.raw().value("projection_dim", int64_t{0});
+    }
+    s.unet_config = JsonConfig(detect_unet_config(s.unet.tensors, s.family, all.source, pooled), detected);
+    s.vae_config = JsonConfig(detect_vae_config(s.vae.tensors, s.family, all.source), detected);
     s.text_config = JsonConfig(detect_text_encoder_config(s.text.tensors, s.family, all.source), detected);
     s.scheduler = default_scheduler_config(s.family);
   }
@@ -307,7 +324,8 @@ Model Model::load(const fs::path& path, const ModelOptions& options) {
   vae_options.dtype = vae_dtype(s.family, options, s.vae_config.boolean("force_upcast", true));
   parts->vae = build<AutoencoderKL, AutoencoderKLConfig>(s.vae_config, s.vae, vae_options);
   if (s.family == ModelFamily::Sdxl) {
-    parts->tokenizer_2 = make_tokenizer(s.tokenizer_2_dir, s.family);
+    // Without a tokenizer_2/ folder (a single file): the bundled vocabulary, padded with "!" as OpenCLIP's is.
+    parts->tokenizer_2 = make_tokenizer(s.tokenizer_2_dir, ModelFamily::Sd2);
     parts->text_encoder_2 = build<ClipTextModel, ClipTextConfig>(s.text_2_config, s.text_2, options);
     parts->force_zeros_for_empty_prompt = s.force_zeros_for_empty_prompt;
     if (parts->text_encoder_2->config().projection_dim <= 0)

@@ -139,6 +139,32 @@ TEST(CheckpointLayout, KnownOriginalNamesOfSdxlUnet) {
   expect_same(unet, checkpoint::from_original(original, "sdxl.safetensors").unet, "sdxl unet");
 }
 
+// SDXL's two text encoders in sd_xl_base_1.0.safetensors' layout: CLIP ViT-L under transformers' names,
+// OpenCLIP bigG with q, k, v fused into in_proj (in that order) and text_projection as OpenCLIP's x @ P
+// matrix (the transpose of the linear layer's weight); all its layers kept, unlike SD 2.x.
+TEST(CheckpointLayout, SdxlTextEncodersRoundTrip) {
+  const auto dir = test::fixtures_dir() / "tiny-sdxl";
+  Components c = fixture_components("tiny-sdxl");
+  c.text_encoder_2 = SafetensorsFile::open(dir / "text_encoder_2" / "model.safetensors").load_all();
+  const auto original = checkpoint::to_original(c, TextEncoderLayout::SdxlPair);
+  const auto& t2 = c.text_encoder_2;
+  const auto& in_proj = original.at("conditioner.embedders.1.model.transformer.resblocks.2.attn.in_proj_weight");
+  const auto d = t2.at("text_model.encoder.layers.2.self_attn.q_proj.weight").size(0);
+  EXPECT_TRUE(torch::equal(in_proj.slice(0, 0, d), t2.at("text_model.encoder.layers.2.self_attn.q_proj.weight")));
+  EXPECT_TRUE(torch::equal(in_proj.slice(0, 2 * d, 3 * d), t2.at("text_model.encoder.layers.2.self_attn.v_proj.weight")));
+  EXPECT_TRUE(torch::equal(original.at("conditioner.embedders.1.model.text_projection"), t2.at("text_projection.weight").t()));
+  EXPECT_TRUE(torch::equal(original.at("conditioner.embedders.1.model.ln_final.bias"), t2.at("text_model.final_layer_norm.bias")));
+  EXPECT_FALSE(original.count("conditioner.embedders.1.model.transformer.resblocks.3.attn.in_proj_weight"));  // 3 layers
+  EXPECT_TRUE(original.count("conditioner.embedders.0.transformer.text_model.encoder.layers.0.mlp.fc1.weight"));
+  EXPECT_TRUE(original.count("model.diffusion_model.label_emb.0.0.weight"));
+  const auto back = checkpoint::from_original(original, "sdxl.safetensors");
+  EXPECT_EQ(back.text_layout, TextEncoderLayout::SdxlPair);
+  expect_same(c.unet, back.unet, "unet");
+  expect_same(c.vae, back.vae, "vae");
+  expect_same(c.text_encoder, back.text_encoder, "text encoder");
+  expect_same(c.text_encoder_2, back.text_encoder_2, "text encoder 2");
+}
+
 TEST(CheckpointLayout, UnknownTensorIsNamed) {
   auto original = checkpoint::to_original(fixture_components("tiny-sd15"), TextEncoderLayout::ClipSd1);
   original["model.diffusion_model.frobnicator.weight"] = torch::ones({1});

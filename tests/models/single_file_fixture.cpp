@@ -15,6 +15,8 @@ checkpoint::Components components_of(const std::filesystem::path& dir) {
   c.vae = load_file(dir / "vae" / "diffusion_pytorch_model.safetensors");
   for (const auto& [n, t] : load_file(dir / "text_encoder" / "model.safetensors"))
     c.text_encoder[n.rfind("text_model.", 0) == 0 ? n : "text_model." + n] = t;
+  if (std::filesystem::exists(dir / "text_encoder_2"))  // SDXL: already under transformers' names
+    c.text_encoder_2 = load_file(dir / "text_encoder_2" / "model.safetensors");
   return c;
 }
 

@@ -11,7 +11,8 @@
 
 namespace palette::test {
 
-// A diffusers folder's three components, the text encoder's names prefixed as in an original checkpoint.
+// A diffusers folder's components (three, or four for SDXL), the first text encoder's names prefixed as in an
+// original checkpoint.
 checkpoint::Components components_of(const std::filesystem::path& dir);
 
 // Writes the fixture model `name` as one original-layout .safetensors file in `tmp`; `edit` may change
