@@ -17,6 +17,9 @@ const std::string kSdxlOpenClip = "conditioner.embedders.1.model.";
 const std::string kConditioner = "conditioner.";
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+bool ends_with(const std::string& s, const std::string& x) {
+  return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
+}
 
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> parts;
@@ -255,9 +258,15 @@ void openclip_from_original(const TensorMap& original, const std::string& prefix
   for (const auto& [full, t] : original) {
     if (!starts_with(full, prefix)) continue;
     const std::string name = full.substr(prefix.size());
-    if (name == "logit_scale") continue;  // CLIP's image-text temperature, unused
+    // CLIP's image-text temperature, and position-id buffers that some writers keep: not weights.
+    if (name == "logit_scale" || ends_with(name, "position_ids")) continue;
     if (name == "text_projection") {
       if (sdxl) text["text_projection.weight"] = t.t().contiguous();  // OpenCLIP: x @ P; a linear layer: x Wᵀ
+      continue;
+    }
+    if (name == "text_projection.weight") {
+      // diffusers' convert_diffusers_to_original_sdxl.py keeps transformers' linear weight under this name.
+      if (sdxl) text["text_projection.weight"] = t;
       continue;
     }
     if (name == "token_embedding.weight") text["text_model.embeddings.token_embedding.weight"] = t;

@@ -163,6 +163,15 @@ TEST(CheckpointLayout, SdxlTextEncodersRoundTrip) {
   expect_same(c.vae, back.vae, "vae");
   expect_same(c.text_encoder, back.text_encoder, "text encoder");
   expect_same(c.text_encoder_2, back.text_encoder_2, "text encoder 2");
+
+  // Files written by diffusers' convert_diffusers_to_original_sdxl.py keep the projection as transformers'
+  // linear weight, named text_projection.weight, and may carry position-id buffers: read as such.
+  TensorMap scripted = original;
+  scripted.erase("conditioner.embedders.1.model.text_projection");
+  scripted["conditioner.embedders.1.model.text_projection.weight"] = t2.at("text_projection.weight");
+  scripted["conditioner.embedders.1.model.text_model.embeddings.position_ids"] = torch::arange(77).unsqueeze(0);
+  expect_same(c.text_encoder_2, checkpoint::from_original(scripted, "scripted.safetensors").text_encoder_2,
+              "text encoder 2 (diffusers' script)");
 }
 
 TEST(CheckpointLayout, UnknownTensorIsNamed) {
