@@ -62,7 +62,7 @@ std::vector<BenchRow> profile_rows(const Model& model, const BenchSettings& sett
   torch::cuda::synchronize(parts.device.index());
 
   const double ms = traced(settings.profile_dir + "/unet_b15.trace.json", 3, [&] { unet->forward(x, t, hidden); });
-  rows.push_back({"UNet 512², batch 15, eager, profiled ×3", ms, 0, double(batch),
+  rows.push_back({"UNet 512², batch 15, eager, profiled ×3", ms, 0, double(batch) * unet_gflop(model, 512, 512),
                   "trace: " + settings.profile_dir + "/unet_b15.trace.json"});
 
   // Whole stream frames as the stream workloads run them (CUDA graphs as set): the gaps between the

@@ -8,6 +8,7 @@
 
 #include "models/lpips/lpips.h"
 #include "models/model_parts.h"
+#include "models/unet/unet_flops.h"
 #include "models/unet/unet_graph.h"
 #include "palette/document_requests.h"
 #include "palette/panorama.h"
@@ -57,24 +58,40 @@ torch::Tensor text_embeddings(const Model& model, int64_t batch) {
   return torch::randn({batch, 77, width}, torch::dtype(parts.dtype).device(parts.device));
 }
 
-double latent_area_ratio(int width, int height) { return double(width) * height / (512.0 * 512.0); }
 
+// SDXL's added conditions for a batch: a random pooled text and the time ids of a square picture.
+UNetConditions bench_conditions(const Model& model, int64_t batch, int side) {
+  const ModelParts& parts = model_parts(model);
+  if (!parts.unet->config().text_time_embedding()) return {};
+  const auto options = torch::dtype(parts.dtype).device(parts.device);
+  const int64_t pooled = parts.unet->config().projection_class_embeddings_input_dim - 6 * parts.unet->config().addition_time_embed_dim;
+  const double s = side;
+  return {{}, torch::randn({batch, pooled}, options),
+          torch::tensor({s, s, 0.0, 0.0, s, s}, options).unsqueeze(0).expand({batch, 6}).contiguous()};
+}
+
+// At the model's native size: 512² for SD 1.x, 1024² for SDXL.
 std::vector<BenchRow> unet_rows(const Model& model, const BenchSettings& settings) {
   torch::NoGradGuard no_grad;
   const ModelParts& parts = model_parts(model);
   const auto options = torch::dtype(parts.dtype).device(parts.device);
+  const int side = model.info().native.side;
+  const int64_t latent = side / 8;
   std::vector<BenchRow> rows;
   for (int64_t batch : {1, 5, 15, 20}) {
-    const torch::Tensor x = torch::randn({batch, 4, 64, 64}, options);
+    const torch::Tensor x = torch::randn({batch, 4, latent, latent}, options);
     const torch::Tensor t = torch::full({batch}, 500, torch::dtype(torch::kInt64).device(parts.device));
     const torch::Tensor hidden = text_embeddings(model, batch);
+    const UNetConditions conditions = bench_conditions(model, batch, side);
     for (bool graphs : {false, true}) {
       if (graphs && !settings.cuda_graphs) continue;
       UNetGraphRunner runner(parts.unet, graphs);
       if (graphs && !runner.graphs_enabled()) continue;
-      const double ms = time_runs(model, settings.warmup + 1, settings.repeat * 2, [&] { runner.forward(x, t, hidden); });
-      rows.push_back({"UNet 512², batch " + std::to_string(batch) + (graphs ? ", CUDA graph" : ", eager"), ms, 0,
-                      double(batch), format("%.2f ms per sample", ms / double(batch))});
+      const double ms =
+          time_runs(model, settings.warmup + 1, settings.repeat * 2, [&] { runner.forward(x, t, hidden, conditions); });
+      rows.push_back({"UNet " + std::to_string(side) + "², batch " + std::to_string(batch) +
+                          (graphs ? ", CUDA graph" : ", eager"),
+                      ms, 0, double(batch) * unet_gflop(model, side, side), format("%.2f ms per sample", ms / double(batch))});
     }
   }
   return rows;
@@ -83,14 +100,18 @@ std::vector<BenchRow> unet_rows(const Model& model, const BenchSettings& setting
 std::vector<BenchRow> decode_rows(const Model& model, const BenchSettings& settings) {
   torch::NoGradGuard no_grad;
   const ModelParts& parts = model_parts(model);
-  const torch::Tensor z = torch::randn({1, 4, 64, 64}, torch::dtype(parts.dtype).device(parts.device));
+  const int side = model.info().native.side;
+  const std::string size = std::to_string(side) + "²";
+  const torch::Tensor z = torch::randn({1, 4, side / 8, side / 8}, torch::dtype(parts.dtype).device(parts.device));
   std::vector<BenchRow> rows;
   AutoencoderKL vae = parts.vae;
-  rows.push_back({"VAE decode 512²", time_runs(model, settings.warmup, settings.repeat * 2, [&] { vae->decode(z); }), 0, 0, ""});
+  const torch::Tensor zv = z.to(vae->parameters().front().scalar_type());  // SDXL's VAE may keep another dtype
+  rows.push_back({"VAE decode " + size, time_runs(model, settings.warmup, settings.repeat * 2, [&] { vae->decode(zv); }),
+                  0, 0, ""});
   if (!parts.taesd.is_empty()) {
     Taesd taesd = parts.taesd;
-    rows.push_back({"TAESD decode 512²", time_runs(model, settings.warmup, settings.repeat * 2, [&] { taesd->decode(z); }),
-                    0, 0, ""});
+    rows.push_back({"TAESD decode " + size,
+                    time_runs(model, settings.warmup, settings.repeat * 2, [&] { taesd->decode(z); }), 0, 0, ""});
   }
   return rows;
 }
@@ -181,7 +202,7 @@ BenchRow stream_row(const Model& model, const BenchSettings& settings, int side,
                    " LCM steps, " + (model_parts(model).taesd.is_empty() ? "VAE" : "TAESD") +
                    (regional ? ", regional attention" : "") + (profile ? " (profiled)" : "") +
                    (settings.cuda_graphs ? "" : ", no graphs"),
-               median(ms), frames / wall, double(items) * latent_area_ratio(side, side), ""};
+               median(ms), frames / wall, double(items) * unet_gflop(model, side, side), ""};
   if (profile) {
     // Text and masks cost nothing in a still layout; the edit benchmark of the app measures them.
     row.detail = format("UNet %.1f, blend %.2f, decode %.2f, copy %.2f ms/frame", sum.unet_ms / frames,
@@ -198,22 +219,24 @@ std::vector<BenchRow> stream_rows(const Model& model, const BenchSettings& setti
 // As the stream: over a picture the UNet batch is the 4 layers (the reference's one-shot render puts a
 // white picture under them and uses the background prompt only for prompt strength); with a background
 // prompt and no picture, this engine paints the prompt as a fifth, all-ones layer.
-std::vector<BenchRow> region_rows(const Model& model, const BenchSettings& settings) {
+std::vector<BenchRow> region_rows(const Model& model, const BenchSettings& settings, int side) {
   std::vector<BenchRow> rows;
+  const bool euler = model_parts(model).unet->config().text_time_embedding();  // SDXL steps with Euler
   for (bool picture : {true, false}) {
     RegionRequest request;
-    request.width = request.height = 768;
+    request.width = request.height = side;
     request.seed = 1;
     request.background.prompt = "a quiet valley at dawn";
-    if (picture) request.background.image = bench_picture(768);
+    if (picture) request.background.image = bench_picture(side);
     request.layers = bench_layers(4);
     RenderTimings last;
     const double ms =
         time_runs(model, settings.warmup, settings.repeat, [&] { last = render_regions(model, request).timings; });
     const double items = picture ? 4.0 : 5.0;
-    rows.push_back({std::string("one-shot region render 768², ") + (picture ? "4 layers over a picture" : "bg + 4 layers") +
-                        ", 5 LCM steps, full VAE",
-                    ms, 0, items * 5 * latent_area_ratio(768, 768),
+    rows.push_back({"one-shot region render " + std::to_string(side) + "², " +
+                        (picture ? "4 layers over a picture" : "bg + 4 layers") + (euler ? ", 5 Euler steps" : ", 5 LCM steps") +
+                        ", full VAE",
+                    ms, 0, items * 5 * unet_gflop(model, side, side),
                     format("last run: text %.1f, encode + denoise %.1f, decode %.1f ms", last.text_ms, last.denoise_ms,
                            last.decode_ms)});
   }
@@ -241,7 +264,7 @@ std::vector<BenchRow> panorama_row(const Model& model, const BenchSettings& sett
   }
   const double ms = time_runs(model, std::min(settings.warmup, 1), std::max(settings.repeat / 2, 1),
                               [&] { render_panorama(model, options); });
-  return {{name, ms, 0, samples, "views batched " + std::to_string(options.view_batch_size)}};
+  return {{name, ms, 0, samples * unet_gflop(model, 512, 512), "views batched " + std::to_string(options.view_batch_size)}};
 }
 
 // Which attention kernel serves the UNet's shapes best: each of LibTorch's SDPA backends on its own,
@@ -337,7 +360,8 @@ std::vector<BenchRow> sync_rows(const Model& model, const BenchSettings& setting
     const double ms =
         time_runs(model, std::min(settings.warmup, 1), 1, [&] { views = render_panorama(model, options).views; });
     rows.push_back({std::string("SyncDiffusion 512×2048, DDIM 50, CFG 7.5, sync 10 steps, ") + v.name, ms, 0,
-                    50.0 * views * 2, std::to_string(views) + " views; TFLOP/s counts the forward UNet work only"});
+                    50.0 * views * 2 * unet_gflop(model, 512, 512),
+                    std::to_string(views) + " views; TFLOP/s counts the forward UNet work only"});
   }
   return rows;
 }
@@ -431,20 +455,28 @@ std::vector<BenchRow> live_rows(const Model& model, const BenchSettings& setting
 
 }  // namespace
 
+double unet_gflop(const Model& model, int height, int width) {
+  return unet_gflops(model_parts(model).unet->config(), height / 8, width / 8);
+}
+
 const std::vector<BenchWorkload>& bench_workloads() {
   static const std::vector<BenchWorkload> all = {
-      {"unet", "the UNet alone at 512², batch 1/5/15/20, eager and CUDA graph", unet_rows},
+      {"unet", "the UNet alone at the model's size (512², SDXL 1024²), batch 1/5/15/20, eager and CUDA graph",
+       unet_rows, true},
       {"attention", "each SDPA backend on the UNet's attention shapes (CUDA, LibTorch 2.x)", attention_rows},
-      {"decode", "VAE and TAESD decode of one 512² latent", decode_rows},
+      {"decode", "VAE and TAESD decode of one latent at the model's size", decode_rows, true},
       {"stream512", "stream engine 512², 3 layers over a picture (batch 15) and over a background prompt (20)",
        [](const Model& m, const BenchSettings& s) { return stream_rows(m, s, 512); }},
       {"stream768", "the same at 768²", [](const Model& m, const BenchSettings& s) { return stream_rows(m, s, 768); }},
-      {"region768", "one-shot region render 768², 4 layers over a picture (batch 4) and over a background prompt (5)", region_rows},
+      {"region768", "one-shot region render 768², 4 layers over a picture (batch 4) and over a background prompt (5)",
+       [](const Model& m, const BenchSettings& s) { return region_rows(m, s, 768); }, true},
+      {"region1024", "the same at 1024² (SDXL's size)",
+       [](const Model& m, const BenchSettings& s) { return region_rows(m, s, 1024); }, true},
       {"tiled3072", "fast tiled panorama 512×3072 (LCM, guidance 1, views batched)",
-       [](const Model& m, const BenchSettings& s) { return panorama_row(m, s, PanoramaMethod::tiled); }},
+       [](const Model& m, const BenchSettings& s) { return panorama_row(m, s, PanoramaMethod::tiled); }, true},
       {"multidiffusion2048", "MultiDiffusion panorama 512×2048, DDIM 50, CFG 7.5",
-       [](const Model& m, const BenchSettings& s) { return panorama_row(m, s, PanoramaMethod::multidiffusion); }},
-      {"sync2048", "SyncDiffusion 512×2048, DDIM 50, sync on the first 10 steps (fast and exact)", sync_rows},
+       [](const Model& m, const BenchSettings& s) { return panorama_row(m, s, PanoramaMethod::multidiffusion); }, true},
+      {"sync2048", "SyncDiffusion 512×2048, DDIM 50, sync on the first 10 steps (fast and exact)", sync_rows, true},
       {"live", "what a painter feels: strokes over several frames and prompt edits, time to the first changed and "
                "to the settled frame (256² on a CPU, 512² on a GPU)", live_rows},
       {"profile", "Kineto trace of the UNet at batch 15 into --profile-dir (not part of all)", profile_rows},

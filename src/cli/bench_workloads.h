@@ -29,7 +29,7 @@ struct BenchRow {
   std::string workload;   // e.g. "stream 512×512, bg + 3 layers, 5 LCM steps, TAESD"
   double median_ms = 0;   // per run or per frame
   double per_second = 0;  // frames/s for streams, 0 otherwise
-  double unet_samples = 0;  // UNet sample-equivalents (512² = 1) per run/frame, for TFLOP/s
+  double unet_gflop = 0;  // the UNet's work per run/frame (models/unet/unet_flops.h), for TFLOP/s
   std::string detail;     // per-stage breakdown or notes
 };
 
@@ -37,6 +37,7 @@ struct BenchWorkload {
   std::string name;         // as given to --workloads
   std::string description;  // one line for --help
   std::function<std::vector<BenchRow>(const Model&, const BenchSettings&)> run;
+  bool runs_on_sdxl = false;  // the stream (and the live and profile workloads on it) is SD 1.x/2.x only for now
 };
 
 // The stream the stream workloads measure: `side`² with three layers over a background picture (the
@@ -52,8 +53,7 @@ std::vector<BenchRow> profile_rows(const Model& model, const BenchSettings& sett
 // Every workload, in the order the table prints them.
 const std::vector<BenchWorkload>& bench_workloads();
 
-// The SD 1.5 UNet's cost per 512² sample (PyTorch's FLOP counter, ../shared/docs/gpu.md), scaled by
-// latent area for other sizes; attention's quadratic part makes larger sizes cost somewhat more.
-constexpr double kUNetGflopPer512Sample = 803.0;
+// The model's UNet work for one sample of height × width pixels (its configuration's FLOP count).
+double unet_gflop(const Model& model, int height, int width);
 
 }  // namespace palette::cli

@@ -159,6 +159,22 @@ TEST(CliE2E, BenchLiveReportsFirstChangeAndSettled) {
   EXPECT_TRUE(contains(r.output, "10 edits")) << r.output;  // 2 strokes of 4 frames, each with a prompt edit
 }
 
+// SDXL models: the UNet at their 1024² with the added conditions, TFLOP/s from SDXL's own FLOP count; what
+// does not run on SDXL yet is refused by name.
+TEST(CliE2E, BenchOnSdxlRunsTheUNetAtItsSize) {
+  const std::string model = (test::fixtures_dir() / "tiny-sdxl").string();
+  const CliRun r = run_cli("bench --device cpu --model '" + model + "' -w decode --repeat 1 --warmup 0");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "VAE decode 1024²")) << r.output;
+  EXPECT_TRUE(contains(r.output, "GFLOP per 1024² sample")) << r.output;
+  const CliRun stream = run_cli("bench --device cpu --model '" + model + "' -w stream512");
+  EXPECT_EQ(stream.status, 1) << stream.output;
+  EXPECT_TRUE(contains(stream.output, "'stream512' does not run on SDXL models yet")) << stream.output;
+  const CliRun shape = run_cli("bench --shape sd3");
+  EXPECT_EQ(shape.status, 1) << shape.output;
+  EXPECT_TRUE(contains(shape.output, "--shape: unknown shape 'sd3' (sd15 or sdxl)")) << shape.output;
+}
+
 TEST(CliE2E, InfoDescribesAModel) {
   const CliRun r = run_cli("info '" + (test::fixtures_dir() / "tiny-sd21").string() + "'");
   EXPECT_EQ(r.status, 0) << r.output;
