@@ -78,7 +78,9 @@ struct RegionSampling {
   int bootstrap_steps = 1;           // first steps with bootstrapping (≥ 0)
   double bootstrap_mix_steps = 1.0;  // white/background mix of the bootstrap latent: clip(mix − k, 0, 1)
   double leak_sensitivity = 0.2;     // > 0: leak removal's scale
-  int tile_size = 768;               // pixels, multiple of 8: larger canvases are tiled (stride tile/2)
+  // Pixels, a multiple of 8: larger canvases are tiled (stride tile/2). 0: the authors' for the model's
+  // family, 768 (SD 1.x/2.x) or 1024 (SDXL, their SDXL pipeline's).
+  int tile_size = 0;
   // Bootstrapping's shift of each layer to its mask's bounding-box centre wraps around the edges as
   // the reference's torch.roll does (a reference bug, docs/algorithms.md §4; the smd_region_* fixtures
   // depend on it). false = the vacated pixels are the bootstrap background instead.

@@ -18,6 +18,7 @@ App::App(const AppArgs& args)
       recent(RecentFiles::default_store()),
       recovery_(RecoveryStore::default_folder()),
       autosave_(args.autosave_seconds) {
+  offscreen_ = args.offscreen;
   recent.load();
   device = args.device;
   screenshot_at_quit_ = args.screenshot;
@@ -159,6 +160,11 @@ void App::step_script() {
     exit_code_ = 1;
     close_now();
   } else if (script_->quit_requested()) {
+    close_now();
+  } else if (offscreen_) {
+    // On screen the user closes the window; offscreen nobody can, so the end of the script ends the session.
+    std::printf("semantic-palette: the script ended without \"quit\"; closing (--offscreen has no window)\n");
+    std::fflush(stdout);
     close_now();
   }
 }

@@ -108,6 +108,7 @@ class App {
   // Loads `named` (a model a flag or file named), else the built-in model; nothing with --no-model.
   void load_model_or_builtin(const std::string& named);
   void close_now();
+  bool offscreen_ = false;  // --offscreen: no window the user could close
   // The settings.model to write into `target`: the model in use, as the file will load it back
   // (model_reference.h); nullopt = keep the document's.
   std::optional<std::string> model_reference(const std::filesystem::path& target) const;

@@ -73,7 +73,7 @@ AppArgs parse_app_args(int argc, const char* const* argv) {
     }
   }
   if (args.no_model && !args.model.empty()) throw Error("--model and --no-model exclude each other\n" + app_usage());
-  if (args.offscreen && args.script.empty())
+  if (args.offscreen && args.script.empty() && !args.help)
     throw Error("--offscreen needs --script: without a window no one can paint\n" + app_usage());
   return args;
 }

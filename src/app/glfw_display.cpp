@@ -57,7 +57,8 @@ class GlfwDisplay final : public Display {
     });
   }
   std::string describe() const override {
-    return std::string("OpenGL renderer: ") + reinterpret_cast<const char*>(glGetString(GL_RENDERER));
+    const auto* renderer = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
+    return std::string("OpenGL renderer: ") + (renderer ? renderer : "?");
   }
 
  private:

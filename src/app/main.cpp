@@ -26,7 +26,10 @@ std::string write_screenshot(const Display& display, const std::string& path) {
   palette::Image img{w, h, 4, std::vector<uint8_t>(static_cast<size_t>(w) * h * 4)};
   std::vector<uint8_t> rows(img.pixels.size());
   glPixelStorei(GL_PACK_ALIGNMENT, 1);
-  glReadBuffer(GL_BACK);
+  // A window (and most pbuffers) draws into the back buffer; a single-buffered surface into its only one.
+  GLboolean double_buffered = GL_TRUE;
+  glGetBooleanv(GL_DOUBLEBUFFER, &double_buffered);
+  glReadBuffer(double_buffered ? GL_BACK : GL_FRONT);
   glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, rows.data());
   for (int y = 0; y < h; ++y)
     std::copy_n(rows.data() + static_cast<size_t>(h - 1 - y) * w * 4, static_cast<size_t>(w) * 4,

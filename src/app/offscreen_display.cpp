@@ -59,9 +59,10 @@ class OffscreenDisplay final : public Display {
   }
   void on_drop(std::function<void(std::vector<std::string>)>) override {}
   std::string describe() const override {
-    return "offscreen " + std::to_string(width_) + "x" + std::to_string(height_) + " (EGL " +
-           eglQueryString(display_, EGL_VENDOR) + "), OpenGL renderer: " +
-           reinterpret_cast<const char*>(glGetString(GL_RENDERER));
+    const char* vendor = eglQueryString(display_, EGL_VENDOR);
+    const auto* renderer = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
+    return "offscreen " + std::to_string(width_) + "x" + std::to_string(height_) + " (EGL " + (vendor ? vendor : "?") +
+           "), OpenGL renderer: " + (renderer ? renderer : "?");
   }
 
  private:

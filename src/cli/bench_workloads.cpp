@@ -225,6 +225,7 @@ std::vector<BenchRow> region_rows(const Model& model, const BenchSettings& setti
   for (bool picture : {true, false}) {
     RegionRequest request;
     request.width = request.height = side;
+    request.sampling.tile_size = side;  // one view of the whole canvas: what the row's name and FLOP count say
     request.seed = 1;
     request.background.prompt = "a quiet valley at dawn";
     if (picture) request.background.image = bench_picture(side);

@@ -46,7 +46,8 @@ std::vector<const BenchWorkload*> selected(const std::string& list, bool sdxl) {
     for (const auto& w : bench_workloads())
       if ((name == "all" && w.name != "profile" && (w.runs_on_sdxl || !sdxl)) || w.name == name) {
         if (sdxl && !w.runs_on_sdxl)
-          throw Error("--workloads: '" + name + "' does not run on SDXL models yet (the live stream is SD 1.x/2.x only)");
+          throw Error("--workloads: '" + name + "' does not run on SDXL models yet (it measures the stream, or SD 1.5's "
+                      "attention shapes)");
         chosen.push_back(&w);
         found = true;
       }
@@ -57,6 +58,7 @@ std::vector<const BenchWorkload*> selected(const std::string& list, bool sdxl) {
 }
 
 void run_bench(BenchArgs args) {
+  selected(args.workloads, false);  // names checked before a model is loaded
   if (args.shape != "sd15" && args.shape != "sdxl")
     throw Error("--shape: unknown shape '" + args.shape + "' (sd15 or sdxl)");
   if (!args.model.empty() && args.shape != "sd15") throw Error("--shape is for the random model: not with --model");

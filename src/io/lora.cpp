@@ -77,6 +77,9 @@ class TargetIndex {
     if (starts_with(k, "lora_te_")) return find(Target::Text, true, k.substr(8), target, part);
     for (const Target p : {Target::Unet, Target::Text, Target::Text2})
       if ((!named || *named == p) && find(p, false, k, target, part)) return true;
+    // Text-encoder modules named without transformers' "text_model." (text_encoder.encoder.layers.0…).
+    for (const Target p : {Target::Text, Target::Text2})
+      if ((!named || *named == p) && find(p, false, "text_model." + k, target, part)) return true;
     return false;
   }
 
@@ -127,7 +130,8 @@ void require_same_family(const std::map<std::string, Pair>& pairs, const std::st
                   "' names a single text encoder, lora_te_; SDXL LoRAs name lora_te1_ and lora_te2_), and this is " + model);
     if (!sdxl && two_encoders)
       throw Error("'" + source + "': a LoRA for SDXL models (its '" + p.example +
-                  "' names SDXL's second text encoder), and this is " + model);
+                  "' names one of SDXL's two text encoders: lora_te1_, lora_te2_ or text_encoder_2.), and this is " +
+                  model);
   }
   int64_t model_width = 0;
   for (const auto& [name, w] : targets.unet)

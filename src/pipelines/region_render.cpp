@@ -200,7 +200,8 @@ RegionRun prepare_run(const ModelParts& parts, const RegionRequest& request) {
   prepare_masks(parts, request, run);
   run.cfg = uses_classifier_free_guidance(parts, request.sampling.guidance);
   const int64_t factor = parts.vae->config().downscale_factor();
-  const int64_t tile = (request.sampling.tile_size + factor - 1) / factor;
+  const int64_t tile_px = request.sampling.tile_size > 0 ? request.sampling.tile_size : parts.text_encoder_2 ? 1024 : 768;
+  const int64_t tile = (tile_px + factor - 1) / factor;
   // A side no longer than the tile gets one view of weight 1 along it.
   run.grid = panorama::tiled_grid(request.height / factor, request.width / factor, tile, false);
   run.view_weights = run.grid.weights.unsqueeze(1).to(parts.device, parts.dtype);

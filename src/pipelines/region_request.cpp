@@ -109,9 +109,9 @@ void validate_region_request(const RegionRequest& request) {
   check_at_least("sampling.bootstrap_mix_steps", s.bootstrap_mix_steps, 0.0);
   if (!std::isfinite(s.leak_sensitivity) || s.leak_sensitivity <= 0)
     throw Error("sampling.leak_sensitivity " + number_text(s.leak_sensitivity) + " must be > 0");
-  if (s.tile_size < 64 || s.tile_size % 8 != 0)
+  if (s.tile_size != 0 && (s.tile_size < 64 || s.tile_size % 8 != 0))
     throw Error("sampling.tile_size " + std::to_string(s.tile_size) +
-                " must be a multiple of 8 and at least 64");
+                " must be a multiple of 8 and at least 64 (or 0: the model family's)");
 }
 
 torch::Tensor region_layer_mask(const RegionLayer& layer, const std::string& field, int64_t height,

@@ -383,6 +383,14 @@ TEST(AppE2E, OffscreenSessionNeedsNoDisplay) {
     colours.insert(shot.pixels[i] << 16 | shot.pixels[i + 1] << 8 | shot.pixels[i + 2]);
   EXPECT_GT(colours.size(), 50u);
 
+  // A script that ends without "quit" ends the session (nobody could close the window).
+  std::ofstream(dir / "short.json") << R"({"actions": [{"do": "wait_frames", "frames": 2}]})";
+  const AppRun short_run = run("cd " + quote(dir.path().string()) + " && env -u DISPLAY XDG_CONFIG_HOME=" +
+                               quote((dir / "config").string()) + " timeout 120 " + quote(PALETTE_APP_PATH) +
+                               " --offscreen --no-model --script short.json");
+  EXPECT_EQ(short_run.status, 0) << short_run.output;
+  EXPECT_NE(short_run.output.find("the script ended without \"quit\""), std::string::npos) << short_run.output;
+
   // Without a script there is no one to paint: refused by name.
   const AppRun bare = run("env -u DISPLAY " + quote(PALETTE_APP_PATH) + " --offscreen --no-model");
   EXPECT_EQ(bare.status, 2) << bare.output;

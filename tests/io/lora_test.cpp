@@ -181,6 +181,8 @@ TEST(Lora, SdxlNamingStylesMergeIntoTheirWeights) {
   const auto [t1_up, t1_down] = up_down(m.text.at(t1), 2);
   const auto [t2_up, t2_down] = up_down(m.text_2.at(t2), 2);
   const auto [p_up, p_down] = up_down(m.text_2.at(t2p), 2);
+  const std::string t1c = "encoder.layers.0.mlp.fc2.weight";
+  const auto [c_up, c_down] = up_down(m.text.at(t1c), 2);
   const TensorMap lora = {
       {"lora_unet_input_blocks_4_1_transformer_blocks_0_attn1_to_q.lora_up.weight", q_up},
       {"lora_unet_input_blocks_4_1_transformer_blocks_0_attn1_to_q.lora_down.weight", q_down},
@@ -198,11 +200,15 @@ TEST(Lora, SdxlNamingStylesMergeIntoTheirWeights) {
       {"lora_te2_text_model_encoder_layers_0_mlp_fc2.alpha", torch::tensor(8.0)},
       {"text_encoder_2.text_model.encoder.layers.1.self_attn.out_proj.lora_B.weight", p_up},
       {"text_encoder_2.text_model.encoder.layers.1.self_attn.out_proj.lora_A.weight", p_down},
+      // PEFT without transformers' "text_model." (as some trainers write it)
+      {"text_encoder.encoder.layers.0.mlp.fc2.lora_B.weight", c_up},
+      {"text_encoder.encoder.layers.0.mlp.fc2.lora_A.weight", c_down},
   };
   const auto report = merge_lora(lora, "sdxl-style.safetensors", 0.75, {m.unet, m.text, &m.text_2});
   EXPECT_EQ(report.unet_layers, 4);
-  EXPECT_EQ(report.text_encoder_layers, 1);
+  EXPECT_EQ(report.text_encoder_layers, 2);
   EXPECT_EQ(report.text_encoder_2_layers, 2);
+  EXPECT_TRUE(torch::allclose(m.text.at(t1c), merged(before.text.at(t1c), c_up, c_down, 0.75, 2.0)));
   EXPECT_TRUE(torch::allclose(m.unet.at(q), merged(before.unet.at(q), q_up, q_down, 0.75, 1.0)));
   EXPECT_TRUE(torch::allclose(m.unet.at(k), merged(before.unet.at(k), k_up, k_down, 0.75, 2.0)));
   EXPECT_TRUE(torch::allclose(m.unet.at(e), merged(before.unet.at(e), e_up, e_down, 0.75, 2.0)));

@@ -64,6 +64,10 @@ TEST(RegionRequest, RejectsBadSizes) {
   r = small_request();
   r.sampling.tile_size = 100;
   EXPECT_TRUE(contains(error_of([&] { validate_region_request(r); }), "sampling.tile_size"));
+  r.sampling.tile_size = 0;  // the model family's: 768, or 1024 for SDXL
+  EXPECT_NO_THROW(validate_region_request(r));
+  r.sampling.tile_size = -8;
+  EXPECT_TRUE(contains(error_of([&] { validate_region_request(r); }), "sampling.tile_size"));
 }
 
 TEST(RegionRequest, RejectsBadMasks) {

@@ -1,6 +1,9 @@
 #include "models/unet/unet_flops.h"
 
 #include <algorithm>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 namespace palette {
 
@@ -58,6 +61,7 @@ double unet_gflops(const UNetConfig& config, int64_t height, int64_t width, int6
   int64_t h = height, w = width;
   k.conv(config.in_channels, ch[0], config.conv_in_kernel, h, w);
   std::vector<int64_t> skips = {ch[0]};
+  std::vector<std::pair<int64_t, int64_t>> sizes;  // each level's size before its downsampler, for the way up
   int64_t previous = ch[0];
   for (size_t i = 0; i < levels; ++i) {
     for (int64_t j = 0; j < config.layers_per_block[i]; ++j) {
@@ -68,6 +72,7 @@ double unet_gflops(const UNetConfig& config, int64_t height, int64_t width, int6
     }
     previous = ch[i];
     if (i + 1 < levels) {
+      sizes.emplace_back(h, w);
       h = (h + 1) / 2, w = (w + 1) / 2;
       k.conv(ch[i], ch[i], 3, h, w);
       skips.push_back(ch[i]);
@@ -88,8 +93,9 @@ double unet_gflops(const UNetConfig& config, int64_t height, int64_t width, int6
         k.transformer(out, config.transformer_layers_per_block[level], config.cross_attention_dim[level], h, w);
     }
     previous = out;
-    if (r + 1 < levels) {
-      h *= 2, w *= 2;
+    if (r + 1 < levels) {  // upsampled to the skip's size, as diffusers' upsample_size
+      std::tie(h, w) = sizes.back();
+      sizes.pop_back();
       k.conv(out, out, 3, h, w);
     }
   }
