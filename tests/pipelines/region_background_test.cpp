@@ -62,9 +62,9 @@ RegionRequest photo_request(std::shared_ptr<const Image> picture) {
   return r;
 }
 
-TEST(RegionBackground, KeepsThePictureBeyondTheBlurredMasksAndPaintsInside) {
+void expect_painted_over_the_picture(const Model& model) {
   const Image picture = test::photo(kSide, kSide);
-  const RegionResult r = render_regions(tiny_sd15(), photo_request(std::make_shared<const Image>(picture)));
+  const RegionResult r = render_regions(model, photo_request(std::make_shared<const Image>(picture)));
   ASSERT_EQ(r.image.width, kSide);
   int outside_worst = 0, outside = 0, inside = 0, inside_changed = 0;
   for (int y = 0; y < kSide; ++y)
@@ -84,6 +84,11 @@ TEST(RegionBackground, KeepsThePictureBeyondTheBlurredMasksAndPaintsInside) {
   EXPECT_LE(outside_worst, 1);
   EXPECT_GE(inside_changed, inside * 3 / 4) << "the layer paints over the picture";
 }
+
+TEST(RegionBackground, KeepsThePictureBeyondTheBlurredMasksAndPaintsInside) { expect_painted_over_the_picture(tiny_sd15()); }
+
+// Painting over a picture with an SDXL model (its Euler stepping, the picture's latent noised to each σ).
+TEST(RegionBackground, SdxlPaintsOverAPictureToo) { expect_painted_over_the_picture(test::fixture_model("tiny-sdxl")); }
 
 TEST(RegionBackground, BlendsInPixelSpaceAndKeepsThePictureLatentWhereNothingIsPainted) {
   const Image picture = test::photo(kSide, kSide);
