@@ -32,6 +32,7 @@ class Display {
   virtual std::string describe() const = 0;
 };
 
+// Both need the ImGui context to exist (the caller's), and initialise its backends on the new GL context.
 // A 1280x800 window with an OpenGL 3.3 core context, ImGui's GLFW and OpenGL 3 backends initialised.
 // nullptr with *error set when there is no display or no such context.
 std::unique_ptr<Display> open_window(std::string* error);

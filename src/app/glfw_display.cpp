@@ -93,8 +93,6 @@ std::unique_ptr<Display> open_window(std::string* error) {
     glfwTerminate();
     return nullptr;
   }
-  IMGUI_CHECKVERSION();
-  ImGui::CreateContext();
   return std::make_unique<GlfwDisplay>(window);
 }
 

@@ -44,11 +44,14 @@ std::string write_screenshot(const Display& display, const std::string& path) {
 }
 
 int run(const palette::app::AppArgs& args) {
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
   std::string error;
   std::unique_ptr<Display> display =
       args.offscreen ? palette::app::open_offscreen(1280, 800, &error) : palette::app::open_window(&error);
   if (!display) {
     std::fprintf(stderr, "semantic-palette: %s\n", error.c_str());
+    ImGui::DestroyContext();
     return 1;
   }
   if (args.offscreen) {

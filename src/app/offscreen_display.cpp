@@ -124,8 +124,6 @@ std::unique_ptr<Display> open_offscreen(int width, int height, std::string* erro
       eglTerminate(display);
       continue;
     }
-    IMGUI_CHECKVERSION();
-    ImGui::CreateContext();
     return std::make_unique<OffscreenDisplay>(display, surface, context, width, height);
   }
   *error = "--offscreen: none of the " + std::to_string(count) +

@@ -11,6 +11,7 @@
 #include "models/unet/unet_flops.h"
 #include "models/unet/unet_graph.h"
 #include "palette/document_requests.h"
+#include "palette/infotext.h"
 #include "palette/panorama.h"
 #include "palette/regions.h"
 #include "palette/stream.h"
@@ -221,7 +222,6 @@ std::vector<BenchRow> stream_rows(const Model& model, const BenchSettings& setti
 // prompt and no picture, this engine paints the prompt as a fifth, all-ones layer.
 std::vector<BenchRow> region_rows(const Model& model, const BenchSettings& settings, int side) {
   std::vector<BenchRow> rows;
-  const bool euler = model_parts(model).unet->config().text_time_embedding();  // SDXL steps with Euler
   for (bool picture : {true, false}) {
     RegionRequest request;
     request.width = request.height = side;
@@ -230,16 +230,15 @@ std::vector<BenchRow> region_rows(const Model& model, const BenchSettings& setti
     request.background.prompt = "a quiet valley at dawn";
     if (picture) request.background.image = bench_picture(side);
     request.layers = bench_layers(4);
-    RenderTimings last;
-    const double ms =
-        time_runs(model, settings.warmup, settings.repeat, [&] { last = render_regions(model, request).timings; });
+    RegionResult last;
+    const double ms = time_runs(model, settings.warmup, settings.repeat, [&] { last = render_regions(model, request); });
     const double items = picture ? 4.0 : 5.0;
     rows.push_back({"one-shot region render " + std::to_string(side) + "², " +
-                        (picture ? "4 layers over a picture" : "bg + 4 layers") + (euler ? ", 5 Euler steps" : ", 5 LCM steps") +
-                        ", full VAE",
+                        (picture ? "4 layers over a picture" : "bg + 4 layers") + ", 5 " +
+                        infotext_sampler_name(last.sampler) + " steps, full VAE",
                     ms, 0, items * 5 * unet_gflop(model, side, side),
-                    format("last run: text %.1f, encode + denoise %.1f, decode %.1f ms", last.text_ms, last.denoise_ms,
-                           last.decode_ms)});
+                    format("last run: text %.1f, encode + denoise %.1f, decode %.1f ms", last.timings.text_ms,
+                           last.timings.denoise_ms, last.timings.decode_ms)});
   }
   return rows;
 }

@@ -84,7 +84,7 @@ void run_bench(BenchArgs args) {
       args.model.empty()
           ? Model::random(args.shape == "sdxl" ? RandomModelConfigs::sdxl() : RandomModelConfigs::sd15(), options)
           : Model::load(args.model, options);
-  const auto workloads = selected(args.workloads, model.info().family == "SDXL");
+  const auto workloads = selected(args.workloads, model_parts(model).family == ModelFamily::Sdxl);
   if (args.channels_last) {
     // An experiment: cuDNN's tensor-core convolutions work in NHWC, so NCHW activations are transposed
     // around each one; channels-last weights make the convolutions produce and take NHWC directly.

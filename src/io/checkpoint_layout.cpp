@@ -17,9 +17,6 @@ const std::string kSdxlOpenClip = "conditioner.embedders.1.model.";
 const std::string kConditioner = "conditioner.";
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-bool ends_with(const std::string& s, const std::string& x) {
-  return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
-}
 
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> parts;
@@ -259,7 +256,7 @@ void openclip_from_original(const TensorMap& original, const std::string& prefix
     if (!starts_with(full, prefix)) continue;
     const std::string name = full.substr(prefix.size());
     // CLIP's image-text temperature, and position-id buffers that some writers keep: not weights.
-    if (name == "logit_scale" || ends_with(name, "position_ids")) continue;
+    if (name == "logit_scale" || split(name).back() == "position_ids") continue;
     if (name == "text_projection") {
       if (sdxl) text["text_projection.weight"] = t.t().contiguous();  // OpenCLIP: x @ P; a linear layer: x Wᵀ
       continue;

@@ -77,9 +77,6 @@ class TargetIndex {
     if (starts_with(k, "lora_te_")) return find(Target::Text, true, k.substr(8), target, part);
     for (const Target p : {Target::Unet, Target::Text, Target::Text2})
       if ((!named || *named == p) && find(p, false, k, target, part)) return true;
-    // Text-encoder modules named without transformers' "text_model." (text_encoder.encoder.layers.0…).
-    for (const Target p : {Target::Text, Target::Text2})
-      if ((!named || *named == p) && find(p, false, "text_model." + k, target, part)) return true;
     return false;
   }
 
@@ -90,10 +87,12 @@ class TargetIndex {
     dotted_[int(part)][module] = ours;
     flat_[int(part)][flat(module)] = ours;
   }
-  // Text encoders are stored with or without transformers' "text_model." prefix; LoRAs name it.
+  // Text encoders are stored, and named by LoRAs, with or without transformers' "text_model." prefix:
+  // both spellings lead to the stored weight.
   void add_text_weight(const std::string& name, Target part) {
     add_weight(name, name, part);
-    if (!starts_with(name, "text_model.") && !starts_with(name, "text_projection")) add_weight("text_model." + name, name, part);
+    if (starts_with(name, "text_projection")) return;
+    add_weight(starts_with(name, "text_model.") ? name.substr(11) : "text_model." + name, name, part);
   }
   bool find(Target p, bool flat_name, const std::string& k, std::string& target, Target& part) const {
     const auto& m = (flat_name ? flat_ : dotted_)[int(p)];

@@ -51,6 +51,19 @@ std::string app_command(const test::TempDir& dir, const std::string& args) {
          " xvfb-run -a -s '-screen 0 1280x800x24' " + quote(PALETTE_APP_PATH) + " " + args;
 }
 
+// The app without any display: DISPLAY unset, --offscreen.
+std::string offscreen_command(const test::TempDir& dir, const std::string& args) {
+  return "cd " + quote(dir.path().string()) + " && env -u DISPLAY -u WAYLAND_DISPLAY OPENBLAS_NUM_THREADS=1 XDG_CONFIG_HOME=" +
+         quote((dir / "config").string()) + " timeout 600 " + quote(PALETTE_APP_PATH) + " --offscreen " + args;
+}
+
+// Keeps a screenshot in build/test-output/ for a person to look at.
+void keep(const test::TempDir& dir, const std::string& shot, const std::string& name) {
+  std::filesystem::create_directories(PALETTE_TEST_OUTPUT_DIR);
+  std::filesystem::copy_file(dir / shot, std::filesystem::path(PALETTE_TEST_OUTPUT_DIR) / name,
+                             std::filesystem::copy_options::overwrite_existing);
+}
+
 constexpr const char* kSession = R"({"actions": [
   {"do": "set_background", "prompt": "a green meadow"},
   {"do": "drop", "path": "meadow.png"},
@@ -88,10 +101,7 @@ TEST(AppE2E, ScriptedSessionSavesExportsAndScreenshots) {
 
   // The screenshot first, so a person can look at it whatever fails below.
   ASSERT_TRUE(std::filesystem::exists(dir / "window.png")) << r.output;
-  std::filesystem::create_directories(PALETTE_TEST_OUTPUT_DIR);
-  std::filesystem::copy_file(dir / "window.png",
-                             std::filesystem::path(PALETTE_TEST_OUTPUT_DIR) / "app_session.png",
-                             std::filesystem::copy_options::overwrite_existing);
+  keep(dir, "window.png", "app_session.png");
   const Image shot = read_image(dir / "window.png");
   EXPECT_EQ(shot.width, 1280);
   EXPECT_EQ(shot.height, 800);
@@ -178,10 +188,7 @@ TEST(AppE2E, BuiltInModelPaintsAStrokeAndReportsItsLatency) {
   const AppRun r = run(app_command(dir, "--device cpu --script stroke.json " + quote(layout.string())));
   ASSERT_EQ(r.status, 0) << r.output;
   ASSERT_TRUE(std::filesystem::exists(dir / "window.png")) << r.output;
-  std::filesystem::create_directories(PALETTE_TEST_OUTPUT_DIR);
-  std::filesystem::copy_file(dir / "window.png",
-                             std::filesystem::path(PALETTE_TEST_OUTPUT_DIR) / "app_builtin_stroke.png",
-                             std::filesystem::copy_options::overwrite_existing);
+  keep(dir, "window.png", "app_builtin_stroke.png");
   // One figure per wait: the first picture, then the stroke, settled.
   const std::string tag = "semantic-palette: stroke to picture: ";
   const size_t last = r.output.rfind(tag);
@@ -190,12 +197,6 @@ TEST(AppE2E, BuiltInModelPaintsAStrokeAndReportsItsLatency) {
   const std::string figure = r.output.substr(last, r.output.find('\n', last) - last);
   std::printf("%s\n", figure.c_str());
   EXPECT_EQ(figure.find(" -"), std::string::npos) << "both latencies measured after a settled frame: " << figure;
-}
-
-void keep(const test::TempDir& dir, const std::string& shot, const std::string& name) {
-  std::filesystem::create_directories(PALETTE_TEST_OUTPUT_DIR);
-  std::filesystem::copy_file(dir / shot, std::filesystem::path(PALETTE_TEST_OUTPUT_DIR) / name,
-                             std::filesystem::copy_options::overwrite_existing);
 }
 
 std::vector<std::filesystem::path> recovery_files(const test::TempDir& dir) {
@@ -360,20 +361,15 @@ TEST(AppE2E, OffscreenSessionNeedsNoDisplay) {
       {"do": "check_picture", "max_mean": 0.5, "timeout_s": 300},
       {"do": "screenshot", "path": "window.png"},
       {"do": "quit"}]})";
-  const AppRun r = run("cd " + quote(dir.path().string()) + " && env -u DISPLAY -u WAYLAND_DISPLAY XDG_CONFIG_HOME=" +
-                       quote((dir / "config").string()) + " OPENBLAS_NUM_THREADS=1 " + quote(PALETTE_APP_PATH) +
-                       " --offscreen --model " + quote(model.string()) +
-                       " --device cpu --size 128x128 --script session.json");
+  const AppRun r = run(
+      offscreen_command(dir, "--model " + quote(model.string()) + " --device cpu --size 128x128 --script session.json"));
   if (r.output.find("no EGL device") != std::string::npos)
     GTEST_SKIP() << "no EGL device here (apt-get install libegl1 libegl-mesa0): " << r.output;
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("offscreen 1280x800"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("picture check: mean difference"), std::string::npos) << r.output;
   ASSERT_TRUE(std::filesystem::exists(dir / "window.png")) << r.output;
-  std::filesystem::create_directories(PALETTE_TEST_OUTPUT_DIR);
-  std::filesystem::copy_file(dir / "window.png",
-                             std::filesystem::path(PALETTE_TEST_OUTPUT_DIR) / "app_offscreen.png",
-                             std::filesystem::copy_options::overwrite_existing);
+  keep(dir, "window.png", "app_offscreen.png");
   const Image shot = read_image(dir / "window.png");
   ASSERT_EQ(shot.width, 1280);
   ASSERT_EQ(shot.height, 800);
@@ -385,14 +381,12 @@ TEST(AppE2E, OffscreenSessionNeedsNoDisplay) {
 
   // A script that ends without "quit" ends the session (nobody could close the window).
   std::ofstream(dir / "short.json") << R"({"actions": [{"do": "wait_frames", "frames": 2}]})";
-  const AppRun short_run = run("cd " + quote(dir.path().string()) + " && env -u DISPLAY XDG_CONFIG_HOME=" +
-                               quote((dir / "config").string()) + " timeout 120 " + quote(PALETTE_APP_PATH) +
-                               " --offscreen --no-model --script short.json");
+  const AppRun short_run = run(offscreen_command(dir, "--no-model --script short.json"));
   EXPECT_EQ(short_run.status, 0) << short_run.output;
   EXPECT_NE(short_run.output.find("the script ended without \"quit\""), std::string::npos) << short_run.output;
 
   // Without a script there is no one to paint: refused by name.
-  const AppRun bare = run("env -u DISPLAY " + quote(PALETTE_APP_PATH) + " --offscreen --no-model");
+  const AppRun bare = run(offscreen_command(dir, "--no-model"));
   EXPECT_EQ(bare.status, 2) << bare.output;
   EXPECT_NE(bare.output.find("--offscreen needs --script"), std::string::npos) << bare.output;
 }

@@ -5,6 +5,7 @@
 #include "io/lora.h"
 #include "palette/error.h"
 #include "palette/safetensors.h"
+#include "support/error_of.h"
 #include "support/fixtures.h"
 
 namespace palette {
@@ -221,15 +222,6 @@ TEST(Lora, SdxlNamingStylesMergeIntoTheirWeights) {
   EXPECT_EQ(changed, 4u);
 }
 
-std::string family_error(const TensorMap& lora, LoraTargets targets) {
-  try {
-    merge_lora(lora, "other.safetensors", 1.0, targets);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 // A LoRA of another family is named as such, whichever way round, and nothing changes.
 TEST(Lora, AnotherFamilysLoraIsRefusedByName) {
   SdxlModels xl = tiny_sdxl();
@@ -237,14 +229,14 @@ TEST(Lora, AnotherFamilysLoraIsRefusedByName) {
   const SdxlModels xl_before = xl;
   const TensorMap sd15_text = {{"lora_te_text_model_encoder_layers_0_mlp_fc1.lora_up.weight", torch::zeros({37, 2})},
                                {"lora_te_text_model_encoder_layers_0_mlp_fc1.lora_down.weight", torch::zeros({2, 32})}};
-  const std::string on_xl = family_error(sd15_text, {xl.unet, xl.text, &xl.text_2});
+  const std::string on_xl = test::error_of([&] { merge_lora(sd15_text, "other.safetensors", 1.0, {xl.unet, xl.text, &xl.text_2}); });
   EXPECT_NE(on_xl.find("a LoRA for SD 1.x/2.x models"), std::string::npos) << on_xl;
   EXPECT_NE(on_xl.find("this is an SDXL model"), std::string::npos) << on_xl;
   for (const auto& [name, w] : xl_before.text) EXPECT_TRUE(torch::equal(w, xl.text.at(name))) << name;
 
   const TensorMap xl_text = {{"lora_te2_text_model_encoder_layers_0_mlp_fc2.lora_up.weight", torch::zeros({32, 2})},
                              {"lora_te2_text_model_encoder_layers_0_mlp_fc2.lora_down.weight", torch::zeros({2, 37})}};
-  const std::string on_sd = family_error(xl_text, {sd.unet, sd.text});
+  const std::string on_sd = test::error_of([&] { merge_lora(xl_text, "other.safetensors", 1.0, {sd.unet, sd.text}); });
   EXPECT_NE(on_sd.find("a LoRA for SDXL models"), std::string::npos) << on_sd;
   EXPECT_NE(on_sd.find("SD 1.x/2.x model"), std::string::npos) << on_sd;
 
@@ -252,7 +244,8 @@ TEST(Lora, AnotherFamilysLoraIsRefusedByName) {
   const TensorMap sd15_unet = {
       {"lora_unet_down_blocks_1_attentions_0_transformer_blocks_0_attn2_to_k.lora_up.weight", torch::zeros({64, 4})},
       {"lora_unet_down_blocks_1_attentions_0_transformer_blocks_0_attn2_to_k.lora_down.weight", torch::zeros({4, 768})}};
-  const std::string width = family_error(sd15_unet, {xl.unet, xl.text, &xl.text_2});
+  const std::string width =
+      test::error_of([&] { merge_lora(sd15_unet, "other.safetensors", 1.0, {xl.unet, xl.text, &xl.text_2}); });
   EXPECT_NE(width.find("reads 768-wide text embeddings (SD 1.x)"), std::string::npos) << width;
   EXPECT_NE(width.find("this model's reads 64"), std::string::npos) << width;
   EXPECT_NE(width.find("made for another model family"), std::string::npos) << width;
