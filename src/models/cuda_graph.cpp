@@ -1,5 +1,7 @@
 #include "models/cuda_graph.h"
 
+#include <algorithm>
+#include <exception>
 #include <string>
 
 #include "build_info.h"
@@ -10,7 +12,10 @@
 #include <ATen/cuda/CUDAContext.h>
 #include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAGuard.h>
+#include <cuda_runtime_api.h>
 #endif
 
 namespace palette {
@@ -19,6 +24,7 @@ struct CudaGraph::Impl {
 #if PALETTE_WITH_CUDA
   at::cuda::CUDAGraph graph;
 #endif
+  int64_t memory_bytes = 0;
 };
 
 CudaGraph::CudaGraph() : impl_(std::make_unique<Impl>()) {}
@@ -34,6 +40,38 @@ void wait_for(const at::cuda::CUDAStream& waiter, const at::cuda::CUDAStream& ot
   event.block(waiter);
 }
 
+constexpr int64_t kMiB = int64_t(1) << 20;
+// Room left beside a recording for what cuBLAS and cuDNN allocate outside the allocator.
+constexpr int64_t kRecordingMargin = 512 * kMiB;
+
+int64_t free_device_bytes() {
+  size_t free_bytes = 0, total_bytes = 0;
+  if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) return 0;
+  return int64_t(free_bytes);
+}
+
+// The allocator's aggregate counters (index 0 of each StatArray: all pools together).
+int64_t allocated_bytes(c10::DeviceIndex index) {
+  return c10::cuda::CUDACachingAllocator::getDeviceStats(index).allocated_bytes[0].current;
+}
+int64_t peak_allocated_bytes(c10::DeviceIndex index) {
+  return c10::cuda::CUDACachingAllocator::getDeviceStats(index).allocated_bytes[0].peak;
+}
+int64_t reserved_bytes(c10::DeviceIndex index) {
+  return c10::cuda::CUDACachingAllocator::getDeviceStats(index).reserved_bytes[0].current;
+}
+
+// Makes sure a recording that allocates `need` bytes fits, or refuses before capturing.
+void make_room_for_recording(int64_t need) {
+  const int64_t wanted = need + kRecordingMargin;
+  if (free_device_bytes() >= wanted) return;
+  c10::cuda::CUDACachingAllocator::emptyCache();
+  const int64_t free_bytes = free_device_bytes();
+  if (free_bytes >= wanted) return;
+  throw OutOfMemory("recording a CUDA graph needs about " + std::to_string(wanted / kMiB) +
+                    " MiB of free GPU memory, " + std::to_string(free_bytes / kMiB) + " MiB are free");
+}
+
 }  // namespace
 #endif
 
@@ -46,23 +84,39 @@ std::unique_ptr<CudaGraph> CudaGraph::record(const torch::Device& device, const 
   const at::cuda::CUDAStream side = at::cuda::getStreamFromPool(false, device.index());
   const at::cuda::CUDAStream main = at::cuda::getCurrentCUDAStream(device.index());
   wait_for(side, main);
+  std::exception_ptr failure;
   {
     at::cuda::CUDAStreamGuard guard(side);
-    for (int i = 0; i < 2; ++i) body();
+    const c10::DeviceIndex index = side.device_index();
     try {
-      recorded->impl_->graph.capture_begin();
-      body();
-      recorded->impl_->graph.capture_end();
-    } catch (const std::exception& e) {
-      // End the broken recording so that the stream takes work again.
+      const int64_t before = allocated_bytes(index);
+      c10::cuda::CUDACachingAllocator::resetPeakStats(index);
+      for (int i = 0; i < 2; ++i) body();
+      make_room_for_recording(peak_allocated_bytes(index) - before);
+    } catch (const std::exception&) {
+      failure = std::current_exception();
+    }
+    if (!failure) {
+      const int64_t reserved_before = reserved_bytes(index);
       try {
+        recorded->impl_->graph.capture_begin();
+        body();
         recorded->impl_->graph.capture_end();
-      } catch (const std::exception&) {
+        recorded->impl_->memory_bytes = std::max<int64_t>(0, reserved_bytes(index) - reserved_before);
+      } catch (const std::exception& e) {
+        // End the broken recording so that the stream takes work again.
+        try {
+          recorded->impl_->graph.capture_end();
+        } catch (const std::exception&) {
+        }
+        failure = std::make_exception_ptr(
+            Error(std::string("recording a CUDA graph failed: ") + e.what(), error_kind(e)));
       }
-      throw Error(std::string("recording a CUDA graph failed: ") + e.what(), error_kind(e));
     }
   }
+  // The caller's stream waits for the side stream's work whatever happened: its buffers were read there.
   wait_for(main, side);
+  if (failure) std::rethrow_exception(failure);
   return recorded;
 #else
   (void)body;
@@ -75,6 +129,20 @@ std::vector<int64_t> tensor_signature(const torch::Tensor& t) {
   std::vector<int64_t> s(t.sizes().begin(), t.sizes().end());
   s.push_back(int64_t(t.scalar_type()));
   return s;
+}
+
+int64_t CudaGraph::memory_bytes() const { return impl_->memory_bytes; }
+
+int64_t graph_memory_budget(const torch::Device& device) {
+  if (!device.is_cuda()) return 0;
+#if PALETTE_WITH_CUDA
+  const c10::cuda::CUDAGuard guard(device.has_index() ? device.index() : c10::cuda::current_device());
+  size_t free_bytes = 0, total_bytes = 0;
+  if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) return 0;
+  return int64_t(total_bytes / 4);
+#else
+  return 0;
+#endif
 }
 
 void CudaGraph::replay() {

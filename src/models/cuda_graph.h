@@ -11,6 +11,12 @@
 // caller replays for the first result. Memory the body allocates lives in the graph's own pool as
 // long as the graph does. The body must not synchronise with the host or copy from pageable memory.
 // Without CUDA (a CPU device, or LibTorch without CUDA) record() returns null: run the body eagerly.
+// Memory: a recording needs fresh device memory (a graph's pool cannot borrow the allocator's cache),
+// about what one eager run of the body allocates. Before recording, record() measures that on the
+// warm-up runs; when the device has less free, it first returns the allocator's unused cache (pools of
+// graphs destroyed earlier among it) to the driver, and if that is not enough it refuses with
+// palette::OutOfMemory before the capture starts: a capture that runs out of memory half-way leaves
+// CUDA libraries in a state that fails later calls.
 // Failures: a failed recording throws palette::Error with CUDA's reason and records nothing.
 // Thread safety: a graph belongs to one thread at a time.
 #pragma once
@@ -32,6 +38,8 @@ class CudaGraph {
   CudaGraph& operator=(const CudaGraph&) = delete;
 
   void replay();  // queued on the current stream; does not wait
+  // The device memory the graph's pool holds while it lives (what its recording reserved).
+  int64_t memory_bytes() const;
 
  private:
   CudaGraph();
@@ -43,4 +51,8 @@ class CudaGraph {
 // only valid for inputs with the signatures the graph was recorded with.
 std::vector<int64_t> tensor_signature(const torch::Tensor& t);
 
+// How much device memory the graphs of one owner (a stream's UNet runner) may hold together: a quarter
+// of the GPU's memory, so that the model, the eager work around the graphs and a new recording still fit
+// (a 512² stream batch of SD 1.5 keeps ~10 GB per recorded shape). 0 without CUDA.
+int64_t graph_memory_budget(const torch::Device& device);
 }  // namespace palette

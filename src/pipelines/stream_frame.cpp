@@ -79,6 +79,8 @@ torch::Tensor StreamFrameStage::rgba(const torch::Tensor& latent, const FramePic
     } catch (const Error& e) {
       use_graphs_ = false;  // whatever failed would fail again
       recorded_.reset();
+      // Without the memory for a graph the same stage runs eagerly.
+      if (e.kind() == ErrorKind::OutOfMemory) return frame_rgba(parts_, use_taesd_, latent, picture);
       throw Error(std::string("the stream's frame stage: ") + e.what(), e.kind());
     }
     recorded_ = std::move(r);

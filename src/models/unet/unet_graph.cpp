@@ -10,8 +10,9 @@ namespace palette {
 
 namespace {
 
-// Each recorded shape keeps its activations alive in the graph's memory pool; a stream that changes
-// size a few times should not hoard all of them.
+// Each recorded shape keeps its activations alive in the graph's memory pool (a 512² stream batch of
+// SD 1.5 about 10 GB): a stream that changes size a few times keeps the newest shapes that fit
+// graph_memory_budget, and at most this many.
 constexpr size_t kMaxRecorded = 3;
 
 // The conditions as tensors in one order, for keys, clones and copies alike (no allocation: every frame).
@@ -113,11 +114,23 @@ torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Ten
     });
   } catch (const Error& e) {
     use_graphs_ = false;  // whatever failed would fail again; eager calls still work
+    if (e.kind() == ErrorKind::OutOfMemory) {
+      // Graphs only save launches: without the memory for one, the same work runs eagerly.
+      recorded_.clear();
+      return eager(sample, timesteps, hidden, regional, conditions);
+    }
     throw Error(std::string("the UNet's ") + e.what(), e.kind());
   }
   ++captures_;
-  if (recorded_.size() >= kMaxRecorded) recorded_.erase(recorded_.begin());
   recorded_.push_back(std::move(r));
+  // The oldest shapes go first while the graphs hold more than their share of the GPU.
+  const int64_t budget = graph_memory_budget(sample.device());
+  const auto held = [&] {
+    int64_t sum = 0;
+    for (const auto& kept : recorded_) sum += kept->graph->memory_bytes();
+    return sum;
+  };
+  while (recorded_.size() > 1 && (recorded_.size() > kMaxRecorded || held() > budget)) recorded_.erase(recorded_.begin());
   // The recording itself does not compute anything: replay once for this call's result.
   recorded_.back()->graph->replay();
   ++replays_;

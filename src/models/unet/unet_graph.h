@@ -11,8 +11,10 @@
 // The returned tensor of a replayed graph is the graph's own output buffer: it holds until the next
 // forward call of this runner; clone it to keep it longer.
 // Thread safety: one runner belongs to one thread (the stream engine's); the UNet may be shared.
-// Failures: a failed capture (e.g. out of memory) throws palette::Error and leaves nothing recorded
-// for that shape; the runner falls back to eager calls for it afterwards.
+// Memory: the recorded shapes kept are the newest that fit graph_memory_budget (at least the newest).
+// Failures: when the GPU has not the memory to record a graph, the runner drops its graphs and runs
+// eagerly from then on (the same result, more launches). Any other failed capture throws
+// palette::Error and leaves nothing recorded; the runner falls back to eager calls afterwards.
 #pragma once
 
 #include <torch/torch.h>
