@@ -3,7 +3,8 @@
 //
 //   PromptCache cache(parts);
 //   auto e = cache.get({"a red house", "sea"});   // encodes the misses in one text-encoder call
-//   e["sea"];                                    // (1, 77, hidden), model dtype and device
+//   e["sea"].hidden;                             // (1, 77, hidden), model dtype and device
+//   e["sea"].pooled;                             // SDXL: (1, projection_dim); undefined otherwise
 //
 // Failures: palette::Error from the text encoder. Thread safety: one thread at a time.
 #pragma once
@@ -15,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "pipelines/prompt_encoding.h"
+
 namespace palette {
 
 struct ModelParts;
@@ -25,7 +28,7 @@ class PromptCache {
   explicit PromptCache(const ModelParts& parts, size_t capacity = 256) : parts_(parts), capacity_(capacity) {}
 
   // The embeddings of `texts` (duplicates allowed), encoding the ones not cached in one batch.
-  std::map<std::string, torch::Tensor> get(const std::vector<std::string>& texts);
+  std::map<std::string, TextConditioning> get(const std::vector<std::string>& texts);
 
   int64_t texts_encoded() const { return texts_encoded_; }  // cache misses so far
   int64_t encoder_calls() const { return encoder_calls_; }
@@ -34,7 +37,7 @@ class PromptCache {
  private:
   const ModelParts& parts_;
   size_t capacity_;
-  std::map<std::string, torch::Tensor> cache_;
+  std::map<std::string, TextConditioning> cache_;
   int64_t texts_encoded_ = 0;
   int64_t encoder_calls_ = 0;
 };

@@ -82,12 +82,6 @@ PromptEmbeddings encode_prompt(const ModelParts& parts, const std::string& promp
   return out;
 }
 
-void require_text_only_conditioning(const ModelParts& parts, const std::string& pipeline) {
-  if (parts.unet->config().text_time_embedding())
-    throw Error(pipeline + " does not run SDXL models yet (text to image, layout renders and panoramas do); "
-                           "use an SD 1.x or 2.x model");
-}
-
 torch::Tensor sdxl_time_ids(const ModelParts& parts, std::array<int, 2> original_size, std::array<int, 2> crop_top_left,
                             std::array<int, 2> target_size) {
   const auto& c = parts.unet->config();

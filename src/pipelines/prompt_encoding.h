@@ -75,9 +75,6 @@ torch::Tensor apply_guidance(const torch::Tensor& unet_output, double guidance);
 torch::Tensor apply_guidance(const torch::Tensor& uncond_output, const torch::Tensor& cond_output,
                              double guidance);
 
-// Throws palette::Error unless the model conditions on text alone (SD 1.x, 2.x): the pipelines that do
-// not pass SDXL's added conditions yet (`pipeline` names one) refuse SDXL models up front.
-void require_text_only_conditioning(const ModelParts& parts, const std::string& pipeline);
 
 // SDXL's time ids (1,6) in the model's dtype on its device: original size, crop corner, target size
 // ({height, width}, {top, left}, {height, width} in pixels). Throws palette::Error when the UNet's

@@ -18,7 +18,7 @@ class StreamBatch {
   virtual ~StreamBatch() = default;
 
   struct Denoised {
-    torch::Tensor blend;  // (T, 4, h, w): every slot's x0, the layers blended
+    torch::Tensor blend;  // (T, 4, h, w): every slot's x0 (Euler: next latent), the layers blended
     torch::Tensor count;  // (T, 1, h, w): the layers' summed weights (< 1 where the background shows)
   };
   // Every slot's x0 from the slots' inputs `latents` (T, 4, h, w). Counts the UNet call in the stats;
@@ -28,16 +28,20 @@ class StreamBatch {
   virtual int64_t unet_items() const = 0;
 };
 
-// The makers, from the derived state whose table's stack constants (masks, has_background) are current,
-// and the stack's embeddings bottom to top (`uncond` empty without CFG).
+// The stack's embeddings bottom to top: `uncond` empty without CFG, the pooled ones (SDXL) empty for other
+// families.
+struct StackEmbeddings {
+  std::vector<torch::Tensor> cond, uncond, pooled_cond, pooled_uncond;
+};
+
+// The makers, from the derived state whose table's stack constants (masks, has_background) are current.
+// With an Euler schedule (SDXL) a slot's blend is the layers' steps to the next σ instead of their x0.
 //   MultiDiffusion: one UNet item per (slot, layer), blended by the masks afterwards; the bootstrap slots
 //   as in the one-shot pipeline (stream_multidiffusion.cpp).
 std::shared_ptr<const StreamBatch> make_multidiffusion_batch(const StreamEngine::State& s, const StreamDerived& d,
-                                                             const std::vector<torch::Tensor>& cond,
-                                                             const std::vector<torch::Tensor>& uncond);
+                                                             const StackEmbeddings& e);
 //   RegionalAttention: one UNet item per slot, the layers mixed inside cross-attention (stream_regional.cpp).
 std::shared_ptr<const StreamBatch> make_regional_batch(const StreamEngine::State& s, const StreamDerived& d,
-                                                       const std::vector<torch::Tensor>& cond,
-                                                       const std::vector<torch::Tensor>& uncond);
+                                                       const StackEmbeddings& e);
 
 }  // namespace palette

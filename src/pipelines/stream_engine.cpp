@@ -76,6 +76,9 @@ void restart(State& s, StreamDerived& d, const StreamSnapshot& snapshot) {
   for (int64_t k = 0; k < s.slots; ++k)
     slots.push_back(noise.randn({1, parts.unet->config().in_channels, h, w}, on_model));
   c.init_noise = torch::cat(slots);
+  if (parts.text_encoder_2)  // SDXL: the canvas is both the original and the target size, as the one-shot render's
+    c.time_ids = sdxl_time_ids(parts, {int(snapshot.height), int(snapshot.width)}, {0, 0},
+                               {int(snapshot.height), int(snapshot.width)});
   d.table.background.mask = torch::ones({1, 1, snapshot.height, snapshot.width});
   d.table.background.empty = false;
   ++s.stats.restarts;
@@ -195,18 +198,27 @@ bool update_embeddings(State& s, StreamLayerTable& l, const StreamSnapshot& snap
     changed = true;
     slot = value;
   };
-  const torch::Tensor bg = e.at(snapshot.background.prompt);
-  const torch::Tensor bg_neg = s.cfg ? e.at(snapshot.background.negative_prompt) : torch::Tensor();
-  assign(l.background.cond, bg);
-  if (s.cfg) assign(l.background.uncond, bg_neg);
+  const TextConditioning& bg = e.at(snapshot.background.prompt);
+  const TextConditioning bg_neg = s.cfg ? e.at(snapshot.background.negative_prompt) : TextConditioning{};
+  assign(l.background.cond, bg.hidden);
+  if (bg.pooled.defined()) assign(l.background.pooled_cond, bg.pooled);
+  if (s.cfg) assign(l.background.uncond, bg_neg.hidden);
+  if (s.cfg && bg_neg.pooled.defined()) assign(l.background.pooled_uncond, bg_neg.pooled);
   for (uint64_t id : active) {
     StreamLayerState& st = l.layers.at(id);
     const double strength = st.source.prompt_strength;
-    auto mixed = [&](const torch::Tensor& background, const std::string& text) {
-      return strength == 1.0 ? e.at(text) : towards_background(background, e.at(text), strength);
+    // Towards the background's, the pooled SDXL embeddings as well (as the one-shot render).
+    auto mixed = [&](const torch::Tensor& background, const torch::Tensor& layer) {
+      return strength == 1.0 ? layer : towards_background(background, layer, strength);
     };
-    assign(st.cond, mixed(bg, st.source.prompt));
-    if (s.cfg) assign(st.uncond, mixed(bg_neg, st.source.negative_prompt));
+    const TextConditioning& own = e.at(st.source.prompt);
+    assign(st.cond, mixed(bg.hidden, own.hidden));
+    if (own.pooled.defined()) assign(st.pooled_cond, mixed(bg.pooled, own.pooled));
+    if (s.cfg) {
+      const TextConditioning& own_neg = e.at(st.source.negative_prompt);
+      assign(st.uncond, mixed(bg_neg.hidden, own_neg.hidden));
+      if (own_neg.pooled.defined()) assign(st.pooled_uncond, mixed(bg_neg.pooled, own_neg.pooled));
+    }
   }
   return changed;
 }
@@ -221,21 +233,28 @@ void rebuild_constants(State& s, StreamDerived& d, const std::vector<uint64_t>& 
   d.batch = nullptr;
   t.masks = torch::Tensor();
   if (stack.empty()) return;  // nothing painted over a background image: no batch, frames are the picture
-  std::vector<torch::Tensor> masks, cond, uncond;
+  std::vector<torch::Tensor> masks;
+  StackEmbeddings e;
   for (const StreamLayerState* st : stack) {
     masks.push_back(st->quantized);
-    cond.push_back(st->cond);
-    if (s.cfg) uncond.push_back(st->uncond);
+    e.cond.push_back(st->cond);
+    if (s.cfg) e.uncond.push_back(st->uncond);
+    if (st->pooled_cond.defined()) e.pooled_cond.push_back(st->pooled_cond);
+    if (s.cfg && st->pooled_uncond.defined()) e.pooled_uncond.push_back(st->pooled_uncond);
   }
   t.masks = torch::cat(masks);  // (p, T, 1, h, w)
   // As the one-shot pipeline: the background latent takes part only where the layers leave some
   // pixel uncovered at some step, and then slot 0 starts from it when the first step is not pure noise.
   t.has_background = (1 - t.masks.sum(0)).clamp(0, 1).sum().item<double>() > 0;
   t.slot0 = d.canvas.init_noise.slice(0, 0, 1);
-  if (s.schedule.timesteps[0] < 999 && t.has_background)
+  const bool from_background = s.schedule.timesteps[0] < 999 && t.has_background;
+  if (s.schedule.euler())  // sigma-space latents: the noise (over the background) at the first σ
+    t.slot0 = from_background ? d.canvas.background_latent + s.schedule.sigmas[0] * t.slot0
+                              : s.schedule.sigmas[0] * t.slot0;
+  else if (from_background)
     t.slot0 = s.schedule.scheduler->add_noise(d.canvas.background_latent, t.slot0,
                                               torch::tensor({s.schedule.timesteps[0]}, torch::kInt64));
-  d.batch = s.make_batch(s, d, cond, uncond);
+  d.batch = s.make_batch(s, d, e);
   t.photo_blend = d.canvas.photo && t.has_background;  // as the one-shot render's do_blend
 }
 
@@ -244,8 +263,10 @@ void rebuild_constants(State& s, StreamDerived& d, const std::vector<uint64_t>& 
 StreamEngine::StreamEngine(const Model& model, StreamSettings settings) : state_(std::make_unique<State>()) {
   State& s = *state_;
   s.parts = &model_parts(model);
-  require_text_only_conditioning(*s.parts, "the live stream");
   s.settings = std::move(settings);
+  if (s.settings.mode == StreamMode::RegionalAttention && s.parts->unet->config().text_time_embedding())
+    throw Error("the live stream's regional-attention mode does not run SDXL models yet: use the MultiDiffusion "
+                "mode, or an SD 1.x or 2.x model");
   RegionRequest check;
   check.sampling = s.settings.sampling;
   validate_region_request(check);
@@ -253,6 +274,10 @@ StreamEngine::StreamEngine(const Model& model, StreamSettings settings) : state_
   s.noise_levels = mask_noise_levels(s.schedule.scheduler->alphas_cumprod(), s.schedule.timesteps);
   s.slots = int64_t(s.schedule.timesteps.size());
   s.next_timesteps = torch::tensor(s.schedule.timesteps, torch::kInt64).slice(0, 1);
+  if (s.schedule.euler()) {
+    const std::vector<float> next(s.schedule.sigmas.begin() + 1, s.schedule.sigmas.end());
+    s.next_sigmas = torch::tensor(next).view({-1, 1, 1, 1}).to(s.parts->device, s.parts->dtype);
+  }
   s.factor = s.parts->vae->config().downscale_factor();
   s.cfg = uses_classifier_free_guidance(*s.parts, s.settings.sampling.guidance);
   const bool has_taesd = !s.parts->taesd.is_empty();

@@ -1,10 +1,12 @@
 // StreamMode::MultiDiffusion (docs/algorithms.md §4 "Stream batch"): every slot's latent, repeated for every
 // layer, goes through one UNet call of batch T·p; each (slot, layer) is denoised to x0 at its slot's
 // timestep and the layers' x0 are blended per slot by their masks. The bootstrap slots do what the one-shot
-// pipeline does in its bootstrap steps.
+// pipeline does in its bootstrap steps. With an Euler schedule (SDXL, the authors' SDXL stream) latents live
+// in σ space: each (slot, layer) takes its ODE step to the next slot's σ, and the steps are blended.
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "models/model_parts.h"
 #include "pipelines/pipeline_common.h"
@@ -21,14 +23,22 @@ using pipeline::Clock;
 // The first `slots` slots' bootstrap background, noised to each slot's timestep and repeated for the
 // p layers: (slots·p, 4, h, w). Slot k mixes white and background by clip(mix − k, 0, 1); without a
 // background latent the slot's own latent (from `latents`) stands in for it, as in the one-shot pipeline.
+// Euler: slot 0's draw noises white and background to each slot's σ (the slot's own latent is noisy already).
 torch::Tensor bootstrap_background(const StreamEngine::State& s, const StreamCanvas& canvas, bool has_background,
                                    const torch::Tensor& latents, int64_t slots, int64_t p) {
+  const bool euler = s.schedule.euler();
   std::vector<torch::Tensor> mixed;
   for (int64_t k = 0; k < slots; ++k) {
     const double mix = std::clamp(s.settings.sampling.bootstrap_mix_steps - double(k), 0.0, 1.0);
     const torch::Tensor bg = has_background ? canvas.background_latent : latents.slice(0, k, k + 1);
-    mixed.push_back(mix * canvas.white_latent + (1.0 - mix) * bg);
+    if (euler) {
+      const torch::Tensor sigma_noise = s.schedule.sigmas[size_t(k)] * canvas.init_noise.slice(0, 0, 1);
+      mixed.push_back(mix * (canvas.white_latent + sigma_noise) + (1.0 - mix) * (has_background ? bg + sigma_noise : bg));
+    } else {
+      mixed.push_back(mix * canvas.white_latent + (1.0 - mix) * bg);
+    }
   }
+  if (euler) return torch::cat(mixed).repeat_interleave(p, 0);
   const torch::Tensor timesteps = torch::tensor(
       std::vector<int64_t>(s.schedule.timesteps.begin(), s.schedule.timesteps.begin() + slots), torch::kInt64);
   const torch::Tensor noised =
@@ -36,20 +46,41 @@ torch::Tensor bootstrap_background(const StreamEngine::State& s, const StreamCan
   return noised.repeat_interleave(p, 0);
 }
 
+// (T·p, 1, 1, 1) on the model's device: `per_slot` repeated for each slot's p items.
+torch::Tensor per_item(const std::vector<double>& per_slot, int64_t T, int64_t p, const torch::Device& device) {
+  std::vector<float> v(per_slot.begin(), per_slot.begin() + T);
+  return torch::tensor(v).repeat_interleave(p).view({T * p, 1, 1, 1}).to(device);
+}
+
 class MultiDiffusionBatch final : public StreamBatch {
  public:
-  MultiDiffusionBatch(const StreamEngine::State& s, const StreamDerived& d, const std::vector<torch::Tensor>& cond,
-                      const std::vector<torch::Tensor>& uncond)
+  MultiDiffusionBatch(const StreamEngine::State& s, const StreamDerived& d, const StackEmbeddings& e)
       : canvas_(d.canvas), has_background_(d.table.has_background), p_(d.table.masks.size(0)) {
     const int64_t T = s.slots;
     const int64_t h = canvas_.init_noise.size(2), w = canvas_.init_noise.size(3);
     // Slot-major batch: item k·p + i is layer i at slot k.
-    hidden_ = torch::cat(cond).repeat({T, 1, 1});
-    if (s.cfg) hidden_ = torch::cat({torch::cat(uncond).repeat({T, 1, 1}), hidden_});
+    const auto batch = [&](const std::vector<torch::Tensor>& cond, const std::vector<torch::Tensor>& uncond) {
+      const torch::Tensor c = torch::cat(cond);
+      const std::vector<int64_t> reps = c.dim() == 3 ? std::vector<int64_t>{T, 1, 1} : std::vector<int64_t>{T, 1};
+      return s.cfg ? torch::cat({torch::cat(uncond).repeat(reps), c.repeat(reps)}) : c.repeat(reps);
+    };
+    hidden_ = batch(e.cond, e.uncond);
+    if (!e.pooled_cond.empty()) pooled_ = batch(e.pooled_cond, e.pooled_uncond);
     item_timesteps_ = torch::tensor(s.schedule.timesteps, torch::kInt64).repeat_interleave(p_);
     // Built once per layer set rather than every frame: no host-to-device copy inside a frame.
     unet_timesteps_ = (s.cfg ? torch::cat({item_timesteps_, item_timesteps_}) : item_timesteps_).to(s.parts->device);
     timestep_cond_ = guidance_condition(*s.parts, s.settings.sampling.guidance, hidden_.size(0));
+    if (s.schedule.euler()) {
+      const std::vector<double>& sigma = s.schedule.sigmas;  // T + 1 values, the last 0
+      std::vector<double> scale, dt;
+      for (int64_t k = 0; k < T; ++k) {
+        scale.push_back(1.0 / std::sqrt(sigma[size_t(k)] * sigma[size_t(k)] + 1));
+        dt.push_back(sigma[size_t(k) + 1] - sigma[size_t(k)]);
+      }
+      input_scale_ = per_item(scale, T, p_, s.parts->device).to(s.parts->dtype);
+      if (s.cfg) input_scale_ = torch::cat({input_scale_, input_scale_});
+      step_dt_ = per_item(dt, T, p_, s.parts->device);
+    }
     item_masks_ = d.table.masks.transpose(0, 1).reshape({T * p_, 1, h, w});
     const int64_t boot_slots = std::min<int64_t>(s.settings.sampling.bootstrap_steps, T);
     if (boot_slots == 0) return;
@@ -84,14 +115,17 @@ class MultiDiffusionBatch final : public StreamBatch {
       x = torch::cat({xb, x.slice(0, nb)});
     }
 
-    const torch::Tensor input = s.cfg ? torch::cat({x, x}) : x;
-    torch::Tensor eps = s.unet->forward(input, unet_timesteps_, hidden_, {timestep_cond_});
+    torch::Tensor input = s.cfg ? torch::cat({x, x}) : x;
+    if (input_scale_.defined()) input = input * input_scale_;
+    torch::Tensor eps = s.unet->forward(input, unet_timesteps_, hidden_, {timestep_cond_, pooled_, canvas_.time_ids});
     ++s.stats.unet_calls;
     timings.unet_ms += stream_stage_ms(s, start);
 
     start = Clock::now();
     if (s.cfg) eps = apply_guidance(eps, sampling.guidance);
-    torch::Tensor x0 = s.schedule.scheduler->denoise(eps, x, item_timesteps_);
+    // LCM: each item's x0. Euler: its ODE step to the next σ (in float32, as the authors), what is blended.
+    torch::Tensor x0 = step_dt_.defined() ? (x.to(torch::kFloat) + eps.to(torch::kFloat) * step_dt_).to(x.scalar_type())
+                                          : s.schedule.scheduler->denoise(eps, x, item_timesteps_);
     if (nb > 0) {
       torch::Tensor x0b = shift_latents(x0.slice(0, 0, nb), boot_unshifts_, shift);
       // Leak removal: where a layer's x0 stayed close to the bootstrap background it drew nothing of its
@@ -118,6 +152,9 @@ class MultiDiffusionBatch final : public StreamBatch {
   torch::Tensor item_timesteps_;   // (T·p,) int64 on the CPU
   torch::Tensor unet_timesteps_;   // the UNet's per-item timesteps on the model's device (×2 with CFG)
   torch::Tensor timestep_cond_;    // LCM guidance embedding for the UNet batch (may be undefined)
+  torch::Tensor pooled_;           // SDXL: the pooled embeddings laid out as hidden_; undefined otherwise
+  torch::Tensor input_scale_;      // Euler: 1/√(σ²+1) per UNet item, (B, 1, 1, 1); undefined for LCM
+  torch::Tensor step_dt_;          // Euler: σ_next − σ per (slot, layer) item, float32; undefined for LCM
   torch::Tensor item_masks_;       // (T·p, 1, h, w): the table's masks slot-major, as the batch
   torch::Tensor boot_shifts_;      // (nb, 2) int64 device: the bootstrap items' recentring shifts
   torch::Tensor boot_unshifts_;    // −boot_shifts_, the way back
@@ -127,9 +164,8 @@ class MultiDiffusionBatch final : public StreamBatch {
 }  // namespace
 
 std::shared_ptr<const StreamBatch> make_multidiffusion_batch(const StreamEngine::State& s, const StreamDerived& d,
-                                                             const std::vector<torch::Tensor>& cond,
-                                                             const std::vector<torch::Tensor>& uncond) {
-  return std::make_shared<MultiDiffusionBatch>(s, d, cond, uncond);
+                                                             const StackEmbeddings& e) {
+  return std::make_shared<MultiDiffusionBatch>(s, d, e);
 }
 
 }  // namespace palette

@@ -18,8 +18,9 @@ using pipeline::Clock;
 
 class RegionalBatch final : public StreamBatch {
  public:
-  RegionalBatch(const StreamEngine::State& s, const StreamDerived& d, const std::vector<torch::Tensor>& cond,
-                const std::vector<torch::Tensor>& uncond) {
+  RegionalBatch(const StreamEngine::State& s, const StreamDerived& d, const StackEmbeddings& e) {
+    const std::vector<torch::Tensor>& cond = e.cond;
+    const std::vector<torch::Tensor>& uncond = e.uncond;
     const torch::Tensor& masks = d.table.masks;
     // (G, p, 77, C): one group without CFG, the [uncond; cond] halves with it.
     const torch::Tensor contexts =
@@ -64,9 +65,8 @@ class RegionalBatch final : public StreamBatch {
 }  // namespace
 
 std::shared_ptr<const StreamBatch> make_regional_batch(const StreamEngine::State& s, const StreamDerived& d,
-                                                       const std::vector<torch::Tensor>& cond,
-                                                       const std::vector<torch::Tensor>& uncond) {
-  return std::make_shared<RegionalBatch>(s, d, cond, uncond);
+                                                       const StackEmbeddings& e) {
+  return std::make_shared<RegionalBatch>(s, d, e);
 }
 
 }  // namespace palette

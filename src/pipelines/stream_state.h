@@ -39,6 +39,7 @@ struct StreamLayerState {
   torch::Tensor blurred;    // (1, 1, H, W) float32, model device: after cover and blur (pixel blend)
   torch::Tensor cond;       // (1, 77, hidden) after the lerp towards the background
   torch::Tensor uncond;     // with CFG only
+  torch::Tensor pooled_cond, pooled_uncond;  // SDXL: (1, projection_dim), lerped alike; undefined otherwise
 };
 
 // The canvas: noise and latents fixed per size and seed, and the background picture with its latent.
@@ -47,7 +48,8 @@ struct StreamCanvas {
   torch::Tensor white_background;   // (1, 4, h, w): the white image's posterior sample with that noise
   torch::Tensor background_latent;  // (1, 4, h, w): white_background, or the photo's latent
   torch::Tensor white_latent;       // (1, 4, h, w): the bootstrap white, a second posterior sample
-  torch::Tensor init_noise;         // (T, 4, h, w): slot k's noise
+  torch::Tensor init_noise;         // (T, 4, h, w): slot k's noise (Euler: slot 0's is the run's one draw)
+  torch::Tensor time_ids;           // SDXL: (1, 6), the canvas as original and target size; undefined otherwise
   // The background picture (stream_background.h); with one, the table's `background` layer takes no part.
   std::shared_ptr<const Image> photo;  // the picture background_latent encodes; null = the white image
   torch::Tensor photo_pixels;          // (1, 3, H, W) float32 in [0, 1], model device
@@ -67,6 +69,7 @@ struct StreamLayerTable {
 };
 
 class StreamBatch;  // one stream mode's batch (stream_batch.h)
+struct StackEmbeddings;
 
 // Everything derived from the current snapshot. apply() builds the next one on a copy (tensors are
 // shared handles and a batch is immutable, so the copy is cheap) and swaps it in only when the whole
@@ -83,6 +86,7 @@ struct StreamEngine::State {
   RegionSchedule schedule;
   std::vector<float> noise_levels;  // σ of each step, for the masks
   torch::Tensor next_timesteps;     // (T−1,) int64 CPU: slots 1..T−1, what the buffer is noised to
+  torch::Tensor next_sigmas;        // Euler: (T, 1, 1, 1) each slot's next σ (the last 0), model device; else undefined
   bool cfg = false;
   bool use_taesd = false;
   int64_t slots = 0;   // T
@@ -93,8 +97,7 @@ struct StreamEngine::State {
   std::unique_ptr<UNetGraphRunner> unet;  // the stream batch's UNet calls (CUDA graphs when enabled)
   std::unique_ptr<StreamFrameStage> frames;  // decode, picture blend and bytes (a CUDA graph too)
   // The mode's batch maker, chosen once at construction (stream_batch.h).
-  std::shared_ptr<const StreamBatch> (*make_batch)(const State&, const StreamDerived&, const std::vector<torch::Tensor>&,
-                                                   const std::vector<torch::Tensor>&) = nullptr;
+  std::shared_ptr<const StreamBatch> (*make_batch)(const State&, const StreamDerived&, const StackEmbeddings&) = nullptr;
   StreamDerived derived;
   torch::Tensor buffer;  // (T−1, 4, h, w): slots 1..T−1's inputs
   torch::Tensor last_latent;  // (1, 4, h, w): the newest frame's latent (slot T−1's blended x0)

@@ -1,7 +1,8 @@
 // One call of the stream batch, whatever the mode (docs/algorithms.md §4 "Stream batch"): the mode's batch
 // denoises every slot to its blended x0; the background latent is blended in where the layers leave it
 // uncovered, slot T−1's blend is the frame and the others are re-noised into the next slot with the
-// fixed per-slot noise.
+// fixed per-slot noise. With an Euler schedule (SDXL) the blends are the slots' steps to their next σ
+// and go on as they are.
 #include <torch/torch.h>
 
 #include "models/model_parts.h"
@@ -22,12 +23,21 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
   StreamBatch::Denoised x0 = d.batch->denoise(s, latents, timings);
 
   const auto start = Clock::now();
+  const bool euler = s.schedule.euler();
   if (d.table.has_background) {
     const torch::Tensor uncovered = (1 - x0.count).clamp(0, 1);
-    x0.blend = (1 - uncovered) * x0.blend + uncovered * d.canvas.background_latent;
+    // Euler: what is left uncovered is the background at each slot's next σ (clean after the last),
+    // noised by slot 0's draw as in the one-shot render.
+    const torch::Tensor background =
+        euler ? d.canvas.background_latent + s.next_sigmas * d.canvas.init_noise.slice(0, 0, 1)
+              : d.canvas.background_latent;
+    x0.blend = (1 - uncovered) * x0.blend + uncovered * background;
   }
-  s.buffer = s.schedule.scheduler->add_noise(x0.blend.slice(0, 0, T - 1), d.canvas.init_noise.slice(0, 1, T),
-                                             s.next_timesteps);
+  // LCM: each slot's x0 re-noised into the next slot with that slot's fixed noise. Euler: the blended
+  // steps are the next slots' latents already.
+  s.buffer = euler ? x0.blend.slice(0, 0, T - 1)
+                   : s.schedule.scheduler->add_noise(x0.blend.slice(0, 0, T - 1), d.canvas.init_noise.slice(0, 1, T),
+                                                     s.next_timesteps);
   timings.blend_ms += stream_stage_ms(s, start);
   ++s.calls_since_change;
   ++s.stats.frames;

@@ -120,7 +120,7 @@ TEST_F(StreamEdits, PromptStrengthMixesWithoutEncoding) {
   EXPECT_EQ(c.masks, 0);
   EXPECT_EQ(c.rebuilds, 1);
   const auto& table = stream_state(engine).derived.table;
-  const torch::Tensor expected = 0.5 * (table.background.cond + stream_state(engine).prompts->get({"a green tree"}).at("a green tree"));
+  const torch::Tensor expected = 0.5 * (table.background.cond + stream_state(engine).prompts->get({"a green tree"}).at("a green tree").hidden);
   EXPECT_LT((table.layers.at(2).cond - expected).abs().max().item<double>(), 1e-6);
 }
 

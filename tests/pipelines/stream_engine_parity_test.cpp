@@ -1,6 +1,7 @@
 // The stream engine against the one-shot region render: in steady state a frame is the one-shot render
-// with the same noise (the one-shot pipeline itself matches the authors' code on smd_region_*), with and
-// without bootstrapping, over an uncovered canvas and over a background picture.
+// with the same noise (the one-shot pipeline itself matches the authors' code on smd_region_* and
+// smd_sdxl_region_128), with and without bootstrapping, over an uncovered canvas and over a background
+// picture, and on SDXL with the authors' Euler stepping.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -58,20 +59,44 @@ std::vector<torch::Tensor> one_shot_draws(uint64_t seed, int64_t slots, int64_t 
   return draws;
 }
 
-void expect_stream_equals_one_shot(RegionRequest request, const std::string& label) {
+// The same for the Euler schedule (SDXL): slot 0's draw starts the run and noises the background and
+// white latents to every σ; the one-shot render takes it first when it starts from the background, and
+// otherwise after a draw it discards. Nothing is drawn per step.
+std::vector<torch::Tensor> one_shot_euler_draws(uint64_t seed, int64_t slots, int64_t h, int64_t w,
+                                                bool has_background, int bootstrap_steps, bool from_background) {
+  SeededNoise noise(seed);
+  const torch::Tensor background = noise.randn({1, 4, h, w});
+  const torch::Tensor white = noise.randn({1, 4, h, w});
+  const torch::Tensor slot0 = noise.randn({1, 4, h, w});
+  std::vector<torch::Tensor> draws;
+  if (has_background) draws.push_back(background);
+  if (bootstrap_steps > 0) draws.push_back(white);
+  if (!from_background) draws.push_back(torch::full({1, 4, h, w}, 1e3));  // discarded: would show if used
+  draws.push_back(slot0);
+  (void)slots;
+  return draws;
+}
+
+void expect_stream_equals_one_shot(RegionRequest request, const std::string& label,
+                                   const Model& model = tiny_sd15()) {
   const uint64_t seed = 5;
   StreamSettings settings;
   settings.sampling = request.sampling;
   settings.decoder = StreamDecoder::Vae;
-  StreamEngine engine(tiny_sd15(), settings);
+  StreamEngine engine(model, settings);
   engine.apply(snapshot_of(request, seed));
   engine.step();
   const torch::Tensor stream_latent = stream_state(engine).last_latent;
 
-  const bool has_background = stream_state(engine).derived.table.has_background;
-  ReplayNoise noise(one_shot_draws(seed, engine.slots(), request.height / 8, request.width / 8, has_background,
-                                   request.sampling.bootstrap_steps));
-  const RegionLatents one_shot = region_latents(model_parts(tiny_sd15()), request, noise);
+  const StreamEngine::State& state = stream_state(engine);
+  const bool has_background = state.derived.table.has_background;
+  const int64_t h = request.height / 8, w = request.width / 8;
+  ReplayNoise noise(state.schedule.euler()
+                        ? one_shot_euler_draws(seed, engine.slots(), h, w, has_background,
+                                               request.sampling.bootstrap_steps,
+                                               has_background && state.schedule.timesteps[0] < 999)
+                        : one_shot_draws(seed, engine.slots(), h, w, has_background, request.sampling.bootstrap_steps));
+  const RegionLatents one_shot = region_latents(model_parts(model), request, noise);
   EXPECT_EQ(noise.remaining(), 0u);
   EXPECT_TRUE(test::check_parity(label, stream_latent, one_shot.latents, 1e-5));
 }
@@ -120,6 +145,27 @@ TEST(StreamParity, smd_region_128_over_a_background_image) {
   for (RegionLayer& layer : request.layers) layer.mask_blur_std = 2.0;
   request.background.image = test::shared_photo(96, 160);
   expect_stream_equals_one_shot(request, "stream vs one-shot, over a background image");
+}
+
+// SDXL (the authors' SDXL stream: Euler on the trailing grid, σ-space latents, each layer's ODE step
+// blended, nothing re-noised between slots; pooled embeddings per layer and the canvas's time ids):
+// the smd_sdxl_region_128 layout, whose one-shot render matches the authors' pipeline.
+TEST(StreamParity, sdxl_smd_region_128_steady_frame_is_the_one_shot_render) {
+  RegionRequest request = test::region_fixture_request(test::open_case("smd_sdxl_region_128"));
+  for (RegionLayer& layer : request.layers) layer.mask_blur_std = 2.0;
+  expect_stream_equals_one_shot(request, "SDXL stream vs one-shot, smd_sdxl_region_128 layout",
+                                test::fixture_model("tiny-sdxl"));
+}
+
+TEST(StreamParity, sdxl_uncovered_canvas_without_bootstrap) {
+  RegionRequest request = test::region_fixture_request(test::open_case("smd_sdxl_region_128"));
+  request.layers.resize(1);
+  request.layers[0].mask = test::rect_mask(request.height, request.width, 16, 80, 24, 100, 0.8f);
+  request.layers[0].mask_blur_std = 0.0;
+  request.sampling.bootstrap_steps = 0;
+  request.sampling.mask_type = RegionMaskType::Continuous;
+  expect_stream_equals_one_shot(request, "SDXL stream vs one-shot, one layer over the background latent",
+                                test::fixture_model("tiny-sdxl"));
 }
 
 }  // namespace
