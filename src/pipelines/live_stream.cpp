@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "models/model_parts.h"
 #include "models/out_of_memory.h"
 #include "palette/model.h"
 #include "palette/stream.h"
@@ -15,8 +16,10 @@ namespace palette {
 
 StreamSettings live_stream_settings(const Model& model, StreamSettings base) {
   const ModelInfo& info = model.info();
+  const bool sdxl = model_parts(model).unet->config().text_time_embedding();
+  if (sdxl) base.mode = StreamMode::MultiDiffusion;
   if (info.device != "cpu") return base;
-  base.mode = StreamMode::RegionalAttention;
+  if (!sdxl) base.mode = StreamMode::RegionalAttention;
   const bool tiny_decoder = std::any_of(info.components.begin(), info.components.end(),
                                         [](const ComponentInfo& c) { return c.name == "taesd"; });
   if (!tiny_decoder) base.decodes = StreamDecodes::ChangesAndSettled;

@@ -391,6 +391,26 @@ TEST(AppE2E, OffscreenSessionNeedsNoDisplay) {
   EXPECT_NE(bare.output.find("--offscreen needs --script"), std::string::npos) << bare.output;
 }
 
+// An SDXL model streams in the MultiDiffusion mode by itself (the family decides: regional attention,
+// the CPU's usual choice, does not run SDXL) and its settled picture is the one-shot render's.
+TEST(AppE2E, SdxlModelStreamsAndSettlesToTheRender) {
+  const std::filesystem::path model = test::fixtures_dir() / "tiny-sdxl";
+  ASSERT_TRUE(std::filesystem::is_directory(model)) << model;
+  test::TempDir dir;
+  std::ofstream(dir / "session.json") << R"({"actions": [
+      {"do": "stroke", "brush": 1, "size": 30, "points": [[10, 12], [60, 14], [118, 40]]},
+      {"do": "wait_picture", "settled": true, "timeout_s": 300},
+      {"do": "check_picture", "max_mean": 0.5, "timeout_s": 300},
+      {"do": "quit"}]})";
+  const AppRun r = run(
+      offscreen_command(dir, "--model " + quote(model.string()) + " --device cpu --size 128x128 --script session.json"));
+  if (r.output.find("no EGL device") != std::string::npos)
+    GTEST_SKIP() << "no EGL device here (apt-get install libegl1 libegl-mesa0): " << r.output;
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.find("generation:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("picture check: mean difference"), std::string::npos) << r.output;
+}
+
 // A picture exported from a layout, dropped on the window, opens as that layout (untitled, so a save
 // asks where); a PNG without a layout, opened, is named and the document stays as it was.
 TEST(AppE2E, APictureReopensAsItsLayout) {

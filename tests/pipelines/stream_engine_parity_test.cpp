@@ -168,5 +168,21 @@ TEST(StreamParity, sdxl_uncovered_canvas_without_bootstrap) {
                                 test::fixture_model("tiny-sdxl"));
 }
 
+// Regional attention (one UNet item per slot) has no SDXL form yet: refused by name, pointing at the
+// mode that runs; the live settings pick that mode for SDXL by themselves.
+TEST(StreamParity, sdxl_regional_attention_is_refused_by_name) {
+  StreamSettings settings;
+  settings.mode = StreamMode::RegionalAttention;
+  try {
+    StreamEngine engine(test::fixture_model("tiny-sdxl"), settings);
+    ADD_FAILURE() << "regional attention ran on SDXL";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("regional-attention mode does not run SDXL"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("MultiDiffusion"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(live_stream_settings(test::fixture_model("tiny-sdxl"), settings).mode, StreamMode::MultiDiffusion);
+  EXPECT_EQ(live_stream_settings(tiny_sd15(), settings).mode, StreamMode::RegionalAttention);  // on a CPU
+}
+
 }  // namespace
 }  // namespace palette
