@@ -16,7 +16,7 @@ namespace palette {
 
 StreamSettings live_stream_settings(const Model& model, StreamSettings base) {
   const ModelInfo& info = model.info();
-  const bool sdxl = model_parts(model).unet->config().text_time_embedding();
+  const bool sdxl = model_parts(model).family == ModelFamily::Sdxl;
   if (sdxl) base.mode = StreamMode::MultiDiffusion;
   if (info.device != "cpu") return base;
   if (!sdxl) base.mode = StreamMode::RegionalAttention;
