@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <limits>
 #include <string>
 
 #include "build_info.h"
@@ -44,9 +45,14 @@ constexpr int64_t kMiB = int64_t(1) << 20;
 // Room left beside a recording for what cuBLAS and cuDNN allocate outside the allocator.
 constexpr int64_t kRecordingMargin = 512 * kMiB;
 
+// Free device memory; unknown (the call failed, its error cleared so no later check reports it) counts
+// as plenty: the recording is tried, as before this check existed.
 int64_t free_device_bytes() {
   size_t free_bytes = 0, total_bytes = 0;
-  if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) return 0;
+  if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return std::numeric_limits<int64_t>::max();
+  }
   return int64_t(free_bytes);
 }
 
@@ -68,7 +74,7 @@ void make_room_for_recording(int64_t need) {
   c10::cuda::CUDACachingAllocator::emptyCache();
   const int64_t free_bytes = free_device_bytes();
   if (free_bytes >= wanted) return;
-  throw OutOfMemory("recording a CUDA graph needs about " + std::to_string(wanted / kMiB) +
+  throw GraphRecordingRefused("recording a CUDA graph needs about " + std::to_string(wanted / kMiB) +
                     " MiB of free GPU memory, " + std::to_string(free_bytes / kMiB) + " MiB are free");
 }
 
@@ -138,7 +144,10 @@ int64_t graph_memory_budget(const torch::Device& device) {
 #if PALETTE_WITH_CUDA
   const c10::cuda::CUDAGuard guard(device.has_index() ? device.index() : c10::cuda::current_device());
   size_t free_bytes = 0, total_bytes = 0;
-  if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) return 0;
+  if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return std::numeric_limits<int64_t>::max();  // unknown: only the count of shapes bounds the graphs
+  }
   return int64_t(total_bytes / 4);
 #else
   return 0;

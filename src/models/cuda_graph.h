@@ -15,8 +15,8 @@
 // about what one eager run of the body allocates. Before recording, record() measures that on the
 // warm-up runs; when the device has less free, it first returns the allocator's unused cache (pools of
 // graphs destroyed earlier among it) to the driver, and if that is not enough it refuses with
-// palette::OutOfMemory before the capture starts: a capture that runs out of memory half-way leaves
-// CUDA libraries in a state that fails later calls.
+// GraphRecordingRefused (an OutOfMemory) before the capture starts: a capture that runs out of memory
+// half-way leaves CUDA libraries in a state that fails later calls, and is reported as the failure it is.
 // Failures: a failed recording throws palette::Error with CUDA's reason and records nothing.
 // Thread safety: a graph belongs to one thread at a time.
 #pragma once
@@ -28,7 +28,15 @@
 #include <memory>
 #include <vector>
 
+#include "palette/error.h"
+
 namespace palette {
+
+// The GPU had not the free memory a recording needs: nothing was captured, the same work runs eagerly.
+class GraphRecordingRefused : public OutOfMemory {
+ public:
+  using OutOfMemory::OutOfMemory;
+};
 
 class CudaGraph {
  public:

@@ -276,7 +276,7 @@ StreamEngine::StreamEngine(const Model& model, StreamSettings settings) : state_
   s.next_timesteps = torch::tensor(s.schedule.timesteps, torch::kInt64).slice(0, 1);
   if (s.schedule.euler()) {
     const std::vector<float> next(s.schedule.sigmas.begin() + 1, s.schedule.sigmas.end());
-    s.next_sigmas = torch::tensor(next).view({-1, 1, 1, 1}).to(s.parts->device, s.parts->dtype);
+    s.next_sigmas = torch::tensor(next).view({-1, 1, 1, 1}).to(s.parts->device);
   }
   s.factor = s.parts->vae->config().downscale_factor();
   s.cfg = uses_classifier_free_guidance(*s.parts, s.settings.sampling.guidance);

@@ -72,15 +72,16 @@ torch::Tensor StreamFrameStage::rgba(const torch::Tensor& latent, const FramePic
     if (picture.cover.defined()) r->cover = picture.cover.clone();
     r->pixels_from = picture.pixels;
     r->cover_from = picture.cover;
+    recorded_.reset();  // the old shape's pool goes before the new one is recorded
     try {
       r->graph = CudaGraph::record(latent.device(), [&] {
         r->output = frame_rgba(parts_, use_taesd_, r->latent, {r->pixels, r->cover, picture.blend});
       });
+    } catch (const GraphRecordingRefused&) {
+      use_graphs_ = false;  // without the memory for a graph the same stage runs eagerly
+      return frame_rgba(parts_, use_taesd_, latent, picture);
     } catch (const Error& e) {
       use_graphs_ = false;  // whatever failed would fail again
-      recorded_.reset();
-      // Without the memory for a graph the same stage runs eagerly.
-      if (e.kind() == ErrorKind::OutOfMemory) return frame_rgba(parts_, use_taesd_, latent, picture);
       throw Error(std::string("the stream's frame stage: ") + e.what(), e.kind());
     }
     recorded_ = std::move(r);

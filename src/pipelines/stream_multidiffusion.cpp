@@ -77,7 +77,7 @@ class MultiDiffusionBatch final : public StreamBatch {
         scale.push_back(1.0 / std::sqrt(sigma[size_t(k)] * sigma[size_t(k)] + 1));
         dt.push_back(sigma[size_t(k) + 1] - sigma[size_t(k)]);
       }
-      input_scale_ = per_item(scale, T, p_, s.parts->device).to(s.parts->dtype);
+      input_scale_ = per_item(scale, T, p_, s.parts->device);
       if (s.cfg) input_scale_ = torch::cat({input_scale_, input_scale_});
       step_dt_ = per_item(dt, T, p_, s.parts->device);
     }
@@ -116,7 +116,8 @@ class MultiDiffusionBatch final : public StreamBatch {
     }
 
     torch::Tensor input = s.cfg ? torch::cat({x, x}) : x;
-    if (input_scale_.defined()) input = input * input_scale_;
+    // In float32 and rounded once, as the one-shot render's division by a scalar.
+    if (input_scale_.defined()) input = (input.to(torch::kFloat) * input_scale_).to(x.scalar_type());
     torch::Tensor eps = s.unet->forward(input, unet_timesteps_, hidden_, {timestep_cond_, pooled_, canvas_.time_ids});
     ++s.stats.unet_calls;
     timings.unet_ms += stream_stage_ms(s, start);
@@ -153,7 +154,7 @@ class MultiDiffusionBatch final : public StreamBatch {
   torch::Tensor unet_timesteps_;   // the UNet's per-item timesteps on the model's device (×2 with CFG)
   torch::Tensor timestep_cond_;    // LCM guidance embedding for the UNet batch (may be undefined)
   torch::Tensor pooled_;           // SDXL: the pooled embeddings laid out as hidden_; undefined otherwise
-  torch::Tensor input_scale_;      // Euler: 1/√(σ²+1) per UNet item, (B, 1, 1, 1); undefined for LCM
+  torch::Tensor input_scale_;      // Euler: 1/√(σ²+1) per UNet item, (B, 1, 1, 1) float32; undefined for LCM
   torch::Tensor step_dt_;          // Euler: σ_next − σ per (slot, layer) item, float32; undefined for LCM
   torch::Tensor item_masks_;       // (T·p, 1, h, w): the table's masks slot-major, as the batch
   torch::Tensor boot_shifts_;      // (nb, 2) int64 device: the bootstrap items' recentring shifts

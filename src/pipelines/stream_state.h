@@ -86,7 +86,7 @@ struct StreamEngine::State {
   RegionSchedule schedule;
   std::vector<float> noise_levels;  // σ of each step, for the masks
   torch::Tensor next_timesteps;     // (T−1,) int64 CPU: slots 1..T−1, what the buffer is noised to
-  torch::Tensor next_sigmas;        // Euler: (T, 1, 1, 1) each slot's next σ (the last 0), model device; else undefined
+  torch::Tensor next_sigmas;        // Euler: (T, 1, 1, 1) float32, each slot's next σ (the last 0), model device
   bool cfg = false;
   bool use_taesd = false;
   int64_t slots = 0;   // T

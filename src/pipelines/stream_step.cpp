@@ -28,9 +28,11 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
     const torch::Tensor uncovered = (1 - x0.count).clamp(0, 1);
     // Euler: what is left uncovered is the background at each slot's next σ (clean after the last),
     // noised by slot 0's draw as in the one-shot render.
+    const torch::Tensor& latent = d.canvas.background_latent;
     const torch::Tensor background =
-        euler ? d.canvas.background_latent + s.next_sigmas * d.canvas.init_noise.slice(0, 0, 1)
-              : d.canvas.background_latent;
+        euler ? (latent.to(torch::kFloat) + s.next_sigmas * d.canvas.init_noise.slice(0, 0, 1).to(torch::kFloat))
+                    .to(latent.scalar_type())
+              : latent;
     x0.blend = (1 - uncovered) * x0.blend + uncovered * background;
   }
   // LCM: each slot's x0 re-noised into the next slot with that slot's fixed noise. Euler: the blended

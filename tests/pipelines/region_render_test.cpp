@@ -122,16 +122,18 @@ TEST(RegionRender, RendersAndIsSeeded) {
   EXPECT_EQ(a.image.pixels, b.image.pixels);
 }
 
-// An SDXL model renders layouts with the authors' SDXL stepping and says so; the pipelines that do not
-// pass SDXL's conditions yet refuse it up front by name, not with a UNet error from deep inside.
-TEST(RegionRender, SdxlModelsRenderWithEulerAndTheStreamSaysItCannotYet) {
+// An SDXL model renders layouts with the authors' SDXL stepping and says so; the stream's mode that does
+// not pass SDXL's conditions yet refuses it up front by name, not with a UNet error from deep inside.
+TEST(RegionRender, SdxlModelsRenderWithEulerAndRegionalStreamsSayTheyCannotYet) {
   const Model& sdxl = test::fixture_model("tiny-sdxl");
   const RegionResult a = render_regions(sdxl, small_request());
   EXPECT_EQ(a.sampler, Sampler::euler);
   EXPECT_EQ(a.image.width, 64);
   EXPECT_EQ(render_regions(tiny_sd15(), small_request()).sampler, Sampler::lcm);
-  const std::string message = error_of([&] { StreamEngine engine(sdxl, StreamSettings{}); });
-  EXPECT_TRUE(contains(message, "the live stream does not run SDXL models yet")) << message;
+  StreamSettings regional;
+  regional.mode = StreamMode::RegionalAttention;
+  const std::string message = error_of([&] { StreamEngine engine(sdxl, regional); });
+  EXPECT_TRUE(contains(message, "the live stream's regional-attention mode does not run SDXL models yet")) << message;
 }
 
 }  // namespace

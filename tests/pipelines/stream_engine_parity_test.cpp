@@ -168,6 +168,17 @@ TEST(StreamParity, sdxl_uncovered_canvas_without_bootstrap) {
                                 test::fixture_model("tiny-sdxl"));
 }
 
+// With classifier-free guidance: the negative side's hidden states and pooled embeddings (zeros for an
+// empty negative prompt, SDXL's force_zeros_for_empty_prompt) laid out as the positive side's.
+TEST(StreamParity, sdxl_with_guidance) {
+  RegionRequest request = test::region_fixture_request(test::open_case("smd_sdxl_region_128"));
+  for (RegionLayer& layer : request.layers) layer.mask_blur_std = 2.0;
+  request.layers[0].negative_prompt = "blurry";
+  request.layers[1].prompt_strength = 0.6;
+  request.sampling.guidance = 3.0;
+  expect_stream_equals_one_shot(request, "SDXL stream vs one-shot, guidance 3", test::fixture_model("tiny-sdxl"));
+}
+
 // Regional attention (one UNet item per slot) has no SDXL form yet: refused by name, pointing at the
 // mode that runs; the live settings pick that mode for SDXL by themselves.
 TEST(StreamParity, sdxl_regional_attention_is_refused_by_name) {
@@ -181,6 +192,7 @@ TEST(StreamParity, sdxl_regional_attention_is_refused_by_name) {
     EXPECT_NE(std::string(e.what()).find("MultiDiffusion"), std::string::npos) << e.what();
   }
   EXPECT_EQ(live_stream_settings(test::fixture_model("tiny-sdxl"), settings).mode, StreamMode::MultiDiffusion);
+  settings.mode = StreamMode::MultiDiffusion;
   EXPECT_EQ(live_stream_settings(tiny_sd15(), settings).mode, StreamMode::RegionalAttention);  // on a CPU
 }
 

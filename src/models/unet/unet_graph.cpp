@@ -108,18 +108,23 @@ torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Ten
   // One eager run first, outside the capture: a caller's mistake (a shape the UNet refuses, SDXL's
   // conditions missing) throws here and leaves graphs on for calls that are right.
   eager(r->sample, r->timesteps, r->hidden, recorded_regional, r->conditions);
-  try {
-    r->graph = CudaGraph::record(sample.device(), [&] {
-      r->output = eager(r->sample, r->timesteps, r->hidden, recorded_regional, r->conditions);
-    });
-  } catch (const Error& e) {
-    use_graphs_ = false;  // whatever failed would fail again; eager calls still work
-    if (e.kind() == ErrorKind::OutOfMemory) {
-      // Graphs only save launches: without the memory for one, the same work runs eagerly.
+  // Refused for lack of memory, the older shapes' graphs go first and the recording is tried once more;
+  // refused again, graphs only save launches: the same work runs eagerly from then on.
+  for (int attempt = 0; !r->graph; ++attempt) {
+    try {
+      r->graph = CudaGraph::record(sample.device(), [&] {
+        r->output = eager(r->sample, r->timesteps, r->hidden, recorded_regional, r->conditions);
+      });
+    } catch (const GraphRecordingRefused&) {
+      const bool retry = attempt == 0 && !recorded_.empty();
       recorded_.clear();
+      if (retry) continue;
+      use_graphs_ = false;
       return eager(sample, timesteps, hidden, regional, conditions);
+    } catch (const Error& e) {
+      use_graphs_ = false;  // whatever failed would fail again; eager calls still work
+      throw Error(std::string("the UNet's ") + e.what(), e.kind());
     }
-    throw Error(std::string("the UNet's ") + e.what(), e.kind());
   }
   ++captures_;
   recorded_.push_back(std::move(r));

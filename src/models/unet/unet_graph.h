@@ -12,8 +12,8 @@
 // forward call of this runner; clone it to keep it longer.
 // Thread safety: one runner belongs to one thread (the stream engine's); the UNet may be shared.
 // Memory: the recorded shapes kept are the newest that fit graph_memory_budget (at least the newest).
-// Failures: when the GPU has not the memory to record a graph, the runner drops its graphs and runs
-// eagerly from then on (the same result, more launches). Any other failed capture throws
+// Failures: when the GPU has not the memory to record a graph, the runner drops its older graphs and
+// tries once more, then runs eagerly from then on (the same result, more launches). Any other failed capture throws
 // palette::Error and leaves nothing recorded; the runner falls back to eager calls afterwards.
 #pragma once
 
