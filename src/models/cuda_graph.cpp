@@ -45,16 +45,20 @@ constexpr int64_t kMiB = int64_t(1) << 20;
 // Room left beside a recording for what cuBLAS and cuDNN allocate outside the allocator.
 constexpr int64_t kRecordingMargin = 512 * kMiB;
 
-// Free device memory; unknown (the call failed, its error cleared so no later check reports it) counts
-// as plenty: the recording is tried, as before this check existed.
-int64_t free_device_bytes() {
+// The current device's free and total memory. Unknown (the call failed; its error is cleared so that no
+// later check reports it) counts as plenty of both: recordings are tried and kept as before these checks.
+struct DeviceMemory {
+  int64_t free_bytes, total_bytes;
+};
+DeviceMemory device_memory() {
   size_t free_bytes = 0, total_bytes = 0;
   if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) {
     (void)cudaGetLastError();
-    return std::numeric_limits<int64_t>::max();
+    return {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::max()};
   }
-  return int64_t(free_bytes);
+  return {int64_t(free_bytes), int64_t(total_bytes)};
 }
+int64_t free_device_bytes() { return device_memory().free_bytes; }
 
 // The allocator's aggregate counters (index 0 of each StatArray: all pools together).
 int64_t allocated_bytes(c10::DeviceIndex index) {
@@ -143,12 +147,7 @@ int64_t graph_memory_budget(const torch::Device& device) {
   if (!device.is_cuda()) return 0;
 #if PALETTE_WITH_CUDA
   const c10::cuda::CUDAGuard guard(device.has_index() ? device.index() : c10::cuda::current_device());
-  size_t free_bytes = 0, total_bytes = 0;
-  if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) {
-    (void)cudaGetLastError();
-    return std::numeric_limits<int64_t>::max();  // unknown: only the count of shapes bounds the graphs
-  }
-  return int64_t(total_bytes / 4);
+  return device_memory().total_bytes / 4;
 #else
   return 0;
 #endif

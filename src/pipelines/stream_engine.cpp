@@ -254,6 +254,16 @@ void rebuild_constants(State& s, StreamDerived& d, const std::vector<uint64_t>& 
   else if (from_background)
     t.slot0 = s.schedule.scheduler->add_noise(d.canvas.background_latent, t.slot0,
                                               torch::tensor({s.schedule.timesteps[0]}, torch::kInt64));
+  if (s.schedule.euler()) {  // at each slot's next σ, noised by slot 0's draw as in the one-shot render
+    const std::vector<float> next(s.schedule.sigmas.begin() + 1, s.schedule.sigmas.end());
+    const torch::Tensor& latent = d.canvas.background_latent;
+    const torch::Tensor sigmas = torch::tensor(next).view({-1, 1, 1, 1}).to(latent.device());
+    t.uncovered_background =
+        (latent.to(torch::kFloat) + sigmas * d.canvas.init_noise.slice(0, 0, 1).to(torch::kFloat))
+            .to(latent.scalar_type());
+  } else {
+    t.uncovered_background = d.canvas.background_latent;
+  }
   d.batch = s.make_batch(s, d, e);
   t.photo_blend = d.canvas.photo && t.has_background;  // as the one-shot render's do_blend
 }
@@ -264,7 +274,7 @@ StreamEngine::StreamEngine(const Model& model, StreamSettings settings) : state_
   State& s = *state_;
   s.parts = &model_parts(model);
   s.settings = std::move(settings);
-  if (s.settings.mode == StreamMode::RegionalAttention && s.parts->unet->config().text_time_embedding())
+  if (s.settings.mode == StreamMode::RegionalAttention && s.parts->family == ModelFamily::Sdxl)
     throw Error("the live stream's regional-attention mode does not run SDXL models yet: use the MultiDiffusion "
                 "mode, or an SD 1.x or 2.x model");
   RegionRequest check;
@@ -274,10 +284,6 @@ StreamEngine::StreamEngine(const Model& model, StreamSettings settings) : state_
   s.noise_levels = mask_noise_levels(s.schedule.scheduler->alphas_cumprod(), s.schedule.timesteps);
   s.slots = int64_t(s.schedule.timesteps.size());
   s.next_timesteps = torch::tensor(s.schedule.timesteps, torch::kInt64).slice(0, 1);
-  if (s.schedule.euler()) {
-    const std::vector<float> next(s.schedule.sigmas.begin() + 1, s.schedule.sigmas.end());
-    s.next_sigmas = torch::tensor(next).view({-1, 1, 1, 1}).to(s.parts->device);
-  }
   s.factor = s.parts->vae->config().downscale_factor();
   s.cfg = uses_classifier_free_guidance(*s.parts, s.settings.sampling.guidance);
   const bool has_taesd = !s.parts->taesd.is_empty();

@@ -64,6 +64,9 @@ struct StreamLayerTable {
   torch::Tensor masks;           // (p, T, 1, h, w), the stack's quantized weights, bottom first
   bool has_background = false;   // some pixel is left uncovered at some step
   torch::Tensor slot0;           // (1, 4, h, w): slot 0's input
+  // What each slot's blend shows where the layers leave the canvas uncovered: the background latent
+  // (1, 4, h, w), or with an Euler schedule that latent at each slot's next σ, (T, 4, h, w).
+  torch::Tensor uncovered_background;
   torch::Tensor photo_cover;     // (1, 1, H, W) float32: the active layers' blurred masks, summed
   bool photo_blend = false;      // frames are blended into the canvas's photo_pixels through photo_cover
 };
@@ -86,7 +89,6 @@ struct StreamEngine::State {
   RegionSchedule schedule;
   std::vector<float> noise_levels;  // σ of each step, for the masks
   torch::Tensor next_timesteps;     // (T−1,) int64 CPU: slots 1..T−1, what the buffer is noised to
-  torch::Tensor next_sigmas;        // Euler: (T, 1, 1, 1) float32, each slot's next σ (the last 0), model device
   bool cfg = false;
   bool use_taesd = false;
   int64_t slots = 0;   // T

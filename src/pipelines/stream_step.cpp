@@ -23,23 +23,15 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
   StreamBatch::Denoised x0 = d.batch->denoise(s, latents, timings);
 
   const auto start = Clock::now();
-  const bool euler = s.schedule.euler();
   if (d.table.has_background) {
     const torch::Tensor uncovered = (1 - x0.count).clamp(0, 1);
-    // Euler: what is left uncovered is the background at each slot's next σ (clean after the last),
-    // noised by slot 0's draw as in the one-shot render.
-    const torch::Tensor& latent = d.canvas.background_latent;
-    const torch::Tensor background =
-        euler ? (latent.to(torch::kFloat) + s.next_sigmas * d.canvas.init_noise.slice(0, 0, 1).to(torch::kFloat))
-                    .to(latent.scalar_type())
-              : latent;
-    x0.blend = (1 - uncovered) * x0.blend + uncovered * background;
+    x0.blend = (1 - uncovered) * x0.blend + uncovered * d.table.uncovered_background;
   }
   // LCM: each slot's x0 re-noised into the next slot with that slot's fixed noise. Euler: the blended
   // steps are the next slots' latents already.
-  s.buffer = euler ? x0.blend.slice(0, 0, T - 1)
-                   : s.schedule.scheduler->add_noise(x0.blend.slice(0, 0, T - 1), d.canvas.init_noise.slice(0, 1, T),
-                                                     s.next_timesteps);
+  s.buffer = s.schedule.euler() ? x0.blend.slice(0, 0, T - 1)
+                                : s.schedule.scheduler->add_noise(x0.blend.slice(0, 0, T - 1),
+                                                                  d.canvas.init_noise.slice(0, 1, T), s.next_timesteps);
   timings.blend_ms += stream_stage_ms(s, start);
   ++s.calls_since_change;
   ++s.stats.frames;

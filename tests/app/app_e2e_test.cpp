@@ -57,6 +57,21 @@ std::string offscreen_command(const test::TempDir& dir, const std::string& args)
          quote((dir / "config").string()) + " timeout 600 " + quote(PALETTE_APP_PATH) + " --offscreen " + args;
 }
 
+// The app offscreen on a fixture model (CPU, 128²) running dir/session.json; `no_egl` when the machine
+// has no EGL device to draw on (the caller skips).
+struct OffscreenRun {
+  AppRun app;
+  bool no_egl = false;
+};
+OffscreenRun offscreen_session(const test::TempDir& dir, const std::string& fixture_model) {
+  const std::filesystem::path model = test::fixtures_dir() / fixture_model;
+  OffscreenRun r{run(offscreen_command(
+      dir, "--model " + quote(model.string()) + " --device cpu --size 128x128 --script session.json"))};
+  r.no_egl = r.app.output.find("no EGL device") != std::string::npos;
+  return r;
+}
+constexpr const char* kNoEgl = "no EGL device here (apt-get install libegl1 libegl-mesa0): ";
+
 // Keeps a screenshot in build/test-output/ for a person to look at.
 void keep(const test::TempDir& dir, const std::string& shot, const std::string& name) {
   std::filesystem::create_directories(PALETTE_TEST_OUTPUT_DIR);
@@ -352,8 +367,7 @@ TEST(AppE2E, BadFilesAndModelsDoNotCrash) {
 // --offscreen: the same session without any display (no X server, DISPLAY unset), drawn on Mesa's
 // software EGL device here and on the GPU on the GPU machine (scripts/gpu/app-session.sh).
 TEST(AppE2E, OffscreenSessionNeedsNoDisplay) {
-  const std::filesystem::path model = test::fixtures_dir() / "tiny-sd15";
-  ASSERT_TRUE(std::filesystem::is_directory(model)) << model;
+  ASSERT_TRUE(std::filesystem::is_directory(test::fixtures_dir() / "tiny-sd15"));
   test::TempDir dir;
   std::ofstream(dir / "session.json") << R"({"actions": [
       {"do": "stroke", "brush": 1, "size": 30, "points": [[10, 12], [60, 14], [118, 40]]},
@@ -361,10 +375,9 @@ TEST(AppE2E, OffscreenSessionNeedsNoDisplay) {
       {"do": "check_picture", "max_mean": 0.5, "timeout_s": 300},
       {"do": "screenshot", "path": "window.png"},
       {"do": "quit"}]})";
-  const AppRun r = run(
-      offscreen_command(dir, "--model " + quote(model.string()) + " --device cpu --size 128x128 --script session.json"));
-  if (r.output.find("no EGL device") != std::string::npos)
-    GTEST_SKIP() << "no EGL device here (apt-get install libegl1 libegl-mesa0): " << r.output;
+  const OffscreenRun session = offscreen_session(dir, "tiny-sd15");
+  const AppRun& r = session.app;
+  if (session.no_egl) GTEST_SKIP() << kNoEgl << r.output;
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("offscreen 1280x800"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("picture check: mean difference"), std::string::npos) << r.output;
@@ -394,18 +407,16 @@ TEST(AppE2E, OffscreenSessionNeedsNoDisplay) {
 // An SDXL model streams in the MultiDiffusion mode by itself (the family decides: regional attention,
 // the CPU's usual choice, does not run SDXL) and its settled picture is the one-shot render's.
 TEST(AppE2E, SdxlModelStreamsAndSettlesToTheRender) {
-  const std::filesystem::path model = test::fixtures_dir() / "tiny-sdxl";
-  ASSERT_TRUE(std::filesystem::is_directory(model)) << model;
+  ASSERT_TRUE(std::filesystem::is_directory(test::fixtures_dir() / "tiny-sdxl"));
   test::TempDir dir;
   std::ofstream(dir / "session.json") << R"({"actions": [
       {"do": "stroke", "brush": 1, "size": 30, "points": [[10, 12], [60, 14], [118, 40]]},
       {"do": "wait_picture", "settled": true, "timeout_s": 300},
       {"do": "check_picture", "max_mean": 0.5, "timeout_s": 300},
       {"do": "quit"}]})";
-  const AppRun r = run(
-      offscreen_command(dir, "--model " + quote(model.string()) + " --device cpu --size 128x128 --script session.json"));
-  if (r.output.find("no EGL device") != std::string::npos)
-    GTEST_SKIP() << "no EGL device here (apt-get install libegl1 libegl-mesa0): " << r.output;
+  const OffscreenRun session = offscreen_session(dir, "tiny-sdxl");
+  const AppRun& r = session.app;
+  if (session.no_egl) GTEST_SKIP() << kNoEgl << r.output;
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(r.output.find("generation:"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("picture check: mean difference"), std::string::npos) << r.output;
