@@ -18,7 +18,11 @@
 # engine alone, for comparison. Writes to $OUT: metrics.jsonl (the app's figures per action and a summary),
 # gpu-memory.csv (nvidia-smi every 0.5 s during the session), app.log, bench-live-*.txt, screens.tar
 # (the session's screenshots and export).
+# `regional` runs the same session with the regional-attention live mode from the start (its own figures).
 # SECONDS_LEFT (default 560): the session's timeout is what is left of it after the builds.
+# GPU_TESTS=1 also builds palette_gpu_tests in the same tree and runs those that need no fixtures (the
+# fixtures do not fit the carry beside the app's dependencies); GPU_TEST_FILTER overrides which.
+# SDXL_BENCH=1 ends with `palette bench --shape sdxl -w stream1024` (the SDXL stream) on the same lease.
 set -uo pipefail
 start=$(date +%s)
 session="${1:-session}"
@@ -55,7 +59,8 @@ EOF
 chmod +x /tmp/glad-pregenerated
 if [ ! -f build-gpu-app/build.ninja ]; then
   torch_prefix="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')"
-  cmake -S . -B build-gpu-app -G Ninja -DCMAKE_BUILD_TYPE=Release -DPALETTE_BUILD_TESTS=OFF \
+  cmake -S . -B build-gpu-app -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DPALETTE_BUILD_TESTS="$([ "${GPU_TESTS:-0}" = 1 ] && echo ON || echo OFF)" \
     -DCMAKE_PREFIX_PATH="$torch_prefix;$sysroot/usr" -DPALETTE_DEPS_DIR="$root/.deps" -DPALETTE_GLAD=/tmp/glad-pregenerated \
     -DPALETTE_IMGUI_BACKENDS="$sysroot/usr/share/doc/libimgui-dev/examples/backends" \
     -DOPENGL_INCLUDE_DIR="$sysroot/usr/include" \
@@ -66,11 +71,18 @@ if [ ! -f build-gpu-app/build.ninja ]; then
     -DOPENGL_EGL_INCLUDE_DIR="$sysroot/usr/include" > "$out/configure.log" 2>&1 ||
     { tail -30 "$out/configure.log"; exit 1; }
 fi
-cmake --build build-gpu-app --target palette semantic-palette --parallel "$(nproc)" > "$out/build.log" 2>&1 ||
+targets=(palette semantic-palette)
+[ "${GPU_TESTS:-0}" = 1 ] && targets+=(palette_gpu_tests)
+cmake --build build-gpu-app --target "${targets[@]}" --parallel "$(nproc)" > "$out/build.log" 2>&1 ||
   { grep -E "error|FAILED" "$out/build.log" | head -40; exit 1; }
-echo "built in $(( $(date +%s) - start )) s"
+echo "built ${targets[*]} in $(( $(date +%s) - start )) s"
 palette="$root/build-gpu-app/src/palette"
 app="$root/build-gpu-app/src/app/semantic-palette"
+if [ "${GPU_TESTS:-0}" = 1 ]; then
+  build-gpu-app/tests/palette_gpu_tests --gtest_filter="${GPU_TEST_FILTER:-CudaGraphGpu.*:FusedGpu.*}" \
+    > "$out/gpu-tests.log" 2>&1
+  echo "gpu tests exited with status $?"; grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED|Failure" "$out/gpu-tests.log" | head -20
+fi
 
 model=/tmp/sd15-random
 [ -f "$model/model_index.json" ] || "$palette" random-model --shape sd15 --out "$model" > "$out/random-model.log" 2>&1 ||
@@ -95,6 +107,15 @@ for a in actions:
     kept.append(a)
 print(json.dumps({"actions": kept}))
 PY
+elif [ "$session" = regional ]; then
+  # The same session in the regional-attention mode throughout: switched once the first picture has settled,
+  # the later switches left out.
+  python3 - bench/app-session/session.json > "$work/session.json" <<'PY'
+import json, sys
+actions = [a for a in json.load(open(sys.argv[1]))["actions"] if a["do"] != "set_settings" or "live_mode" not in a]
+actions[1:1] = [{"do": "set_settings", "live_mode": "regional"}, {"do": "wait_picture", "settled": True, "timeout_s": 600}]
+print(json.dumps({"actions": actions}))
+PY
 else
   cp bench/app-session/session.json "$work/"
 fi
@@ -109,7 +130,11 @@ tail -1 "$out/metrics.jsonl"
 head -1 "$out/gpu-memory.csv"; tail -1 "$out/gpu-memory.csv"
 tar -C "$work/out" -cf "$out/screens.tar" .
 
-[ "$session" = long ] && exit 0
+if [ "${SDXL_BENCH:-0}" = 1 ]; then
+  timeout 200 "$palette" bench --device cuda --shape sdxl -w stream1024 --frames 20 --warmup 1 > "$out/bench-sdxl-stream.txt" 2>&1
+  echo "sdxl stream bench exited with status $?"; tail -6 "$out/bench-sdxl-stream.txt"
+fi
+[ "$session" = session ] || exit 0
 for mode in multidiffusion regional; do
   timeout 60 "$palette" bench -w live --model "$model" --device cuda --stream-mode "$mode" --frames 40 --warmup 1 \
     > "$out/bench-live-$mode.txt" 2>&1

@@ -200,7 +200,8 @@ BenchRow stream_row(const Model& model, const BenchSettings& settings, int side,
   const int64_t items = engine.slots() * (regional ? 1 : picture ? 3 : 4);
   BenchRow row{"stream " + std::to_string(side) + "², " + (picture ? "3 layers over a picture, " : "bg + 3 layers, ") +
                    std::to_string(engine.slots()) +
-                   " LCM steps, " + (model_parts(model).taesd.is_empty() ? "VAE" : "TAESD") +
+                   (model_parts(model).family == ModelFamily::Sdxl ? " Euler steps, " : " LCM steps, ") +
+                   (model_parts(model).taesd.is_empty() ? "VAE" : "TAESD") +
                    (regional ? ", regional attention" : "") + (profile ? " (profiled)" : "") +
                    (settings.cuda_graphs ? "" : ", no graphs"),
                median(ms), frames / wall, double(items) * unet_gflop(model, side, side), ""};
@@ -468,6 +469,8 @@ const std::vector<BenchWorkload>& bench_workloads() {
       {"stream512", "stream engine 512², 3 layers over a picture (batch 15) and over a background prompt (20)",
        [](const Model& m, const BenchSettings& s) { return stream_rows(m, s, 512); }},
       {"stream768", "the same at 768²", [](const Model& m, const BenchSettings& s) { return stream_rows(m, s, 768); }},
+      {"stream1024", "the same at 1024² (SDXL's size; SDXL streams in the MultiDiffusion mode, Euler)",
+       [](const Model& m, const BenchSettings& s) { return stream_rows(m, s, 1024); }, true},
       {"region768", "one-shot region render 768², 4 layers over a picture (batch 4) and over a background prompt (5)",
        [](const Model& m, const BenchSettings& s) { return region_rows(m, s, 768); }, true},
       {"region1024", "the same at 1024² (SDXL's size)",
