@@ -46,7 +46,7 @@
 
 namespace palette {
 
-enum class TrainStage { Autoencoder, Unet, Decoder };
+enum class TrainStage { Autoencoder, VaeDecoder, Unet, Decoder };
 
 struct TrainOptions {
   TrainStage stage = TrainStage::Autoencoder;
@@ -63,6 +63,7 @@ struct TrainOptions {
   int64_t warmup = 200;             // steps of linear warm-up at the start of each run
   double ema = 0.999;               // UNet and decoder stages: weight averaging decay (0 = off); saved weights are the average
   double kl_weight = 1e-5;          // autoencoder stage: KL term per latent element
+  double detail_weight = 1.0;       // vae-decoder stage: weight of the detail-energy term (see train_vae_decoder.cpp)
   double caption_dropout = 0.1;     // UNet stage: share of empty captions (makes CFG possible)
   double lcm_timestep_share = 0.5;  // UNet stage: share of timesteps drawn from the LCM schedule
   double region_prompt_share = 0.0; // UNet stage: share of pictures captioned with one class present alone, the
@@ -154,6 +155,7 @@ struct EvalRegion {
   std::string painted;     // class name the region was painted with
   std::string predicted;   // the classifier's answer on the generated picture
   std::string reference;   // its answer on the world's own picture of the layout (an upper bound)
+  std::string autoencoded;  // … on that picture through the model's autoencoder (what its decoder can show)
   int64_t pixels = 0;
   std::string prompt;      // what the region's layer was prompted with
 };
@@ -163,12 +165,15 @@ struct EvalClass {
   int regions = 0;          // judged regions painted with this class
   int right = 0;            // of them, classified as painted in the generated pictures
   int reference_right = 0;  // … in the world's own pictures
+  int autoencoded_right = 0;  // … in those pictures through the model's autoencoder
 };
 
 struct EvalReport {
   std::vector<EvalRegion> regions;
   double accuracy = 0;            // generated pictures: share of regions classified as painted
   double reference_accuracy = 0;  // the world's own pictures of the same layouts
+  double autoencoded_accuracy = 0;  // those pictures encoded and decoded by the model's autoencoder: the
+                                    // ceiling its decoder sets on what any UNet can reach
   double block_accuracy = 0;      // generated: share of 16×16 blocks inside one region classified as painted
   double chance = 0;              // 1 / number of classes
   double majority = 0;            // share of the most common painted class among the regions

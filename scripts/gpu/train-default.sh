@@ -9,6 +9,7 @@
 #   smoke        tiny model, 30 steps of each stage on CUDA, fp32 and bf16, and the evaluation: checks the
 #                build and the GPU path; then 60 steps of each stage at the real size: step times
 #   autoencoder  the AutoencoderKL (first)
+#   vae-decoder  the AutoencoderKL's decoder again, its encoder and scaling frozen (the UNet stays valid): textures
 #   unet         the UNet with the text encoder (needs the autoencoder)
 #   decoder      the tiny autoencoder for live frames, taesd/, distilled from the autoencoder (needs it only)
 # MINUTES (default 8) is the wanted training time; it is cut so that build, training, evaluation and copying
@@ -21,7 +22,7 @@
 #   scripts/gpu/prepare-deps.sh && build/src/palette train-default --init --out .train/model
 set -uo pipefail
 start=$(date +%s)
-stage="${1:?usage: train-default.sh smoke|autoencoder|unet|decoder [MINUTES] [train-default options...]}"
+stage="${1:?usage: train-default.sh smoke|autoencoder|vae-decoder|unet|decoder [MINUTES] [train-default options...]}"
 minutes="${2:-8}"
 shift $(( $# >= 2 ? 2 : 1 ))
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -74,9 +75,10 @@ fi
 
 case "$stage" in
   autoencoder) files=(vae/diffusion_pytorch_model.safetensors vae/config.json); batch=32 ;;
+  vae-decoder) files=(vae/diffusion_pytorch_model.safetensors); batch=32 ;;
   unet) files=(unet/diffusion_pytorch_model.safetensors text_encoder/model.safetensors); batch=128 ;;
   decoder) files=(taesd/diffusion_pytorch_model.safetensors taesd/config.json); batch=32 ;;
-  *) echo "unknown stage '$stage' (smoke, autoencoder, unet, decoder)" >&2; exit 2 ;;
+  *) echo "unknown stage '$stage' (smoke, autoencoder, vae-decoder, unet, decoder)" >&2; exit 2 ;;
 esac
 batch="${BATCH:-$batch}"
 if [ -n "${FROM:-}" ] && [ ! -d "$model" ]; then
@@ -98,7 +100,7 @@ for f in "${files[@]}"; do
 done
 cp "$model/train-$stage.csv" "$out/"
 [ "$status" -eq 0 ] || exit "$status"
-if [ "$stage" = unet ] && [ $(( call_seconds - ($(date +%s) - start) )) -gt 45 ]; then
+if { [ "$stage" = unet ] || [ "$stage" = vae-decoder ]; } && [ $(( call_seconds - ($(date +%s) - start) )) -gt 45 ]; then
   "$palette" eval-default --model "$model" --device cuda --count 48 -o "$out/eval" 2>&1 | tail -22
   rm -rf "$out/eval/layouts"  # the layouts are the same every time; keep the call's file count low
   # The app's canvas and the held-out phrasings, as time allows (the reports only, no sheets).

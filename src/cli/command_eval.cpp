@@ -37,13 +37,15 @@ void run_eval(EvalArgs& args) {
               std::string(sampler_name(o.sampler)).c_str(), o.steps, o.guidance, o.bootstrap_steps);
   o.log = [](const std::string& line) { std::cout << line << std::endl; };
   const EvalReport r = eval_default(o);
-  std::printf("%-12s %8s %8s %9s %10s\n", "class", "regions", "right", "accuracy", "reference");
+  std::printf("%-12s %8s %8s %9s %10s %12s\n", "class", "regions", "right", "accuracy", "reference", "autoencoded");
   for (const auto& c : r.per_class)
-    std::printf("%-12s %8d %8d %8.0f%% %9.0f%%\n", c.name.c_str(), c.regions, c.right, 100.0 * c.right / c.regions,
-                100.0 * c.reference_right / c.regions);
-  std::printf("regions classified as painted: %.1f%% of %zu (the world's own pictures: %.1f%%; chance %.1f%%, "
-              "most common class %.1f%%)\n",
-              100 * r.accuracy, r.regions.size(), 100 * r.reference_accuracy, 100 * r.chance, 100 * r.majority);
+    std::printf("%-12s %8d %8d %8.0f%% %9.0f%% %11.0f%%\n", c.name.c_str(), c.regions, c.right,
+                100.0 * c.right / c.regions, 100.0 * c.reference_right / c.regions,
+                100.0 * c.autoencoded_right / c.regions);
+  std::printf("regions classified as painted: %.1f%% of %zu (the world's own pictures: %.1f%%, through the model's "
+              "autoencoder: %.1f%%; chance %.1f%%, most common class %.1f%%)\n",
+              100 * r.accuracy, r.regions.size(), 100 * r.reference_accuracy, 100 * r.autoencoded_accuracy,
+              100 * r.chance, 100 * r.majority);
   std::printf("16x16 blocks classified as painted: %.1f%%; %.1f s\n", 100 * r.block_accuracy, r.seconds);
   if (!o.out.empty()) std::printf("wrote %s (sheet.png, eval.json, layouts/)\n", o.out.string().c_str());
 }

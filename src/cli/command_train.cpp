@@ -44,12 +44,14 @@ void run_train(TrainArgs& args) {
   TrainOptions& o = args.options;
   if (args.stage == "autoencoder" || args.stage == "vae")
     o.stage = TrainStage::Autoencoder;
+  else if (args.stage == "vae-decoder")
+    o.stage = TrainStage::VaeDecoder;
   else if (args.stage == "unet")
     o.stage = TrainStage::Unet;
   else if (args.stage == "decoder" || args.stage == "taesd")
     o.stage = TrainStage::Decoder;
   else
-    throw Error("--stage: unknown stage '" + args.stage + "' (autoencoder, unet, decoder)");
+    throw Error("--stage: unknown stage '" + args.stage + "' (autoencoder, vae-decoder, unet, decoder)");
   ModelArgs device;  // the device option every model command parses
   device.device = args.device;
   o.device = to_model_options(device).device;
@@ -57,7 +59,7 @@ void run_train(TrainArgs& args) {
   o.log = [](const std::string& line) { std::cout << line << std::endl; };
   const TrainReport r = train_default(o);
   char extra[96] = "";
-  if (o.stage == TrainStage::Autoencoder) std::snprintf(extra, sizeof extra, ", latent scaling %f", r.scaling_factor);
+  if (o.stage == TrainStage::Autoencoder || o.stage == TrainStage::VaeDecoder) std::snprintf(extra, sizeof extra, ", latent scaling %f", r.scaling_factor);
   if (o.stage == TrainStage::Decoder)
     std::snprintf(extra, sizeof extra, ", PSNR against the VAE's decode %.2f -> %.2f dB", r.psnr_start, r.psnr_end);
   std::printf("trained steps %lld..%lld in %.0f s (%.1f ms per step), loss %.4f -> %.4f, validation loss %.4f -> "
@@ -76,8 +78,9 @@ void add_train_default_command(CLI::App& root) {
   auto args = std::make_shared<TrainArgs>();
   TrainOptions& o = args->options;
   cmd->add_option("--stage", args->stage,
-                  "autoencoder (first), unet (the UNet and the text encoder) or decoder (the tiny autoencoder for "
-                  "live frames, taesd/, distilled from the autoencoder; --taesd MODEL/taesd loads it)")
+                  "autoencoder (first), vae-decoder (the autoencoder's decoder again, encoder frozen: textures), unet "
+                  "(the UNet and the text encoder) or decoder (the tiny autoencoder for live frames, taesd/, "
+                  "distilled from the autoencoder; --taesd MODEL/taesd loads it)")
       ->capture_default_str();
   cmd->add_option("--out", args->out, "Model folder (diffusers layout), created or resumed");
   cmd->add_flag("--resume", o.resume, "Continue from the weights in --out");
@@ -91,6 +94,8 @@ void add_train_default_command(CLI::App& root) {
   cmd->add_option("--warmup", o.warmup, "Warm-up steps at the start of each run")->capture_default_str();
   cmd->add_option("--ema", o.ema, "UNet and decoder: weight-average decay (0: off)")->capture_default_str();
   cmd->add_option("--kl-weight", o.kl_weight, "Autoencoder: weight of the KL term")->capture_default_str();
+  cmd->add_option("--detail-weight", o.detail_weight, "vae-decoder: weight of the detail-energy term")
+      ->capture_default_str();
   cmd->add_option("--caption-dropout", o.caption_dropout, "UNet: share of empty captions")->capture_default_str();
   cmd->add_option("--lcm-share", o.lcm_timestep_share, "UNet: share of timesteps from the LCM schedule")->capture_default_str();
   cmd->add_option("--region-prompts", o.region_prompt_share,

@@ -15,6 +15,10 @@
 #include "palette/model.h"
 #include "palette/regions.h"
 #include "palette/training.h"
+#include "models/model_parts.h"
+#include "models/vae/autoencoder_kl.h"
+#include "pipelines/background_image.h"
+#include "pipelines/image_tensor.h"
 #include "training/region_classifier.h"
 
 namespace palette {
@@ -83,7 +87,17 @@ struct Judgement {
   int64_t blocks = 0, blocks_right = 0;
 };
 
-Judgement judge(const Layout& l, const Image& generated, const RegionClassifier& classifier) {
+// The world's picture encoded (posterior mean) and decoded by the model's autoencoder: the best any UNet
+// could make the decoder show.
+Image autoencoded(const Model& model, const Image& picture) {
+  const ModelParts& parts = model_parts(model);
+  const auto pixels = background_pixels(picture, picture.height, picture.width, parts.device);
+  torch::NoGradGuard no_grad;
+  return to_image(decode_latents(parts, image_posterior(parts, pixels).mean * parts.vae->config().scaling_factor));
+}
+
+Judgement judge(const Layout& l, const Image& generated, const Image& through_autoencoder,
+                const RegionClassifier& classifier) {
   Judgement j;
   const int n = l.content.width;
   const auto counts = world_class_counts(l.world);
@@ -95,9 +109,12 @@ Judgement judge(const Layout& l, const Image& generated, const RegionClassifier&
     const auto inside = [&](int x, int y) { return region[static_cast<size_t>(y) * n + x] != 0; };
     const auto on_generated = training::region_features(generated, inside, 16);
     const auto on_world = training::region_features(l.world.image, inside, 16);
-    if (!on_generated || !on_world) continue;
+    const auto on_autoencoded = training::region_features(through_autoencoder, inside, 16);
+    if (!on_generated || !on_world || !on_autoencoded) continue;
     j.regions.push_back({l.name, world_class_name(c), world_class_name(classifier.classify(*on_generated)),
-                         world_class_name(classifier.classify(*on_world)), pixels, l.content.layers[k].properties.prompt});
+                         world_class_name(classifier.classify(*on_world)),
+                         world_class_name(classifier.classify(*on_autoencoded)), pixels,
+                         l.content.layers[k].properties.prompt});
   }
   for (int by = 0; by + kBlock <= n; by += kBlock)
     for (int bx = 0; bx + kBlock <= n; bx += kBlock) {
@@ -134,13 +151,15 @@ void write_outputs(const EvalOptions& o, const EvalReport& r, const std::vector<
   nlohmann::json regions = nlohmann::json::array();
   for (const auto& g : r.regions)
     regions.push_back({{"layout", g.layout}, {"painted", g.painted}, {"prompt", g.prompt}, {"predicted", g.predicted},
-                       {"reference", g.reference}, {"pixels", g.pixels}});
+                       {"reference", g.reference}, {"autoencoded", g.autoencoded}, {"pixels", g.pixels}});
   nlohmann::json per_class = nlohmann::json::object();
   for (const auto& c : r.per_class)
     per_class[c.name] = {{"regions", c.regions}, {"right", c.right}, {"reference_right", c.reference_right},
+                         {"autoencoded_right", c.autoencoded_right},
                          {"accuracy", c.regions ? static_cast<double>(c.right) / c.regions : 0.0}};
   const nlohmann::json report = {{"model", o.model.string()}, {"layouts", o.count},     {"size", o.size},
                                  {"seed", o.seed},            {"accuracy", r.accuracy}, {"reference_accuracy", r.reference_accuracy},
+                                 {"autoencoded_accuracy", r.autoencoded_accuracy},
                                  {"block_accuracy", r.block_accuracy}, {"chance", r.chance}, {"majority", r.majority},
                                  {"seconds", r.seconds},      {"phrasings", !o.phrasings.empty()},
                                  {"sampler", sampler_name(o.sampler)}, {"steps", o.steps}, {"guidance", o.guidance},
@@ -179,7 +198,7 @@ EvalReport eval_default(const EvalOptions& o) {
     RegionRequest request = region_request(l.content);
     request.sampling.bootstrap_steps = o.bootstrap_steps;
     const RegionResult rendered = render_regions(model, request);
-    const Judgement j = judge(l, rendered.image, classifier);
+    const Judgement j = judge(l, rendered.image, autoencoded(model, l.world.image), classifier);
     int right = 0;
     std::string line = l.name + ":";
     for (const auto& g : j.regions) {
@@ -196,15 +215,17 @@ EvalReport eval_default(const EvalOptions& o) {
     paste(r.sheet, rendered.image, 2 * (cell + gap), y);
     layouts.push_back(std::move(l));
   }
-  int64_t right = 0, reference_right = 0;
+  int64_t right = 0, reference_right = 0, autoencoded_right = 0;
   std::array<EvalClass, kWorldClassCount> classes{};
   for (const auto& g : r.regions) {
     right += g.predicted == g.painted;
     reference_right += g.reference == g.painted;
+    autoencoded_right += g.autoencoded == g.painted;
     const auto c = static_cast<size_t>(*world_class_from_name(g.painted));
     ++classes[c].regions;
     classes[c].right += g.predicted == g.painted;
     classes[c].reference_right += g.reference == g.painted;
+    classes[c].autoencoded_right += g.autoencoded == g.painted;
   }
   for (int c = 0; c < kWorldClassCount; ++c)
     if (classes[c].regions > 0) {
@@ -214,6 +235,7 @@ EvalReport eval_default(const EvalOptions& o) {
   const double n = std::max<double>(1.0, static_cast<double>(r.regions.size()));
   r.accuracy = right / n;
   r.reference_accuracy = reference_right / n;
+  r.autoencoded_accuracy = autoencoded_right / n;
   r.block_accuracy = blocks ? static_cast<double>(blocks_right) / blocks : 0.0;
   r.chance = 1.0 / kWorldClassCount;
   r.majority = std::max_element(classes.begin(), classes.end(), [](const EvalClass& a, const EvalClass& b) {

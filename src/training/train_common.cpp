@@ -222,7 +222,7 @@ void validate_train_options(const TrainOptions& o) {
   if (o.batch < 1) throw Error("--batch " + std::to_string(o.batch) + " must be at least 1");
   if (o.image_size < 64 || o.image_size % 8 != 0)
     throw Error("--size " + std::to_string(o.image_size) + " must be a multiple of 8, at least 64");
-  if (o.stage == TrainStage::Autoencoder && (o.crop < 32 || o.crop % 8 != 0 || o.crop > o.image_size))
+  if ((o.stage == TrainStage::Autoencoder || o.stage == TrainStage::VaeDecoder) && (o.crop < 32 || o.crop % 8 != 0 || o.crop > o.image_size))
     throw Error("--crop " + std::to_string(o.crop) + " must be a multiple of 8 in [32, --size]");
   if (!(o.lr >= 0)) throw Error("--lr must be ≥ 0");
   if (std::isnan(o.lr_end)) throw Error("--lr-end must be a number");

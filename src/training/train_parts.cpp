@@ -89,6 +89,7 @@ TrainReport train_default(const TrainOptions& options) {
   training::DefaultModelSpec::named(options.size);  // refuses an unknown size before any work
   switch (options.stage) {
     case TrainStage::Autoencoder: return training::train_autoencoder(options);
+    case TrainStage::VaeDecoder: return training::train_vae_decoder(options);
     case TrainStage::Unet: return training::train_unet(options);
     case TrainStage::Decoder: return training::train_decoder(options);
   }

@@ -16,6 +16,7 @@
 namespace palette::training {
 
 TrainReport train_autoencoder(const TrainOptions& options);
+TrainReport train_vae_decoder(const TrainOptions& options);
 TrainReport train_unet(const TrainOptions& options);
 TrainReport train_decoder(const TrainOptions& options);
 
