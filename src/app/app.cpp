@@ -24,6 +24,7 @@ App::App(const AppArgs& args)
   screenshot_at_quit_ = args.screenshot;
   no_model_ = args.no_model;
   starting_ = true;
+  size_follows_model_ = args.file.empty() && !args.size_given;
   if (!args.file.empty()) open_file(args.file);
   starting_ = false;
   load_model_or_builtin(!args.model.empty() ? args.model : file_model_);
@@ -210,6 +211,7 @@ void App::watch_export() {
 
 void App::frame() {
   engine.poll();
+  follow_model_size();
   if (engine.error() != logged_engine_error_) {
     logged_engine_error_ = engine.error();
     if (!logged_engine_error_.empty())

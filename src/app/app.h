@@ -123,6 +123,7 @@ class App {
   void open_new_dialog();
   void draw_new_dialog();
   void create_document(int width, int height);
+  void follow_model_size();
 
   // Autosave and recovery (app_recovery.cpp).
   void offer_recovery();       // at start
@@ -158,6 +159,7 @@ class App {
   std::string screenshot_, screenshot_at_quit_;
   bool no_model_ = false;  // --no-model: never load one on its own
   bool starting_ = false;  // the constructor decides on the model once the file is open
+  bool size_follows_model_ = false;  // the startup document awaits the model's own size (follow_model_size)
   std::string file_model_;  // the open file's settings.model, resolved beside the file
   bool quit_ = false, quit_after_screenshot_ = false;
   int exit_code_ = 0;

@@ -13,7 +13,7 @@ std::string app_usage() {
          "                   else the built-in default model)\n"
          "  --no-model       start without a model (painting and files only)\n"
          "  --device D       cpu, cuda or cuda:N (default: cuda when available)\n"
-         "  --size WxH       the canvas of a new document (default 512x512)\n"
+         "  --size WxH       the canvas of a new document (default: the model's own size, 1024x1024 for SDXL, else 512x512)\n"
          "  --script S.json  run a scripted session (strokes, prompt edits, save, export, quit)\n"
          "  --offscreen      no window: draw the same frames on an offscreen GPU surface (EGL), for a --script\n"
          "                   on a machine without a display\n"
@@ -64,6 +64,7 @@ AppArgs parse_app_args(int argc, const char* const* argv) {
         throw Error("--size: '" + v + "' is not WxH (e.g. 512x512)");
       args.width = w;
       args.height = h;
+      args.size_given = true;
     } else if (!a.empty() && a[0] == '-') {
       throw Error("unknown option '" + a + "'\n" + app_usage());
     } else if (args.file.empty()) {

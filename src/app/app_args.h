@@ -19,6 +19,7 @@ struct AppArgs {
   std::string file;        // a palette or layout to open
   int width = 512;         // a new document's canvas, when no file is given
   int height = 512;
+  bool size_given = false;  // --size was given: the new document keeps it whatever the model's own size
   double autosave_seconds = 60;  // unsaved changes go to the recovery file after this long (recovery.h)
   bool no_model = false;   // start without a model: painting and files only
   bool offscreen = false;  // draw on an EGL surface instead of a window (display.h); needs a script

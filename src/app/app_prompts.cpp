@@ -117,8 +117,11 @@ void App::draw_recovery_prompt() {
 }
 
 void App::open_new_dialog() {
-  // The default preset, or the open document's size when it is one of them: never a stale custom size.
-  new_preset_ = preset_index(editor.doc().width(), editor.doc().height()).value_or(0);
+  // The model's own size (1024² for SDXL) when one is loaded, else the open document's size when it is a
+  // preset, else the default: never a stale custom size.
+  const int side = engine.native_side();
+  new_preset_ = (side > 0 ? preset_index(side, side) : std::nullopt)
+                    .value_or(preset_index(editor.doc().width(), editor.doc().height()).value_or(0));
   new_size_[0] = canvas_presets()[new_preset_].width;
   new_size_[1] = canvas_presets()[new_preset_].height;
   ask_new_ = new_open_ = true;
@@ -150,6 +153,17 @@ void App::draw_new_dialog() {
   if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(GLFW_KEY_ESCAPE)) answer(Answer::Cancel);
   if (!new_open_) ImGui::CloseCurrentPopup();
   ImGui::EndPopup();
+}
+
+// The untouched new document of a start without a file or --size takes the first loaded model's own size
+// (1024² for SDXL, which paints poorly at 512²), once.
+void App::follow_model_size() {
+  if (!size_follows_model_ || engine.model_state() != ModelState::Ready) return;
+  size_follows_model_ = false;
+  const int side = engine.native_side();
+  const Document& d = editor.doc();
+  if (side <= 0 || editor.dirty() || !editor.path().empty() || (d.width() == side && d.height() == side)) return;
+  create_document(side, side);
 }
 
 void App::create_document(int width, int height) {

@@ -171,6 +171,14 @@ std::string EngineSession::model_description() const {
          ", " + info.dtype;
 }
 
+int EngineSession::native_side() const {
+  return impl_->model ? impl_->model->info().native.side : 0;
+}
+
+bool EngineSession::model_is_sdxl() const {
+  return impl_->model && impl_->model->info().family == "SDXL";
+}
+
 double EngineSession::loading_seconds() const {
   if (state_ != ModelState::Loading) return 0;
   return std::chrono::duration<double>(Clock::now() - impl_->load_started).count();

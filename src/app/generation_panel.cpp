@@ -72,6 +72,8 @@ void settings_section(App& app) {
   ImGui::BeginDisabled(s.sampler == Sampler::lcm_stream);
   changed |= ImGui::SliderInt("steps", &s.steps, 1, 8);
   ImGui::EndDisabled();
+  if (app.engine.model_is_sdxl())
+    ImGui::TextDisabled("SDXL paints live with Euler on its 5-step stream schedule");
   float guidance = static_cast<float>(s.guidance);
   if (ImGui::SliderFloat("guidance", &guidance, 0, 10, "%.1f")) s.guidance = guidance, changed = true;
 
@@ -112,7 +114,7 @@ void live_section(App& app) {
   if (ImGui::Button(app.composite.image_under ? "Picture beside" : "Picture under"))
     app.run_action(Action::ToggleImageSide);
   // The stream's mode: an app setting (not saved in the document), for comparing speed and look.
-  static constexpr const char* kModeLabels[] = {"auto (device's choice)", "MultiDiffusion (exact)",
+  static constexpr const char* kModeLabels[] = {"auto (device's and model's choice)", "MultiDiffusion (exact)",
                                                 "regional attention (faster)"};
   int mode = static_cast<int>(engine.live_mode());
   ImGui::SetNextItemWidth(-FLT_MIN);

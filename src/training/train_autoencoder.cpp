@@ -75,25 +75,15 @@ TrainReport train_autoencoder(const TrainOptions& o) {
 
   const PoolShape shape{o.image_size, static_cast<float>(o.large_share), CaptionStyle::Plain};
   PoolMaker pools(o.seed, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, shape, o.data_threads);
-  // Pictures live on the device: a batch is gathered there, never on the host.
-  const auto take = [&] {
-    WorldPool p = pools.take();
-    p.images = p.images.to(o.device);
-    return p;
-  };
-  WorldPool pool = take();
+  WorldPool pool = pools.take(o.device);
   const auto validation = to_unit_range(pool.images.narrow(0, 0, std::min<int64_t>(8, o.pool)), o.device);
   r.validation_start = validation_loss(vae, validation);
   report(o, "autoencoder: " + std::to_string(r.parameters) + " parameters, resuming at step " + std::to_string(r.start_step));
   RunLog log(o, "train-autoencoder.csv", {"loss", "l1", "edges", "kl"}, budget, r);
   int64_t n = 0;
-  const int64_t crops = (o.image_size - o.crop) / 8 + 1;
   for (; !budget.done(n); ++n) {
-    if (pools.ready()) pool = take();
-    const auto idx = torch::randint(pool.images.size(0), {o.batch}, torch::dtype(torch::kLong).device(o.device));
-    auto x = to_unit_range(pool.images.index_select(0, idx), o.device);
-    const auto at = torch::randint(crops, {2}, torch::kLong);
-    x = x.narrow(2, 8 * at[0].item<int64_t>(), o.crop).narrow(3, 8 * at[1].item<int64_t>(), o.crop);
+    if (pools.ready()) pool = pools.take(o.device);
+    const auto x = random_crops(pool.images, o.batch, o.crop, o.device);
     torch::Tensor loss, terms;
     {
       AutocastScope autocast(o.device, o.bf16);

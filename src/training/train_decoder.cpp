@@ -98,12 +98,7 @@ TrainReport train_decoder(const TrainOptions& o) {
   // The pictures as the other stages see them; their captions are not used.
   const PoolShape shape{o.image_size, static_cast<float>(o.large_share), CaptionStyle::Plain};
   PoolMaker pools(o.seed + 2, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, shape, o.data_threads);
-  const auto take = [&] {  // pictures live on the device: a batch is gathered there, never on the host
-    WorldPool p = pools.take();
-    p.images = p.images.to(o.device);
-    return p;
-  };
-  WorldPool pool = take();
+  WorldPool pool = pools.take(o.device);
   Validation validation;
   validation.x = to_unit_range(pool.images.narrow(0, 0, std::min<int64_t>(8, o.pool)), o.device);
   validation.teacher = teach(vae, validation.x, /*noise=*/false);
@@ -115,10 +110,8 @@ TrainReport train_decoder(const TrainOptions& o) {
   RunLog log(o, "train-decoder.csv", {"loss", "l1", "edges", "latent_mse"}, budget, r);
   int64_t n = 0;
   for (; !budget.done(n); ++n) {
-    if (pools.ready()) pool = take();
-    const auto idx =
-        torch::randint(pool.images.size(0), {o.batch}, torch::dtype(torch::kLong).device(o.device));
-    const auto x = to_unit_range(pool.images.index_select(0, idx), o.device);
+    if (pools.ready()) pool = pools.take(o.device);
+    const auto x = random_crops(pool.images, o.batch, o.image_size, o.device);  // whole pictures
     Terms t;
     {
       AutocastScope autocast(o.device, o.bf16);

@@ -89,25 +89,16 @@ TrainReport train_vae_decoder(const TrainOptions& o) {
 
   const PoolShape shape{o.image_size, static_cast<float>(o.large_share), CaptionStyle::Plain};
   PoolMaker pools(o.seed + 2, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, shape, o.data_threads);
-  const auto take = [&] {
-    WorldPool p = pools.take();
-    p.images = p.images.to(o.device);
-    return p;
-  };
-  WorldPool pool = take();
+  WorldPool pool = pools.take(o.device);
   const auto validation = to_unit_range(pool.images.narrow(0, 0, std::min<int64_t>(8, o.pool)), o.device);
   r.validation_start = validation_loss(vae, validation, o.detail_weight);
   report(o, "autoencoder's decoder: " + std::to_string(r.parameters) + " parameters (encoder frozen), resuming at step " +
                 std::to_string(r.start_step));
   RunLog log(o, "train-vae-decoder.csv", {"loss", "l1", "detail"}, budget, r);
   int64_t n = 0;
-  const int64_t crops = (o.image_size - o.crop) / 8 + 1;
   for (; !budget.done(n); ++n) {
-    if (pools.ready()) pool = take();
-    const auto idx = torch::randint(pool.images.size(0), {o.batch}, torch::dtype(torch::kLong).device(o.device));
-    auto x = to_unit_range(pool.images.index_select(0, idx), o.device);
-    const auto at = torch::randint(crops, {2}, torch::kLong);
-    x = x.narrow(2, 8 * at[0].item<int64_t>(), o.crop).narrow(3, 8 * at[1].item<int64_t>(), o.crop);
+    if (pools.ready()) pool = pools.take(o.device);
+    const auto x = random_crops(pool.images, o.batch, o.crop, o.device);
     torch::Tensor latent;
     {
       torch::NoGradGuard no_grad;

@@ -57,16 +57,17 @@ std::string offscreen_command(const test::TempDir& dir, const std::string& args)
          quote((dir / "config").string()) + " timeout 600 " + quote(PALETTE_APP_PATH) + " --offscreen " + args;
 }
 
-// The app offscreen on a fixture model (CPU, 128²) running dir/session.json; `no_egl` when the machine
-// has no EGL device to draw on (the caller skips).
+// The app offscreen on a fixture model (CPU, 128² unless `size` says otherwise: "" is the app's own choice)
+// running dir/session.json; `no_egl` when the machine has no EGL device to draw on (the caller skips).
 struct OffscreenRun {
   AppRun app;
   bool no_egl = false;
 };
-OffscreenRun offscreen_session(const test::TempDir& dir, const std::string& fixture_model) {
+OffscreenRun offscreen_session(const test::TempDir& dir, const std::string& fixture_model,
+                               const std::string& size = "--size 128x128") {
   const std::filesystem::path model = test::fixtures_dir() / fixture_model;
   OffscreenRun r{run(offscreen_command(
-      dir, "--model " + quote(model.string()) + " --device cpu --size 128x128 --script session.json"))};
+      dir, "--model " + quote(model.string()) + " --device cpu " + size + " --script session.json"))};
   r.no_egl = r.app.output.find("no EGL device") != std::string::npos;
   return r;
 }
@@ -413,6 +414,7 @@ TEST(AppE2E, SdxlModelStreamsAndSettlesToTheRender) {
       {"do": "stroke", "brush": 1, "size": 30, "points": [[10, 12], [60, 14], [118, 40]]},
       {"do": "wait_picture", "settled": true, "timeout_s": 300},
       {"do": "check_picture", "max_mean": 0.5, "timeout_s": 300},
+      {"do": "save", "path": "painted.json"},
       {"do": "quit"}]})";
   const OffscreenRun session = offscreen_session(dir, "tiny-sdxl");
   const AppRun& r = session.app;
@@ -420,6 +422,25 @@ TEST(AppE2E, SdxlModelStreamsAndSettlesToTheRender) {
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(r.output.find("generation:"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("picture check: mean difference"), std::string::npos) << r.output;
+  EXPECT_EQ(load_document(dir / "painted.json").document.width(), 128);  // --size was given: it stays
+}
+
+// Started without a file or --size, the untouched new canvas takes the model's own size once the model has
+// loaded: 1024² for SDXL (which paints poorly at 512²).
+TEST(AppE2E, NewCanvasTakesTheSdxlModelsOwnSize) {
+  ASSERT_TRUE(std::filesystem::is_directory(test::fixtures_dir() / "tiny-sdxl"));
+  test::TempDir dir;
+  std::ofstream(dir / "session.json") << R"({"actions": [
+      {"do": "wait_picture", "timeout_s": 300},
+      {"do": "save", "path": "new.json"},
+      {"do": "quit"}]})";
+  const OffscreenRun session = offscreen_session(dir, "tiny-sdxl", "");
+  const AppRun& r = session.app;
+  if (session.no_egl) GTEST_SKIP() << kNoEgl << r.output;
+  ASSERT_EQ(r.status, 0) << r.output;
+  const Document doc = load_document(dir / "new.json").document;
+  EXPECT_EQ(doc.width(), 1024);
+  EXPECT_EQ(doc.height(), 1024);
 }
 
 // A picture exported from a layout, dropped on the window, opens as that layout (untitled, so a save

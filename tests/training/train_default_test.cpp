@@ -180,6 +180,37 @@ TEST_F(TrainedTinyModel, SamplesWithTheEnginesLcmSampler) {
   EXPECT_EQ(render_regions(model, request).image.height, 64);
 }
 
+// The decoder stage trains the decoder alone: the encoder's weights and the latent scaling stay exactly as
+// they were (the UNet was trained on those latents), the step count continues, and its loss falls.
+TEST_F(TrainedTinyModel, VaeDecoderStageTrainsTheDecoderAloneAndKeepsTheLatents) {
+  test::TempDir copy;
+  std::filesystem::copy(folder(), copy / "model", std::filesystem::copy_options::recursive);
+  const auto vae_file = copy / "model" / "vae" / "diffusion_pytorch_model.safetensors";
+  const auto config_file = copy / "model" / "vae" / "config.json";
+  const auto before = SafetensorsFile::open(vae_file).load_all();
+  const std::string config_before = test::read_raw(config_file);
+  TrainOptions o = tiny(copy / "model", TrainStage::VaeDecoder, 20);
+  o.resume = true;
+  const TrainReport r = train_default(o);
+  std::printf("vae-decoder validation loss %.4f -> %.4f\n", r.validation_start, r.validation_end);
+  EXPECT_EQ(r.start_step, 20);
+  EXPECT_EQ(r.end_step, 40);
+  EXPECT_LT(r.validation_end, r.validation_start);
+  EXPECT_NEAR(r.scaling_factor, autoencoder_.scaling_factor, 1e-6);
+  EXPECT_EQ(test::read_raw(config_file), config_before);
+  const auto after = SafetensorsFile::open(vae_file).load_all();
+  ASSERT_EQ(before.size(), after.size());
+  int decoder_changed = 0;
+  for (const auto& [name, t] : before) {
+    const bool decoder = name.rfind("decoder.", 0) == 0 || name.rfind("post_quant_conv.", 0) == 0;
+    if (decoder)
+      decoder_changed += !torch::equal(t, after.at(name));
+    else
+      EXPECT_TRUE(torch::equal(t, after.at(name))) << name;
+  }
+  EXPECT_GT(decoder_changed, 0);
+}
+
 TEST_F(TrainedTinyModel, EvaluationJudgesEveryLayout) {
   EvalOptions o;
   o.model = folder();
@@ -191,6 +222,13 @@ TEST_F(TrainedTinyModel, EvaluationJudgesEveryLayout) {
               r.regions.size(), 100 * r.reference_accuracy);
   EXPECT_GE(r.regions.size(), 4u);
   EXPECT_GE(r.reference_accuracy, 0.5);  // the judge recognises the world's own pictures of the layouts
+  // Every region is judged through the autoencoder too, and the ceiling is the share of those answers.
+  int autoencoded_right = 0;
+  for (const auto& g : r.regions) {
+    EXPECT_TRUE(world_class_from_name(g.autoencoded).has_value()) << g.autoencoded;
+    autoencoded_right += g.autoencoded == g.painted;
+  }
+  EXPECT_DOUBLE_EQ(r.autoencoded_accuracy, double(autoencoded_right) / r.regions.size());
   EXPECT_DOUBLE_EQ(r.chance, 1.0 / kWorldClassCount);
   EXPECT_EQ(r.sheet.width, 3 * 64 + 8);
   EXPECT_EQ(r.sheet.height, 2 * 64 + 4);
