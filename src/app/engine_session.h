@@ -65,8 +65,8 @@ class EngineSession {
   // Unlike model_path() it stays the old model while a new one loads or after a new one failed.
   const std::string& model_in_use() const { return in_use_; }
   std::string model_description() const;                   // "tiny-sd15 on cpu (Float)"
-  int native_side() const;
-  bool model_is_sdxl() const;  // SDXL streams with Euler on the authors' schedule, whatever the sampler setting  // the loaded model's own picture side (1024 for SDXL, else 512); 0 without one
+  int native_side() const;     // the loaded model's own picture side (1024 for SDXL, else 512); 0 without one
+  bool model_is_sdxl() const;  // SDXL streams with Euler on the authors' schedule, whatever the sampler setting
   double loading_seconds() const;                          // time since load_model, while Loading
   const std::string& error() const { return error_; }      // the newest failure; "" when none
   const std::string& notice() const { return notice_; }    // fallbacks taken ("" when none)
