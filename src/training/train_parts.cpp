@@ -82,6 +82,14 @@ torch::Tensor to_unit_range(const torch::Tensor& pictures, const torch::Device& 
   return pictures.to(device, /*non_blocking=*/true).to(torch::kFloat32).div_(127.5).sub_(1.0);
 }
 
+torch::Tensor random_crops(const torch::Tensor& images, int64_t batch, int crop, const torch::Device& device) {
+  const auto idx = torch::randint(images.size(0), {batch}, torch::dtype(torch::kLong).device(device));
+  const auto x = to_unit_range(images.index_select(0, idx), device);
+  const int64_t places = (images.size(2) - crop) / 8 + 1;  // 8: the latent's pixel
+  const auto at = torch::randint(places, {2}, torch::kLong);
+  return x.narrow(2, 8 * at[0].item<int64_t>(), crop).narrow(3, 8 * at[1].item<int64_t>(), crop);
+}
+
 }  // namespace training
 
 TrainReport train_default(const TrainOptions& options) {

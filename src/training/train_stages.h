@@ -49,4 +49,8 @@ AutoencoderKL load_trained_vae(const std::filesystem::path& folder, const std::s
 // (B,3,H,W) uint8 pictures → float in [-1, 1] on `device`.
 torch::Tensor to_unit_range(const torch::Tensor& pictures, const torch::Device& device);
 
+// `batch` pictures drawn at random from `images` ((N, 3, H, W) uint8 on `device`) in [-1, 1], cut to one
+// crop × crop window at a random 8-pixel-aligned place (the same for the whole batch).
+torch::Tensor random_crops(const torch::Tensor& images, int64_t batch, int crop, const torch::Device& device);
+
 }  // namespace palette::training

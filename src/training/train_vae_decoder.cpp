@@ -74,8 +74,9 @@ TrainReport train_vae_decoder(const TrainOptions& o) {
   vae->train();
   std::vector<torch::Tensor> params;
   for (auto& p : vae->named_parameters()) {
-    p.value().set_requires_grad(in_decoder(p.key()));
-    if (in_decoder(p.key())) params.push_back(p.value());
+    const bool trained = in_decoder(p.key());
+    p.value().set_requires_grad(trained);
+    if (trained) params.push_back(p.value());
   }
   if (params.empty()) throw Error("'" + o.out.string() + "': the autoencoder has no decoder parameters");
   for (const auto& p : params) r.parameters += p.numel();

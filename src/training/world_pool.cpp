@@ -132,12 +132,4 @@ WorldPool PoolMaker::take(const torch::Device& device) {
   return pool;
 }
 
-torch::Tensor random_crops(const torch::Tensor& images, int64_t batch, int crop, const torch::Device& device) {
-  const auto idx = torch::randint(images.size(0), {batch}, torch::dtype(torch::kLong).device(device));
-  const auto x = images.index_select(0, idx).to(torch::kFloat32).div_(127.5).sub_(1.0);
-  const int64_t places = (images.size(2) - crop) / kLatentCell + 1;
-  const auto at = torch::randint(places, {2}, torch::kLong);
-  return x.narrow(2, kLatentCell * at[0].item<int64_t>(), crop).narrow(3, kLatentCell * at[1].item<int64_t>(), crop);
-}
-
 }  // namespace palette::training

@@ -38,10 +38,6 @@ struct WorldPool {
 // (decided per sample) mirrored left to right, their region masks with them. `shape.size` must be a multiple of 8. Throws palette::Error for bad sizes.
 WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolShape& shape, int threads);
 
-// `batch` pictures drawn at random from `images` ((N, 3, H, W) uint8 on `device`) in [-1, 1], cut to one
-// crop × crop window at a random 8-pixel-aligned place (the same for the whole batch).
-torch::Tensor random_crops(const torch::Tensor& images, int64_t batch, int crop, const torch::Device& device);
-
 class PoolMaker {
  public:
   // Starts making the first pool at once. threads ≤ 0: all cores but two.
