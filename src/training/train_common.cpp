@@ -227,6 +227,7 @@ void validate_train_options(const TrainOptions& o) {
   if (!(o.lr >= 0)) throw Error("--lr must be ≥ 0");
   if (std::isnan(o.lr_end)) throw Error("--lr-end must be a number");
   if (o.warmup < 0) throw Error("--warmup must be ≥ 0");
+  if (!(o.detail_weight >= 0 && std::isfinite(o.detail_weight))) throw Error("--detail-weight must be a number ≥ 0");
   if (!(o.ema >= 0 && o.ema < 1)) throw Error("--ema must be in [0, 1)");
   if (!(o.caption_dropout >= 0 && o.caption_dropout <= 1)) throw Error("--caption-dropout must be in [0, 1]");
   if (!(o.lcm_timestep_share >= 0 && o.lcm_timestep_share <= 1)) throw Error("--lcm-share must be in [0, 1]");

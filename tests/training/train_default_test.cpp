@@ -255,6 +255,16 @@ TEST(DefaultModelTraining, RefusesBadOptionsBeforeAnyWork) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("--region-prompts"), std::string::npos) << e.what();
   }
+  o.region_prompt_share = 0;
+  o.stage = TrainStage::VaeDecoder;
+  EXPECT_THROW(train_default(o), Error);  // no autoencoder to train the decoder of
+  o.detail_weight = -1;
+  try {
+    train_default(o);
+    ADD_FAILURE() << "a negative detail weight was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--detail-weight"), std::string::npos) << e.what();
+  }
   EXPECT_FALSE(std::filesystem::exists(dir / "m" / "vae" / "diffusion_pytorch_model.safetensors"));
 }
 
