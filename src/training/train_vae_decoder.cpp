@@ -48,11 +48,25 @@ Terms decoder_loss(AutoencoderKL& vae, const torch::Tensor& x, const torch::Tens
   return t;
 }
 
-// The stage's loss on posterior means of a fixed batch, eval mode.
-double validation_loss(AutoencoderKL& vae, const torch::Tensor& x, double detail_weight) {
+// The stage's loss on a fixed batch and fixed latents, eval mode. The latents are drawn from the posterior once,
+// as in training: a decoder that only had to decode posterior means would be judged on latents it never sees.
+struct Validation {
+  torch::Tensor images, latents;
+};
+
+Validation validation_batch(AutoencoderKL& vae, const torch::Tensor& images) {
   torch::NoGradGuard no_grad;
   vae->eval();
-  const double loss = decoder_loss(vae, x, vae->encode(x).mean, detail_weight).loss.item<double>();
+  const auto posterior = vae->encode(images);
+  Validation v{images, posterior.sample(torch::randn_like(posterior.mean))};
+  vae->train();
+  return v;
+}
+
+double validation_loss(AutoencoderKL& vae, const Validation& v, double detail_weight) {
+  torch::NoGradGuard no_grad;
+  vae->eval();
+  const double loss = decoder_loss(vae, v.images, v.latents, detail_weight).loss.item<double>();
   vae->train();
   return loss;
 }
@@ -91,7 +105,8 @@ TrainReport train_vae_decoder(const TrainOptions& o) {
   const PoolShape shape{o.image_size, static_cast<float>(o.large_share), CaptionStyle::Plain};
   PoolMaker pools(o.seed + 2, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, shape, o.data_threads);
   WorldPool pool = pools.take(o.device);
-  const auto validation = to_unit_range(pool.images.narrow(0, 0, std::min<int64_t>(8, o.pool)), o.device);
+  const Validation validation =
+      validation_batch(vae, to_unit_range(pool.images.narrow(0, 0, std::min<int64_t>(8, o.pool)), o.device));
   r.validation_start = validation_loss(vae, validation, o.detail_weight);
   report(o, "autoencoder's decoder: " + std::to_string(r.parameters) + " parameters (encoder frozen), resuming at step " +
                 std::to_string(r.start_step));

@@ -181,12 +181,24 @@ TEST_F(TrainedTinyModel, SamplesWithTheEnginesLcmSampler) {
 }
 
 // The decoder stage trains the decoder alone: the encoder's weights and the latent scaling stay exactly as
-// they were (the UNet was trained on those latents), the step count continues, and its loss falls.
+// they were (the UNet was trained on those latents), the step count continues, and its loss falls. A decoder
+// trained for 20 steps has no margin that 20 more steps reliably show (the sampled latents of so young an
+// encoder are mostly noise), so its output layer is spoiled first: the stage must learn it back.
 TEST_F(TrainedTinyModel, VaeDecoderStageTrainsTheDecoderAloneAndKeepsTheLatents) {
   test::TempDir copy;
   std::filesystem::copy(folder(), copy / "model", std::filesystem::copy_options::recursive);
   const auto vae_file = copy / "model" / "vae" / "diffusion_pytorch_model.safetensors";
   const auto config_file = copy / "model" / "vae" / "config.json";
+  {
+    const SafetensorsFile file = SafetensorsFile::open(vae_file);
+    NamedTensors spoiled;
+    for (auto& [name, t] : file.load_all()) {
+      if (name == "decoder.conv_out.weight") t = torch::zeros_like(t);
+      if (name == "decoder.conv_out.bias") t = torch::full_like(t, 0.8);  // a flat pale grey picture
+      spoiled.emplace_back(name, t);
+    }
+    save_safetensors(vae_file, spoiled, file.metadata());
+  }
   const auto before = SafetensorsFile::open(vae_file).load_all();
   const std::string config_before = test::read_raw(config_file);
   TrainOptions o = tiny(copy / "model", TrainStage::VaeDecoder, 20);
@@ -195,7 +207,7 @@ TEST_F(TrainedTinyModel, VaeDecoderStageTrainsTheDecoderAloneAndKeepsTheLatents)
   std::printf("vae-decoder validation loss %.4f -> %.4f\n", r.validation_start, r.validation_end);
   EXPECT_EQ(r.start_step, 20);
   EXPECT_EQ(r.end_step, 40);
-  EXPECT_LT(r.validation_end, r.validation_start);
+  EXPECT_LT(r.validation_end, 0.8 * r.validation_start);
   EXPECT_NEAR(r.scaling_factor, autoencoder_.scaling_factor, 1e-6);
   EXPECT_EQ(test::read_raw(config_file), config_before);
   const auto after = SafetensorsFile::open(vae_file).load_all();
