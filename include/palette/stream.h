@@ -191,8 +191,7 @@ class StreamEngine {
 };
 
 // `base` as the live picture runs it on `model`'s device: on a CPU regional attention (one UNet item per
-// slot) and, without a tiny decoder, StreamDecodes::ChangesAndSettled; on a GPU `base` unchanged. SDXL
-// models stream in the MultiDiffusion mode wherever they run (regional attention does not run SDXL yet).
+// slot) and, without a tiny decoder, StreamDecodes::ChangesAndSettled; on a GPU `base` unchanged.
 // The app and `palette bench -w live` both use it.
 StreamSettings live_stream_settings(const Model& model, StreamSettings base = {});
 

@@ -114,7 +114,7 @@ void live_section(App& app) {
   if (ImGui::Button(app.composite.image_under ? "Picture beside" : "Picture under"))
     app.run_action(Action::ToggleImageSide);
   // The stream's mode: an app setting (not saved in the document), for comparing speed and look.
-  static constexpr const char* kModeLabels[] = {"auto (device's and model's choice)", "MultiDiffusion (exact)",
+  static constexpr const char* kModeLabels[] = {"auto (device's choice)", "MultiDiffusion (exact)",
                                                 "regional attention (faster)"};
   int mode = static_cast<int>(engine.live_mode());
   ImGui::SetNextItemWidth(-FLT_MIN);

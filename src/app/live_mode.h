@@ -9,8 +9,7 @@
 namespace palette::app {
 
 enum class LiveMode {
-  Auto,               // the device's and the model's choice: regional attention on a CPU, MultiDiffusion on a
-                      // GPU and for SDXL
+  Auto,               // the device's choice: regional attention on a CPU, MultiDiffusion on a GPU
   MultiDiffusion,     // one UNet item per brush and step, blended by the masks (the papers' exact method)
   RegionalAttention,  // one UNet item per step, brushes mixed in cross-attention (fewer items, faster)
 };

@@ -469,7 +469,7 @@ const std::vector<BenchWorkload>& bench_workloads() {
       {"stream512", "stream engine 512², 3 layers over a picture (batch 15) and over a background prompt (20)",
        [](const Model& m, const BenchSettings& s) { return stream_rows(m, s, 512); }},
       {"stream768", "the same at 768²", [](const Model& m, const BenchSettings& s) { return stream_rows(m, s, 768); }},
-      {"stream1024", "the same at 1024² (SDXL's size; SDXL streams in the MultiDiffusion mode, Euler)",
+      {"stream1024", "the same at 1024² (SDXL's size; Euler steps on SDXL)",
        [](const Model& m, const BenchSettings& s) { return stream_rows(m, s, 1024); }, true},
       {"region768", "one-shot region render 768², 4 layers over a picture (batch 4) and over a background prompt (5)",
        [](const Model& m, const BenchSettings& s) { return region_rows(m, s, 768); }, true},

@@ -37,7 +37,7 @@ struct BenchWorkload {
   std::string name;         // as given to --workloads
   std::string description;  // one line for --help
   std::function<std::vector<BenchRow>(const Model&, const BenchSettings&)> run;
-  bool runs_on_sdxl = false;  // measured on SDXL models: at SDXL's size (1024²), and where SDXL runs (no regional stream yet)
+  bool runs_on_sdxl = false;  // measured on SDXL models: at SDXL's size (1024²), not SD 1.5's (512², 768²) or attention shapes
 };
 
 // The stream the stream workloads measure: `side`² with three layers over a background picture (the

@@ -16,10 +16,8 @@ namespace palette {
 
 StreamSettings live_stream_settings(const Model& model, StreamSettings base) {
   const ModelInfo& info = model.info();
-  const bool sdxl = model_parts(model).family == ModelFamily::Sdxl;
-  if (sdxl) base.mode = StreamMode::MultiDiffusion;
   if (info.device != "cpu") return base;
-  if (!sdxl) base.mode = StreamMode::RegionalAttention;
+  base.mode = StreamMode::RegionalAttention;
   const bool tiny_decoder = std::any_of(info.components.begin(), info.components.end(),
                                         [](const ComponentInfo& c) { return c.name == "taesd"; });
   if (!tiny_decoder) base.decodes = StreamDecodes::ChangesAndSettled;

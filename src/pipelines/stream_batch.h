@@ -34,6 +34,20 @@ struct StackEmbeddings {
   std::vector<torch::Tensor> cond, uncond, pooled_cond, pooled_uncond;
 };
 
+// An Euler schedule's per-item constants (SDXL: σ-space latents), undefined for other schedules. Items are
+// slot-major, `p` per slot; the UNet's input scaling covers both halves of a guidance batch.
+struct EulerItems {
+  torch::Tensor input_scale;  // (B, 1, 1, 1) float32: 1/√(σ²+1) of each UNet item's slot
+  torch::Tensor step_dt;      // (T·p, 1, 1, 1) float32: σ_next − σ of each item's slot
+  bool defined() const { return step_dt.defined(); }
+  // The UNet's input for latents `x` (its items, both CFG halves), in float32 and rounded once as the
+  // one-shot render's division by a scalar.
+  torch::Tensor scale_input(const torch::Tensor& x) const;
+  // Each item's ODE step to its slot's next σ, in float32 as the authors' pipeline.
+  torch::Tensor step(const torch::Tensor& x, const torch::Tensor& eps) const;
+};
+EulerItems euler_items(const StreamEngine::State& s, int64_t p);
+
 // The makers, from the derived state whose table's stack constants (masks, has_background) are current.
 // With an Euler schedule (SDXL) a slot's blend is the layers' steps to the next σ instead of their x0.
 //   MultiDiffusion: one UNet item per (slot, layer), blended by the masks afterwards; the bootstrap slots
@@ -43,5 +57,9 @@ std::shared_ptr<const StreamBatch> make_multidiffusion_batch(const StreamEngine:
 //   RegionalAttention: one UNet item per slot, the layers mixed inside cross-attention (stream_regional.cpp).
 std::shared_ptr<const StreamBatch> make_regional_batch(const StreamEngine::State& s, const StreamDerived& d,
                                                        const StackEmbeddings& e);
+// Regional attention's SDXL pooled embedding per slot, (T, D): the layers' `pooled` (p of (1, D)) averaged
+// by the share of the canvas their `masks` (p, T, 1, h, w) hold at that slot; a slot with no weight
+// anywhere averages them evenly. (The pooled embedding enters the time embedding: one per picture.)
+torch::Tensor regional_pooled(const std::vector<torch::Tensor>& pooled, const torch::Tensor& masks);
 
 }  // namespace palette

@@ -274,9 +274,6 @@ StreamEngine::StreamEngine(const Model& model, StreamSettings settings) : state_
   State& s = *state_;
   s.parts = &model_parts(model);
   s.settings = std::move(settings);
-  if (s.settings.mode == StreamMode::RegionalAttention && s.parts->family == ModelFamily::Sdxl)
-    throw Error("the live stream's regional-attention mode does not run SDXL models yet: use the MultiDiffusion "
-                "mode, or an SD 1.x or 2.x model");
   RegionRequest check;
   check.sampling = s.settings.sampling;
   validate_region_request(check);

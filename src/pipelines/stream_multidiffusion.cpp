@@ -6,7 +6,6 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <cmath>
 
 #include "models/model_parts.h"
 #include "pipelines/pipeline_common.h"
@@ -46,12 +45,6 @@ torch::Tensor bootstrap_background(const StreamEngine::State& s, const StreamCan
   return noised.repeat_interleave(p, 0);
 }
 
-// (T·p, 1, 1, 1) on the model's device: `per_slot` repeated for each slot's p items.
-torch::Tensor per_item(const std::vector<double>& per_slot, int64_t T, int64_t p, const torch::Device& device) {
-  std::vector<float> v(per_slot.begin(), per_slot.begin() + T);
-  return torch::tensor(v).repeat_interleave(p).view({T * p, 1, 1, 1}).to(device);
-}
-
 class MultiDiffusionBatch final : public StreamBatch {
  public:
   MultiDiffusionBatch(const StreamEngine::State& s, const StreamDerived& d, const StackEmbeddings& e)
@@ -70,17 +63,7 @@ class MultiDiffusionBatch final : public StreamBatch {
     // Built once per layer set rather than every frame: no host-to-device copy inside a frame.
     unet_timesteps_ = (s.cfg ? torch::cat({item_timesteps_, item_timesteps_}) : item_timesteps_).to(s.parts->device);
     timestep_cond_ = guidance_condition(*s.parts, s.settings.sampling.guidance, hidden_.size(0));
-    if (s.schedule.euler()) {
-      const std::vector<double>& sigma = s.schedule.sigmas;  // T + 1 values, the last 0
-      std::vector<double> scale, dt;
-      for (int64_t k = 0; k < T; ++k) {
-        scale.push_back(1.0 / std::sqrt(sigma[size_t(k)] * sigma[size_t(k)] + 1));
-        dt.push_back(sigma[size_t(k) + 1] - sigma[size_t(k)]);
-      }
-      input_scale_ = per_item(scale, T, p_, s.parts->device);
-      if (s.cfg) input_scale_ = torch::cat({input_scale_, input_scale_});
-      step_dt_ = per_item(dt, T, p_, s.parts->device);
-    }
+    euler_ = euler_items(s, p_);
     item_masks_ = d.table.masks.transpose(0, 1).reshape({T * p_, 1, h, w});
     const int64_t boot_slots = std::min<int64_t>(s.settings.sampling.bootstrap_steps, T);
     if (boot_slots == 0) return;
@@ -116,8 +99,7 @@ class MultiDiffusionBatch final : public StreamBatch {
     }
 
     torch::Tensor input = s.cfg ? torch::cat({x, x}) : x;
-    // In float32 and rounded once, as the one-shot render's division by a scalar.
-    if (input_scale_.defined()) input = (input.to(torch::kFloat) * input_scale_).to(x.scalar_type());
+    if (euler_.defined()) input = euler_.scale_input(input);
     torch::Tensor eps = s.unet->forward(input, unet_timesteps_, hidden_, {timestep_cond_, pooled_, canvas_.time_ids});
     ++s.stats.unet_calls;
     timings.unet_ms += stream_stage_ms(s, start);
@@ -125,8 +107,7 @@ class MultiDiffusionBatch final : public StreamBatch {
     start = Clock::now();
     if (s.cfg) eps = apply_guidance(eps, sampling.guidance);
     // LCM: each item's x0. Euler: its ODE step to the next σ (in float32, as the authors), what is blended.
-    torch::Tensor x0 = step_dt_.defined() ? (x.to(torch::kFloat) + eps.to(torch::kFloat) * step_dt_).to(x.scalar_type())
-                                          : s.schedule.scheduler->denoise(eps, x, item_timesteps_);
+    torch::Tensor x0 = euler_.defined() ? euler_.step(x, eps) : s.schedule.scheduler->denoise(eps, x, item_timesteps_);
     if (nb > 0) {
       torch::Tensor x0b = shift_latents(x0.slice(0, 0, nb), boot_unshifts_, shift);
       // Leak removal: where a layer's x0 stayed close to the bootstrap background it drew nothing of its
@@ -154,8 +135,7 @@ class MultiDiffusionBatch final : public StreamBatch {
   torch::Tensor unet_timesteps_;   // the UNet's per-item timesteps on the model's device (×2 with CFG)
   torch::Tensor timestep_cond_;    // LCM guidance embedding for the UNet batch (may be undefined)
   torch::Tensor pooled_;           // SDXL: the pooled embeddings laid out as hidden_; undefined otherwise
-  torch::Tensor input_scale_;      // Euler: 1/√(σ²+1) per UNet item, (B, 1, 1, 1) float32; undefined for LCM
-  torch::Tensor step_dt_;          // Euler: σ_next − σ per (slot, layer) item, float32; undefined for LCM
+  EulerItems euler_;               // Euler: the items' input scaling and steps; undefined for LCM
   torch::Tensor item_masks_;       // (T·p, 1, h, w): the table's masks slot-major, as the batch
   torch::Tensor boot_shifts_;      // (nb, 2) int64 device: the bootstrap items' recentring shifts
   torch::Tensor boot_unshifts_;    // −boot_shifts_, the way back

@@ -1,7 +1,10 @@
 // StreamMode::RegionalAttention (docs/algorithms.md §7): the stream batch with one UNet pass per slot. The
 // layers meet inside the UNet's cross-attention, mixed by each slot's quantized masks, so there is
 // no per-layer x0 to blend afterwards; the background latent and the re-noising are as in the
-// MultiDiffusion call (stream_step.cpp).
+// MultiDiffusion call (stream_step.cpp). With an Euler schedule (SDXL) each slot takes its ODE step to the
+// next σ. SDXL's pooled text embedding conditions the whole picture through the time embedding, so it
+// cannot be mixed per pixel: each slot gets the layers' pooled embeddings averaged by the share of the
+// canvas their weights hold at that slot.
 #include <torch/torch.h>
 
 #include "models/model_parts.h"
@@ -36,18 +39,26 @@ class RegionalBatch final : public StreamBatch {
     slot_timesteps_ = torch::tensor(s.schedule.timesteps, torch::kInt64);
     unet_timesteps_ = (s.cfg ? torch::cat({slot_timesteps_, slot_timesteps_}) : slot_timesteps_).to(s.parts->device);
     timestep_cond_ = guidance_condition(*s.parts, s.settings.sampling.guidance, unet_timesteps_.size(0));
+    if (!e.pooled_cond.empty()) {
+      pooled_ = regional_pooled(e.pooled_cond, masks);
+      if (s.cfg) pooled_ = torch::cat({regional_pooled(e.pooled_uncond, masks), pooled_});
+      time_ids_ = d.canvas.time_ids;
+    }
+    euler_ = euler_items(s, 1);
   }
 
   Denoised denoise(StreamEngine::State& s, const torch::Tensor& latents, StreamTimings& timings) const override {
     auto start = Clock::now();
-    torch::Tensor eps =
-        s.unet->forward(s.cfg ? torch::cat({latents, latents}) : latents, unet_timesteps_, context_, {timestep_cond_});
+    torch::Tensor input = s.cfg ? torch::cat({latents, latents}) : latents;
+    if (euler_.defined()) input = euler_.scale_input(input);
+    torch::Tensor eps = s.unet->forward(input, unet_timesteps_, context_, {timestep_cond_, pooled_, time_ids_});
     ++s.stats.unet_calls;
     timings.unet_ms += stream_stage_ms(s, start);
 
     start = Clock::now();
     if (s.cfg) eps = apply_guidance(eps, s.settings.sampling.guidance);
-    Denoised out{s.schedule.scheduler->denoise(eps, latents, slot_timesteps_), count_};
+    Denoised out{euler_.defined() ? euler_.step(latents, eps) : s.schedule.scheduler->denoise(eps, latents, slot_timesteps_),
+                 count_};
     timings.blend_ms += stream_stage_ms(s, start);
     return out;
   }
@@ -60,9 +71,20 @@ class RegionalBatch final : public StreamBatch {
   torch::Tensor slot_timesteps_;   // (T,) int64 CPU
   torch::Tensor unet_timesteps_;   // the UNet's per-item timesteps on the model's device
   torch::Tensor timestep_cond_;    // LCM guidance embedding for that batch (may be undefined)
+  torch::Tensor pooled_;           // SDXL: (T, D) per slot, [uncond; cond] with CFG; undefined otherwise
+  torch::Tensor time_ids_;         // SDXL: the canvas's (1, 6); undefined otherwise
+  EulerItems euler_;               // Euler: each slot's input scaling and step; undefined for LCM
 };
 
 }  // namespace
+
+torch::Tensor regional_pooled(const std::vector<torch::Tensor>& pooled, const torch::Tensor& masks) {
+  const torch::Tensor stack = torch::cat(pooled);  // (p, D)
+  torch::Tensor area = masks.to(torch::kFloat).sum({2, 3, 4}).transpose(0, 1);  // (T, p)
+  const torch::Tensor total = area.sum(1, true);
+  area = torch::where(total > 0, area / total.clamp_min(1e-12), torch::full_like(area, 1.0 / double(area.size(1))));
+  return torch::matmul(area.to(stack.device()), stack.to(torch::kFloat)).to(stack.scalar_type());
+}
 
 std::shared_ptr<const StreamBatch> make_regional_batch(const StreamEngine::State& s, const StreamDerived& d,
                                                        const StackEmbeddings& e) {

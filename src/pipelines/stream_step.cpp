@@ -5,6 +5,8 @@
 // and go on as they are.
 #include <torch/torch.h>
 
+#include <cmath>
+
 #include "models/model_parts.h"
 #include "pipelines/pipeline_common.h"
 #include "pipelines/stream_batch.h"
@@ -14,6 +16,32 @@
 namespace palette {
 
 using pipeline::Clock;
+
+EulerItems euler_items(const StreamEngine::State& s, int64_t p) {
+  EulerItems items;
+  if (!s.schedule.euler()) return items;
+  const std::vector<double>& sigma = s.schedule.sigmas;  // T + 1 values, the last 0
+  std::vector<float> scale, dt;
+  for (int64_t k = 0; k < s.slots; ++k) {
+    scale.push_back(float(1.0 / std::sqrt(sigma[size_t(k)] * sigma[size_t(k)] + 1)));
+    dt.push_back(float(sigma[size_t(k) + 1] - sigma[size_t(k)]));
+  }
+  const auto per_item = [&](const std::vector<float>& per_slot) {
+    return torch::tensor(per_slot).repeat_interleave(p).view({s.slots * p, 1, 1, 1}).to(s.parts->device);
+  };
+  items.input_scale = per_item(scale);
+  if (s.cfg) items.input_scale = torch::cat({items.input_scale, items.input_scale});
+  items.step_dt = per_item(dt);
+  return items;
+}
+
+torch::Tensor EulerItems::scale_input(const torch::Tensor& x) const {
+  return (x.to(torch::kFloat) * input_scale).to(x.scalar_type());
+}
+
+torch::Tensor EulerItems::step(const torch::Tensor& x, const torch::Tensor& eps) const {
+  return (x.to(torch::kFloat) + eps.to(torch::kFloat) * step_dt).to(x.scalar_type());
+}
 
 torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
   const StreamDerived& d = s.derived;

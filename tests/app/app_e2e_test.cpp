@@ -405,8 +405,8 @@ TEST(AppE2E, OffscreenSessionNeedsNoDisplay) {
   EXPECT_NE(bare.output.find("--offscreen needs --script"), std::string::npos) << bare.output;
 }
 
-// An SDXL model streams in the MultiDiffusion mode by itself (the family decides: regional attention,
-// the CPU's usual choice, does not run SDXL) and its settled picture is the one-shot render's.
+// An SDXL model streams as the others do (on a CPU in the regional-attention mode, Euler on its stream
+// schedule) and its settled picture is a fresh engine's render of the same layout.
 TEST(AppE2E, SdxlModelStreamsAndSettlesToTheRender) {
   ASSERT_TRUE(std::filesystem::is_directory(test::fixtures_dir() / "tiny-sdxl"));
   test::TempDir dir;

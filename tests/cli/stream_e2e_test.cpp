@@ -96,6 +96,21 @@ TEST(StreamE2E, RegionalAttentionModeWithProfile) {
   EXPECT_EQ(read_image(dir / "frames" / "frame_00002.png").width, 64);
 }
 
+// An SDXL model streams in either mode from the command line too (Euler on its stream schedule).
+TEST(StreamE2E, SdxlModelStreamsInTheRegionalMode) {
+  test::TempDir dir;
+  const auto layout = save_small_layout(dir.path());
+  const std::string sdxl = "--model '" + (test::fixtures_dir() / "tiny-sdxl").string() + "' --device cpu";
+  const CliRun r = run_cli("stream " + sdxl + " --layout '" + layout.string() + "' --mode regional --frames 2 -o '" +
+                           (dir / "frames").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const Image frame = read_image(dir / "frames" / "frame_00002.png");
+  EXPECT_EQ(frame.width, 64);
+  const Infotext info = parse_infotext(read_png_text(dir / "frames" / "frame_00002.png").at("parameters"));
+  ASSERT_TRUE(info.find("Mode")) << r.output;
+  EXPECT_EQ(*info.find("Mode"), "regional");
+}
+
 // -W/-H set the live canvas apart from the layout's (its masks are resized); progress is printed.
 TEST(StreamE2E, SizeFlagsAndProgress) {
   test::TempDir dir;

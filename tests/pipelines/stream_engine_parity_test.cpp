@@ -179,21 +179,12 @@ TEST(StreamParity, sdxl_with_guidance) {
   expect_stream_equals_one_shot(request, "SDXL stream vs one-shot, guidance 3", test::fixture_model("tiny-sdxl"));
 }
 
-// Regional attention (one UNet item per slot) has no SDXL form yet: refused by name, pointing at the
-// mode that runs; the live settings pick that mode for SDXL by themselves.
-TEST(StreamParity, sdxl_regional_attention_is_refused_by_name) {
+// The live settings pick the mode by the device alone, whatever the family: regional attention on a CPU.
+TEST(StreamParity, live_settings_pick_regional_attention_on_a_cpu_for_every_family) {
   StreamSettings settings;
-  settings.mode = StreamMode::RegionalAttention;
-  try {
-    StreamEngine engine(test::fixture_model("tiny-sdxl"), settings);
-    ADD_FAILURE() << "regional attention ran on SDXL";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("regional-attention mode does not run SDXL"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("MultiDiffusion"), std::string::npos) << e.what();
-  }
-  EXPECT_EQ(live_stream_settings(test::fixture_model("tiny-sdxl"), settings).mode, StreamMode::MultiDiffusion);
   settings.mode = StreamMode::MultiDiffusion;
-  EXPECT_EQ(live_stream_settings(tiny_sd15(), settings).mode, StreamMode::RegionalAttention);  // on a CPU
+  EXPECT_EQ(live_stream_settings(test::fixture_model("tiny-sdxl"), settings).mode, StreamMode::RegionalAttention);
+  EXPECT_EQ(live_stream_settings(tiny_sd15(), settings).mode, StreamMode::RegionalAttention);
 }
 
 }  // namespace
