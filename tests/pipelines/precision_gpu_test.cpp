@@ -1,6 +1,6 @@
 // fp16 on CUDA against the float32 references: the one-shot region pipeline on the smd_region_*
-// fixtures (recorded draws replayed, as the CPU parity tests do) and the stream engine against its own
-// float32 CPU run; CUDA-graph replay against eager calls. Needs CUDA; skips itself without it (the graph
+// fixtures (recorded draws replayed, as the CPU parity tests do) and the stream engine (SD 1.5, and SDXL in
+// both modes) against its own float32 CPU run; CUDA-graph replay against eager calls, for both families. Needs CUDA; skips itself without it (the graph
 // runner off CUDA: models/unet/unet_graph_test.cpp).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -34,6 +34,17 @@ const Model& half_model() {
     half.dtype = torch::kHalf;
     half.taesd = test::fixtures_dir() / "tiny-taesd";
     return Model::load(test::fixtures_dir() / "tiny-sd15", half);
+  }();
+  return model;
+}
+
+// tiny-sdxl in float16 on CUDA (its VAE in bfloat16: force_upcast), decoded by its VAE.
+const Model& half_sdxl() {
+  static const Model model = [] {
+    ModelOptions half;
+    half.device = torch::kCUDA;
+    half.dtype = torch::kHalf;
+    return Model::load(test::fixtures_dir() / "tiny-sdxl", half);
   }();
   return model;
 }
@@ -82,18 +93,44 @@ TEST(StreamGpu, HalfPrecisionFrameStaysCloseToFloat32Cpu) {
   EXPECT_GT(stream_state(gpu).unet->captures(), 0) << "the stream batch ran from a CUDA graph";
 }
 
-// In both modes (the regional one records its context's buffers too): replay equals eager calls, and a
-// prompt edit (and, regional, a mask edit) keeps the shapes, so it replays instead of recording again.
-TEST(StreamGpu, CudaGraphReplayEqualsEagerCalls) {
+// SDXL's stream (Euler in σ space, pooled embeddings, time ids) in both modes: fp16 on CUDA with CUDA
+// graphs against the same stream in float32 on the CPU.
+TEST(StreamGpu, SdxlHalfPrecisionFrameStaysCloseToFloat32Cpu) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   exact_math();
   for (StreamMode mode : {StreamMode::MultiDiffusion, StreamMode::RegionalAttention}) {
-    const char* name = mode == StreamMode::MultiDiffusion ? "multidiffusion" : "regional";
+    const std::string name = mode == StreamMode::MultiDiffusion ? "multidiffusion" : "regional";
+    StreamSettings settings;
+    settings.mode = mode;
+    settings.decoder = StreamDecoder::Vae;
+    const StreamSnapshot layout = test::small_layout();
+    StreamEngine cpu(test::fixture_model("tiny-sdxl"), settings);
+    cpu.apply(layout);
+    cpu.flush();
+    cpu.step();
+    StreamEngine gpu(half_sdxl(), settings);
+    gpu.apply(layout);
+    gpu.flush();
+    const StreamFrame frame = gpu.step();
+    const torch::Tensor actual = stream_state(gpu).last_latent;
+    EXPECT_TRUE(torch::isfinite(actual).all().item<bool>()) << name;
+    EXPECT_TRUE(test::check_parity("SDXL " + name + " stream frame latent, cuda float16 vs cpu float32", actual,
+                                   stream_state(cpu).last_latent, 5e-2));
+    EXPECT_EQ(frame.image.width, 64);
+    EXPECT_GT(stream_state(gpu).unet->captures(), 0) << name << ": the stream batch ran from a CUDA graph";
+  }
+}
+
+// In both modes (the regional one records its context's buffers too): replay equals eager calls, and a
+// prompt edit (and, regional, a mask edit) keeps the shapes, so it replays instead of recording again.
+void expect_graph_replay_equals_eager(const Model& model, const std::string& family) {
+  for (StreamMode mode : {StreamMode::MultiDiffusion, StreamMode::RegionalAttention}) {
+    const std::string name = family + (mode == StreamMode::MultiDiffusion ? " multidiffusion" : " regional");
     const StreamSnapshot layout = test::small_layout();
     StreamSettings eager_settings, graph_settings;
     eager_settings.cuda_graphs = false;
     eager_settings.mode = graph_settings.mode = mode;
-    StreamEngine eager(half_model(), eager_settings), graphed(half_model(), graph_settings);
+    StreamEngine eager(model, eager_settings), graphed(model, graph_settings);
     eager.apply(layout);
     graphed.apply(layout);
     // The frame stage (decode, picture blend, bytes) is a graph of its own: its bytes must match too,
@@ -109,7 +146,7 @@ TEST(StreamGpu, CudaGraphReplayEqualsEagerCalls) {
     };
     for (int i = 0; i < 8; ++i) EXPECT_TRUE(frames_equal(eager.step(), graphed.step())) << name << " frame " << i;
     const double error = test::relative_error(stream_state(graphed).last_latent, stream_state(eager).last_latent);
-    std::printf("%s: graph replay vs eager, 8 frames: relative error %.3g\n", name, error);
+    std::printf("%s: graph replay vs eager, 8 frames: relative error %.3g\n", name.c_str(), error);
     EXPECT_LT(error, 1e-3) << name;
     EXPECT_EQ(stream_state(graphed).unet->captures(), 1) << name;
     EXPECT_GE(stream_state(graphed).unet->replays(), 8) << name;
@@ -128,7 +165,7 @@ TEST(StreamGpu, CudaGraphReplayEqualsEagerCalls) {
     EXPECT_EQ(stream_state(graphed).unet->captures(), 1) << name;
     EXPECT_EQ(stream_state(graphed).frames->recordings(), 1) << name;
     const double edited_error = test::relative_error(stream_state(graphed).last_latent, stream_state(eager).last_latent);
-    std::printf("%s: after an edit: relative error %.3g\n", name, edited_error);
+    std::printf("%s: after an edit: relative error %.3g\n", name.c_str(), edited_error);
     EXPECT_LT(edited_error, 1e-3) << name;
 
     // A picture under the layers: the frame stage now blends into it, recorded once more (the
@@ -145,6 +182,18 @@ TEST(StreamGpu, CudaGraphReplayEqualsEagerCalls) {
     for (int i = 0; i < 3; ++i) EXPECT_TRUE(frames_equal(eager.step(), graphed.step())) << name << " over a picture";
     EXPECT_EQ(stream_state(graphed).frames->recordings(), 2) << name;
   }
+}
+
+TEST(StreamGpu, CudaGraphReplayEqualsEagerCalls) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  exact_math();
+  expect_graph_replay_equals_eager(half_model(), "SD 1.5");
+}
+
+TEST(StreamGpu, SdxlCudaGraphReplayEqualsEagerCalls) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  exact_math();
+  expect_graph_replay_equals_eager(half_sdxl(), "SDXL");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// UNet2DConditionModel on CUDA in float32, float16 and bfloat16 against the CPU reference outputs.
+// UNet2DConditionModel on CUDA in float32, float16 and bfloat16 against the CPU reference outputs (SD 1.x,
+// SD 2.x, and SDXL with its added text-time conditions).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -15,8 +16,8 @@ TEST(UNetGpu, HalfPrecisionOnCuda) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   at::globalContext().setAllowTF32CuDNN(false);  // float32 parity needs full-precision convolutions
   at::globalContext().setAllowTF32CuBLAS(false);
-  for (const auto& [model, name] :
-       {std::pair{"tiny-sd15", "sd15_unet_square"}, {"tiny-sd21", "sd21_unet_odd"}}) {
+  for (const auto& [model, name] : {std::pair{"tiny-sd15", "sd15_unet_square"}, {"tiny-sd21", "sd21_unet_odd"},
+                                    {"tiny-sdxl", "sdxl_unet_square"}, {"tiny-sdxl", "sdxl_unet_odd"}}) {
     auto unet = test::fixture_unet(model);
     const auto fixture = test::open_case(name);
     torch::NoGradGuard no_grad;
@@ -26,8 +27,11 @@ TEST(UNetGpu, HalfPrecisionOnCuda) {
     for (const auto& [dtype, dtype_name, tolerance] : runs) {
       unet->to(torch::kCUDA, dtype);
       const auto on_gpu = torch::TensorOptions().device(torch::kCUDA).dtype(dtype);
+      UNetConditions conditions;
+      if (unet->config().text_time_embedding())  // SDXL's pooled text and micro-conditioning ids
+        conditions = {{}, fixture.load("text_embeds", on_gpu), fixture.load("time_ids", on_gpu)};
       const auto out = unet->forward(fixture.load("sample", on_gpu), fixture.load("timestep"),
-                                     fixture.load("encoder_hidden_states", on_gpu));
+                                     fixture.load("encoder_hidden_states", on_gpu), conditions);
       EXPECT_EQ(out.scalar_type(), dtype);
       EXPECT_TRUE(
           test::check_parity(std::string(name) + " cuda " + dtype_name, out, fixture.load("out"), tolerance));
