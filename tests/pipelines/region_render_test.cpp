@@ -122,9 +122,9 @@ TEST(RegionRender, RendersAndIsSeeded) {
   EXPECT_EQ(a.image.pixels, b.image.pixels);
 }
 
-// An SDXL model renders layouts with the authors' SDXL stepping and says so; the stream's mode that does
-// not pass SDXL's conditions yet refuses it up front by name, not with a UNet error from deep inside.
-TEST(RegionRender, SdxlModelsRenderWithEulerAndRegionalStreamsSayTheyCannotYet) {
+// An SDXL model renders layouts with the authors' SDXL stepping and says so; the stream runs it in the
+// regional-attention mode too (one Euler step per slot, its pooled embedding and time ids passed).
+TEST(RegionRender, SdxlModelsRenderWithEulerAndStreamInTheRegionalMode) {
   const Model& sdxl = test::fixture_model("tiny-sdxl");
   const RegionResult a = render_regions(sdxl, small_request());
   EXPECT_EQ(a.sampler, Sampler::euler);
@@ -132,8 +132,14 @@ TEST(RegionRender, SdxlModelsRenderWithEulerAndRegionalStreamsSayTheyCannotYet) 
   EXPECT_EQ(render_regions(tiny_sd15(), small_request()).sampler, Sampler::lcm);
   StreamSettings regional;
   regional.mode = StreamMode::RegionalAttention;
-  const std::string message = error_of([&] { StreamEngine engine(sdxl, regional); });
-  EXPECT_TRUE(contains(message, "the live stream's regional-attention mode does not run SDXL models yet")) << message;
+  regional.decoder = StreamDecoder::Vae;
+  StreamEngine engine(sdxl, regional);
+  StreamSnapshot snapshot;
+  snapshot.version = 1;
+  snapshot.width = snapshot.height = 64;
+  snapshot.background.prompt = "a clear sky";
+  engine.apply(snapshot);
+  EXPECT_EQ(engine.step().image.width, 64);
 }
 
 }  // namespace
