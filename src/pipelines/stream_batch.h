@@ -46,7 +46,7 @@ struct EulerItems {
   // Each item's ODE step to its slot's next σ, in float32 as the authors' pipeline.
   torch::Tensor step(const torch::Tensor& x, const torch::Tensor& eps) const;
 };
-EulerItems euler_items(const StreamEngine::State& s, int64_t p);
+EulerItems euler_items(const StreamEngine::State& s, int64_t p);  // stream_step.cpp
 
 // The makers, from the derived state whose table's stack constants (masks, has_background) are current.
 // With an Euler schedule (SDXL) a slot's blend is the layers' steps to the next σ instead of their x0.

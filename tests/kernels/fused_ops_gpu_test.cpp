@@ -10,6 +10,7 @@
 #include "kernels/fused_ops.h"
 #include "models/model_parts.h"
 #include "palette/model.h"
+#include "support/cuda_precision.h"
 #include "support/fixtures.h"
 
 namespace palette {
@@ -37,8 +38,7 @@ const fused::Ops kFused(/*kernels=*/true);
 
 // The fixture model on the GPU in `dtype` (with its tiny TAESD), TF32 off so float32 is float32.
 Model cuda_fixture_model(torch::ScalarType dtype, bool fused_kernels = true) {
-  at::globalContext().setAllowTF32CuDNN(false);
-  at::globalContext().setAllowTF32CuBLAS(false);
+  test::exact_cuda_math();
   ModelOptions options;
   options.device = torch::kCUDA;
   options.dtype = dtype;

@@ -1,7 +1,7 @@
 // fp16 on CUDA against the float32 references: the one-shot region pipeline on the smd_region_*
 // fixtures (recorded draws replayed, as the CPU parity tests do) and the stream engine (SD 1.5, and SDXL in
-// both modes) against its own float32 CPU run; CUDA-graph replay against eager calls, for both families. Needs CUDA; skips itself without it (the graph
-// runner off CUDA: models/unet/unet_graph_test.cpp).
+// both modes) against its own float32 CPU run; CUDA-graph replay against eager calls, for both families.
+// Needs CUDA; skips itself without it (the graph runner off CUDA: models/unet/unet_graph_test.cpp).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -21,6 +21,7 @@
 #include "pipelines/stream_layouts.h"
 #include "pipelines/stream_state.h"
 #include "sampling/noise_source.h"
+#include "support/cuda_precision.h"
 #include "support/fixtures.h"
 #include "support/parity.h"
 
@@ -49,14 +50,9 @@ const Model& half_sdxl() {
   return model;
 }
 
-void exact_math() {
-  at::globalContext().setAllowTF32CuDNN(false);
-  at::globalContext().setAllowTF32CuBLAS(false);
-}
-
 TEST(RegionGpu, HalfPrecisionStaysCloseToTheFloat32Reference) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  exact_math();
+  test::exact_cuda_math();
   for (const char* name : {"smd_region_128", "smd_region_tiled_128x192"}) {
     const SafetensorsFile file = test::open_case(name);
     const RegionRequest request = test::region_fixture_request(file);
@@ -75,7 +71,7 @@ TEST(RegionGpu, HalfPrecisionStaysCloseToTheFloat32Reference) {
 // float32 on the CPU.
 TEST(StreamGpu, HalfPrecisionFrameStaysCloseToFloat32Cpu) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  exact_math();
+  test::exact_cuda_math();
   const StreamSnapshot layout = test::small_layout();
   StreamEngine cpu(test::fixture_model("tiny-sd15"));
   cpu.apply(layout);
@@ -97,7 +93,7 @@ TEST(StreamGpu, HalfPrecisionFrameStaysCloseToFloat32Cpu) {
 // graphs against the same stream in float32 on the CPU.
 TEST(StreamGpu, SdxlHalfPrecisionFrameStaysCloseToFloat32Cpu) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  exact_math();
+  test::exact_cuda_math();
   for (StreamMode mode : {StreamMode::MultiDiffusion, StreamMode::RegionalAttention}) {
     const std::string name = mode == StreamMode::MultiDiffusion ? "multidiffusion" : "regional";
     StreamSettings settings;
@@ -186,13 +182,13 @@ void expect_graph_replay_equals_eager(const Model& model, const std::string& fam
 
 TEST(StreamGpu, CudaGraphReplayEqualsEagerCalls) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  exact_math();
+  test::exact_cuda_math();
   expect_graph_replay_equals_eager(half_model(), "SD 1.5");
 }
 
 TEST(StreamGpu, SdxlCudaGraphReplayEqualsEagerCalls) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  exact_math();
+  test::exact_cuda_math();
   expect_graph_replay_equals_eager(half_sdxl(), "SDXL");
 }
 

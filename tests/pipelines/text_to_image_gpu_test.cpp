@@ -11,6 +11,7 @@
 #include "pipelines/txt2img_case.h"
 #include "sampling/noise_source.h"
 #include "sampling/scheduler.h"
+#include "support/cuda_precision.h"
 #include "support/fixtures.h"
 #include "support/parity.h"
 
@@ -23,8 +24,7 @@ using test::open_txt2img;
 // tolerances for half precision, and a finite picture at the end.
 TEST(TextToImageGpu, HalfPrecisionOnCuda) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  at::globalContext().setAllowTF32CuDNN(false);
-  at::globalContext().setAllowTF32CuBLAS(false);
+  test::exact_cuda_math();
   ModelOptions half;
   half.device = torch::kCUDA;
   half.dtype = torch::kHalf;

@@ -4,27 +4,22 @@
 #include <torch/torch.h>
 
 #include "models/fixture_modules.h"
+#include "support/cuda_precision.h"
 #include "support/parity.h"
 
 namespace palette {
 namespace {
 
 // Half precision and LibTorch 2.x's fused attention on CUDA, against the float32 CPU reference.
-// Loose bounds: they catch dtype or kernel mistakes (errors of order 1), not rounding (float16 measured
-// about 2e-3 to 5e-3, bfloat16 about 2e-2 to 4e-2 on an H200).
 TEST(UNetGpu, HalfPrecisionOnCuda) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  at::globalContext().setAllowTF32CuDNN(false);  // float32 parity needs full-precision convolutions
-  at::globalContext().setAllowTF32CuBLAS(false);
+  test::exact_cuda_math();
   for (const auto& [model, name] : {std::pair{"tiny-sd15", "sd15_unet_square"}, {"tiny-sd21", "sd21_unet_odd"},
                                     {"tiny-sdxl", "sdxl_unet_square"}, {"tiny-sdxl", "sdxl_unet_odd"}}) {
     auto unet = test::fixture_unet(model);
     const auto fixture = test::open_case(name);
     torch::NoGradGuard no_grad;
-    const std::tuple<torch::Dtype, const char*, double> runs[] = {{torch::kFloat, "float32", 1e-4},
-                                                                  {torch::kHalf, "float16", 2e-2},
-                                                                  {torch::kBFloat16, "bfloat16", 1e-1}};
-    for (const auto& [dtype, dtype_name, tolerance] : runs) {
+    for (const auto& [dtype, dtype_name, tolerance] : test::module_precision_runs()) {
       unet->to(torch::kCUDA, dtype);
       const auto on_gpu = torch::TensorOptions().device(torch::kCUDA).dtype(dtype);
       UNetConditions conditions;

@@ -3,32 +3,26 @@
 #include <torch/torch.h>
 
 #include <string>
-#include <tuple>
 #include <utility>
 
 #include "models/fixture_modules.h"
+#include "support/cuda_precision.h"
 #include "support/parity.h"
 
 namespace palette {
 namespace {
 
-// Reduced precision on CUDA, against the float32 CPU reference.
-// Loose bounds: they catch dtype or kernel mistakes (errors of order 1), not rounding (float16 measured
-// about 2e-3 to 5e-3, bfloat16 about 2e-2 to 4e-2 on an H200). SDXL's VAE (force_upcast: a model loads it in
+// Reduced precision on CUDA, against the float32 CPU reference. SDXL's VAE (force_upcast: a model loads it in
 // bfloat16 where float16 is asked for) runs in every dtype too: the tiny fixture's activations stay far from
 // float16's range, so only rounding shows.
 TEST(AutoencoderKLGpu, ReducedPrecisionOnCuda) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  at::globalContext().setAllowTF32CuDNN(false);  // float32 parity needs full-precision convolutions
-  at::globalContext().setAllowTF32CuBLAS(false);
+  test::exact_cuda_math();
   for (const auto& [model, name] : {std::pair{"tiny-sd21", "sd21_vae"}, {"tiny-sdxl", "sdxl_vae"}}) {
     auto vae = test::fixture_vae(model);
     const auto fixture = test::open_case(name);
     torch::NoGradGuard no_grad;
-    const std::tuple<torch::Dtype, const char*, double> runs[] = {{torch::kFloat, "float32", 1e-4},
-                                                                  {torch::kHalf, "float16", 2e-2},
-                                                                  {torch::kBFloat16, "bfloat16", 1e-1}};
-    for (const auto& [dtype, dtype_name, tolerance] : runs) {
+    for (const auto& [dtype, dtype_name, tolerance] : test::module_precision_runs()) {
       vae->to(torch::kCUDA, dtype);
       const auto on_gpu = torch::TensorOptions().device(torch::kCUDA).dtype(dtype);
       const std::string label = std::string(name) + " cuda " + dtype_name;
