@@ -127,7 +127,7 @@ void add_bench_command(CLI::App& root) {
   cmd->add_option("--model,-m", args->model, "A real model to measure instead of the random SD 1.5-shaped one");
   cmd->add_option("--shape", args->shape,
                   "The random model's shapes: sd15, or sdxl (UNet 320/640/1280, depths 1/2/10, both text encoders, "
-                  "SDXL's VAE; the stream workloads do not run on it yet)")
+                  "SDXL's VAE, TAESD; its stream workload is stream1024, in either --stream-mode)")
       ->capture_default_str();
   cmd->add_option("--workloads,-w", args->workloads, help)->capture_default_str();
   cmd->add_option("--warmup", args->settings.warmup, "Untimed runs before measuring")->capture_default_str();

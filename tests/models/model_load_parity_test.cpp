@@ -1,5 +1,5 @@
-// Model::load end to end: diffusers folders and single files (written by us in the original layout
-// from the fixture models) give the reference outputs.
+// Model::load end to end: diffusers folders and single files give the reference outputs. The SD 1.5 and SDXL
+// single files are laid out as diffusers' own conversion scripts write them (tests/data); SD 2.1's by to_original.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 

@@ -1,11 +1,30 @@
 #include "models/single_file_fixture.h"
 
+#include <torch/torch.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+
 #include "support/fixtures.h"
 
 namespace palette::test {
 namespace {
 
 TensorMap load_file(const std::filesystem::path& p) { return SafetensorsFile::open(p).load_all(); }
+
+// tiny-sd21 has none: diffusers' SD script recognises SD 2 only by a 23rd text encoder layer, so it cannot
+// convert a tiny OpenCLIP text encoder.
+std::optional<std::filesystem::path> recorded_layout(const std::string& name) {
+  static const std::map<std::string, std::string> files = {{"tiny-sd15", "sd15_single_file_layout.json"},
+                                                           {"tiny-sdxl", "sdxl_single_file_layout.json"}};
+  const auto it = files.find(name);
+  if (it == files.end()) return std::nullopt;
+  return std::filesystem::path(PALETTE_SOURCE_DIR) / "tests" / "data" / it->second;
+}
+
+std::vector<int64_t> shape_of(const nlohmann::json& entry) { return entry.at("shape").get<std::vector<int64_t>>(); }
 
 }  // namespace
 
@@ -20,10 +39,52 @@ checkpoint::Components components_of(const std::filesystem::path& dir) {
   return c;
 }
 
+TensorMap diffusers_single_file(const std::string& name) {
+  const auto layout_path = recorded_layout(name);
+  if (!layout_path) throw std::runtime_error("no recorded diffusers single-file layout for '" + name + "'");
+  const auto layout = nlohmann::json::parse(read_raw(*layout_path));
+  // The layout's source names belong to the folder it was recorded from; another folder would not fit them.
+  if (layout.at("from_folder") != name)
+    throw std::runtime_error(layout_path->string() + " was recorded from " + layout.at("from_folder").dump() +
+                             ", not '" + name + "'");
+  const auto dir = fixtures_dir() / name;
+  std::map<std::string, TensorMap> files;  // by the layout's relative path, loaded once
+  TensorMap out;
+  for (const auto& [key, entry] : layout.at("tensors").items()) {
+    std::vector<torch::Tensor> sources;
+    for (const auto& from : entry.at("from")) {
+      const auto file = from.at(0).get<std::string>(), tensor = from.at(1).get<std::string>();
+      auto loaded = files.find(file);
+      if (loaded == files.end()) loaded = files.emplace(file, load_file(dir / file)).first;
+      const auto it = loaded->second.find(tensor);
+      if (it == loaded->second.end())
+        throw std::runtime_error("'" + key + "': source tensor '" + tensor + "' is not in " + (dir / file).string());
+      sources.push_back(it->second);
+    }
+    const std::string op = entry.at("op").get<std::string>();
+    const auto shape = shape_of(entry);
+    torch::Tensor t;
+    if (op == "copy" && sources.size() == 1) t = sources[0];
+    else if (op == "transpose" && sources.size() == 1 && sources[0].dim() == 2) t = sources[0].t().contiguous();
+    else if (op == "concat" && !sources.empty()) t = torch::cat(sources, 0);
+    else
+      throw std::runtime_error("'" + key + "': cannot apply op '" + op + "' to " + std::to_string(sources.size()) +
+                               " source tensor(s)");
+    int64_t numel = 1;
+    for (const auto d : shape) numel *= d;
+    if (t.numel() != numel)
+      throw std::runtime_error("'" + key + "': " + std::to_string(t.numel()) + " elements from its sources, " +
+                               std::to_string(numel) + " in its recorded shape");
+    out[key] = t.reshape(shape);
+  }
+  return out;
+}
+
 std::filesystem::path write_single_file(const TempDir& tmp, const std::string& name,
                                         checkpoint::TextEncoderLayout layout,
                                         const std::function<void(TensorMap&)>& edit) {
-  auto original = checkpoint::to_original(components_of(fixtures_dir() / name), layout);
+  auto original = recorded_layout(name) ? diffusers_single_file(name)
+                                        : checkpoint::to_original(components_of(fixtures_dir() / name), layout);
   if (edit) edit(original);
   const auto path = tmp / (name + ".safetensors");
   NamedTensors tensors(original.begin(), original.end());

@@ -84,9 +84,9 @@ TEST(Parity, sdxl_txt2img_euler8_cfg) {
   EXPECT_TRUE(test::check_parity("image_out", decode_latents(parts, run.latents), c.file.load("image_out"), 1e-3));
 }
 
-// The same model as one original-layout file (sd_xl_base_1.0.safetensors' names: conditioner.embedders.0/1,
-// OpenCLIP's fused in_proj and text_projection, model.diffusion_model with label_emb, first_stage_model):
-// diffusers' result again.
+// The same model as one original-layout file, as diffusers' convert_diffusers_to_original_sdxl.py writes it
+// (conditioner.embedders.0/1, OpenCLIP's fused in_proj and text_projection, model.diffusion_model with
+// label_emb, first_stage_model): diffusers' result again.
 TEST(Parity, sdxl_txt2img_euler8_cfg_from_single_file) {
   auto c = open_txt2img("sdxl_txt2img_euler8_cfg");
   test::TempDir tmp;

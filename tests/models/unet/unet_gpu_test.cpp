@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <string>
+
 #include "models/fixture_modules.h"
 #include "support/cuda_precision.h"
 #include "support/parity.h"
@@ -11,11 +13,19 @@ namespace palette {
 namespace {
 
 // Half precision and LibTorch 2.x's fused attention on CUDA, against the float32 CPU reference.
-TEST(UNetGpu, HalfPrecisionOnCuda) {
+// One case per fixture: a run can carry only some fixtures to the GPU machine and filter by name.
+struct UNetCase {
+  const char* model;
+  const char* name;
+};
+
+class UNetGpu : public testing::TestWithParam<UNetCase> {};
+
+TEST_P(UNetGpu, HalfPrecisionOnCuda) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   test::exact_cuda_math();
-  for (const auto& [model, name] : {std::pair{"tiny-sd15", "sd15_unet_square"}, {"tiny-sd21", "sd21_unet_odd"},
-                                    {"tiny-sdxl", "sdxl_unet_square"}, {"tiny-sdxl", "sdxl_unet_odd"}}) {
+  const auto [model, name] = GetParam();
+  {
     auto unet = test::fixture_unet(model);
     const auto fixture = test::open_case(name);
     torch::NoGradGuard no_grad;
@@ -33,6 +43,11 @@ TEST(UNetGpu, HalfPrecisionOnCuda) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, UNetGpu,
+                         testing::Values(UNetCase{"tiny-sd15", "sd15_unet_square"}, UNetCase{"tiny-sd21", "sd21_unet_odd"},
+                                         UNetCase{"tiny-sdxl", "sdxl_unet_square"}, UNetCase{"tiny-sdxl", "sdxl_unet_odd"}),
+                         [](const testing::TestParamInfo<UNetCase>& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace palette

@@ -15,10 +15,14 @@ namespace {
 // Reduced precision on CUDA, against the float32 CPU reference. SDXL's VAE (force_upcast: a model loads it in
 // bfloat16 where float16 is asked for) runs in every dtype too: the tiny fixture's activations stay far from
 // float16's range, so only rounding shows.
-TEST(AutoencoderKLGpu, ReducedPrecisionOnCuda) {
+// One case per fixture, named by it, so that a run can filter to the fixtures it carries.
+class AutoencoderKLGpu : public testing::TestWithParam<std::pair<const char*, const char*>> {};
+
+TEST_P(AutoencoderKLGpu, ReducedPrecisionOnCuda) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   test::exact_cuda_math();
-  for (const auto& [model, name] : {std::pair{"tiny-sd21", "sd21_vae"}, {"tiny-sdxl", "sdxl_vae"}}) {
+  const auto [model, name] = GetParam();
+  {
     auto vae = test::fixture_vae(model);
     const auto fixture = test::open_case(name);
     torch::NoGradGuard no_grad;
@@ -35,6 +39,10 @@ TEST(AutoencoderKLGpu, ReducedPrecisionOnCuda) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, AutoencoderKLGpu,
+                         testing::Values(std::pair{"tiny-sd21", "sd21_vae"}, std::pair{"tiny-sdxl", "sdxl_vae"}),
+                         [](const auto& info) { return std::string(info.param.second); });
 
 }  // namespace
 }  // namespace palette
