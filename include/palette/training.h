@@ -68,6 +68,8 @@ struct TrainOptions {
   double lcm_timestep_share = 0.5;  // UNet stage: share of timesteps drawn from the LCM schedule
   double region_prompt_share = 0.0; // UNet stage: share of pictures captioned with one class present alone, the
                                     // loss kept to that class's pixels: what a region pipeline asks of a region
+  double region_small_bias = 0.0;   // UNet stage: ≥ 0, a region prompt picks a present class with odds ∝ its
+                                    // pixels^-bias (0: every present class alike; 1: inversely to its area)
   int pool = 4096;                  // pictures generated per data pool (a new pool is made in the background)
   double large_share = 0.5;         // share of pictures rendered at 2 × --size and cut to a --size view: the
                                     // world as a larger canvas shows it (a 512² layout, for a 256² model)

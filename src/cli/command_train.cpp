@@ -101,6 +101,10 @@ void add_train_default_command(CLI::App& root) {
   cmd->add_option("--region-prompts", o.region_prompt_share,
                   "UNet: share of pictures captioned with one class present alone, the loss kept to its pixels")
       ->capture_default_str();
+  cmd->add_option("--region-small-bias", o.region_small_bias,
+                  "UNet: how strongly region prompts favour small classes: a present class is picked with odds "
+                  "proportional to its pixels^-BIAS (0: every present class alike; 1: inversely to its area)")
+      ->capture_default_str();
   cmd->add_option("--pool", o.pool, "Pictures per data pool")->capture_default_str();
   cmd->add_option("--large-share", o.large_share,
                   "Share of pictures rendered at twice --size and cut to a --size view (the world on a larger canvas)")

@@ -1,7 +1,9 @@
 #include "training/world_pool.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <numeric>
 #include <thread>
 
 #include "palette/error.h"
@@ -36,13 +38,26 @@ constexpr int kLatentCell = 8;
 
 // The region prompt of sample `s` (see WorldPool): one present class drawn with `rng`, its caption, and its
 // coverage of each latent cell written into `mask` (size/8 × size/8), mirrored like the picture.
-std::string fill_region(float* mask, const WorldSample& s, bool mirror, CaptionStyle style, WorldRng& rng) {
-  const int size = s.image.width, cells = size / kLatentCell;
+WorldClass pick_region_class(const WorldSample& s, float small_bias, WorldRng& rng) {
   const auto counts = world_class_counts(s);
   std::vector<WorldClass> present;
+  std::vector<double> odds;
   for (int c = 0; c < kWorldClassCount; ++c)
-    if (counts[c] > 0) present.push_back(static_cast<WorldClass>(c));
-  const WorldClass chosen = present[rng.below(static_cast<int>(present.size()))];
+    if (counts[c] > 0) {
+      present.push_back(static_cast<WorldClass>(c));
+      odds.push_back(std::pow(static_cast<double>(counts[c]), -static_cast<double>(small_bias)));
+    }
+  // No bias keeps the uniform draw bit for bit, so the pools of earlier runs are made again unchanged.
+  if (small_bias == 0.0f) return present[rng.below(static_cast<int>(present.size()))];
+  double u = rng.uniform() * std::accumulate(odds.begin(), odds.end(), 0.0);
+  for (size_t i = 0; i + 1 < present.size(); ++i)
+    if ((u -= odds[i]) < 0) return present[i];
+  return present.back();
+}
+
+std::string fill_region(float* mask, const WorldSample& s, bool mirror, const PoolShape& shape, WorldRng& rng) {
+  const int size = s.image.width, cells = size / kLatentCell;
+  const WorldClass chosen = pick_region_class(s, shape.region_small_bias, rng);
   std::fill(mask, mask + cells * cells, 0.0f);
   const float share = 1.0f / (kLatentCell * kLatentCell);
   for (int y = 0; y < size; ++y)
@@ -51,7 +66,7 @@ std::string fill_region(float* mask, const WorldSample& s, bool mirror, CaptionS
         const int mx = mirror ? size - 1 - x : x;
         mask[(y / kLatentCell) * cells + mx / kLatentCell] += share;
       }
-  return style == CaptionStyle::Varied ? varied_crop_caption(chosen, rng) : world_class_name(chosen);
+  return shape.captions == CaptionStyle::Varied ? varied_crop_caption(chosen, rng) : world_class_name(chosen);
 }
 
 }  // namespace
@@ -60,6 +75,8 @@ WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolSh
   if (count < 1) throw Error("a data pool needs at least one picture");
   if (!(shape.large_share >= 0.0f && shape.large_share <= 1.0f))
     throw Error("a data pool's large share " + std::to_string(shape.large_share) + " must be in [0, 1]");
+  if (!(shape.region_small_bias >= 0.0f && shape.region_small_bias <= 4.0f))
+    throw Error("a data pool's region small bias " + std::to_string(shape.region_small_bias) + " must be in [0, 4]");
   const int size = shape.size;
   if (size % kLatentCell != 0) throw Error("a data pool's picture size " + std::to_string(size) + " must be a multiple of 8");
   WorldOptions options;
@@ -90,7 +107,7 @@ WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolSh
           pool.captions[i] = s.caption;
           WorldRng region_rng(mix64(coin ^ 0x5265672e50726f6dull));
           pool.region_captions[i] =
-              fill_region(pool.region_masks[i].data_ptr<float>(), s, mirror, shape.captions, region_rng);
+              fill_region(pool.region_masks[i].data_ptr<float>(), s, mirror, shape, region_rng);
         }
       } catch (...) {
         errors[w] = std::current_exception();

@@ -21,11 +21,14 @@ struct PoolShape {
   int size = 256;
   float large_share = 0.0f;  // [0, 1]
   CaptionStyle captions = CaptionStyle::Varied;
+  // ≥ 0: a present class is picked as the region prompt with odds ∝ (its pixels)^-region_small_bias; 0 picks
+  // every present class equally, 1 in inverse proportion to its area.
+  float region_small_bias = 0.0f;
 };
 
-// Besides its caption, each picture carries one region prompt: one class present in it (each present class
-// equally likely, so a house is asked for as often as the sky), named alone, and where that class is, as a
-// coverage map at latent resolution. Trained with a loss kept to that class's pixels, it teaches what a
+// Besides its caption, each picture carries one region prompt: one class present in it (with no small bias
+// each present class is equally likely, so a house is asked for as often as the sky; a bias favours the
+// small ones further), named alone, and where that class is, as a coverage map at latent resolution. Trained with a loss kept to that class's pixels, it teaches what a
 // region pipeline asks of every region's prompt: paint this class here, whatever the rest of the picture is.
 struct WorldPool {
   torch::Tensor images;               // (N, 3, size, size) uint8, CPU

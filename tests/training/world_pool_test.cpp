@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "palette/error.h"
 #include "palette/world.h"
 #include "training/world_pool.h"
 
@@ -71,6 +72,34 @@ TEST(WorldPool, RegionPromptsAskForSmallObjects) {
   const std::set<std::string> distinct(varied.region_captions.begin(), varied.region_captions.end());
   std::printf("%zu distinct varied region captions of 60\n", distinct.size());
   EXPECT_GT(distinct.size(), 30u);
+}
+
+// On the same pictures, a small bias asks for the small classes more often and for smaller areas; with a bias
+// of 1 each present class comes with odds inverse to its area. A bias of 0 is the uniform draw above.
+TEST(WorldPool, RegionSmallBiasFavoursTheSmallClasses) {
+  constexpr int kCount = 300;
+  const auto small_share = [&](float bias, double* mean_cells) {
+    training::PoolShape shape{64, 0.0f, CaptionStyle::Plain, bias};
+    const training::WorldPool pool = training::make_world_pool(3, 0, kCount, shape, 2);
+    int small = 0;
+    double cells = 0;
+    for (int i = 0; i < kCount; ++i) {
+      const std::string& c = pool.region_captions[i];
+      small += c == "house" || c == "tree" || c == "sun" || c == "moon" || c == "road";
+      cells += pool.region_masks[i].sum().item<double>();
+    }
+    *mean_cells = cells / kCount;
+    return small;
+  };
+  double cells_uniform = 0, cells_biased = 0;
+  const int uniform = small_share(0.0f, &cells_uniform), biased = small_share(1.0f, &cells_biased);
+  std::printf("small classes named: %d of %d without a bias (mean %.1f latent cells), %d with bias 1 (%.1f)\n",
+              uniform, kCount, cells_uniform, biased, cells_biased);
+  EXPECT_GT(biased, uniform + kCount / 10);
+  EXPECT_LT(cells_biased, 0.9 * cells_uniform);
+
+  const training::PoolShape negative{64, 0.0f, CaptionStyle::Plain, -1.0f};
+  EXPECT_THROW(training::make_world_pool(3, 0, 1, negative, 1), Error);
 }
 
 }  // namespace
