@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Run ON THE GPU MACHINE (device tool), from the repository root: the SDXL GPU tests and the SDXL stream benches.
-#   run(command="scripts/gpu/sdxl-check.sh", carry=[".deps", ".gpu-fx-a", ".gpu-fx-b"])
-# The SDXL fixtures do not fit one carry beside the tree and .deps, so they travel in two parts: .gpu-fx-a with an
-# earlier call to the same warm machine (ignored folders stay there), .gpu-fx-b with this one; merged here. Make
-# them here with the commands at the end of scripts/gpu/prepare-deps.sh. Builds palette and
-# palette_gpu_tests in build-gpu/ (as build-and-test.sh configures it), runs the GPU tests that need only the SDXL
-# fixtures (GPU_TEST_FILTER overrides), then `palette bench --shape sdxl -w stream1024` in the regional-attention
-# mode and, for comparison on the same lease, in the MultiDiffusion mode. Writes logs to $OUT.
+# The SDXL fixtures do not fit one carry beside the tree and .deps, so they travel in two parts, made here by
+# scripts/gpu/prepare-deps.sh: .gpu-fx-a with an earlier call to the same warm machine (an ignored folder that a
+# later call does not name stays there), then .gpu-fx-b with this one; they are merged outside the tree:
+#   run(command="true", carry=[".deps", ".gpu-fx-a"])       # or any other work, e.g. a training call
+#   run(command="scripts/gpu/sdxl-check.sh", carry=[".deps", ".gpu-fx-b"])
+# Builds palette and palette_gpu_tests in build-gpu/ (as build-and-test.sh configures it), runs the GPU tests that
+# need only the SDXL fixtures (GPU_TEST_FILTER overrides), then `palette bench --shape sdxl -w stream1024` in the
+# regional-attention mode and, for comparison on the same lease, in the MultiDiffusion mode. Logs go to $OUT.
 set -uo pipefail
 start=$(date +%s)
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -14,10 +15,11 @@ out="${OUT:-$root/build-gpu}"
 mkdir -p "$out"
 cd "$root"
 [ -d .deps/usr/include ] || { echo "no .deps: run scripts/gpu/prepare-deps.sh here and carry .deps" >&2; exit 1; }
-# Outside the tree: the next call's copy of the working tree removes untracked folders it does not carry.
+# Outside the tree: a folder made in the tree during one call did not survive to the next.
 fixtures=/tmp/gpu-fixtures-sdxl
 rm -rf "$fixtures" && mkdir -p "$fixtures"
 for part in .gpu-fx-a .gpu-fx-b; do [ -d "$part" ] && cp -r "$part/." "$fixtures/"; done
+chmod -R u+w "$fixtures"  # the shared fixtures are read-only, and their copies with them
 [ -f "$fixtures/tiny-sdxl/unet/config.json" ] && [ -f "$fixtures/tiny-sdxl/tokenizer_2/vocab.json" ] ||
   echo "warning: the SDXL fixtures are incomplete here (carry .gpu-fx-a, then .gpu-fx-b): their tests will fail" >&2
 if [ ! -f build-gpu/build.ninja ]; then

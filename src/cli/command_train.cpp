@@ -102,8 +102,10 @@ void add_train_default_command(CLI::App& root) {
                   "UNet: share of pictures captioned with one class present alone, the loss kept to its pixels")
       ->capture_default_str();
   cmd->add_option("--region-small-bias", o.region_small_bias,
-                  "UNet: how strongly region prompts favour small classes: a present class is picked with odds "
-                  "proportional to its pixels^-BIAS (0: every present class alike; 1: inversely to its area)")
+                  "UNet, with --region-prompts: how strongly region prompts favour small classes, 0 to 4: a present "
+                  "class is picked with odds proportional to its pixels^-BIAS (0: every present class alike; 1: "
+                  "inversely to its area)")
+      ->check(CLI::Range(0.0, 4.0))
       ->capture_default_str();
   cmd->add_option("--pool", o.pool, "Pictures per data pool")->capture_default_str();
   cmd->add_option("--large-share", o.large_share,

@@ -45,9 +45,12 @@ bool have_xvfb() {
   return run("command -v xvfb-run").status == 0;
 }
 
+// xvfb-run keeps its X authority in a folder of its own under $TMPDIR and exits 5 when it cannot remove that
+// folder afterwards (seen once under a parallel ctest), which would hide the app's own status: each run gets
+// that folder inside the test's.
 std::string app_command(const test::TempDir& dir, const std::string& args) {
-  return "cd " + quote(dir.path().string()) +
-         " && OPENBLAS_NUM_THREADS=1 XDG_CONFIG_HOME=" + quote((dir / "config").string()) +
+  return "cd " + quote(dir.path().string()) + " && mkdir -p xvfb-tmp && TMPDIR=" + quote((dir / "xvfb-tmp").string()) +
+         " OPENBLAS_NUM_THREADS=1 XDG_CONFIG_HOME=" + quote((dir / "config").string()) +
          " xvfb-run -a -s '-screen 0 1280x800x24' " + quote(PALETTE_APP_PATH) + " " + args;
 }
 

@@ -56,6 +56,17 @@ TEST(Parity, sd15_components_from_single_file) {
   expect_reference_outputs(model, "sd15", "sd15 single file");
 }
 
+// The released checkpoints' spelling (`cond_stage_model.transformer.text_model.…`) loads to the same outputs.
+TEST(Parity, sd15_components_from_single_file_with_text_model_names) {
+  test::TempDir tmp;
+  ModelOptions options;
+  options.config_dir = test::fixtures_dir() / "tiny-sd15";
+  const Model model =
+      Model::load(test::write_released_single_file(tmp, "tiny-sd15", TextEncoderLayout::ClipSd1), options);
+  EXPECT_EQ(model.info().family, "SD 1.x");
+  expect_reference_outputs(model, "sd15", "sd15 single file, text_model names");
+}
+
 TEST(Parity, sd21_components_from_single_file) {
   test::TempDir tmp;
   ModelOptions options;

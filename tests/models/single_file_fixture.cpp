@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include "support/fixtures.h"
 
@@ -66,7 +67,13 @@ TensorMap diffusers_single_file(const std::string& name) {
     torch::Tensor t;
     if (op == "copy" && sources.size() == 1) t = sources[0];
     else if (op == "transpose" && sources.size() == 1 && sources[0].dim() == 2) t = sources[0].t().contiguous();
-    else if (op == "concat" && !sources.empty()) t = torch::cat(sources, 0);
+    else if (op == "concat" && !sources.empty()) {
+      std::vector<torch::Tensor> flat;  // recorded as one run of values after another, whatever their shapes
+      for (const auto& source : sources) flat.push_back(source.reshape(-1));
+      t = torch::cat(flat, 0);
+    } else if (op == "empty" && sources.empty()) {
+      t = torch::empty({0});
+    }
     else
       throw std::runtime_error("'" + key + "': cannot apply op '" + op + "' to " + std::to_string(sources.size()) +
                                " source tensor(s)");
@@ -80,16 +87,30 @@ TensorMap diffusers_single_file(const std::string& name) {
   return out;
 }
 
+namespace {
+
+std::filesystem::path save(const TempDir& tmp, const std::string& file, const TensorMap& original) {
+  const auto path = tmp / file;
+  NamedTensors tensors(original.begin(), original.end());
+  save_safetensors(path, tensors);
+  return path;
+}
+
+}  // namespace
+
 std::filesystem::path write_single_file(const TempDir& tmp, const std::string& name,
                                         checkpoint::TextEncoderLayout layout,
                                         const std::function<void(TensorMap&)>& edit) {
   auto original = recorded_layout(name) ? diffusers_single_file(name)
                                         : checkpoint::to_original(components_of(fixtures_dir() / name), layout);
   if (edit) edit(original);
-  const auto path = tmp / (name + ".safetensors");
-  NamedTensors tensors(original.begin(), original.end());
-  save_safetensors(path, tensors);
-  return path;
+  return save(tmp, name + ".safetensors", original);
+}
+
+std::filesystem::path write_released_single_file(const TempDir& tmp, const std::string& name,
+                                                 checkpoint::TextEncoderLayout layout) {
+  return save(tmp, name + "-released.safetensors",
+              checkpoint::to_original(components_of(fixtures_dir() / name), layout));
 }
 
 }  // namespace palette::test

@@ -30,4 +30,10 @@ std::filesystem::path write_single_file(const TempDir& tmp, const std::string& n
                                         checkpoint::TextEncoderLayout layout,
                                         const std::function<void(TensorMap&)>& edit = {});
 
+// The fixture model `name` as to_original writes it: the names of the released checkpoints, whose CLIP text
+// encoder keeps transformers 4's `text_model.` segment (diffusers' script on the fixtures, saved by transformers 5,
+// drops it).
+std::filesystem::path write_released_single_file(const TempDir& tmp, const std::string& name,
+                                                 checkpoint::TextEncoderLayout layout);
+
 }  // namespace palette::test

@@ -12,12 +12,13 @@
 #include "sampling/noise_source.h"
 #include "sampling/scheduler.h"
 #include "support/parity.h"
-#include "models/single_file_fixture.h"
 #include "support/fixtures.h"
 #include "support/temp_dir.h"
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <utility>
 
 namespace palette {
 namespace {
@@ -87,19 +88,25 @@ TEST(Parity, sdxl_txt2img_euler8_cfg) {
 // The same model as one original-layout file, as diffusers' convert_diffusers_to_original_sdxl.py writes it
 // (conditioner.embedders.0/1, OpenCLIP's fused in_proj and text_projection, model.diffusion_model with
 // label_emb, first_stage_model): diffusers' result again.
+// The released checkpoints' spelling (sd_xl_base_1.0's `conditioner.embedders.0.transformer.text_model.…`, which
+// to_original writes) as well.
 TEST(Parity, sdxl_txt2img_euler8_cfg_from_single_file) {
   auto c = open_txt2img("sdxl_txt2img_euler8_cfg");
   test::TempDir tmp;
   ModelOptions options;
   options.config_dir = test::fixtures_dir() / "tiny-sdxl";  // tiny-sdxl's heads are not SDXL's 64-wide ones
-  const Model model =
-      Model::load(test::write_single_file(tmp, "tiny-sdxl", checkpoint::TextEncoderLayout::SdxlPair), options);
-  EXPECT_EQ(model.info().family, "SDXL");
-  EXPECT_EQ(model.info().format, "single file (original layout)");
-  ReplayNoise no_draws({});
-  const auto run = text_to_image_latents(model_parts(model), c.options, no_draws, c.file.load("latents_in"));
-  EXPECT_TRUE(test::check_parity("latents_out", run.latents, c.file.load("latents_out"), 1e-3));
-  EXPECT_TRUE(test::check_parity("image_out", decode_latents(model_parts(model), run.latents), c.file.load("image_out"), 1e-3));
+  const auto layout = checkpoint::TextEncoderLayout::SdxlPair;
+  for (const auto& [file, label] : {std::pair{test::write_single_file(tmp, "tiny-sdxl", layout), "diffusers' script"},
+                                    std::pair{test::write_released_single_file(tmp, "tiny-sdxl", layout), "released"}}) {
+    const Model model = Model::load(file, options);
+    EXPECT_EQ(model.info().family, "SDXL");
+    EXPECT_EQ(model.info().format, "single file (original layout)");
+    ReplayNoise no_draws({});
+    const auto run = text_to_image_latents(model_parts(model), c.options, no_draws, c.file.load("latents_in"));
+    EXPECT_TRUE(test::check_parity(std::string(label) + " latents_out", run.latents, c.file.load("latents_out"), 1e-3));
+    EXPECT_TRUE(test::check_parity(std::string(label) + " image_out", decode_latents(model_parts(model), run.latents),
+                                   c.file.load("image_out"), 1e-3));
+  }
 }
 
 // Micro-conditioning: another original size, a crop and a target size reach the UNet as time ids.

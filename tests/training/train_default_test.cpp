@@ -268,6 +268,16 @@ TEST(DefaultModelTraining, RefusesBadOptionsBeforeAnyWork) {
     EXPECT_NE(std::string(e.what()).find("--region-prompts"), std::string::npos) << e.what();
   }
   o.region_prompt_share = 0;
+  for (const double bias : {-0.5, 5.0, 1.0}) {  // out of range, and (1) without region prompts to bias
+    o.region_small_bias = bias;
+    try {
+      train_default(o);
+      ADD_FAILURE() << "a region small bias of " << bias << " without region prompts was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("--region-small-bias"), std::string::npos) << e.what();
+    }
+  }
+  o.region_small_bias = 0;
   o.stage = TrainStage::VaeDecoder;
   EXPECT_THROW(train_default(o), Error);  // no autoencoder to train the decoder of
   o.detail_weight = -1;

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <array>
+#include <cstdio>
 #include <set>
 #include <string>
 
