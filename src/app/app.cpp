@@ -3,6 +3,8 @@
 #include "app/app.h"
 
 #include <cstdio>
+#include <map>
+#include <string>
 
 #include <imgui.h>
 
@@ -153,8 +155,12 @@ void App::step_script() {
   std::unique_ptr<ScriptHost> host = make_script_host(*this);
   const size_t action = script_->position();
   script_->step(*host, now());
-  if (metrics_ && (script_->position() != action || script_->finished()) && script_->error().empty())
-    metrics_->action_done(action, action_name(script_->action(action)), now());
+  if (metrics_ && (script_->position() != action || script_->finished()) && script_->error().empty()) {
+    const ScriptAction& done = script_->action(action);
+    metrics_->action_done(action, action_name(done), now(),
+                          std::holds_alternative<script::RandomEdits>(done) ? script_->drawn_edits()
+                                                                              : std::map<std::string, int>{});
+  }
   if (!script_->finished()) return;
   if (!script_->error().empty()) {
     set_error(script_->error());

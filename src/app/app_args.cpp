@@ -20,7 +20,8 @@ std::string app_usage() {
          "                   on a machine without a display\n"
          "  --screenshot P   write the window as PNG to P just before quitting\n"
          "  --metrics F      write the session's figures to F, one JSON line per script action and a summary:\n"
-         "                   UI frame time, stroke to picture (first change, settled), pictures/s, memory\n"
+         "                   UI frame time, stroke to picture (first change, settled), pictures/s, memory,\n"
+         "                   and for random_edits the edits drawn, by kind\n"
          "  --autosave-seconds S  write unsaved changes to the recovery file after S seconds of changes\n"
          "                   (default 60; the file lives in ~/.config/semantic-palette/recovery)\n"
          "  -h, --help       this text\n";

@@ -94,13 +94,18 @@ void SessionMetrics::observe(const FrameStats& stats, uint64_t pictures) {
   pictures_seen_ = pictures;
 }
 
-void SessionMetrics::action_done(size_t index, std::string_view name, double t) {
+void SessionMetrics::action_done(size_t index, std::string_view name, double t,
+                                 const std::map<std::string, int>& edits) {
   action_.end = t;
   const int64_t rss = resident_bytes();
   rss_peak_ = std::max(rss_peak_, rss);
-  // Action names are the script's fixed vocabulary: nothing to escape.
+  // Action and edit names are the script's fixed vocabulary: nothing to escape.
+  std::string drawn;
+  for (const auto& [kind, count] : edits)
+    drawn += (drawn.empty() ? "" : ",") + ("\"" + kind + "\":" + std::to_string(count));
   write("{\"action\":" + std::to_string(index) + ",\"do\":\"" + std::string(name) + "\"," +
-        span_members(action_) + ",\"rss_mb\":" + megabytes(rss) + "}");
+        span_members(action_) + ",\"rss_mb\":" + megabytes(rss) + (edits.empty() ? "" : ",\"edits\":{" + drawn + "}") +
+        "}");
   action_ = Span{};
   action_.start = t;
 }

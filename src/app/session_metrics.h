@@ -12,7 +12,7 @@
 //   SessionMetrics metrics("metrics.jsonl", t);   // throws palette::Error naming the file
 //   metrics.ui_frame(4.2);                        // every displayed frame: its work in ms
 //   metrics.observe(stats, pictures);             // every displayed frame, after the pictures were taken
-//   metrics.action_done(3, "stroke", t);          // when a script action finishes
+//   metrics.action_done(3, "stroke", t);          // when a script action finishes (random_edits: and its edits)
 //   metrics.finish(t);                            // the summary line
 //
 // Times are seconds on one monotonic clock. Thread safety: UI thread only.
@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,8 +46,8 @@ class SessionMetrics {
   // call where `pictures` (a running count of pictures taken) went up.
   void observe(const FrameStats& stats, uint64_t pictures);
   // Writes the line of action `index` (its "do" value `name`), covering everything since the previous
-  // action ended (or the session began).
-  void action_done(size_t index, std::string_view name, double t);
+  // action ended (or the session began); `edits` (a random_edits action's, by kind) as its "edits" member.
+  void action_done(size_t index, std::string_view name, double t, const std::map<std::string, int>& edits = {});
   // Writes the summary line once (later calls do nothing).
   void finish(double t);
 

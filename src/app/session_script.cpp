@@ -351,6 +351,7 @@ void ScriptRunner::step_action(ScriptHost& host, const ScriptAction& action, dou
             if (started_ < 0) {
               started_ = now;
               random_state_ = a.seed * 0x9e3779b97f4a7c15ull + 1;
+              drawn_edits_.clear();
             }
             if (now - started_ >= a.seconds) {
               next();
@@ -361,6 +362,7 @@ void ScriptRunner::step_action(ScriptHost& host, const ScriptAction& action, dou
               return;
             }
             const RandomEdit edit = random_edit(random_state_, host.canvas_size(), host.brush_count());
+            ++drawn_edits_[std::string(action_name(edit.action))];
             if (const auto* stroke = std::get_if<Stroke>(&edit.action)) {
               for (size_t i = 0; i < stroke->points.size(); ++i) host.stroke_point(*stroke, i);
             } else if (!std::holds_alternative<WaitFrames>(edit.action)) {

@@ -33,6 +33,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -236,6 +237,9 @@ class ScriptRunner {
   const std::string& error() const { return error_; }  // "" unless an action failed
   size_t position() const { return index_; }
   const ScriptAction& action(size_t index) const { return script_.actions.at(index); }
+  // The edits the latest random_edits action drew, by kind ("stroke", "set_prompt", …, "wait_frames" for a
+  // pause): what a slow stretch of a long run was made of. Empty until one runs.
+  const std::map<std::string, int>& drawn_edits() const { return drawn_edits_; }
 
  private:
   void next();
@@ -251,6 +255,7 @@ class ScriptRunner {
   bool quit_ = false;
   std::string error_;
   uint64_t random_state_ = 0;  // random_edits' generator
+  std::map<std::string, int> drawn_edits_;
 };
 
 constexpr size_t kTypedBytesPerFrame = 3;  // typing speed of set_prompt with "typed"

@@ -51,11 +51,12 @@ TEST(SessionMetrics, EachActionLineCoversItsOwnSpan) {
     metrics.observe(stats, 2);
     metrics.observe(stats, 2);  // nothing new: counted once
     metrics.action_done(1, "wait_picture", 2.5);
+    metrics.action_done(2, "random_edits", 2.75, {{"stroke", 12}, {"undo", 3}});
     metrics.finish(3.0);
     metrics.finish(4.0);  // once only
   }
   const auto lines = lines_of(file);
-  ASSERT_EQ(lines.size(), 3u);
+  ASSERT_EQ(lines.size(), 4u);
   const auto& stroke = lines[0];
   EXPECT_EQ(stroke["action"], 0);
   EXPECT_EQ(stroke["do"], "stroke");
@@ -78,8 +79,14 @@ TEST(SessionMetrics, EachActionLineCoversItsOwnSpan) {
   EXPECT_EQ(wait["settled_ms"]["count"], 1);
   EXPECT_DOUBLE_EQ(wait["settled_ms"]["max"].get<double>(), 1000.0);
   EXPECT_EQ(wait["ui_frame_ms"]["count"], 1);
+  EXPECT_FALSE(wait.contains("edits"));
 
-  const auto& summary = lines[2]["summary"];
+  const auto& edits = lines[2];
+  EXPECT_EQ(edits["do"], "random_edits");
+  EXPECT_EQ(edits["edits"]["stroke"], 12);
+  EXPECT_EQ(edits["edits"]["undo"], 3);
+
+  const auto& summary = lines[3]["summary"];
   EXPECT_DOUBLE_EQ(summary["seconds"].get<double>(), 2.0);
   EXPECT_EQ(summary["ui_frame_ms"]["count"], 4);
   EXPECT_EQ(summary["pictures"], 2);

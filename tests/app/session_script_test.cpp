@@ -271,5 +271,33 @@ TEST(ScriptRunner, RandomEditsAreVariedValidAndReplayable) {
   EXPECT_NE(a.log, other.log);
 }
 
+// The runner's own count of what random_edits drew (the metrics' "edits") agrees with what the document saw,
+// and starts again with each random_edits action.
+TEST(ScriptRunner, RandomEditsCountWhatTheyDrew) {
+  ScriptRunner r(parse_script(
+      R"({"actions": [{"do": "random_edits", "seconds": 20, "seed": 3}, {"do": "random_edits", "seconds": 5, "seed": 4}]})",
+      "/"));
+  EXPECT_TRUE(r.drawn_edits().empty());
+  EditedDocument doc;
+  int frame = 0;
+  for (; r.position() == 0 && frame < 100000; ++frame) r.step(doc, frame / 60.0);
+  const auto first = r.drawn_edits();
+  for (const auto& [kind, seen] : doc.kinds) {
+    ASSERT_TRUE(first.count(kind)) << kind << " happened but was not counted";
+    EXPECT_EQ(first.at(kind), seen) << kind;
+  }
+  int pauses = 0, total = 0;
+  for (const auto& [kind, count] : first) {
+    total += count;
+    if (kind == "wait_frames") pauses = count;
+  }
+  EXPECT_EQ(total - pauses, static_cast<int>(doc.log.size()));
+  for (; !r.finished() && frame < 100000; ++frame) r.step(doc, frame / 60.0);
+  int second = 0;
+  for (const auto& [kind, count] : r.drawn_edits()) second += count;
+  EXPECT_GT(second, 0);
+  EXPECT_LT(second, total) << "the second block's counts include the first's";
+}
+
 }  // namespace
 }  // namespace palette::app
