@@ -15,7 +15,7 @@ out="${OUT:-$root/build-gpu}"
 mkdir -p "$out"
 cd "$root"
 [ -d .deps/usr/include ] || { echo "no .deps: run scripts/gpu/prepare-deps.sh here and carry .deps" >&2; exit 1; }
-# Outside the tree: a folder made in the tree during one call did not survive to the next.
+# Outside the tree: merged into a folder inside it, the fixtures were not found there (cause not pinned down).
 fixtures=/tmp/gpu-fixtures-sdxl
 rm -rf "$fixtures" && mkdir -p "$fixtures"
 for part in .gpu-fx-a .gpu-fx-b; do [ -d "$part" ] && cp -r "$part/." "$fixtures/"; done
