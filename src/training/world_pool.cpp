@@ -41,14 +41,13 @@ constexpr int kLatentCell = 8;
 WorldClass pick_region_class(const WorldSample& s, float small_bias, WorldRng& rng) {
   const auto counts = world_class_counts(s);
   std::vector<WorldClass> present;
-  std::vector<double> odds;
   for (int c = 0; c < kWorldClassCount; ++c)
-    if (counts[c] > 0) {
-      present.push_back(static_cast<WorldClass>(c));
-      odds.push_back(std::pow(static_cast<double>(counts[c]), -static_cast<double>(small_bias)));
-    }
+    if (counts[c] > 0) present.push_back(static_cast<WorldClass>(c));
   // No bias keeps the uniform draw bit for bit, so the pools of earlier runs are made again unchanged.
   if (small_bias == 0.0f) return present[rng.below(static_cast<int>(present.size()))];
+  std::vector<double> odds;
+  for (WorldClass c : present)
+    odds.push_back(std::pow(static_cast<double>(counts[static_cast<int>(c)]), -static_cast<double>(small_bias)));
   double u = rng.uniform() * std::accumulate(odds.begin(), odds.end(), 0.0);
   for (size_t i = 0; i + 1 < present.size(); ++i)
     if ((u -= odds[i]) < 0) return present[i];

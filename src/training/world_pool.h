@@ -28,8 +28,9 @@ struct PoolShape {
 
 // Besides its caption, each picture carries one region prompt: one class present in it (with no small bias
 // each present class is equally likely, so a house is asked for as often as the sky; a bias favours the
-// small ones further), named alone, and where that class is, as a coverage map at latent resolution. Trained with a loss kept to that class's pixels, it teaches what a
-// region pipeline asks of every region's prompt: paint this class here, whatever the rest of the picture is.
+// small ones further), named alone, and where that class is, as a coverage map at latent resolution.
+// Trained with a loss kept to that class's pixels, it teaches what a region pipeline asks of every region's
+// prompt: paint this class here, whatever the rest of the picture is.
 struct WorldPool {
   torch::Tensor images;               // (N, 3, size, size) uint8, CPU
   std::vector<std::string> captions;  // N captions

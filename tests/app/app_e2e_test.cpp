@@ -47,19 +47,15 @@ bool have_xvfb() {
   return run("command -v xvfb-run").status == 0;
 }
 
-// xvfb-run's exit status replaces the app's when its own clean-up fails (status 5, "problem while cleaning up
-// temporary directory", seen under a parallel ctest), so a shell inside xvfb-run prints the app's status and
-// run_app reads it from there.
-constexpr std::string_view kStatusMarker = "\n[semantic-palette exit status ";
-
-std::string app_command(const test::TempDir& dir, const std::string& args) {
-  return "cd " + quote(dir.path().string()) + " && OPENBLAS_NUM_THREADS=1 XDG_CONFIG_HOME=" +
-         quote((dir / "config").string()) + " xvfb-run -a -s '-screen 0 1280x800x24' sh -c '\"$0\" \"$@\"; s=$?; " +
-         "printf \"\\n[semantic-palette exit status %d]\\n\" $s; exit $s' " + quote(PALETTE_APP_PATH) + " " + args;
-}
-
-AppRun run_app(const std::string& command) {
-  AppRun r = run(command);
+// The app under Xvfb in `dir`. xvfb-run's exit status replaces the app's when its own clean-up fails (status 5,
+// "problem while cleaning up temporary directory", seen under a parallel ctest), so a shell inside xvfb-run
+// prints the app's status and it is read from there.
+AppRun run_app(const test::TempDir& dir, const std::string& args) {
+  constexpr std::string_view kStatusMarker = "\n[semantic-palette exit status ";
+  AppRun r = run("cd " + quote(dir.path().string()) + " && OPENBLAS_NUM_THREADS=1 XDG_CONFIG_HOME=" +
+                 quote((dir / "config").string()) + " xvfb-run -a -s '-screen 0 1280x800x24' sh -c '\"$0\" \"$@\"; " +
+                 "s=$?; printf \"\\n[semantic-palette exit status %d]\\n\" $s; exit $s' " + quote(PALETTE_APP_PATH) +
+                 " " + args);
   const size_t at = r.output.rfind(kStatusMarker);
   if (at == std::string::npos) return r;  // the app never ran: xvfb-run's status stands
   r.status = std::atoi(r.output.c_str() + at + kStatusMarker.size());
@@ -126,9 +122,9 @@ TEST(AppE2E, ScriptedSessionSavesExportsAndScreenshots) {
   std::ofstream(dir / "session.json") << kSession;
   write_png(dir / "meadow.png", Image{16, 8, 3, std::vector<uint8_t>(16 * 8 * 3, 90)});
   write_png(dir / "photo.png", test::photo(128, 128));  // replaces the meadow: painted over from here on
-  const AppRun r = run_app(app_command(
+  const AppRun r = run_app(
       dir, "--model " + quote(model.string()) +
-               " --device cpu --size 128x128 --script session.json --metrics metrics.jsonl"));
+               " --device cpu --size 128x128 --script session.json --metrics metrics.jsonl");
   ASSERT_EQ(r.status, 0) << r.output;
 
   // The screenshot first, so a person can look at it whatever fails below.
@@ -217,7 +213,7 @@ TEST(AppE2E, BuiltInModelPaintsAStrokeAndReportsItsLatency) {
     {"do": "quit"}]})";
   const std::filesystem::path layout =
       std::filesystem::path(PALETTE_SOURCE_DIR) / "assets/examples/landscape.layout.json";
-  const AppRun r = run_app(app_command(dir, "--device cpu --script stroke.json " + quote(layout.string())));
+  const AppRun r = run_app(dir, "--device cpu --script stroke.json " + quote(layout.string()));
   ASSERT_EQ(r.status, 0) << r.output;
   ASSERT_TRUE(std::filesystem::exists(dir / "window.png")) << r.output;
   keep(dir, "window.png", "app_builtin_stroke.png");
@@ -253,7 +249,7 @@ TEST(AppE2E, AKilledSessionIsRestoredFromItsAutosave) {
     {"do": "stroke", "brush": 2, "size": 30, "points": [[64, 64]]},
     {"do": "wait_autosave", "timeout_s": 60},
     {"do": "kill"}]})";
-  const AppRun crash = run_app(app_command(dir, "--no-model --size 128x128 --autosave-seconds 1 --script crash.json"));
+  const AppRun crash = run_app(dir, "--no-model --size 128x128 --autosave-seconds 1 --script crash.json");
   ASSERT_EQ(crash.status, 128 + 9) << "killed by SIGKILL\n" << crash.output;
   // The user's file is as they saved it: the autosave went beside the config.
   const LoadedDocument user = load_document(dir / "user.json");
@@ -267,7 +263,7 @@ TEST(AppE2E, AKilledSessionIsRestoredFromItsAutosave) {
     {"do": "answer", "choice": "restore"},
     {"do": "key", "keys": "Ctrl+S"},
     {"do": "quit"}]})";
-  const AppRun restore = run_app(app_command(dir, "--no-model --script restore.json"));
+  const AppRun restore = run_app(dir, "--no-model --script restore.json");
   ASSERT_EQ(restore.status, 0) << restore.output;
   keep(dir, "restore.png", "app_recovery_prompt.png");
   // Restored as the user's document, so Ctrl+S wrote every stroke back to their file.
@@ -283,7 +279,7 @@ TEST(AppE2E, AKilledSessionIsRestoredFromItsAutosave) {
 
   // Nothing is offered after a clean quit.
   std::ofstream(dir / "again.json") << R"({"actions": [{"do": "answer", "choice": "restore"}, {"do": "quit"}]})";
-  const AppRun again = run_app(app_command(dir, "--no-model --script again.json"));
+  const AppRun again = run_app(dir, "--no-model --script again.json");
   EXPECT_EQ(again.status, 1) << again.output;
   EXPECT_NE(again.output.find("no prompt is open"), std::string::npos) << again.output;
 }
@@ -311,7 +307,7 @@ TEST(AppE2E, UnsavedChangesPromptSavesThenGoesOn) {
     {"do": "choose_file", "path": "untitled.json"},
     {"do": "wait_frames", "frames": 30},
     {"do": "kill"}]})";
-  const AppRun r = run_app(app_command(dir, "--no-model --size 128x128 --script session.json"));
+  const AppRun r = run_app(dir, "--no-model --size 128x128 --script session.json");
   ASSERT_EQ(r.status, 0) << "the prompt's Save then quits, before the script's kill\n" << r.output;
   keep(dir, "unsaved.png", "app_unsaved_prompt.png");
   EXPECT_EQ(load_document(dir / "a.palette.json").kind, DocumentKind::Palette);
@@ -343,7 +339,7 @@ TEST(AppE2E, HelpWindowAndNewDialog) {
     {"do": "answer", "choice": "create", "canvas": "576x1024"},
     {"do": "save", "path": "portrait.json"},
     {"do": "quit"}]})";
-  const AppRun r = run_app(app_command(dir, "--no-model --size 128x128 --script help.json"));
+  const AppRun r = run_app(dir, "--no-model --size 128x128 --script help.json");
   ASSERT_EQ(r.status, 0) << r.output;
   keep(dir, "help.png", "app_help.png");
   keep(dir, "new.png", "app_new_dialog.png");
@@ -360,7 +356,7 @@ TEST(AppE2E, BadFilesAndModelsDoNotCrash) {
   test::write_raw(dir / "broken.json", "{\"format\": \"semantic-palette\", \"version\": 1, \"kind\": ");
   std::ofstream(dir / "session.json") << R"({"actions": [{"do": "wait_frames", "frames": 3},
       {"do": "screenshot", "path": "window.png"}, {"do": "quit"}]})";
-  const AppRun r = run_app(app_command(dir, "--model /nonexistent/model --script session.json broken.json"));
+  const AppRun r = run_app(dir, "--model /nonexistent/model --script session.json broken.json");
   EXPECT_EQ(r.status, 0) << r.output;  // the errors are shown in the window, the session goes on
   EXPECT_NE(r.output.find("broken.json"), std::string::npos) << r.output;
   EXPECT_TRUE(std::filesystem::exists(dir / "window.png"));
@@ -368,7 +364,7 @@ TEST(AppE2E, BadFilesAndModelsDoNotCrash) {
   // A script that needs a picture without a model fails with a message, not a hang or a crash.
   std::ofstream(dir / "wait.json")
       << R"({"actions": [{"do": "wait_picture", "timeout_s": 5}, {"do": "quit"}]})";
-  const AppRun w = run_app(app_command(dir, "--no-model --script wait.json"));
+  const AppRun w = run_app(dir, "--no-model --script wait.json");
   EXPECT_EQ(w.status, 1) << w.output;
   EXPECT_NE(w.output.find("no model"), std::string::npos) << w.output;
 
@@ -376,7 +372,7 @@ TEST(AppE2E, BadFilesAndModelsDoNotCrash) {
   std::ofstream(dir / "drop.json")
       << R"({"actions": [{"do": "drop", "path": "not-a-picture.png"}, {"do": "quit"}]})";
   test::write_raw(dir / "not-a-picture.png", "this is text");
-  const AppRun d = run_app(app_command(dir, "--no-model --script drop.json"));
+  const AppRun d = run_app(dir, "--no-model --script drop.json");
   EXPECT_EQ(d.status, 1) << d.output;
   EXPECT_NE(d.output.find("not-a-picture.png': not a readable image"), std::string::npos) << d.output;
 }
@@ -477,7 +473,7 @@ TEST(AppE2E, APictureReopensAsItsLayout) {
 
   std::ofstream(dir / "drop.json") << R"({"actions": [{"do": "drop", "path": "picture.png"},
       {"do": "save", "path": "back.json"}, {"do": "quit"}]})";
-  const AppRun dropped = run_app(app_command(dir, "--no-model --script drop.json"));
+  const AppRun dropped = run_app(dir, "--no-model --script drop.json");
   ASSERT_EQ(dropped.status, 0) << dropped.output;
   const DocumentContent back = load_document(dir / "back.json").document.content();
   ASSERT_EQ(back.layers.size(), 1u);
@@ -486,7 +482,7 @@ TEST(AppE2E, APictureReopensAsItsLayout) {
   EXPECT_EQ(back.settings.seed, std::optional<uint64_t>(5));
 
   std::ofstream(dir / "open.json") << R"({"actions": [{"do": "open", "path": "photo.png"}, {"do": "quit"}]})";
-  const AppRun opened = run_app(app_command(dir, "--no-model --script open.json"));
+  const AppRun opened = run_app(dir, "--no-model --script open.json");
   EXPECT_EQ(opened.status, 1) << opened.output;
   EXPECT_NE(opened.output.find("photo.png' carries no Semantic Palette layout (no 'semantic-palette' chunk)"),
             std::string::npos)

@@ -25,8 +25,6 @@ std::optional<std::filesystem::path> recorded_layout(const std::string& name) {
   return std::filesystem::path(PALETTE_SOURCE_DIR) / "tests" / "data" / it->second;
 }
 
-std::vector<int64_t> shape_of(const nlohmann::json& entry) { return entry.at("shape").get<std::vector<int64_t>>(); }
-
 }  // namespace
 
 checkpoint::Components components_of(const std::filesystem::path& dir) {
@@ -63,20 +61,22 @@ TensorMap diffusers_single_file(const std::string& name) {
       sources.push_back(it->second);
     }
     const std::string op = entry.at("op").get<std::string>();
-    const auto shape = shape_of(entry);
+    const auto shape = entry.at("shape").get<std::vector<int64_t>>();
     torch::Tensor t;
-    if (op == "copy" && sources.size() == 1) t = sources[0];
-    else if (op == "transpose" && sources.size() == 1 && sources[0].dim() == 2) t = sources[0].t().contiguous();
-    else if (op == "concat" && !sources.empty()) {
+    if (op == "copy" && sources.size() == 1) {
+      t = sources[0];
+    } else if (op == "transpose" && sources.size() == 1 && sources[0].dim() == 2) {
+      t = sources[0].t().contiguous();
+    } else if (op == "concat" && !sources.empty()) {
       std::vector<torch::Tensor> flat;  // recorded as one run of values after another, whatever their shapes
       for (const auto& source : sources) flat.push_back(source.reshape(-1));
       t = torch::cat(flat, 0);
     } else if (op == "empty" && sources.empty()) {
       t = torch::empty({0});
-    }
-    else
+    } else {
       throw std::runtime_error("'" + key + "': cannot apply op '" + op + "' to " + std::to_string(sources.size()) +
                                " source tensor(s)");
+    }
     int64_t numel = 1;
     for (const auto d : shape) numel *= d;
     if (t.numel() != numel)
