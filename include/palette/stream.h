@@ -40,6 +40,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "palette/error.h"
@@ -189,6 +190,10 @@ class StreamEngine {
   friend struct StreamEngineInternals;  // the engine's own files and tests read the state through it
   std::unique_ptr<State> state_;
 };
+
+// A canvas side halved, rounded down to a multiple of 8 and at least 64, `halvings` times: the sizes a live
+// picture is made smaller to (on a CPU, or after running out of memory); masks of any size are resized.
+std::pair<int, int> halved_canvas(int width, int height, int halvings);
 
 // `base` as the live picture runs it on `model`'s device: on a CPU regional attention (one UNet item per
 // slot) and, without a tiny decoder, StreamDecodes::ChangesAndSettled; on a GPU `base` unchanged.

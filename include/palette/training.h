@@ -142,13 +142,19 @@ struct EvalOptions {
   torch::Device device = torch::kCPU;
   std::filesystem::path out;        // if set: contact sheet (sheet.png), report (eval.json), layouts/
   ClassPhrasings phrasings;         // classes named here are prompted with these phrasings in turn
-  // How the layouts are rendered. The defaults are the live stream's (what the app shows while painting);
-  // the others measure what a model does under other settings, e.g. without bootstrapping, whose white
-  // background a model that never saw one turns into white or sky-blue holes.
+  // How the layouts are rendered. The defaults are the stream's schedule through the one-shot region
+  // pipeline and the full VAE (what an export makes); the others measure what a model does under other
+  // settings, e.g. without bootstrapping, whose white background a model that never saw one turns into
+  // white or sky-blue holes.
   Sampler sampler = Sampler::lcm_stream;  // lcm or lcm_stream (what the region pipeline runs)
   int steps = kLcmStreamSteps;
   double guidance = 1.0;
   int bootstrap_steps = 1;  // the region pipeline's bootstrapping steps (RegionSampling::bootstrap_steps)
+  // Judge the live picture instead: the stream engine's settled frame as the app shows it while painting on
+  // `device` (palette/document_requests.h, live_picture_settings: on a CPU regional attention, at most 3
+  // LCM steps, a canvas halved to a side of at most 256 and shown upscaled), the tiny decoder if the model
+  // has one; upscaled bilinearly to `size` as the window's texture shows it.
+  bool live = false;
   std::function<void(const std::string&)> log;  // one line per layout; may be empty
 };
 

@@ -101,24 +101,7 @@ struct EngineSession::Impl {
     }));
   }
 
-  // On a CPU the live picture is made the fast way and shown upscaled (the export always renders in full):
-  // regional attention (one UNet item per slot instead of one per slot and layer) at a side of at most
-  // kCpuLiveSide. Measured with the built-in model on 2 cores, landscape example, one frame: 512²
-  // MultiDiffusion 28 s, 512² regional 7.9 s, 256² regional 1.2 s (bench/RESULTS.md).
-  static constexpr int kCpuLiveSide = 256;
-  // …and with at most three LCM steps (a change settles after as many frames; the export keeps the
-  // layout's steps): the landscape at 256², regional, 0.84 s a frame and settled after 3 frames instead of
-  // 1.2 s and 5 frames, the picture alike.
-  static constexpr int kCpuLiveSteps = 3;
-  bool on_cpu() const { return model && model->info().device == "cpu"; }
-  int live_halvings(int width, int height) const {
-    int n = 0;
-    while (on_cpu() && std::max(width, height) > kCpuLiveSide && n < 4) {
-      std::tie(width, height) = scaled_size(width, height, 1);
-      ++n;
-    }
-    return n;
-  }
+  int live_halvings(int width, int height) const { return model ? live_picture_halvings(*model, width, height) : 0; }
 
   void publish_latest(bool paused) {
     if (!stream || !latest) return;
@@ -126,7 +109,7 @@ struct EngineSession::Impl {
     const int halvings = scale_down + live_halvings(s->width, s->height);
     if (halvings > 0) {
       auto smaller = std::make_shared<StreamSnapshot>(*s);  // masks of any size are resized by the engine
-      std::tie(smaller->width, smaller->height) = scaled_size(s->width, s->height, halvings);
+      std::tie(smaller->width, smaller->height) = halved_canvas(s->width, s->height, halvings);
       s = smaller;
     }
     published = s;
@@ -221,12 +204,7 @@ void EngineSession::poll() {
     m.stream_settings = wanted;  // also on failure, so a bad preset is reported once, not every frame
     m.retire_stream();
     try {
-      StreamSettings settings;
-      GenerationSettings live = wanted;
-      if (m.on_cpu() && live.sampler == Sampler::lcm) live.steps = std::min(live.steps, Impl::kCpuLiveSteps);
-      settings.sampling = region_sampling(live);
-      settings.sampling.mask_type = RegionMaskType::Continuous;
-      m.live_settings = live_stream_settings(*m.model, settings);
+      m.live_settings = live_picture_settings(*m.model, wanted);
       m.live_settings.mode = mode;
       m.stream = std::make_unique<LiveStream>(*m.model, m.live_settings);
       if (generation_failed_) set_error("", false);  // the settings that failed are gone

@@ -4,18 +4,6 @@
 
 namespace palette::app {
 
-int halve_side(int side) {
-  return std::max(64, side / 2 / 8 * 8);
-}
-
-std::pair<int, int> scaled_size(int width, int height, int halvings) {
-  for (int i = 0; i < halvings; ++i) {
-    width = halve_side(width);
-    height = halve_side(height);
-  }
-  return {width, height};
-}
-
 std::optional<std::string> shrink_after_oom(ErrorKind kind, int& halvings) {
   if (kind != ErrorKind::OutOfMemory || halvings >= kMaxStreamHalvings) return std::nullopt;
   ++halvings;

@@ -11,7 +11,6 @@
 
 #include <optional>
 #include <string>
-#include <utility>
 
 #include "palette/error.h"
 
@@ -19,8 +18,6 @@ namespace palette::app {
 
 constexpr int kMaxStreamHalvings = 3;
 
-int halve_side(int side);  // half, rounded down to a multiple of 8, ≥ 64
-std::pair<int, int> scaled_size(int width, int height, int halvings);  // halve_side `halvings` times
 // For a stream failure of `kind`: when it is OutOfMemory and another halving is allowed, increments
 // `halvings` and returns the notice to show; nullopt otherwise (the error is shown as it is).
 std::optional<std::string> shrink_after_oom(ErrorKind kind, int& halvings);

@@ -33,8 +33,9 @@ void run_eval(EvalArgs& args) {
   o.device = to_model_options(device).device;
   if (!args.phrasings.empty()) o.phrasings = read_class_phrasings(args.phrasings);
   o.sampler = parse_sampler(args.sampler, "--sampler");
-  std::printf("layouts: %d at %d², %s %d steps, guidance %g, bootstrapping %d step(s)\n", o.count, o.size,
-              std::string(sampler_name(o.sampler)).c_str(), o.steps, o.guidance, o.bootstrap_steps);
+  std::printf("layouts: %d at %d², %s %d steps, guidance %g, bootstrapping %d step(s)%s\n", o.count, o.size,
+              std::string(sampler_name(o.sampler)).c_str(), o.steps, o.guidance, o.bootstrap_steps,
+              o.live ? "; the live picture as the app shows it on this device" : "");
   o.log = [](const std::string& line) { std::cout << line << std::endl; };
   const EvalReport r = eval_default(o);
   std::printf("%-12s %8s %8s %9s %10s %12s\n", "class", "regions", "right", "accuracy", "reference", "autoencoded");
@@ -73,6 +74,10 @@ void add_eval_default_command(CLI::App& root) {
   cmd->add_option("--bootstrap-steps", o.bootstrap_steps,
                   "Steps with bootstrapping (each layer first drawn on white, centred in its mask; 0: none)")
       ->capture_default_str();
+  cmd->add_flag("--live", o.live,
+               "Judge the live picture the app shows while painting on this device (the stream's settled frame, on a "
+               "CPU regional attention, at most 3 lcm steps, at most 256² and upscaled, the tiny decoder) instead "
+               "of the one-shot render an export makes");
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N (default: cuda when available)");
   cmd->add_option("-o,--out", args->out, "Folder for sheet.png, eval.json and the layouts (optional)");
   cmd->callback([args] { run_eval(*args); });

@@ -1,9 +1,12 @@
 // Snapshot → RegionRequest. The only file of the document that sees LibTorch (through regions.h).
 #include "palette/document_requests.h"
 
+#include <algorithm>
 #include <string>
+#include <tuple>
 
 #include "palette/error.h"
+#include "palette/model.h"
 #include "pipelines/document_regions.h"
 
 namespace palette {
@@ -42,6 +45,23 @@ RegionSampling region_sampling(const GenerationSettings& settings) {
   // denoising fits.
   throw Error("settings.sampler: '" + std::string(sampler_name(settings.sampler)) +
               "' is not a region-rendering sampler (layouts use lcm or lcm_stream)");
+}
+
+StreamSettings live_picture_settings(const Model& model, const GenerationSettings& settings) {
+  GenerationSettings live = settings;
+  const bool cpu = model.info().device == "cpu";
+  if (cpu && live.sampler == Sampler::lcm) live.steps = std::min(live.steps, kCpuLiveSteps);
+  StreamSettings s;
+  s.sampling = region_sampling(live);
+  s.sampling.mask_type = RegionMaskType::Continuous;
+  return live_stream_settings(model, s);
+}
+
+int live_picture_halvings(const Model& model, int width, int height) {
+  if (model.info().device != "cpu") return 0;
+  int n = 0;
+  for (; std::max(width, height) > kCpuLiveSide && n < 4; ++n) std::tie(width, height) = halved_canvas(width, height, 1);
+  return n;
 }
 
 RegionRequest region_request(const DocumentContent& snapshot, std::vector<LayerId>* layer_ids) {

@@ -14,6 +14,15 @@
 
 namespace palette {
 
+std::pair<int, int> halved_canvas(int width, int height, int halvings) {
+  const auto halve = [](int side) { return std::max(64, side / 2 / 8 * 8); };
+  for (int i = 0; i < halvings; ++i) {
+    width = halve(width);
+    height = halve(height);
+  }
+  return {width, height};
+}
+
 StreamSettings live_stream_settings(const Model& model, StreamSettings base) {
   const ModelInfo& info = model.info();
   if (info.device != "cpu") return base;

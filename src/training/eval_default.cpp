@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "base/atomic_write.h"
 #include "palette/document_file.h"
@@ -14,6 +15,7 @@
 #include "palette/document_requests.h"
 #include "palette/model.h"
 #include "palette/regions.h"
+#include "palette/stream.h"
 #include "palette/training.h"
 #include "models/model_parts.h"
 #include "models/vae/autoencoder_kl.h"
@@ -96,6 +98,43 @@ Image autoencoded(const Model& model, const Image& picture) {
   return to_image(decode_latents(parts, image_posterior(parts, pixels).mean * parts.vae->config().scaling_factor));
 }
 
+// The layout as the app shows it while painting on the model's device: the stream engine's first settled
+// frame at the live size, upscaled (bilinear, as the window's texture filter) to the canvas.
+Image live_picture(const Model& model, const Layout& l, int bootstrap_steps) {
+  StreamSettings settings = live_picture_settings(model, l.content.settings);
+  settings.sampling.bootstrap_steps = bootstrap_steps;
+  Snapshot document;
+  static_cast<DocumentContent&>(document) = l.content;
+  document.document_id = 1;
+  document.version = 1;
+  StreamSnapshotMaker to_stream;
+  auto snapshot = std::make_shared<StreamSnapshot>(*to_stream(document));
+  std::tie(snapshot->width, snapshot->height) =
+      halved_canvas(snapshot->width, snapshot->height, live_picture_halvings(model, snapshot->width, snapshot->height));
+  StreamEngine engine(model, settings);
+  engine.apply(*snapshot);
+  StreamFrame frame;
+  for (int i = 0; i <= 2 * engine.slots() && !frame.settled; ++i) frame = engine.step();
+  if (!frame.settled || frame.image.pixels.empty())
+    throw Error("eval-default --live: layout '" + l.name + "' gave no settled frame after " +
+                std::to_string(2 * engine.slots() + 1) + " frames");
+  const int w = l.content.width, h = l.content.height;
+  torch::NoGradGuard no_grad;
+  auto t = torch::from_blob(frame.image.pixels.data(), {frame.image.height, frame.image.width, frame.image.channels},
+                            torch::kUInt8)
+               .narrow(2, 0, 3)
+               .permute({2, 0, 1})
+               .unsqueeze(0)
+               .to(torch::kFloat32);
+  if (frame.image.width != w || frame.image.height != h)
+    t = torch::nn::functional::interpolate(t, torch::nn::functional::InterpolateFuncOptions()
+                                                  .size(std::vector<int64_t>{h, w})
+                                                  .mode(torch::kBilinear)
+                                                  .align_corners(false));
+  t = t.round().clamp(0, 255).to(torch::kUInt8).squeeze(0).permute({1, 2, 0}).contiguous();
+  return {w, h, 3, std::vector<uint8_t>(t.data_ptr<uint8_t>(), t.data_ptr<uint8_t>() + t.numel())};
+}
+
 Judgement judge(const Layout& l, const Image& generated, const Image& through_autoencoder,
                 const RegionClassifier& classifier) {
   Judgement j;
@@ -163,7 +202,7 @@ void write_outputs(const EvalOptions& o, const EvalReport& r, const std::vector<
                                  {"block_accuracy", r.block_accuracy}, {"chance", r.chance}, {"majority", r.majority},
                                  {"seconds", r.seconds},      {"phrasings", !o.phrasings.empty()},
                                  {"sampler", sampler_name(o.sampler)}, {"steps", o.steps}, {"guidance", o.guidance},
-                                 {"bootstrap_steps", o.bootstrap_steps},
+                                 {"bootstrap_steps", o.bootstrap_steps}, {"live", o.live},
                                  {"per_class", per_class},    {"regions", regions}};
   const fs::path file = o.out / "eval.json";
   const std::string text = report.dump(2) + "\n";
@@ -197,8 +236,8 @@ EvalReport eval_default(const EvalOptions& o) {
     Layout l = make_layout(i, o, turn);
     RegionRequest request = region_request(l.content);
     request.sampling.bootstrap_steps = o.bootstrap_steps;
-    const RegionResult rendered = render_regions(model, request);
-    const Judgement j = judge(l, rendered.image, autoencoded(model, l.world.image), classifier);
+    const Image generated = o.live ? live_picture(model, l, o.bootstrap_steps) : render_regions(model, request).image;
+    const Judgement j = judge(l, generated, autoencoded(model, l.world.image), classifier);
     int right = 0;
     std::string line = l.name + ":";
     for (const auto& g : j.regions) {
@@ -212,7 +251,7 @@ EvalReport eval_default(const EvalOptions& o) {
     const int y = i * (cell + gap);
     paste(r.sheet, world_class_map_image(l.world), 0, y);
     paste(r.sheet, l.world.image, cell + gap, y);
-    paste(r.sheet, rendered.image, 2 * (cell + gap), y);
+    paste(r.sheet, generated, 2 * (cell + gap), y);
     layouts.push_back(std::move(l));
   }
   int64_t right = 0, reference_right = 0, autoencoded_right = 0;

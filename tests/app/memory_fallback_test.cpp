@@ -21,15 +21,6 @@ TEST(MemoryFallback, DecidesOnTheKindNotTheMessage) {
   EXPECT_EQ(halvings, 0);
 }
 
-TEST(MemoryFallback, HalvedSidesStayValidCanvasSides) {
-  EXPECT_EQ(halve_side(512), 256);
-  EXPECT_EQ(halve_side(200), 96);  // 100 rounded down to a multiple of 8
-  EXPECT_EQ(halve_side(120), 64);  // never below the engine's smallest side
-  EXPECT_EQ(halve_side(64), 64);
-  EXPECT_EQ(scaled_size(1024, 768, 2), std::make_pair(256, 192));
-  EXPECT_EQ(scaled_size(1024, 768, 0), std::make_pair(1024, 768));
-}
-
 TEST(MemoryFallback, ShrinksAtMostThreeTimesAndSaysSo) {
   int halvings = 0;
   EXPECT_EQ(shrink_after_oom(ErrorKind::BadInput, halvings), std::nullopt);

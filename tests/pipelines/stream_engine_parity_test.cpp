@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "models/model_parts.h"
+#include "palette/document_requests.h"
 #include "palette/model.h"
 #include "palette/stream.h"
 #include "pipelines/background_photos.h"
@@ -185,6 +186,34 @@ TEST(StreamParity, live_settings_pick_regional_attention_on_a_cpu_for_every_fami
   settings.mode = StreamMode::MultiDiffusion;
   EXPECT_EQ(live_stream_settings(test::fixture_model("tiny-sdxl"), settings).mode, StreamMode::RegionalAttention);
   EXPECT_EQ(live_stream_settings(tiny_sd15(), settings).mode, StreamMode::RegionalAttention);
+}
+
+// The live picture on a CPU (the app's and eval-default --live's): regional attention, lcm capped at three
+// steps (lcm_stream keeps its schedule), continuous masks, and a canvas halved to a side of at most 256.
+TEST(StreamParity, live_picture_on_a_cpu_is_regional_small_and_at_most_three_lcm_steps) {
+  GenerationSettings settings;
+  settings.sampler = Sampler::lcm;
+  settings.steps = 5;
+  const StreamSettings live = live_picture_settings(tiny_sd15(), settings);
+  EXPECT_EQ(live.mode, StreamMode::RegionalAttention);
+  EXPECT_EQ(live.sampling.mask_type, RegionMaskType::Continuous);
+  EXPECT_EQ(live.sampling.t_index_list, (std::vector<int>{0, 16, 32}));  // diffusers' 3-step LCM grid
+  settings.steps = 2;
+  EXPECT_EQ(live_picture_settings(tiny_sd15(), settings).sampling.t_index_list, (std::vector<int>{0, 25}));
+  settings.sampler = Sampler::lcm_stream;
+  settings.steps = kLcmStreamSteps;
+  EXPECT_EQ(live_picture_settings(tiny_sd15(), settings).sampling.t_index_list, (std::vector<int>{0, 4, 12, 25, 37}));
+  settings.sampler = Sampler::ddim;
+  EXPECT_THROW(live_picture_settings(tiny_sd15(), settings), Error);
+
+  EXPECT_EQ(live_picture_halvings(tiny_sd15(), 256, 256), 0);
+  EXPECT_EQ(live_picture_halvings(tiny_sd15(), 512, 512), 1);
+  EXPECT_EQ(live_picture_halvings(tiny_sd15(), 1024, 768), 2);
+  EXPECT_EQ(live_picture_halvings(tiny_sd15(), 264, 64), 1);
+  EXPECT_EQ(halved_canvas(1024, 768, 2), std::make_pair(256, 192));
+  EXPECT_EQ(halved_canvas(1024, 768, 0), std::make_pair(1024, 768));
+  EXPECT_EQ(halved_canvas(200, 120, 1), std::make_pair(96, 64));  // multiples of 8, never below 64
+  EXPECT_EQ(halved_canvas(64, 64, 3), std::make_pair(64, 64));
 }
 
 }  // namespace

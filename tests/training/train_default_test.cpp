@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -244,6 +245,32 @@ TEST_F(TrainedTinyModel, EvaluationJudgesEveryLayout) {
   EXPECT_DOUBLE_EQ(r.chance, 1.0 / kWorldClassCount);
   EXPECT_EQ(r.sheet.width, 3 * 64 + 8);
   EXPECT_EQ(r.sheet.height, 2 * 64 + 4);
+}
+
+// --live judges the picture the app shows while painting on the CPU: the stream's settled frame at a canvas
+// halved to at most 256² (here 320² → 160²), upscaled. Same layouts and regions as the one-shot evaluation,
+// another picture, and the report says which it judged.
+TEST_F(TrainedTinyModel, LiveEvaluationJudgesTheLivePictureOfTheSameLayouts) {
+  test::TempDir dir;
+  EvalOptions o;
+  o.model = folder();
+  o.count = 1;
+  o.size = 320;
+  o.reference_samples = 16;
+  const EvalReport export_render = eval_default(o);
+  o.live = true;
+  o.out = dir.path() / "live";
+  const EvalReport live = eval_default(o);
+  ASSERT_EQ(live.regions.size(), export_render.regions.size());
+  for (size_t i = 0; i < live.regions.size(); ++i) {
+    EXPECT_EQ(live.regions[i].painted, export_render.regions[i].painted);
+    EXPECT_EQ(live.regions[i].reference, export_render.regions[i].reference);
+  }
+  ASSERT_EQ(live.sheet.width, export_render.sheet.width);
+  ASSERT_EQ(live.sheet.height, export_render.sheet.height);
+  EXPECT_NE(live.sheet.pixels, export_render.sheet.pixels);  // the generated column differs
+  std::ifstream report(o.out / "eval.json");
+  EXPECT_EQ(nlohmann::json::parse(report).at("live"), true);
 }
 
 TEST(DefaultModelTraining, RefusesBadOptionsBeforeAnyWork) {

@@ -68,6 +68,9 @@ TEST(DefaultModelE2E, TrainsEvaluatesAndRefusesMistakes) {
   ASSERT_EQ(unboot.status, 0) << unboot.output;
   EXPECT_TRUE(contains(unboot.output, "1 at 64², lcm 2 steps, guidance 2, bootstrapping 0 step(s)"))
       << unboot.output;
+  const auto live = run_cli("eval-default --model " + model + " --count 1 --size 64 --reference-samples 16 --live");
+  ASSERT_EQ(live.status, 0) << live.output;
+  EXPECT_TRUE(contains(live.output, "the live picture as the app shows it on this device")) << live.output;
   const auto ddim = run_cli("eval-default --model " + model + " --count 1 --size 64 --sampler ddim");
   EXPECT_NE(ddim.status, 0);
   EXPECT_TRUE(contains(ddim.output, "--sampler ddim: layouts render with lcm or lcm_stream")) << ddim.output;
