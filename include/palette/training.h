@@ -152,8 +152,8 @@ struct EvalOptions {
   int bootstrap_steps = 1;  // the region pipeline's bootstrapping steps (RegionSampling::bootstrap_steps)
   // Judge the live picture instead: the stream engine's settled frame as the app shows it while painting on
   // `device` (palette/document_requests.h, live_picture_settings: on a CPU regional attention, at most 3
-  // LCM steps, a canvas halved to a side of at most 256 and shown upscaled), the tiny decoder if the model
-  // has one; upscaled bilinearly to `size` as the window's texture shows it.
+  // LCM steps, a canvas halved to a side of at most 256 and shown upscaled), decoded as the app decodes it;
+  // upscaled bilinearly to `size` as the window's texture shows it.
   bool live = false;
   std::function<void(const std::string&)> log;  // one line per layout; may be empty
 };

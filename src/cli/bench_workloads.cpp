@@ -380,6 +380,7 @@ std::vector<BenchRow> live_rows(const Model& model, const BenchSettings& setting
   stream_settings.cuda_graphs = settings.cuda_graphs;
   if (settings.stream_mode == "regional") stream_settings.mode = StreamMode::RegionalAttention;
   if (settings.stream_mode == "multidiffusion") stream_settings.mode = StreamMode::MultiDiffusion;
+  if (settings.live_decodes != "app") stream_settings.settled_with_vae = false;
   if (settings.live_decodes == "every") stream_settings.decodes = StreamDecodes::EveryFrame;
   if (settings.live_decodes == "changes") stream_settings.decodes = StreamDecodes::ChangesAndSettled;
   if (settings.live_steps > 0) {

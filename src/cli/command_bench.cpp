@@ -139,7 +139,8 @@ void add_bench_command(CLI::App& root) {
                   "-w live: the canvas side (default: the app's live size, 256 on a CPU, 512 on a GPU)");
   cmd->add_option("--live-decodes", args->settings.live_decodes,
                   "-w live: which frames are decoded: app (as the app does: on a CPU without a tiny decoder only the "
-                  "first after an edit and the settled one), every, changes")
+                  "first after an edit and the settled one; with one, every frame and the settled one again by the "
+                  "full VAE), every, changes (both by the frames' decoder alone)")
       ->capture_default_str();
   cmd->add_option("--profile-dir", args->settings.profile_dir, "Where -w profile writes its traces")
       ->capture_default_str();

@@ -30,6 +30,7 @@ StreamSettings live_stream_settings(const Model& model, StreamSettings base) {
   const bool tiny_decoder = std::any_of(info.components.begin(), info.components.end(),
                                         [](const ComponentInfo& c) { return c.name == "taesd"; });
   if (!tiny_decoder) base.decodes = StreamDecodes::ChangesAndSettled;
+  if (tiny_decoder) base.settled_with_vae = true;
   return base;
 }
 

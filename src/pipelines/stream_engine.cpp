@@ -324,7 +324,10 @@ void StreamEngine::apply(const StreamSnapshot& snapshot) {
   s.derived = std::move(next);
   s.snapshot = snapshot;
   s.version = snapshot.version;
-  if (rebuild) s.calls_since_change = 0;
+  if (rebuild) {
+    s.calls_since_change = 0;
+    s.settled_picture.reset();
+  }
   if (new_canvas) {
     s.buffer = torch::Tensor();
     flush();
@@ -366,10 +369,16 @@ StreamFrame StreamEngine::step() {
   }
   const bool shown = s.settings.decodes == StreamDecodes::EveryFrame || s.calls_since_change <= 1 ||
                      s.calls_since_change >= s.slots;
-  if (shown) frame.image = stream_decode(s, latent, frame.timings);
+  frame.settled = s.calls_since_change >= s.slots;
+  if (shown && frame.settled && s.settings.settled_with_vae && s.use_taesd && latent.defined()) {
+    // Every settled frame of one change is the same picture: decoded once.
+    if (!s.settled_picture) s.settled_picture = stream_decode_with_vae(s, latent, frame.timings);
+    frame.image = *s.settled_picture;
+  } else if (shown) {
+    frame.image = stream_decode(s, latent, frame.timings);
+  }
   frame.version = s.version;
   frame.index = uint64_t(s.stats.frames);
-  frame.settled = s.calls_since_change >= s.slots;
   frame.steps_total = int(s.slots);
   frame.steps_done = int(std::min<int64_t>(s.calls_since_change, s.slots));
   // The frame's bytes are on the host, so its device work is done: no synchronisation to time it.

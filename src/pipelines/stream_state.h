@@ -107,6 +107,7 @@ struct StreamEngine::State {
   StreamStats stats;
   uint64_t version = 0;         // of the snapshot applied last
   int64_t calls_since_change = 0;
+  std::optional<Image> settled_picture;  // settled_with_vae: the VAE's picture of the current change
   StreamTimings pending;        // apply()'s work, reported with the next frame
 };
 
@@ -123,6 +124,8 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings);
 // The frame of a latent: TAESD or VAE decode over the background picture, then RGBA8 on the host
 // (stream_frame.h). Adds the decode (with the bytes on the device) and copy times when profiling.
 Image stream_decode(StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings);
+// The same with the full VAE whatever the frames use (settled_with_vae), eagerly.
+Image stream_decode_with_vae(StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings);
 
 // The state of `engine`, for the engine's own tests (and nothing outside src/pipelines).
 struct StreamEngineInternals {

@@ -78,4 +78,16 @@ Image stream_decode(StreamEngine::State& s, const torch::Tensor& latent, StreamT
   return image;
 }
 
+Image stream_decode_with_vae(StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings) {
+  const StreamDerived& d = s.derived;
+  auto start = Clock::now();
+  const torch::Tensor rgba =
+      frame_rgba(*s.parts, /*use_taesd=*/false, latent, {d.canvas.photo_pixels, d.table.photo_cover, d.table.photo_blend});
+  timings.decode_ms += stream_stage_ms(s, start);
+  start = Clock::now();
+  Image image = s.frames->to_host(rgba);
+  timings.copy_ms += stream_stage_ms(s, start);
+  return image;
+}
+
 }  // namespace palette

@@ -111,6 +111,36 @@ TEST(StreamEngine, TaesdDecodesLiveFrames) {
   EXPECT_NE(test::error_of([&] { StreamEngine e(tiny_sd15(), vae_only); }).find("TAESD"), std::string::npos);
 }
 
+// settled_with_vae: the frames on the way are TAESD's, the settled ones the VAE's picture of the same latent,
+// decoded once per change and again after the next one.
+TEST(StreamEngine, SettledFramesCanComeFromTheFullVae) {
+  const Model& model = test::fixture_model_with_taesd("tiny-sd15");
+  StreamSettings both;
+  both.settled_with_vae = true;
+  StreamSettings vae;
+  vae.decoder = StreamDecoder::Vae;
+  StreamEngine engine(model, both), taesd_only(model), vae_only(model, vae);
+  for (StreamEngine* e : {&engine, &taesd_only, &vae_only}) e->apply(test::small_layout());
+  for (int change = 0; change < 2; ++change) {
+    if (change == 1) {  // a prompt edit: new frames on the way, then a new settled picture
+      StreamSnapshot edited = test::small_layout(2);
+      edited.layers[0].region.prompt = "a red barn";
+      for (StreamEngine* e : {&engine, &taesd_only, &vae_only}) e->apply(edited);
+    }
+    const int slots = engine.slots();
+    for (int k = 0; k < slots + 2; ++k) {
+      const StreamFrame f = engine.step(), t = taesd_only.step(), v = vae_only.step();
+      ASSERT_EQ(f.settled, t.settled);
+      if (!f.settled) {
+        EXPECT_TRUE(same_pixels(f.image, t.image)) << "change " << change << ", frame " << k;
+      } else {
+        EXPECT_TRUE(same_pixels(f.image, v.image)) << "change " << change << ", frame " << k;
+        EXPECT_FALSE(same_pixels(f.image, t.image)) << "change " << change << ", frame " << k;
+      }
+    }
+  }
+}
+
 TEST(StreamEngine, EmptyAndDisabledLayersAreAsIfAbsent) {
   StreamEngine plain(tiny_sd15());
   StreamSnapshot s = test::small_layout();
