@@ -372,7 +372,7 @@ StreamFrame StreamEngine::step() {
   frame.settled = s.calls_since_change >= s.slots;
   if (shown && frame.settled && s.settings.settled_with_vae && s.use_taesd && latent.defined()) {
     // Every settled frame of one change is the same picture: decoded once.
-    if (!s.settled_picture) s.settled_picture = stream_decode_with_vae(s, latent, frame.timings);
+    if (!s.settled_picture) s.settled_picture = stream_decode(s, latent, frame.timings, /*with_vae=*/true);
     frame.image = *s.settled_picture;
   } else if (shown) {
     frame.image = stream_decode(s, latent, frame.timings);

@@ -123,9 +123,8 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings);
 
 // The frame of a latent: TAESD or VAE decode over the background picture, then RGBA8 on the host
 // (stream_frame.h). Adds the decode (with the bytes on the device) and copy times when profiling.
-Image stream_decode(StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings);
-// The same with the full VAE whatever the frames use (settled_with_vae), eagerly.
-Image stream_decode_with_vae(StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings);
+// `with_vae`: the full VAE whatever the frames use (settled_with_vae), eagerly.
+Image stream_decode(StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings, bool with_vae = false);
 
 // The state of `engine`, for the engine's own tests (and nothing outside src/pipelines).
 struct StreamEngineInternals {

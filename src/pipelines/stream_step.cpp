@@ -67,22 +67,12 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
   return s.last_latent;
 }
 
-Image stream_decode(StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings) {
+Image stream_decode(StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings, bool with_vae) {
   const StreamDerived& d = s.derived;
-  auto start = Clock::now();
-  const torch::Tensor rgba = s.frames->rgba(latent, {d.canvas.photo_pixels, d.table.photo_cover, d.table.photo_blend});
-  timings.decode_ms += stream_stage_ms(s, start);
-  start = Clock::now();
-  Image image = s.frames->to_host(rgba);
-  timings.copy_ms += stream_stage_ms(s, start);
-  return image;
-}
-
-Image stream_decode_with_vae(StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings) {
-  const StreamDerived& d = s.derived;
+  const FramePicture picture{d.canvas.photo_pixels, d.table.photo_cover, d.table.photo_blend};
   auto start = Clock::now();
   const torch::Tensor rgba =
-      frame_rgba(*s.parts, /*use_taesd=*/false, latent, {d.canvas.photo_pixels, d.table.photo_cover, d.table.photo_blend});
+      with_vae ? frame_rgba(*s.parts, /*use_taesd=*/false, latent, picture) : s.frames->rgba(latent, picture);
   timings.decode_ms += stream_stage_ms(s, start);
   start = Clock::now();
   Image image = s.frames->to_host(rgba);

@@ -44,6 +44,14 @@ class TrainedTinyModel : public ::testing::Test {
     dir_ = nullptr;
   }
   static std::filesystem::path folder() { return dir_->path() / "model"; }
+  static EvalOptions tiny_evaluation(int count, int size, int reference_samples) {
+    EvalOptions o;
+    o.model = folder();
+    o.count = count;
+    o.size = size;
+    o.reference_samples = reference_samples;
+    return o;
+  }
 
   static test::TempDir* dir_;
   static TrainReport autoencoder_, unet_;
@@ -225,12 +233,7 @@ TEST_F(TrainedTinyModel, VaeDecoderStageTrainsTheDecoderAloneAndKeepsTheLatents)
 }
 
 TEST_F(TrainedTinyModel, EvaluationJudgesEveryLayout) {
-  EvalOptions o;
-  o.model = folder();
-  o.count = 2;
-  o.size = 64;
-  o.reference_samples = 24;
-  const EvalReport r = eval_default(o);
+  const EvalReport r = eval_default(tiny_evaluation(2, 64, 24));
   std::printf("tiny model: %.0f%% of %zu regions, the world's own pictures %.0f%%\n", 100 * r.accuracy,
               r.regions.size(), 100 * r.reference_accuracy);
   EXPECT_GE(r.regions.size(), 4u);
@@ -252,11 +255,7 @@ TEST_F(TrainedTinyModel, EvaluationJudgesEveryLayout) {
 // another picture, and the report says which it judged.
 TEST_F(TrainedTinyModel, LiveEvaluationJudgesTheLivePictureOfTheSameLayouts) {
   test::TempDir dir;
-  EvalOptions o;
-  o.model = folder();
-  o.count = 1;
-  o.size = 320;
-  o.reference_samples = 16;
+  EvalOptions o = tiny_evaluation(1, 320, 16);
   const EvalReport export_render = eval_default(o);
   o.live = true;
   o.out = dir.path() / "live";
