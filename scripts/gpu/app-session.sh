@@ -22,7 +22,11 @@
 # SECONDS_LEFT (default 560): the session's timeout is what is left of it after the builds.
 # GPU_TESTS=1 also builds palette_gpu_tests in the same tree and runs those that need no fixtures (the
 # fixtures do not fit the carry beside the app's dependencies); GPU_TEST_FILTER overrides which.
-# SDXL_BENCH=1 ends with `palette bench --shape sdxl -w stream1024` (the SDXL stream) on the same lease.
+# SDXL_BENCH=1 first runs `palette bench --shape sdxl -w stream1024` (the SDXL stream) on the same lease, in each
+# stream mode of SDXL_MODES (default multidiffusion; e.g. "regional multidiffusion").
+# A long run longer than a call: start it in a new session (setsid) with OUT outside the tree, e.g.
+#   setsid nohup env OUT=/tmp/long-out LONG_SECONDS=600 SECONDS_LEFT=1000 scripts/gpu/app-session.sh long &
+# and collect /tmp/long-out with a later call on the same warm machine.
 set -uo pipefail
 start=$(date +%s)
 session="${1:-session}"
@@ -89,6 +93,15 @@ model=/tmp/sd15-random
   { tail -5 "$out/random-model.log"; exit 1; }
 echo "model ready at $(( $(date +%s) - start )) s"
 
+# Before the session, so that the session's memory figures start from a GPU the bench has left.
+if [ "${SDXL_BENCH:-0}" = 1 ]; then
+  for mode in ${SDXL_MODES:-multidiffusion}; do
+    timeout 200 "$palette" bench --device cuda --shape sdxl -w stream1024 --stream-mode "$mode" --frames 20 --warmup 1 \
+      > "$out/bench-sdxl-stream-$mode.txt" 2>&1
+    echo "sdxl stream bench ($mode) exited with status $?"; tail -6 "$out/bench-sdxl-stream-$mode.txt"
+  done
+fi
+
 trap 'kill $smi 2>/dev/null' EXIT
 
 work=/tmp/app-session && rm -rf "$work" && mkdir -p "$work/out"
@@ -130,10 +143,6 @@ tail -1 "$out/metrics.jsonl"
 head -1 "$out/gpu-memory.csv"; tail -1 "$out/gpu-memory.csv"
 tar -C "$work/out" -cf "$out/screens.tar" .
 
-if [ "${SDXL_BENCH:-0}" = 1 ]; then
-  timeout 200 "$palette" bench --device cuda --shape sdxl -w stream1024 --frames 20 --warmup 1 > "$out/bench-sdxl-stream.txt" 2>&1
-  echo "sdxl stream bench exited with status $?"; tail -6 "$out/bench-sdxl-stream.txt"
-fi
 [ "$session" = session ] || exit 0
 for mode in multidiffusion regional; do
   timeout 60 "$palette" bench -w live --model "$model" --device cuda --stream-mode "$mode" --frames 40 --warmup 1 \
