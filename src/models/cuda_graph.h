@@ -9,12 +9,13 @@
 // Promises: record() runs the body twice on a side stream first (so cuDNN/cuBLAS choose algorithms
 // and workspaces outside the recording), then records it once; recording computes nothing, so the
 // caller replays for the first result. Memory the body allocates lives in the graph's own pool as
-// long as the graph does. The body must not synchronise with the host or copy from pageable memory.
+// long as the graph does, and goes back to the driver with it (with the allocator's other unused cache).
+// The body must not synchronise with the host or copy from pageable memory.
 // Without CUDA (a CPU device, or LibTorch without CUDA) record() returns null: run the body eagerly.
 // Memory: a recording needs fresh device memory (a graph's pool cannot borrow the allocator's cache),
 // about what one eager run of the body allocates. Before recording, record() measures that on the
-// warm-up runs; when the device has less free, it first returns the allocator's unused cache (pools of
-// graphs destroyed earlier among it) to the driver, and if that is not enough it refuses with
+// warm-up runs; when the device has less free, it first returns the allocator's unused cache to the
+// driver, and if that is not enough it refuses with
 // GraphRecordingRefused (an OutOfMemory) before the capture starts: a capture that runs out of memory
 // half-way leaves CUDA libraries in a state that fails later calls, and is reported as the failure it is.
 // Failures: a failed recording throws palette::Error with CUDA's reason and records nothing.
