@@ -70,9 +70,6 @@ struct TrainOptions {
                                     // loss kept to that class's pixels: what a region pipeline asks of a region
   double region_small_bias = 0.0;   // UNet stage: ≥ 0, a region prompt picks a present class with odds ∝ its
                                     // pixels^-bias (0: every present class alike; 1: inversely to its area)
-  double region_on_white = 0.0;     // UNet stage: share of region-prompt pictures whose other pixels are made
-                                    // white, at the timesteps the region pipeline bootstraps: its first step
-                                    // draws each layer on white, and the layer must fill its silhouette
   int pool = 4096;                  // pictures generated per data pool (a new pool is made in the background)
   double large_share = 0.5;         // share of pictures rendered at 2 × --size and cut to a --size view: the
                                     // world as a larger canvas shows it (a 512² layout, for a 256² model)

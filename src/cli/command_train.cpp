@@ -107,12 +107,6 @@ void add_train_default_command(CLI::App& root) {
                   "inversely to its area)")
       ->check(CLI::Range(0.0, 4.0))
       ->capture_default_str();
-  cmd->add_option("--region-on-white", o.region_on_white,
-                  "UNet, with --region-prompts: share of region-prompt pictures drawn on white (the class's pixels "
-                  "kept, the rest white), at the region pipeline's bootstrapping timesteps: its first step draws "
-                  "each painted layer on white")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
   cmd->add_option("--pool", o.pool, "Pictures per data pool")->capture_default_str();
   cmd->add_option("--large-share", o.large_share,
                   "Share of pictures rendered at twice --size and cut to a --size view (the world on a larger canvas)")

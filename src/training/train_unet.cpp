@@ -6,11 +6,7 @@
 // classifier-free guidance works too. A share of the pictures are captioned with one class present alone
 // and their loss is kept to that class's latent cells (WorldPool's region prompts): a region pipeline
 // denoises each region under its own prompt while the latent around it shows other things, and this is
-// that situation, supervised. Some of those are drawn on white (the class's cells kept, the rest the white
-// picture's latent) at the first LCM timesteps: the region pipeline's bootstrapping draws each layer on
-// white in its first step, and a layer that only fills part of its silhouette there leaves the rest to
-// whatever surrounds it (a small red blob inside a painted house). The saved weights are the exponential
-// moving average.
+// that situation, supervised. The saved weights are the exponential moving average.
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -43,16 +39,6 @@ std::vector<int64_t> lcm_schedule_timesteps() {
   for (int i : defaults.t_index_list) out.push_back(lcm.timesteps()[i].item<int64_t>());
   return out;
 }
-
-// The white picture through the frozen encoder (posterior mean, UNet scale): bootstrapping's background.
-torch::Tensor white_latent(AutoencoderKL& vae, int size, const torch::Device& device, double scaling) {
-  torch::NoGradGuard no_grad;
-  return vae->encode(torch::ones({1, 3, size, size}, torch::device(device))).mean * scaling;
-}
-
-// On-white items keep this much of the loss outside their class: enough to learn where the silhouette
-// ends, little enough that the class's own cells (a few percent of a picture) dominate.
-constexpr double kOutsideWeightOnWhite = 0.1;
 
 struct Latents {
   torch::Tensor mean, std;  // (N,4,h,w) on the device, before the scaling factor
@@ -157,8 +143,6 @@ TrainReport train_unet(const TrainOptions& o) {
   const auto alphas = make_scheduler(scheduler_config_json(), "lcm")->alphas_cumprod().to(o.device);
   const auto lcm_steps = torch::tensor(lcm_schedule_timesteps(), torch::kLong).to(o.device);
   const auto empty_ids = torch::tensor(tokenizer.encode(""), torch::kLong).to(o.device);
-  const auto white = white_latent(vae, o.image_size, o.device, scaling);
-  const auto bootstrap_steps = lcm_steps.narrow(0, 0, std::min<int64_t>(2, lcm_steps.size(0)));
 
   const PoolShape shape{o.image_size, static_cast<float>(o.large_share),
                         o.varied_captions ? CaptionStyle::Varied : CaptionStyle::Plain,
@@ -180,24 +164,16 @@ TrainReport train_unet(const TrainOptions& o) {
     const int64_t b = o.batch;
     const auto idx = torch::randint(data.mean.size(0), {b}, on.dtype(torch::kLong));
     const auto mean = data.mean.index_select(0, idx), spread = data.std.index_select(0, idx);
-    auto x0 = (mean + spread * torch::randn_like(mean)) * scaling;  // a posterior sample, UNet scale
+    const auto x0 = (mean + spread * torch::randn_like(mean)) * scaling;  // a posterior sample, UNet scale
     const auto drop = torch::rand({b, 1}, on) < o.caption_dropout;
     const auto regional = (torch::rand({b, 1}, on) < o.region_prompt_share).logical_and(drop.logical_not());
-    // Drawn only when asked for, so runs without it keep their random stream.
-    const auto on_white = o.region_on_white > 0
-                              ? (torch::rand({b, 1}, on) < o.region_on_white).logical_and(regional).view({b, 1, 1, 1})
-                              : torch::zeros({b, 1, 1, 1}, on.dtype(torch::kBool));
     const auto captions = torch::where(regional, data.region_ids.index_select(0, idx), data.ids.index_select(0, idx));
     const auto ids = torch::where(drop, empty_ids.unsqueeze(0), captions);
-    const auto region_mask = data.region_masks.index_select(0, idx);
-    x0 = torch::where(on_white, region_mask * x0 + (1 - region_mask) * white, x0);
-    auto weight = torch::where(regional.view({b, 1, 1, 1}), region_mask, torch::ones({1, 1, 1, 1}, on));
-    weight = torch::where(on_white, region_mask + kOutsideWeightOnWhite * (1 - region_mask), weight);
+    const auto weight = torch::where(regional.view({b, 1, 1, 1}), data.region_masks.index_select(0, idx),
+                                     torch::ones({1, 1, 1, 1}, on));
     const auto at_lcm = torch::rand({b}, on) < o.lcm_timestep_share;
-    auto t = torch::where(at_lcm, lcm_steps.index_select(0, torch::randint(lcm_steps.size(0), {b}, on.dtype(torch::kLong))),
-                          torch::randint(alphas.size(0), {b}, on.dtype(torch::kLong)));
-    t = torch::where(on_white.view({b}),
-                     bootstrap_steps.index_select(0, torch::randint(bootstrap_steps.size(0), {b}, on.dtype(torch::kLong))), t);
+    const auto t = torch::where(at_lcm, lcm_steps.index_select(0, torch::randint(lcm_steps.size(0), {b}, on.dtype(torch::kLong))),
+                                torch::randint(alphas.size(0), {b}, on.dtype(torch::kLong)));
     const auto a = alphas.index_select(0, t).view({b, 1, 1, 1});
     const auto noise = torch::randn_like(x0);
     const auto xt = a.sqrt() * x0 + (1 - a).sqrt() * noise;
