@@ -33,8 +33,8 @@ void run_eval(EvalArgs& args) {
   o.device = to_model_options(device).device;
   if (!args.phrasings.empty()) o.phrasings = read_class_phrasings(args.phrasings);
   o.sampler = parse_sampler(args.sampler, "--sampler");
-  std::printf("layouts: %d at %d², %s %d steps, guidance %g, bootstrapping %d step(s)%s\n", o.count, o.size,
-              std::string(sampler_name(o.sampler)).c_str(), o.steps, o.guidance, o.bootstrap_steps,
+  std::printf("layouts: %d at %d², %s %d steps, guidance %g, bootstrapping %d step(s), cover alpha %g%s\n", o.count,
+              o.size, std::string(sampler_name(o.sampler)).c_str(), o.steps, o.guidance, o.bootstrap_steps, o.cover_alpha,
               o.live ? "; the live picture as the app shows it on this device" : "");
   o.log = [](const std::string& line) { std::cout << line << std::endl; };
   const EvalReport r = eval_default(o);
@@ -73,6 +73,10 @@ void add_eval_default_command(CLI::App& root) {
       ->capture_default_str();
   cmd->add_option("--bootstrap-steps", o.bootstrap_steps,
                   "Steps with bootstrapping (each layer first drawn on white, centred in its mask; 0: none)")
+      ->capture_default_str();
+  cmd->add_option("--cover-alpha", o.cover_alpha,
+                  "What is left of a layer's weight where later layers are painted (the background prompt's under "
+                  "every layer; 0: nothing)")
       ->capture_default_str();
   cmd->add_flag("--live", o.live,
                "Judge the live picture the app shows while painting on this device (the stream's settled frame, on a "

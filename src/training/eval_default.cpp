@@ -100,9 +100,10 @@ Image autoencoded(const Model& model, const Image& picture) {
 
 // The layout as the app shows it while painting on the model's device: the stream engine's first settled
 // frame at the live size, upscaled (bilinear, as the window's texture filter) to the canvas.
-Image live_picture(const Model& model, const Layout& l, int bootstrap_steps) {
+Image live_picture(const Model& model, const Layout& l, const EvalOptions& o) {
   StreamSettings settings = live_picture_settings(model, l.content.settings);
-  settings.sampling.bootstrap_steps = bootstrap_steps;
+  settings.sampling.bootstrap_steps = o.bootstrap_steps;
+  settings.sampling.cover_alpha = o.cover_alpha;
   Snapshot document;
   static_cast<DocumentContent&>(document) = l.content;
   document.document_id = 1;
@@ -202,7 +203,7 @@ void write_outputs(const EvalOptions& o, const EvalReport& r, const std::vector<
                                  {"block_accuracy", r.block_accuracy}, {"chance", r.chance}, {"majority", r.majority},
                                  {"seconds", r.seconds},      {"phrasings", !o.phrasings.empty()},
                                  {"sampler", sampler_name(o.sampler)}, {"steps", o.steps}, {"guidance", o.guidance},
-                                 {"bootstrap_steps", o.bootstrap_steps}, {"live", o.live},
+                                 {"bootstrap_steps", o.bootstrap_steps}, {"cover_alpha", o.cover_alpha}, {"live", o.live},
                                  {"per_class", per_class},    {"regions", regions}};
   const fs::path file = o.out / "eval.json";
   const std::string text = report.dump(2) + "\n";
@@ -218,6 +219,7 @@ EvalReport eval_default(const EvalOptions& o) {
   if (!is_region_sampler(o.sampler))
     throw Error("--sampler " + std::string(sampler_name(o.sampler)) + ": layouts render with lcm or lcm_stream");
   if (o.bootstrap_steps < 0) throw Error("--bootstrap-steps " + std::to_string(o.bootstrap_steps) + " must be ≥ 0");
+  if (!(o.cover_alpha <= 1)) throw Error("--cover-alpha " + std::to_string(o.cover_alpha) + " must be at most 1");
   const auto start = std::chrono::steady_clock::now();
   ModelOptions model_options;
   model_options.device = o.device;
@@ -236,7 +238,8 @@ EvalReport eval_default(const EvalOptions& o) {
     Layout l = make_layout(i, o, turn);
     RegionRequest request = region_request(l.content);
     request.sampling.bootstrap_steps = o.bootstrap_steps;
-    const Image generated = o.live ? live_picture(model, l, o.bootstrap_steps) : render_regions(model, request).image;
+    request.sampling.cover_alpha = o.cover_alpha;
+    const Image generated = o.live ? live_picture(model, l, o) : render_regions(model, request).image;
     const Judgement j = judge(l, generated, autoencoded(model, l.world.image), classifier);
     int right = 0;
     std::string line = l.name + ":";

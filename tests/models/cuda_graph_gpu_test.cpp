@@ -2,7 +2,12 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "build_info.h"
 #include "models/cuda_graph.h"
+
+#if PALETTE_WITH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
 
 namespace palette {
 namespace {
@@ -25,6 +30,30 @@ TEST(CudaGraphGpu, ReplayRecomputesAndCountsThePoolItHolds) {
   EXPECT_GT(graph_memory_budget(cuda), int64_t(1) << 30);
   EXPECT_EQ(graph_memory_budget(torch::Device(torch::kCPU)), 0);
 }
+
+#if PALETTE_WITH_CUDA
+// A destroyed graph's pool goes back to the driver, not into the allocator's cache: what a live session
+// holds follows the graphs it keeps (a ten-minute app run grew to the whole device between recordings).
+TEST(CudaGraphGpu, ADestroyedGraphReturnsItsPoolToTheDriver) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  torch::NoGradGuard no_grad;
+  const torch::Device cuda(torch::kCUDA, 0);
+  const auto reserved = [] { return c10::cuda::CUDACachingAllocator::getDeviceStats(0).reserved_bytes[0].current; };
+  const torch::Tensor input = torch::ones({64, 1024, 1024}, torch::dtype(torch::kFloat32).device(cuda));  // 256 MiB
+  torch::Tensor output;
+  auto graph = CudaGraph::record(cuda, [&] { output = (input * 2).sum(0); });
+  ASSERT_NE(graph, nullptr);
+  const int64_t with_graph = reserved();
+  const int64_t pool = graph->memory_bytes();
+  ASSERT_GE(pool, int64_t(256) << 20);
+  output = torch::Tensor();
+  graph.reset();
+  std::printf("reserved with the graph %lld MiB, after it %lld MiB (its pool %lld MiB)\n",
+              static_cast<long long>(with_graph >> 20), static_cast<long long>(reserved() >> 20),
+              static_cast<long long>(pool >> 20));
+  EXPECT_LE(reserved(), with_graph - pool);
+}
+#endif
 
 }  // namespace
 }  // namespace palette
