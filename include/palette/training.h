@@ -71,10 +71,6 @@ struct TrainOptions {
                                     // loss kept to that class's pixels: what a region pipeline asks of a region
   double region_small_bias = 0.0;   // UNet stage: ≥ 0, a region prompt picks a present class with odds ∝ its
                                     // pixels^-bias (0: every present class alike; 1: inversely to its area)
-  double layout_share = 0.0;        // UNet stage: share of each batch trained as the region pipeline renders a
-                                    // layout of the picture: every class present prompted alone, the caption
-                                    // as background prompt under them, the predictions blended by where each
-                                    // class is; the loss on the blend
   int pool = 4096;                  // pictures generated per data pool (a new pool is made in the background)
   double large_share = 0.5;         // share of pictures rendered at 2 × --size and cut to a --size view: the
                                     // world as a larger canvas shows it (a 512² layout, for a 256² model)

@@ -107,12 +107,6 @@ void add_train_default_command(CLI::App& root) {
                   "inversely to its area)")
       ->check(CLI::Range(0.0, 4.0))
       ->capture_default_str();
-  cmd->add_option("--layout-prompts", o.layout_share,
-                  "UNet: share of each batch trained as the region pipeline renders the picture's layout: each class "
-                  "present prompted alone, the caption as background prompt, the predictions blended by where "
-                  "each class is (about 6 UNet rows a picture)")
-      ->check(CLI::Range(0.0, 0.99))
-      ->capture_default_str();
   cmd->add_option("--pool", o.pool, "Pictures per data pool")->capture_default_str();
   cmd->add_option("--large-share", o.large_share,
                   "Share of pictures rendered at twice --size and cut to a --size view (the world on a larger canvas)")

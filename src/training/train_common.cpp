@@ -235,8 +235,6 @@ void validate_train_options(const TrainOptions& o) {
   if (!(o.unknown_words >= 0 && o.unknown_words <= 1)) throw Error("--unknown-words must be in [0, 1]");
   if (!(o.region_prompt_share >= 0 && o.region_prompt_share <= 1)) throw Error("--region-prompts must be in [0, 1]");
   if (!(o.region_small_bias >= 0 && o.region_small_bias <= 4)) throw Error("--region-small-bias must be in [0, 4]");
-  if (!(o.layout_share >= 0 && o.layout_share < 1)) throw Error("--layout-prompts must be in [0, 1)");
-  if (o.layout_share > 0 && o.batch < 2) throw Error("--layout-prompts needs a --batch of at least 2");
   if (o.region_small_bias > 0 && o.region_prompt_share == 0)
     throw Error("--region-small-bias chooses the class of region prompts: it needs --region-prompts above 0");
   if (o.pool < o.batch) throw Error("--pool " + std::to_string(o.pool) + " must be at least --batch");

@@ -6,14 +6,9 @@
 // classifier-free guidance works too. A share of the pictures are captioned with one class present alone
 // and their loss is kept to that class's latent cells (WorldPool's region prompts): a region pipeline
 // denoises each region under its own prompt while the latent around it shows other things, and this is
-// that situation, supervised. A share of each batch can go further and be trained as the region pipeline
-// renders a layout of the picture (--layout-prompts): every class present prompted alone, the caption as
-// the background prompt under them, the predictions blended by where each class is, the loss on the blend,
-// so the UNet learns to paint a class into the cells it is given while the rest is painted beside it. The
-// saved weights are the exponential moving average.
+// that situation, supervised. The saved weights are the exponential moving average.
 #include <torch/torch.h>
 
-#include <algorithm>
 #include <cstdio>
 
 #include "io/json_config.h"
@@ -24,8 +19,6 @@
 #include "training/train_common.h"
 #include "training/train_stages.h"
 #include "training/unknown_words.h"
-#include "training/world_captions.h"
-#include "training/world_noise.h"
 #include "training/world_pool.h"
 
 namespace palette::training {
@@ -52,7 +45,6 @@ struct Latents {
   torch::Tensor ids;        // (N,77) caption token ids on the device
   torch::Tensor region_ids;    // (N,77) the region prompts' token ids on the device
   torch::Tensor region_masks;  // (N,1,h,w) where each region prompt's class is, on the device
-  torch::Tensor class_cells;   // (N,16,h,w) uint8, each class's pixels per cell (layout items only)
 };
 
 Latents encode_pool(AutoencoderKL& vae, const WorldPool& pool, const ClipTokenizer& tokenizer,
@@ -69,68 +61,7 @@ Latents encode_pool(AutoencoderKL& vae, const WorldPool& pool, const ClipTokeniz
       with_unknown_words(tokenizer.encode_batch(pool.captions).contiguous(), unknown_words, seed, kValidationRows);
   const auto region_ids = with_unknown_words(tokenizer.encode_batch(pool.region_captions).contiguous(), unknown_words,
                                              seed ^ 0x9e3779b97f4a7c15ull, 0);
-  return {torch::cat(means), torch::cat(stds), ids.to(device), region_ids.to(device), pool.region_masks.to(device),
-          pool.class_cells.defined() ? pool.class_cells.to(device) : torch::Tensor()};
-}
-
-// Each class's prompts as a layout's layers: its name and, with varied captions, seven more phrasings:
-// (16, 8, 77) token ids.
-torch::Tensor class_prompt_ids(const ClipTokenizer& tokenizer, bool varied, uint64_t seed) {
-  constexpr int kPhrasings = 8;
-  WorldRng rng(seed);
-  std::vector<std::string> texts;
-  for (int c = 0; c < kWorldClassCount; ++c)
-    for (int m = 0; m < kPhrasings; ++m) {
-      const auto cls = static_cast<WorldClass>(c);
-      texts.push_back(m == 0 || !varied ? world_class_name(cls) : varied_crop_caption(cls, rng));
-    }
-  return tokenizer.encode_batch(texts).view({kWorldClassCount, kPhrasings, -1});
-}
-
-// Noised pictures of a batch: the clean latents, the timesteps (a share at the LCM schedule), the noisy
-// latents and the v target.
-struct Noised {
-  torch::Tensor x0, t, xt, v, at_lcm;
-};
-
-Noised noised(const Latents& data, const torch::Tensor& idx, double scaling, const torch::Tensor& alphas,
-              const torch::Tensor& lcm_steps, double lcm_share) {
-  const auto on = torch::TensorOptions().device(idx.device());
-  const int64_t b = idx.size(0);
-  Noised n;
-  const auto mean = data.mean.index_select(0, idx), spread = data.std.index_select(0, idx);
-  n.x0 = (mean + spread * torch::randn_like(mean)) * scaling;  // a posterior sample, UNet scale
-  n.at_lcm = torch::rand({b}, on) < lcm_share;
-  n.t = torch::where(n.at_lcm, lcm_steps.index_select(0, torch::randint(lcm_steps.size(0), {b}, on.dtype(torch::kLong))),
-                     torch::randint(alphas.size(0), {b}, on.dtype(torch::kLong)));
-  const auto a = alphas.index_select(0, n.t).view({b, 1, 1, 1});
-  const auto noise = torch::randn_like(n.x0);
-  n.xt = a.sqrt() * n.x0 + (1 - a).sqrt() * noise;
-  n.v = a.sqrt() * noise - (1 - a).sqrt() * n.x0;
-  return n;
-}
-
-// Layout items: pictures `idx` rendered as the region pipeline renders their layout. One UNet row per class
-// present (its prompt, one of its phrasings) and one per picture (its caption, the background prompt); the
-// rows' v predictions blended per cell with the pipeline's weights: a class its coverage of the cell, the
-// background the cover alpha under them. Returns the per-picture mean squared error of the blend, (b).
-torch::Tensor layout_errors(UNet2DConditionModel& unet, ClipTextModel& text, const Latents& data, const torch::Tensor& idx,
-                            const Noised& n, const torch::Tensor& class_ids) {
-  const int64_t b = idx.size(0);
-  const auto cells = data.class_cells.index_select(0, idx).to(torch::kFloat32) / 64.0;  // (b, 16, h, w)
-  const auto pairs = (cells.sum({2, 3}) > 0).nonzero();                                   // (R, 2): picture, class
-  const auto picture = pairs.select(1, 0), cls = pairs.select(1, 1);
-  const auto phrasing = torch::randint(class_ids.size(1), {picture.size(0)}, picture.options());
-  const auto ids = torch::cat({class_ids.index({cls, phrasing}), data.ids.index_select(0, idx)});
-  const auto rows = torch::cat({picture, torch::arange(b, picture.options())});
-  const int64_t h = cells.size(2), w = cells.size(3);
-  const auto weight = torch::cat({cells.index({picture, cls}).unsqueeze(1),
-                                  torch::full({b, 1, h, w}, RegionSampling{}.cover_alpha, cells.options())});
-  const auto pred = unet->forward(n.xt.index_select(0, rows), n.t.index_select(0, rows), text->encode(ids))
-                        .to(torch::kFloat32);
-  const auto blend = torch::zeros_like(n.v).index_add_(0, rows, pred * weight) /
-                     torch::zeros({b, 1, h, w}, weight.options()).index_add_(0, rows, weight);
-  return (blend - n.v).pow(2).mean({1, 2, 3});
+  return {torch::cat(means), torch::cat(stds), ids.to(device), region_ids.to(device), pool.region_masks.to(device)};
 }
 
 // A fixed batch: latents (posterior means), caption ids, timesteps (half at the LCM schedule) and noise.
@@ -215,18 +146,13 @@ TrainReport train_unet(const TrainOptions& o) {
 
   const PoolShape shape{o.image_size, static_cast<float>(o.large_share),
                         o.varied_captions ? CaptionStyle::Varied : CaptionStyle::Plain,
-                        static_cast<float>(o.region_small_bias), o.layout_share > 0};
+                        static_cast<float>(o.region_small_bias)};
   PoolMaker pools(o.seed + 1, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, shape, o.data_threads);
   uint64_t pools_taken = 0;
   const auto next_pool = [&] {
     return encode_pool(vae, pools.take(), tokenizer, o.device, o.unknown_words, o.seed * 7919 + pools_taken++);
   };
   Latents data = next_pool();
-  const auto class_ids = o.layout_share > 0 ? class_prompt_ids(tokenizer, o.varied_captions, o.seed * 104729 + 7).to(o.device)
-                                            : torch::Tensor();
-  // Layout items replace that share of each batch's pictures (each costs about six UNet rows).
-  const int64_t layout_items =
-      o.layout_share > 0 ? std::clamp<int64_t>(std::llround(o.batch * o.layout_share), 1, o.batch - 1) : 0;
   const Validation validation = make_validation(data, lcm_steps, scaling, std::min<int64_t>(kValidationRows, o.pool));
   r.validation_start = validation_loss(nets, validation, alphas);
   report(o, "unet + text encoder: " + std::to_string(r.parameters) + " parameters, resuming at step " +
@@ -235,30 +161,31 @@ TrainReport train_unet(const TrainOptions& o) {
   int64_t n = 0;
   for (; !budget.done(n); ++n) {
     if (pools.ready()) data = next_pool();
-    const int64_t b = o.batch - layout_items;
+    const int64_t b = o.batch;
     const auto idx = torch::randint(data.mean.size(0), {b}, on.dtype(torch::kLong));
-    const Noised batch = noised(data, idx, scaling, alphas, lcm_steps, o.lcm_timestep_share);
+    const auto mean = data.mean.index_select(0, idx), spread = data.std.index_select(0, idx);
+    const auto x0 = (mean + spread * torch::randn_like(mean)) * scaling;  // a posterior sample, UNet scale
     const auto drop = torch::rand({b, 1}, on) < o.caption_dropout;
     const auto regional = (torch::rand({b, 1}, on) < o.region_prompt_share).logical_and(drop.logical_not());
     const auto captions = torch::where(regional, data.region_ids.index_select(0, idx), data.ids.index_select(0, idx));
     const auto ids = torch::where(drop, empty_ids.unsqueeze(0), captions);
     const auto weight = torch::where(regional.view({b, 1, 1, 1}), data.region_masks.index_select(0, idx),
                                      torch::ones({1, 1, 1, 1}, on));
+    const auto at_lcm = torch::rand({b}, on) < o.lcm_timestep_share;
+    const auto t = torch::where(at_lcm, lcm_steps.index_select(0, torch::randint(lcm_steps.size(0), {b}, on.dtype(torch::kLong))),
+                                torch::randint(alphas.size(0), {b}, on.dtype(torch::kLong)));
+    const auto a = alphas.index_select(0, t).view({b, 1, 1, 1});
+    const auto noise = torch::randn_like(x0);
+    const auto xt = a.sqrt() * x0 + (1 - a).sqrt() * noise;
+    const auto v = a.sqrt() * noise - (1 - a).sqrt() * x0;
     torch::Tensor loss, terms;
     {
       AutocastScope autocast(o.device, o.bf16);
       const auto cond = nets.text->encode(ids);
-      const auto pred = nets.unet->forward(batch.xt, batch.t, cond).to(torch::kFloat32);
+      const auto pred = nets.unet->forward(xt, t, cond).to(torch::kFloat32);
       // A region item's loss is its class's cells' mean; the others', the whole latent's.
-      auto per_item = ((pred - batch.v).pow(2) * weight).sum({1, 2, 3}) /
-                      (weight.sum({1, 2, 3}) * pred.size(1)).clamp_min(1e-6);
-      auto at_lcm = batch.at_lcm;
-      if (layout_items > 0) {
-        const auto layout_idx = torch::randint(data.mean.size(0), {layout_items}, on.dtype(torch::kLong));
-        const Noised l = noised(data, layout_idx, scaling, alphas, lcm_steps, o.lcm_timestep_share);
-        per_item = torch::cat({per_item, layout_errors(nets.unet, nets.text, data, layout_idx, l, class_ids)});
-        at_lcm = torch::cat({at_lcm, l.at_lcm});
-      }
+      const auto per_item = ((pred - v).pow(2) * weight).sum({1, 2, 3}) /
+                            (weight.sum({1, 2, 3}) * pred.size(1)).clamp_min(1e-6);
       loss = per_item.mean();
       const auto lcm_f = at_lcm.to(torch::kFloat32);
       terms = torch::stack({loss, (per_item * lcm_f).sum() / lcm_f.sum().clamp_min(1.0)}).detach();

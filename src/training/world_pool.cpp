@@ -68,19 +68,6 @@ std::string fill_region(float* mask, const WorldSample& s, bool mirror, const Po
   return shape.captions == CaptionStyle::Varied ? varied_crop_caption(chosen, rng) : world_class_name(chosen);
 }
 
-// Every class's pixels in each latent cell of sample `s` into `cells` (16 × size/8 × size/8), mirrored like
-// the picture.
-void fill_class_cells(uint8_t* cells, const WorldSample& s, bool mirror) {
-  const int size = s.image.width, side = size / kLatentCell;
-  std::fill(cells, cells + static_cast<size_t>(kWorldClassCount) * side * side, uint8_t{0});
-  for (int y = 0; y < size; ++y)
-    for (int x = 0; x < size; ++x) {
-      const int cls = s.classes[static_cast<size_t>(y) * size + x];
-      const int mx = mirror ? size - 1 - x : x;
-      ++cells[(static_cast<size_t>(cls) * side + y / kLatentCell) * side + mx / kLatentCell];
-    }
-}
-
 }  // namespace
 
 WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolShape& shape, int threads) {
@@ -103,8 +90,6 @@ WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolSh
   pool.captions.resize(count);
   pool.region_captions.resize(count);
   pool.region_masks = torch::empty({count, 1, size / kLatentCell, size / kLatentCell}, torch::kFloat32);
-  if (shape.class_cells)
-    pool.class_cells = torch::empty({count, kWorldClassCount, size / kLatentCell, size / kLatentCell}, torch::kUInt8);
   const int workers = std::min(worker_count(threads), count);
   std::vector<std::thread> team;
   std::vector<std::exception_ptr> errors(workers);
@@ -122,7 +107,6 @@ WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolSh
           WorldRng region_rng(mix64(coin ^ 0x5265672e50726f6dull));
           pool.region_captions[i] =
               fill_region(pool.region_masks[i].data_ptr<float>(), s, mirror, shape, region_rng);
-          if (shape.class_cells) fill_class_cells(pool.class_cells[i].data_ptr<uint8_t>(), s, mirror);
         }
       } catch (...) {
         errors[w] = std::current_exception();

@@ -24,7 +24,6 @@ struct PoolShape {
   // ≥ 0: a present class is picked as the region prompt with odds ∝ (its pixels)^-region_small_bias; 0 picks
   // every present class equally, 1 in inverse proportion to its area.
   float region_small_bias = 0.0f;
-  bool class_cells = false;  // fill WorldPool::class_cells
 };
 
 // Besides its caption, each picture carries one region prompt: one class present in it (with no small bias
@@ -37,9 +36,6 @@ struct WorldPool {
   std::vector<std::string> captions;  // N captions
   std::vector<std::string> region_captions;  // N captions naming one class present
   torch::Tensor region_masks;         // (N, 1, size/8, size/8) float: that class's share of each 8 × 8 cell
-  // With PoolShape::class_cells, the picture as a layout, one layer per class: (N, 16, size/8, size/8)
-  // uint8, class k's pixels in each 8 × 8 cell (0–64); else undefined.
-  torch::Tensor class_cells;
 };
 
 // Samples [first, first + count) of the world `seed` of `shape` on `threads` threads; half of them

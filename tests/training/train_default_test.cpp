@@ -36,9 +36,7 @@ class TrainedTinyModel : public ::testing::Test {
     dir_ = new test::TempDir();
     autoencoder_ = train_default(tiny(folder(), TrainStage::Autoencoder, 20));
     TrainOptions unet = tiny(folder(), TrainStage::Unet, 20);
-    // Region prompts and layout items must not keep the whole-caption loss from falling.
-    unet.region_prompt_share = 0.3;
-    unet.layout_share = 0.25;
+    unet.region_prompt_share = 0.3;  // region prompts must not keep the whole-caption loss from falling
     unet_ = train_default(unet);
   }
   static void TearDownTestSuite() {
@@ -306,16 +304,6 @@ TEST(DefaultModelTraining, RefusesBadOptionsBeforeAnyWork) {
     }
   }
   o.region_small_bias = 0;
-  for (const double share : {-0.1, 1.0}) {
-    o.layout_share = share;
-    try {
-      train_default(o);
-      ADD_FAILURE() << "a layout share of " << share << " was accepted";
-    } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find("--layout-prompts"), std::string::npos) << e.what();
-    }
-  }
-  o.layout_share = 0;
   o.stage = TrainStage::VaeDecoder;
   EXPECT_THROW(train_default(o), Error);  // no autoencoder to train the decoder of
   o.detail_weight = -1;

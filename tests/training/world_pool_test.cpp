@@ -52,26 +52,6 @@ TEST(WorldPool, RegionMaskIsWhereTheNamedClassIs) {
   EXPECT_GT(mirrored, 0) << "no picture of " << kCount << " was mirrored";
 }
 
-// Asked for, a pool carries each picture as a layout at latent resolution: every class's pixels per 8 × 8
-// cell, which add up to the cell, and the region prompt's mask is its class's layer.
-TEST(WorldPool, ClassCellsAreThePictureAsALayout) {
-  constexpr int kSize = 64, kCount = 12;
-  training::PoolShape shape{kSize, 0.5f, CaptionStyle::Plain};
-  EXPECT_FALSE(training::make_world_pool(9, 100, 2, shape, 2).class_cells.defined());
-  shape.class_cells = true;
-  const training::WorldPool pool = training::make_world_pool(9, 100, kCount, shape, 2);
-  ASSERT_EQ(pool.class_cells.sizes(), (torch::IntArrayRef{kCount, kWorldClassCount, kSize / 8, kSize / 8}));
-  ASSERT_EQ(pool.class_cells.scalar_type(), torch::kUInt8);
-  const auto cells = pool.class_cells.to(torch::kFloat32);
-  EXPECT_TRUE(torch::equal(cells.sum(1), torch::full({kCount, kSize / 8, kSize / 8}, 64.0f)));
-  for (int i = 0; i < kCount; ++i) {
-    const auto named = world_class_from_name(pool.region_captions[i]);
-    ASSERT_TRUE(named.has_value()) << pool.region_captions[i];
-    EXPECT_TRUE(torch::allclose(cells[i][static_cast<int>(*named)] / 64, pool.region_masks[i][0], 0, 1e-6))
-        << "sample " << i << ": the region mask of '" << pool.region_captions[i] << "' is not its class's layer";
-  }
-}
-
 // Each present class is as likely as any other, so the small ones (houses, trees, sun, moon) are asked for
 // far more often than their share of the pixels; varied captions phrase them in many ways.
 TEST(WorldPool, RegionPromptsAskForSmallObjects) {
