@@ -151,7 +151,7 @@ struct EvalOptions {
   int steps = kLcmStreamSteps;
   double guidance = 1.0;
   int bootstrap_steps = 1;  // the region pipeline's bootstrapping steps (RegionSampling::bootstrap_steps)
-  double cover_alpha = RegionSampling{}.cover_alpha;  // what is left of a layer under later ones (≤ 0: nothing)
+  double cover_alpha = RegionSampling{}.cover_alpha;  // a layer's weight under later ones (≤ 0: no covering)
   // Judge the live picture instead: the stream engine's settled frame as the app shows it while painting on
   // `device` (palette/document_requests.h, live_picture_settings: on a CPU regional attention, at most 3
   // LCM steps, a canvas halved to a side of at most 256 and shown upscaled), decoded as the app decodes it;

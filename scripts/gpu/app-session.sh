@@ -135,6 +135,7 @@ fi
 nvidia-smi --query-gpu=timestamp,memory.used --format=csv,noheader,nounits -lms 500 > "$out/gpu-memory.csv" &
 smi=$!
 left=$(( ${SECONDS_LEFT:-560} - ($(date +%s) - start) - 90 ))
+[ "$left" -ge 60 ] || { echo "only $left s left for the app after the builds and benches: raise SECONDS_LEFT" >&2; exit 1; }
 (cd "$work" && timeout "$left" "$app" --model "$model" --device cuda --script session.json \
   --offscreen --metrics "$out/metrics.jsonl" four-layers.layout.json) > "$out/app.log" 2>&1
 echo "app exited with status $? at $(( $(date +%s) - start )) s"; head -3 "$out/app.log"

@@ -75,8 +75,8 @@ void add_eval_default_command(CLI::App& root) {
                   "Steps with bootstrapping (each layer first drawn on white, centred in its mask; 0: none)")
       ->capture_default_str();
   cmd->add_option("--cover-alpha", o.cover_alpha,
-                  "What is left of a layer's weight where later layers are painted (the background prompt's under "
-                  "every layer; 0: nothing)")
+                  "A layer's weight where later layers are painted, before the masks are quantized against each "
+                  "step's noise level (the background prompt's under every layer; ≤ 0: no covering, full weight)")
       ->capture_default_str();
   cmd->add_flag("--live", o.live,
                "Judge the live picture the app shows while painting on this device (the stream's settled frame, on a "

@@ -29,16 +29,7 @@ struct CudaGraph::Impl {
 };
 
 CudaGraph::CudaGraph() : impl_(std::make_unique<Impl>()) {}
-CudaGraph::~CudaGraph() {
-#if PALETTE_WITH_CUDA
-  // A destroyed graph's pool stays in the allocator's cache, where only a later recording's room-making
-  // would free it: the GPU memory a live session holds then climbs to the device's size and drops back
-  // (the app's ten-minute run on an H200: 9 -> 141 GB every three minutes). Returned to the driver here,
-  // what the app holds follows the graphs it keeps. A device-wide synchronisation, at a shape change only.
-  impl_.reset();
-  c10::cuda::CUDACachingAllocator::emptyCache();
-#endif
-}
+CudaGraph::~CudaGraph() = default;
 
 #if PALETTE_WITH_CUDA
 namespace {
@@ -80,11 +71,23 @@ int64_t reserved_bytes(c10::DeviceIndex index) {
   return c10::cuda::CUDACachingAllocator::getDeviceStats(index).reserved_bytes[0].current;
 }
 
+// Returns the allocator's unused cache to the driver. A destroyed graph's pool stays in that cache, where
+// only a recording that found the device full used to free it: the GPU memory a live session held climbed
+// to the device's size and dropped back (the app's ten-minute run on an H200: 9 -> 141 GB every three
+// minutes). Called where recordings start, on the thread that records, never during a capture (emptying the
+// cache then is an error); a failure costs only the memory, so it is swallowed.
+void return_unused_cache() {
+  try {
+    c10::cuda::CUDACachingAllocator::emptyCache();
+  } catch (const std::exception&) {
+  }
+}
+
 // Makes sure a recording that allocates `need` bytes fits, or refuses before capturing.
 void make_room_for_recording(int64_t need) {
   const int64_t wanted = need + kRecordingMargin;
   if (free_device_bytes() >= wanted) return;
-  c10::cuda::CUDACachingAllocator::emptyCache();
+  return_unused_cache();
   const int64_t free_bytes = free_device_bytes();
   if (free_bytes >= wanted) return;
   throw GraphRecordingRefused("recording a CUDA graph needs about " + std::to_string(wanted / kMiB) +
@@ -98,6 +101,9 @@ std::unique_ptr<CudaGraph> CudaGraph::record(const torch::Device& device, const 
   if (!device.is_cuda()) return nullptr;
 #if PALETTE_WITH_CUDA
   std::unique_ptr<CudaGraph> recorded(new CudaGraph());
+  // Graphs of shapes no longer recorded (and of retired streams) are gone by now: what the device holds
+  // after this recording is what is in use. A device-wide synchronisation, once per shape change.
+  return_unused_cache();
   // The default stream cannot be recorded: warm-up and recording run on a stream of their own, ordered
   // after what the caller queued before and before what it queues next.
   const at::cuda::CUDAStream side = at::cuda::getStreamFromPool(false, device.index());

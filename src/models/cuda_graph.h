@@ -9,8 +9,10 @@
 // Promises: record() runs the body twice on a side stream first (so cuDNN/cuBLAS choose algorithms
 // and workspaces outside the recording), then records it once; recording computes nothing, so the
 // caller replays for the first result. Memory the body allocates lives in the graph's own pool as
-// long as the graph does, and goes back to the driver with it (with the allocator's other unused cache).
-// The body must not synchronise with the host or copy from pageable memory.
+// long as the graph does; each recording first returns the allocator's unused cache to the driver (the
+// pools of graphs destroyed since among it), so the memory held follows the graphs kept. Only one thread may
+// record at a time: emptying the cache while another thread captures is an error. The body must not
+// synchronise with the host or copy from pageable memory.
 // Without CUDA (a CPU device, or LibTorch without CUDA) record() returns null: run the body eagerly.
 // Memory: a recording needs fresh device memory (a graph's pool cannot borrow the allocator's cache),
 // about what one eager run of the body allocates. Before recording, record() measures that on the
