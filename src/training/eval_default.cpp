@@ -219,7 +219,7 @@ EvalReport eval_default(const EvalOptions& o) {
   if (!is_region_sampler(o.sampler))
     throw Error("--sampler " + std::string(sampler_name(o.sampler)) + ": layouts render with lcm or lcm_stream");
   if (o.bootstrap_steps < 0) throw Error("--bootstrap-steps " + std::to_string(o.bootstrap_steps) + " must be ≥ 0");
-  if (!(o.cover_alpha <= 1)) throw Error("--cover-alpha " + std::to_string(o.cover_alpha) + " must be at most 1");
+  if (!(o.cover_alpha <= 1)) throw Error("--cover-alpha must be a number at most 1 (≤ 0: no covering)");
   const auto start = std::chrono::steady_clock::now();
   ModelOptions model_options;
   model_options.device = o.device;

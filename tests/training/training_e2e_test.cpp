@@ -64,10 +64,13 @@ TEST(DefaultModelE2E, TrainsEvaluatesAndRefusesMistakes) {
   // other render settings are the report's too; the stream's default sampler is the only one a layout
   // cannot run besides lcm
   const auto unboot = run_cli("eval-default --model " + model + " --count 1 --size 64 --reference-samples 16 " +
-                              "--sampler lcm --steps 2 --guidance 2 --bootstrap-steps 0");
+                              "--sampler lcm --steps 2 --guidance 2 --bootstrap-steps 0 --cover-alpha 0.5");
   ASSERT_EQ(unboot.status, 0) << unboot.output;
-  EXPECT_TRUE(contains(unboot.output, "1 at 64², lcm 2 steps, guidance 2, bootstrapping 0 step(s)"))
+  EXPECT_TRUE(contains(unboot.output, "1 at 64², lcm 2 steps, guidance 2, bootstrapping 0 step(s), cover alpha 0.5"))
       << unboot.output;
+  const auto over = run_cli("eval-default --model " + model + " --count 1 --size 64 --cover-alpha 2");
+  EXPECT_NE(over.status, 0);
+  EXPECT_TRUE(contains(over.output, "--cover-alpha must be a number at most 1")) << over.output;
   const auto live = run_cli("eval-default --model " + model + " --count 1 --size 64 --reference-samples 16 --live");
   ASSERT_EQ(live.status, 0) << live.output;
   EXPECT_TRUE(contains(live.output, "the live picture as the app shows it on this device")) << live.output;
