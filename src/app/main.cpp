@@ -74,6 +74,7 @@ int run(const palette::app::AppArgs& args) {
       code = 1;
     }
     display->on_drop([&app](std::vector<std::string> paths) { app.on_drop(paths); });
+    auto last_trim = std::chrono::steady_clock::now();
     while (code == 0 && !app.quit_requested()) {
       const auto frame_start = std::chrono::steady_clock::now();
       if (display->poll()) app.request_close();
@@ -94,6 +95,16 @@ int run(const palette::app::AppArgs& args) {
       if (!app.screenshot_request().empty())
         app.screenshot_taken(write_screenshot(*display, app.screenshot_request()));
       display->present();
+#ifdef __GLIBC__
+      // Freed pieces between live allocations stay in glibc's arenas, and a session of edits grew the
+      // app's resident memory by 50–80 MB a minute with a flat live heap (bench/RESULTS.md, issue 23).
+      // Handing the free pages back costs a walk of the arenas, so it runs every few seconds, after a
+      // frame is shown.
+      if (const auto now = std::chrono::steady_clock::now(); now - last_trim > std::chrono::seconds(10)) {
+        malloc_trim(0);
+        last_trim = now;
+      }
+#endif
     }
     if (code == 0) code = app.exit_code();
     display->on_drop(nullptr);
