@@ -29,8 +29,10 @@ StreamSettings live_stream_settings(const Model& model, StreamSettings base) {
   base.mode = StreamMode::RegionalAttention;
   const bool tiny_decoder = std::any_of(info.components.begin(), info.components.end(),
                                         [](const ComponentInfo& c) { return c.name == "taesd"; });
-  if (!tiny_decoder) base.decodes = StreamDecodes::ChangesAndSettled;
-  if (tiny_decoder) base.settled_with_vae = true;
+  if (tiny_decoder)
+    base.settled_with_vae = true;
+  else
+    base.decodes = StreamDecodes::ChangesAndSettled;
   return base;
 }
 

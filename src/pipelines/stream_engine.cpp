@@ -367,9 +367,8 @@ StreamFrame StreamEngine::step() {
     ++s.stats.frames;
     s.calls_since_change = s.slots;
   }
-  const bool shown = s.settings.decodes == StreamDecodes::EveryFrame || s.calls_since_change <= 1 ||
-                     s.calls_since_change >= s.slots;
   frame.settled = s.calls_since_change >= s.slots;
+  const bool shown = s.settings.decodes == StreamDecodes::EveryFrame || s.calls_since_change <= 1 || frame.settled;
   if (shown && frame.settled && s.settings.settled_with_vae && s.use_taesd && latent.defined()) {
     // Every settled frame of one change is the same picture: decoded once.
     if (!s.settled_picture) s.settled_picture = stream_decode(s, latent, frame.timings, /*with_vae=*/true);

@@ -98,12 +98,18 @@ Image autoencoded(const Model& model, const Image& picture) {
   return to_image(decode_latents(parts, image_posterior(parts, pixels).mean * parts.vae->config().scaling_factor));
 }
 
+// The evaluation's own region settings over those a layout gives, for the one-shot render and the live
+// picture alike.
+void override_sampling(RegionSampling& s, const EvalOptions& o) {
+  s.bootstrap_steps = o.bootstrap_steps;
+  s.cover_alpha = o.cover_alpha;
+}
+
 // The layout as the app shows it while painting on the model's device: the stream engine's first settled
 // frame at the live size, upscaled (bilinear, as the window's texture filter) to the canvas.
 Image live_picture(const Model& model, const Layout& l, const EvalOptions& o) {
   StreamSettings settings = live_picture_settings(model, l.content.settings);
-  settings.sampling.bootstrap_steps = o.bootstrap_steps;
-  settings.sampling.cover_alpha = o.cover_alpha;
+  override_sampling(settings.sampling, o);
   Snapshot document;
   static_cast<DocumentContent&>(document) = l.content;
   document.document_id = 1;
@@ -237,8 +243,7 @@ EvalReport eval_default(const EvalOptions& o) {
   for (int i = 0; i < o.count; ++i) {
     Layout l = make_layout(i, o, turn);
     RegionRequest request = region_request(l.content);
-    request.sampling.bootstrap_steps = o.bootstrap_steps;
-    request.sampling.cover_alpha = o.cover_alpha;
+    override_sampling(request.sampling, o);
     const Image generated = o.live ? live_picture(model, l, o) : render_regions(model, request).image;
     const Judgement j = judge(l, generated, autoencoded(model, l.world.image), classifier);
     int right = 0;

@@ -250,6 +250,20 @@ TEST_F(TrainedTinyModel, EvaluationJudgesEveryLayout) {
   EXPECT_EQ(r.sheet.height, 2 * 64 + 4);
 }
 
+// The evaluation's cover alpha reaches the one-shot render and the live picture: with covering off the
+// background prompt keeps its weight under the layers, so the generated pictures (the sheet) change.
+TEST_F(TrainedTinyModel, EvaluationCoverAlphaReachesBothRenders) {
+  for (const bool live : {false, true}) {
+    EvalOptions o = tiny_evaluation(1, 64, 16);
+    o.live = live;
+    const EvalReport covered = eval_default(o);
+    o.cover_alpha = 0;
+    const EvalReport uncovered = eval_default(o);
+    ASSERT_EQ(covered.sheet.pixels.size(), uncovered.sheet.pixels.size());
+    EXPECT_NE(covered.sheet.pixels, uncovered.sheet.pixels) << (live ? "live picture" : "one-shot render");
+  }
+}
+
 // --live judges the picture the app shows while painting on the CPU: the stream's settled frame at a canvas
 // halved to at most 256² (here 320² → 160²), upscaled. Same layouts and regions as the one-shot evaluation,
 // another picture, and the report says which it judged.
