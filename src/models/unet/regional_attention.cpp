@@ -75,26 +75,34 @@ torch::Tensor regional_cross_attention_heads(AttentionImpl& layer, const torch::
     throw Error("regional attention: masks for a batch of " + std::to_string(mask.size(0)) + ", not 1 or " +
                 std::to_string(batch));
   const int64_t heads = layer.heads();
-  const torch::Tensor q = split_heads(layer.to_q(x), heads);  // (B, heads, N, d)
-  const int64_t d = q.size(-1);
-  // Keys and values of each layer's tokens are computed once per group, then laid out per (item,
-  // layer) to match the queries: (B·p, heads, M, d). They are small (M = 77 tokens).
+  // (B, heads, N, d), a view of the projection's (B, N, heads, d) rows: the layout the fused attention
+  // kernels read directly, so each layer's attention below reads the same queries without a copy.
+  const torch::Tensor q = split_heads(layer.to_q(x), heads);
+  // Keys and values of every layer's tokens in one projection per group, then each layer's laid out per
+  // item: (B, heads, M, d). They are small (M = 77 tokens).
   const torch::Tensor tokens_in = r.contexts.reshape({groups * p, m, r.contexts.size(3)});
-  const auto per_item = [&](const torch::Tensor& projected) {
-    return split_heads(projected, heads)
-        .reshape({groups, 1, p, heads, m, d})
-        .expand({groups, batch / groups, p, heads, m, d})
-        .reshape({batch * p, heads, m, d});
+  const torch::Tensor keys = split_heads(layer.to_k(tokens_in), heads);      // (G·p, heads, M, d)
+  const torch::Tensor values = split_heads(layer.to_v(tokens_in), heads);
+  const auto for_layer = [&](const torch::Tensor& projected, int64_t i) {
+    const torch::Tensor per_group = projected.view({groups, p, heads, m, projected.size(-1)}).select(1, i);
+    return per_group.unsqueeze(1)
+        .expand({groups, batch / groups, heads, m, projected.size(-1)})
+        .reshape({batch, heads, m, projected.size(-1)});
   };
-  const torch::Tensor k = per_item(layer.to_k(tokens_in));
-  const torch::Tensor v = per_item(layer.to_v(tokens_in));
-  // Every item's queries meet each layer's keys: the p attentions run as one kernel call over a batch
-  // of B·p (a copy of the queries for p > 1; concatenating the layers' keys instead would be one
-  // softmax across all prompts, which is a different thing).
-  const torch::Tensor qp = q.unsqueeze(1).expand({batch, p, heads, tokens, d}).reshape({batch * p, heads, tokens, d});
-  const torch::Tensor out = attention(qp, k, v, layer.upcast()).reshape({batch, p, heads, tokens, d});
-  // Mixed before the output projection: it is linear, so projecting once equals mixing projections.
-  return merge_heads((out * mask).sum(1));  // (B, N, heads·d)
+  // One attention per prompt layer, each weighted by its mask as it comes: the p outputs are never held
+  // at once, and the queries are not copied p times. (One softmax over all layers' keys concatenated
+  // would be a different thing.) Mixed before the output projection: it is linear, so projecting once
+  // equals mixing projections.
+  torch::Tensor mixed;
+  for (int64_t i = 0; i < p; ++i) {
+    const torch::Tensor out = attention(q, for_layer(keys, i), for_layer(values, i), layer.upcast());
+    const torch::Tensor weight = mask.select(1, i);  // (Bm, 1, N, 1)
+    if (i == 0)
+      mixed = out * weight;
+    else
+      mixed.addcmul_(out, weight);
+  }
+  return merge_heads(mixed);  // (B, N, heads·d)
 }
 
 }  // namespace palette

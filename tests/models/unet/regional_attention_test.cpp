@@ -57,6 +57,38 @@ TEST(RegionalAttention, IdenticalLayersUnderAnyMasksArePlainGeneration) {
   EXPECT_TRUE(test::check_parity("regional, identical layers, per-item masks, two groups", regional, plain, 1e-5));
 }
 
+// The definition, at one attention layer: each pixel's output is the sum over the prompt layers of its
+// normalised mask times that layer's plain cross-attention. Per-item masks, two groups of contexts
+// (items 0-1 take the first), three layers of which some are zero at some pixels.
+TEST(RegionalAttention, MixesEachLayersAttentionByItsNormalisedMask) {
+  AttentionOptions options;
+  options.query_dim = 24;
+  options.context_dim = 16;
+  options.heads = 3;
+  torch::manual_seed(11);
+  Attention layer(options);
+  torch::NoGradGuard no_grad;
+  const int64_t h = 5, w = 6, n = h * w, p = 3;
+  const torch::Tensor x = torch::randn({4, n, 24});
+  const torch::Tensor contexts = torch::randn({2, p, 7, 16});
+  torch::Tensor masks = torch::rand({4, p, 1, h, w}).mul(2).floor_();
+  masks.select(1, 1).add_(0.25);  // every pixel keeps some weight
+  const RegionalContext regional = make_regional_context(contexts, masks, {{h, w}});
+  const torch::Tensor mixed = regional_cross_attention_heads(*layer, x, regional);
+
+  const torch::Tensor weights = masks / masks.sum(1, true);  // (4, p, 1, h, w)
+  torch::Tensor expected = torch::zeros({4, n, 24});
+  for (int64_t i = 0; i < p; ++i) {
+    const torch::Tensor tokens = torch::cat({contexts.select(1, i)[0].expand({2, 7, 16}),
+                                             contexts.select(1, i)[1].expand({2, 7, 16})});
+    expected += weights.select(1, i).reshape({4, n, 1}) * layer->heads_output(x, tokens);
+  }
+  EXPECT_TRUE(test::check_parity("regional mix at one layer", mixed, expected, 1e-6));
+  EXPECT_TRUE(test::check_parity("regional mix through the output projection",
+                                 regional_cross_attention(*layer, x, regional),
+                                 layer->output_projection()(expected), 1e-6));
+}
+
 // ⟨x − a, b − a⟩ / ‖b − a‖² over the columns [c0, c1): 0 where x follows a, 1 where it follows b.
 double fraction_towards(const torch::Tensor& x, const torch::Tensor& a, const torch::Tensor& b, int64_t c0,
                         int64_t c1) {
