@@ -24,6 +24,7 @@
 # fixtures do not fit the carry beside the app's dependencies); GPU_TEST_FILTER overrides which.
 # SDXL_BENCH=1 first runs `palette bench --shape sdxl -w stream1024` (the SDXL stream) on the same lease, in each
 # stream mode of SDXL_MODES (default multidiffusion; e.g. "regional multidiffusion").
+# APP=0 stops after the builds, the GPU tests and the benches (no app session).
 # A long run longer than a call: start it in a new session (setsid) with OUT outside the tree, e.g.
 #   setsid nohup env OUT=/tmp/long-out LONG_SECONDS=600 SECONDS_LEFT=1000 scripts/gpu/app-session.sh long &
 # and collect /tmp/long-out with a later call on the same warm machine.
@@ -102,6 +103,7 @@ if [ "${SDXL_BENCH:-0}" = 1 ]; then
   done
 fi
 
+[ "${APP:-1}" = 0 ] && exit 0
 trap 'kill $smi 2>/dev/null' EXIT
 
 work=/tmp/app-session && rm -rf "$work" && mkdir -p "$work/out"
