@@ -27,6 +27,8 @@ constexpr std::array<const char*, 12> kPrompts = {
 
 }  // namespace
 
+uint64_t random_edit_state(uint64_t seed) { return next(seed); }
+
 RandomEdit random_edit(uint64_t& state, Vec2 canvas, int brushes) {
   RandomEdit e;
   e.pause_frames = below(state, 4);

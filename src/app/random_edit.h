@@ -19,4 +19,9 @@ struct RandomEdit {
 // (none without brushes: one is added first), brushes added while fewer than 8 and removed while more than 2.
 RandomEdit random_edit(uint64_t& state, Vec2 canvas, int brushes);
 
+// The generator's starting state for a seed. Hashed, not scaled: the generator steps its state by a fixed
+// constant, so states that are multiples of that constant (seed × constant) would replay one sequence
+// shifted by a draw per seed.
+uint64_t random_edit_state(uint64_t seed);
+
 }  // namespace palette::app

@@ -350,7 +350,7 @@ void ScriptRunner::step_action(ScriptHost& host, const ScriptAction& action, dou
           [&](const RandomEdits& a) {
             if (started_ < 0) {
               started_ = now;
-              random_state_ = a.seed * 0x9e3779b97f4a7c15ull + 1;
+              random_state_ = random_edit_state(a.seed);
               drawn_edits_.clear();
             }
             if (now - started_ >= a.seconds) {

@@ -268,7 +268,18 @@ TEST(ScriptRunner, RandomEditsAreVariedValidAndReplayable) {
     EXPECT_GT(a.kinds.count(kind) ? a.kinds.at(kind) : 0, 0) << kind << " never happened in a minute";
   EXPECT_GT(a.log.size(), 300u) << "an edit every few frames";
   EXPECT_EQ(a.log, again.log) << "a seed replays the same session";
-  EXPECT_NE(a.log, other.log);
+  // Another seed is another session, not the same one a few edits later or earlier: at every small shift,
+  // the two logs agree about as often as two independent draws of edit kinds do.
+  for (int shift = -20; shift <= 20; ++shift) {
+    int same = 0, compared = 0;
+    for (size_t i = 0; i < 300; ++i) {
+      const int64_t j = static_cast<int64_t>(i) + shift;
+      if (j < 0 || j >= static_cast<int64_t>(other.log.size())) continue;
+      ++compared;
+      same += a.log[i] == other.log[static_cast<size_t>(j)];
+    }
+    EXPECT_LT(same, compared * 0.6) << "seed 8's edits are seed 7's shifted by " << shift;
+  }
 }
 
 // The runner's own count of what random_edits drew (the metrics' "edits") agrees with what the document saw,
