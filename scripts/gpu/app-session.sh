@@ -16,7 +16,8 @@
 # four-layer layout, strokes, a typed prompt edit, the picture toggled under the masks, undo, both live
 # modes, export, quit — with --metrics. Then `palette bench -w live` on the same model and lease, the
 # engine alone, for comparison. Writes to $OUT: metrics.jsonl (the app's figures per action and a summary),
-# gpu-memory.csv (nvidia-smi every 0.5 s during the session), app.log, bench-live-*.txt, screens.tar
+# gpu-memory.csv (nvidia-smi every 0.5 s during the session), host-memory.csv (where the app's RSS lives,
+# every 30 s: scripts/gpu/host-memory.py), app.log, bench-live-*.txt, screens.tar
 # (the session's screenshots and export).
 # `regional` runs the same session with the regional-attention live mode from the start (its own figures).
 # SECONDS_LEFT (default 560): the session's timeout is what is left of it after the builds.
@@ -138,8 +139,17 @@ nvidia-smi --query-gpu=timestamp,memory.used --format=csv,noheader,nounits -lms 
 smi=$!
 left=$(( ${SECONDS_LEFT:-560} - ($(date +%s) - start) - 90 ))
 [ "$left" -ge 60 ] || { echo "only $left s left for the app after the builds and benches: raise SECONDS_LEFT" >&2; exit 1; }
-(cd "$work" && timeout "$left" "$app" --model "$model" --device cuda --script session.json \
-  --offscreen --metrics "$out/metrics.jsonl" four-layers.layout.json) > "$out/app.log" 2>&1
+(cd "$work" && exec timeout "$left" "$app" --model "$model" --device cuda --script session.json \
+  --offscreen --metrics "$out/metrics.jsonl" four-layers.layout.json) > "$out/app.log" 2>&1 &
+running=$!
+# Where the app's resident memory lives, every 30 s (the heap, anonymous mappings, the NVIDIA libraries,
+# /dev/nvidia* mappings): the long run's host memory grows on the GPU and not on a CPU.
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  pid=$(pgrep -n -x semantic-palett) && break
+  sleep 1
+done
+[ -n "${pid:-}" ] && python3 scripts/gpu/host-memory.py "$pid" 30 "$out/host-memory.csv" &
+wait "$running"
 echo "app exited with status $? at $(( $(date +%s) - start )) s"; head -3 "$out/app.log"
 kill $smi 2>/dev/null
 tail -1 "$out/metrics.jsonl"
