@@ -37,6 +37,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -121,6 +122,9 @@ struct StreamSettings {
   // the painter looks at is the sharper one (on two CPU cores, 256², the built-in model: settled about 0.65 s
   // later, bench/RESULTS.md; regions classified as painted 43.7 → 57.3 %, bench/default-model/live).
   bool settled_with_vae = false;
+  // Live frames (next_live_frame): once a change has shown, settle it at once along the diagonal (settle)
+  // instead of T − 1 more stream calls. The picture is the same; it comes a few times sooner (bench/RESULTS.md).
+  bool settle_at_once = true;
   // The reference stream's defaults: continuous masks (soft edges), otherwise as the one-shot render.
   static RegionSampling stream_sampling() {
     RegionSampling s;
@@ -180,6 +184,17 @@ class StreamEngine {
 
   // One stream-batch call: returns the new frame. Throws palette::Error when no snapshot was applied.
   StreamFrame step();
+  // The rest of the current change at once, along the diagonal: each slot that has not yet run with it is
+  // denoised alone, from the previous slot's result, as a one-shot render steps (a UNet call of p items, or
+  // one in regional attention, instead of T·p or T); then the settled frame. That is the picture and the
+  // slots T − steps_done more step()s would give (up to float rounding: the batches differ), for about a
+  // T-th of their UNet work. `interrupted` is asked before each slot: when it says yes (an edit waits) the
+  // frame comes back without a picture and not settled, and step() goes on from the slots done. An already
+  // settled change gives its settled frame again. Throws as step().
+  StreamFrame settle(const std::function<bool()>& interrupted = {});
+  // The live picture's next frame: step() for the first frame of a change (the edit shows at once), then,
+  // with StreamSettings::settle_at_once, settle(interrupted); step() otherwise.
+  StreamFrame next_live_frame(const std::function<bool()>& interrupted = {});
   // T calls without decoding, so the next frame fully shows the current snapshot.
   void flush();
   // New per-slot noise from `seed` (a restart with flush).

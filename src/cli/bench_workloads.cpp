@@ -369,8 +369,9 @@ std::vector<BenchRow> sync_rows(const Model& model, const BenchSettings& setting
 
 // What a painter feels: edits arrive as the app makes them — a stroke painted over four frames (the
 // layer's mask grows each frame), then a prompt edit — and each edit is timed from its arrival to the
-// first frame made with it and to the first settled frame that shows it fully. The engine is stepped as
-// the app's live thread steps it (one frame after another); a CPU canvas is 256² (the app's live size
+// first frame made with it and to the first settled frame that shows it fully. The engine makes frames as
+// the app's live thread does (next_live_frame: one frame after another, a change settled at once once it
+// has shown, unless --live-stepwise); a CPU canvas is 256² (the app's live size
 // there), a GPU one 512².
 std::vector<BenchRow> live_rows(const Model& model, const BenchSettings& settings) {
   const bool cpu = model.info().device == "cpu";
@@ -383,6 +384,7 @@ std::vector<BenchRow> live_rows(const Model& model, const BenchSettings& setting
   if (settings.live_decodes != "app") stream_settings.settled_with_vae = false;
   if (settings.live_decodes == "every") stream_settings.decodes = StreamDecodes::EveryFrame;
   if (settings.live_decodes == "changes") stream_settings.decodes = StreamDecodes::ChangesAndSettled;
+  if (settings.live_stepwise) stream_settings.settle_at_once = false;
   if (settings.live_steps > 0) {
     GenerationSettings lcm;
     lcm.sampler = Sampler::lcm;
@@ -423,7 +425,7 @@ std::vector<BenchRow> live_rows(const Model& model, const BenchSettings& setting
       const bool wait_to_settle = segment >= 4;  // after the stroke is done and after the prompt edit
       bool changed = false;
       for (;;) {
-        const StreamFrame f = engine.step();
+        const StreamFrame f = engine.next_live_frame();
         ++frames;
         frame_ms.push_back(f.timings.total_ms);
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - edited).count();

@@ -142,6 +142,9 @@ void add_bench_command(CLI::App& root) {
                   "first after an edit and the settled one; with one, every frame and the settled one again by the "
                   "full VAE), every, changes (both by the frames' decoder alone)")
       ->capture_default_str();
+  cmd->add_flag("--live-stepwise", args->settings.live_stepwise,
+                "-w live: settle each change by stream steps instead of at once along the diagonal, as the app did "
+                "before (for before/after numbers)");
   cmd->add_option("--profile-dir", args->settings.profile_dir, "Where -w profile writes its traces")
       ->capture_default_str();
   cmd->add_flag("--no-fused", args->no_fused, "Without the fused CUDA kernels and NHWC UNet, for before/after numbers");

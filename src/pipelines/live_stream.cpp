@@ -163,7 +163,12 @@ void LiveStream::Impl::run() {
     std::shared_ptr<const StreamFrame> made;
     if (engine->has_snapshot()) {
       try {
-        made = std::make_shared<const StreamFrame>(engine->step());
+        // A change that has shown settles at once unless an edit is already waiting; the settle stops
+        // between slots when one arrives.
+        made = std::make_shared<const StreamFrame>(engine->next_live_frame([this] {
+          std::lock_guard<std::mutex> lock(mutex);
+          return stopping || paused || pending || reseed_pending;
+        }));
       } catch (const std::exception& e) {
         error = Error(e.what(), error_kind(e));  // e.g. the GPU ran out of memory: wait for a new snapshot
       }

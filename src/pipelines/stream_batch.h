@@ -21,9 +21,11 @@ class StreamBatch {
     torch::Tensor blend;  // (T, 4, h, w): every slot's x0 (Euler: next latent), the layers blended
     torch::Tensor count;  // (T, 1, h, w): the layers' summed weights (< 1 where the background shows)
   };
-  // Every slot's x0 from the slots' inputs `latents` (T, 4, h, w). Counts the UNet call in the stats;
-  // adds the UNet and blend times to `timings` when profiling.
-  virtual Denoised denoise(StreamEngine::State& s, const torch::Tensor& latents, StreamTimings& timings) const = 0;
+  // The x0 of slots first … first+n−1 from their inputs `latents` (n, 4, h, w): all T slots in a stream
+  // call, one slot when a change settles along the diagonal (StreamEngine::settle). Counts the UNet call in
+  // the stats; adds the UNet and blend times to `timings` when profiling.
+  virtual Denoised denoise(StreamEngine::State& s, const torch::Tensor& latents, int64_t first,
+                           StreamTimings& timings) const = 0;
   // Items of the UNet call: T·p (MultiDiffusion) or T (regional attention), twice that with CFG.
   virtual int64_t unet_items() const = 0;
 };
@@ -45,7 +47,18 @@ struct EulerItems {
   torch::Tensor scale_input(const torch::Tensor& x) const;
   // Each item's ODE step to its slot's next σ, in float32 as the authors' pipeline.
   torch::Tensor step(const torch::Tensor& x, const torch::Tensor& eps) const;
+  // The constants of slots first … first+n−1 alone (this for all T).
+  EulerItems slots(int64_t first, int64_t n, int64_t p, int64_t T, bool cfg) const;
 };
+
+// Slots first … first+n−1 of a slot-major per-item tensor with `per` items a slot: rows [first·per, (first+n)·per),
+// from both halves of a guidance batch when `cfg` (the tensor then holds 2·T·per rows). The tensor itself for
+// all T slots; undefined stays undefined.
+torch::Tensor slot_items(const torch::Tensor& t, int64_t first, int64_t n, int64_t per, int64_t T, bool cfg);
+
+// The UNet runner for a call over n of the T slots: the stream's (CUDA graphs) for all of them, an eager one
+// for the diagonal's single slots, so settling records no graph of its own and evicts none of the stream's.
+UNetGraphRunner& stream_unet(StreamEngine::State& s, int64_t n);
 EulerItems euler_items(const StreamEngine::State& s, int64_t p);  // stream_step.cpp
 
 // The makers, from the derived state whose table's stack constants (masks, has_background) are current.

@@ -268,6 +268,28 @@ void rebuild_constants(State& s, StreamDerived& d, const std::vector<uint64_t>& 
   t.photo_blend = d.canvas.photo && t.has_background;  // as the one-shot render's do_blend
 }
 
+// A frame's picture and counters once its latent is made (step, settle): decoded when StreamDecodes shows
+// it, a settled one by the full VAE once per change with settled_with_vae.
+StreamFrame finish_frame(StreamEngine::State& s, StreamFrame frame, const torch::Tensor& latent, Clock::time_point start) {
+  frame.settled = s.calls_since_change >= s.slots;
+  const bool shown = s.settings.decodes == StreamDecodes::EveryFrame || s.calls_since_change <= 1 || frame.settled;
+  if (shown && frame.settled && s.settings.settled_with_vae && s.use_taesd && latent.defined()) {
+    // Every settled frame of one change is the same picture: decoded once.
+    if (!s.settled_picture) s.settled_picture = stream_decode(s, latent, frame.timings, /*with_vae=*/true);
+    frame.image = *s.settled_picture;
+  } else if (shown) {
+    frame.image = stream_decode(s, latent, frame.timings);
+  }
+  frame.version = s.version;
+  frame.index = uint64_t(s.stats.frames);
+  frame.steps_total = int(s.slots);
+  frame.steps_done = int(std::min<int64_t>(s.calls_since_change, s.slots));
+  // The frame's bytes are on the host, so its device work is done: no synchronisation to time it.
+  frame.timings.total_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count() +
+                           frame.timings.text_ms + frame.timings.masks_ms;
+  return frame;
+}
+
 }  // namespace
 
 StreamEngine::StreamEngine(const Model& model, StreamSettings settings) : state_(std::make_unique<State>()) {
@@ -367,23 +389,37 @@ StreamFrame StreamEngine::step() {
     ++s.stats.frames;
     s.calls_since_change = s.slots;
   }
-  frame.settled = s.calls_since_change >= s.slots;
-  const bool shown = s.settings.decodes == StreamDecodes::EveryFrame || s.calls_since_change <= 1 || frame.settled;
-  if (shown && frame.settled && s.settings.settled_with_vae && s.use_taesd && latent.defined()) {
-    // Every settled frame of one change is the same picture: decoded once.
-    if (!s.settled_picture) s.settled_picture = stream_decode(s, latent, frame.timings, /*with_vae=*/true);
-    frame.image = *s.settled_picture;
-  } else if (shown) {
-    frame.image = stream_decode(s, latent, frame.timings);
-  }
-  frame.version = s.version;
-  frame.index = uint64_t(s.stats.frames);
-  frame.steps_total = int(s.slots);
-  frame.steps_done = int(std::min<int64_t>(s.calls_since_change, s.slots));
-  // The frame's bytes are on the host, so its device work is done: no synchronisation to time it.
-  frame.timings.total_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count() +
-                           frame.timings.text_ms + frame.timings.masks_ms;
-  return frame;
+  return finish_frame(s, std::move(frame), latent, start);
 }
+
+StreamFrame StreamEngine::settle(const std::function<bool()>& interrupted) {
+  State& s = *state_;
+  if (!s.snapshot) throw Error("settle: no snapshot was applied yet");
+  if (!s.derived.batch || (s.calls_since_change >= s.slots && s.last_latent.defined())) return step();
+  torch::NoGradGuard no_grad;
+  const auto start = Clock::now();
+  StreamFrame frame;
+  frame.timings = s.pending;
+  s.pending = StreamTimings{};
+  for (int64_t k = s.calls_since_change; k < s.slots; ++k) {
+    if (interrupted && interrupted()) {
+      frame.version = s.version;
+      frame.index = uint64_t(s.stats.frames);
+      frame.steps_total = int(s.slots);
+      frame.steps_done = int(s.calls_since_change);
+      return frame;  // no picture: the slots done so far stay, step() goes on from them
+    }
+    stream_settle_slot(s, k, frame.timings);
+  }
+  ++s.stats.frames;
+  return finish_frame(s, std::move(frame), s.last_latent, start);
+}
+
+StreamFrame StreamEngine::next_live_frame(const std::function<bool()>& interrupted) {
+  const State& s = *state_;
+  const bool shown = s.calls_since_change >= 1;  // the change's first frame is out
+  return s.settings.settle_at_once && shown && s.derived.batch ? settle(interrupted) : step();
+}
+
 
 }  // namespace palette

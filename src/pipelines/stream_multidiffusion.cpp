@@ -19,17 +19,19 @@ namespace {
 
 using pipeline::Clock;
 
-// The first `slots` slots' bootstrap background, noised to each slot's timestep and repeated for the
+// Slots first … first+slots−1's bootstrap background, noised to each slot's timestep and repeated for the
 // p layers: (slots·p, 4, h, w). Slot k mixes white and background by clip(mix − k, 0, 1); without a
-// background latent the slot's own latent (from `latents`) stands in for it, as in the one-shot pipeline.
-// Euler: slot 0's draw noises white and background to each slot's σ (the slot's own latent is noisy already).
+// background latent the slot's own latent (from `latents`, which holds those slots) stands in for it, as in
+// the one-shot pipeline. Euler: slot 0's draw noises white and background to each slot's σ (the slot's own
+// latent is noisy already).
 torch::Tensor bootstrap_background(const StreamEngine::State& s, const StreamCanvas& canvas, bool has_background,
-                                   const torch::Tensor& latents, int64_t slots, int64_t p) {
+                                   const torch::Tensor& latents, int64_t first, int64_t slots, int64_t p) {
   const bool euler = s.schedule.euler();
   std::vector<torch::Tensor> mixed;
-  for (int64_t k = 0; k < slots; ++k) {
+  for (int64_t i = 0; i < slots; ++i) {
+    const int64_t k = first + i;
     const double mix = std::clamp(s.settings.sampling.bootstrap_mix_steps - double(k), 0.0, 1.0);
-    const torch::Tensor bg = has_background ? canvas.background_latent : latents.slice(0, k, k + 1);
+    const torch::Tensor bg = has_background ? canvas.background_latent : latents.slice(0, i, i + 1);
     if (euler) {
       const torch::Tensor sigma_noise = s.schedule.sigmas[size_t(k)] * canvas.init_noise.slice(0, 0, 1);
       mixed.push_back(mix * (canvas.white_latent + sigma_noise) + (1.0 - mix) * (has_background ? bg + sigma_noise : bg));
@@ -38,10 +40,11 @@ torch::Tensor bootstrap_background(const StreamEngine::State& s, const StreamCan
     }
   }
   if (euler) return torch::cat(mixed).repeat_interleave(p, 0);
-  const torch::Tensor timesteps = torch::tensor(
-      std::vector<int64_t>(s.schedule.timesteps.begin(), s.schedule.timesteps.begin() + slots), torch::kInt64);
+  const torch::Tensor timesteps = torch::tensor(std::vector<int64_t>(s.schedule.timesteps.begin() + first,
+                                                                     s.schedule.timesteps.begin() + first + slots),
+                                                torch::kInt64);
   const torch::Tensor noised =
-      s.schedule.scheduler->add_noise(torch::cat(mixed), canvas.init_noise.slice(0, 0, slots), timesteps);
+      s.schedule.scheduler->add_noise(torch::cat(mixed), canvas.init_noise.slice(0, first, first + slots), timesteps);
   return noised.repeat_interleave(p, 0);
 }
 
@@ -71,45 +74,55 @@ class MultiDiffusionBatch final : public StreamBatch {
     boot_unshifts_ = -boot_shifts_;
     // Without a background latent each slot's own latent stands in for it: made per frame then.
     if (has_background_)
-      boot_background_ = bootstrap_background(s, canvas_, has_background_, torch::Tensor(), boot_slots, p_);
+      boot_background_ = bootstrap_background(s, canvas_, has_background_, torch::Tensor(), 0, boot_slots, p_);
   }
 
-  Denoised denoise(StreamEngine::State& s, const torch::Tensor& latents, StreamTimings& timings) const override {
+  Denoised denoise(StreamEngine::State& s, const torch::Tensor& latents, int64_t first,
+                   StreamTimings& timings) const override {
     const RegionSampling& sampling = s.settings.sampling;
-    const int64_t T = s.slots, p = p_;
+    const int64_t T = s.slots, p = p_, n = latents.size(0);
     const int64_t h = latents.size(2), w = latents.size(3);
     auto start = Clock::now();
-    // (T·p, 4, h, w), slot-major; one copy kernel (repeat_interleave costs several launches' host time).
-    torch::Tensor x = latents.unsqueeze(1).expand({T, p, latents.size(1), h, w}).reshape({T * p, latents.size(1), h, w});
-    torch::Tensor m = item_masks_;
-    const int64_t nb = boot_shifts_.defined() ? boot_shifts_.size(0) : 0;
-    torch::Tensor boot_bg, boot_mask;
+    // (n·p, 4, h, w), slot-major; one copy kernel (repeat_interleave costs several launches' host time).
+    torch::Tensor x = latents.unsqueeze(1).expand({n, p, latents.size(1), h, w}).reshape({n * p, latents.size(1), h, w});
+    torch::Tensor m = slot_items(item_masks_, first, n, p, T, false);
+    // The bootstrap slots among these: the first `boot` of them.
+    const int64_t boot_slots = boot_shifts_.defined() ? boot_shifts_.size(0) / p : 0;
+    const int64_t boot = std::clamp<int64_t>(boot_slots - first, 0, n), nb = boot * p;
+    torch::Tensor boot_bg, boot_mask, shifts;
     ShiftOptions shift;
     if (nb > 0) {
       // The masks, their shifts and (over a background) the noised background are constants: a frame
       // launches only the work on its latents.
-      boot_bg = boot_background_.defined() ? boot_background_
-                                           : bootstrap_background(s, canvas_, has_background_, latents, nb / p, p);
+      boot_bg = boot_background_.defined() ? slot_items(boot_background_, first, boot, p, boot_slots, false)
+                                           : bootstrap_background(s, canvas_, has_background_, latents, first, boot, p);
+      shifts = slot_items(boot_shifts_, first, boot, p, boot_slots, false);
       boot_mask = m.slice(0, 0, nb);
       torch::Tensor xb = (1.0 - boot_mask) * boot_bg + boot_mask * x.slice(0, 0, nb);
       shift.edges = sampling.reference_wrapping_shift ? ShiftEdges::Wrap : ShiftEdges::Fill;
       shift.fill = boot_bg;
-      xb = shift_latents(xb, boot_shifts_, shift);
+      xb = shift_latents(xb, shifts, shift);
       x = torch::cat({xb, x.slice(0, nb)});
     }
 
     torch::Tensor input = s.cfg ? torch::cat({x, x}) : x;
-    if (euler_.defined()) input = euler_.scale_input(input);
-    torch::Tensor eps = s.unet->forward(input, unet_timesteps_, hidden_, {timestep_cond_, pooled_, canvas_.time_ids});
+    const EulerItems euler = euler_.slots(first, n, p, T, s.cfg);
+    if (euler.defined()) input = euler.scale_input(input);
+    torch::Tensor eps = stream_unet(s, n).forward(
+        input, slot_items(unet_timesteps_, first, n, p, T, s.cfg), slot_items(hidden_, first, n, p, T, s.cfg),
+        {slot_items(timestep_cond_, first, n, p, T, s.cfg), slot_items(pooled_, first, n, p, T, s.cfg),
+         canvas_.time_ids});
     ++s.stats.unet_calls;
     timings.unet_ms += stream_stage_ms(s, start);
 
     start = Clock::now();
     if (s.cfg) eps = apply_guidance(eps, sampling.guidance);
     // LCM: each item's x0. Euler: its ODE step to the next σ (in float32, as the authors), what is blended.
-    torch::Tensor x0 = euler_.defined() ? euler_.step(x, eps) : s.schedule.scheduler->denoise(eps, x, item_timesteps_);
+    torch::Tensor x0 = euler.defined()
+                           ? euler.step(x, eps)
+                           : s.schedule.scheduler->denoise(eps, x, slot_items(item_timesteps_, first, n, p, T, false));
     if (nb > 0) {
-      torch::Tensor x0b = shift_latents(x0.slice(0, 0, nb), boot_unshifts_, shift);
+      torch::Tensor x0b = shift_latents(x0.slice(0, 0, nb), nb == boot_shifts_.size(0) ? boot_unshifts_ : -shifts, shift);
       // Leak removal: where a layer's x0 stayed close to the bootstrap background it drew nothing of its
       // own there, so its weight fades (2·sigmoid(d/s) − 1 is 0 at d = 0).
       const torch::Tensor leak = (x0b - boot_bg).pow(2).mean(1, true);
@@ -117,8 +130,8 @@ class MultiDiffusionBatch final : public StreamBatch {
       x0 = torch::cat({x0b, x0.slice(0, nb)});
       m = torch::cat({boot_mask, m.slice(0, nb)});
     }
-    const torch::Tensor value = (m * x0).view({T, p, -1, h, w}).sum(1);
-    const torch::Tensor count = m.view({T, p, 1, h, w}).sum(1);
+    const torch::Tensor value = (m * x0).view({n, p, -1, h, w}).sum(1);
+    const torch::Tensor count = m.view({n, p, 1, h, w}).sum(1);
     Denoised out{torch::where(count > 0, value / count, value), count};
     timings.blend_ms += stream_stage_ms(s, start);
     return out;

@@ -47,18 +47,27 @@ class RegionalBatch final : public StreamBatch {
     euler_ = euler_items(s, 1);
   }
 
-  Denoised denoise(StreamEngine::State& s, const torch::Tensor& latents, StreamTimings& timings) const override {
+  Denoised denoise(StreamEngine::State& s, const torch::Tensor& latents, int64_t first,
+                   StreamTimings& timings) const override {
+    const int64_t T = s.slots, n = latents.size(0);
     auto start = Clock::now();
     torch::Tensor input = s.cfg ? torch::cat({latents, latents}) : latents;
-    if (euler_.defined()) input = euler_.scale_input(input);
-    torch::Tensor eps = s.unet->forward(input, unet_timesteps_, context_, {timestep_cond_, pooled_, time_ids_});
+    const EulerItems euler = euler_.slots(first, n, 1, T, s.cfg);
+    if (euler.defined()) input = euler.scale_input(input);
+    RegionalContext context = context_;
+    if (n != T)
+      for (torch::Tensor& level : context.masks) level = slot_items(level, first, n, 1, T, s.cfg);
+    torch::Tensor eps = stream_unet(s, n).forward(
+        input, slot_items(unet_timesteps_, first, n, 1, T, s.cfg), context,
+        {slot_items(timestep_cond_, first, n, 1, T, s.cfg), slot_items(pooled_, first, n, 1, T, s.cfg), time_ids_});
     ++s.stats.unet_calls;
     timings.unet_ms += stream_stage_ms(s, start);
 
     start = Clock::now();
     if (s.cfg) eps = apply_guidance(eps, s.settings.sampling.guidance);
-    Denoised out{euler_.defined() ? euler_.step(latents, eps) : s.schedule.scheduler->denoise(eps, latents, slot_timesteps_),
-                 count_};
+    Denoised out{euler.defined() ? euler.step(latents, eps)
+                                 : s.schedule.scheduler->denoise(eps, latents, slot_timesteps_.slice(0, first, first + n)),
+                 count_.slice(0, first, first + n)};
     timings.blend_ms += stream_stage_ms(s, start);
     return out;
   }

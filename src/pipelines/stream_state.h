@@ -97,6 +97,7 @@ struct StreamEngine::State {
   std::optional<StreamSnapshot> snapshot;  // the current one
   std::unique_ptr<PromptCache> prompts;
   std::unique_ptr<UNetGraphRunner> unet;  // the stream batch's UNet calls (CUDA graphs when enabled)
+  std::unique_ptr<UNetGraphRunner> slot_unet;  // settle()'s single-slot calls, eager; made on first use
   std::unique_ptr<StreamFrameStage> frames;  // decode, picture blend and bytes (a CUDA graph too)
   // The mode's batch maker, chosen once at construction (stream_batch.h).
   std::shared_ptr<const StreamBatch> (*make_batch)(const State&, const StreamDerived&, const StackEmbeddings&) = nullptr;
@@ -120,6 +121,11 @@ inline double stream_stage_ms(const StreamEngine::State& s, pipeline::Clock::tim
 // Latent-space work of one stream call (stream_step.cpp): returns slot T−1's blended x0, (1, 4, h, w),
 // and advances the buffer. Adds the UNet and blend time to `timings` when profiling.
 torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings);
+
+// Slot k alone along the diagonal (StreamEngine::settle): its input is slot k−1's result of this change
+// (the buffer's, or slot 0's fixed input), its result goes into the buffer as slot k+1's input, or for the
+// last slot into last_latent. Sets calls_since_change to k + 1; returns the slot's blend.
+torch::Tensor stream_settle_slot(StreamEngine::State& s, int64_t k, StreamTimings& timings);
 
 // The frame of a latent: TAESD or VAE decode over the background picture, then RGBA8 on the host
 // (stream_frame.h). Adds the decode (with the bytes on the device) and copy times when profiling.

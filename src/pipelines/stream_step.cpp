@@ -35,6 +35,23 @@ EulerItems euler_items(const StreamEngine::State& s, int64_t p) {
   return items;
 }
 
+torch::Tensor slot_items(const torch::Tensor& t, int64_t first, int64_t n, int64_t per, int64_t T, bool cfg) {
+  if (!t.defined() || (first == 0 && n == T)) return t;
+  const torch::Tensor part = t.slice(0, first * per, (first + n) * per);
+  return cfg ? torch::cat({part, t.slice(0, (T + first) * per, (T + first + n) * per)}) : part;
+}
+
+EulerItems EulerItems::slots(int64_t first, int64_t n, int64_t p, int64_t T, bool cfg) const {
+  if (!defined() || (first == 0 && n == T)) return *this;
+  return EulerItems{slot_items(input_scale, first, n, p, T, cfg), slot_items(step_dt, first, n, p, T, false)};
+}
+
+UNetGraphRunner& stream_unet(StreamEngine::State& s, int64_t n) {
+  if (n == s.slots) return *s.unet;
+  if (!s.slot_unet) s.slot_unet = std::make_unique<UNetGraphRunner>(s.parts->unet, /*use_graphs=*/false);
+  return *s.slot_unet;
+}
+
 torch::Tensor EulerItems::scale_input(const torch::Tensor& x) const {
   return (x.to(torch::kFloat) * input_scale).to(x.scalar_type());
 }
@@ -48,7 +65,7 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
   const int64_t T = s.slots;
   if (!s.buffer.defined()) s.buffer = d.canvas.init_noise.slice(0, 1, T);  // any start: a flush replaces it
   const torch::Tensor latents = torch::cat({d.table.slot0, s.buffer});  // (T, 4, h, w)
-  StreamBatch::Denoised x0 = d.batch->denoise(s, latents, timings);
+  StreamBatch::Denoised x0 = d.batch->denoise(s, latents, 0, timings);
 
   const auto start = Clock::now();
   if (d.table.has_background) {
@@ -65,6 +82,35 @@ torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
   ++s.stats.frames;
   s.last_latent = x0.blend.slice(0, T - 1, T);
   return s.last_latent;
+}
+
+torch::Tensor stream_settle_slot(StreamEngine::State& s, int64_t k, StreamTimings& timings) {
+  const StreamDerived& d = s.derived;
+  const int64_t T = s.slots;
+  if (!s.buffer.defined()) s.buffer = d.canvas.init_noise.slice(0, 1, T);
+  // Slots before k have run with this change: slot k's input, slot k−1's result, is final.
+  const torch::Tensor input = k == 0 ? d.table.slot0 : s.buffer.slice(0, k - 1, k);
+  StreamBatch::Denoised x0 = d.batch->denoise(s, input, k, timings);
+
+  const auto start = Clock::now();
+  if (d.table.has_background) {
+    const torch::Tensor uncovered = (1 - x0.count).clamp(0, 1);
+    const torch::Tensor& bg = d.table.uncovered_background;
+    x0.blend = (1 - uncovered) * x0.blend + uncovered * (bg.size(0) == 1 ? bg : bg.slice(0, k, k + 1));
+  }
+  if (k + 1 < T) {  // slot k+1's input, as stream_call makes it
+    const torch::Tensor next = s.schedule.euler()
+                                   ? x0.blend
+                                   : s.schedule.scheduler->add_noise(x0.blend, d.canvas.init_noise.slice(0, k + 1, k + 2),
+                                                                     s.next_timesteps.slice(0, k, k + 1));
+    // A new tensor, not a write into the old one: the previous frame's tensors may still be read.
+    s.buffer = torch::cat({s.buffer.slice(0, 0, k), next.to(s.buffer.scalar_type()), s.buffer.slice(0, k + 1)});
+  } else {
+    s.last_latent = x0.blend;
+  }
+  timings.blend_ms += stream_stage_ms(s, start);
+  s.calls_since_change = k + 1;
+  return x0.blend;
 }
 
 Image stream_decode(StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings, bool with_vae) {
