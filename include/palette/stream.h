@@ -222,8 +222,9 @@ std::pair<int, int> halved_canvas(int width, int height, int halvings);
 StreamSettings live_stream_settings(const Model& model, StreamSettings base = {});
 
 // A StreamEngine on its own thread. The thread starts at construction and waits for the first
-// snapshot; it then makes frames as fast as it can, picking up the newest published snapshot before
-// each frame (intermediate ones are skipped), until a frame has settled: with the fixed per-slot noise
+// snapshot; it then makes frames as fast as it can (StreamEngine::next_live_frame: an edit's first frame
+// from a stream step, then, unless another edit waits, the rest of the change at once), picking up the
+// newest published snapshot before each frame (intermediate ones are skipped), until a frame has settled: with the fixed per-slot noise
 // every later frame would be the same picture, so the thread idles (no CPU or GPU work, and the next
 // edit starts at once instead of after a redundant frame) until something new is published or reseeded.
 class LiveStream {
