@@ -1,6 +1,6 @@
 // StreamEngine::settle: the rest of a change along the diagonal gives the picture and the slots that the
 // remaining stream calls give, in either stream mode, over a background prompt or a picture, with LCM
-// (SD 1.5) and Euler (SDXL) schedules; it can be interrupted between slots and the stream goes on from
+// (SD 1.5) and Euler (SDXL) schedules, with and without classifier-free guidance; it can be interrupted between slots and the stream goes on from
 // there; the live policy settles once a change has shown.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -24,6 +24,7 @@ struct Case {
   const char* model;
   StreamMode mode;
   bool photo;
+  double guidance = 1;  // above 1: a classifier-free-guidance batch, [uncond; cond] halves
 };
 
 StreamSnapshot layout(const Case& c, uint64_t version) {
@@ -51,6 +52,7 @@ TEST_P(StreamSettle, GivesWhatTheRemainingStepsGive) {
   const Case& c = GetParam();
   StreamSettings settings;
   settings.mode = c.mode;
+  settings.sampling.guidance = c.guidance;
   StreamEngine settling(test::fixture_model(c.model), settings), stepping(test::fixture_model(c.model), settings);
   for (StreamEngine* e : {&settling, &stepping}) {
     e->apply(layout(c, 1));
@@ -96,7 +98,9 @@ INSTANTIATE_TEST_SUITE_P(
                     Case{"MultiDiffusionOverAPicture", "tiny-sd15", StreamMode::MultiDiffusion, true},
                     Case{"RegionalAttention", "tiny-sd15", StreamMode::RegionalAttention, false},
                     Case{"SdxlEuler", "tiny-sdxl", StreamMode::MultiDiffusion, false},
-                    Case{"SdxlEulerRegional", "tiny-sdxl", StreamMode::RegionalAttention, true}),
+                    Case{"SdxlEulerRegional", "tiny-sdxl", StreamMode::RegionalAttention, true},
+                    Case{"MultiDiffusionWithGuidance", "tiny-sd15", StreamMode::MultiDiffusion, true, 3.0},
+                    Case{"SdxlRegionalWithGuidance", "tiny-sdxl", StreamMode::RegionalAttention, false, 3.0}),
     [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
 
 // From the change's very first slot: slot 0 with its bootstrap (each layer first drawn on white) too.
@@ -119,7 +123,7 @@ TEST(StreamSettleFromTheStart, IncludesTheBootstrapSlot) {
   EXPECT_LT(relative(stream_state(settling).last_latent, stream_state(stepping).last_latent), 1e-3);
 }
 
-// Interrupted after one slot, the frame has no picture and has not settled; stepping on from there gives
+// Interrupted as soon as it listens (after its first slot), the frame has no picture and has not settled; stepping on from there gives
 // the settled picture a stepped engine gives.
 TEST(StreamSettleInterrupted, StepsGoOnFromTheSlotsDone) {
   const Model& model = test::fixture_model("tiny-sd15");
@@ -131,10 +135,11 @@ TEST(StreamSettleInterrupted, StepsGoOnFromTheSlotsDone) {
     e->step();
   }
   int asked = 0;
-  const StreamFrame cut = interrupted.settle([&] { return ++asked > 1; });
+  const StreamFrame cut = interrupted.settle([&] { return ++asked > 0; });
   EXPECT_TRUE(cut.image.pixels.empty());
   EXPECT_FALSE(cut.settled);
-  EXPECT_EQ(cut.steps_done, 2) << "the first frame's slot and the one settled before the edit came";
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(cut.steps_done, 2) << "the first frame's slot, and the one a settle runs before it listens";
   StreamFrame a, b;
   do a = interrupted.step();
   while (!a.settled);
