@@ -189,8 +189,8 @@ class StreamEngine {
   // one in regional attention, instead of T·p or T); then the settled frame. That is the picture and the
   // slots T − steps_done more step()s would give (up to float rounding: the batches differ), for about a
   // T-th of their UNet work. `interrupted` is asked before each slot after the first: when it says yes (an
-  // edit waits) the frame comes back without a picture and not settled, and step() goes on from the slots done. An already
-  // settled change gives its settled frame again. Throws as step().
+  // edit waits) the frame comes back without a picture and not settled, and step() goes on from the slots
+  // done. An already settled change gives its settled frame again. Throws as step().
   StreamFrame settle(const std::function<bool()>& interrupted = {});
   // The live picture's next frame: step() for the first frame of a change (the edit shows at once), then,
   // with StreamSettings::settle_at_once, settle(interrupted); step() otherwise.
@@ -224,8 +224,8 @@ StreamSettings live_stream_settings(const Model& model, StreamSettings base = {}
 // A StreamEngine on its own thread. The thread starts at construction and waits for the first
 // snapshot; it then makes frames as fast as it can (StreamEngine::next_live_frame: an edit's first frame
 // from a stream step, then, unless another edit waits, the rest of the change at once), picking up the
-// newest published snapshot before each frame (intermediate ones are skipped), until a frame has settled: with the fixed per-slot noise
-// every later frame would be the same picture, so the thread idles (no CPU or GPU work, and the next
+// newest published snapshot before each frame (intermediate ones are skipped), until a frame has settled:
+// with the fixed per-slot noise every later frame would be the same picture, so the thread idles (no CPU or GPU work, and the next
 // edit starts at once instead of after a redundant frame) until something new is published or reseeded.
 class LiveStream {
  public:

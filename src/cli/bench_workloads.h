@@ -23,8 +23,8 @@ struct BenchSettings {
   int live_steps = 0;  // the live workload's LCM steps (= stream slots); 0: the engine's default schedule
   int live_side = 0;  // the live workload's canvas side; 0: the app's live size (256 on a CPU, 512 on a GPU)
   std::string live_decodes = "app";  // the live workload's decoded frames: app (as the app does), every, changes
-  bool live_stepwise = false;  // the live workload settles by stream steps, not at once (before/after numbers)
                                      // (the last two without the app's settled VAE decode)
+  bool live_stepwise = false;  // the live workload settles by stream steps, not at once (before/after numbers)
 };
 
 struct BenchRow {

@@ -422,8 +422,7 @@ StreamFrame StreamEngine::settle(const std::function<bool()>& interrupted) {
 StreamFrame StreamEngine::next_live_frame(const std::function<bool()>& interrupted) {
   const State& s = *state_;
   const bool shown = s.calls_since_change >= 1;  // the change's first frame is out
-  return s.settings.settle_at_once && shown && s.derived.batch ? settle(interrupted) : step();
+  return s.settings.settle_at_once && shown ? settle(interrupted) : step();
 }
-
 
 }  // namespace palette

@@ -89,19 +89,18 @@ class MultiDiffusionBatch final : public StreamBatch {
     // The bootstrap slots among these: the first `boot` of them.
     const int64_t boot_slots = boot_shifts_.defined() ? boot_shifts_.size(0) / p : 0;
     const int64_t boot = std::clamp<int64_t>(boot_slots - first, 0, n), nb = boot * p;
-    torch::Tensor boot_bg, boot_mask, shifts;
+    torch::Tensor boot_bg, boot_mask;
     ShiftOptions shift;
     if (nb > 0) {
       // The masks, their shifts and (over a background) the noised background are constants: a frame
       // launches only the work on its latents.
       boot_bg = boot_background_.defined() ? slot_items(boot_background_, first, boot, p, boot_slots, false)
                                            : bootstrap_background(s, canvas_, has_background_, latents, first, boot, p);
-      shifts = slot_items(boot_shifts_, first, boot, p, boot_slots, false);
       boot_mask = m.slice(0, 0, nb);
       torch::Tensor xb = (1.0 - boot_mask) * boot_bg + boot_mask * x.slice(0, 0, nb);
       shift.edges = sampling.reference_wrapping_shift ? ShiftEdges::Wrap : ShiftEdges::Fill;
       shift.fill = boot_bg;
-      xb = shift_latents(xb, shifts, shift);
+      xb = shift_latents(xb, slot_items(boot_shifts_, first, boot, p, boot_slots, false), shift);
       x = torch::cat({xb, x.slice(0, nb)});
     }
 
@@ -122,7 +121,7 @@ class MultiDiffusionBatch final : public StreamBatch {
                            ? euler.step(x, eps)
                            : s.schedule.scheduler->denoise(eps, x, slot_items(item_timesteps_, first, n, p, T, false));
     if (nb > 0) {
-      torch::Tensor x0b = shift_latents(x0.slice(0, 0, nb), nb == boot_shifts_.size(0) ? boot_unshifts_ : -shifts, shift);
+      torch::Tensor x0b = shift_latents(x0.slice(0, 0, nb), slot_items(boot_unshifts_, first, boot, p, boot_slots, false), shift);
       // Leak removal: where a layer's x0 stayed close to the bootstrap background it drew nothing of its
       // own there, so its weight fades (2·sigmoid(d/s) − 1 is 0 at d = 0).
       const torch::Tensor leak = (x0b - boot_bg).pow(2).mean(1, true);

@@ -54,11 +54,14 @@ class RegionalBatch final : public StreamBatch {
     torch::Tensor input = s.cfg ? torch::cat({latents, latents}) : latents;
     const EulerItems euler = euler_.slots(first, n, 1, T, s.cfg);
     if (euler.defined()) input = euler.scale_input(input);
-    RegionalContext context = context_;
-    if (n != T)
-      for (torch::Tensor& level : context.masks) level = slot_items(level, first, n, 1, T, s.cfg);
+    // A stream call uses the context as made; a single slot, its rows of the masks.
+    RegionalContext slot_context;
+    if (n != T) {
+      slot_context = context_;
+      for (torch::Tensor& level : slot_context.masks) level = slot_items(level, first, n, 1, T, s.cfg);
+    }
     torch::Tensor eps = stream_unet(s, n).forward(
-        input, slot_items(unet_timesteps_, first, n, 1, T, s.cfg), context,
+        input, slot_items(unet_timesteps_, first, n, 1, T, s.cfg), n == T ? context_ : slot_context,
         {slot_items(timestep_cond_, first, n, 1, T, s.cfg), slot_items(pooled_, first, n, 1, T, s.cfg), time_ids_});
     ++s.stats.unet_calls;
     timings.unet_ms += stream_stage_ms(s, start);

@@ -60,27 +60,45 @@ torch::Tensor EulerItems::step(const torch::Tensor& x, const torch::Tensor& eps)
   return (x.to(torch::kFloat) + eps.to(torch::kFloat) * step_dt).to(x.scalar_type());
 }
 
+namespace {
+
+// Slots first … first+n−1's blends (n = x0's rows) with the background latent where the layers leave the
+// canvas uncovered.
+torch::Tensor with_uncovered_background(const StreamDerived& d, const StreamBatch::Denoised& x0, int64_t first,
+                                        int64_t T) {
+  if (!d.table.has_background) return x0.blend;
+  const torch::Tensor& bg = d.table.uncovered_background;  // one row, or one per slot
+  const torch::Tensor uncovered = (1 - x0.count).clamp(0, 1);
+  return (1 - uncovered) * x0.blend +
+         uncovered * (bg.size(0) == 1 ? bg : slot_items(bg, first, x0.blend.size(0), 1, T, false));
+}
+
+// The inputs of slots first+1 … first+n from the blends of slots first … first+n−1 (n = blend's rows): LCM
+// re-noises each slot's x0 into the next slot with that slot's fixed noise; with Euler the blended steps are
+// the next slots' latents already.
+torch::Tensor next_slot_inputs(const StreamEngine::State& s, const torch::Tensor& blend, int64_t first) {
+  if (s.schedule.euler()) return blend;
+  const int64_t n = blend.size(0);
+  return s.schedule.scheduler->add_noise(blend, s.derived.canvas.init_noise.slice(0, first + 1, first + 1 + n),
+                                         s.next_timesteps.slice(0, first, first + n));
+}
+
+}  // namespace
+
 torch::Tensor stream_call(StreamEngine::State& s, StreamTimings& timings) {
   const StreamDerived& d = s.derived;
   const int64_t T = s.slots;
   if (!s.buffer.defined()) s.buffer = d.canvas.init_noise.slice(0, 1, T);  // any start: a flush replaces it
   const torch::Tensor latents = torch::cat({d.table.slot0, s.buffer});  // (T, 4, h, w)
-  StreamBatch::Denoised x0 = d.batch->denoise(s, latents, 0, timings);
+  const StreamBatch::Denoised x0 = d.batch->denoise(s, latents, 0, timings);
 
   const auto start = Clock::now();
-  if (d.table.has_background) {
-    const torch::Tensor uncovered = (1 - x0.count).clamp(0, 1);
-    x0.blend = (1 - uncovered) * x0.blend + uncovered * d.table.uncovered_background;
-  }
-  // LCM: each slot's x0 re-noised into the next slot with that slot's fixed noise. Euler: the blended
-  // steps are the next slots' latents already.
-  s.buffer = s.schedule.euler() ? x0.blend.slice(0, 0, T - 1)
-                                : s.schedule.scheduler->add_noise(x0.blend.slice(0, 0, T - 1),
-                                                                  d.canvas.init_noise.slice(0, 1, T), s.next_timesteps);
+  const torch::Tensor blend = with_uncovered_background(d, x0, 0, T);
+  s.buffer = next_slot_inputs(s, blend.slice(0, 0, T - 1), 0);
   timings.blend_ms += stream_stage_ms(s, start);
   ++s.calls_since_change;
   ++s.stats.frames;
-  s.last_latent = x0.blend.slice(0, T - 1, T);
+  s.last_latent = blend.slice(0, T - 1, T);
   return s.last_latent;
 }
 
@@ -90,27 +108,20 @@ torch::Tensor stream_settle_slot(StreamEngine::State& s, int64_t k, StreamTiming
   if (!s.buffer.defined()) s.buffer = d.canvas.init_noise.slice(0, 1, T);
   // Slots before k have run with this change: slot k's input, slot k−1's result, is final.
   const torch::Tensor input = k == 0 ? d.table.slot0 : s.buffer.slice(0, k - 1, k);
-  StreamBatch::Denoised x0 = d.batch->denoise(s, input, k, timings);
+  const StreamBatch::Denoised x0 = d.batch->denoise(s, input, k, timings);
 
   const auto start = Clock::now();
-  if (d.table.has_background) {
-    const torch::Tensor uncovered = (1 - x0.count).clamp(0, 1);
-    const torch::Tensor& bg = d.table.uncovered_background;
-    x0.blend = (1 - uncovered) * x0.blend + uncovered * (bg.size(0) == 1 ? bg : bg.slice(0, k, k + 1));
-  }
-  if (k + 1 < T) {  // slot k+1's input, as stream_call makes it
-    const torch::Tensor next = s.schedule.euler()
-                                   ? x0.blend
-                                   : s.schedule.scheduler->add_noise(x0.blend, d.canvas.init_noise.slice(0, k + 1, k + 2),
-                                                                     s.next_timesteps.slice(0, k, k + 1));
+  const torch::Tensor blend = with_uncovered_background(d, x0, k, T);
+  if (k + 1 < T) {
     // A new tensor, not a write into the old one: the previous frame's tensors may still be read.
-    s.buffer = torch::cat({s.buffer.slice(0, 0, k), next.to(s.buffer.scalar_type()), s.buffer.slice(0, k + 1)});
+    s.buffer = torch::cat(
+        {s.buffer.slice(0, 0, k), next_slot_inputs(s, blend, k).to(s.buffer.scalar_type()), s.buffer.slice(0, k + 1)});
   } else {
-    s.last_latent = x0.blend;
+    s.last_latent = blend;
   }
   timings.blend_ms += stream_stage_ms(s, start);
   s.calls_since_change = k + 1;
-  return x0.blend;
+  return blend;
 }
 
 Image stream_decode(StreamEngine::State& s, const torch::Tensor& latent, StreamTimings& timings, bool with_vae) {

@@ -46,6 +46,25 @@ double relative(const torch::Tensor& a, const torch::Tensor& b) {
   return ((a - b).abs().max() / b.abs().max()).item<double>();
 }
 
+// The MultiDiffusion case over a prompt on the tiny SD 1.5 model, for the tests of one situation each.
+const Case kPlain{"", "tiny-sd15", StreamMode::MultiDiffusion, false};
+
+// Both engines at the edited layout, after its first layout; `first_frame`: with the edit's first frame made.
+void edit_both(StreamEngine& a, StreamEngine& b, bool first_frame) {
+  for (StreamEngine* e : {&a, &b}) {
+    e->apply(layout(kPlain, 1));
+    e->apply(edited(kPlain));
+    if (first_frame) e->step();
+  }
+}
+
+StreamFrame step_until_settled(StreamEngine& engine) {
+  StreamFrame f;
+  do f = engine.step();
+  while (!f.settled);
+  return f;
+}
+
 class StreamSettle : public testing::TestWithParam<Case> {};
 
 TEST_P(StreamSettle, GivesWhatTheRemainingStepsGive) {
@@ -70,9 +89,7 @@ TEST_P(StreamSettle, GivesWhatTheRemainingStepsGive) {
   EXPECT_EQ(settled.version, 2u);
   EXPECT_EQ(settled.steps_done, settling.slots());
   EXPECT_EQ(settling.stats().unet_calls - calls, settling.slots() - 1) << "one call per slot left";
-  StreamFrame expected;
-  do expected = stepping.step();
-  while (!expected.settled);
+  const StreamFrame expected = step_until_settled(stepping);
 
   // Other batch compositions (one slot against T), so equal up to float32 rounding carried through the
   // steps, not bitwise. A wrong slot, timestep, noise or mask moves the latents by a tenth of their range.
@@ -109,42 +126,27 @@ TEST(StreamSettleFromTheStart, IncludesTheBootstrapSlot) {
   StreamSettings settings;
   settings.sampling.bootstrap_steps = 2;
   StreamEngine settling(model, settings), stepping(model, settings);
-  const Case c{"", "tiny-sd15", StreamMode::MultiDiffusion, false};
-  for (StreamEngine* e : {&settling, &stepping}) {
-    e->apply(layout(c, 1));
-    e->apply(edited(c));
-  }
+  edit_both(settling, stepping, /*first_frame=*/false);
   const StreamFrame a = settling.settle();
   EXPECT_TRUE(a.settled);
-  StreamFrame b;
-  do b = stepping.step();
-  while (!b.settled);
+  const StreamFrame b = step_until_settled(stepping);
   EXPECT_LE(test::max_byte_difference(a.image, b.image), 2);
   EXPECT_LT(relative(stream_state(settling).last_latent, stream_state(stepping).last_latent), 1e-3);
 }
 
-// Interrupted as soon as it listens (after its first slot), the frame has no picture and has not settled; stepping on from there gives
-// the settled picture a stepped engine gives.
+// Interrupted as soon as it listens (after its first slot), the frame has no picture and has not settled;
+// stepping on from there gives the settled picture a stepped engine gives.
 TEST(StreamSettleInterrupted, StepsGoOnFromTheSlotsDone) {
   const Model& model = test::fixture_model("tiny-sd15");
   StreamEngine interrupted(model), stepping(model);
-  const Case c{"", "tiny-sd15", StreamMode::MultiDiffusion, false};
-  for (StreamEngine* e : {&interrupted, &stepping}) {
-    e->apply(layout(c, 1));
-    e->apply(edited(c));
-    e->step();
-  }
+  edit_both(interrupted, stepping, /*first_frame=*/true);
   int asked = 0;
   const StreamFrame cut = interrupted.settle([&] { return ++asked > 0; });
   EXPECT_TRUE(cut.image.pixels.empty());
   EXPECT_FALSE(cut.settled);
   EXPECT_EQ(asked, 1);
   EXPECT_EQ(cut.steps_done, 2) << "the first frame's slot, and the one a settle runs before it listens";
-  StreamFrame a, b;
-  do a = interrupted.step();
-  while (!a.settled);
-  do b = stepping.step();
-  while (!b.settled);
+  const StreamFrame a = step_until_settled(interrupted), b = step_until_settled(stepping);
   EXPECT_LE(test::max_byte_difference(a.image, b.image), 2);
   EXPECT_LT(relative(stream_state(interrupted).buffer, stream_state(stepping).buffer), 1e-3);
 }
@@ -156,11 +158,7 @@ TEST(StreamSettleLive, SettlesOnceAChangeHasShown) {
   StreamSettings off;
   off.settle_at_once = false;
   StreamEngine live(model), stepping(model, off);
-  const Case c{"", "tiny-sd15", StreamMode::MultiDiffusion, false};
-  for (StreamEngine* e : {&live, &stepping}) {
-    e->apply(layout(c, 1));
-    e->apply(edited(c));
-  }
+  edit_both(live, stepping, /*first_frame=*/false);
   const StreamFrame first = live.next_live_frame();
   EXPECT_FALSE(first.settled);
   EXPECT_FALSE(first.image.pixels.empty());
