@@ -71,6 +71,9 @@ struct TrainOptions {
                                     // loss kept to that class's pixels: what a region pipeline asks of a region
   double region_small_bias = 0.0;   // UNet stage: ≥ 0, a region prompt picks a present class with odds ∝ its
                                     // pixels^-bias (0: every present class alike; 1: inversely to its area)
+  double region_context_share = 0.0; // UNet stage: share of region-prompt pictures whose latent outside the
+                                    // class's cells comes from another picture of the batch, so that what a
+                                    // region paints does not follow what surrounds it (a layout's other layers)
   int pool = 4096;                  // pictures generated per data pool (a new pool is made in the background)
   double large_share = 0.5;         // share of pictures rendered at 2 × --size and cut to a --size view: the
                                     // world as a larger canvas shows it (a 512² layout, for a 256² model)

@@ -17,7 +17,8 @@
 # modes, export, quit — with --metrics. Then `palette bench -w live` on the same model and lease, the
 # engine alone, for comparison. Writes to $OUT: metrics.jsonl (the app's figures per action and a summary),
 # gpu-memory.csv (nvidia-smi every 0.5 s during the session), host-memory.csv (where the app's RSS lives,
-# every 30 s: scripts/gpu/host-memory.py), app.log, bench-live-*.txt, screens.tar
+# every 30 s: scripts/gpu/host-memory.py) and host-memory-growth.txt (the mappings that grew most after the
+# first minute), app.log, bench-live-*.txt, screens.tar
 # (the session's screenshots and export).
 # `regional` runs the same session with the regional-attention live mode from the start (its own figures).
 # SECONDS_LEFT (default 560): the session's timeout is what is left of it after the builds.

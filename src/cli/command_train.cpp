@@ -107,6 +107,12 @@ void add_train_default_command(CLI::App& root) {
                   "inversely to its area)")
       ->check(CLI::Range(0.0, 4.0))
       ->capture_default_str();
+  cmd->add_option("--region-context", o.region_context_share,
+                  "UNet, with --region-prompts: share of region-prompt pictures whose latent outside the class's "
+                  "cells comes from another picture of the batch (what a region paints must not follow its "
+                  "surroundings)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd->add_option("--pool", o.pool, "Pictures per data pool")->capture_default_str();
   cmd->add_option("--large-share", o.large_share,
                   "Share of pictures rendered at twice --size and cut to a --size view (the world on a larger canvas)")

@@ -237,6 +237,10 @@ void validate_train_options(const TrainOptions& o) {
   if (!(o.region_small_bias >= 0 && o.region_small_bias <= 4)) throw Error("--region-small-bias must be in [0, 4]");
   if (o.region_small_bias > 0 && o.region_prompt_share == 0)
     throw Error("--region-small-bias chooses the class of region prompts: it needs --region-prompts above 0");
+  if (!(o.region_context_share >= 0 && o.region_context_share <= 1))
+    throw Error("--region-context must be in [0, 1]");
+  if (o.region_context_share > 0 && o.region_prompt_share == 0)
+    throw Error("--region-context changes the surroundings of region prompts: it needs --region-prompts above 0");
   if (o.pool < o.batch) throw Error("--pool " + std::to_string(o.pool) + " must be at least --batch");
   if (o.log_every < 1) throw Error("--log-every must be at least 1");
   if (o.device.is_cuda() && !torch::cuda::is_available()) throw Error("--device cuda: no CUDA device is usable");

@@ -90,6 +90,11 @@ torch::Tensor random_crops(const torch::Tensor& images, int64_t batch, int crop,
   return x.narrow(2, 8 * at[0].item<int64_t>(), crop).narrow(3, 8 * at[1].item<int64_t>(), crop);
 }
 
+torch::Tensor with_foreign_surroundings(const torch::Tensor& x0, const torch::Tensor& keep, const torch::Tensor& swap) {
+  const auto foreign = swap.view({-1, 1, 1, 1}).logical_and(keep.logical_not());
+  return torch::where(foreign, x0.roll(-1, 0), x0);
+}
+
 }  // namespace training
 
 TrainReport train_default(const TrainOptions& options) {

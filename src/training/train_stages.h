@@ -53,4 +53,9 @@ torch::Tensor to_unit_range(const torch::Tensor& pictures, const torch::Device& 
 // crop × crop window at a random 8-pixel-aligned place (the same for the whole batch).
 torch::Tensor random_crops(const torch::Tensor& images, int64_t batch, int crop, const torch::Device& device);
 
+// `x0` ((B,C,h,w) latents) where rows with `swap` ((B) bool) keep their own cells only where `keep`
+// ((B,1,h,w) bool) holds, and take the rest from the next row (cyclically): a region's content set among
+// another picture's surroundings. Other rows are returned as they are.
+torch::Tensor with_foreign_surroundings(const torch::Tensor& x0, const torch::Tensor& keep, const torch::Tensor& swap);
+
 }  // namespace palette::training

@@ -6,7 +6,8 @@
 // classifier-free guidance works too. A share of the pictures are captioned with one class present alone
 // and their loss is kept to that class's latent cells (WorldPool's region prompts): a region pipeline
 // denoises each region under its own prompt while the latent around it shows other things, and this is
-// that situation, supervised. The saved weights are the exponential moving average.
+// that situation, supervised; with --region-context a share of them show their class among another
+// picture's surroundings, as a layout's other layers would. The saved weights are the exponential moving average.
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -164,9 +165,15 @@ TrainReport train_unet(const TrainOptions& o) {
     const int64_t b = o.batch;
     const auto idx = torch::randint(data.mean.size(0), {b}, on.dtype(torch::kLong));
     const auto mean = data.mean.index_select(0, idx), spread = data.std.index_select(0, idx);
-    const auto x0 = (mean + spread * torch::randn_like(mean)) * scaling;  // a posterior sample, UNet scale
+    auto x0 = (mean + spread * torch::randn_like(mean)) * scaling;  // a posterior sample, UNet scale
     const auto drop = torch::rand({b, 1}, on) < o.caption_dropout;
     const auto regional = (torch::rand({b, 1}, on) < o.region_prompt_share).logical_and(drop.logical_not());
+    if (o.region_context_share > 0) {
+      // In a layout a region's cells sit among what the other layers paint; the class's own cells (any
+      // share of it) stay, so its loss still reads its own picture.
+      const auto swap = regional.view({b}).logical_and(torch::rand({b}, on) < o.region_context_share);
+      x0 = with_foreign_surroundings(x0, data.region_masks.index_select(0, idx) > 0, swap);
+    }
     const auto captions = torch::where(regional, data.region_ids.index_select(0, idx), data.ids.index_select(0, idx));
     const auto ids = torch::where(drop, empty_ids.unsqueeze(0), captions);
     const auto weight = torch::where(regional.view({b, 1, 1, 1}), data.region_masks.index_select(0, idx),

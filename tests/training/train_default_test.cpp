@@ -21,6 +21,7 @@
 #include "support/temp_dir.h"
 #include "tiny_training.h"
 #include "training/train_common.h"
+#include "training/train_stages.h"
 
 namespace palette {
 namespace {
@@ -318,6 +319,16 @@ TEST(DefaultModelTraining, RefusesBadOptionsBeforeAnyWork) {
     }
   }
   o.region_small_bias = 0;
+  for (const double share : {-0.1, 1.5, 0.5}) {  // out of range, and (0.5) without region prompts
+    o.region_context_share = share;
+    try {
+      train_default(o);
+      ADD_FAILURE() << "a region context share of " << share << " without region prompts was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("--region-context"), std::string::npos) << e.what();
+    }
+  }
+  o.region_context_share = 0;
   o.stage = TrainStage::VaeDecoder;
   EXPECT_THROW(train_default(o), Error);  // no autoencoder to train the decoder of
   o.detail_weight = -1;
@@ -373,6 +384,25 @@ TEST(DefaultModelTraining, StandardSizesFitTheBudget) {
     total += c.fp16_bytes;
   }
   EXPECT_LT(total, 40'000'000);
+}
+
+// A swapped row keeps its own latent where its class is and shows the next row's elsewhere; other rows are
+// untouched.
+TEST(TrainUnet, ForeignSurroundingsKeepTheClassCellsAndTakeTheRestFromTheNextPicture) {
+  const auto x0 = torch::arange(3 * 2 * 2 * 2, torch::kFloat32).view({3, 2, 2, 2});
+  auto keep = torch::zeros({3, 1, 2, 2}, torch::kBool);
+  keep[0][0][0][1] = true;
+  keep[2][0][1][0] = true;
+  const auto swap = torch::tensor({true, false, true});
+  const auto out = training::with_foreign_surroundings(x0, keep, swap);
+  for (int64_t i = 0; i < 3; ++i)
+    for (int64_t c = 0; c < 2; ++c)
+      for (int64_t y = 0; y < 2; ++y)
+        for (int64_t x = 0; x < 2; ++x) {
+          const bool own = !swap[i].item<bool>() || keep[i][0][y][x].item<bool>();
+          const int64_t from = own ? i : (i + 1) % 3;
+          EXPECT_EQ(out[i][c][y][x].item<float>(), x0[from][c][y][x].item<float>()) << i << c << y << x;
+        }
 }
 
 }  // namespace
