@@ -123,7 +123,8 @@ struct StreamSettings {
   // later, bench/RESULTS.md; regions classified as painted 43.7 → 57.3 %, bench/default-model/live).
   bool settled_with_vae = false;
   // Live frames (next_live_frame): once a change has shown, settle it at once along the diagonal (settle)
-  // instead of T − 1 more stream calls. The picture is the same; it comes a few times sooner (bench/RESULTS.md).
+  // instead of T − 1 more stream calls, and flush a new canvas or seed the same way (T calls of one slot
+  // each instead of T of all of them). The picture is the same; it comes a few times sooner (bench/RESULTS.md).
   bool settle_at_once = true;
   // The reference stream's defaults: continuous masks (soft edges), otherwise as the one-shot render.
   static RegionSampling stream_sampling() {
@@ -195,7 +196,8 @@ class StreamEngine {
   // The live picture's next frame: step() for the first frame of a change (the edit shows at once), then,
   // with StreamSettings::settle_at_once, settle(interrupted); step() otherwise.
   StreamFrame next_live_frame(const std::function<bool()>& interrupted = {});
-  // T calls without decoding, so the next frame fully shows the current snapshot.
+  // Runs every slot with the current snapshot without decoding, so the next frame fully shows it: along
+  // the diagonal with StreamSettings::settle_at_once (as settle), else T stream calls.
   void flush();
   // New per-slot noise from `seed` (a restart with flush).
   void reseed(uint64_t seed);

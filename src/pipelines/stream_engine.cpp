@@ -371,7 +371,16 @@ void StreamEngine::flush() {
   torch::NoGradGuard no_grad;
   StreamTimings ignored;
   if (!s.derived.batch) return;  // no batch: frames are the background image
-  for (int64_t k = 0; k < s.slots; ++k) stream_call(s, ignored);
+  for (int64_t k = 0; k < s.slots; ++k) {
+    if (s.settings.settle_at_once) {
+      // Every item the stream would hold starts from the same per-slot noise, so the slots along the diagonal
+      // are the buffer T stream calls leave, for a T-th of their UNet work: a new layout or seed shows sooner.
+      stream_settle_slot(s, k, ignored);
+      ++s.stats.frames;
+    } else {
+      stream_call(s, ignored);
+    }
+  }
 }
 
 StreamFrame StreamEngine::step() {

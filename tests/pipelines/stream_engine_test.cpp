@@ -82,9 +82,14 @@ TEST(StreamEngine, StillLayoutGivesAStillPictureAndFramesCount) {
   EXPECT_EQ(a.image.height, 64);
   EXPECT_EQ(a.image.channels, 4);
   EXPECT_EQ(a.image.pixels[3], 255);
-  EXPECT_TRUE(same_pixels(a.image, b.image));
+  // The flush ran along the diagonal (one slot per call) and this stream call runs every slot: other batch
+  // compositions, so the first frames agree up to rounding. Once every slot has come from a stream call,
+  // the picture stands still to the bit.
+  EXPECT_LE(test::max_byte_difference(a.image, b.image), 1);
   EXPECT_EQ(b.index, a.index + 1);
   EXPECT_TRUE(a.settled);
+  for (int k = 0; k < engine.slots(); ++k) engine.step();
+  EXPECT_TRUE(same_pixels(engine.step().image, engine.step().image));
 }
 
 TEST(StreamEngine, SeedChangesThePictureAndReseedRestarts) {
@@ -134,7 +139,9 @@ TEST(StreamEngine, SettledFramesCanComeFromTheFullVae) {
       if (!f.settled) {
         EXPECT_TRUE(same_pixels(f.image, t.image)) << "change " << change << ", frame " << k;
       } else {
-        EXPECT_TRUE(same_pixels(f.image, v.image)) << "change " << change << ", frame " << k;
+        // The settled picture is decoded once per change, from its first settled latent; the VAE-only engine
+        // decodes each frame's, which after the flush along the diagonal differ from it by rounding.
+        EXPECT_LE(test::max_byte_difference(f.image, v.image), 1) << "change " << change << ", frame " << k;
         EXPECT_FALSE(same_pixels(f.image, t.image)) << "change " << change << ", frame " << k;
       }
     }
@@ -212,7 +219,7 @@ TEST(StreamEngine, BadSnapshotsAreNamedAndTheStreamGoesOn) {
 
   const StreamFrame after = engine.step();
   EXPECT_EQ(after.version, 1u) << "the last good snapshot stays";
-  EXPECT_TRUE(same_pixels(after.image, before));
+  EXPECT_LE(test::max_byte_difference(after.image, before), 1) << "the same picture, up to the rounding of the flush along the diagonal";
 }
 
 TEST(StreamEngine, BadSettingsAreNamed) {

@@ -1,7 +1,7 @@
 // StreamEngine::settle: the rest of a change along the diagonal gives the picture and the slots that the
 // remaining stream calls give, in either stream mode, over a background prompt or a picture, with LCM
 // (SD 1.5) and Euler (SDXL) schedules, with and without classifier-free guidance; it can be interrupted between slots and the stream goes on from
-// there; the live policy settles once a change has shown.
+// there; the live policy settles once a change has shown; a new canvas or seed is flushed the same way.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -107,6 +107,32 @@ TEST_P(StreamSettle, GivesWhatTheRemainingStepsGive) {
   EXPECT_TRUE(next.settled);
   EXPECT_LE(test::max_byte_difference(next.image, next_expected.image), 2);
   EXPECT_LE(test::max_byte_difference(next.image, settled.image), 2);
+}
+
+// A new canvas or seed flushes along the diagonal: the first frame and the slots it leaves are those of T
+// stream calls, and so is the stream after a reseed.
+TEST_P(StreamSettle, FlushesAlongTheDiagonal) {
+  const Case& c = GetParam();
+  StreamSettings settings;
+  settings.mode = c.mode;
+  settings.sampling.guidance = c.guidance;
+  StreamSettings stepwise = settings;
+  stepwise.settle_at_once = false;
+  StreamEngine diagonal(test::fixture_model(c.model), settings), calls(test::fixture_model(c.model), stepwise);
+  for (const bool reseeded : {false, true}) {
+    for (StreamEngine* e : {&diagonal, &calls}) {
+      if (reseeded) e->reseed(99);
+      else e->apply(layout(c, 1));
+    }
+    const StreamFrame a = diagonal.step(), b = calls.step();
+    EXPECT_TRUE(a.settled);
+    const double buffer_error = relative(stream_state(diagonal).buffer, stream_state(calls).buffer);
+    const int pixel_error = test::max_byte_difference(a.image, b.image);
+    std::printf("%s%s: flushed along the diagonal vs by stream calls: buffer %.3g; pixels %d/255\n", c.name.c_str(),
+                reseeded ? " (reseeded)" : "", buffer_error, pixel_error);
+    EXPECT_LT(buffer_error, 1e-3);
+    EXPECT_LE(pixel_error, 2);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
