@@ -16,6 +16,7 @@
 
 #include "app/app.h"
 #include "app/display.h"
+#include "palette/cpu_allocator.h"
 #include "palette/cpu_threads.h"
 #include "palette/image.h"
 
@@ -125,6 +126,7 @@ int main(int argc, char** argv) {
   // 80 MB with two arenas (bench/RESULTS.md, issue 23).
   mallopt(M_ARENA_MAX, 2);
 #endif
+  palette::configure_cpu_allocator();
   palette::configure_cpu_threads();
   try {
     const palette::app::AppArgs args = palette::app::parse_app_args(argc, argv);

@@ -372,7 +372,8 @@ std::vector<BenchRow> sync_rows(const Model& model, const BenchSettings& setting
 // first frame made with it and to the first settled frame that shows it fully. The engine makes frames as
 // the app's live thread does (next_live_frame: one frame after another, a change settled at once once it
 // has shown, unless --live-stepwise); a CPU canvas is 256² (the app's live size
-// there), a GPU one 512².
+// there), a GPU one 512². Then three new seeds, each timed to its settled picture: what opening a layout or
+// resizing the canvas costs.
 std::vector<BenchRow> live_rows(const Model& model, const BenchSettings& settings) {
   const bool cpu = model.info().device == "cpu";
   const int side = settings.live_side > 0 ? settings.live_side : cpu ? 256 : 512;
@@ -441,19 +442,30 @@ std::vector<BenchRow> live_rows(const Model& model, const BenchSettings& setting
     }
   }
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+  // A new seed restarts the stream as opening a layout or resizing the canvas does: every slot from noise.
+  std::vector<double> restart;
+  for (uint64_t seed = 2; seed < 5; ++seed) {
+    const auto reseeded = Clock::now();
+    engine.reseed(seed);
+    while (!engine.next_live_frame().settled) {
+    }
+    restart.push_back(std::chrono::duration<double, std::milli>(Clock::now() - reseeded).count());
+  }
   const auto percentile = [](std::vector<double> v, double p) {
     std::sort(v.begin(), v.end());
     return v.empty() ? 0.0 : v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
   };
-  std::printf("live: first-change p50 %.0f ms p95 %.0f ms; settled p50 %.0f ms p95 %.0f ms; %.2f frames/s\n",
+  std::printf("live: first-change p50 %.0f ms p95 %.0f ms; settled p50 %.0f ms p95 %.0f ms; %.2f frames/s; "
+              "a new seed's picture p50 %.0f ms\n",
               percentile(first_change, 0.5), percentile(first_change, 0.95), percentile(settled, 0.5),
-              percentile(settled, 0.95), frames / wall);
+              percentile(settled, 0.95), frames / wall, percentile(restart, 0.5));
   BenchRow row{"live " + std::to_string(side) + "², strokes and prompt edits, " + std::to_string(engine.slots()) +
                    " slots, " + (model_parts(model).taesd.is_empty() ? "VAE" : "TAESD") +
                    (settings.stream_mode == "regional" ? ", regional attention" : ""),
                percentile(settled, 0.5), frames / wall, 0,
-               format("first change p50 %.0f / p95 %.0f ms, settled p95 %.0f ms, %.0f edits", percentile(first_change, 0.5),
-                      percentile(first_change, 0.95), percentile(settled, 0.95), double(first_change.size()))};
+               format("first change p50 %.0f / p95 %.0f ms, settled p95 %.0f ms, %.0f edits, new seed %.0f ms",
+                      percentile(first_change, 0.5), percentile(first_change, 0.95), percentile(settled, 0.95),
+                      double(first_change.size()), percentile(restart, 0.5))};
   return {row};
 }
 

@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/usage_errors.h"
+#include "palette/cpu_allocator.h"
 #include "palette/cpu_threads.h"
 #include "palette/error.h"
 #include "palette/version.h"
@@ -55,6 +56,7 @@ int usage_error(CLI::App& app, const CLI::ParseError& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  palette::configure_cpu_allocator();
   palette::configure_cpu_threads();
   CLI::App app{"Semantic Palette: paint with meaning. Headless engine commands.", "palette"};
   app.set_version_flag("--version",

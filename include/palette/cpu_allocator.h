@@ -1,0 +1,19 @@
+// The C library's allocator for the engine's tensors. glibc returns every freed block above its mmap
+// threshold to the kernel and trims the heap's top after frees, so the next step's tensors of the same
+// sizes fault their pages in again; each denoising step frees and reallocates the same few hundred MB.
+// Measured with the built-in model on 2 cores (palette bench -w live, 256², regional, 3 steps): a settled
+// edit 1.7 s with glibc's defaults, 0.63 s with the blocks kept (bench/RESULTS.md).
+// Thread safety: call once at program start, before other threads allocate.
+#pragma once
+
+#include <string>
+
+namespace palette {
+
+// With glibc, and unless the user set a MALLOC_*_ tunable themselves: blocks up to the largest mmap
+// threshold glibc allows (32 MB) come from the heap, and the heap's top is kept up to 1 GB instead of
+// being trimmed after each free (the app still hands free pages back every few seconds with
+// malloc_trim). Returns one line saying what it did ("" when there was nothing to do).
+std::string configure_cpu_allocator();
+
+}  // namespace palette
