@@ -191,7 +191,7 @@ class StreamEngine {
   // slots T − steps_done more step()s would give (up to float rounding: the batches differ), for about a
   // T-th of their UNet work. `interrupted` is asked before each slot after the first: when it says yes (an
   // edit waits) the frame comes back without a picture and not settled, and step() goes on from the slots
-  // done. An already settled change gives its settled frame again. Throws as step().
+  // done. An already settled change gives its settled frame again (decoded, no UNet call). Throws as step().
   StreamFrame settle(const std::function<bool()>& interrupted = {});
   // The live picture's next frame: step() for the first frame of a change (the edit shows at once), then,
   // with StreamSettings::settle_at_once, settle(interrupted); step() otherwise.

@@ -404,12 +404,18 @@ StreamFrame StreamEngine::step() {
 StreamFrame StreamEngine::settle(const std::function<bool()>& interrupted) {
   State& s = *state_;
   if (!s.snapshot) throw Error("settle: no snapshot was applied yet");
-  if (!s.derived.batch || (s.calls_since_change >= s.slots && s.last_latent.defined())) return step();
+  if (!s.derived.batch) return step();
   torch::NoGradGuard no_grad;
   const auto start = Clock::now();
   StreamFrame frame;
   frame.timings = s.pending;
   s.pending = StreamTimings{};
+  if (s.calls_since_change >= s.slots && s.last_latent.defined()) {
+    // Settled already (by a flush along the diagonal, or an earlier settle): its picture again, without the
+    // stream call that would give the same one.
+    ++s.stats.frames;
+    return finish_frame(s, std::move(frame), s.last_latent, start);
+  }
   const int64_t first = s.calls_since_change;
   for (int64_t k = first; k < s.slots; ++k) {
     // Asked from the second slot on: every settle makes progress, however fast snapshots that change

@@ -110,7 +110,7 @@ TEST_P(StreamSettle, GivesWhatTheRemainingStepsGive) {
 }
 
 // A new canvas or seed flushes along the diagonal: the first frame and the slots it leaves are those of T
-// stream calls, and so is the stream after a reseed.
+// stream calls, and so is the stream after a reseed; the live picture shows it without another UNet call.
 TEST_P(StreamSettle, FlushesAlongTheDiagonal) {
   const Case& c = GetParam();
   StreamSettings settings;
@@ -124,8 +124,14 @@ TEST_P(StreamSettle, FlushesAlongTheDiagonal) {
       if (reseeded) e->reseed(99);
       else e->apply(layout(c, 1));
     }
+    // The live picture's first frame is the flush's settled picture itself: decoded, no UNet call.
+    const int64_t unet_calls = diagonal.stats().unet_calls;
+    const StreamFrame live = diagonal.next_live_frame();
+    EXPECT_EQ(diagonal.stats().unet_calls, unet_calls);
+    EXPECT_TRUE(live.settled);
     const StreamFrame a = diagonal.step(), b = calls.step();
     EXPECT_TRUE(a.settled);
+    EXPECT_LE(test::max_byte_difference(live.image, a.image), 2);
     const double buffer_error = relative(stream_state(diagonal).buffer, stream_state(calls).buffer);
     const int pixel_error = test::max_byte_difference(a.image, b.image);
     std::printf("%s%s: flushed along the diagonal vs by stream calls: buffer %.3g; pixels %d/255\n", c.name.c_str(),
