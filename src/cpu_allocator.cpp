@@ -1,6 +1,7 @@
 #include "palette/cpu_allocator.h"
 
 #include <cstdlib>
+#include <cstring>
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -12,9 +13,15 @@ std::string configure_cpu_allocator() {
 #ifdef __GLIBC__
   for (const char* tunable : {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_"})
     if (std::getenv(tunable) != nullptr) return "";  // the user's choice
-  // 32 MB is glibc's ceiling for the threshold (half its per-thread heap); larger blocks stay mmapped.
-  const bool kept = mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1;
-  return kept ? "freed tensor memory kept for reuse (heap blocks up to 32 MB, trimmed above 1 GB)" : "";
+  if (const char* tunables = std::getenv("GLIBC_TUNABLES"); tunables && std::strstr(tunables, "glibc.malloc."))
+    return "";
+  // 32 MB is glibc's ceiling for the threshold on 64-bit (half its per-thread heap; 16 MB on 32-bit, where
+  // the call fails and the trim threshold alone still helps); larger blocks stay mmapped.
+  const bool heap = mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1;
+  const bool untrimmed = mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1;
+  if (!heap && !untrimmed) return "";
+  return std::string("freed tensor memory kept for reuse (") + (heap ? "heap blocks up to 32 MB" : "") +
+         (heap && untrimmed ? ", " : "") + (untrimmed ? "trimmed above 1 GB" : "") + ")";
 #else
   return "";
 #endif

@@ -10,10 +10,12 @@
 
 namespace palette {
 
-// With glibc, and unless the user set a MALLOC_*_ tunable themselves: blocks up to the largest mmap
-// threshold glibc allows (32 MB) come from the heap, and the heap's top is kept up to 1 GB instead of
-// being trimmed after each free (the app still hands free pages back every few seconds with
-// malloc_trim). Returns one line saying what it did ("" when there was nothing to do).
+// With glibc, and unless the user set a MALLOC_*_ tunable or glibc.malloc.* in GLIBC_TUNABLES themselves:
+// blocks up to the largest mmap threshold glibc allows (32 MB) come from the heap, and the heap's top is kept
+// up to 1 GB instead of being trimmed after each free. A thread's arena (64 MB heaps) is then never shrunk
+// either, so a process's resident memory stays at its high-water mark until malloc_trim: the app calls it
+// every few seconds; the CLI's commands and the tests end instead. Returns one line saying what it did
+// ("" when there was nothing to do).
 std::string configure_cpu_allocator();
 
 }  // namespace palette

@@ -16,8 +16,8 @@
 //
 // Slot k holds a latent at the k-th timestep; each call denoises every slot, blends the layers' x0
 // by their masks, hands slot T−1's blend out as the frame and re-noises the others into the next
-// slot with fixed per-slot noise. A frame therefore reflects an edit fully T calls after it
-// (`flush` runs those calls without decoding), and a constant snapshot gives a constant picture.
+// slot with fixed per-slot noise. A frame therefore reflects an edit fully T calls after it (`flush` and
+// `settle` get there at once, along the diagonal), and a constant snapshot gives a constant picture.
 //
 // Differences from the authors' stream, on purpose: slot 0 starts from fixed noise (the reference
 // draws fresh unseeded noise every frame, which makes a still picture flicker); the background latent is
@@ -196,8 +196,9 @@ class StreamEngine {
   // The live picture's next frame: step() for the first frame of a change (the edit shows at once), then,
   // with StreamSettings::settle_at_once, settle(interrupted); step() otherwise.
   StreamFrame next_live_frame(const std::function<bool()>& interrupted = {});
-  // Runs every slot with the current snapshot without decoding, so the next frame fully shows it: along
-  // the diagonal with StreamSettings::settle_at_once (as settle), else T stream calls.
+  // Runs every slot with the current snapshot without decoding, so the next frame fully shows it: with
+  // StreamSettings::settle_at_once the slots not yet run with it, along the diagonal (as settle; with CUDA
+  // graphs the last one as a stream call, which records the batch's graph), else T stream calls.
   void flush();
   // New per-slot noise from `seed` (a restart with flush).
   void reseed(uint64_t seed);

@@ -324,8 +324,7 @@ void EngineSession::start_check(const LiveFrame& frame) {
     PictureCheck check;
     try {
       StreamEngine fresh(*model, settings);
-      fresh.apply(*snapshot);
-      fresh.flush();
+      fresh.apply(*snapshot);  // a first snapshot fills every slot
       const Image expected = fresh.step().image;
       if (expected.width != frame.image.width || expected.height != frame.image.height ||
           expected.channels != frame.image.channels) {

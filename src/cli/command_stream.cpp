@@ -112,7 +112,7 @@ void run_stream(const StreamArgs& args) {
   std::printf("filling the stream's %d slots at %dx%d…\n", engine.slots(), snapshot.width, snapshot.height);
   std::fflush(stdout);
   auto start = std::chrono::steady_clock::now();
-  engine.apply(snapshot);  // the first snapshot fills the stream (T calls)
+  engine.apply(snapshot);  // the first snapshot fills every slot (along the diagonal)
   const double fill_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("filled in %.2f s; making %d frames\n", fill_s, args.frames);
 

@@ -371,14 +371,22 @@ void StreamEngine::flush() {
   torch::NoGradGuard no_grad;
   StreamTimings ignored;
   if (!s.derived.batch) return;  // no batch: frames are the background image
-  for (int64_t k = 0; k < s.slots; ++k) {
-    if (s.settings.settle_at_once) {
-      // Every item the stream would hold starts from the same per-slot noise, so the slots along the diagonal
-      // are the buffer T stream calls leave, for a T-th of their UNet work: a new layout or seed shows sooner.
+  if (!s.settings.settle_at_once) {
+    for (int64_t k = 0; k < s.slots; ++k) stream_call(s, ignored);
+    return;
+  }
+  // Every item the stream would hold starts from the same per-slot noise, so the slots along the diagonal
+  // are the buffer T stream calls leave, for a T-th of their UNet work: a new layout or seed shows sooner.
+  // Slots already run with this snapshot are final. With CUDA graphs the last slot comes from a stream call
+  // instead (its input is final by then): the batch's graph is recorded here, not in the first stroke's frame,
+  // and a batch too large for the device fails here, while the layout opens.
+  const bool record = s.unet->graphs_enabled();
+  for (int64_t k = std::min(s.calls_since_change, s.slots); k < s.slots; ++k) {
+    if (record && k == s.slots - 1) {
+      stream_call(s, ignored);
+    } else {
       stream_settle_slot(s, k, ignored);
       ++s.stats.frames;
-    } else {
-      stream_call(s, ignored);
     }
   }
 }

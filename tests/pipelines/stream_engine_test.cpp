@@ -85,7 +85,7 @@ TEST(StreamEngine, StillLayoutGivesAStillPictureAndFramesCount) {
   // The flush ran along the diagonal (one slot per call) and this stream call runs every slot: other batch
   // compositions, so the first frames agree up to rounding. Once every slot has come from a stream call,
   // the picture stands still to the bit.
-  EXPECT_LE(test::max_byte_difference(a.image, b.image), 1);
+  EXPECT_LE(test::max_byte_difference(a.image, b.image), 2);
   EXPECT_EQ(b.index, a.index + 1);
   EXPECT_TRUE(a.settled);
   for (int k = 0; k < engine.slots(); ++k) engine.step();
@@ -140,8 +140,12 @@ TEST(StreamEngine, SettledFramesCanComeFromTheFullVae) {
         EXPECT_TRUE(same_pixels(f.image, t.image)) << "change " << change << ", frame " << k;
       } else {
         // The settled picture is decoded once per change, from its first settled latent; the VAE-only engine
-        // decodes each frame's, which after the flush along the diagonal differ from it by rounding.
-        EXPECT_LE(test::max_byte_difference(f.image, v.image), 1) << "change " << change << ", frame " << k;
+        // decodes each frame's. After the flush along the diagonal (change 0) those differ by rounding; the
+        // edit (change 1) is reached by stream calls alone, so they are the same latent there.
+        if (change == 0)
+          EXPECT_LE(test::max_byte_difference(f.image, v.image), 2) << "frame " << k;
+        else
+          EXPECT_TRUE(same_pixels(f.image, v.image)) << "change " << change << ", frame " << k;
         EXPECT_FALSE(same_pixels(f.image, t.image)) << "change " << change << ", frame " << k;
       }
     }
@@ -219,7 +223,7 @@ TEST(StreamEngine, BadSnapshotsAreNamedAndTheStreamGoesOn) {
 
   const StreamFrame after = engine.step();
   EXPECT_EQ(after.version, 1u) << "the last good snapshot stays";
-  EXPECT_LE(test::max_byte_difference(after.image, before), 1) << "the same picture, up to the rounding of the flush along the diagonal";
+  EXPECT_LE(test::max_byte_difference(after.image, before), 2) << "the same picture, up to the rounding of the flush along the diagonal";
 }
 
 TEST(StreamEngine, BadSettingsAreNamed) {

@@ -124,6 +124,9 @@ TEST_P(StreamSettle, FlushesAlongTheDiagonal) {
       if (reseeded) e->reseed(99);
       else e->apply(layout(c, 1));
     }
+    // One slot at a time (the engine's single-slot UNet), not T stream calls of every slot.
+    EXPECT_NE(stream_state(diagonal).slot_unet, nullptr);
+    EXPECT_EQ(stream_state(calls).slot_unet, nullptr);
     // The live picture's first frame is the flush's settled picture itself: decoded, no UNet call.
     const int64_t unet_calls = diagonal.stats().unet_calls;
     const StreamFrame live = diagonal.next_live_frame();
