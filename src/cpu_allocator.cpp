@@ -19,9 +19,7 @@ std::string configure_cpu_allocator() {
   // the call fails and the trim threshold alone still helps); larger blocks stay mmapped.
   const bool heap = mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1;
   const bool untrimmed = mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1;
-  if (!heap && !untrimmed) return "";
-  return std::string("freed tensor memory kept for reuse (") + (heap ? "heap blocks up to 32 MB" : "") +
-         (heap && untrimmed ? ", " : "") + (untrimmed ? "trimmed above 1 GB" : "") + ")";
+  return heap || untrimmed ? "freed tensor memory kept for reuse" : "";
 #else
   return "";
 #endif

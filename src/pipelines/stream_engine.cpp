@@ -268,6 +268,14 @@ void rebuild_constants(State& s, StreamDerived& d, const std::vector<uint64_t>& 
   t.photo_blend = d.canvas.photo && t.has_background;  // as the one-shot render's do_blend
 }
 
+// Where a frame stands: the snapshot it shows, its place among the frames and the change's slots done.
+void set_frame_position(const StreamEngine::State& s, StreamFrame& frame) {
+  frame.version = s.version;
+  frame.index = uint64_t(s.stats.frames);
+  frame.steps_total = int(s.slots);
+  frame.steps_done = int(std::min<int64_t>(s.calls_since_change, s.slots));
+}
+
 // A frame's picture and counters once its latent is made (step, settle): decoded when StreamDecodes shows
 // it, a settled one by the full VAE once per change with settled_with_vae.
 StreamFrame finish_frame(StreamEngine::State& s, StreamFrame frame, const torch::Tensor& latent, Clock::time_point start) {
@@ -280,10 +288,7 @@ StreamFrame finish_frame(StreamEngine::State& s, StreamFrame frame, const torch:
   } else if (shown) {
     frame.image = stream_decode(s, latent, frame.timings);
   }
-  frame.version = s.version;
-  frame.index = uint64_t(s.stats.frames);
-  frame.steps_total = int(s.slots);
-  frame.steps_done = int(std::min<int64_t>(s.calls_since_change, s.slots));
+  set_frame_position(s, frame);
   // The frame's bytes are on the host, so its device work is done: no synchronisation to time it.
   frame.timings.total_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count() +
                            frame.timings.text_ms + frame.timings.masks_ms;
@@ -430,10 +435,7 @@ StreamFrame StreamEngine::settle(const std::function<bool()>& interrupted) {
     // nothing for the stream arrive.
     if (k > first && interrupted && interrupted()) {
       s.pending = frame.timings;  // this frame shows nothing: its work is reported with the next one
-      frame.version = s.version;
-      frame.index = uint64_t(s.stats.frames);
-      frame.steps_total = int(s.slots);
-      frame.steps_done = int(s.calls_since_change);
+      set_frame_position(s, frame);
       return frame;  // no picture: the slots done so far stay, step() goes on from them
     }
     stream_settle_slot(s, k, frame.timings);
