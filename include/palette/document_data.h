@@ -83,6 +83,10 @@ struct GenerationSettings {
   Sampler sampler = Sampler::lcm;  // layouts render with lcm or lcm_stream (palette/layout_render.h)
   int steps = 5;                 // [1, kMaxSteps]
   double guidance = 1.0;         // [0, kMaxGuidance]; ≤ 1 = no classifier-free guidance
+  // The first steps that draw each layer on white, centred in its mask (StreamMultiDiffusion's
+  // bootstrapping; the papers' 1), in [0, kMaxSteps]; more than `steps` means every step. The built-in
+  // model's examples use 0: it never saw a white background in training (bench/default-model/).
+  int bootstrap_steps = 1;
   std::optional<uint64_t> seed;  // empty = a new random seed per render
   nlohmann::ordered_json extra = nlohmann::ordered_json::object();
 };

@@ -4,7 +4,8 @@
 //
 //   {"format": "semantic-palette", "version": 1, "kind": "layout",
 //    "canvas": {"width": 512, "height": 512},
-//    "settings": {"model": "…", "sampler": "lcm", "steps": 5, "guidance": 1.0, "seed": 42},
+//    "settings": {"model": "…", "sampler": "lcm", "steps": 5, "guidance": 1.0, "bootstrap_steps": 1,
+//                 "seed": 42},
 //    "background": {"prompt": "…", "negative_prompt": "", "image": null},
 //    "layers": [{"name": "sky", "color": "#4080ff", "prompt": "…", "negative_prompt": "",
 //                "prompt_strength": 1.0, "mask_strength": 1.0, "mask_blur": 0.0, "enabled": true,

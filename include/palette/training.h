@@ -147,13 +147,12 @@ struct EvalOptions {
   std::filesystem::path out;        // if set: contact sheet (sheet.png), report (eval.json), layouts/
   ClassPhrasings phrasings;         // classes named here are prompted with these phrasings in turn
   // How the layouts are rendered. The defaults are the stream's schedule through the one-shot region
-  // pipeline and the full VAE (what an export makes); the others measure what a model does under other
-  // settings, e.g. without bootstrapping, whose white background a model that never saw one turns into
-  // white or sky-blue holes.
+  // pipeline and the full VAE (what an export makes), with the guidance and bootstrapping of the built-in
+  // model's examples (palette/world.h); the others measure what a model does under other settings.
   Sampler sampler = Sampler::lcm_stream;  // lcm or lcm_stream (what the region pipeline runs)
   int steps = kLcmStreamSteps;
-  double guidance = 1.0;
-  int bootstrap_steps = 1;  // the region pipeline's bootstrapping steps (RegionSampling::bootstrap_steps)
+  double guidance = kBuiltInModelGuidance;
+  int bootstrap_steps = kBuiltInModelBootstrapSteps;  // RegionSampling::bootstrap_steps
   double cover_alpha = RegionSampling{}.cover_alpha;  // a layer's weight under later ones (≤ 0: no covering)
   // Judge the live picture instead: the stream engine's settled frame as the app shows it while painting on
   // `device` (palette/document_requests.h, live_picture_settings: on a CPU regional attention, at most 3

@@ -34,6 +34,13 @@ constexpr int kWorldClassCount = 16;
 
 const std::string& world_class_name(WorldClass c);              // "clear sky", "sea", … (the crops' captions)
 std::optional<WorldClass> world_class_from_name(std::string_view name);  // inverse of world_class_name
+
+// The sampling the built-in model follows painted regions best with, which its example layouts and
+// `palette eval-default` use: a little classifier-free guidance, and no bootstrapping (its white
+// background is a picture the model never saw). Chosen on layouts of another seed than the evaluation's
+// (scripts/gpu/eval-sweep.sh; bench/default-model/sampling-sweep/).
+constexpr double kBuiltInModelGuidance = 1.25;
+constexpr int kBuiltInModelBootstrapSteps = 0;
 std::array<uint8_t, 3> world_class_color(WorldClass c);         // a display colour for class maps and masks
 
 // What a sample shows. Crop: one class filling the whole frame, captioned with its name alone.

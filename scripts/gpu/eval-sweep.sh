@@ -8,8 +8,9 @@
 # names and with the held-out phrasings, and at 256². Evaluations run JOBS at a time (default 4: one
 # evaluation of this 31 MB model leaves most of the GPU idle).
 # MODEL (default assets/default-model); CALL_SECONDS (default 560): no evaluation starts that could not end
-# within it. Writes $OUT/sweep.txt (one line per evaluation) and $OUT/evals.tar (every eval.json, and the
-# sheet of the best setting on seed 20240).
+# within it. Writes $OUT/sweep.txt (one line per evaluation) and $OUT/evals.tar.gz (every eval.json).
+# BASELINE=0 skips judging the defaults on seed 20240 (when an earlier call did). SETTINGS="name:options;…"
+# replaces the list below.
 set -uo pipefail
 start=$(date +%s)
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -22,10 +23,11 @@ work=/tmp/eval-sweep
 mkdir -p "$out" "$work"
 cd "$root"
 
-# name: eval-default options. The first is the shipped default (the stream's schedule, no guidance, one
-# bootstrapping step).
+# name: eval-default options. "base" is the papers' sampling (the stream's schedule, no guidance, one
+# bootstrapping step), what the built-in model's examples used until the first sweep (2026-12-06).
+base_options="--guidance 1 --bootstrap-steps 1"
 default_settings=(
-  "base:"
+  "base:$base_options"
   "g1.5:--guidance 1.5"
   "g2:--guidance 2"
   "g3:--guidance 3"
@@ -95,9 +97,8 @@ for s in "${settings[@]}"; do [ "${s%%:*}" = "$best" ] && best_opts="${s#*:}"; d
 echo "# best on the tuning seed: $best ($best_opts); judged on seed 20240" | tee -a "$out/sweep.txt"
 items=("eval-$best-names512|20240|512|names|$best_opts" "eval-$best-heldout512|20240|512|heldout|$best_opts"
        "eval-$best-names256|20240|256|names|$best_opts")
-[ "$best" = base ] || items+=("eval-base-names512|20240|512|names|" "eval-base-heldout512|20240|512|heldout|")
+[ "$best" = base ] || [ "${BASELINE:-1}" = 0 ] || items+=("eval-base-names512|20240|512|names|$base_options" "eval-base-heldout512|20240|512|heldout|$base_options")
 run_all "${items[@]}"
 cat "$out/sweep.txt"
-(cd "$work" && find . -name eval.json | tar -cf "$out/evals.tar" -T - &&
-  { [ -f "eval-$best-names512/sheet.png" ] && tar -rf "$out/evals.tar" "eval-$best-names512/sheet.png"; true; })
+(cd "$work" && find . -name eval.json | tar -czf "$out/evals.tar.gz" -T -)
 ls -la "$out"

@@ -28,6 +28,12 @@ void Editor::reset(Document doc, std::filesystem::path path, DocumentKind kind) 
 
 void Editor::new_document(int width, int height) {
   Document doc(width, height);
+  // How the open document renders carries over (the built-in model's examples set guidance and
+  // bootstrapping it paints better with); its seed and model do not.
+  GenerationSettings settings = doc_.content().settings;
+  settings.seed.reset();
+  settings.model = doc.content().settings.model;
+  doc.set_settings(settings);
   LayerProperties p;
   p.name = "Brush 1";
   p.color = next_layer_color(doc);

@@ -35,7 +35,7 @@ class Editor {
   bool dirty() const { return recovered_ || doc_.version() != saved_version_; }
   std::string title() const;  // "still-life.json* — Semantic Palette"
 
-  void new_document(int width, int height);      // one brush, nothing painted
+  void new_document(int width, int height);      // one brush, nothing painted; renders as the open one (new seed)
   void open(const std::filesystem::path& path);  // throws palette::Error; unchanged on failure
   // Writes the document; `path` empty = its own path (an error when it has none). Remembers the
   // path and kind, and clears dirty(). `model`: the settings.model to write (model_reference_for),

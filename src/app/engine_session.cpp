@@ -191,7 +191,7 @@ void EngineSession::poll() {
     }
   }
   if (!m.model || !m.latest) return;
-  // A new sampler preset, step count or guidance needs a new stream batch; prompts and masks do not.
+  // A new sampler preset, step count, guidance or bootstrapping needs a new stream batch; prompts and masks do not.
   const GenerationSettings& wanted = m.latest->settings;
   // The mode follows the app's choice, else the device's; choosing the mode already running costs nothing.
   StreamMode mode = live_stream_settings(*m.model).mode;
@@ -199,7 +199,8 @@ void EngineSession::poll() {
   if (live_mode_ == LiveMode::RegionalAttention) mode = StreamMode::RegionalAttention;
   const bool rebuild = !m.stream || !m.stream_settings || wanted.sampler != m.stream_settings->sampler ||
                        wanted.steps != m.stream_settings->steps ||
-                       wanted.guidance != m.stream_settings->guidance || mode != m.live_settings.mode;
+                       wanted.guidance != m.stream_settings->guidance ||
+                       wanted.bootstrap_steps != m.stream_settings->bootstrap_steps || mode != m.live_settings.mode;
   if (rebuild) {
     m.stream_settings = wanted;  // also on failure, so a bad preset is reported once, not every frame
     m.retire_stream();

@@ -75,7 +75,10 @@ void settings_section(App& app) {
   if (app.engine.model_is_sdxl())
     ImGui::TextDisabled("SDXL paints live with Euler on its 5-step stream schedule");
   float guidance = static_cast<float>(s.guidance);
-  if (ImGui::SliderFloat("guidance", &guidance, 0, 10, "%.1f")) s.guidance = guidance, changed = true;
+  if (ImGui::SliderFloat("guidance", &guidance, 0, 10, "%.2f")) s.guidance = guidance, changed = true;
+  changed |= ImGui::SliderInt("bootstrapping", &s.bootstrap_steps, 0, 5);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("First steps that draw each brush on white, centred in its strokes (the built-in model: 0)");
 
   bool locked = s.seed.has_value();
   if (ImGui::Checkbox("lock seed", &locked)) {

@@ -386,6 +386,7 @@ std::vector<BenchRow> live_rows(const Model& model, const BenchSettings& setting
   if (settings.live_decodes == "every") stream_settings.decodes = StreamDecodes::EveryFrame;
   if (settings.live_decodes == "changes") stream_settings.decodes = StreamDecodes::ChangesAndSettled;
   if (settings.live_stepwise) stream_settings.settle_at_once = false;
+  stream_settings.sampling.guidance = settings.live_guidance;
   if (settings.live_steps > 0) {
     GenerationSettings lcm;
     lcm.sampler = Sampler::lcm;

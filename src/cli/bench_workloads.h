@@ -20,6 +20,7 @@ struct BenchSettings {
   bool cuda_graphs = true;
   std::string stream_mode = "multidiffusion";  // the stream engine's mode
   std::string profile_dir = ".";              // where the profile workload writes its traces
+  double live_guidance = 1.0;  // the live workload's classifier-free guidance (≤ 1: none)
   int live_steps = 0;  // the live workload's LCM steps (= stream slots); 0: the engine's default schedule
   int live_side = 0;  // the live workload's canvas side; 0: the app's live size (256 on a CPU, 512 on a GPU)
   std::string live_decodes = "app";  // the live workload's decoded frames: app (as the app does), every, changes

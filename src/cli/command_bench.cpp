@@ -16,6 +16,7 @@
 #include "cli/model_options.h"
 #include "kernels/fused_ops.h"
 #include "models/model_parts.h"
+#include "palette/document_data.h"
 #include "palette/error.h"
 #include "palette/model.h"
 
@@ -70,6 +71,9 @@ void run_bench(BenchArgs args) {
   if (args.settings.live_decodes != "app" && args.settings.live_decodes != "every" &&
       args.settings.live_decodes != "changes")
     throw Error("--live-decodes: unknown choice '" + args.settings.live_decodes + "' (app, every or changes)");
+  if (!(args.settings.live_guidance >= 0 && args.settings.live_guidance <= kMaxGuidance))
+    throw Error("--live-guidance " + std::to_string(args.settings.live_guidance) + " must be in [0, " +
+                std::to_string(int(kMaxGuidance)) + "]");
   if (args.settings.live_steps < 0 || args.settings.live_steps > 50)
     throw Error("--live-steps " + std::to_string(args.settings.live_steps) + " must be in [1, 50] (0: the default)");
   if (args.settings.live_side != 0 && (args.settings.live_side < 64 || args.settings.live_side % 8 != 0))
@@ -135,6 +139,9 @@ void add_bench_command(CLI::App& root) {
   cmd->add_option("--frames", args->settings.frames, "Timed frames of stream workloads")->capture_default_str();
   cmd->add_option("--live-steps", args->settings.live_steps,
                   "-w live: LCM steps, as many stream slots (default: the stream's own schedule, 5; the app uses 3 on a CPU)");
+  cmd->add_option("--live-guidance", args->settings.live_guidance,
+                  "-w live: classifier-free guidance (default 1: none; the built-in model's examples use 1.25)")
+      ->capture_default_str();
   cmd->add_option("--live-side", args->settings.live_side,
                   "-w live: the canvas side (default: the app's live size, 256 on a CPU, 512 on a GPU)");
   cmd->add_option("--live-decodes", args->settings.live_decodes,

@@ -69,10 +69,11 @@ void add_eval_default_command(CLI::App& root) {
                   "instead of its name");
   cmd->add_option("--sampler", args->sampler, "lcm_stream (the live stream's schedule) or lcm")->capture_default_str();
   cmd->add_option("--steps", o.steps, "Steps (lcm_stream: 5)")->capture_default_str();
-  cmd->add_option("--guidance", o.guidance, "Classifier-free guidance (1: none, as the live stream)")
+  cmd->add_option("--guidance", o.guidance, "Classifier-free guidance (1: none; the default is the built-in model's examples')")
       ->capture_default_str();
   cmd->add_option("--bootstrap-steps", o.bootstrap_steps,
-                  "Steps with bootstrapping (each layer first drawn on white, centred in its mask; 0: none)")
+                  "Steps with bootstrapping (each layer first drawn on white, centred in its mask; 0: none, as the "
+                  "built-in model's examples; the papers' 1)")
       ->capture_default_str();
   cmd->add_option("--cover-alpha", o.cover_alpha,
                   "A layer's weight where later layers are painted, before the masks are quantized against each "

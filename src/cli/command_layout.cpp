@@ -20,7 +20,7 @@ namespace {
 
 struct NewArgs {
   std::string output, palette, kind = "layout", background, negative, model, sampler;
-  int width = 512, height = 512, steps = 0;
+  int width = 512, height = 512, steps = 0, bootstrap_steps = 0;
   double guidance = -1;
   std::string seed;  // read by parse_seed
   std::vector<std::string> layers;  // NAME:#RRGGBB:PROMPT[:MASK]
@@ -92,6 +92,7 @@ void run_new(const NewArgs& args) {
   if (given("--sampler")) settings.sampler = parse_sampler(args.sampler, "--sampler");
   if (given("--steps")) settings.steps = args.steps;
   if (given("--guidance")) settings.guidance = args.guidance;
+  if (given("--bootstrap-steps")) settings.bootstrap_steps = args.bootstrap_steps;
   if (given("--seed")) settings.seed = parse_seed(args.seed);  // -1: null, a new seed per render
   doc.set_settings(settings);
   Background background = doc.content().background;
@@ -132,9 +133,9 @@ void run_show(const std::string& path) {
   std::printf("%s: %s, %dx%d, %zu layer%s\n", path.c_str(),
               file.kind == DocumentKind::Layout ? "layout" : "palette", c.width, c.height, c.layers.size(),
               c.layers.size() == 1 ? "" : "s");
-  std::printf("settings: model %s, sampler %s, %d steps, guidance %g, seed %s\n",
+  std::printf("settings: model %s, sampler %s, %d steps, guidance %g, bootstrapping %d step%s, seed %s\n",
               s.model.empty() ? "(none)" : s.model.c_str(), std::string(sampler_name(s.sampler)).c_str(), s.steps,
-              s.guidance,
+              s.guidance, s.bootstrap_steps, s.bootstrap_steps == 1 ? "" : "s",
               s.seed ? std::to_string(*s.seed).c_str() : "random");
   std::printf("background: \"%s\"", one_line(c.background.prompt, 200).c_str());
   if (!c.background.negative_prompt.empty())
@@ -181,6 +182,9 @@ void add_layout_command(CLI::App& root) {
   make->add_option("--sampler", args->sampler, sampler_help(true, "lcm"));
   make->add_option("--steps", args->steps, "Denoising steps");
   make->add_option("--guidance,-g", args->guidance, "Classifier-free guidance scale in [0, 100]");
+  make->add_option("--bootstrap-steps", args->bootstrap_steps,
+                   "First steps that draw each layer on white, centred in its mask (default 1; the built-in "
+                   "model's examples: 0)");
   make->add_option("--seed,-s", args->seed,
                    "Noise seed 0 … 2^64 − 1; -1: a new random one per render (the default)");
   make->add_flag("--force,-f", args->force, "Replace an existing file");

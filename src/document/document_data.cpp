@@ -98,6 +98,9 @@ void validate_settings(const GenerationSettings& s, const std::string& field) {
     throw Error(field + ".steps " + std::to_string(s.steps) + " must be in [1, " + std::to_string(kMaxSteps) +
                 "]");
   check_range(field + ".guidance", s.guidance, 0, kMaxGuidance);
+  if (s.bootstrap_steps < 0 || s.bootstrap_steps > kMaxSteps)
+    throw Error(field + ".bootstrap_steps " + std::to_string(s.bootstrap_steps) + " must be in [0, " +
+                std::to_string(kMaxSteps) + "]");
 }
 
 void validate_content(const DocumentContent& c) {
@@ -127,7 +130,7 @@ bool operator==(const LayerProperties& a, const LayerProperties& b) {
 
 bool operator==(const GenerationSettings& a, const GenerationSettings& b) {
   return a.model == b.model && a.sampler == b.sampler && a.steps == b.steps && a.guidance == b.guidance &&
-         a.seed == b.seed && a.extra == b.extra;
+         a.bootstrap_steps == b.bootstrap_steps && a.seed == b.seed && a.extra == b.extra;
 }
 
 bool operator==(const Background& a, const Background& b) {

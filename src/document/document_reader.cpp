@@ -74,6 +74,10 @@ GenerationSettings read_settings(const Json& value) {
     fail(r.field("steps"), std::to_string(steps) + " must be in [1, " + std::to_string(kMaxSteps) + "]");
   s.steps = int(steps);
   s.guidance = r.number("guidance", s.guidance);
+  const int64_t bootstrap = r.integer("bootstrap_steps", s.bootstrap_steps);
+  if (bootstrap < 0 || bootstrap > kMaxSteps)
+    fail(r.field("bootstrap_steps"), std::to_string(bootstrap) + " must be in [0, " + std::to_string(kMaxSteps) + "]");
+  s.bootstrap_steps = int(bootstrap);
   if (const Json* seed = r.find("seed"); seed != nullptr && !seed->is_null()) {
     if (!seed->is_number_unsigned())
       fail(r.field("seed"),

@@ -29,6 +29,7 @@ Json settings_json(const GenerationSettings& s) {
   j["sampler"] = sampler_name(s.sampler);  // canonical: an old "smd" is written as "lcm_stream"
   j["steps"] = s.steps;
   j["guidance"] = s.guidance;
+  j["bootstrap_steps"] = s.bootstrap_steps;
   j["seed"] = s.seed ? Json(*s.seed) : Json(nullptr);
   put_extra(j, s.extra);
   return j;

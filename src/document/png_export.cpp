@@ -45,6 +45,7 @@ Infotext layout_infotext(const DocumentContent& content, int width, int height, 
                                .height = height,
                                .model = options.model.empty() ? s.model : options.model});
   info.add("Schedule", std::string(sampler_name(s.sampler)));
+  info.add("Bootstrap steps", std::to_string(s.bootstrap_steps));
   info.add("Regions", std::to_string(layers.size()));
   if (content.background.image)
     info.add("Background image", std::to_string(content.background.image->width) + "x" +

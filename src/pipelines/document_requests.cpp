@@ -21,6 +21,7 @@ RegionSampling region_sampling(const GenerationSettings& settings) {
   RegionSampling s;
   s.index_steps = kLcmGrid;
   s.guidance = settings.guidance;
+  s.bootstrap_steps = settings.bootstrap_steps;
   switch (settings.sampler) {
     case Sampler::lcm:
       if (settings.steps < 1 || settings.steps > kLcmGrid)

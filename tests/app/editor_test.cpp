@@ -18,6 +18,26 @@ TEST(Editor, NewDocumentHasOneCleanBrush) {
   EXPECT_FALSE(e.doc().can_undo());  // the first brush is not an edit
 }
 
+TEST(Editor, ANewDocumentRendersAsTheOpenOneButWithANewSeed) {
+  Editor e(128, 64);
+  GenerationSettings s = e.doc().content().settings;
+  s.sampler = Sampler::lcm_stream;
+  s.guidance = 1.25;
+  s.bootstrap_steps = 0;
+  s.seed = 7;
+  s.model = "some/model";
+  e.doc().set_settings(s);
+  e.new_document(256, 256);
+  const GenerationSettings& n = e.doc().content().settings;
+  EXPECT_EQ(n.sampler, Sampler::lcm_stream);
+  EXPECT_EQ(n.guidance, 1.25);
+  EXPECT_EQ(n.bootstrap_steps, 0);
+  EXPECT_FALSE(n.seed.has_value());
+  EXPECT_EQ(n.model, "");
+  EXPECT_FALSE(e.dirty());
+  EXPECT_FALSE(e.doc().can_undo());
+}
+
 TEST(Editor, AStrokeIsOneUndoStepOnTheSelectedLayer) {
   Editor e(128, 128);
   ToolState t;

@@ -122,10 +122,16 @@ TEST(UsageE2E, SamplersAreOneVocabulary) {
       << text.output;
   // A layout made with the old name is written with the new one; an unknown name lists the known ones.
   const CliRun made =
-      run_cli("layout new " + shell_word(dir / "a.json") + " -W 64 -H 64 --sampler smd --steps 5");
+      run_cli("layout new " + shell_word(dir / "a.json") + " -W 64 -H 64 --sampler smd --steps 5 --guidance 1.25 "
+              "--bootstrap-steps 0");
   ASSERT_EQ(made.status, 0) << made.output;
   const CliRun shown = run_cli("layout show " + shell_word(dir / "a.json"));
   EXPECT_TRUE(contains(shown.output, "sampler lcm_stream")) << shown.output;
+  EXPECT_TRUE(contains(shown.output, "guidance 1.25, bootstrapping 0 steps")) << shown.output;
+  const CliRun negative = run_cli("layout new " + shell_word(dir / "c.json") + " -W 64 -H 64 --bootstrap-steps -1");
+  EXPECT_EQ(negative.status, 1) << negative.output;
+  EXPECT_TRUE(contains(negative.output, "bootstrap_steps -1 must be in [0, 1000]")) << negative.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "c.json"));
   const CliRun bad = run_cli("layout new " + shell_word(dir / "b.json") + " --sampler dpm");
   EXPECT_EQ(bad.status, 1) << bad.output;
   EXPECT_TRUE(

@@ -143,6 +143,10 @@ TEST(DocumentFileErrors, ValuesOutOfRange) {
             "'bad.json': settings.steps: 0 must be in [1, 1000]");
   EXPECT_EQ(load_error([](Json& j) { j["settings"]["guidance"] = 1e9; }),
             "'bad.json': settings.guidance 1e+09 must be in [0, 100]");
+  EXPECT_EQ(load_error([](Json& j) { j["settings"]["bootstrap_steps"] = -1; }),
+            "'bad.json': settings.bootstrap_steps: -1 must be in [0, 1000]");
+  EXPECT_EQ(load_error([](Json& j) { j["settings"]["bootstrap_steps"] = 1.5; }),
+            "'bad.json': settings.bootstrap_steps: must be a whole number, got the number 1.5");
 }
 
 TEST(DocumentFileErrors, BadMasks) {

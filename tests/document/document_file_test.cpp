@@ -38,7 +38,7 @@ Json hand_written_layout(const test::TempDir& dir) {
   Json j = Json::parse(R"({
     "format": "semantic-palette", "version": 1, "kind": "layout",
     "canvas": {"width": 64, "height": 64, "dpi": 300},
-    "settings": {"model": "tiny-sd15", "sampler": "lcm", "steps": 4, "guidance": 1.5, "seed": 42,
+    "settings": {"model": "tiny-sd15", "sampler": "lcm", "steps": 4, "guidance": 1.5, "bootstrap_steps": 0, "seed": 42,
                  "shift": [1, 2]},
     "background": {"prompt": "a meadow", "negative_prompt": "blurry", "image": null, "tint": "#ffffff"},
     "layers": [
@@ -65,6 +65,7 @@ TEST(DocumentFile, ReadsEveryField) {
   EXPECT_EQ(c.settings.sampler, Sampler::lcm);
   EXPECT_EQ(c.settings.steps, 4);
   EXPECT_EQ(c.settings.guidance, 1.5);
+  EXPECT_EQ(c.settings.bootstrap_steps, 0);
   EXPECT_EQ(c.settings.seed, 42u);
   EXPECT_EQ(c.background.prompt, "a meadow");
   EXPECT_EQ(c.background.negative_prompt, "blurry");
@@ -133,12 +134,14 @@ TEST(DocumentFile, EditedDocumentRoundTrips) {
   GenerationSettings s;
   s.guidance = 0.1 + 0.2;  // not exactly representable: the text must keep every bit
   s.seed = 18446744073709551615ull;
+  s.bootstrap_steps = 0;
   doc.set_settings(s);
   const std::string text = serialize_document(doc.content(), DocumentKind::Layout);
   const LoadedDocument back = parse_document(text, "mem");
   EXPECT_TRUE(same_content(doc.content(), back.document.content()));
   EXPECT_EQ(back.document.content().settings.guidance, 0.1 + 0.2);
   EXPECT_EQ(*back.document.content().settings.seed, 18446744073709551615ull);
+  EXPECT_EQ(back.document.content().settings.bootstrap_steps, 0);
 }
 
 TEST(DocumentFile, PaletteLeavesOutPixels) {

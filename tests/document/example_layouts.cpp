@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "document_test_util.h"
+#include "palette/world.h"
 
 namespace palette::test {
 
@@ -24,7 +25,7 @@ void stroke(Document& doc, LayerId id, const Brush& brush,
   doc.end_stroke();
 }
 
-void common(Document& doc, const std::string& background, const std::string& negative) {
+void common(Document& doc, const std::string& background, const std::string& negative, bool builtin) {
   Background bg;
   bg.prompt = background;
   bg.negative_prompt = negative;
@@ -32,7 +33,8 @@ void common(Document& doc, const std::string& background, const std::string& neg
   GenerationSettings s;
   s.sampler = Sampler::lcm;
   s.steps = 5;
-  s.guidance = 1.0;
+  s.guidance = builtin ? kBuiltInModelGuidance : 1.0;
+  s.bootstrap_steps = builtin ? kBuiltInModelBootstrapSteps : 1;
   s.seed = 2024;
   doc.set_settings(s);
 }
@@ -125,7 +127,7 @@ void disc(Document& doc, LayerId id, double x, double y, double radius) {
 // A mountain lake: mountains behind a forest, a meadow with a lake, trees in front.
 Document landscape() {
   Document doc(kSide, kSide);
-  common(doc, "trees on grass under a clear sky, with mountains, a forest and a lake", "");
+  common(doc, "trees on grass under a clear sky, with mountains, a forest and a lake", "", true);
   const LayerId sky = layer(doc, "sky", "#8ec5f0", "clear sky");
   const LayerId mountains = layer(doc, "mountains", "#7a7f96", "mountain");
   const LayerId forest = layer(doc, "forest", "#2e5e36", "forest");
@@ -153,7 +155,7 @@ Document landscape() {
 // A coast: the sea under a clear sky with the sun, a sandy beach with two rocks.
 Document coast() {
   Document doc(kSide, kSide);
-  common(doc, "a clear sky above the sea above sand above rocks, with the sun", "");
+  common(doc, "a clear sky above the sea above sand above rocks, with the sun", "", true);
   const LayerId sky = layer(doc, "sky", "#8ec5f0", "clear sky");
   const LayerId sea = layer(doc, "sea", "#1f5fa8", "sea");
   const LayerId beach = layer(doc, "beach", "#e8d3a0", "sand");
@@ -171,7 +173,7 @@ Document coast() {
 // A village: two houses and trees on fields by a road, a forest on the horizon.
 Document village() {
   Document doc(kSide, kSide);
-  common(doc, "two houses and trees on grass under a clear sky, with a forest and a road", "");
+  common(doc, "two houses and trees on grass under a clear sky, with a forest and a road", "", true);
   const LayerId sky = layer(doc, "sky", "#8ec5f0", "clear sky");
   const LayerId forest = layer(doc, "forest", "#2e5e36", "forest");
   const LayerId fields = layer(doc, "fields", "#86c255", "grass");
@@ -199,7 +201,7 @@ Document village() {
 // A winter scene: a house and trees in the snow under a cloudy sky, snowy mountains, the moon.
 Document winter() {
   Document doc(kSide, kSide);
-  common(doc, "a house and trees on snow under a cloudy sky, with mountains and the moon", "");
+  common(doc, "a house and trees on snow under a cloudy sky, with mountains and the moon", "", true);
   const LayerId sky = layer(doc, "sky", "#b4bcc8", "cloudy sky");
   const LayerId moon = layer(doc, "moon", "#f2efd8", "moon");
   const LayerId mountains = layer(doc, "mountains", "#6a6f86", "mountain");
@@ -228,7 +230,7 @@ Document winter() {
 
 Document sd15_landscape() {
   Document doc(512, 512);
-  common(doc, "a wide mountain landscape at golden hour, highly detailed", kSdNegative);
+  common(doc, "a wide mountain landscape at golden hour, highly detailed", kSdNegative, false);
   const LayerId sky = layer(doc, "sky", "#87ceeb", "a clear evening sky with soft pink clouds");
   const LayerId mountains = layer(doc, "mountains", "#6b5b95", "snow-capped mountains", 1.0, 4);
   const LayerId lake = layer(doc, "lake", "#1e90ff", "a calm lake reflecting the mountains");
@@ -252,7 +254,7 @@ Document sd15_landscape() {
 
 Document sd15_portrait() {
   Document doc(512, 512);
-  common(doc, "a studio portrait photograph, soft window light, plain grey backdrop", kSdNegative);
+  common(doc, "a studio portrait photograph, soft window light, plain grey backdrop", kSdNegative, false);
   const LayerId hair = layer(doc, "hair", "#4b2e1e", "long wavy chestnut hair");
   const LayerId face = layer(doc, "face", "#f1c27d", "a smiling young woman's face, freckles", 1.0, 2);
   const LayerId eyes = layer(doc, "eyes", "#3b7dd8", "bright blue eyes", 0.8);
@@ -267,7 +269,7 @@ Document sd15_portrait() {
 
 Document sd15_still_life() {
   Document doc(512, 512);
-  common(doc, "a still life oil painting on a dark background, chiaroscuro", kSdNegative);
+  common(doc, "a still life oil painting on a dark background, chiaroscuro", kSdNegative, false);
   const LayerId table = layer(doc, "table", "#8b4513", "a rough wooden table");
   const LayerId vase = layer(doc, "vase", "#b0c4de", "a tall blue porcelain vase");
   const LayerId flowers = layer(doc, "flowers", "#ff69b4", "pink peonies", 1.0, 3);

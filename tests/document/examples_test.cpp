@@ -70,7 +70,8 @@ TEST(DocumentExamples, BuiltInModelExamplesUseItsClassNames) {
     EXPECT_EQ(d.height, 512);
     EXPECT_EQ(d.settings.sampler, Sampler::lcm);
     EXPECT_EQ(d.settings.steps, 5);
-    EXPECT_EQ(d.settings.guidance, 1.0);
+    EXPECT_EQ(d.settings.guidance, kBuiltInModelGuidance);
+    EXPECT_EQ(d.settings.bootstrap_steps, kBuiltInModelBootstrapSteps);
     for (const Layer& layer : d.layers) {
       EXPECT_EQ(classes.count(layer.properties.prompt), 1u)
           << example.name << " " << layer.properties.name << ": \"" << layer.properties.prompt << "\"";

@@ -36,6 +36,7 @@ struct FourLayers {
     GenerationSettings s;
     s.seed = 77;
     s.guidance = 2.5;
+    s.bootstrap_steps = 3;
     doc.set_settings(s);
   }
 };
@@ -50,6 +51,7 @@ TEST(DocumentRegionRequest, EnabledPaintedLayersInOrder) {
   EXPECT_EQ(r.background.prompt, "bg");
   EXPECT_EQ(r.background.negative_prompt, "bg neg");
   EXPECT_EQ(r.sampling.guidance, 2.5);
+  EXPECT_EQ(r.sampling.bootstrap_steps, 3);
   EXPECT_EQ(ids, (std::vector<LayerId>{f.a, f.d}));  // b is disabled, c has nothing painted
   ASSERT_EQ(r.layers.size(), 2u);
   EXPECT_EQ(r.layers[0].prompt, "prompt a");

@@ -54,7 +54,7 @@ TEST(PngLayout, ExportWritesInfotextAndTheLayout) {
   EXPECT_EQ(text.at("parameters"),
             "a quiet bay, evening BREAK blue sky BREAK a calm sea\n"
             "Negative prompt: blurry\n"
-            "Steps: 4, Sampler: LCM, CFG scale: 1, Seed: 1234, Size: 64x64, Model: tiny-sd15, Schedule: lcm, "
+            "Steps: 4, Sampler: LCM, CFG scale: 1, Seed: 1234, Size: 64x64, Model: tiny-sd15, Schedule: lcm, Bootstrap steps: 1, "
             "Regions: 2, Version: Semantic Palette " +
                 version());
   const Json layout = Json::parse(text.at(kLayoutPngKeyword));
