@@ -45,8 +45,8 @@ RegionSampling region_sampling(const GenerationSettings& settings);
 // The live picture as the app shows it while painting a layout with `settings` on `model`'s device. On
 // a GPU: the layout's own sampler and steps, at the canvas size. On a CPU it is made the fast way and
 // shown upscaled: regional attention (live_stream_settings), at most kCpuLiveSteps steps of `lcm`
-// (lcm_stream keeps its five), and a canvas halved (halved_canvas) until its longer side is at most
-// kCpuLiveSide. Exports always render the layout in full. The app and `palette eval-default --live` use it.
+// (lcm_stream keeps its five), no classifier-free guidance, and a canvas halved (halved_canvas) until its
+// longer side is at most kCpuLiveSide. Exports always render the layout in full. The app and `palette eval-default --live` use it.
 // Measured with the built-in model on 2 cores, landscape example, one frame: 512² MultiDiffusion 28 s, 512²
 // regional 7.9 s, 256² regional 1.2 s; with three steps 0.84 s and settled after 3 frames instead of 5, the
 // picture alike (bench/RESULTS.md). Throws as region_sampling.

@@ -81,7 +81,7 @@ void add_eval_default_command(CLI::App& root) {
       ->capture_default_str();
   cmd->add_flag("--live", o.live,
                "Judge the live picture the app shows while painting on this device (the stream's settled frame, on a "
-               "CPU regional attention, at most 3 lcm steps, at most 256² and upscaled) instead "
+               "CPU regional attention, at most 3 lcm steps, no guidance, at most 256² and upscaled) instead "
                "of the one-shot render an export makes");
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N (default: cuda when available)");
   cmd->add_option("-o,--out", args->out, "Folder for sheet.png, eval.json and the layouts (optional)");

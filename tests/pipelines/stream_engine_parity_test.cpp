@@ -189,12 +189,19 @@ TEST(StreamParity, live_settings_pick_regional_attention_on_a_cpu_for_every_fami
 }
 
 // The live picture on a CPU (the app's and eval-default --live's): regional attention, lcm capped at three
-// steps (lcm_stream keeps its schedule), continuous masks, and a canvas halved to a side of at most 256.
+// steps (lcm_stream keeps its schedule), no guidance, continuous masks, and a canvas halved to a side of at
+// most 256.
 TEST(StreamParity, live_picture_on_a_cpu_is_regional_small_and_at_most_three_lcm_steps) {
   GenerationSettings settings;
   settings.sampler = Sampler::lcm;
   settings.steps = 5;
+  settings.guidance = 1.25;
+  settings.bootstrap_steps = 0;
   const StreamSettings live = live_picture_settings(tiny_sd15(), settings);
+  EXPECT_EQ(live.sampling.guidance, 1.0);
+  EXPECT_EQ(live.sampling.bootstrap_steps, 0);
+  settings.guidance = 0.5;
+  EXPECT_EQ(live_picture_settings(tiny_sd15(), settings).sampling.guidance, 0.5);
   EXPECT_EQ(live.mode, StreamMode::RegionalAttention);
   EXPECT_EQ(live.sampling.mask_type, RegionMaskType::Continuous);
   EXPECT_EQ(live.sampling.t_index_list, (std::vector<int>{0, 16, 32}));  // diffusers' 3-step LCM grid
