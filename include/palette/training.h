@@ -156,7 +156,7 @@ struct EvalOptions {
   double cover_alpha = RegionSampling{}.cover_alpha;  // a layer's weight under later ones (≤ 0: no covering)
   // Judge the live picture instead: the stream engine's settled frame as the app shows it while painting on
   // `device` (palette/document_requests.h, live_picture_settings: on a CPU regional attention, at most 3
-  // LCM steps, a canvas halved to a side of at most 256 and shown upscaled), decoded as the app decodes it;
+  // LCM steps, no guidance, a canvas halved to a side of at most 256 and shown upscaled), decoded as the app decodes it;
   // upscaled bilinearly to `size` as the window's texture shows it.
   bool live = false;
   std::function<void(const std::string&)> log;  // one line per layout; may be empty
@@ -190,11 +190,13 @@ struct EvalReport {
   double chance = 0;              // 1 / number of classes
   double majority = 0;            // share of the most common painted class among the regions
   double seconds = 0;
+  double guidance = 1;            // the guidance the pictures were sampled with (--live on a CPU: ≤ 1)
   std::vector<EvalClass> per_class;  // the classes that were painted, in WorldClass order
   Image sheet;                    // rows of [class map | world picture | generated picture]
 };
 
-// Renders the layouts with the one-shot region pipeline (LCM, the stream's schedule, guidance 1) and
+// Renders the layouts with the one-shot region pipeline (LCM, the stream's schedule, the options' guidance
+// and bootstrapping) and
 // classifies each painted region of the result by its mean colour and texture (nearest class mean, the
 // means measured on the world's own pictures, never on the model's). Throws palette::Error for bad
 // options or a model that does not load.

@@ -4,7 +4,7 @@
 # Which sampling settings make the built-in model follow the painted regions best (issue 18): renders the
 # world's layouts with `palette eval-default` under each setting of SETTINGS on a tuning seed (TUNE_SEED,
 # default 4711: other layouts than the evaluation's seed 20240, so the choice is not fitted to the layouts it
-# is judged on), then judges the best of them and the current defaults on seed 20240 at 512² with class
+# is judged on), then judges the best of them and the papers' sampling ("base") on seed 20240 at 512² with class
 # names and with the held-out phrasings, and at 256². Evaluations run JOBS at a time (default 4: one
 # evaluation of this 31 MB model leaves most of the GPU idle).
 # MODEL (default assets/default-model); CALL_SECONDS (default 560): no evaluation starts that could not end
@@ -20,21 +20,23 @@ call_seconds="${CALL_SECONDS:-560}"
 jobs="${JOBS:-4}"
 tune_seed="${TUNE_SEED:-4711}"
 work=/tmp/eval-sweep
+rm -rf "$work"  # an earlier call's reports must not stand in for a run that failed or did not fit
 mkdir -p "$out" "$work"
 cd "$root"
 
 # name: eval-default options. "base" is the papers' sampling (the stream's schedule, no guidance, one
 # bootstrapping step), what the built-in model's examples used until the first sweep (2026-12-06).
 base_options="--guidance 1 --bootstrap-steps 1"
+# Every entry names both, since eval-default's own defaults are the examples' (guidance 1.25, none).
 default_settings=(
   "base:$base_options"
-  "g1.5:--guidance 1.5"
-  "g2:--guidance 2"
-  "g3:--guidance 3"
-  "b2:--bootstrap-steps 2"
-  "b3:--bootstrap-steps 3"
-  "g2b2:--guidance 2 --bootstrap-steps 2"
-  "lcm5:--sampler lcm --steps 5"
+  "g1.25b0:--guidance 1.25 --bootstrap-steps 0"
+  "g1.5b0:--guidance 1.5 --bootstrap-steps 0"
+  "g2b1:--guidance 2 --bootstrap-steps 1"
+  "g1b0:--guidance 1 --bootstrap-steps 0"
+  "g1b2:--guidance 1 --bootstrap-steps 2"
+  "g1.25b0lcm:--guidance 1.25 --bootstrap-steps 0 --sampler lcm --steps 5"
+  "g1.5b0lcm:--guidance 1.5 --bootstrap-steps 0 --sampler lcm --steps 5"
 )
 if [ -n "${SETTINGS:-}" ]; then IFS=';' read -r -a settings <<< "$SETTINGS"; else settings=("${default_settings[@]}"); fi
 
@@ -85,14 +87,14 @@ echo "# tuning seed $tune_seed, 48 layouts, 512², class names" >> "$out/sweep.t
 items=()
 for s in "${settings[@]}"; do items+=("tune-${s%%:*}|$tune_seed|512|names|${s#*:}"); done
 run_all "${items[@]}"
-best=base best_acc=$(accuracy tune-base)
+best=base best_acc=$(accuracy tune-base)  # 0 when SETTINGS has no base: the best of the list wins
 for s in "${settings[@]}"; do
   a=$(accuracy "tune-${s%%:*}")
   if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) + 1e-9 else 1)" "$a" "$best_acc"; then
     best="${s%%:*}" best_acc="$a"
   fi
 done
-best_opts=""
+best_opts="$base_options"
 for s in "${settings[@]}"; do [ "${s%%:*}" = "$best" ] && best_opts="${s#*:}"; done
 echo "# best on the tuning seed: $best ($best_opts); judged on seed 20240" | tee -a "$out/sweep.txt"
 items=("eval-$best-names512|20240|512|names|$best_opts" "eval-$best-heldout512|20240|512|heldout|$best_opts"

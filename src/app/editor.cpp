@@ -33,6 +33,7 @@ void Editor::new_document(int width, int height) {
   GenerationSettings settings = doc_.content().settings;
   settings.seed.reset();
   settings.model = doc.content().settings.model;
+  settings.extra = doc.content().settings.extra;  // unknown keys belong to the file they came from
   doc.set_settings(settings);
   LayerProperties p;
   p.name = "Brush 1";

@@ -183,8 +183,8 @@ void add_layout_command(CLI::App& root) {
   make->add_option("--steps", args->steps, "Denoising steps");
   make->add_option("--guidance,-g", args->guidance, "Classifier-free guidance scale in [0, 100]");
   make->add_option("--bootstrap-steps", args->bootstrap_steps,
-                   "First steps that draw each layer on white, centred in its mask (default 1; the built-in "
-                   "model's examples: 0)");
+                   "First steps that draw each layer on white, centred in its mask (default: the palette's, else "
+                   "1; the built-in model's examples: 0)");
   make->add_option("--seed,-s", args->seed,
                    "Noise seed 0 … 2^64 − 1; -1: a new random one per render (the default)");
   make->add_flag("--force,-f", args->force, "Replace an existing file");

@@ -55,6 +55,7 @@ Layout make_layout(int i, const EvalOptions& o, std::array<size_t, kWorldClassCo
   l.content.settings.sampler = o.sampler;
   l.content.settings.steps = o.steps;
   l.content.settings.guidance = o.guidance;
+  l.content.settings.bootstrap_steps = o.bootstrap_steps;
   l.content.settings.seed = o.seed + static_cast<uint64_t>(i);
   l.content.background.prompt = l.world.caption;
   const auto counts = world_class_counts(l.world);
@@ -98,10 +99,9 @@ Image autoencoded(const Model& model, const Image& picture) {
   return to_image(decode_latents(parts, image_posterior(parts, pixels).mean * parts.vae->config().scaling_factor));
 }
 
-// The evaluation's own region settings over those a layout gives, for the one-shot render and the live
+// The evaluation's own region setting that a layout does not carry, for the one-shot render and the live
 // picture alike.
 void override_sampling(RegionSampling& s, const EvalOptions& o) {
-  s.bootstrap_steps = o.bootstrap_steps;
   s.cover_alpha = o.cover_alpha;
 }
 
@@ -208,7 +208,7 @@ void write_outputs(const EvalOptions& o, const EvalReport& r, const std::vector<
                                  {"autoencoded_accuracy", r.autoencoded_accuracy},
                                  {"block_accuracy", r.block_accuracy}, {"chance", r.chance}, {"majority", r.majority},
                                  {"seconds", r.seconds},      {"phrasings", !o.phrasings.empty()},
-                                 {"sampler", sampler_name(o.sampler)}, {"steps", o.steps}, {"guidance", o.guidance},
+                                 {"sampler", sampler_name(o.sampler)}, {"steps", o.steps}, {"guidance", r.guidance},
                                  {"bootstrap_steps", o.bootstrap_steps}, {"cover_alpha", o.cover_alpha}, {"live", o.live},
                                  {"per_class", per_class},    {"regions", regions}};
   const fs::path file = o.out / "eval.json";
@@ -224,7 +224,9 @@ EvalReport eval_default(const EvalOptions& o) {
   if (o.reference_samples < 16) throw Error("--reference-samples must be at least 16");
   if (!is_region_sampler(o.sampler))
     throw Error("--sampler " + std::string(sampler_name(o.sampler)) + ": layouts render with lcm or lcm_stream");
-  if (o.bootstrap_steps < 0) throw Error("--bootstrap-steps " + std::to_string(o.bootstrap_steps) + " must be ≥ 0");
+  if (o.bootstrap_steps < 0 || o.bootstrap_steps > kMaxSteps)
+    throw Error("--bootstrap-steps " + std::to_string(o.bootstrap_steps) + " must be in [0, " +
+                std::to_string(kMaxSteps) + "]");
   if (!(o.cover_alpha <= 1)) throw Error("--cover-alpha must be a number at most 1 (≤ 0: no covering)");
   const auto start = std::chrono::steady_clock::now();
   ModelOptions model_options;
@@ -234,6 +236,9 @@ EvalReport eval_default(const EvalOptions& o) {
   const RegionClassifier classifier = RegionClassifier::from_world(o.seed ^ 0x5eed5eedull, o.reference_samples, o.size, kErode);
 
   EvalReport r;
+  // What the pictures were sampled with: the live picture on a CPU runs without guidance.
+  r.guidance = o.live ? live_picture_settings(model, GenerationSettings{.guidance = o.guidance}).sampling.guidance
+                      : o.guidance;
   std::vector<Layout> layouts;
   const int gap = 4, cell = o.size;
   r.sheet = {3 * cell + 2 * gap, o.count * cell + (o.count - 1) * gap, 3, {}};

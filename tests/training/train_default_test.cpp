@@ -4,11 +4,13 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "models/model_parts.h"
+#include "palette/document_file.h"
 #include "palette/error.h"
 #include "palette/model.h"
 #include "palette/regions.h"
@@ -284,7 +286,18 @@ TEST_F(TrainedTinyModel, LiveEvaluationJudgesTheLivePictureOfTheSameLayouts) {
   ASSERT_EQ(live.sheet.height, export_render.sheet.height);
   EXPECT_NE(live.sheet.pixels, export_render.sheet.pixels);  // the generated column differs
   std::ifstream report(o.out / "eval.json");
-  EXPECT_EQ(nlohmann::json::parse(report).at("live"), true);
+  const nlohmann::json json = nlohmann::json::parse(report);
+  EXPECT_EQ(json.at("live"), true);
+  // The pictures say what they were sampled with: the examples' guidance for the export, none live on a CPU.
+  EXPECT_EQ(export_render.guidance, kBuiltInModelGuidance);
+  EXPECT_EQ(live.guidance, 1.0);
+  EXPECT_EQ(json.at("guidance"), 1.0);
+  // The layouts written beside the report render as they were judged.
+  for (const auto& entry : std::filesystem::directory_iterator(o.out / "layouts")) {
+    const DocumentContent& c = load_document(entry.path()).document.content();
+    EXPECT_EQ(c.settings.guidance, o.guidance) << entry.path();
+    EXPECT_EQ(c.settings.bootstrap_steps, o.bootstrap_steps) << entry.path();
+  }
 }
 
 TEST(DefaultModelTraining, RefusesBadOptionsBeforeAnyWork) {
