@@ -40,18 +40,8 @@ default_settings=(
 )
 if [ -n "${SETTINGS:-}" ]; then IFS=';' read -r -a settings <<< "$SETTINGS"; else settings=("${default_settings[@]}"); fi
 
-[ -d .deps/usr/include ] || { echo "no .deps: run scripts/gpu/prepare-deps.sh here and carry .deps" >&2; exit 1; }
-if [ ! -f build-gpu/build.ninja ]; then
-  torch_prefix="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')"
-  cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DPALETTE_BUILD_APP=OFF \
-    -DCMAKE_PREFIX_PATH="$torch_prefix" -DPALETTE_DEPS_DIR="$root/.deps" > "$work/configure.log" 2>&1 ||
-    { tail -20 "$work/configure.log"; exit 1; }
-fi
-cmake --build build-gpu --target palette --parallel "$(nproc)" > "$work/build.log" 2>&1 ||
-  { grep -E "error|FAILED" "$work/build.log" | head -40; exit 1; }
-echo "built palette in $(( $(date +%s) - start )) s"
+"$root/scripts/gpu/build-palette.sh" "$work" || exit 1
 palette="$root/build-gpu/src/palette"
-nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 
 # evaluate NAME SEED SIZE WORDS OPTIONS...: one evaluation into $work/NAME, its summary line to sweep.txt.
 evaluate() {

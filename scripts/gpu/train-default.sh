@@ -34,18 +34,8 @@ logs="$root/.train/logs"
 mkdir -p "$out" "$logs"
 cd "$root"
 
-[ -d .deps/usr/include ] || { echo "no .deps: run scripts/gpu/prepare-deps.sh here and carry .deps" >&2; exit 1; }
-if [ ! -f build-gpu/build.ninja ]; then
-  torch_prefix="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')"
-  cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DPALETTE_BUILD_APP=OFF \
-    -DCMAKE_PREFIX_PATH="$torch_prefix" -DPALETTE_DEPS_DIR="$root/.deps" > "$logs/configure.log" 2>&1 ||
-    { tail -20 "$logs/configure.log"; exit 1; }
-fi
-cmake --build build-gpu --target palette --parallel "$(nproc)" > "$logs/build.log" 2>&1 ||
-  { grep -E "error|FAILED" "$logs/build.log" | head -40; exit 1; }
-echo "built palette in $(( $(date +%s) - start )) s"
+"$root/scripts/gpu/build-palette.sh" "$logs" || exit 1
 palette="$root/build-gpu/src/palette"
-nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 
 if [ "$stage" = smoke ]; then
   tiny=(--model-size tiny --size 64 --crop 32 --batch 8 --pool 64 --log-every 10 --device cuda)
