@@ -16,7 +16,7 @@
 #include "cli/model_options.h"
 #include "kernels/fused_ops.h"
 #include "models/model_parts.h"
-#include "palette/document_data.h"
+#include "pipelines/pipeline_common.h"
 #include "palette/error.h"
 #include "palette/model.h"
 
@@ -71,9 +71,7 @@ void run_bench(BenchArgs args) {
   if (args.settings.live_decodes != "app" && args.settings.live_decodes != "every" &&
       args.settings.live_decodes != "changes")
     throw Error("--live-decodes: unknown choice '" + args.settings.live_decodes + "' (app, every or changes)");
-  if (!(args.settings.live_guidance >= 0 && args.settings.live_guidance <= kMaxGuidance))
-    throw Error("--live-guidance " + std::to_string(args.settings.live_guidance) + " must be in [0, " +
-                std::to_string(int(kMaxGuidance)) + "]");
+  pipeline::check_guidance("--live-guidance", args.settings.live_guidance);
   if (args.settings.live_steps < 0 || args.settings.live_steps > 50)
     throw Error("--live-steps " + std::to_string(args.settings.live_steps) + " must be in [1, 50] (0: the default)");
   if (args.settings.live_side != 0 && (args.settings.live_side < 64 || args.settings.live_side % 8 != 0))

@@ -79,6 +79,12 @@ TEST(HardeningE2E, GuidanceMustBeFiniteAndSane) {
     EXPECT_TRUE(contains(r.output, "must be a finite number in [0, 100]")) << r.output;
   }
   EXPECT_FALSE(fs::exists(dir / "x.png"));
+  for (const std::string g : {"nan", "-1", "101"})
+    expect_refused(run_cli("bench -w live --device cpu --live-guidance " + g), "--live-guidance ");
+  expect_refused(run_cli("bench -w live --device cpu --live-guidance -1"),
+                 "--live-guidance -1 must be a finite number in [0, 100]");
+  expect_refused(run_cli("eval-default --count 1 --size 64 --bootstrap-steps 1001"),
+                 "--bootstrap-steps 1001 must be in [0, 1000]");
 }
 
 TEST(HardeningE2E, NonUtf8PromptIsRefusedBeforeRendering) {
