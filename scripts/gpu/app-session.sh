@@ -16,7 +16,8 @@
 # four-layer layout, strokes, a typed prompt edit, the picture toggled under the masks, undo, both live
 # modes, export, quit — with --metrics. Then `palette bench -w live` on the same model and lease, the
 # engine alone, for comparison. Writes to $OUT: metrics.jsonl (the app's figures per action and a summary),
-# gpu-memory.csv (nvidia-smi every 0.5 s during the session), host-memory.csv (where the app's RSS lives,
+# gpu-memory.csv (nvidia-smi every 0.5 s during the session; gpu-memory-per-process.csv each process's share,
+# every second), host-memory.csv (where the app's RSS lives,
 # every 30 s: scripts/gpu/host-memory.py) and host-memory-growth.txt (the mappings that grew most after the
 # first minute), app.log, bench-live-*.txt, screens.tar
 # (the session's screenshots and export).
@@ -138,6 +139,11 @@ else
 fi
 nvidia-smi --query-gpu=timestamp,memory.used --format=csv,noheader,nounits -lms 500 > "$out/gpu-memory.csv" &
 smi=$!
+# Per process too, so that a run beside other GPU work (a training run on the same lease) still reads the app's own.
+while sleep 1; do
+  nvidia-smi --query-compute-apps=pid,process_name,used_gpu_memory --format=csv,noheader,nounits | sed "s/^/$(date +%s), /"
+done > "$out/gpu-memory-per-process.csv" 2>&1 &
+smi="$smi $!"
 left=$(( ${SECONDS_LEFT:-560} - ($(date +%s) - start) - 90 ))
 [ "$left" -ge 60 ] || { echo "only $left s left for the app after the builds and benches: raise SECONDS_LEFT" >&2; exit 1; }
 (cd "$work" && exec timeout "$left" "$app" --model "$model" --device cuda --script session.json \

@@ -16,6 +16,8 @@
 # MINUTES (default 8) is the wanted training time; it is cut so that build, training, evaluation and copying
 # end within CALL_SECONDS (default 580) of the script's start. BATCH overrides the batch (autoencoder 32,
 # unet 128, decoder 32). Extra arguments go to `palette train-default`, e.g. `--lr-end 2e-5` for a last, decaying call.
+# PALETTE=BINARY uses a palette already built on this machine (e.g. app-session.sh's build-gpu-app/src/palette)
+# instead of building build-gpu/; POOL overrides the pictures per data pool (8192).
 # FROM=DIR starts .train/model from another model folder when .train/model does not exist (e.g.
 # FROM=assets/default-model: fine-tune the shipped weights; nothing but .deps needs carrying then):
 #   run(command="FROM=assets/default-model scripts/gpu/train-default.sh unet 8 --region-prompts 0.5 --region-small-bias 1 --lr-end 2e-5", carry=[".deps"])
@@ -34,8 +36,12 @@ logs="$root/.train/logs"
 mkdir -p "$out" "$logs"
 cd "$root"
 
-"$root/scripts/gpu/build-palette.sh" "$logs" || exit 1
-palette="$root/build-gpu/src/palette"
+if [ -n "${PALETTE:-}" ]; then
+  palette="$(realpath "$PALETTE")" && [ -x "$palette" ] || { echo "PALETTE=$PALETTE is not a program" >&2; exit 1; }
+else
+  "$root/scripts/gpu/build-palette.sh" "$logs" || exit 1
+  palette="$root/build-gpu/src/palette"
+fi
 
 if [ "$stage" = smoke ]; then
   tiny=(--model-size tiny --size 64 --crop 32 --batch 8 --pool 64 --log-every 10 --device cuda)
@@ -67,7 +73,7 @@ fi
 case "$stage" in
   autoencoder) files=(vae/diffusion_pytorch_model.safetensors vae/config.json); batch=32 ;;
   vae-decoder) files=(vae/diffusion_pytorch_model.safetensors); batch=32 ;;
-  unet) files=(unet/diffusion_pytorch_model.safetensors text_encoder/model.safetensors); batch=128 ;;
+  unet) files=(unet/diffusion_pytorch_model.safetensors text_encoder/model.safetensors unet/config.json); batch=128 ;;
   decoder) files=(taesd/diffusion_pytorch_model.safetensors taesd/config.json); batch=32 ;;
   *) echo "unknown stage '$stage' (smoke, autoencoder, vae-decoder, unet, decoder)" >&2; exit 2 ;;
 esac
@@ -86,7 +92,7 @@ left=$(( call_seconds - ($(date +%s) - start) - reserve ))
 budget=$(awk -v want="$minutes" -v left="$left" 'BEGIN { m = left / 60; if (want < m) m = want; if (m < 0.5) m = 0.5; printf "%.2f", m }')
 echo "training $stage for $budget minutes ${resume[*]}"
 "$palette" train-default --stage "$stage" --out "$model" --device cuda --minutes "$budget" --batch "$batch" \
-  --pool 8192 "${resume[@]}" "$@" 2>&1 | tee "$out/train-$stage.log"
+  --pool "${POOL:-8192}" "${resume[@]}" "$@" 2>&1 | tee "$out/train-$stage.log"
 status=${PIPESTATUS[0]}
 for f in "${files[@]}"; do
   mkdir -p "$out/model/$(dirname "$f")" && cp "$model/$f" "$out/model/$f"
