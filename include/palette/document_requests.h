@@ -53,6 +53,9 @@ RegionSampling region_sampling(const GenerationSettings& settings);
 constexpr int kCpuLiveSide = 256;
 constexpr int kCpuLiveSteps = 3;
 StreamSettings live_picture_settings(const Model& model, const GenerationSettings& settings);
+// The layout settings that picture samples with (steps and guidance capped on a CPU as above): two layouts
+// whose live settings are equal share one stream batch. Never throws.
+GenerationSettings live_generation_settings(const Model& model, const GenerationSettings& settings);
 int live_picture_halvings(const Model& model, int width, int height);  // for halved_canvas
 
 // Turns document snapshots into the stream engine's (palette/stream.h). A layer's mask becomes a

@@ -191,8 +191,9 @@ void EngineSession::poll() {
     }
   }
   if (!m.model || !m.latest) return;
-  // A new sampler preset, step count, guidance or bootstrapping needs a new stream batch; prompts and masks do not.
-  const GenerationSettings& wanted = m.latest->settings;
+  // A new sampler preset, step count, guidance or bootstrapping needs a new stream batch; prompts and masks do
+  // not, nor a change the live picture does not use (guidance on a CPU, steps above its cap there).
+  const GenerationSettings wanted = live_generation_settings(*m.model, m.latest->settings);
   // The mode follows the app's choice, else the device's; choosing the mode already running costs nothing.
   StreamMode mode = live_stream_settings(*m.model).mode;
   if (live_mode_ == LiveMode::MultiDiffusion) mode = StreamMode::MultiDiffusion;
@@ -205,7 +206,7 @@ void EngineSession::poll() {
     m.stream_settings = wanted;  // also on failure, so a bad preset is reported once, not every frame
     m.retire_stream();
     try {
-      m.live_settings = live_picture_settings(*m.model, wanted);
+      m.live_settings = live_picture_settings(*m.model, m.latest->settings);
       m.live_settings.mode = mode;
       m.stream = std::make_unique<LiveStream>(*m.model, m.live_settings);
       if (generation_failed_) set_error("", false);  // the settings that failed are gone

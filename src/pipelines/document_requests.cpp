@@ -48,15 +48,19 @@ RegionSampling region_sampling(const GenerationSettings& settings) {
               "' is not a region-rendering sampler (layouts use lcm or lcm_stream)");
 }
 
-StreamSettings live_picture_settings(const Model& model, const GenerationSettings& settings) {
+GenerationSettings live_generation_settings(const Model& model, const GenerationSettings& settings) {
   GenerationSettings live = settings;
   const bool cpu = model.info().device == "cpu";
   if (cpu && live.sampler == Sampler::lcm) live.steps = std::min(live.steps, kCpuLiveSteps);
   // Guidance doubles every frame's UNet batch: with the built-in model's 1.25 a stroke settled in 2.6 s
   // instead of 1.5 s on two cores, for 56 % of regions right instead of 50 % (bench/RESULTS.md).
   if (cpu) live.guidance = std::min(live.guidance, 1.0);
+  return live;
+}
+
+StreamSettings live_picture_settings(const Model& model, const GenerationSettings& settings) {
   StreamSettings s;
-  s.sampling = region_sampling(live);
+  s.sampling = region_sampling(live_generation_settings(model, settings));
   s.sampling.mask_type = RegionMaskType::Continuous;
   return live_stream_settings(model, s);
 }
