@@ -27,6 +27,10 @@
 # fixtures do not fit the carry beside the app's dependencies); GPU_TEST_FILTER overrides which.
 # SDXL_BENCH=1 first runs `palette bench --shape sdxl -w stream1024` (the SDXL stream) on the same lease, in each
 # stream mode of SDXL_MODES (default multidiffusion; e.g. "regional multidiffusion").
+# HEAPTRACK=1 records the app's allocations with heaptrack (carried in .app-deps) and prints there what the
+# data says: heaptrack.txt (the call stacks at the peak, and what was never freed) and heaptrack.massif.gz
+# (memory over the session by call stack, massif's format: which stacks hold the memory that grows); the
+# recording itself comes back as heaptrack.zst only when it is under 15 MB.
 # APP=0 stops after the builds, the GPU tests and the benches (no app session).
 # A long run longer than a call: start it in a new session (setsid) with OUT outside the tree, e.g.
 #   setsid nohup env OUT=/tmp/long-out LONG_SECONDS=600 SECONDS_LEFT=1000 scripts/gpu/app-session.sh long &
@@ -146,7 +150,9 @@ done > "$out/gpu-memory-per-process.csv" 2>&1 &
 smi="$smi $!"
 left=$(( ${SECONDS_LEFT:-560} - ($(date +%s) - start) - 90 ))
 [ "$left" -ge 60 ] || { echo "only $left s left for the app after the builds and benches: raise SECONDS_LEFT" >&2; exit 1; }
-(cd "$work" && exec timeout "$left" "$app" --model "$model" --device cuda --script session.json \
+record=()
+[ "${HEAPTRACK:-0}" = 1 ] && record=(heaptrack -o "$work/heaptrack")
+(cd "$work" && exec timeout "$left" "${record[@]}" "$app" --model "$model" --device cuda --script session.json \
   --offscreen --metrics "$out/metrics.jsonl" four-layers.layout.json) > "$out/app.log" 2>&1 &
 running=$!
 # Where the app's resident memory lives, every 30 s (the heap, anonymous mappings, the NVIDIA libraries,
@@ -162,6 +168,16 @@ kill $smi 2>/dev/null
 tail -1 "$out/metrics.jsonl"
 head -1 "$out/gpu-memory.csv"; tail -1 "$out/gpu-memory.csv"
 tar -C "$work/out" -cf "$out/screens.tar" .
+if [ "${HEAPTRACK:-0}" = 1 ]; then
+  for f in "$work"/heaptrack*.zst "$work"/heaptrack*.gz; do
+    [ -f "$f" ] || continue
+    ls -la "$f"
+    heaptrack_print -f "$f" --print-peaks --peak-limit 25 --print-leaks --print-allocators 0 \
+      --print-temporary 0 -M "$out/heaptrack.massif" > "$out/heaptrack.txt" 2>&1
+    gzip -f "$out/heaptrack.massif"
+    [ "$(stat -c %s "$f")" -lt 15000000 ] && cp "$f" "$out/heaptrack.${f##*.}"
+  done
+fi
 
 [ "$session" = session ] || exit 0
 for mode in multidiffusion regional; do

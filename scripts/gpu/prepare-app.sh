@@ -5,7 +5,8 @@
 #   .app-deps/  the X client libraries GLFW loads (the app runs --offscreen there: no X server), and the
 #               app's build dependencies (GLFW, Dear ImGui, OpenGL and EGL headers), unpacked into .app-deps/root/ (never into /: Debian's libraries
 #               must not replace the machine's own), and glad's OpenGL 3.3 loader generated here into
-#               .app-deps/glad (the GPU machine's Python has no jinja2 for the generator)
+#               .app-deps/glad (the GPU machine's Python has no jinja2 for the generator), and heaptrack
+#               (its recorder and heaptrack_print, with zstd and Boost) for app-session.sh's HEAPTRACK=1
 # Together with the tree and .deps they must stay under the run's 64 MiB carry.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -21,9 +22,13 @@ rm -rf "$app" && mkdir -p "$app/debs" "$app/root"
   libbsd0 libmd0 \
   libx11-6 libx11-xcb1 libxau6 libxdmcp6 libxcb1 libxext6 libxrandr2 libxinerama1 libxcursor1 libxi6 \
   libxrender1 libxfixes3 libxxf86vm1 libxshmfence1 libxcb-glx0 \
-  libglfw3 libglfw3-dev libimgui-dev libstb-dev libgl-dev libglx-dev libopengl-dev libegl-dev >/dev/null)
+  libglfw3 libglfw3-dev libimgui-dev libstb-dev libgl-dev libglx-dev libopengl-dev libegl-dev \
+  heaptrack libheaptrack libunwind8 zstd libzstd1 liblz4-1 \
+  libboost-iostreams1.74.0 libboost-program-options1.74.0 libboost-filesystem1.74.0 >/dev/null)
 for deb in "$app"/debs/*.deb; do dpkg -x "$deb" "$app/root"; done
 rm -rf "$app/debs" "$app/root/usr/share/man" "$app/root/usr/share/locale"
+# pzstd is zstd's parallel twin; nothing uses it.
+rm -f "$app/root/usr/bin/pzstd"
 find "$app/root/usr/share/doc" -mindepth 1 -maxdepth 1 ! -name libimgui-dev -exec rm -rf {} +
 # Within the carry: only ImGui's GLFW and OpenGL 3 backends, and stb's
 # headers from .deps (imgui.pc only needs stb.pc).

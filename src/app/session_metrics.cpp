@@ -7,6 +7,10 @@
 #include <fstream>
 #include <unistd.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "palette/error.h"
 
 namespace palette::app {
@@ -40,6 +44,12 @@ std::string span_members(const SessionMetrics::Span& s) {
 
 std::string megabytes(int64_t bytes) { return fixed(static_cast<double>(bytes) / (1 << 20), 1); }
 
+// The allocator's figures as members of a JSON object (no braces), with a leading comma.
+std::string heap_members() {
+  const HeapUse h = heap_use();
+  return ",\"heap_in_use_mb\":" + megabytes(h.in_use) + ",\"heap_free_mb\":" + megabytes(h.free);
+}
+
 }  // namespace
 
 int64_t resident_bytes() {
@@ -47,6 +57,15 @@ int64_t resident_bytes() {
   int64_t size = 0, resident = 0;
   if (!(statm >> size >> resident)) return 0;
   return resident * static_cast<int64_t>(sysconf(_SC_PAGESIZE));
+}
+
+HeapUse heap_use() {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+  const struct mallinfo2 m = mallinfo2();
+  return {static_cast<int64_t>(m.uordblks + m.hblkhd), static_cast<int64_t>(m.fordblks)};
+#else
+  return {};
+#endif
 }
 
 double percentile(std::vector<double> values, double p) {
@@ -104,7 +123,7 @@ void SessionMetrics::action_done(size_t index, std::string_view name, double t,
   for (const auto& [kind, count] : edits)
     drawn += (drawn.empty() ? "" : ",") + ("\"" + kind + "\":" + std::to_string(count));
   write("{\"action\":" + std::to_string(index) + ",\"do\":\"" + std::string(name) + "\"," +
-        span_members(action_) + ",\"rss_mb\":" + megabytes(rss) + (edits.empty() ? "" : ",\"edits\":{" + drawn + "}") +
+        span_members(action_) + ",\"rss_mb\":" + megabytes(rss) + heap_members() + (edits.empty() ? "" : ",\"edits\":{" + drawn + "}") +
         "}");
   action_ = Span{};
   action_.start = t;
@@ -117,7 +136,7 @@ void SessionMetrics::finish(double t) {
   const int64_t rss = resident_bytes();
   rss_peak_ = std::max(rss_peak_, rss);
   write("{\"summary\":{" + span_members(session_) + ",\"rss_mb_start\":" + megabytes(rss_start_) +
-        ",\"rss_mb_end\":" + megabytes(rss) + ",\"rss_mb_peak_seen\":" + megabytes(rss_peak_) + "}}");
+        ",\"rss_mb_end\":" + megabytes(rss) + ",\"rss_mb_peak_seen\":" + megabytes(rss_peak_) + heap_members() + "}}");
 }
 
 }  // namespace palette::app

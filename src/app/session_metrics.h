@@ -4,7 +4,8 @@
 //     wait for the display), which must stay short whatever the engine does;
 //   - stroke to first changed picture and to settled picture, each measurement as FrameStats makes it;
 //   - generated pictures per second;
-//   - the process's resident memory.
+//   - the process's resident memory, and how much of it the C library's allocator holds in use and free
+//     (a growth of free memory is pages the allocator keeps, of memory in use a leak).
 // One JSON object per line: one per finished script action ({"action": i, "do": "stroke", …}), then a
 // {"summary": …} line when the session ends. Lines are written as they happen and flushed, so a crash
 // keeps everything up to it.
@@ -32,6 +33,13 @@ namespace palette::app {
 
 // The resident set size of this process in bytes (0 where /proc is not readable).
 int64_t resident_bytes();
+
+// What glibc's allocator holds: bytes handed out (its arenas' chunks in use and its own mmapped blocks) and
+// bytes free in its arenas (resident or not). Both 0 without glibc.
+struct HeapUse {
+  int64_t in_use = 0, free = 0;
+};
+HeapUse heap_use();
 
 class SessionMetrics {
  public:

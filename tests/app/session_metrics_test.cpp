@@ -68,6 +68,7 @@ TEST(SessionMetrics, EachActionLineCoversItsOwnSpan) {
   EXPECT_EQ(stroke["first_change_ms"]["count"], 0);
   EXPECT_EQ(stroke["pictures"], 0);
   EXPECT_GT(stroke["rss_mb"].get<double>(), 0.0);
+  EXPECT_TRUE(stroke.contains("heap_in_use_mb") && stroke.contains("heap_free_mb"));
 
   const auto& wait = lines[1];
   EXPECT_EQ(wait["do"], "wait_picture");
@@ -93,6 +94,19 @@ TEST(SessionMetrics, EachActionLineCoversItsOwnSpan) {
   EXPECT_EQ(summary["settled_ms"]["count"], 1);
   EXPECT_GT(summary["rss_mb_start"].get<double>(), 0.0);
   EXPECT_GE(summary["rss_mb_peak_seen"].get<double>(), summary["rss_mb_end"].get<double>());
+  EXPECT_TRUE(summary.contains("heap_in_use_mb") && summary.contains("heap_free_mb"));
+}
+
+// What tells a leak (memory in use grows) from pages the allocator keeps (free memory grows) in a long run.
+TEST(SessionMetrics, HeapUseCountsWhatIsHeld) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+  const int64_t before = heap_use().in_use;
+  std::vector<char> held(size_t(64) << 20, 1);
+  EXPECT_GE(heap_use().in_use - before, int64_t(60) << 20);
+  EXPECT_EQ(held[12345], 1);
+#else
+  GTEST_SKIP() << "needs glibc's mallinfo2";
+#endif
 }
 
 TEST(SessionMetrics, AFileThatCannotBeWrittenIsNamed) {
