@@ -28,9 +28,8 @@
 # SDXL_BENCH=1 first runs `palette bench --shape sdxl -w stream1024` (the SDXL stream) on the same lease, in each
 # stream mode of SDXL_MODES (default multidiffusion; e.g. "regional multidiffusion").
 # HEAPTRACK=1 records the app's allocations with heaptrack (carried in .app-deps) and prints there what the
-# data says: heaptrack.txt (the call stacks at the peak, and what was never freed) and heaptrack.massif.gz
-# (memory over the session by call stack, massif's format: which stacks hold the memory that grows); the
-# recording itself comes back as heaptrack.zst only when it is under 15 MB.
+# data says: heaptrack.txt (the call stacks holding the most memory at the peak, and what was never freed);
+# the recording itself comes back as heaptrack.zst only when it is under 15 MB.
 # APP=0 stops after the builds, the GPU tests and the benches (no app session).
 # A long run longer than a call: start it in a new session (setsid) with OUT outside the tree, e.g.
 #   setsid nohup env OUT=/tmp/long-out LONG_SECONDS=600 SECONDS_LEFT=1000 scripts/gpu/app-session.sh long &
@@ -172,9 +171,10 @@ if [ "${HEAPTRACK:-0}" = 1 ]; then
   for f in "$work"/heaptrack*.zst "$work"/heaptrack*.gz; do
     [ -f "$f" ] || continue
     ls -la "$f"
+    # A growing heap peaks at the end, so the peak's call stacks are what grew. (Its massif output, -M, took
+    # over 13 minutes for a 3-minute CPU session here; the report alone 4 s.)
     heaptrack_print -f "$f" --print-peaks --peak-limit 25 --print-leaks --print-allocators 0 \
-      --print-temporary 0 -M "$out/heaptrack.massif" > "$out/heaptrack.txt" 2>&1
-    gzip -f "$out/heaptrack.massif"
+      --print-temporary 0 > "$out/heaptrack.txt" 2>&1
     [ "$(stat -c %s "$f")" -lt 15000000 ] && cp "$f" "$out/heaptrack.${f##*.}"
   done
 fi
