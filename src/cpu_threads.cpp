@@ -4,34 +4,53 @@
 #include <dlfcn.h>
 #include <sched.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <set>
-#include <utility>
+#include <string>
 
 namespace palette {
 namespace {
 
-// The cores this process may run on, as the kernel's topology counts them: distinct (package, core) pairs
-// of the CPUs in its affinity mask, so that hyperthreads of one core count once. 0 when unreadable.
+bool set_in_environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0';
+}
+
+// The cores this process may run on, as the kernel's topology counts them: distinct sibling sets of the
+// CPUs in its affinity mask (a core's hyperthreads share one), so that hyperthreads count once. 0 when
+// unreadable.
 int kernel_core_count() {
   cpu_set_t mask;
   if (sched_getaffinity(0, sizeof(mask), &mask) != 0) return 0;
-  std::set<std::pair<long, long>> cores;
+  std::set<std::string> cores;
   for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
     if (!CPU_ISSET(cpu, &mask)) continue;
-    const std::string topology = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/topology/";
-    long package = -1, core = -1;
-    std::ifstream(topology + "physical_package_id") >> package;
-    std::ifstream(topology + "core_id") >> core;
-    if (package < 0 || core < 0) return 0;
-    cores.insert({package, core});
+    std::string siblings;
+    std::ifstream("/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/topology/thread_siblings_list") >> siblings;
+    if (siblings.empty()) return 0;
+    cores.insert(siblings);
   }
   return static_cast<int>(cores.size());
 }
 
+// The CPUs a cgroup CPU quota allows (a container's --cpus), rounded up; 0 when there is none.
+int cgroup_cpu_limit() {
+  long long quota = -1, period = 0;
+  std::string max;
+  if (std::ifstream v2("/sys/fs/cgroup/cpu.max"); v2 >> max >> period) {  // "max 100000" or "200000 100000"
+    if (max != "max") quota = std::atoll(max.c_str());
+  } else {
+    std::ifstream("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") >> quota;
+    std::ifstream("/sys/fs/cgroup/cpu/cpu.cfs_period_us") >> period;
+  }
+  if (quota <= 0 || period <= 0) return 0;
+  return static_cast<int>(std::ceil(static_cast<double>(quota) / static_cast<double>(period)));
+}
+
 std::string single_threaded_openblas() {
-  if (std::getenv("OPENBLAS_NUM_THREADS") != nullptr) return "";  // the user's choice
+  if (set_in_environment("OPENBLAS_NUM_THREADS")) return "";  // the user's choice
   // Looked up rather than linked: LibTorch builds without OpenBLAS (PyTorch's, with MKL) have none.
   using SetThreads = void (*)(int);
   const auto set_threads = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
@@ -40,14 +59,16 @@ std::string single_threaded_openblas() {
   return "OpenBLAS single-threaded inside LibTorch's threads";
 }
 
-// LibTorch sizes its pool from cpuinfo's count of physical cores, which some virtual machines get wrong:
-// on a 2-vCPU AMD EPYC guest whose kernel lists two cores it chose one thread, and the live picture
-// settled in 1.38 s instead of 1.05 s (bench/RESULTS.md, fifteenth session). The kernel's count wins when
-// it is larger; hyperthreads still count once, as LibTorch intends.
+// LibTorch 1.13 (Debian's) takes half the CPUs the system has online, assuming two hyperthreads per core:
+// on a 2-core guest without hyperthreads it chose one thread, and the live picture settled in 1.38 s
+// instead of 1.04 s (bench/RESULTS.md, fifteenth session). It also counts CPUs that the affinity mask or a
+// container's quota keep from the process. One thread per core the process may use, as LibTorch intends.
 std::string intra_op_threads() {
-  if (std::getenv("OMP_NUM_THREADS") != nullptr || std::getenv("MKL_NUM_THREADS") != nullptr) return "";
-  const int chosen = at::get_num_threads(), cores = kernel_core_count();
-  if (cores <= chosen) return "";
+  if (set_in_environment("OMP_NUM_THREADS") || set_in_environment("MKL_NUM_THREADS")) return "";
+  int cores = kernel_core_count();
+  if (const int limit = cgroup_cpu_limit(); limit > 0 && limit < cores) cores = limit;
+  const int chosen = at::get_num_threads();
+  if (cores <= 0 || cores == chosen) return "";
   at::set_num_threads(cores);
   return "LibTorch threads " + std::to_string(chosen) + " → " + std::to_string(cores) + " (one per core)";
 }

@@ -12,8 +12,9 @@ namespace palette {
 
 // Makes OpenBLAS single-threaded when the process uses it and the user has not set OPENBLAS_NUM_THREADS
 // (or OMP_NUM_THREADS for OpenBLAS's OpenMP build) themselves, and gives LibTorch one thread per core the
-// kernel lists where it chose fewer (unless OMP_NUM_THREADS or MKL_NUM_THREADS is set). Returns one line
-// saying what it did ("" when there was nothing to do).
+// process may use (the kernel's topology within its affinity mask, at most a cgroup CPU quota) where it
+// chose another number (unless OMP_NUM_THREADS or MKL_NUM_THREADS is set). Returns one line saying what it
+// did ("" when there was nothing to do).
 std::string configure_cpu_threads();
 
 }  // namespace palette

@@ -53,9 +53,10 @@ RegionSampling region_sampling(const GenerationSettings& settings);
 constexpr int kCpuLiveSide = 256;
 constexpr int kCpuLiveSteps = 3;
 StreamSettings live_picture_settings(const Model& model, const GenerationSettings& settings);
-// The layout settings that picture samples with (steps and guidance capped on a CPU as above): two layouts
-// whose live settings are equal share one stream batch. Never throws.
-GenerationSettings live_generation_settings(const Model& model, const GenerationSettings& settings);
+// Whether the live picture's stream batch made for `running` also serves `wanted` on `model`'s device: the
+// sampler, steps, guidance and bootstrapping that picture uses (after the CPU caps above) are the same.
+// Prompts, masks, seed and canvas size never need a new batch. Never throws.
+bool same_live_batch(const Model& model, const GenerationSettings& running, const GenerationSettings& wanted);
 int live_picture_halvings(const Model& model, int width, int height);  // for halved_canvas
 
 // Turns document snapshots into the stream engine's (palette/stream.h). A layer's mask becomes a

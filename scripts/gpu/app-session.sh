@@ -150,6 +150,8 @@ smi="$smi $!"
 left=$(( ${SECONDS_LEFT:-560} - ($(date +%s) - start) - 90 ))
 [ "$left" -ge 60 ] || { echo "only $left s left for the app after the builds and benches: raise SECONDS_LEFT" >&2; exit 1; }
 record=()
+# heaptrack slows the app; give it the time the script's actions need (raise SECONDS_LEFT), or the timeout's
+# signal cuts the recording short.
 [ "${HEAPTRACK:-0}" = 1 ] && record=(heaptrack -o "$work/heaptrack")
 (cd "$work" && exec timeout "$left" "${record[@]}" "$app" --model "$model" --device cuda --script session.json \
   --offscreen --metrics "$out/metrics.jsonl" four-layers.layout.json) > "$out/app.log" 2>&1 &
@@ -174,7 +176,7 @@ if [ "${HEAPTRACK:-0}" = 1 ]; then
     # A growing heap peaks at the end, so the peak's call stacks are what grew. (Its massif output, -M, took
     # over 13 minutes for a 3-minute CPU session here; the report alone 4 s.)
     heaptrack_print -f "$f" --print-peaks --peak-limit 25 --print-leaks --print-allocators 0 \
-      --print-temporary 0 > "$out/heaptrack.txt" 2>&1
+      --print-temporary 0 > "$out/$(basename "${f%.*}").txt" 2>&1
     [ "$(stat -c %s "$f")" -lt 15000000 ] && cp "$f" "$out/heaptrack.${f##*.}"
   done
 fi

@@ -193,20 +193,18 @@ void EngineSession::poll() {
   if (!m.model || !m.latest) return;
   // A new sampler preset, step count, guidance or bootstrapping needs a new stream batch; prompts and masks do
   // not, nor a change the live picture does not use (guidance on a CPU, steps above its cap there).
-  const GenerationSettings wanted = live_generation_settings(*m.model, m.latest->settings);
+  const GenerationSettings& wanted = m.latest->settings;
   // The mode follows the app's choice, else the device's; choosing the mode already running costs nothing.
   StreamMode mode = live_stream_settings(*m.model).mode;
   if (live_mode_ == LiveMode::MultiDiffusion) mode = StreamMode::MultiDiffusion;
   if (live_mode_ == LiveMode::RegionalAttention) mode = StreamMode::RegionalAttention;
-  const bool rebuild = !m.stream || !m.stream_settings || wanted.sampler != m.stream_settings->sampler ||
-                       wanted.steps != m.stream_settings->steps ||
-                       wanted.guidance != m.stream_settings->guidance ||
-                       wanted.bootstrap_steps != m.stream_settings->bootstrap_steps || mode != m.live_settings.mode;
+  const bool rebuild = !m.stream || !m.stream_settings || !same_live_batch(*m.model, *m.stream_settings, wanted) ||
+                       mode != m.live_settings.mode;
   if (rebuild) {
     m.stream_settings = wanted;  // also on failure, so a bad preset is reported once, not every frame
     m.retire_stream();
     try {
-      m.live_settings = live_picture_settings(*m.model, m.latest->settings);
+      m.live_settings = live_picture_settings(*m.model, wanted);
       m.live_settings.mode = mode;
       m.stream = std::make_unique<LiveStream>(*m.model, m.live_settings);
       if (generation_failed_) set_error("", false);  // the settings that failed are gone

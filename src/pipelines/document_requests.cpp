@@ -48,6 +48,9 @@ RegionSampling region_sampling(const GenerationSettings& settings) {
               "' is not a region-rendering sampler (layouts use lcm or lcm_stream)");
 }
 
+namespace {
+
+// The layout settings the live picture samples with: steps and guidance capped on a CPU.
 GenerationSettings live_generation_settings(const Model& model, const GenerationSettings& settings) {
   GenerationSettings live = settings;
   const bool cpu = model.info().device == "cpu";
@@ -56,6 +59,14 @@ GenerationSettings live_generation_settings(const Model& model, const Generation
   // instead of 1.5 s on two cores, for 56 % of regions right instead of 50 % (bench/RESULTS.md).
   if (cpu) live.guidance = std::min(live.guidance, 1.0);
   return live;
+}
+
+}  // namespace
+
+bool same_live_batch(const Model& model, const GenerationSettings& running, const GenerationSettings& wanted) {
+  const GenerationSettings a = live_generation_settings(model, running), b = live_generation_settings(model, wanted);
+  return a.sampler == b.sampler && a.steps == b.steps && a.guidance == b.guidance &&
+         a.bootstrap_steps == b.bootstrap_steps;
 }
 
 StreamSettings live_picture_settings(const Model& model, const GenerationSettings& settings) {

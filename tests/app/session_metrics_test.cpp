@@ -102,6 +102,7 @@ TEST(SessionMetrics, HeapUseCountsWhatIsHeld) {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
   const int64_t before = heap_use().in_use;
   std::vector<char> held(size_t(64) << 20, 1);
+  asm volatile("" : : "r"(held.data()) : "memory");  // the block escapes: no compiler may leave it out
   EXPECT_GE(heap_use().in_use - before, int64_t(60) << 20);
   EXPECT_EQ(held[12345], 1);
 #else

@@ -213,20 +213,22 @@ TEST(StreamParity, live_picture_on_a_cpu_is_regional_small_and_at_most_three_lcm
   settings.sampler = Sampler::ddim;
   EXPECT_THROW(live_picture_settings(tiny_sd15(), settings), Error);
 
-  // What the live picture does not use does not tell two layouts' live settings apart (the app keeps its
-  // stream batch): guidance above 1 and lcm steps above the cap; what it uses does.
+  // What the live picture does not use keeps the app's stream batch: guidance above 1 and lcm steps above
+  // the cap on a CPU, and what no batch holds (seed); what it uses needs a new one.
   GenerationSettings a, b;
   a.sampler = b.sampler = Sampler::lcm;
   a.steps = 4, b.steps = 6;
   a.guidance = 1.25, b.guidance = 3.0;
-  EXPECT_TRUE(live_generation_settings(tiny_sd15(), a) == live_generation_settings(tiny_sd15(), b));
-  EXPECT_EQ(live_generation_settings(tiny_sd15(), a).steps, kCpuLiveSteps);
+  a.seed = 1, b.seed = 2;
+  EXPECT_TRUE(same_live_batch(tiny_sd15(), a, b));
   b.guidance = 0.5;
-  EXPECT_FALSE(live_generation_settings(tiny_sd15(), a) == live_generation_settings(tiny_sd15(), b));
+  EXPECT_FALSE(same_live_batch(tiny_sd15(), a, b));
   b.guidance = 3.0, b.steps = 2;
-  EXPECT_FALSE(live_generation_settings(tiny_sd15(), a) == live_generation_settings(tiny_sd15(), b));
+  EXPECT_FALSE(same_live_batch(tiny_sd15(), a, b));
   b.steps = 6, b.bootstrap_steps = a.bootstrap_steps + 1;
-  EXPECT_FALSE(live_generation_settings(tiny_sd15(), a) == live_generation_settings(tiny_sd15(), b));
+  EXPECT_FALSE(same_live_batch(tiny_sd15(), a, b));
+  b.bootstrap_steps = a.bootstrap_steps, b.sampler = Sampler::lcm_stream;
+  EXPECT_FALSE(same_live_batch(tiny_sd15(), a, b));
 
   EXPECT_EQ(live_picture_halvings(tiny_sd15(), 256, 256), 0);
   EXPECT_EQ(live_picture_halvings(tiny_sd15(), 512, 512), 1);
