@@ -27,6 +27,8 @@
 # fixtures do not fit the carry beside the app's dependencies); GPU_TEST_FILTER overrides which.
 # SDXL_BENCH=1 first runs `palette bench --shape sdxl -w stream1024` (the SDXL stream) on the same lease, in each
 # stream mode of SDXL_MODES (default multidiffusion; e.g. "regional multidiffusion").
+# The app keeps two glibc arenas unless MALLOC_ARENA_MAX is set: `MALLOC_ARENA_MAX=1 … app-session.sh long`
+# measures one (every thread in the main arena, whose free top malloc_trim can return).
 # HEAPTRACK=1 records the app's allocations with heaptrack (carried in .app-deps) and prints there what the
 # data says: heaptrack.txt (the call stacks holding the most memory at the peak, and what was never freed);
 # the recording itself comes back as heaptrack.zst only when it is under 15 MB.
