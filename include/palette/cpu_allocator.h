@@ -18,4 +18,9 @@ namespace palette {
 // ("" when there was nothing to do).
 std::string configure_cpu_allocator();
 
+// With glibc, and unless the user set MALLOC_ARENA_MAX or glibc.malloc.arena_max: at most `arenas` arenas
+// (glibc gives each thread that allocates its own, up to 8 per core; the app keeps two, see its main).
+// Returns one line saying what it did ("" when nothing).
+std::string limit_cpu_allocator_arenas(int arenas);
+
 }  // namespace palette

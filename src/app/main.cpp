@@ -6,8 +6,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <exception>
 #include <string>
 #include <vector>
@@ -121,16 +119,12 @@ int run(const palette::app::AppArgs& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-#ifdef __GLIBC__
   // glibc gives each thread that allocates its own arena (up to 8 per core); the engine, loader, export
   // and UI threads free what others allocated, and the arenas' free pieces were never returned: in a
   // 2-minute GPU session of random edits the app grew 257 MB in the second minute with the default and
   // 80 MB with two arenas (bench/RESULTS.md, issue 23). A user's MALLOC_ARENA_MAX (or glibc.malloc.arena_max)
   // stands, so that other counts can be measured without a rebuild.
-  const char* tunables = std::getenv("GLIBC_TUNABLES");
-  if (std::getenv("MALLOC_ARENA_MAX") == nullptr && !(tunables && std::strstr(tunables, "glibc.malloc.arena_max")))
-    mallopt(M_ARENA_MAX, 2);
-#endif
+  palette::limit_cpu_allocator_arenas(2);
   palette::configure_cpu_allocator();
   palette::configure_cpu_threads();
   try {

@@ -50,34 +50,38 @@ RegionSampling region_sampling(const GenerationSettings& settings) {
 
 namespace {
 
-// The layout settings the live picture samples with: steps and guidance capped on a CPU.
-GenerationSettings live_generation_settings(const Model& model, const GenerationSettings& settings) {
-  GenerationSettings live = settings;
-  const bool cpu = model.info().device == "cpu";
-  if (cpu && live.sampler == Sampler::lcm) live.steps = std::min(live.steps, kCpuLiveSteps);
-  // Guidance doubles every frame's UNet batch: with the built-in model's 1.25 a stroke settled in 2.6 s
-  // instead of 1.5 s on two cores, for 56 % of regions right instead of 50 % (bench/RESULTS.md).
-  if (cpu) live.guidance = std::min(live.guidance, 1.0);
-  return live;
+// What the live picture samples with of a layout's steps and guidance. Guidance doubles every frame's UNet
+// batch: with the built-in model's 1.25 a stroke settled in 2.6 s instead of 1.5 s on two cores, for 56 %
+// of regions right instead of 50 % (bench/RESULTS.md).
+bool on_cpu(const Model& model) { return model.info().device == "cpu"; }
+int live_steps(const Model& model, const GenerationSettings& s) {
+  return on_cpu(model) && s.sampler == Sampler::lcm ? std::min(s.steps, kCpuLiveSteps) : s.steps;
+}
+double live_guidance(const Model& model, const GenerationSettings& s) {
+  return on_cpu(model) ? std::min(s.guidance, 1.0) : s.guidance;
 }
 
 }  // namespace
 
 bool same_live_batch(const Model& model, const GenerationSettings& running, const GenerationSettings& wanted) {
-  const GenerationSettings a = live_generation_settings(model, running), b = live_generation_settings(model, wanted);
-  return a.sampler == b.sampler && a.steps == b.steps && a.guidance == b.guidance &&
-         a.bootstrap_steps == b.bootstrap_steps;
+  // Called every UI frame: compares the capped values without copying the settings.
+  return running.sampler == wanted.sampler && running.bootstrap_steps == wanted.bootstrap_steps &&
+         live_steps(model, running) == live_steps(model, wanted) &&
+         live_guidance(model, running) == live_guidance(model, wanted);
 }
 
 StreamSettings live_picture_settings(const Model& model, const GenerationSettings& settings) {
+  GenerationSettings live = settings;
+  live.steps = live_steps(model, settings);
+  live.guidance = live_guidance(model, settings);
   StreamSettings s;
-  s.sampling = region_sampling(live_generation_settings(model, settings));
+  s.sampling = region_sampling(live);
   s.sampling.mask_type = RegionMaskType::Continuous;
   return live_stream_settings(model, s);
 }
 
 int live_picture_halvings(const Model& model, int width, int height) {
-  if (model.info().device != "cpu") return 0;
+  if (!on_cpu(model)) return 0;
   int n = 0;
   for (; std::max(width, height) > kCpuLiveSide && n < 4; ++n) std::tie(width, height) = halved_canvas(width, height, 1);
   return n;
