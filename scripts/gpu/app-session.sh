@@ -32,6 +32,7 @@
 # HEAPTRACK=1 records the app's allocations with heaptrack (carried in .app-deps) and prints there what the
 # data says: heaptrack.txt (the call stacks holding the most memory at the peak, and what was never freed);
 # the recording itself comes back as heaptrack.zst only when it is under 15 MB.
+# WORK (default /tmp/app-session) is the app's working folder: give each of several sessions at once its own.
 # APP=0 stops after the builds, the GPU tests and the benches (no app session).
 # A long run longer than a call: start it in a new session (setsid) with OUT outside the tree, e.g.
 #   setsid nohup env OUT=/tmp/long-out LONG_SECONDS=600 SECONDS_LEFT=1000 scripts/gpu/app-session.sh long &
@@ -114,7 +115,7 @@ fi
 [ "${APP:-1}" = 0 ] && exit 0
 trap 'kill $smi 2>/dev/null' EXIT
 
-work=/tmp/app-session && rm -rf "$work" && mkdir -p "$work/out"
+work="${WORK:-/tmp/app-session}" && rm -rf "$work" && mkdir -p "$work/out"
 cp bench/app-session/four-layers.layout.json "$work/"
 if [ "$session" = long ]; then
   # The first LONG_SECONDS / 60 one-minute blocks of edits, each followed by its picture check.

@@ -179,8 +179,17 @@ void Optimizer::zero_grad() {
 
 double Optimizer::step(int64_t step_this_run, double progress) {
   constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEps = 1e-8, kMaxNorm = 1.0;
-  double lr = lr_ + (lr_end_ - lr_) * std::clamp(progress, 0.0, 1.0);
-  if (warmup_ > 0 && step_this_run < warmup_) lr *= static_cast<double>(step_this_run + 1) / static_cast<double>(warmup_);
+  // The decay starts where the warm-up ends, so the run reaches the peak it was given (a decay that began
+  // during the warm-up capped run 9's peak at two thirds of --lr).
+  double lr = lr_;
+  if (warmup_ > 0 && step_this_run < warmup_) {
+    lr *= static_cast<double>(step_this_run + 1) / static_cast<double>(warmup_);
+    decay_from_ = progress;
+  } else {
+    const double span = 1.0 - decay_from_;
+    const double t = span > 0 ? (progress - decay_from_) / span : 1.0;
+    lr += (lr_end_ - lr_) * std::clamp(t, 0.0, 1.0);
+  }
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> params, grads, m, v;  // those that received a gradient
   for (size_t i = 0; i < params_.size(); ++i) {

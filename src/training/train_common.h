@@ -118,7 +118,9 @@ class AutocastScope {
 class Optimizer {
  public:
   Optimizer(std::vector<torch::Tensor> params, double lr, double lr_end, int64_t warmup, double weight_decay = 0.01);
-  // One update with the gradients in the parameters; returns the learning rate used. `progress` in [0, 1].
+  // One update with the gradients in the parameters; returns the learning rate used. `progress` in [0, 1]:
+  // the share of the run's budget spent. The rate rises linearly over `warmup` steps, then falls linearly
+  // from lr to lr_end over the budget left when the warm-up ended.
   double step(int64_t step_this_run, double progress);
   void zero_grad();  // drops the gradients (backward allocates new ones)
 
@@ -126,6 +128,7 @@ class Optimizer {
   std::vector<torch::Tensor> params_, exp_avg_, exp_avg_sq_;
   double lr_, lr_end_, weight_decay_;
   int64_t warmup_, updates_ = 0;
+  double decay_from_ = 0.0;  // progress when the warm-up ended
 };
 
 // Mean absolute difference of the horizontal and vertical neighbour steps of two (B,C,H,W) pictures: the

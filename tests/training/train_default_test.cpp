@@ -370,6 +370,13 @@ TEST(DefaultModelTraining, OptimizerMatchesTorchAdamW) {
   EXPECT_DOUBLE_EQ(scheduled.step(0, 0.0), 1e-2 / 4);   // warming up
   EXPECT_DOUBLE_EQ(scheduled.step(10, 0.5), 5.5e-3);    // half way down to lr_end
   EXPECT_DOUBLE_EQ(scheduled.step(11, 1.0), 1e-3);
+  // A warm-up that spends a fifth of the budget: the peak is reached in full, and the decay spans the rest.
+  training::Optimizer late(ours, 1e-2, 1e-3, 2, 0.0);
+  EXPECT_DOUBLE_EQ(late.step(0, 0.1), 1e-2 / 2);
+  EXPECT_DOUBLE_EQ(late.step(1, 0.2), 1e-2);
+  EXPECT_DOUBLE_EQ(late.step(2, 0.2), 1e-2);
+  EXPECT_NEAR(late.step(3, 0.6), 5.5e-3, 1e-15);  // half way through the budget after the warm-up
+  EXPECT_DOUBLE_EQ(late.step(4, 1.0), 1e-3);
 }
 
 TEST(DefaultModelTraining, StandardSizesFitTheBudget) {

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Run ON THE GPU MACHINE (device tool), from the repository root, after scripts/gpu/prepare-app.sh here:
+#   run(command="LONG_SECONDS=300 scripts/gpu/app-memory.sh", carry=[".deps", ".gl", ".app-deps"])
+# Where the app's host memory goes in a long run (issue 23), three ways at once on one lease: the long run of
+# app-session.sh as the app ships (two glibc arenas), with MALLOC_ARENA_MAX=1 (every thread in the main arena),
+# and as shipped under heaptrack (the call stacks holding memory at the peak). The three share the GPU, so
+# their timings are not the app's own; their memory is. Each starts 20 s after the last, so that each run's
+# host-memory.py finds its own process. Writes $OUT/app-memory.tar.gz (each run's folder, screenshots left
+# out: the device returns at most 8 files) and prints each run's first and last heap and RSS figures.
+set -uo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+out="${OUT:?set OUT}"
+runs=/tmp/app-memory && rm -rf "$runs" && mkdir -p "$runs"
+APP=0 OUT="$runs/build" scripts/gpu/app-session.sh long || exit 1
+long="${LONG_SECONDS:-300}"
+left="${SECONDS_LEFT:-$(( long + 260 ))}"
+pids=()
+for run in arenas2 arenas1 heaptrack; do
+  env=(OUT="$runs/$run" WORK="/tmp/app-session-$run" LONG_SECONDS="$long" SECONDS_LEFT="$left")
+  [ "$run" = arenas1 ] && env+=(MALLOC_ARENA_MAX=1)
+  [ "$run" = heaptrack ] && env+=(HEAPTRACK=1)
+  env "${env[@]}" scripts/gpu/app-session.sh long > "$runs/$run.txt" 2>&1 &
+  pids+=($!)
+  sleep 20
+done
+wait "${pids[@]}"
+for run in arenas2 arenas1 heaptrack; do
+  echo "== $run"; tail -6 "$runs/$run.txt"
+  python3 - "$runs/$run/metrics.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
+rows = [r for r in rows if "heap_in_use_mb" in r]
+for r in rows[:1] + rows[-1:]:
+    print({k: r.get(k) for k in ("action", "do", "start_s", "rss_mb", "heap_in_use_mb", "heap_free_mb")})
+PY
+  rm -f "$runs/$run/screens.tar" "$runs/$run"/heaptrack.zst
+done
+tar -C "$runs" -czf "$out/app-memory.tar.gz" --exclude=build.log .
+ls -la "$out"
