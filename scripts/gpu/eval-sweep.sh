@@ -10,7 +10,8 @@
 # MODEL (default assets/default-model); CALL_SECONDS (default 560): no evaluation starts that could not end
 # within it. Writes $OUT/sweep.txt (one line per evaluation) and $OUT/evals.tar.gz (every eval.json).
 # BASELINE=0 skips judging the defaults on seed 20240 (when an earlier call did). SETTINGS="name:options;…"
-# replaces the list below.
+# replaces the list below. PALETTE=BINARY uses a palette already built on this machine (e.g. app-session.sh's
+# build-gpu-app/src/palette) instead of building build-gpu/.
 set -uo pipefail
 start=$(date +%s)
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -40,8 +41,12 @@ default_settings=(
 )
 if [ -n "${SETTINGS:-}" ]; then IFS=';' read -r -a settings <<< "$SETTINGS"; else settings=("${default_settings[@]}"); fi
 
-"$root/scripts/gpu/build-palette.sh" "$work" || exit 1
-palette="$root/build-gpu/src/palette"
+if [ -n "${PALETTE:-}" ]; then
+  palette="$(realpath "$PALETTE")" && [ -x "$palette" ] || { echo "PALETTE=$PALETTE is not a program" >&2; exit 1; }
+else
+  "$root/scripts/gpu/build-palette.sh" "$work" || exit 1
+  palette="$root/build-gpu/src/palette"
+fi
 
 # evaluate NAME SEED SIZE WORDS OPTIONS...: one evaluation into $work/NAME, its summary line to sweep.txt.
 evaluate() {
