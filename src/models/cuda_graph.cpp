@@ -17,6 +17,7 @@
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <cuda_runtime_api.h>
+#include <torch/version.h>
 #endif
 
 namespace palette {
@@ -124,7 +125,16 @@ std::unique_ptr<CudaGraph> CudaGraph::record(const torch::Device& device, const 
     if (!failure) {
       const int64_t reserved_before = reserved_bytes(index);
       try {
+        // Thread-local capture: CUDA's default (global) mode fails every potentially unsafe call of the
+        // whole process while a capture runs (a cudaMalloc, a synchronising copy, an event query), so the
+        // app's picture check and export, on threads of their own, failed with "operation not permitted when
+        // stream is capturing" whenever the live stream recorded a new shape meanwhile (issue 23's long run).
+        // The body itself still may not make such calls: this thread's are refused as before.
+#if TORCH_VERSION_MAJOR >= 2
+        recorded->impl_->graph.capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
+#else
         recorded->impl_->graph.capture_begin();
+#endif
         body();
         recorded->impl_->graph.capture_end();
         recorded->impl_->memory_bytes = std::max<int64_t>(0, reserved_bytes(index) - reserved_before);
