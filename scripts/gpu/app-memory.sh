@@ -1,31 +1,42 @@
 #!/usr/bin/env bash
 # Run ON THE GPU MACHINE (device tool), from the repository root, after scripts/gpu/prepare-app.sh here:
 #   run(command="LONG_SECONDS=300 scripts/gpu/app-memory.sh", carry=[".deps", ".gl", ".app-deps"])
-# Where the app's host memory goes in a long run (issue 23), three ways at once on one lease: the long run of
-# app-session.sh as the app ships (two glibc arenas), with MALLOC_ARENA_MAX=1 (every thread in the main arena),
-# and as shipped under heaptrack (the call stacks holding memory at the peak). The three share the GPU, so
-# their timings are not the app's own; their memory is. Each starts 20 s after the last, so that each run's
-# host-memory.py finds its own process. Writes $OUT/app-memory.tar.gz (each run's folder, screenshots left
-# out: the device returns at most 8 files) and prints each run's first and last heap and RSS figures.
+# Where the app's host memory goes in a long run (issue 23), several ways at once on one lease. RUNS (default
+# "arenas2 arenas1 heaptrack") names them: arenas2, the long run of app-session.sh as the app ships (two glibc
+# arenas); arenas1, with MALLOC_ARENA_MAX=1 (every thread in the main arena); heaptrack, as shipped under
+# heaptrack (the call stacks holding memory, at the peak and at the end); eager, with CUDA_MODULE_LOADING=EAGER
+# (every kernel's module loaded at start: libcuda loads 10-20 MB modules lazily at a kernel's first launch, and
+# new shapes pick new cuBLAS and cuDNN kernels). They share the GPU, so their timings are not the app's own;
+# their memory is. Each starts 20 s after the last, so that each run's host-memory.py finds its own process.
+# Writes $OUT/app-memory.tar.gz (each run's folder, screenshots left out: the device returns at most 8 files)
+# and prints each run's first and last heap and RSS figures.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 out="${OUT:?set OUT}"
+read -r -a variants <<< "${RUNS:-arenas2 arenas1 heaptrack}"
+for run in "${variants[@]}"; do
+  case "$run" in arenas2|arenas1|heaptrack|eager) ;; *) echo "unknown run '$run' (arenas2, arenas1, heaptrack, eager)" >&2; exit 2 ;; esac
+done
 runs=/tmp/app-memory && rm -rf "$runs" && mkdir -p "$runs"
 APP=0 OUT="$runs/build" scripts/gpu/app-session.sh long || exit 1
 long="${LONG_SECONDS:-300}"
 left="${SECONDS_LEFT:-$(( long + 260 ))}"
 pids=()
-for run in arenas2 arenas1 heaptrack; do
+for run in "${variants[@]}"; do
   env=(OUT="$runs/$run" WORK="/tmp/app-session-$run" LONG_SECONDS="$long" SECONDS_LEFT="$left")
-  [ "$run" = arenas1 ] && env+=(MALLOC_ARENA_MAX=1)
-  [ "$run" = heaptrack ] && env+=(HEAPTRACK=1)
+  case "$run" in
+    arenas2) ;;
+    arenas1) env+=(MALLOC_ARENA_MAX=1) ;;
+    heaptrack) env+=(HEAPTRACK=1) ;;
+    eager) env+=(CUDA_MODULE_LOADING=EAGER) ;;
+  esac
   env "${env[@]}" scripts/gpu/app-session.sh long > "$runs/$run.txt" 2>&1 &
   pids+=($!)
   sleep 20
 done
 wait "${pids[@]}"
-for run in arenas2 arenas1 heaptrack; do
+for run in "${variants[@]}"; do
   echo "== $run"; tail -6 "$runs/$run.txt"
   python3 - "$runs/$run/metrics.jsonl" <<'PY'
 import json, sys
