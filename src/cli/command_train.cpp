@@ -90,7 +90,7 @@ void add_train_default_command(CLI::App& root) {
   cmd->add_option("--size", o.image_size, "Picture side in pixels")->capture_default_str();
   cmd->add_option("--crop", o.crop, "Autoencoder: random crop side")->capture_default_str();
   cmd->add_option("--lr", o.lr, "Peak learning rate (AdamW)")->capture_default_str();
-  cmd->add_option("--lr-end", o.lr_end, "Learning rate at the end of the run, reached linearly (default: --lr)");
+  cmd->add_option("--lr-end", o.lr_end, "Learning rate at the end of the run, reached linearly from the end of the warm-up (default: --lr)");
   cmd->add_option("--warmup", o.warmup, "Warm-up steps at the start of each run")->capture_default_str();
   cmd->add_option("--ema", o.ema, "UNet and decoder: weight-average decay (0: off)")->capture_default_str();
   cmd->add_option("--kl-weight", o.kl_weight, "Autoencoder: weight of the KL term")->capture_default_str();
