@@ -74,6 +74,7 @@ struct TrainOptions {
   double region_context_share = 0.0; // UNet stage: share of region-prompt pictures whose latent outside the
                                     // class's cells comes from another picture of the batch, so that what a
                                     // region paints does not follow what surrounds it (a layout's other layers)
+  SceneWeights scene_weights = kEqualSceneWeights;  // the odds of the world's composed scenes in the pictures
   int pool = 4096;                  // pictures generated per data pool (a new pool is made in the background)
   double large_share = 0.5;         // share of pictures rendered at 2 × --size and cut to a --size view: the
                                     // world as a larger canvas shows it (a 512² layout, for a 256² model)

@@ -48,6 +48,13 @@ enum class WorldScene : uint8_t { Crop, Coast, Countryside, MountainLake, Winter
 constexpr int kWorldSceneCount = 7;
 const std::string& world_scene_name(WorldScene scene);  // "crop", "coast", …
 
+// Odds of each composed scene, indexed by WorldScene (the crop entry is not used: crop_fraction decides crops).
+using SceneWeights = std::array<float, kWorldSceneCount>;
+constexpr SceneWeights kEqualSceneWeights = {1, 1, 1, 1, 1, 1, 1};
+// "winter=3,road=2": the named composed scenes' weights, the others' 1. Throws palette::Error naming an
+// unknown scene (and listing the known ones), a malformed entry or a weight outside [0, 100], or all zero.
+SceneWeights parse_scene_weights(std::string_view text);
+
 // Plain: one canonical caption per picture, naming each class by world_class_name ("a house and a tree on
 // grass under a cloudy sky"). Varied: what training sees — each class in one of many phrasings (synonyms,
 // adjectives, plurals), several sentence forms and word orders, sometimes prompt boilerplate ("8k").
@@ -64,6 +71,9 @@ struct WorldOptions {
   // scale), placed at random or, half the time, around a house, tree, sun or moon; its class map and
   // caption are the window's. 16 … min(width, height).
   int view = 0;
+  // When `scene` is unset and the sample is not a crop: the odds of each composed scene. Equal weights (the
+  // default) draw as the world always has, so a seed's samples stay what they were; each in [0, 100], not all 0.
+  SceneWeights scene_weights = kEqualSceneWeights;
 };
 
 struct WorldSample {

@@ -19,7 +19,7 @@ namespace {
 
 struct TrainArgs {
   TrainOptions options;
-  std::string stage = "autoencoder", device = "auto", out;
+  std::string stage = "autoencoder", device = "auto", out, scene_weights;
   bool print_sizes = false, init = false;
 };
 
@@ -42,6 +42,13 @@ void run_train(TrainArgs& args) {
     return;
   }
   TrainOptions& o = args.options;
+  if (!args.scene_weights.empty()) {
+    try {
+      o.scene_weights = parse_scene_weights(args.scene_weights);
+    } catch (const Error& e) {
+      throw Error(std::string("--scene-weights: ") + e.what());
+    }
+  }
   if (args.stage == "autoencoder" || args.stage == "vae")
     o.stage = TrainStage::Autoencoder;
   else if (args.stage == "vae-decoder")
@@ -113,6 +120,9 @@ void add_train_default_command(CLI::App& root) {
                   "surroundings)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd->add_option("--scene-weights", args->scene_weights,
+                  "Odds of the world's composed scenes in the pictures, e.g. winter=3,road=2 (the others 1; scenes: "
+                  "coast, countryside, mountain-lake, winter, desert, road; default all equal)");
   cmd->add_option("--pool", o.pool, "Pictures per data pool")->capture_default_str();
   cmd->add_option("--large-share", o.large_share,
                   "Share of pictures rendered at twice --size and cut to a --size view (the world on a larger canvas)")

@@ -130,7 +130,8 @@ std::unique_ptr<CudaGraph> CudaGraph::record(const torch::Device& device, const 
         // app's picture check and export, on threads of their own, failed with "operation not permitted when
         // stream is capturing" whenever the live stream recorded a new shape meanwhile (issue 23's long run).
         // The body itself still may not make such calls: this thread's are refused as before.
-#if TORCH_VERSION_MAJOR >= 2
+        // (LibTorch takes the mode since 2.1; before, captures are global.)
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
         recorded->impl_->graph.capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
 #else
         recorded->impl_->graph.capture_begin();

@@ -13,7 +13,9 @@
 // pools of graphs destroyed since among it), so the memory held follows the graphs kept. Only one thread may
 // record at a time: emptying the cache while another thread captures is an error. The body must not
 // synchronise with the host or copy from pageable memory. Other threads may meanwhile use the GPU as they
-// like, on streams of their own (the capture is thread-local).
+// like (the capture is thread-local, with LibTorch ≥ 2.1), on streams of their own, not the pool's: the
+// recording runs on a pool stream. They must not empty the allocator's cache meanwhile, and what they allocate
+// during a recording counts towards its memory figures.
 // Without CUDA (a CPU device, or LibTorch without CUDA) record() returns null: run the body eagerly.
 // Memory: a recording needs fresh device memory (a graph's pool cannot borrow the allocator's cache),
 // about what one eager run of the body allocates. Before recording, record() measures that on the

@@ -250,6 +250,15 @@ void validate_train_options(const TrainOptions& o) {
     throw Error("--region-context must be in [0, 1]");
   if (o.region_context_share > 0 && o.region_prompt_share == 0)
     throw Error("--region-context changes the surroundings of region prompts: it needs --region-prompts above 0");
+  {
+    WorldOptions world;  // the scene weights as the world checks them
+    world.scene_weights = o.scene_weights;
+    try {
+      validate_world_options(world);
+    } catch (const Error& e) {
+      throw Error(std::string("--scene-weights: ") + e.what());
+    }
+  }
   if (o.pool < o.batch) throw Error("--pool " + std::to_string(o.pool) + " must be at least --batch");
   if (o.log_every < 1) throw Error("--log-every must be at least 1");
   if (o.device.is_cuda() && !torch::cuda::is_available()) throw Error("--device cuda: no CUDA device is usable");

@@ -147,7 +147,7 @@ TrainReport train_unet(const TrainOptions& o) {
 
   const PoolShape shape{o.image_size, static_cast<float>(o.large_share),
                         o.varied_captions ? CaptionStyle::Varied : CaptionStyle::Plain,
-                        static_cast<float>(o.region_small_bias)};
+                        static_cast<float>(o.region_small_bias), o.scene_weights};
   PoolMaker pools(o.seed + 1, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, shape, o.data_threads);
   uint64_t pools_taken = 0;
   const auto next_pool = [&] {

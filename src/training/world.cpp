@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstdlib>
+#include <numeric>
 #include <nlohmann/json.hpp>
 
 #include "base/atomic_write.h"
@@ -40,7 +42,18 @@ const std::array<std::string, kWorldSceneCount>& scene_names() {
 WorldScene pick_scene(const WorldOptions& options, training::WorldRng& rng) {
   if (options.scene) return *options.scene;
   if (rng.uniform() < options.crop_fraction) return WorldScene::Crop;
-  return static_cast<WorldScene>(1 + rng.below(kWorldSceneCount - 1));
+  const auto& w = options.scene_weights;
+  if (std::all_of(w.begin() + 1, w.end(), [&](float x) { return x == w[1]; }))
+    return static_cast<WorldScene>(1 + rng.below(kWorldSceneCount - 1));  // the world's draw since its start
+  double left = rng.uniform() * std::accumulate(w.begin() + 1, w.end(), 0.0);
+  int last = 1;
+  for (int s = 1; s < kWorldSceneCount; ++s) {
+    if (w[s] <= 0) continue;
+    last = s;
+    left -= w[s];
+    if (left < 0) return static_cast<WorldScene>(s);
+  }
+  return static_cast<WorldScene>(last);  // rounding at the very top
 }
 
 uint8_t to_byte(float v) { return static_cast<uint8_t>(training::clamp01(v) * 255.0f + 0.5f); }
@@ -66,12 +79,46 @@ std::array<uint8_t, 3> world_class_color(WorldClass c) { return class_table().at
 
 const std::string& world_scene_name(WorldScene scene) { return scene_names().at(static_cast<size_t>(scene)); }
 
+SceneWeights parse_scene_weights(std::string_view text) {
+  std::string known;
+  for (int s = 1; s < kWorldSceneCount; ++s) known += (s > 1 ? ", " : "") + scene_names()[s];
+  SceneWeights weights = kEqualSceneWeights;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t end = std::min(text.find(',', start), text.size());
+    const std::string_view entry = text.substr(start, end - start);
+    const size_t eq = entry.find('=');
+    if (eq == std::string_view::npos)
+      throw Error("scene weight '" + std::string(entry) + "' must be NAME=WEIGHT (scenes: " + known + ")");
+    const std::string name(entry.substr(0, eq)), number(entry.substr(eq + 1));
+    int scene = 0;
+    for (int s = 1; s < kWorldSceneCount; ++s)
+      if (scene_names()[s] == name) scene = s;
+    if (scene == 0) throw Error("unknown scene '" + name + "' in the scene weights (scenes: " + known + ")");
+    char* parsed_end = nullptr;
+    const float value = std::strtof(number.c_str(), &parsed_end);
+    if (number.empty() || parsed_end != number.c_str() + number.size() || !(value >= 0.0f && value <= 100.0f))
+      throw Error("scene weight of " + name + " '" + number + "' must be a number in [0, 100]");
+    weights[scene] = value;
+    start = end + 1;
+  }
+  if (std::all_of(weights.begin() + 1, weights.end(), [](float x) { return x == 0.0f; }))
+    throw Error("the scene weights are all 0: at least one scene must be drawn");
+  return weights;
+}
+
 void validate_world_options(const WorldOptions& o) {
   if (o.width < 16 || o.width > 4096) throw Error("world width " + std::to_string(o.width) + " must be in [16, 4096]");
   if (o.height < 16 || o.height > 4096)
     throw Error("world height " + std::to_string(o.height) + " must be in [16, 4096]");
   if (!(o.crop_fraction >= 0.0f && o.crop_fraction <= 1.0f))
     throw Error("world crop_fraction " + std::to_string(o.crop_fraction) + " must be in [0, 1]");
+  for (int s = 1; s < kWorldSceneCount; ++s)
+    if (!(o.scene_weights[s] >= 0.0f && o.scene_weights[s] <= 100.0f))
+      throw Error("world scene weight of " + scene_names()[s] + " " + std::to_string(o.scene_weights[s]) +
+                  " must be in [0, 100]");
+  if (std::all_of(o.scene_weights.begin() + 1, o.scene_weights.end(), [](float x) { return x == 0.0f; }))
+    throw Error("world scene weights are all 0: at least one scene must be drawn");
   if (o.crop_class && (!o.scene || *o.scene != WorldScene::Crop))
     throw Error("world crop_class needs scene = crop");
   if (o.view != 0 && (o.view < 16 || o.view > std::min(o.width, o.height)))

@@ -81,6 +81,7 @@ WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolSh
   WorldOptions options;
   options.width = options.height = size;
   options.captions = shape.captions;
+  options.scene_weights = shape.scene_weights;
   validate_world_options(options);
   WorldOptions large = options;
   large.width = large.height = 2 * size;

@@ -24,6 +24,7 @@ struct PoolShape {
   // ≥ 0: a present class is picked as the region prompt with odds ∝ (its pixels)^-region_small_bias; 0 picks
   // every present class equally, 1 in inverse proportion to its area.
   float region_small_bias = 0.0f;
+  SceneWeights scene_weights = kEqualSceneWeights;  // the odds of each composed scene (WorldOptions)
 };
 
 // Besides its caption, each picture carries one region prompt: one class present in it (with no small bias

@@ -84,6 +84,9 @@ TEST(DefaultModelE2E, TrainsEvaluatesAndRefusesMistakes) {
   const auto bad = run_cli("train-default --stage refiner --steps 1 --out " + model);
   EXPECT_NE(bad.status, 0);
   EXPECT_TRUE(contains(bad.output, "unknown stage 'refiner'")) << bad.output;
+  const auto scenes = run_cli("train-default --stage unet --steps 1 --scene-weights winter=3,volcano=1 --out " + model);
+  EXPECT_EQ(scenes.status, 1);
+  EXPECT_TRUE(contains(scenes.output, "--scene-weights: unknown scene 'volcano'")) << scenes.output;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "palette/error.h"
 #include "palette/world.h"
@@ -142,6 +143,66 @@ TEST(WorldGenerator, WritesADatasetAndRefusesBadOptions) {
   EXPECT_THROW(make_world_sample(1, 0, bad), Error);
   bad = small();
   bad.crop_class = WorldClass::Sea;
+  EXPECT_THROW(make_world_sample(1, 0, bad), Error);
+}
+
+// Weighted scenes: a weight of 0 never draws a scene, and the draws follow the odds. Equal weights of any
+// size draw exactly as the default does, so the seeds of earlier training runs and evaluations keep their
+// pictures (the pinned checksum above holds the default itself).
+TEST(WorldGenerator, SceneWeightsSetTheOddsOfTheComposedScenes) {
+  WorldOptions equal = small(32);
+  equal.scene_weights.fill(2.5f);
+  for (uint64_t i = 0; i < 40; ++i) {
+    const WorldSample a = make_world_sample(9, i, small(32)), b = make_world_sample(9, i, equal);
+    ASSERT_EQ(a.scene, b.scene) << "sample " << i;
+    ASSERT_EQ(a.caption, b.caption) << "sample " << i;
+  }
+  WorldOptions winter_only = small(32);
+  winter_only.crop_fraction = 0;
+  winter_only.scene_weights.fill(0.0f);
+  winter_only.scene_weights[static_cast<size_t>(WorldScene::Winter)] = 1;
+  for (uint64_t i = 0; i < 30; ++i) EXPECT_EQ(make_world_sample(9, i, winter_only).scene, WorldScene::Winter);
+  WorldOptions more_winter = small(16);
+  more_winter.crop_fraction = 0;
+  more_winter.scene_weights = parse_scene_weights("winter=3,desert=0");
+  std::array<int, kWorldSceneCount> drawn{};
+  const int n = 3000;
+  for (uint64_t i = 0; i < n; ++i) ++drawn[static_cast<size_t>(make_world_sample(9, i, more_winter).scene)];
+  const double winter = double(drawn[static_cast<size_t>(WorldScene::Winter)]) / n;
+  std::printf("winter drawn %.3f of %d samples (odds 3/7)\n", winter, n);
+  EXPECT_EQ(drawn[static_cast<size_t>(WorldScene::Desert)], 0);
+  EXPECT_EQ(drawn[static_cast<size_t>(WorldScene::Crop)], 0);
+  EXPECT_NEAR(winter, 3.0 / 7.0, 0.04);  // 4.4 standard deviations of 3000 draws
+  for (WorldScene s : {WorldScene::Coast, WorldScene::Countryside, WorldScene::MountainLake, WorldScene::Road})
+    EXPECT_NEAR(double(drawn[static_cast<size_t>(s)]) / n, 1.0 / 7.0, 0.03) << world_scene_name(s);
+}
+
+TEST(WorldGenerator, SceneWeightsRefuseWhatIsNotAWeight) {
+  const auto message = [](std::string_view text) {
+    try {
+      parse_scene_weights(text);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(parse_scene_weights("road=0.5")[static_cast<size_t>(WorldScene::Road)], 0.5f);
+  EXPECT_EQ(parse_scene_weights("road=0.5")[static_cast<size_t>(WorldScene::Coast)], 1.0f);
+  EXPECT_NE(message("wintr=2").find("unknown scene 'wintr'"), std::string::npos) << message("wintr=2");
+  EXPECT_NE(message("wintr=2").find("coast, countryside, mountain-lake, winter, desert, road"), std::string::npos);
+  EXPECT_NE(message("crop=2").find("unknown scene 'crop'"), std::string::npos);  // crop_fraction decides crops
+  EXPECT_NE(message("winter").find("NAME=WEIGHT"), std::string::npos);
+  EXPECT_NE(message("winter=2,").find("NAME=WEIGHT"), std::string::npos);
+  EXPECT_NE(message("winter=lots").find("in [0, 100]"), std::string::npos);
+  EXPECT_NE(message("winter=-1").find("in [0, 100]"), std::string::npos);
+  EXPECT_NE(message("winter=nan").find("in [0, 100]"), std::string::npos);
+  EXPECT_NE(message("winter=1e9").find("in [0, 100]"), std::string::npos);
+  EXPECT_NE(message("coast=0,countryside=0,mountain-lake=0,winter=0,desert=0,road=0").find("all 0"),
+            std::string::npos);
+  WorldOptions bad = small();
+  bad.scene_weights[static_cast<size_t>(WorldScene::Road)] = -1;
+  EXPECT_THROW(make_world_sample(1, 0, bad), Error);
+  bad.scene_weights.fill(0.0f);
   EXPECT_THROW(make_world_sample(1, 0, bad), Error);
 }
 
