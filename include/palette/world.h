@@ -47,6 +47,7 @@ std::array<uint8_t, 3> world_class_color(WorldClass c);         // a display col
 enum class WorldScene : uint8_t { Crop, Coast, Countryside, MountainLake, Winter, Desert, Road };
 constexpr int kWorldSceneCount = 7;
 const std::string& world_scene_name(WorldScene scene);  // "crop", "coast", …
+std::optional<WorldScene> world_scene_from_name(std::string_view name);  // inverse of world_scene_name
 
 // Odds of each composed scene, indexed by WorldScene (the crop entry is not used: crop_fraction decides crops).
 using SceneWeights = std::array<float, kWorldSceneCount>;

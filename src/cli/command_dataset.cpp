@@ -30,13 +30,8 @@ void run_make_dataset(const DatasetArgs& args) {
   options.captions = args.varied ? CaptionStyle::Varied : CaptionStyle::Plain;
   options.view = args.view;
   if (!args.scene.empty()) {
-    bool found = false;
-    for (int s = 0; s < kWorldSceneCount && !found; ++s)
-      if (world_scene_name(static_cast<WorldScene>(s)) == args.scene) {
-        options.scene = static_cast<WorldScene>(s);
-        found = true;
-      }
-    if (!found) throw Error("--scene: unknown scene '" + args.scene + "' (crop, coast, countryside, mountain-lake, winter, desert, road)");
+    options.scene = world_scene_from_name(args.scene);
+    if (!options.scene) throw Error("--scene: unknown scene '" + args.scene + "' (crop, coast, countryside, mountain-lake, winter, desert, road)");
   }
   const int files = write_world_dataset(args.output, args.seed, args.count, options);
   std::cout << "wrote " << files << " files (" << args.count << " samples, " << args.size << "x" << args.size

@@ -56,6 +56,15 @@ WorldScene pick_scene(const WorldOptions& options, training::WorldRng& rng) {
   return static_cast<WorldScene>(last);  // rounding at the very top
 }
 
+// The composed scenes' weights in range and not all zero (the crop entry is not used); throws palette::Error.
+void check_scene_weights(const SceneWeights& w) {
+  for (int s = 1; s < kWorldSceneCount; ++s)
+    if (!(w[s] >= 0.0f && w[s] <= 100.0f))
+      throw Error("world scene weight of " + scene_names()[s] + " " + std::to_string(w[s]) + " must be in [0, 100]");
+  if (std::all_of(w.begin() + 1, w.end(), [](float x) { return x == 0.0f; }))
+    throw Error("world scene weights are all 0: at least one scene must be drawn");
+}
+
 uint8_t to_byte(float v) { return static_cast<uint8_t>(training::clamp01(v) * 255.0f + 0.5f); }
 
 }  // namespace
@@ -79,6 +88,12 @@ std::array<uint8_t, 3> world_class_color(WorldClass c) { return class_table().at
 
 const std::string& world_scene_name(WorldScene scene) { return scene_names().at(static_cast<size_t>(scene)); }
 
+std::optional<WorldScene> world_scene_from_name(std::string_view name) {
+  for (int s = 0; s < kWorldSceneCount; ++s)
+    if (name == scene_names()[s]) return static_cast<WorldScene>(s);
+  return std::nullopt;
+}
+
 SceneWeights parse_scene_weights(std::string_view text) {
   std::string known;
   for (int s = 1; s < kWorldSceneCount; ++s) known += (s > 1 ? ", " : "") + scene_names()[s];
@@ -91,19 +106,17 @@ SceneWeights parse_scene_weights(std::string_view text) {
     if (eq == std::string_view::npos)
       throw Error("scene weight '" + std::string(entry) + "' must be NAME=WEIGHT (scenes: " + known + ")");
     const std::string name(entry.substr(0, eq)), number(entry.substr(eq + 1));
-    int scene = 0;
-    for (int s = 1; s < kWorldSceneCount; ++s)
-      if (scene_names()[s] == name) scene = s;
-    if (scene == 0) throw Error("unknown scene '" + name + "' in the scene weights (scenes: " + known + ")");
+    const std::optional<WorldScene> scene = world_scene_from_name(name);
+    if (!scene || *scene == WorldScene::Crop)
+      throw Error("unknown scene '" + name + "' in the scene weights (scenes: " + known + ")");
     char* parsed_end = nullptr;
     const float value = std::strtof(number.c_str(), &parsed_end);
-    if (number.empty() || parsed_end != number.c_str() + number.size() || !(value >= 0.0f && value <= 100.0f))
+    if (number.empty() || parsed_end != number.c_str() + number.size())
       throw Error("scene weight of " + name + " '" + number + "' must be a number in [0, 100]");
-    weights[scene] = value;
+    weights[static_cast<size_t>(*scene)] = value;
     start = end + 1;
   }
-  if (std::all_of(weights.begin() + 1, weights.end(), [](float x) { return x == 0.0f; }))
-    throw Error("the scene weights are all 0: at least one scene must be drawn");
+  check_scene_weights(weights);
   return weights;
 }
 
@@ -113,12 +126,7 @@ void validate_world_options(const WorldOptions& o) {
     throw Error("world height " + std::to_string(o.height) + " must be in [16, 4096]");
   if (!(o.crop_fraction >= 0.0f && o.crop_fraction <= 1.0f))
     throw Error("world crop_fraction " + std::to_string(o.crop_fraction) + " must be in [0, 1]");
-  for (int s = 1; s < kWorldSceneCount; ++s)
-    if (!(o.scene_weights[s] >= 0.0f && o.scene_weights[s] <= 100.0f))
-      throw Error("world scene weight of " + scene_names()[s] + " " + std::to_string(o.scene_weights[s]) +
-                  " must be in [0, 100]");
-  if (std::all_of(o.scene_weights.begin() + 1, o.scene_weights.end(), [](float x) { return x == 0.0f; }))
-    throw Error("world scene weights are all 0: at least one scene must be drawn");
+  check_scene_weights(o.scene_weights);
   if (o.crop_class && (!o.scene || *o.scene != WorldScene::Crop))
     throw Error("world crop_class needs scene = crop");
   if (o.view != 0 && (o.view < 16 || o.view > std::min(o.width, o.height)))
