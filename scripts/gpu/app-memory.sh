@@ -6,7 +6,7 @@
 # arenas); arenas1, with MALLOC_ARENA_MAX=1 (every thread in the main arena); heaptrack, as shipped under
 # heaptrack (the call stacks holding memory, at the peak and at the end); eager, with CUDA_MODULE_LOADING=EAGER
 # (every kernel's module loaded at start: libcuda loads 10-20 MB modules lazily at a kernel's first launch, and
-# new shapes pick new cuBLAS and cuDNN kernels). They share the GPU, so their timings are not the app's own;
+# new shapes pick new cuBLAS and cuDNN kernels); nographs, with --no-cuda-graphs (no recording at all). They share the GPU, so their timings are not the app's own;
 # their memory is. Each starts 20 s after the last, so that each run's host-memory.py finds its own process.
 # Writes $OUT/app-memory.tar.gz (each run's folder, screenshots left out: the device returns at most 8 files)
 # and prints each run's first and last heap and RSS figures.
@@ -16,7 +16,7 @@ cd "$root"
 out="${OUT:?set OUT}"
 read -r -a variants <<< "${RUNS:-arenas2 arenas1 heaptrack}"
 for run in "${variants[@]}"; do
-  case "$run" in arenas2|arenas1|heaptrack|eager) ;; *) echo "unknown run '$run' (arenas2, arenas1, heaptrack, eager)" >&2; exit 2 ;; esac
+  case "$run" in arenas2|arenas1|heaptrack|eager|nographs) ;; *) echo "unknown run '$run' (arenas2, arenas1, heaptrack, eager, nographs)" >&2; exit 2 ;; esac
 done
 runs=/tmp/app-memory && rm -rf "$runs" && mkdir -p "$runs"
 APP=0 OUT="$runs/build" scripts/gpu/app-session.sh long || exit 1
@@ -30,6 +30,7 @@ for run in "${variants[@]}"; do
     arenas1) env+=(MALLOC_ARENA_MAX=1) ;;
     heaptrack) env+=(HEAPTRACK=1) ;;
     eager) env+=(CUDA_MODULE_LOADING=EAGER) ;;
+    nographs) env+=(APP_ARGS=--no-cuda-graphs) ;;
   esac
   env "${env[@]}" scripts/gpu/app-session.sh long > "$runs/$run.txt" 2>&1 &
   pids+=($!)

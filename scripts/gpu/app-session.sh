@@ -33,6 +33,7 @@
 # data says: heaptrack.txt (the call stacks holding the most memory at the peak, and what was never freed);
 # the recording itself comes back as heaptrack.zst only when it is under 15 MB.
 # WORK (default /tmp/app-session) is the app's working folder: give each of several sessions at once its own.
+# APP_ARGS adds options to the app's command line (e.g. --no-cuda-graphs).
 # APP=0 stops after the builds, the GPU tests and the benches (no app session).
 # A long run longer than a call: start it in a new session (setsid) with OUT outside the tree, e.g.
 #   setsid nohup env OUT=/tmp/long-out LONG_SECONDS=600 SECONDS_LEFT=1000 scripts/gpu/app-session.sh long &
@@ -93,7 +94,7 @@ echo "built ${targets[*]} in $(( $(date +%s) - start )) s"
 palette="$root/build-gpu-app/src/palette"
 app="$root/build-gpu-app/src/app/semantic-palette"
 if [ "${GPU_TESTS:-0}" = 1 ]; then
-  build-gpu-app/tests/palette_gpu_tests --gtest_filter="${GPU_TEST_FILTER:-CudaGraphGpu.*:FusedGpu.*}" \
+  build-gpu-app/tests/palette_gpu_tests --gtest_filter="${GPU_TEST_FILTER:-CudaGraphGpu.*:FusedGpu.*-FusedGpu.*NhwcPath*}" \
     > "$out/gpu-tests.log" 2>&1
   echo "gpu tests exited with status $?"; grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED|Failure" "$out/gpu-tests.log" | head -20
 fi
@@ -157,7 +158,7 @@ record=()
 # signal cuts the recording short.
 [ "${HEAPTRACK:-0}" = 1 ] && record=(heaptrack -o "$work/heaptrack")
 (cd "$work" && exec timeout "$left" "${record[@]}" "$app" --model "$model" --device cuda --script session.json \
-  --offscreen --metrics "$out/metrics.jsonl" four-layers.layout.json) > "$out/app.log" 2>&1 &
+  --offscreen --metrics "$out/metrics.jsonl" ${APP_ARGS:-} four-layers.layout.json) > "$out/app.log" 2>&1 &
 running=$!
 # Where the app's resident memory lives, every 30 s (the heap, anonymous mappings, the NVIDIA libraries,
 # /dev/nvidia* mappings): the long run's host memory grows on the GPU and not on a CPU.

@@ -25,6 +25,7 @@ App::App(const AppArgs& args)
   device = args.device;
   screenshot_at_quit_ = args.screenshot;
   no_model_ = args.no_model;
+  engine.set_cuda_graphs(args.cuda_graphs);
   starting_ = true;
   size_follows_model_ = args.file.empty() && !args.size_given;
   if (!args.file.empty()) open_file(args.file);

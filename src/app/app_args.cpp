@@ -18,6 +18,8 @@ std::string app_usage() {
          "  --script S.json  run a scripted session (strokes, prompt edits, save, export, quit)\n"
          "  --offscreen      no window: draw the same frames on an offscreen GPU surface (EGL), for a --script\n"
          "                   on a machine without a display\n"
+         "  --no-cuda-graphs the live stream launches every kernel itself instead of replaying recorded CUDA\n"
+         "                   graphs (slower; for a driver that fails on graphs, or to compare)\n"
          "  --screenshot P   write the window as PNG to P just before quitting\n"
          "  --metrics F      write the session's figures to F, one JSON line per script action and a summary:\n"
          "                   UI frame time, stroke to picture (first change, settled), pictures/s, memory,\n"
@@ -47,6 +49,8 @@ AppArgs parse_app_args(int argc, const char* const* argv) {
       args.script = value(i, a);
     } else if (a == "--offscreen") {
       args.offscreen = true;
+    } else if (a == "--no-cuda-graphs") {
+      args.cuda_graphs = false;
     } else if (a == "--screenshot") {
       args.screenshot = value(i, a);
     } else if (a == "--metrics") {

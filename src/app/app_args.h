@@ -1,4 +1,4 @@
-// The command line: semantic-palette [--model M] [--device D] [--script S] [--offscreen] [--screenshot P]
+// The command line: semantic-palette [--model M] [--device D] [--script S] [--offscreen] [--no-cuda-graphs] [--screenshot P]
 //                   [--metrics F] [layout.json]
 //
 //   AppArgs args = parse_app_args(argc, argv);   // throws palette::Error with a usage hint
@@ -23,6 +23,7 @@ struct AppArgs {
   double autosave_seconds = 60;  // unsaved changes go to the recovery file after this long (recovery.h)
   bool no_model = false;   // start without a model: painting and files only
   bool offscreen = false;  // draw on an EGL surface instead of a window (display.h); needs a script
+  bool cuda_graphs = true;  // the live stream replays CUDA graphs on a GPU (--no-cuda-graphs: plain launches)
   bool help = false;
 };
 

@@ -206,6 +206,7 @@ void EngineSession::poll() {
     try {
       m.live_settings = live_picture_settings(*m.model, wanted);
       m.live_settings.mode = mode;
+      m.live_settings.cuda_graphs = m.live_settings.cuda_graphs && cuda_graphs_;
       m.stream = std::make_unique<LiveStream>(*m.model, m.live_settings);
       if (generation_failed_) set_error("", false);  // the settings that failed are gone
       m.publish_latest(paused_);

@@ -84,6 +84,9 @@ class EngineSession {
   // kept; the new stream starts from pure noise, so its first picture takes all its steps).
   void set_live_mode(LiveMode mode);
   LiveMode live_mode() const { return live_mode_; }
+  // Whether the live stream replays CUDA graphs on a GPU (the default); off, every frame launches its
+  // kernels itself. Takes effect when the next stream is built (call before load_model).
+  void set_cuda_graphs(bool on) { cuda_graphs_ = on; }
 
   // Renders `snapshot` with the full VAE in the background and writes it to `path` with its infotext
   // and its layout (palette::export_png), so it reopens. Throws palette::Error when no model is loaded
@@ -115,6 +118,7 @@ class EngineSession {
   double export_seconds_ = 0;
   bool paused_ = false;
   LiveMode live_mode_ = LiveMode::Auto;
+  bool cuda_graphs_ = true;
 };
 
 }  // namespace palette::app

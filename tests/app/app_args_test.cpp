@@ -35,6 +35,11 @@ TEST(AppArgs, NoModelStartsWithoutOneAndExcludesModel) {
   EXPECT_THROW(parse({"--no-model", "--model", "m"}), Error);
 }
 
+TEST(AppArgs, CudaGraphsAreOnUnlessTurnedOff) {
+  EXPECT_TRUE(parse({}).cuda_graphs);
+  EXPECT_FALSE(parse({"--no-cuda-graphs", "layout.json"}).cuda_graphs);
+}
+
 TEST(AppArgs, OffscreenNeedsAScript) {
   EXPECT_FALSE(parse({"--script", "s.json"}).offscreen);
   EXPECT_TRUE(parse({"--offscreen", "--script", "s.json"}).offscreen);
