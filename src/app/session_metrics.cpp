@@ -5,11 +5,6 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <unistd.h>
-
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include "palette/error.h"
 
@@ -51,22 +46,6 @@ std::string heap_members() {
 }
 
 }  // namespace
-
-int64_t resident_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  int64_t size = 0, resident = 0;
-  if (!(statm >> size >> resident)) return 0;
-  return resident * static_cast<int64_t>(sysconf(_SC_PAGESIZE));
-}
-
-HeapUse heap_use() {
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
-  const struct mallinfo2 m = mallinfo2();
-  return {static_cast<int64_t>(m.uordblks + m.hblkhd), static_cast<int64_t>(m.fordblks)};
-#else
-  return {};
-#endif
-}
 
 double percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;

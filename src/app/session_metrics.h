@@ -28,18 +28,10 @@
 #include <vector>
 
 #include "app/frame_stats.h"
+#include "base/process_memory.h"
 
 namespace palette::app {
 
-// The resident set size of this process in bytes (0 where /proc is not readable).
-int64_t resident_bytes();
-
-// What glibc's allocator holds: bytes handed out (its arenas' chunks in use and its own mmapped blocks) and
-// bytes free in its arenas (resident or not). Both 0 without glibc.
-struct HeapUse {
-  int64_t in_use = 0, free = 0;
-};
-HeapUse heap_use();
 
 class SessionMetrics {
  public:

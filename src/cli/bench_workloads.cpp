@@ -498,6 +498,9 @@ const std::vector<BenchWorkload>& bench_workloads() {
       {"sync2048", "SyncDiffusion 512×2048, DDIM 50, sync on the first 10 steps (fast and exact)", sync_rows, true},
       {"live", "what a painter feels: strokes over several frames and prompt edits, time to the first changed and "
                "to the settled frame (256² on a CPU, 512² on a GPU)", live_rows},
+      {"churn", "memory under the app's long run's edits: the live stream fed strokes, prompt edits, layers added "
+                "and removed and mode switches for --churn-seconds; heap and RSS every 10 s and their growth after "
+                "the first minute (not part of all)", churn_rows},
       {"profile", "Kineto trace of the UNet at batch 15 into --profile-dir (not part of all)", profile_rows},
   };
   return all;

@@ -26,6 +26,8 @@ struct BenchSettings {
   std::string live_decodes = "app";  // the live workload's decoded frames: app (as the app does), every, changes
                                      // (the last two without the app's settled VAE decode)
   bool live_stepwise = false;  // the live workload settles by stream steps, not at once (before/after numbers)
+  double churn_seconds = 120;  // the churn workload's length
+  std::string churn_edits = "stroke,prompt,layers,modes";  // the churn workload's kinds of edit
 };
 
 struct BenchRow {
@@ -52,6 +54,17 @@ std::unique_ptr<StreamEngine> bench_stream(const Model& model, const BenchSettin
 // The profile workload (bench_profile.cpp): Kineto traces of the UNet at the stream's batch and of
 // whole stream frames.
 std::vector<BenchRow> profile_rows(const Model& model, const BenchSettings& settings);
+
+// The churn workload (bench_churn.cpp): the live stream under the app's long run's edits for
+// settings.churn_seconds, printing this process's memory every 10 s and its growth after the first minute.
+std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settings);
+
+// Which edits the churn workload makes, from "stroke,prompt,layers,modes" (any of them). Throws
+// palette::Error naming an unknown one, or when none is given.
+struct ChurnEdits {
+  bool strokes = true, prompts = true, layers = true, modes = true;
+};
+ChurnEdits parse_churn_edits(const std::string& list);
 
 // Every workload, in the order the table prints them.
 const std::vector<BenchWorkload>& bench_workloads();

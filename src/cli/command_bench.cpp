@@ -18,6 +18,7 @@
 #include "models/model_parts.h"
 #include "pipelines/pipeline_common.h"
 #include "palette/error.h"
+#include "palette/infotext.h"
 #include "palette/model.h"
 
 namespace palette::cli {
@@ -45,7 +46,7 @@ std::vector<const BenchWorkload*> selected(const std::string& list, bool sdxl) {
   while (std::getline(in, name, ',')) {
     bool found = false;
     for (const auto& w : bench_workloads())
-      if ((name == "all" && w.name != "profile" && (w.runs_on_sdxl || !sdxl)) || w.name == name) {
+      if ((name == "all" && w.name != "profile" && w.name != "churn" && (w.runs_on_sdxl || !sdxl)) || w.name == name) {
         if (sdxl && !w.runs_on_sdxl)
           throw Error("--workloads: '" + name + "' does not run on SDXL models yet (it measures the stream, or SD 1.5's "
                       "attention shapes)");
@@ -76,6 +77,9 @@ void run_bench(BenchArgs args) {
     throw Error("--live-steps " + std::to_string(args.settings.live_steps) + " must be in [1, 50] (0: the default)");
   if (args.settings.live_side != 0 && (args.settings.live_side < 64 || args.settings.live_side % 8 != 0))
     throw Error("--live-side " + std::to_string(args.settings.live_side) + " must be a multiple of 8, at least 64");
+  if (!(args.settings.churn_seconds >= 1 && args.settings.churn_seconds <= 3600))
+    throw Error("--churn-seconds " + infotext_number(args.settings.churn_seconds) + " must be in [1, 3600]");
+  parse_churn_edits(args.settings.churn_edits);  // named edits checked before a model is loaded
   ModelOptions options = to_model_options(args.model_args);
   options.fused_kernels = !args.no_fused;
   // Fixed shapes everywhere: let cuDNN time its algorithms once per shape and keep the fastest.
@@ -150,6 +154,12 @@ void add_bench_command(CLI::App& root) {
   cmd->add_flag("--live-stepwise", args->settings.live_stepwise,
                 "-w live: settle each change by stream steps instead of at once along the diagonal, as the app did "
                 "before (for before/after numbers)");
+  cmd->add_option("--churn-seconds", args->settings.churn_seconds, "-w churn: how long the edits go on")
+      ->capture_default_str();
+  cmd->add_option("--churn-edits", args->settings.churn_edits,
+                  "-w churn: which edits, comma-separated: stroke, prompt, layers (brushes added and removed), modes "
+                  "(live-mode switches, each a new stream)")
+      ->capture_default_str();
   cmd->add_option("--profile-dir", args->settings.profile_dir, "Where -w profile writes its traces")
       ->capture_default_str();
   cmd->add_flag("--no-fused", args->no_fused, "Without the fused CUDA kernels and NHWC UNet, for before/after numbers");

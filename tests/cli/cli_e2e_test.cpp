@@ -159,6 +159,18 @@ TEST(CliE2E, BenchLiveReportsFirstChangeAndSettled) {
   EXPECT_TRUE(contains(r.output, "10 edits")) << r.output;  // 2 strokes of 4 frames, each with a prompt edit
 }
 
+// The churn workload feeds the live stream the app's kinds of edits and reports this process's memory as it goes
+// and its growth per minute (what the app's long run on a GPU measures, without the app).
+TEST(CliE2E, BenchChurnReportsTheMemoryAsItGoes) {
+  const CliRun r = run_cli("bench --device cpu --model '" + (test::fixtures_dir() / "tiny-sd15").string() +
+                           "' -w churn --live-side 64 --churn-seconds 3");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "churn:     0 s  heap in use")) << r.output;
+  EXPECT_TRUE(contains(r.output, "MB a minute); ")) << r.output;
+  EXPECT_TRUE(contains(r.output, "churn 64², edits: stroke,prompt,layers,modes")) << r.output;
+  EXPECT_TRUE(contains(r.output, " 0 stream errors")) << r.output;
+}
+
 // SDXL models: the UNet at their 1024² with the added conditions, TFLOP/s from SDXL's own FLOP count; what
 // does not run on SDXL yet is refused by name.
 TEST(CliE2E, BenchOnSdxlRunsTheUNetAtItsSize) {

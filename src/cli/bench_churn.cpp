@@ -1,0 +1,182 @@
+// `palette bench -w churn`: the live stream under the edits of the app's long run, without the app — the
+// same LiveStream (its own thread), fed snapshots as fast as the app's random edits come (strokes, prompt
+// edits, brushes added and removed, live-mode switches that replace the stream), while this process's
+// memory is sampled. The app's long run on a GPU held ~200 MB more heap each minute whether or not CUDA
+// graphs were recorded and whether CUDA loaded its modules lazily or at start (bench/RESULTS.md,
+// seventeenth session); this takes the window, ImGui and OpenGL out of the picture, and --churn-edits
+// takes out one kind of edit at a time.
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/process_memory.h"
+#include "cli/bench_workloads.h"
+#include "palette/error.h"
+#include "palette/stream.h"
+
+namespace palette::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kPrompts[] = {"a red brick house", "a pine forest", "a calm lake", "snow-capped peaks",
+                                    "a wooden boat",     "a flock of birds", "golden hour sky", "a meadow with wild flowers"};
+constexpr double kEditSeconds = 0.08;        // the app's long run draws about 11 edits a second
+constexpr double kModeSwitchOdds = 1.0 / 80;  // of an edit: about eight switches a minute, as in the app's run
+
+double megabytes(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
+
+struct Sample {
+  double seconds;
+  HeapUse heap;
+  int64_t rss;
+};
+
+}  // namespace
+
+ChurnEdits parse_churn_edits(const std::string& list) {
+  ChurnEdits edits;
+  edits.strokes = edits.prompts = edits.layers = edits.modes = false;
+  std::stringstream in(list);
+  std::string name;
+  while (std::getline(in, name, ',')) {
+    if (name == "stroke") edits.strokes = true;
+    else if (name == "prompt") edits.prompts = true;
+    else if (name == "layers") edits.layers = true;
+    else if (name == "modes") edits.modes = true;
+    else throw Error("--churn-edits: unknown edit '" + name + "' (stroke, prompt, layers, modes)");
+  }
+  if (!edits.strokes && !edits.prompts && !edits.layers && !edits.modes)
+    throw Error("--churn-edits: no edit given (stroke, prompt, layers, modes)");
+  return edits;
+}
+
+std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settings) {
+  const ChurnEdits kinds = parse_churn_edits(settings.churn_edits);
+  const bool cpu = model.info().device == "cpu";
+  const int side = settings.live_side > 0 ? settings.live_side : cpu ? 256 : 512;
+  StreamSettings stream_settings = live_stream_settings(model);
+  stream_settings.cuda_graphs = settings.cuda_graphs;
+  if (settings.stream_mode == "regional") stream_settings.mode = StreamMode::RegionalAttention;
+  if (settings.stream_mode == "multidiffusion") stream_settings.mode = StreamMode::MultiDiffusion;
+
+  std::mt19937 random(1);
+  const auto uniform = [&](int below) { return static_cast<int>(random() % static_cast<unsigned>(below)); };
+  StreamSnapshot snapshot;
+  snapshot.width = snapshot.height = side;
+  snapshot.seed = 1;
+  snapshot.background.prompt = "a quiet valley at dawn";
+  uint64_t next_id = 1;
+  const auto new_layer = [&] {
+    RegionLayer layer;
+    layer.prompt = kPrompts[uniform(8)];
+    layer.mask = torch::zeros({side, side});
+    const int x = uniform(side / 2), y = uniform(side / 2);
+    layer.mask.slice(0, y, y + side / 4).slice(1, x, x + side / 4).fill_(1);
+    snapshot.layers.push_back({next_id++, true, std::move(layer)});
+  };
+  for (int i = 0; i < 3; ++i) new_layer();
+  snapshot.version = 1;
+
+  auto stream = std::make_unique<LiveStream>(model, stream_settings);
+  stream->publish(std::make_shared<const StreamSnapshot>(snapshot));
+  // The first picture: loading, the first recordings and the text encoder's first prompts are not churn.
+  const auto wait_start = Clock::now();
+  for (std::shared_ptr<const StreamFrame> f; !(f && f->settled);) {
+    f = stream->take_frame();
+    if (auto e = stream->last_error()) throw *e;
+    if (Clock::now() - wait_start > std::chrono::minutes(10)) throw Error("churn: no settled first picture in 10 minutes");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+
+  std::vector<Sample> samples;
+  int64_t edits = 0, frames = 0, streams = 1, errors = 0;
+  const auto start = Clock::now();
+  const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+  const auto sample = [&] {
+    samples.push_back({elapsed(), heap_use(), resident_bytes()});
+    const Sample& s = samples.back();
+    std::printf("churn: %5.0f s  heap in use %7.1f MB  heap free %6.1f MB  RSS %7.1f MB  edits %lld  frames %lld  "
+                "streams %lld\n",
+                s.seconds, megabytes(s.heap.in_use), megabytes(s.heap.free), megabytes(s.rss),
+                static_cast<long long>(edits), static_cast<long long>(frames), static_cast<long long>(streams));
+    std::fflush(stdout);
+  };
+  // Every 10 s, and at least six figures in a short run.
+  const double sample_seconds = std::min(10.0, settings.churn_seconds / 6);
+  sample();
+  std::vector<int> enabled;  // 0 stroke, 1 prompt, 2 layers (modes: drawn apart, at their own rate)
+  if (kinds.strokes) enabled.push_back(0);
+  if (kinds.prompts) enabled.push_back(1);
+  if (kinds.layers) enabled.push_back(2);
+  while (elapsed() < settings.churn_seconds) {
+    const bool switch_mode = kinds.modes && std::uniform_real_distribution<double>()(random) < kModeSwitchOdds;
+    if (switch_mode) {
+      // As the app does on a live-mode switch: the old stream stops, a new one starts from the same snapshot.
+      stream->shutdown();
+      stream_settings.mode = stream_settings.mode == StreamMode::MultiDiffusion ? StreamMode::RegionalAttention
+                                                                                : StreamMode::MultiDiffusion;
+      stream = std::make_unique<LiveStream>(model, stream_settings);
+      ++streams;
+    } else if (!enabled.empty()) {
+      const int kind = enabled[size_t(uniform(int(enabled.size())))];
+      if (kind == 2 && (snapshot.layers.size() < 2 || (snapshot.layers.size() < 6 && uniform(2) == 0))) {
+        new_layer();
+      } else if (kind == 2) {
+        snapshot.layers.erase(snapshot.layers.begin() + uniform(int(snapshot.layers.size())));
+      } else if (kind == 1) {
+        snapshot.layers[size_t(uniform(int(snapshot.layers.size())))].region.prompt = kPrompts[uniform(8)];
+      } else {
+        // A dab of the brush (a new tensor: the snapshot handed over before stays as it was).
+        RegionLayer& layer = snapshot.layers[size_t(uniform(int(snapshot.layers.size())))].region;
+        layer.mask = layer.mask.clone();
+        const int r = std::max(2, side / 32), x = uniform(side - 2 * r), y = uniform(side - 2 * r);
+        layer.mask.slice(0, y, y + 2 * r).slice(1, x, x + 2 * r).fill_(uniform(10) == 0 ? 0 : 1);
+      }
+    }
+    ++snapshot.version;
+    stream->publish(std::make_shared<const StreamSnapshot>(snapshot));
+    ++edits;
+    const auto next = Clock::now() + std::chrono::duration<double>(kEditSeconds);
+    while (Clock::now() < next) {
+      if (stream->take_frame()) ++frames;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (stream->last_error()) ++errors;
+    if (elapsed() >= samples.back().seconds + sample_seconds) sample();
+  }
+  stream->shutdown();
+  sample();
+
+  // The growth after the first minute (after half the run, when it is shorter than two minutes), per minute.
+  const double from = std::min(60.0, settings.churn_seconds / 2);
+  const Sample& base = *std::find_if(samples.begin(), samples.end(), [&](const Sample& s) { return s.seconds >= from; });
+  const Sample& end = samples.back();
+  const double minutes = std::max(end.seconds - base.seconds, 1e-9) / 60;
+  const double heap_per_minute = megabytes(end.heap.in_use - base.heap.in_use) / minutes;
+  const double rss_per_minute = megabytes(end.rss - base.rss) / minutes;
+  std::printf("churn: after %.0f s, heap in use %.1f → %.1f MB (%+.1f MB a minute), RSS %.1f → %.1f MB (%+.1f MB a "
+              "minute); %lld edits, %lld pictures, %lld streams, %lld stream errors\n",
+              base.seconds, megabytes(base.heap.in_use), megabytes(end.heap.in_use), heap_per_minute,
+              megabytes(base.rss), megabytes(end.rss), rss_per_minute, static_cast<long long>(edits),
+              static_cast<long long>(frames), static_cast<long long>(streams), static_cast<long long>(errors));
+  char detail[200];
+  std::snprintf(detail, sizeof detail, "heap in use %+.1f MB/min, RSS %+.1f MB/min after %.0f s; %lld edits, %lld streams",
+                heap_per_minute, rss_per_minute, base.seconds, static_cast<long long>(edits),
+                static_cast<long long>(streams));
+  BenchRow row{"churn " + std::to_string(side) + "², edits: " + settings.churn_edits +
+                   (settings.cuda_graphs ? "" : ", no graphs"),
+               0, static_cast<double>(frames) / std::max(end.seconds, 1e-9), 0, detail};
+  return {row};
+}
+
+}  // namespace palette::cli
