@@ -114,6 +114,12 @@ void add_train_default_command(CLI::App& root) {
                   "inversely to its area)")
       ->check(CLI::Range(0.0, 4.0))
       ->capture_default_str();
+  cmd->add_option("--class-balance", o.class_balance,
+                  "UNet: the loss of a picture captioned whole weighs each pixel by (its class's share of the "
+                  "picture)^-BALANCE, scaled to mean 1 per picture, 0 to 2 (0: every pixel alike; 1: each class of a "
+                  "picture counts as much as any other): small objects count more")
+      ->check(CLI::Range(0.0, 2.0))
+      ->capture_default_str();
   cmd->add_option("--region-context", o.region_context_share,
                   "UNet, with --region-prompts: share of region-prompt pictures whose latent outside the class's "
                   "cells comes from another picture of the batch (what a region paints must not follow its "

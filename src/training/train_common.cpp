@@ -246,6 +246,7 @@ void validate_train_options(const TrainOptions& o) {
   if (!(o.region_small_bias >= 0 && o.region_small_bias <= 4)) throw Error("--region-small-bias must be in [0, 4]");
   if (o.region_small_bias > 0 && o.region_prompt_share == 0)
     throw Error("--region-small-bias chooses the class of region prompts: it needs --region-prompts above 0");
+  if (!(o.class_balance >= 0 && o.class_balance <= 2)) throw Error("--class-balance must be in [0, 2]");
   if (!(o.region_context_share >= 0 && o.region_context_share <= 1))
     throw Error("--region-context must be in [0, 1]");
   if (o.region_context_share > 0 && o.region_prompt_share == 0)

@@ -7,7 +7,8 @@
 // and their loss is kept to that class's latent cells (WorldPool's region prompts): a region pipeline
 // denoises each region under its own prompt while the latent around it shows other things, and this is
 // that situation, supervised; with --region-context a share of them show their class among another
-// picture's surroundings, as a layout's other layers would. The saved weights are the exponential moving average.
+// picture's surroundings, as a layout's other layers would. With --class-balance the other pictures' loss
+// weighs small objects' cells more (a tree over a snowfield is a few cells against hundreds). The saved weights are the exponential moving average.
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -46,6 +47,7 @@ struct Latents {
   torch::Tensor ids;        // (N,77) caption token ids on the device
   torch::Tensor region_ids;    // (N,77) the region prompts' token ids on the device
   torch::Tensor region_masks;  // (N,1,h,w) where each region prompt's class is, on the device
+  torch::Tensor balance;       // (N,1,h,w) the class-balance maps on the device; undefined without --class-balance
 };
 
 Latents encode_pool(AutoencoderKL& vae, const WorldPool& pool, const ClipTokenizer& tokenizer,
@@ -62,7 +64,8 @@ Latents encode_pool(AutoencoderKL& vae, const WorldPool& pool, const ClipTokeniz
       with_unknown_words(tokenizer.encode_batch(pool.captions).contiguous(), unknown_words, seed, kValidationRows);
   const auto region_ids = with_unknown_words(tokenizer.encode_batch(pool.region_captions).contiguous(), unknown_words,
                                              seed ^ 0x9e3779b97f4a7c15ull, 0);
-  return {torch::cat(means), torch::cat(stds), ids.to(device), region_ids.to(device), pool.region_masks.to(device)};
+  return {torch::cat(means), torch::cat(stds), ids.to(device), region_ids.to(device), pool.region_masks.to(device),
+          pool.balance_weights.defined() ? pool.balance_weights.to(device) : torch::Tensor()};
 }
 
 // A fixed batch: latents (posterior means), caption ids, timesteps (half at the LCM schedule) and noise.
@@ -147,7 +150,7 @@ TrainReport train_unet(const TrainOptions& o) {
 
   const PoolShape shape{o.image_size, static_cast<float>(o.large_share),
                         o.varied_captions ? CaptionStyle::Varied : CaptionStyle::Plain,
-                        static_cast<float>(o.region_small_bias), o.scene_weights};
+                        static_cast<float>(o.region_small_bias), o.scene_weights, static_cast<float>(o.class_balance)};
   PoolMaker pools(o.seed + 1, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, shape, o.data_threads);
   uint64_t pools_taken = 0;
   const auto next_pool = [&] {
@@ -176,8 +179,8 @@ TrainReport train_unet(const TrainOptions& o) {
     }
     const auto captions = torch::where(regional, data.region_ids.index_select(0, idx), data.ids.index_select(0, idx));
     const auto ids = torch::where(drop, empty_ids.unsqueeze(0), captions);
-    const auto weight = torch::where(regional.view({b, 1, 1, 1}), data.region_masks.index_select(0, idx),
-                                     torch::ones({1, 1, 1, 1}, on));
+    const auto whole = data.balance.defined() ? data.balance.index_select(0, idx) : torch::ones({1, 1, 1, 1}, on);
+    const auto weight = torch::where(regional.view({b, 1, 1, 1}), data.region_masks.index_select(0, idx), whole);
     const auto at_lcm = torch::rand({b}, on) < o.lcm_timestep_share;
     const auto t = torch::where(at_lcm, lcm_steps.index_select(0, torch::randint(lcm_steps.size(0), {b}, on.dtype(torch::kLong))),
                                 torch::randint(alphas.size(0), {b}, on.dtype(torch::kLong)));
@@ -190,7 +193,8 @@ TrainReport train_unet(const TrainOptions& o) {
       AutocastScope autocast(o.device, o.bf16);
       const auto cond = nets.text->encode(ids);
       const auto pred = nets.unet->forward(xt, t, cond).to(torch::kFloat32);
-      // A region item's loss is its class's cells' mean; the others', the whole latent's.
+      // A region item's loss is its class's cells' mean; the others', the whole latent's (class-balanced: each
+      // cell weighted by its balance map, whose mean is 1, so the loss keeps its scale).
       const auto per_item = ((pred - v).pow(2) * weight).sum({1, 2, 3}) /
                             (weight.sum({1, 2, 3}) * pred.size(1)).clamp_min(1e-6);
       loss = per_item.mean();

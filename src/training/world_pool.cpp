@@ -1,6 +1,7 @@
 #include "training/world_pool.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -68,6 +69,27 @@ std::string fill_region(float* mask, const WorldSample& s, bool mirror, const Po
   return shape.captions == CaptionStyle::Varied ? varied_crop_caption(chosen, rng) : world_class_name(chosen);
 }
 
+// The class-balance map of sample `s` (see WorldPool) into `weights` (size/8 × size/8), mirrored like the picture.
+void fill_balance(float* weights, const WorldSample& s, bool mirror, float balance) {
+  const int size = s.image.width, cells = size / kLatentCell;
+  const auto counts = world_class_counts(s);
+  std::array<float, kWorldClassCount> pixel_weight{};
+  const double total = static_cast<double>(size) * size;
+  for (int c = 0; c < kWorldClassCount; ++c)
+    if (counts[c] > 0) pixel_weight[c] = static_cast<float>(std::pow(counts[c] / total, -static_cast<double>(balance)));
+  std::fill(weights, weights + cells * cells, 0.0f);
+  double sum = 0;
+  for (int y = 0; y < size; ++y)
+    for (int x = 0; x < size; ++x) {
+      const float w = pixel_weight[s.classes[static_cast<size_t>(y) * size + x]];
+      const int mx = mirror ? size - 1 - x : x;
+      weights[(y / kLatentCell) * cells + mx / kLatentCell] += w;
+      sum += w;
+    }
+  const float scale = static_cast<float>(cells * cells / sum);  // the mean cell weighs 1
+  for (int i = 0; i < cells * cells; ++i) weights[i] *= scale;
+}
+
 }  // namespace
 
 WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolShape& shape, int threads) {
@@ -76,6 +98,8 @@ WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolSh
     throw Error("a data pool's large share " + std::to_string(shape.large_share) + " must be in [0, 1]");
   if (!(shape.region_small_bias >= 0.0f && shape.region_small_bias <= 4.0f))
     throw Error("a data pool's region small bias " + std::to_string(shape.region_small_bias) + " must be in [0, 4]");
+  if (!(shape.class_balance >= 0.0f && shape.class_balance <= 2.0f))
+    throw Error("a data pool's class balance " + std::to_string(shape.class_balance) + " must be in [0, 2]");
   const int size = shape.size;
   if (size % kLatentCell != 0) throw Error("a data pool's picture size " + std::to_string(size) + " must be a multiple of 8");
   WorldOptions options;
@@ -91,6 +115,7 @@ WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolSh
   pool.captions.resize(count);
   pool.region_captions.resize(count);
   pool.region_masks = torch::empty({count, 1, size / kLatentCell, size / kLatentCell}, torch::kFloat32);
+  if (shape.class_balance > 0.0f) pool.balance_weights = torch::empty_like(pool.region_masks);
   const int workers = std::min(worker_count(threads), count);
   std::vector<std::thread> team;
   std::vector<std::exception_ptr> errors(workers);
@@ -108,6 +133,8 @@ WorldPool make_world_pool(uint64_t seed, uint64_t first, int count, const PoolSh
           WorldRng region_rng(mix64(coin ^ 0x5265672e50726f6dull));
           pool.region_captions[i] =
               fill_region(pool.region_masks[i].data_ptr<float>(), s, mirror, shape, region_rng);
+          if (shape.class_balance > 0.0f)
+            fill_balance(pool.balance_weights[i].data_ptr<float>(), s, mirror, shape.class_balance);
         }
       } catch (...) {
         errors[w] = std::current_exception();

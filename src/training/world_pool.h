@@ -25,6 +25,9 @@ struct PoolShape {
   // every present class equally, 1 in inverse proportion to its area.
   float region_small_bias = 0.0f;
   SceneWeights scene_weights = kEqualSceneWeights;  // the odds of each composed scene (WorldOptions)
+  // ≥ 0: each picture's class-balance map weighs a pixel by (its class's share of the picture)^-class_balance;
+  // 0 makes no map.
+  float class_balance = 0.0f;
 };
 
 // Besides its caption, each picture carries one region prompt: one class present in it (with no small bias
@@ -37,6 +40,10 @@ struct WorldPool {
   std::vector<std::string> captions;  // N captions
   std::vector<std::string> region_captions;  // N captions naming one class present
   torch::Tensor region_masks;         // (N, 1, size/8, size/8) float: that class's share of each 8 × 8 cell
+  // With PoolShape::class_balance > 0 (else undefined): (N, 1, size/8, size/8) float, each 8 × 8 cell's mean
+  // pixel weight, a pixel weighing (its class's share of the picture)^-class_balance, the map scaled to mean 1
+  // per picture. A loss weighted by it lets a house count as much as the sky around it, for each picture alike.
+  torch::Tensor balance_weights;
 };
 
 // Samples [first, first + count) of the world `seed` of `shape` on `threads` threads; half of them

@@ -331,6 +331,11 @@ TEST(DefaultModelTraining, RefusesBadOptionsBeforeAnyWork) {
     EXPECT_TRUE(names("--region-context")) << "a region context share of " << share << " without region prompts";
   }
   o.region_context_share = 0;
+  for (const double balance : {-0.5, 2.5}) {
+    o.class_balance = balance;
+    EXPECT_TRUE(names("--class-balance")) << "a class balance of " << balance;
+  }
+  o.class_balance = 0;
   o.stage = TrainStage::VaeDecoder;
   EXPECT_THROW(train_default(o), Error);  // no autoencoder to train the decoder of
   o.detail_weight = -1;

@@ -47,7 +47,8 @@ TEST(DefaultModelE2E, TrainsEvaluatesAndRefusesMistakes) {
   ASSERT_EQ(ae.status, 0) << ae.output;
   EXPECT_TRUE(contains(ae.output, "step 3  loss")) << ae.output;
   ASSERT_EQ(run_cli("train-default --stage unet" + tiny).status, 0);
-  const auto resumed = run_cli("train-default --stage unet --resume" + tiny);
+  // resumed with the loss class-balanced (each picture's map made with its pool)
+  const auto resumed = run_cli("train-default --stage unet --resume --class-balance 1" + tiny);
   ASSERT_EQ(resumed.status, 0) << resumed.output;
   EXPECT_TRUE(contains(resumed.output, "trained steps 3..6")) << resumed.output;
   const auto eval = run_cli("eval-default --model " + model + " --count 1 --size 64 --reference-samples 16 -o '" +
@@ -87,6 +88,9 @@ TEST(DefaultModelE2E, TrainsEvaluatesAndRefusesMistakes) {
   const auto scenes = run_cli("train-default --stage unet --steps 1 --scene-weights winter=3,volcano=1 --out " + model);
   EXPECT_EQ(scenes.status, 1);
   EXPECT_TRUE(contains(scenes.output, "--scene-weights: unknown scene 'volcano'")) << scenes.output;
+  const auto balance = run_cli("train-default --stage unet --steps 1 --class-balance 3 --out " + model);
+  EXPECT_NE(balance.status, 0);
+  EXPECT_TRUE(contains(balance.output, "--class-balance")) << balance.output;
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <set>
 #include <string>
@@ -101,6 +103,50 @@ TEST(WorldPool, RegionSmallBiasFavoursTheSmallClasses) {
 
   const training::PoolShape negative{64, 0.0f, CaptionStyle::Plain, -1.0f};
   EXPECT_THROW(training::make_world_pool(3, 0, 1, negative, 1), Error);
+}
+
+// The class-balance map: each cell's mean pixel weight, a pixel weighing (its class's share of the picture)^-β,
+// the map scaled to mean 1; recomputed here from the class map, as drawn or mirrored. Small classes' cells weigh
+// more than the largest class's; β = 0 makes no map.
+TEST(WorldPool, ClassBalanceWeighsEachClassByItsShare) {
+  constexpr int kSize = 64, kCount = 12, kCells = kSize / 8;
+  constexpr float kBalance = 0.75f;
+  training::PoolShape shape{kSize, 0.0f, CaptionStyle::Plain, 0.0f, kEqualSceneWeights, kBalance};
+  const training::WorldPool pool = training::make_world_pool(5, 40, kCount, shape, 2);
+  ASSERT_EQ(pool.balance_weights.sizes(), (torch::IntArrayRef{kCount, 1, kCells, kCells}));
+  int heavier = 0, unequal = 0;
+  for (int i = 0; i < kCount; ++i) {
+    const WorldSample s = make_world_sample(5, 40 + i, pool_options(kSize));
+    std::array<double, kWorldClassCount> count{};
+    for (uint8_t c : s.classes) count[c] += 1;
+    auto expected = torch::zeros({kCells, kCells}, torch::kFloat64), flipped = expected.clone();
+    for (int y = 0; y < kSize; ++y)
+      for (int x = 0; x < kSize; ++x) {
+        const double w = std::pow(count[s.classes[size_t(y) * kSize + x]] / (kSize * kSize), -double(kBalance));
+        expected[y / 8][x / 8] += w;
+        flipped[y / 8][(kSize - 1 - x) / 8] += w;
+      }
+    expected /= expected.mean();
+    flipped /= flipped.mean();
+    const auto map = pool.balance_weights[i][0].to(torch::kFloat64);
+    EXPECT_NEAR(map.mean().item<double>(), 1.0, 1e-5) << "sample " << i;
+    EXPECT_TRUE(torch::allclose(map, expected, 1e-4, 1e-5) || torch::allclose(map, flipped, 1e-4, 1e-5))
+        << "sample " << i << ": the balance map is not the classes' shares to the power " << -kBalance;
+    // Where one class covers less than half of what another does, its cells weigh more than the other's.
+    double smallest = kSize * kSize, largest = 0;
+    for (double c : count)
+      if (c > 0) smallest = std::min(smallest, c), largest = std::max(largest, c);
+    if (smallest < 0.5 * largest) {
+      ++unequal;
+      heavier += map.max().item<double>() > 1.05 * map.min().item<double>();
+    }
+  }
+  EXPECT_GT(unequal, kCount / 2);
+  EXPECT_EQ(heavier, unequal) << "a picture's smaller classes do not weigh more than its largest";
+  EXPECT_FALSE(training::make_world_pool(5, 40, 2, {kSize, 0.0f, CaptionStyle::Plain}, 2).balance_weights.defined());
+  training::PoolShape too_much = shape;
+  too_much.class_balance = 3.0f;
+  EXPECT_THROW(training::make_world_pool(5, 40, 2, too_much, 2), Error);
 }
 
 }  // namespace
