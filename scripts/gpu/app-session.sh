@@ -33,6 +33,8 @@
 # data says: heaptrack.txt (the call stacks holding the most memory at the peak, and what was never freed);
 # the recording itself comes back as heaptrack.zst only when it is under 15 MB.
 # WORK (default /tmp/app-session) is the app's working folder: give each of several sessions at once its own.
+# SESSION_FILE=PATH runs that session script instead (the four-layer layout still opens first), e.g.
+# bench/app-session/large-canvas.json; scripts/gpu/app-bad-input.sh runs the bad-input sessions this way.
 # APP_ARGS adds options to the app's command line (e.g. --no-cuda-graphs).
 # APP=0 stops after the builds, the GPU tests and the benches (no app session).
 # A long run longer than a call: start it in a new session (setsid) with OUT outside the tree, e.g.
@@ -141,6 +143,8 @@ actions = [a for a in json.load(open(sys.argv[1]))["actions"] if a["do"] != "set
 actions[1:1] = [{"do": "set_settings", "live_mode": "regional"}, {"do": "wait_picture", "settled": True, "timeout_s": 600}]
 print(json.dumps({"actions": actions}))
 PY
+elif [ -n "${SESSION_FILE:-}" ]; then
+  cp "$SESSION_FILE" "$work/session.json" || exit 1
 else
   cp bench/app-session/session.json "$work/"
 fi

@@ -224,6 +224,12 @@ void App::frame() {
     if (!logged_engine_error_.empty())
       fprintf(stderr, "semantic-palette: %s\n", logged_engine_error_.c_str());
   }
+  // Fallbacks (the CPU after running out of GPU memory while loading, a smaller live picture) are said in
+  // the window; a run without one (--offscreen, a terminal) hears of them here.
+  if (engine.notice() != logged_engine_notice_) {
+    logged_engine_notice_ = engine.notice();
+    if (!logged_engine_notice_.empty()) fprintf(stderr, "semantic-palette: %s\n", logged_engine_notice_.c_str());
+  }
   watch_export();
   autosave();
   publish_if_changed();

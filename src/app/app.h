@@ -135,7 +135,7 @@ class App {
   void watch_export();
 
   ExportState last_export_ = ExportState::Idle;
-  std::string logged_engine_error_;
+  std::string logged_engine_error_, logged_engine_notice_;  // what the terminal was told last
   uint64_t published_version_ = 0;
   uint64_t published_document_ = 0;
   std::optional<ScriptRunner> script_;

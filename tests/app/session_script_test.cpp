@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
+#include <string>
 
 #include <variant>
 
@@ -44,6 +46,20 @@ TEST(SessionScript, ParsesActionsAndResolvesPaths) {
   EXPECT_EQ(std::get<script::CheckPicture>(check.actions[0]).max_mean, 2.5);
   const Script key = parse_script(R"({"actions": [{"do": "key", "keys": "Ctrl+Z"}]})", "/");
   EXPECT_EQ(std::get<script::Key>(key.actions[0]).action, *action_for_label("Ctrl+Z"));
+}
+
+// The sessions the GPU scripts run (scripts/gpu/app-session.sh, app-bad-input.sh) parse here, so a typo costs
+// no GPU lease.
+TEST(SessionScript, TheBenchSessionsParse) {
+  int sessions = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(PALETTE_SOURCE_DIR) / "bench" /
+                                                                "app-session")) {
+    if (entry.path().extension() != ".json" || entry.path().filename().string().find(".layout.") != std::string::npos)
+      continue;
+    EXPECT_NO_THROW(load_script(entry.path())) << entry.path();
+    ++sessions;
+  }
+  EXPECT_GE(sessions, 5);
 }
 
 TEST(SessionScript, PromptsRecoveryAndCrashActions) {

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Run ON THE GPU MACHINE (device tool), from the repository root, after scripts/gpu/prepare-app.sh here:
+#   run(command="scripts/gpu/app-bad-input.sh", carry=[".deps", ".gl", ".app-deps"])
+# Issue 23's bad input, the app on CUDA with the SD 1.5-shaped random model (app-session.sh's build and model),
+# one case after another. CASES (default "large squeeze toolarge") names them:
+#   large     a new 2048² document (Ctrl+N): the live picture at its reduced size, then the export at full
+#             size (bench/app-session/large-canvas.json)
+#   squeeze   the app streams; once its first picture has settled, another process takes all but
+#             SQUEEZE_LEAVE_GB (default 0.3) of the GPU's free memory for 60 s, so recordings and frames run out
+#             of memory mid-stream: the app must say so, keep the document, fall back (a smaller live picture)
+#             and paint on (bench/app-session/memory-squeeze.json, which checks the settled picture after)
+#   toolarge  another process holds all but HOG_LEAVE_GB (default 1) of the GPU before the app starts, so the
+#             model (about 2 GB in fp16) cannot load there: the app must say so and paint on the CPU
+#             (bench/app-session/model-too-large.json)
+# Each case's app log, metrics and screenshots go to $OUT/<case>.tar.gz; what each app said (its errors and
+# fallback notices, stderr) is printed. The memory hog is PyTorch in Python, which the GPU machine has.
+set -uo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+out="${OUT:?set OUT}"
+read -r -a cases <<< "${CASES:-large squeeze toolarge}"
+for c in "${cases[@]}"; do
+  case "$c" in large|squeeze|toolarge) ;; *) echo "unknown case '$c' (large, squeeze, toolarge)" >&2; exit 2 ;; esac
+done
+runs=/tmp/app-bad-input && rm -rf "$runs" && mkdir -p "$runs"
+APP=0 OUT="$runs/build" scripts/gpu/app-session.sh custom || exit 1
+
+# Holds all but LEAVE GB of the GPU's free memory for SECONDS, then exits; prints what it took.
+hog() {
+  python3 - "$1" "$2" <<'PY'
+import sys, time, torch
+leave, seconds = float(sys.argv[1]), float(sys.argv[2])
+free, total = torch.cuda.mem_get_info()
+take = max(0, int(free - leave * 2**30))
+block = torch.empty(take, dtype=torch.uint8, device="cuda")
+print(f"hog: took {take / 2**30:.1f} GiB of {free / 2**30:.1f} GiB free, for {seconds:.0f} s", flush=True)
+time.sleep(seconds)
+PY
+}
+
+for c in "${cases[@]}"; do
+  echo "== $c"
+  dir="$runs/$c"
+  mkdir -p "$dir"
+  case "$c" in
+    large)
+      SESSION_FILE=bench/app-session/large-canvas.json OUT="$dir" WORK=/tmp/bad-large SECONDS_LEFT=560 \
+        scripts/gpu/app-session.sh custom > "$dir/session.txt" 2>&1
+      ;;
+    squeeze)
+      SESSION_FILE=bench/app-session/memory-squeeze.json OUT="$dir" WORK=/tmp/bad-squeeze SECONDS_LEFT=560 \
+        scripts/gpu/app-session.sh custom > "$dir/session.txt" 2>&1 &
+      app=$!
+      # The hog starts once the first picture has settled (the metrics' first line is that action's).
+      for _ in $(seq 600); do [ -s "$dir/metrics.jsonl" ] && break; sleep 0.5; done
+      sleep 5
+      hog "${SQUEEZE_LEAVE_GB:-0.3}" 60 > "$dir/hog.txt" 2>&1
+      wait "$app"
+      ;;
+    toolarge)
+      hog "${HOG_LEAVE_GB:-1}" 400 > "$dir/hog.txt" 2>&1 &
+      hogpid=$!
+      sleep 15
+      SESSION_FILE=bench/app-session/model-too-large.json OUT="$dir" WORK=/tmp/bad-toolarge SECONDS_LEFT=560 \
+        scripts/gpu/app-session.sh custom > "$dir/session.txt" 2>&1
+      kill "$hogpid" 2>/dev/null
+      ;;
+  esac
+  cat "$dir/hog.txt" 2>/dev/null
+  tail -4 "$dir/session.txt"
+  grep -v "^semantic-palette: stroke to picture" "$dir/app.log" | head -20
+  tail -1 "$dir/metrics.jsonl"
+  tar -C "$runs" -czf "$out/$c.tar.gz" "$c"
+done
+ls -la "$out"
