@@ -76,8 +76,8 @@ struct TrainOptions {
                                     // region paints does not follow what surrounds it (a layout's other layers)
   SceneWeights scene_weights = kEqualSceneWeights;  // the odds of the world's composed scenes in the pictures
   double class_balance = 0.0;       // UNet stage: in [0, 2], the loss of a picture captioned whole weighs each
-                                    // pixel by (its class's share of the picture)^-balance, scaled to mean 1 per
-                                    // picture: small objects count more (0: every pixel alike)
+                                    // pixel by (its class's share of the picture, at least 0.5 %)^-balance, scaled
+                                    // to mean 1 per picture: small objects count more (0: every pixel alike)
   int pool = 4096;                  // pictures generated per data pool (a new pool is made in the background)
   double large_share = 0.5;         // share of pictures rendered at 2 × --size and cut to a --size view: the
                                     // world as a larger canvas shows it (a 512² layout, for a 256² model)

@@ -10,8 +10,8 @@
 #   nolayers  no brushes added or removed (the stream's batch keeps its shape)
 #   strokes   strokes alone
 #   nographs  every kind of edit, no CUDA graphs
-# SECONDS_EACH (default 240) is each run's length. Writes $OUT/churn-<variant>.txt and prints each run's
-# memory lines and growth.
+# SECONDS_EACH (default 180) is each run's length (with a cold build of palette, about 120 s, the call takes
+# about 400 s). Writes $OUT/churn-<variant>.txt and prints each run's memory lines and growth.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -23,7 +23,7 @@ else
   palette="$root/build-gpu/src/palette"
 fi
 read -r -a variants <<< "${VARIANTS:-all nomodes nolayers nographs}"
-seconds="${SECONDS_EACH:-240}"
+seconds="${SECONDS_EACH:-180}"
 pids=()
 for v in "${variants[@]}"; do
   case "$v" in

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -19,6 +20,7 @@
 
 #include "base/process_memory.h"
 #include "cli/bench_workloads.h"
+#include "palette/document_requests.h"
 #include "palette/error.h"
 #include "palette/stream.h"
 
@@ -64,7 +66,8 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
   const ChurnEdits kinds = parse_churn_edits(settings.churn_edits);
   const bool cpu = model.info().device == "cpu";
   const int side = settings.live_side > 0 ? settings.live_side : cpu ? 256 : 512;
-  StreamSettings stream_settings = live_stream_settings(model);
+  // The app's live settings for a document with the default generation settings.
+  StreamSettings stream_settings = live_picture_settings(model, GenerationSettings{});
   stream_settings.cuda_graphs = settings.cuda_graphs;
   if (settings.stream_mode == "regional") stream_settings.mode = StreamMode::RegionalAttention;
   if (settings.stream_mode == "multidiffusion") stream_settings.mode = StreamMode::MultiDiffusion;
@@ -100,6 +103,8 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
 
   std::vector<Sample> samples;
   int64_t edits = 0, frames = 0, streams = 1, errors = 0;
+  std::string last_error;
+  std::vector<std::future<void>> retiring;  // old streams stopping, as the app retires them
   const auto start = Clock::now();
   const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
   const auto sample = [&] {
@@ -121,8 +126,12 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
   while (elapsed() < settings.churn_seconds) {
     const bool switch_mode = kinds.modes && std::uniform_real_distribution<double>()(random) < kModeSwitchOdds;
     if (switch_mode) {
-      // As the app does on a live-mode switch: the old stream stops, a new one starts from the same snapshot.
-      stream->shutdown();
+      // As the app does on a live-mode switch (EngineSession's retire_stream): the old stream is stopped and
+      // destroyed on a thread of its own while a new one starts from the same snapshot.
+      retiring.push_back(std::async(std::launch::async, [old = std::move(stream)]() mutable {
+        old->shutdown();
+        old.reset();
+      }));
       stream_settings.mode = stream_settings.mode == StreamMode::MultiDiffusion ? StreamMode::RegionalAttention
                                                                                 : StreamMode::MultiDiffusion;
       stream = std::make_unique<LiveStream>(model, stream_settings);
@@ -151,21 +160,41 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
       if (stream->take_frame()) ++frames;
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    if (stream->last_error()) ++errors;
+    // An error stays reported until a snapshot succeeds: count and print each new one.
+    if (const auto e = stream->last_error(); e && e->what() != last_error) {
+      last_error = e->what();
+      ++errors;
+      std::printf("churn: stream error: %s\n", last_error.c_str());
+    } else if (!e) {
+      last_error.clear();
+    }
     if (elapsed() >= samples.back().seconds + sample_seconds) sample();
   }
+  sample();  // the last figure while the stream still runs, as the others
   stream->shutdown();
-  sample();
+  for (auto& r : retiring) r.get();
 
-  // The growth after the first minute (after half the run, when it is shorter than two minutes), per minute.
+  // The growth after the first minute (after half the run, when it is shorter than two minutes): the
+  // least-squares slope of the samples from then on, per minute, so that no single sample decides it.
   const double from = std::min(60.0, settings.churn_seconds / 2);
-  const Sample& base = *std::find_if(samples.begin(), samples.end(), [&](const Sample& s) { return s.seconds >= from; });
+  std::vector<const Sample*> tail;
+  for (const Sample& s : samples)
+    if (s.seconds >= from) tail.push_back(&s);
+  const auto per_minute = [&](const auto& value) {
+    double n = 0, st = 0, sv = 0, stt = 0, stv = 0;
+    for (const Sample* s : tail) {
+      const double t = s->seconds / 60, v = value(*s);
+      n += 1, st += t, sv += v, stt += t * t, stv += t * v;
+    }
+    const double d = n * stt - st * st;
+    return d > 0 ? (n * stv - st * sv) / d : 0.0;
+  };
+  const Sample& base = *tail.front();
   const Sample& end = samples.back();
-  const double minutes = std::max(end.seconds - base.seconds, 1e-9) / 60;
-  const double heap_per_minute = megabytes(end.heap.in_use - base.heap.in_use) / minutes;
-  const double rss_per_minute = megabytes(end.rss - base.rss) / minutes;
-  std::printf("churn: after %.0f s, heap in use %.1f → %.1f MB (%+.1f MB a minute), RSS %.1f → %.1f MB (%+.1f MB a "
-              "minute); %lld edits, %lld pictures, %lld streams, %lld stream errors\n",
+  const double heap_per_minute = per_minute([](const Sample& s) { return megabytes(s.heap.in_use); });
+  const double rss_per_minute = per_minute([](const Sample& s) { return megabytes(s.rss); });
+  std::printf("churn: after %.0f s, heap in use %.1f → %.1f MB (fitted %+.1f MB a minute), RSS %.1f → %.1f MB (%+.1f MB "
+              "a minute); %lld edits, %lld pictures, %lld streams, %lld stream errors\n",
               base.seconds, megabytes(base.heap.in_use), megabytes(end.heap.in_use), heap_per_minute,
               megabytes(base.rss), megabytes(end.rss), rss_per_minute, static_cast<long long>(edits),
               static_cast<long long>(frames), static_cast<long long>(streams), static_cast<long long>(errors));

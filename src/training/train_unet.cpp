@@ -179,7 +179,11 @@ TrainReport train_unet(const TrainOptions& o) {
     }
     const auto captions = torch::where(regional, data.region_ids.index_select(0, idx), data.ids.index_select(0, idx));
     const auto ids = torch::where(drop, empty_ids.unsqueeze(0), captions);
-    const auto whole = data.balance.defined() ? data.balance.index_select(0, idx) : torch::ones({1, 1, 1, 1}, on);
+    // Class balance is for pictures captioned whole; an empty caption asks for no class, so every cell alike.
+    const auto ones = torch::ones({1, 1, 1, 1}, on);
+    const auto whole = data.balance.defined()
+                           ? torch::where(drop.view({b, 1, 1, 1}), ones, data.balance.index_select(0, idx))
+                           : ones;
     const auto weight = torch::where(regional.view({b, 1, 1, 1}), data.region_masks.index_select(0, idx), whole);
     const auto at_lcm = torch::rand({b}, on) < o.lcm_timestep_share;
     const auto t = torch::where(at_lcm, lcm_steps.index_select(0, torch::randint(lcm_steps.size(0), {b}, on.dtype(torch::kLong))),

@@ -69,6 +69,10 @@ std::string fill_region(float* mask, const WorldSample& s, bool mirror, const Po
   return shape.captions == CaptionStyle::Varied ? varied_crop_caption(chosen, rng) : world_class_name(chosen);
 }
 
+// The least share a class is weighed as: a sliver cut off at a view's edge would otherwise, at a balance of 1
+// or more, outweigh the rest of the picture from a single cell.
+constexpr double kLeastBalancedShare = 0.005;
+
 // The class-balance map of sample `s` (see WorldPool) into `weights` (size/8 × size/8), mirrored like the picture.
 void fill_balance(float* weights, const WorldSample& s, bool mirror, float balance) {
   const int size = s.image.width, cells = size / kLatentCell;
@@ -76,7 +80,9 @@ void fill_balance(float* weights, const WorldSample& s, bool mirror, float balan
   std::array<float, kWorldClassCount> pixel_weight{};
   const double total = static_cast<double>(size) * size;
   for (int c = 0; c < kWorldClassCount; ++c)
-    if (counts[c] > 0) pixel_weight[c] = static_cast<float>(std::pow(counts[c] / total, -static_cast<double>(balance)));
+    if (counts[c] > 0)
+      pixel_weight[c] =
+          static_cast<float>(std::pow(std::max(counts[c] / total, kLeastBalancedShare), -static_cast<double>(balance)));
   std::fill(weights, weights + cells * cells, 0.0f);
   double sum = 0;
   for (int y = 0; y < size; ++y)

@@ -105,33 +105,38 @@ TEST(WorldPool, RegionSmallBiasFavoursTheSmallClasses) {
   EXPECT_THROW(training::make_world_pool(3, 0, 1, negative, 1), Error);
 }
 
-// The class-balance map: each cell's mean pixel weight, a pixel weighing (its class's share of the picture)^-β,
-// the map scaled to mean 1; recomputed here from the class map, as drawn or mirrored. Small classes' cells weigh
-// more than the largest class's; β = 0 makes no map.
+// The class-balance map: each cell's mean pixel weight, a pixel weighing (its class's share of the picture, at
+// least 0.5 %)^-β, the map scaled to mean 1; recomputed here from the class map, mirrored where the pool mirrored
+// the picture. Small classes' cells weigh more than the largest class's; β = 0 makes no map.
 TEST(WorldPool, ClassBalanceWeighsEachClassByItsShare) {
   constexpr int kSize = 64, kCount = 12, kCells = kSize / 8;
   constexpr float kBalance = 0.75f;
   training::PoolShape shape{kSize, 0.0f, CaptionStyle::Plain, 0.0f, kEqualSceneWeights, kBalance};
   const training::WorldPool pool = training::make_world_pool(5, 40, kCount, shape, 2);
   ASSERT_EQ(pool.balance_weights.sizes(), (torch::IntArrayRef{kCount, 1, kCells, kCells}));
-  int heavier = 0, unequal = 0;
+  int heavier = 0, unequal = 0, mirrors = 0;
   for (int i = 0; i < kCount; ++i) {
     const WorldSample s = make_world_sample(5, 40 + i, pool_options(kSize));
     std::array<double, kWorldClassCount> count{};
     for (uint8_t c : s.classes) count[c] += 1;
-    auto expected = torch::zeros({kCells, kCells}, torch::kFloat64), flipped = expected.clone();
+    // Mirrored or not, as the pool drew the picture (its pixels say which); the map must be mirrored with it.
+    const torch::Tensor drawn =
+        torch::from_blob(const_cast<uint8_t*>(s.image.pixels.data()), {kSize, kSize, 3}, torch::kUInt8).permute({2, 0, 1});
+    const bool mirrored = !torch::equal(pool.images[i], drawn);
+    ASSERT_TRUE(!mirrored || torch::equal(pool.images[i], drawn.flip({2}))) << "sample " << i << " is not the world's picture";
+    auto expected = torch::zeros({kCells, kCells}, torch::kFloat64);
     for (int y = 0; y < kSize; ++y)
       for (int x = 0; x < kSize; ++x) {
-        const double w = std::pow(count[s.classes[size_t(y) * kSize + x]] / (kSize * kSize), -double(kBalance));
-        expected[y / 8][x / 8] += w;
-        flipped[y / 8][(kSize - 1 - x) / 8] += w;
+        const double share = std::max(count[s.classes[size_t(y) * kSize + x]] / (kSize * kSize), 0.005);
+        expected[y / 8][(mirrored ? kSize - 1 - x : x) / 8] += std::pow(share, -double(kBalance));
       }
     expected /= expected.mean();
-    flipped /= flipped.mean();
     const auto map = pool.balance_weights[i][0].to(torch::kFloat64);
     EXPECT_NEAR(map.mean().item<double>(), 1.0, 1e-5) << "sample " << i;
-    EXPECT_TRUE(torch::allclose(map, expected, 1e-4, 1e-5) || torch::allclose(map, flipped, 1e-4, 1e-5))
-        << "sample " << i << ": the balance map is not the classes' shares to the power " << -kBalance;
+    EXPECT_TRUE(torch::allclose(map, expected, 1e-4, 1e-5))
+        << "sample " << i << (mirrored ? " (mirrored)" : "") << ": the balance map is not the classes' shares to the power "
+        << -kBalance << " where the picture has them";
+    mirrors += mirrored;
     // Where one class covers less than half of what another does, its cells weigh more than the other's.
     double smallest = kSize * kSize, largest = 0;
     for (double c : count)
@@ -142,6 +147,8 @@ TEST(WorldPool, ClassBalanceWeighsEachClassByItsShare) {
     }
   }
   EXPECT_GT(unequal, kCount / 2);
+  EXPECT_GT(mirrors, 0) << "no picture of " << kCount << " was mirrored: the test would not see a wrong mirror";
+  EXPECT_LT(mirrors, kCount);
   EXPECT_EQ(heavier, unequal) << "a picture's smaller classes do not weigh more than its largest";
   EXPECT_FALSE(training::make_world_pool(5, 40, 2, {kSize, 0.0f, CaptionStyle::Plain}, 2).balance_weights.defined());
   training::PoolShape too_much = shape;
