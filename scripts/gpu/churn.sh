@@ -10,8 +10,10 @@
 #   nolayers  no brushes added or removed (the stream's batch keeps its shape)
 #   strokes   strokes alone
 #   nographs  every kind of edit, no CUDA graphs
-# SECONDS_EACH (default 180) is each run's length (with a cold build of palette, about 120 s, the call takes
-# about 400 s). Writes $OUT/churn-<variant>.txt and prints each run's memory lines and growth.
+# BENCH_ARGS adds `palette bench` options to every run (e.g. "--model DIR --device cpu --live-side 64" to try
+# the script on a CPU with a tiny model). SECONDS_EACH (default 180) is each run's length (with a cold build of palette, about 120 s, the call takes
+# about 400 s). Writes $OUT/churn.tar.gz (each variant's churn-<variant>.txt; one file, so that it fits beside
+# another script's files in the 8 a call returns) and prints each run's memory lines and growth.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -24,6 +26,7 @@ else
 fi
 read -r -a variants <<< "${VARIANTS:-all nomodes nolayers nographs}"
 seconds="${SECONDS_EACH:-180}"
+runs=/tmp/churn && rm -rf "$runs" && mkdir -p "$runs"
 pids=()
 for v in "${variants[@]}"; do
   case "$v" in
@@ -34,11 +37,12 @@ for v in "${variants[@]}"; do
     nographs) args=(--no-graphs) ;;
     *) echo "unknown variant '$v' (all, nomodes, nolayers, strokes, nographs)" >&2; exit 2 ;;
   esac
-  "$palette" bench -w churn --churn-seconds "$seconds" "${args[@]}" > "$out/churn-$v.txt" 2>&1 &
+  "$palette" bench -w churn --churn-seconds "$seconds" "${args[@]}" ${BENCH_ARGS:-} > "$runs/churn-$v.txt" 2>&1 &
   pids+=($!)
   sleep 10
 done
 wait "${pids[@]}"
 for v in "${variants[@]}"; do
-  echo "== $v"; grep -E "^churn" "$out/churn-$v.txt" | tail -8
+  echo "== $v"; grep -E "^churn" "$runs/churn-$v.txt" | tail -8
 done
+tar -C "$runs" -czf "$out/churn.tar.gz" .
