@@ -32,7 +32,6 @@
 
 namespace palette::app {
 
-
 class SessionMetrics {
  public:
   // Starts the first span at `t`.

@@ -47,25 +47,26 @@ struct Sample {
 
 ChurnEdits parse_churn_edits(const std::string& list) {
   ChurnEdits edits;
-  edits.strokes = edits.prompts = edits.layers = edits.modes = false;
+  const auto add = [&](SnapshotEdit e) {
+    if (std::find(edits.snapshot.begin(), edits.snapshot.end(), e) == edits.snapshot.end()) edits.snapshot.push_back(e);
+  };
   std::stringstream in(list);
   std::string name;
   while (std::getline(in, name, ',')) {
-    if (name == "stroke") edits.strokes = true;
-    else if (name == "prompt") edits.prompts = true;
-    else if (name == "layers") edits.layers = true;
+    if (name == "stroke") add(SnapshotEdit::Stroke);
+    else if (name == "prompt") add(SnapshotEdit::Prompt);
+    else if (name == "layers") add(SnapshotEdit::Layers);
     else if (name == "modes") edits.modes = true;
     else throw Error("--churn-edits: unknown edit '" + name + "' (stroke, prompt, layers, modes)");
   }
-  if (!edits.strokes && !edits.prompts && !edits.layers && !edits.modes)
-    throw Error("--churn-edits: no edit given (stroke, prompt, layers, modes)");
+  std::sort(edits.snapshot.begin(), edits.snapshot.end());  // the draws do not depend on the list's order
+  if (edits.snapshot.empty() && !edits.modes) throw Error("--churn-edits: no edit given (stroke, prompt, layers, modes)");
   return edits;
 }
 
 std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settings) {
   const ChurnEdits kinds = parse_churn_edits(settings.churn_edits);
-  const bool cpu = model.info().device == "cpu";
-  const int side = settings.live_side > 0 ? settings.live_side : cpu ? 256 : 512;
+  const int side = live_canvas_side(model, settings);
   // The app's live settings for a document with the default generation settings.
   StreamSettings stream_settings = live_picture_settings(model, GenerationSettings{});
   stream_settings.cuda_graphs = settings.cuda_graphs;
@@ -119,10 +120,6 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
   // Every 10 s, and at least six figures in a short run.
   const double sample_seconds = std::min(10.0, settings.churn_seconds / 6);
   sample();
-  std::vector<int> enabled;  // 0 stroke, 1 prompt, 2 layers (modes: drawn apart, at their own rate)
-  if (kinds.strokes) enabled.push_back(0);
-  if (kinds.prompts) enabled.push_back(1);
-  if (kinds.layers) enabled.push_back(2);
   while (elapsed() < settings.churn_seconds) {
     const bool switch_mode = kinds.modes && std::uniform_real_distribution<double>()(random) < kModeSwitchOdds;
     if (switch_mode) {
@@ -136,13 +133,13 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
                                                                                 : StreamMode::MultiDiffusion;
       stream = std::make_unique<LiveStream>(model, stream_settings);
       ++streams;
-    } else if (!enabled.empty()) {
-      const int kind = enabled[size_t(uniform(int(enabled.size())))];
-      if (kind == 2 && (snapshot.layers.size() < 2 || (snapshot.layers.size() < 6 && uniform(2) == 0))) {
+    } else if (!kinds.snapshot.empty()) {
+      const SnapshotEdit kind = kinds.snapshot[size_t(uniform(int(kinds.snapshot.size())))];
+      if (kind == SnapshotEdit::Layers && (snapshot.layers.size() < 2 || (snapshot.layers.size() < 6 && uniform(2) == 0))) {
         new_layer();
-      } else if (kind == 2) {
+      } else if (kind == SnapshotEdit::Layers) {
         snapshot.layers.erase(snapshot.layers.begin() + uniform(int(snapshot.layers.size())));
-      } else if (kind == 1) {
+      } else if (kind == SnapshotEdit::Prompt) {
         snapshot.layers[size_t(uniform(int(snapshot.layers.size())))].region.prompt = kPrompts[uniform(8)];
       } else {
         // A dab of the brush (a new tensor: the snapshot handed over before stays as it was).

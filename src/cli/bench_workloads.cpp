@@ -375,8 +375,7 @@ std::vector<BenchRow> sync_rows(const Model& model, const BenchSettings& setting
 // there), a GPU one 512². Then three new seeds, each timed to its settled picture: what opening a layout or
 // resizing the canvas costs.
 std::vector<BenchRow> live_rows(const Model& model, const BenchSettings& settings) {
-  const bool cpu = model.info().device == "cpu";
-  const int side = settings.live_side > 0 ? settings.live_side : cpu ? 256 : 512;
+  const int side = live_canvas_side(model, settings);
   // As the app's live picture runs on this device, unless --stream-mode says otherwise.
   StreamSettings stream_settings = live_stream_settings(model);
   stream_settings.cuda_graphs = settings.cuda_graphs;
@@ -471,6 +470,10 @@ std::vector<BenchRow> live_rows(const Model& model, const BenchSettings& setting
 }
 
 }  // namespace
+
+int live_canvas_side(const Model& model, const BenchSettings& settings) {
+  return settings.live_side > 0 ? settings.live_side : model.info().device == "cpu" ? 256 : 512;
+}
 
 double unet_gflop(const Model& model, int height, int width) {
   return unet_gflops(model_parts(model).unet->config(), height / 8, width / 8);

@@ -55,14 +55,19 @@ std::unique_ptr<StreamEngine> bench_stream(const Model& model, const BenchSettin
 // whole stream frames.
 std::vector<BenchRow> profile_rows(const Model& model, const BenchSettings& settings);
 
+// The canvas side of the live and churn workloads: --live-side, else the app's live size (256 on a CPU, 512 on a GPU).
+int live_canvas_side(const Model& model, const BenchSettings& settings);
+
 // The churn workload (bench_churn.cpp): the live stream under the app's long run's edits for
 // settings.churn_seconds, printing this process's memory every 10 s and its growth after the first minute.
 std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settings);
 
 // Which edits the churn workload makes, from "stroke,prompt,layers,modes" (any of them). Throws
 // palette::Error naming an unknown one, or when none is given.
+enum class SnapshotEdit { Stroke, Prompt, Layers };  // edits of the document the stream follows
 struct ChurnEdits {
-  bool strokes = true, prompts = true, layers = true, modes = true;
+  std::vector<SnapshotEdit> snapshot;  // drawn one per edit, alike
+  bool modes = false;                  // live-mode switches (each a new stream), at their own rate
 };
 ChurnEdits parse_churn_edits(const std::string& list);
 

@@ -73,7 +73,7 @@ TrainReport train_autoencoder(const TrainOptions& o) {
   std::error_code ec;
   fs::create_directories(o.out, ec);
 
-  const PoolShape shape{o.image_size, static_cast<float>(o.large_share), CaptionStyle::Plain, 0.0f, o.scene_weights};
+  const PoolShape shape = pool_shape(o);
   PoolMaker pools(o.seed, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, shape, o.data_threads);
   WorldPool pool = pools.take(o.device);
   const auto validation = to_unit_range(pool.images.narrow(0, 0, std::min<int64_t>(8, o.pool)), o.device);

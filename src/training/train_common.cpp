@@ -223,6 +223,16 @@ torch::Tensor edge_l1(const torch::Tensor& a, const torch::Tensor& b) {
   return (dx(a) - dx(b)).abs().mean() + (dy(a) - dy(b)).abs().mean();
 }
 
+PoolShape pool_shape(const TrainOptions& o) {
+  PoolShape shape{o.image_size, static_cast<float>(o.large_share), CaptionStyle::Plain, 0.0f, o.scene_weights};
+  if (o.stage == TrainStage::Unet) {
+    shape.captions = o.varied_captions ? CaptionStyle::Varied : CaptionStyle::Plain;
+    shape.region_small_bias = static_cast<float>(o.region_small_bias);
+    shape.class_balance = static_cast<float>(o.class_balance);
+  }
+  return shape;
+}
+
 void validate_train_options(const TrainOptions& o) {
   if (o.out.empty()) throw Error("--out: the model folder is required");
   if (o.steps < 0) throw Error("--steps " + std::to_string(o.steps) + " must be ≥ 0");

@@ -14,10 +14,15 @@
 #include <vector>
 
 #include "palette/training.h"
+#include "training/world_pool.h"
 
 namespace palette::training {
 
 using Clock = std::chrono::steady_clock;
+
+// The data pools a stage trains on: the UNet's with its captions, region prompts and class balance; the
+// other stages look at the pictures only (plain captions, no region bias, no balance maps).
+PoolShape pool_shape(const TrainOptions& o);
 
 // Stops a run at its step count or its deadline, whichever comes first (0 = no limit).
 class RunBudget {

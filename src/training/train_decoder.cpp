@@ -96,7 +96,7 @@ TrainReport train_decoder(const TrainOptions& o) {
   WeightAverage average(*taesd, o.ema);
 
   // The pictures as the other stages see them; their captions are not used.
-  const PoolShape shape{o.image_size, static_cast<float>(o.large_share), CaptionStyle::Plain, 0.0f, o.scene_weights};
+  const PoolShape shape = pool_shape(o);
   PoolMaker pools(o.seed + 2, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, shape, o.data_threads);
   WorldPool pool = pools.take(o.device);
   Validation validation;

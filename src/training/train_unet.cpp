@@ -8,7 +8,8 @@
 // denoises each region under its own prompt while the latent around it shows other things, and this is
 // that situation, supervised; with --region-context a share of them show their class among another
 // picture's surroundings, as a layout's other layers would. With --class-balance the other pictures' loss
-// weighs small objects' cells more (a tree over a snowfield is a few cells against hundreds). The saved weights are the exponential moving average.
+// weighs small objects' cells more (a tree over a snowfield is a few cells against hundreds). The saved
+// weights are the exponential moving average.
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -148,9 +149,7 @@ TrainReport train_unet(const TrainOptions& o) {
   const auto lcm_steps = torch::tensor(lcm_schedule_timesteps(), torch::kLong).to(o.device);
   const auto empty_ids = torch::tensor(tokenizer.encode(""), torch::kLong).to(o.device);
 
-  const PoolShape shape{o.image_size, static_cast<float>(o.large_share),
-                        o.varied_captions ? CaptionStyle::Varied : CaptionStyle::Plain,
-                        static_cast<float>(o.region_small_bias), o.scene_weights, static_cast<float>(o.class_balance)};
+  const PoolShape shape = pool_shape(o);
   PoolMaker pools(o.seed + 1, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, shape, o.data_threads);
   uint64_t pools_taken = 0;
   const auto next_pool = [&] {

@@ -102,7 +102,7 @@ TrainReport train_vae_decoder(const TrainOptions& o) {
     });
   };
 
-  const PoolShape shape{o.image_size, static_cast<float>(o.large_share), CaptionStyle::Plain, 0.0f, o.scene_weights};
+  const PoolShape shape = pool_shape(o);
   PoolMaker pools(o.seed + 2, static_cast<uint64_t>(r.start_step) * o.batch, o.pool, shape, o.data_threads);
   WorldPool pool = pools.take(o.device);
   const Validation validation =

@@ -55,17 +55,28 @@ WorldClass pick_region_class(const WorldSample& s, float small_bias, WorldRng& r
   return present.back();
 }
 
-std::string fill_region(float* mask, const WorldSample& s, bool mirror, const PoolShape& shape, WorldRng& rng) {
-  const int size = s.image.width, cells = size / kLatentCell;
-  const WorldClass chosen = pick_region_class(s, shape.region_small_bias, rng);
-  std::fill(mask, mask + cells * cells, 0.0f);
-  const float share = 1.0f / (kLatentCell * kLatentCell);
+// Sums a per-class value over each latent cell of sample `s` into `cells` (size/8 × size/8), mirrored like the
+// picture; returns the whole picture's sum.
+double sum_cells(float* cells, const WorldSample& s, bool mirror, const std::array<float, kWorldClassCount>& per_class) {
+  const int size = s.image.width, side = size / kLatentCell;
+  std::fill(cells, cells + side * side, 0.0f);
+  double sum = 0;
   for (int y = 0; y < size; ++y)
-    for (int x = 0; x < size; ++x)
-      if (s.classes[static_cast<size_t>(y) * size + x] == static_cast<uint8_t>(chosen)) {
-        const int mx = mirror ? size - 1 - x : x;
-        mask[(y / kLatentCell) * cells + mx / kLatentCell] += share;
-      }
+    for (int x = 0; x < size; ++x) {
+      const float v = per_class[s.classes[static_cast<size_t>(y) * size + x]];
+      if (v == 0.0f) continue;
+      const int mx = mirror ? size - 1 - x : x;
+      cells[(y / kLatentCell) * side + mx / kLatentCell] += v;
+      sum += v;
+    }
+  return sum;
+}
+
+std::string fill_region(float* mask, const WorldSample& s, bool mirror, const PoolShape& shape, WorldRng& rng) {
+  const WorldClass chosen = pick_region_class(s, shape.region_small_bias, rng);
+  std::array<float, kWorldClassCount> share{};
+  share[static_cast<size_t>(chosen)] = 1.0f / (kLatentCell * kLatentCell);
+  sum_cells(mask, s, mirror, share);
   return shape.captions == CaptionStyle::Varied ? varied_crop_caption(chosen, rng) : world_class_name(chosen);
 }
 
@@ -83,15 +94,7 @@ void fill_balance(float* weights, const WorldSample& s, bool mirror, float balan
     if (counts[c] > 0)
       pixel_weight[c] =
           static_cast<float>(std::pow(std::max(counts[c] / total, kLeastBalancedShare), -static_cast<double>(balance)));
-  std::fill(weights, weights + cells * cells, 0.0f);
-  double sum = 0;
-  for (int y = 0; y < size; ++y)
-    for (int x = 0; x < size; ++x) {
-      const float w = pixel_weight[s.classes[static_cast<size_t>(y) * size + x]];
-      const int mx = mirror ? size - 1 - x : x;
-      weights[(y / kLatentCell) * cells + mx / kLatentCell] += w;
-      sum += w;
-    }
+  const double sum = sum_cells(weights, s, mirror, pixel_weight);
   const float scale = static_cast<float>(cells * cells / sum);  // the mean cell weighs 1
   for (int i = 0; i < cells * cells; ++i) weights[i] *= scale;
 }

@@ -42,7 +42,8 @@ struct WorldPool {
   torch::Tensor region_masks;         // (N, 1, size/8, size/8) float: that class's share of each 8 × 8 cell
   // With PoolShape::class_balance > 0 (else undefined): (N, 1, size/8, size/8) float, each 8 × 8 cell's mean
   // pixel weight, a pixel weighing (its class's share of the picture, at least 0.5 %)^-class_balance, the map
-  // scaled to mean 1 per picture. A loss weighted by it lets a house count as much as the sky around it, for each picture alike.
+  // scaled to mean 1 per picture. A loss weighted by it lets a house count as much as the sky around it, for
+  // each picture alike.
   torch::Tensor balance_weights;
 };
 

@@ -149,10 +149,14 @@ TEST(CliE2E, ReadmeCommandTableListsEveryCommand) {
   }
 }
 
+// `palette bench` on the tiny SD 1.5 fixture, on the CPU, with these options.
+CliRun bench_tiny_sd15(const std::string& options) {
+  return run_cli("bench --device cpu --model '" + (test::fixtures_dir() / "tiny-sd15").string() + "' " + options);
+}
+
 // The live benchmark drives strokes and prompt edits and reports what a painter feels.
 TEST(CliE2E, BenchLiveReportsFirstChangeAndSettled) {
-  const CliRun r = run_cli("bench --device cpu --model '" + (test::fixtures_dir() / "tiny-sd15").string() +
-                           "' -w live --live-side 64 --stream-mode regional --frames 20 --warmup 1");
+  const CliRun r = bench_tiny_sd15("-w live --live-side 64 --stream-mode regional --frames 20 --warmup 1");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "live: first-change p50")) << r.output;
   EXPECT_TRUE(contains(r.output, "settled p50")) << r.output;
@@ -162,8 +166,7 @@ TEST(CliE2E, BenchLiveReportsFirstChangeAndSettled) {
 // The churn workload feeds the live stream the app's kinds of edits and reports this process's memory as it goes
 // and its growth per minute (what the app's long run on a GPU measures, without the app).
 TEST(CliE2E, BenchChurnReportsTheMemoryAsItGoes) {
-  const CliRun r = run_cli("bench --device cpu --model '" + (test::fixtures_dir() / "tiny-sd15").string() +
-                           "' -w churn --live-side 64 --churn-seconds 3");
+  const CliRun r = bench_tiny_sd15("-w churn --live-side 64 --churn-seconds 3");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_TRUE(contains(r.output, "churn:     0 s  heap in use")) << r.output;
   EXPECT_TRUE(contains(r.output, "MB a minute); ")) << r.output;
