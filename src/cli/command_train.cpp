@@ -116,8 +116,9 @@ void add_train_default_command(CLI::App& root) {
       ->capture_default_str();
   cmd->add_option("--class-balance", o.class_balance,
                   "UNet: the loss of a picture captioned whole weighs each pixel by (its class's share of the "
-                  "picture)^-BALANCE, scaled to mean 1 per picture, 0 to 2 (0: every pixel alike; 1: each class of a "
-                  "picture counts as much as any other): small objects count more")
+                  "picture, at least 0.5 %)^-BALANCE, scaled to mean 1 per picture, 0 to 2 (0: every pixel alike; 1: "
+                  "each class of a picture counts as much as any other; pictures with a dropped caption stay "
+                  "unweighted): small objects count more")
       ->check(CLI::Range(0.0, 2.0))
       ->capture_default_str();
   cmd->add_option("--region-context", o.region_context_share,
