@@ -224,7 +224,9 @@ std::pair<int, int> halved_canvas(int width, int height, int halvings);
 // The app and `palette bench -w live` both use it.
 StreamSettings live_stream_settings(const Model& model, StreamSettings base = {});
 
-// A StreamEngine on its own thread. The thread starts at construction and waits for the first
+// A StreamEngine on a thread of its own for its lifetime (a thread reused from earlier streams when one is
+// idle, so that CUDA libraries' per-thread state is not made again for every stream). The engine is made at
+// construction, on the caller's thread, and destroyed on the stream's thread. The thread waits for the first
 // snapshot; it then makes frames as fast as it can (StreamEngine::next_live_frame: an edit's first frame
 // from a stream step, then, unless another edit waits, the rest of the change at once), picking up the
 // newest published snapshot before each frame (intermediate ones are skipped), until a frame has settled:
@@ -247,8 +249,8 @@ class LiveStream {
   void resume();
   bool paused() const;
   void reseed(uint64_t seed);  // applied before the next frame
-  // Stops the thread after the frame in progress and joins it. Idempotent; later publish calls are
-  // ignored.
+  // Stops the stream after the frame in progress and waits until its engine is destroyed (its device memory
+  // freed). Idempotent; later publish calls are ignored.
   void shutdown();
 
   // The newest failure (a bad snapshot: BadInput; the device's memory: OutOfMemory); nullopt when none.

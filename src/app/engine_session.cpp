@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "app/memory_fallback.h"
+#include "base/pooled_threads.h"
 #include "palette/document_file.h"
 #include "palette/error.h"
 #include "palette/document_requests.h"
@@ -283,7 +284,8 @@ void EngineSession::start_export(std::shared_ptr<const Snapshot> snapshot, const
   if (m.stream) m.stream->pause();
   const std::shared_ptr<const Model> model = m.model;  // outlives a model change during the render
   const std::string model_path = in_use_;  // path_ may name a load that failed since
-  m.exporting = std::async(std::launch::async, [=, request = std::move(request)] {
+  // Pooled threads for the GPU work, as the streams' (base/pooled_threads.h): CUDA libraries' per-thread state once.
+  m.exporting = on_pooled_thread([=, request = std::move(request)] {
     const RegionResult r = render_regions(*model, request);
     PngExportOptions options;
     options.seed = r.seed;
@@ -321,7 +323,7 @@ void EngineSession::start_check(const LiveFrame& frame) {
     throw Error("the picture to check is not the settled picture of the newest edit");
   StreamSettings settings = m.live_settings;
   settings.cuda_graphs = false;  // the reference is the plain, eager computation
-  m.checking = std::async(std::launch::async, [model = m.model, settings, snapshot = m.published, frame] {
+  m.checking = on_pooled_thread([model = m.model, settings, snapshot = m.published, frame] {
     PictureCheck check;
     try {
       StreamEngine fresh(*model, settings);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <limits>
+#include <mutex>
 #include <string>
 
 #include "build_info.h"
@@ -29,8 +30,22 @@ struct CudaGraph::Impl {
   int64_t memory_bytes = 0;
 };
 
+namespace {
+// Recordings in one process take turns, and a graph is destroyed between them. A stream retiring after a
+// live-mode switch finishes its frame and is destroyed while the new stream records its first graphs, each
+// on its own thread: one's emptying of the cache or capture beside the other's capture failed with "operation
+// not permitted when stream is capturing" (issue 23's churn runs, bench/RESULTS.md, eighteenth session).
+std::mutex& recording_turn() {
+  static std::mutex turn;
+  return turn;
+}
+}  // namespace
+
 CudaGraph::CudaGraph() : impl_(std::make_unique<Impl>()) {}
-CudaGraph::~CudaGraph() = default;
+CudaGraph::~CudaGraph() {
+  const std::lock_guard<std::mutex> turn(recording_turn());
+  impl_.reset();
+}
 
 #if PALETTE_WITH_CUDA
 namespace {
@@ -81,8 +96,10 @@ void return_unused_cache() {
   try {
     c10::cuda::CUDACachingAllocator::emptyCache();
   } catch (const std::exception&) {
+    (void)cudaGetLastError();  // a failed call leaves its error for the next kernel launch's check to report
   }
 }
+
 
 // Makes sure a recording that allocates `need` bytes fits, or refuses before capturing.
 void make_room_for_recording(int64_t need) {
@@ -102,6 +119,7 @@ std::unique_ptr<CudaGraph> CudaGraph::record(const torch::Device& device, const 
   if (!device.is_cuda()) return nullptr;
 #if PALETTE_WITH_CUDA
   std::unique_ptr<CudaGraph> recorded(new CudaGraph());
+  const std::lock_guard<std::mutex> turn(recording_turn());
   // Graphs of shapes no longer recorded (and of retired streams) are gone by now: what the device holds
   // after this recording is what is in use. A device-wide synchronisation, once per shape change.
   return_unused_cache();

@@ -10,8 +10,9 @@
 // and workspaces outside the recording), then records it once; recording computes nothing, so the
 // caller replays for the first result. Memory the body allocates lives in the graph's own pool as
 // long as the graph does; each recording first returns the allocator's unused cache to the driver (the
-// pools of graphs destroyed since among it), so the memory held follows the graphs kept. Only one thread may
-// record at a time: emptying the cache while another thread captures is an error. The body must not
+// pools of graphs destroyed since among it), so the memory held follows the graphs kept. Recordings from
+// several threads take turns (one waits for the other): emptying the cache or capturing while another
+// thread captures is an error. The body must not
 // synchronise with the host or copy from pageable memory. Other threads may meanwhile use the GPU as they
 // like (the capture is thread-local, with LibTorch ≥ 2.1), on streams of their own, not the pool's: the
 // recording runs on a pool stream. They must not empty the allocator's cache meanwhile, and what they allocate

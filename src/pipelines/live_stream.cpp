@@ -4,9 +4,10 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <future>
 #include <mutex>
-#include <thread>
 
+#include "base/pooled_threads.h"
 #include "models/model_parts.h"
 #include "models/out_of_memory.h"
 #include "palette/model.h"
@@ -36,8 +37,8 @@ StreamSettings live_stream_settings(const Model& model, StreamSettings base) {
   return base;
 }
 
-// Behind a pointer so that stream.h's users need neither <thread> nor <mutex>. Guarded by `mutex`,
-// except `engine` (the engine thread's alone once it runs) and `thread` (the owner's).
+// Behind a pointer so that stream.h's users need neither <future> nor <mutex>. Guarded by `mutex`,
+// except `engine` (the engine thread's alone once it runs) and `running` (the owner's).
 struct LiveStream::Impl {
   explicit Impl(const Model& model, StreamSettings settings)
       : engine(std::make_unique<StreamEngine>(model, std::move(settings))) {}
@@ -57,12 +58,17 @@ struct LiveStream::Impl {
   bool settled = false;  // the last frame settled: nothing to do until a new snapshot or seed
   std::optional<Error> last_error;
   StreamStats stats;
-  std::thread thread;
+  std::future<void> running;  // the engine thread's task; ready once the engine is gone
 };
 
 LiveStream::LiveStream(const Model& model, StreamSettings settings)
     : impl_(std::make_unique<Impl>(model, std::move(settings))) {
-  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+  // A pooled thread: CUDA libraries' per-thread state is made once, not once per stream (base/pooled_threads.h).
+  impl_->running = on_pooled_thread([impl = impl_.get()] {
+    impl->run();
+    // Here, not on the thread that destroys the stream: its GPU memory and graphs go on the thread that made them.
+    impl->engine.reset();
+  });
 }
 
 LiveStream::~LiveStream() { shutdown(); }
@@ -117,7 +123,7 @@ void LiveStream::shutdown() {
     impl_->stopping = true;
   }
   impl_->wake.notify_one();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  if (impl_->running.valid()) impl_->running.wait();
 }
 
 std::optional<Error> LiveStream::last_error() const {

@@ -1,0 +1,52 @@
+// Pooled threads: a task's value and exception come back, tasks never wait for each other, and finished
+// tasks' threads are used again (what keeps CUDA libraries' per-thread state from being made per stream).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "base/pooled_threads.h"
+
+namespace palette {
+namespace {
+
+TEST(PooledThreads, ATaskGivesItsValueOrItsException) {
+  EXPECT_EQ(on_pooled_thread([] { return 42; }).get(), 42);
+  std::future<void> failing = on_pooled_thread([] { throw std::runtime_error("the task failed"); });
+  EXPECT_THROW(failing.get(), std::runtime_error);
+  EXPECT_EQ(on_pooled_thread([] { return 7; }).get(), 7);  // the thread that threw serves on
+}
+
+// More tasks at once than the pool keeps idle: each must start while the others still run, or none ends.
+TEST(PooledThreads, TasksNeverWaitForEachOther) {
+  constexpr int kTasks = 10;
+  std::atomic<int> started{0};
+  std::vector<std::future<bool>> tasks;
+  for (int i = 0; i < kTasks; ++i) {
+    tasks.push_back(on_pooled_thread([&started] {
+      ++started;
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while (started < kTasks && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+      return started.load() == kTasks;
+    }));
+  }
+  for (auto& t : tasks) EXPECT_TRUE(t.get()) << "a task waited for another to finish";
+}
+
+// One task after another: a thread per task would give 40 threads. The pool's finished thread is idle again
+// within microseconds of its task's end; the pause between tasks leaves room for a slow scheduler.
+TEST(PooledThreads, FinishedTasksThreadsAreUsedAgain) {
+  std::set<std::thread::id> threads;
+  for (int i = 0; i < 40; ++i) {
+    threads.insert(on_pooled_thread([] { return std::this_thread::get_id(); }).get());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_LE(threads.size(), 5u);
+}
+
+}  // namespace
+}  // namespace palette
