@@ -204,6 +204,11 @@ void EngineSession::poll() {
   if (rebuild) {
     m.stream_settings = wanted;  // also on failure, so a bad preset is reported once, not every frame
     m.retire_stream();
+    // The new stream starts on a later poll, once the old one is gone (on a GPU its frame in progress ends
+    // within a frame or two of the UI): side by side, the old stream's last frames broke the new one's first
+    // CUDA graph recordings (issue 23's churn runs, bench/RESULTS.md, eighteenth session), and the device
+    // held both streams' memory, which an out-of-memory fallback's smaller stream cannot afford.
+    if (!m.retiring.empty()) return;
     try {
       m.live_settings = live_picture_settings(*m.model, wanted);
       m.live_settings.mode = mode;

@@ -121,18 +121,17 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
   const double sample_seconds = std::min(10.0, settings.churn_seconds / 6);
   sample();
   while (elapsed() < settings.churn_seconds) {
-    const bool switch_mode = kinds.modes && std::uniform_real_distribution<double>()(random) < kModeSwitchOdds;
+    const bool switch_mode =
+        stream && kinds.modes && std::uniform_real_distribution<double>()(random) < kModeSwitchOdds;
     if (switch_mode) {
       // As the app does on a live-mode switch (EngineSession's retire_stream): the old stream is stopped and
-      // destroyed on a thread of its own while a new one starts from the same snapshot.
+      // destroyed on a thread of its own, and the new one starts once it is gone, from the newest snapshot.
       retiring.push_back(std::async(std::launch::async, [old = std::move(stream)]() mutable {
         old->shutdown();
         old.reset();
       }));
       stream_settings.mode = stream_settings.mode == StreamMode::MultiDiffusion ? StreamMode::RegionalAttention
                                                                                 : StreamMode::MultiDiffusion;
-      stream = std::make_unique<LiveStream>(model, stream_settings);
-      ++streams;
     } else if (!kinds.snapshot.empty()) {
       const SnapshotEdit kind = kinds.snapshot[size_t(uniform(int(kinds.snapshot.size())))];
       if (kind == SnapshotEdit::Layers && (snapshot.layers.size() < 2 || (snapshot.layers.size() < 6 && uniform(2) == 0))) {
@@ -150,15 +149,23 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
       }
     }
     ++snapshot.version;
-    stream->publish(std::make_shared<const StreamSnapshot>(snapshot));
     ++edits;
     const auto next = Clock::now() + std::chrono::duration<double>(kEditSeconds);
+    bool published = false;
     while (Clock::now() < next) {
-      if (stream->take_frame()) ++frames;
+      if (!stream && retiring.back().wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        stream = std::make_unique<LiveStream>(model, stream_settings);
+        ++streams;
+      }
+      if (stream && !published) {
+        stream->publish(std::make_shared<const StreamSnapshot>(snapshot));
+        published = true;
+      }
+      if (stream && stream->take_frame()) ++frames;
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     // An error stays reported until a snapshot succeeds: count and print each new one.
-    if (const auto e = stream->last_error(); e && e->what() != last_error) {
+    if (const auto e = stream ? stream->last_error() : std::nullopt; e && e->what() != last_error) {
       last_error = e->what();
       ++errors;
       std::printf("churn: stream error: %s\n", last_error.c_str());
@@ -168,7 +175,7 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
     if (elapsed() >= samples.back().seconds + sample_seconds) sample();
   }
   sample();  // the last figure while the stream still runs, as the others
-  stream->shutdown();
+  if (stream) stream->shutdown();
   for (auto& r : retiring) r.get();
 
   // The growth after the first minute (after half the run, when it is shorter than two minutes): the
