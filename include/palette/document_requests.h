@@ -43,7 +43,9 @@ RegionRequest region_request(const DocumentContent& snapshot, std::vector<LayerI
 RegionSampling region_sampling(const GenerationSettings& settings);
 
 // The live picture as the app shows it while painting a layout with `settings` on `model`'s device. On
-// a GPU: the layout's own sampler and steps, at the canvas size. On a CPU it is made the fast way and
+// a GPU: the layout's own sampler and steps, at the canvas size up to kGpuLiveSideOverNative times the model's
+// native side (a larger canvas is halved: SD 1.5 painted live at 2048² made a frame in 5 s on an H100, issue 23's
+// large-canvas session). On a CPU it is made the fast way and
 // shown upscaled: regional attention (live_stream_settings), at most kCpuLiveSteps steps of `lcm`
 // (lcm_stream keeps its five), no classifier-free guidance, and a canvas halved (halved_canvas) until its
 // longer side is at most kCpuLiveSide. Exports always render the layout in full. The app and `palette eval-default --live` use it.
@@ -52,12 +54,15 @@ RegionSampling region_sampling(const GenerationSettings& settings);
 // picture alike (bench/RESULTS.md). Throws as region_sampling.
 constexpr int kCpuLiveSide = 256;
 constexpr int kCpuLiveSteps = 3;
+constexpr double kGpuLiveSideOverNative = 1.5;
 StreamSettings live_picture_settings(const Model& model, const GenerationSettings& settings);
 // Whether the live picture's stream batch made for `running` also serves `wanted` on `model`'s device: the
 // sampler, steps, guidance and bootstrapping that picture uses (after the CPU caps above) are the same.
 // Prompts, masks, seed and canvas size never need a new batch. Never throws.
 bool same_live_batch(const Model& model, const GenerationSettings& running, const GenerationSettings& wanted);
 int live_picture_halvings(const Model& model, int width, int height);  // for halved_canvas
+// The same rule for a device and a model's native side (ModelInfo::native.side).
+int live_picture_halvings(bool on_cpu, int native_side, int width, int height);
 
 // Turns document snapshots into the stream engine's (palette/stream.h). A layer's mask becomes a
 // float tensor once per mask revision: while the revision stays, the same tensor is handed over, which

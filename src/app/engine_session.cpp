@@ -80,6 +80,7 @@ struct EngineSession::Impl {
   std::optional<GenerationSettings> stream_settings;  // the settings the stream was built with
   StreamSettings live_settings;                     // what the stream was made with (its mode included)
   std::shared_ptr<const StreamSnapshot> published;  // the newest snapshot handed to it
+  std::pair<int, int> canvas{0, 0};                 // its canvas's size before the live picture's halvings
 
   std::future<PictureCheck> checking;  // check_picture's fresh render and comparison
 
@@ -107,6 +108,7 @@ struct EngineSession::Impl {
   void publish_latest(bool paused) {
     if (!stream || !latest) return;
     std::shared_ptr<const StreamSnapshot> s = maker(*latest);
+    canvas = {s->width, s->height};
     const int halvings = scale_down + live_halvings(s->width, s->height);
     if (halvings > 0) {
       auto smaller = std::make_shared<StreamSnapshot>(*s);  // masks of any size are resized by the engine
@@ -256,6 +258,14 @@ std::optional<LiveFrame> EngineSession::take_frame() {
 
 bool EngineSession::streaming() const {
   return impl_->stream != nullptr;
+}
+
+std::optional<std::pair<int, int>> EngineSession::reduced_live_size() const {
+  const Impl& m = *impl_;
+  if (!m.stream || !m.published) return std::nullopt;
+  const std::pair<int, int> live{m.published->width, m.published->height};
+  if (live == m.canvas) return std::nullopt;
+  return live;
 }
 
 void EngineSession::set_paused(bool paused) {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <string>
 
 #include "app/live_mode.h"
@@ -78,6 +79,9 @@ class EngineSession {
   void publish(std::shared_ptr<const Snapshot> snapshot);
   std::optional<LiveFrame> take_frame();  // the newest frame not taken yet
   bool streaming() const;                 // a model is loaded and the stream runs
+  // The live picture's width and height where they are smaller than the canvas (a CPU's or GPU's cap on the
+  // live side, or an out-of-memory fallback), else nullopt. Exports render the whole canvas either way.
+  std::optional<std::pair<int, int>> reduced_live_size() const;
   void set_paused(bool paused);
   bool paused() const { return paused_; }
   // The stream's mode; a change of the mode it runs in rebuilds the stream on the next poll (the document is

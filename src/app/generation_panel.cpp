@@ -124,6 +124,12 @@ void live_section(App& app) {
   if (ImGui::Combo("##live mode", &mode, kModeLabels, IM_ARRAYSIZE(kModeLabels)))
     engine.set_live_mode(static_cast<LiveMode>(mode));
   ImGui::Text("%.1f frames/s (window %.0f/s)", app.stats.fps(app.now()), ImGui::GetIO().Framerate);
+  if (const auto live = engine.reduced_live_size()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+    ImGui::TextWrapped("painted live at %d x %d, shown enlarged; the export renders the whole canvas", live->first,
+                       live->second);
+    ImGui::PopStyleColor();
+  }
   // Wrapped: the panel is narrower than the line with two figures in it.
   if (!app.stats.latency_ms()) ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
   ImGui::TextWrapped("%s", stroke_to_picture_text(app.stats).c_str());

@@ -80,11 +80,15 @@ StreamSettings live_picture_settings(const Model& model, const GenerationSetting
   return live_stream_settings(model, s);
 }
 
-int live_picture_halvings(const Model& model, int width, int height) {
-  if (!on_cpu(model)) return 0;
+int live_picture_halvings(bool on_cpu, int native_side, int width, int height) {
+  const int largest = on_cpu ? kCpuLiveSide : int(kGpuLiveSideOverNative * std::max(native_side, 64));
   int n = 0;
-  for (; std::max(width, height) > kCpuLiveSide && n < 4; ++n) std::tie(width, height) = halved_canvas(width, height, 1);
+  for (; std::max(width, height) > largest && n < 4; ++n) std::tie(width, height) = halved_canvas(width, height, 1);
   return n;
+}
+
+int live_picture_halvings(const Model& model, int width, int height) {
+  return live_picture_halvings(on_cpu(model), model.info().native.side, width, height);
 }
 
 RegionRequest region_request(const DocumentContent& snapshot, std::vector<LayerId>* layer_ids) {

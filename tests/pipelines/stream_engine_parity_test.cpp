@@ -234,6 +234,14 @@ TEST(StreamParity, live_picture_on_a_cpu_is_regional_small_and_at_most_three_lcm
   EXPECT_EQ(live_picture_halvings(tiny_sd15(), 512, 512), 1);
   EXPECT_EQ(live_picture_halvings(tiny_sd15(), 1024, 768), 2);
   EXPECT_EQ(live_picture_halvings(tiny_sd15(), 264, 64), 1);
+  // On a GPU, up to one and a half times the model's native side: SD 1.5 (512) paints 768² live and 1024² at
+  // 512²; 2048×1024 halves twice (1024×512 is still over 768); SDXL (1024) keeps 1536² and paints 2048² at 1024².
+  EXPECT_EQ(live_picture_halvings(false, 512, 768, 768), 0);
+  EXPECT_EQ(live_picture_halvings(false, 512, 1024, 1024), 1);
+  EXPECT_EQ(live_picture_halvings(false, 512, 2048, 1024), 2);
+  EXPECT_EQ(live_picture_halvings(false, 1024, 1536, 1536), 0);
+  EXPECT_EQ(live_picture_halvings(false, 1024, 2048, 2048), 1);
+  EXPECT_EQ(live_picture_halvings(true, 1024, 512, 512), 1);  // the CPU's cap whatever the model
   EXPECT_EQ(halved_canvas(1024, 768, 2), std::make_pair(256, 192));
   EXPECT_EQ(halved_canvas(1024, 768, 0), std::make_pair(1024, 768));
   EXPECT_EQ(halved_canvas(200, 120, 1), std::make_pair(96, 64));  // multiples of 8, never below 64
