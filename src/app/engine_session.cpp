@@ -84,7 +84,9 @@ struct EngineSession::Impl {
 
   std::future<PictureCheck> checking;  // check_picture's fresh render and comparison
 
-  int scale_down = 0;  // halvings of the picture size after running out of memory
+  LiveSizeFallback size;  // halvings of the picture size after running out of memory, and growing back
+  const Clock::time_point started = Clock::now();
+  double now() const { return std::chrono::duration<double>(Clock::now() - started).count(); }
   std::string seen_error;
 
   std::future<void> exporting;
@@ -109,7 +111,7 @@ struct EngineSession::Impl {
     if (!stream || !latest) return;
     std::shared_ptr<const StreamSnapshot> s = maker(*latest);
     canvas = {s->width, s->height};
-    const int halvings = scale_down + live_halvings(s->width, s->height);
+    const int halvings = size.halvings() + live_halvings(s->width, s->height);
     if (halvings > 0) {
       auto smaller = std::make_shared<StreamSnapshot>(*s);  // masks of any size are resized by the engine
       std::tie(smaller->width, smaller->height) = halved_canvas(s->width, s->height, halvings);
@@ -183,7 +185,7 @@ void EngineSession::poll() {
       Model model = m.loading.get();
       m.retire_stream();
       m.model = std::make_shared<const Model>(std::move(model));
-      m.scale_down = 0;
+      m.size = LiveSizeFallback();
       m.stream_settings.reset();
       notice_ = m.loading_notice;
       in_use_ = path_;
@@ -216,6 +218,7 @@ void EngineSession::poll() {
       m.live_settings.mode = mode;
       m.live_settings.cuda_graphs = m.live_settings.cuda_graphs && cuda_graphs_;
       m.stream = std::make_unique<LiveStream>(*m.model, m.live_settings);
+      m.seen_error.clear();  // the new stream's errors are new, even in the old one's words
       if (generation_failed_) set_error("", false);  // the settings that failed are gone
       m.publish_latest(paused_);
     } catch (const std::exception& e) {
@@ -226,11 +229,17 @@ void EngineSession::poll() {
   const std::optional<Error> e = m.stream->last_error();
   if (e && e->what() != m.seen_error) {
     m.seen_error = e->what();
-    if (std::optional<std::string> notice = shrink_after_oom(e->kind(), m.scale_down)) {
+    if (std::optional<std::string> notice = m.size.after_failure(e->kind(), m.now())) {
       notice_ = *notice;
       m.stream_settings.reset();  // rebuild with the smaller size on the next poll
     } else {
       set_error(std::string("generation: ") + e->what(), true);
+    }
+  } else if (!e) {
+    // Memory another program took may be free again: a larger live picture is tried now and then.
+    if (std::optional<std::string> notice = m.size.grow_if_due(m.now())) {
+      notice_ = *notice;
+      m.stream_settings.reset();  // rebuild with the larger size on the next poll
     }
   }
 }

@@ -11,6 +11,28 @@ std::optional<std::string> shrink_after_oom(ErrorKind kind, int& halvings) {
          " of the canvas size (the export still renders the full canvas).";
 }
 
+std::optional<std::string> LiveSizeFallback::after_failure(ErrorKind kind, double now) {
+  std::optional<std::string> notice = shrink_after_oom(kind, halvings_);
+  if (!notice) return std::nullopt;
+  // A larger size that failed at once: the memory is still taken, so ask less often; one that held: it was
+  // taken afresh, so ask as at first.
+  if (grew_) wait_ = now - changed_ < kHeldSeconds ? std::min(2 * wait_, kLongestGrowWait) : kFirstGrowSeconds;
+  changed_ = now;
+  grew_ = false;
+  return notice;
+}
+
+std::optional<std::string> LiveSizeFallback::grow_if_due(double now) {
+  if (halvings_ == 0 || now - changed_ < (grew_ ? kHeldSeconds : wait_)) return std::nullopt;
+  if (grew_) wait_ = kFirstGrowSeconds;  // the last try held: the memory is back, go on growing
+  --halvings_;
+  changed_ = now;
+  grew_ = true;
+  const std::string size =
+      halvings_ == 0 ? "the full canvas size" : "1/" + std::to_string(1 << halvings_) + " of the canvas size";
+  return "Trying the live picture at " + size + " again (the memory may be free by now).";
+}
+
 bool load_on_cpu_instead(ErrorKind kind, bool on_gpu) {
   return on_gpu && kind == ErrorKind::OutOfMemory;
 }

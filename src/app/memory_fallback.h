@@ -1,12 +1,15 @@
 // What the app does when the device runs out of memory: the live picture is made smaller (each time
-// half the sides, at most three times), and model loading retries on the CPU. The engine session
-// applies these, and says a stopped export with them; the decisions live here so they are tested
-// without a GPU. They are taken on the failure's palette::ErrorKind, never on its message.
+// half the sides, at most three times) and grows back when the memory may be free again, and model loading
+// retries on the CPU. The engine session applies these, and says a stopped export with them; the decisions
+// live here so they are tested without a GPU. They are taken on the failure's palette::ErrorKind, never on
+// its message.
 //
-//   int halvings = 0;
-//   if (auto notice = shrink_after_oom(error.kind(), halvings)) show(*notice);   // then rebuild the stream
+//   LiveSizeFallback size;
+//   if (auto notice = size.after_failure(error.kind(), now)) show(*notice);   // then rebuild the stream
+//   if (auto notice = size.grow_if_due(now)) show(*notice);                   // every poll; then rebuild
+//   size.halvings();                                                          // of the live picture's sides
 //
-// Thread safety: pure functions.
+// Thread safety: plain values and pure functions.
 #pragma once
 
 #include <optional>
@@ -21,6 +24,32 @@ constexpr int kMaxStreamHalvings = 3;
 // For a stream failure of `kind`: when it is OutOfMemory and another halving is allowed, increments
 // `halvings` and returns the notice to show; nullopt otherwise (the error is shown as it is).
 std::optional<std::string> shrink_after_oom(ErrorKind kind, int& halvings);
+
+// The live picture's size after running out of memory. Memory taken by another program comes back (issue
+// 23's session where another process held the GPU for a minute left the picture at 1/8 for good): once the
+// stream has run kFirstGrowSeconds at a reduced size without running out, the next larger size is tried,
+// and while each try holds for kHeldSeconds the next one follows. A try that runs out of memory within
+// kHeldSeconds halves again and doubles the wait before the next, up to kLongestGrowWait, so a GPU that stays
+// full is asked less and less often. Times are seconds on a monotonic clock.
+class LiveSizeFallback {
+ public:
+  static constexpr double kFirstGrowSeconds = 30;
+  static constexpr double kHeldSeconds = 10;
+  static constexpr double kLongestGrowWait = 480;
+
+  // A stream failure of `kind` at `now`: shrink_after_oom's rule and notice.
+  std::optional<std::string> after_failure(ErrorKind kind, double now);
+  // When a larger picture is due at `now`: one halving fewer, and the notice saying so; else nullopt.
+  std::optional<std::string> grow_if_due(double now);
+  int halvings() const { return halvings_; }
+  double wait_seconds() const { return wait_; }
+
+ private:
+  int halvings_ = 0;
+  double changed_ = 0;               // when the size last changed
+  double wait_ = kFirstGrowSeconds;  // from a shrink to the next try
+  bool grew_ = false;                // the last change was a try at a larger size
+};
 // Whether a model that failed to load on `on_gpu` with `kind` is loaded again on the CPU.
 bool load_on_cpu_instead(ErrorKind kind, bool on_gpu);
 // What an export that stopped with `kind` and `message` says ("export cancelled" for Cancelled).

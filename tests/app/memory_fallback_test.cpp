@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace palette::app {
 namespace {
 
@@ -32,6 +34,56 @@ TEST(MemoryFallback, ShrinksAtMostThreeTimesAndSaysSo) {
   EXPECT_TRUE(shrink_after_oom(ErrorKind::OutOfMemory, halvings));
   EXPECT_EQ(halvings, kMaxStreamHalvings);
   EXPECT_EQ(shrink_after_oom(ErrorKind::OutOfMemory, halvings), std::nullopt);  // now it is an error
+}
+
+// Issue 23's squeeze: another process held the GPU for a minute; the picture fell to 1/8 and stayed there.
+TEST(MemoryFallback, TheLivePictureGrowsBackOnceTheMemoryIsFree) {
+  LiveSizeFallback size;
+  EXPECT_EQ(size.grow_if_due(1000), std::nullopt);  // full size: nothing to grow
+  ASSERT_TRUE(size.after_failure(ErrorKind::OutOfMemory, 0));
+  ASSERT_TRUE(size.after_failure(ErrorKind::OutOfMemory, 1));
+  ASSERT_TRUE(size.after_failure(ErrorKind::OutOfMemory, 2));
+  EXPECT_EQ(size.halvings(), 3);
+  EXPECT_EQ(size.after_failure(ErrorKind::BadInput, 3), std::nullopt);  // not a memory failure: no change
+  EXPECT_EQ(size.grow_if_due(2 + LiveSizeFallback::kFirstGrowSeconds - 1), std::nullopt);  // not yet
+  double now = 2 + LiveSizeFallback::kFirstGrowSeconds;
+  auto notice = size.grow_if_due(now);
+  ASSERT_TRUE(notice);
+  EXPECT_NE(notice->find("1/4"), std::string::npos) << *notice;
+  EXPECT_EQ(size.grow_if_due(now + LiveSizeFallback::kHeldSeconds - 1), std::nullopt);
+  // Each try that holds brings the next one.
+  now += LiveSizeFallback::kHeldSeconds;
+  ASSERT_TRUE(size.grow_if_due(now));
+  now += LiveSizeFallback::kHeldSeconds;
+  notice = size.grow_if_due(now);
+  ASSERT_TRUE(notice);
+  EXPECT_NE(notice->find("full canvas size"), std::string::npos) << *notice;
+  EXPECT_EQ(size.halvings(), 0);
+  EXPECT_EQ(size.grow_if_due(now + 1000), std::nullopt);
+}
+
+TEST(MemoryFallback, AGpuThatStaysFullIsAskedLessAndLessOften) {
+  LiveSizeFallback size;
+  double now = 0;
+  ASSERT_TRUE(size.after_failure(ErrorKind::OutOfMemory, now));
+  double expected_wait = LiveSizeFallback::kFirstGrowSeconds;
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(size.grow_if_due(now + expected_wait - 0.5), std::nullopt) << "try " << i;
+    now += expected_wait;
+    ASSERT_TRUE(size.grow_if_due(now)) << "try " << i;
+    EXPECT_EQ(size.halvings(), 0);
+    now += 1;  // the larger picture runs out of memory at once
+    ASSERT_TRUE(size.after_failure(ErrorKind::OutOfMemory, now));
+    expected_wait = std::min(2 * expected_wait, LiveSizeFallback::kLongestGrowWait);
+    EXPECT_DOUBLE_EQ(size.wait_seconds(), expected_wait);
+  }
+  EXPECT_DOUBLE_EQ(size.wait_seconds(), LiveSizeFallback::kLongestGrowWait);
+  // Once a try holds, the memory was back: a later squeeze is met with the first wait again.
+  now += expected_wait;
+  ASSERT_TRUE(size.grow_if_due(now));
+  now += 60;
+  ASSERT_TRUE(size.after_failure(ErrorKind::OutOfMemory, now));
+  EXPECT_DOUBLE_EQ(size.wait_seconds(), LiveSizeFallback::kFirstGrowSeconds);
 }
 
 }  // namespace
