@@ -140,6 +140,42 @@ TEST(CudaGraphGpu, OtherThreadsUseTheGpuWhileARecordingRuns) {
 }
 #endif
 
+// A live-mode switch used to run the retiring stream's last frame beside the new stream's first recordings,
+// and a layer change makes both record: two threads recording and destroying graphs at once broke captures
+// ("operation not permitted when stream is capturing", bench/RESULTS.md, eighteenth session). Recordings
+// now take turns; each thread records, replays and destroys graphs of its own shapes and checks the values.
+TEST(CudaGraphGpu, TwoThreadsRecordAndDestroyGraphsAtOnce) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const torch::Device cuda(torch::kCUDA, 0);
+  std::string failures[2];
+  const auto recorder = [&](int who) {
+    torch::NoGradGuard no_grad;
+    try {
+      for (int i = 0; i < 20; ++i) {
+        const int64_t rows = 64 * (1 + (i + who) % 4);  // a new shape most times, as a layer added or removed
+        const torch::Tensor input = torch::full({rows, 512}, 0.5f, torch::dtype(torch::kFloat32).device(cuda));
+        torch::Tensor output;
+        const auto graph = CudaGraph::record(cuda, [&] {
+          torch::Tensor x = input;
+          for (int k = 0; k < 40; ++k) x = torch::relu(x * 1.0f + 0.0f);
+          output = x.sum();
+        });
+        if (!graph) throw std::runtime_error("no graph recorded on CUDA");
+        graph->replay();
+        const float got = output.item<float>(), want = 0.5f * float(rows * 512);
+        if (std::abs(got - want) > 1e-3f * want) throw std::runtime_error("replay gave " + std::to_string(got));
+      }
+    } catch (const std::exception& e) {
+      failures[who] = e.what();
+    }
+  };
+  std::thread a(recorder, 0), b(recorder, 1);
+  a.join();
+  b.join();
+  EXPECT_EQ(failures[0], "");
+  EXPECT_EQ(failures[1], "");
+}
+
 #if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
 // A live session records a new graph each time the stream changes shape (a layer added or removed) and
 // destroys the oldest: what a recording holds on the host must go with it. The app's long run held
