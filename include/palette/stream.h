@@ -249,8 +249,8 @@ class LiveStream {
   void resume();
   bool paused() const;
   void reseed(uint64_t seed);  // applied before the next frame
-  // Stops the stream after the frame in progress and waits until its engine is destroyed (its device memory
-  // freed). Idempotent; later publish calls are ignored.
+  // Stops the stream after the frame in progress and waits until its engine is destroyed (its tensors and
+  // graphs released). Idempotent; later publish calls are ignored.
   void shutdown();
 
   // The newest failure (a bad snapshot: BadInput; the device's memory: OutOfMemory); nullopt when none.

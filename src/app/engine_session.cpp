@@ -128,6 +128,7 @@ EngineSession::EngineSession() : impl_(std::make_unique<Impl>()) {}
 EngineSession::~EngineSession() {
   impl_->export_cancel = true;
   if (impl_->exporting.valid()) impl_->exporting.wait();
+  if (impl_->checking.valid()) impl_->checking.wait();  // it renders with the model: not past exit
   impl_->retire_stream();
   for (std::future<void>& f : impl_->retiring) f.wait();
   // Model::load cannot be interrupted: quitting during a load waits for it.
@@ -220,7 +221,7 @@ void EngineSession::poll() {
       m.stream = std::make_unique<LiveStream>(*m.model, m.live_settings);
       m.seen_error.clear();  // the new stream's errors are new, even in the old one's words
       if (generation_failed_) set_error("", false);  // the settings that failed are gone
-      m.publish_latest(paused_);
+      m.publish_latest(paused_ || m.paused_for_export);
     } catch (const std::exception& e) {
       set_error(std::string("generation: ") + e.what(), true);
     }
@@ -235,7 +236,7 @@ void EngineSession::poll() {
     } else {
       set_error(std::string("generation: ") + e->what(), true);
     }
-  } else if (!e) {
+  } else if (!e && !paused_ && !m.paused_for_export) {
     // Memory another program took may be free again: a larger live picture is tried now and then.
     if (std::optional<std::string> notice = m.size.grow_if_due(m.now())) {
       notice_ = *notice;
@@ -262,6 +263,7 @@ std::optional<LiveFrame> EngineSession::take_frame() {
   if (!impl_->stream) return std::nullopt;
   std::shared_ptr<const StreamFrame> f = impl_->stream->take_frame();
   if (!f) return std::nullopt;
+  impl_->size.picture_shown(impl_->now());
   return LiveFrame{f->image, f->version, f->index, f->settled, f->steps_done, f->steps_total, f->timings.total_ms};
 }
 

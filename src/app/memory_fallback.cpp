@@ -16,17 +16,26 @@ std::optional<std::string> LiveSizeFallback::after_failure(ErrorKind kind, doubl
   if (!notice) return std::nullopt;
   // A larger size that failed at once: the memory is still taken, so ask less often; one that held: it was
   // taken afresh, so ask as at first.
-  if (grew_) wait_ = now - changed_ < kHeldSeconds ? std::min(2 * wait_, kLongestGrowWait) : kFirstGrowSeconds;
-  changed_ = now;
+  if (grew_) {
+    const bool at_once = !pictured_ || now - first_picture_ < kHeldSeconds;
+    wait_ = at_once ? std::min(2 * wait_, kLongestGrowWait) : kFirstGrowSeconds;
+  }
+  pictured_ = false;
   grew_ = false;
   return notice;
 }
 
+void LiveSizeFallback::picture_shown(double now) {
+  if (pictured_) return;
+  pictured_ = true;
+  first_picture_ = now;
+}
+
 std::optional<std::string> LiveSizeFallback::grow_if_due(double now) {
-  if (halvings_ == 0 || now - changed_ < (grew_ ? kHeldSeconds : wait_)) return std::nullopt;
+  if (halvings_ == 0 || !pictured_ || now - first_picture_ < (grew_ ? kHeldSeconds : wait_)) return std::nullopt;
   if (grew_) wait_ = kFirstGrowSeconds;  // the last try held: the memory is back, go on growing
   --halvings_;
-  changed_ = now;
+  pictured_ = false;
   grew_ = true;
   const std::string size =
       halvings_ == 0 ? "the full canvas size" : "1/" + std::to_string(1 << halvings_) + " of the canvas size";

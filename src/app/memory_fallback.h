@@ -6,6 +6,7 @@
 //
 //   LiveSizeFallback size;
 //   if (auto notice = size.after_failure(error.kind(), now)) show(*notice);   // then rebuild the stream
+//   size.picture_shown(now);                                                  // each picture the stream shows
 //   if (auto notice = size.grow_if_due(now)) show(*notice);                   // every poll; then rebuild
 //   size.halvings();                                                          // of the live picture's sides
 //
@@ -27,10 +28,12 @@ std::optional<std::string> shrink_after_oom(ErrorKind kind, int& halvings);
 
 // The live picture's size after running out of memory. Memory taken by another program comes back (issue
 // 23's session where another process held the GPU for a minute left the picture at 1/8 for good): once the
-// stream has run kFirstGrowSeconds at a reduced size without running out, the next larger size is tried,
-// and while each try holds for kHeldSeconds the next one follows. A try that runs out of memory within
-// kHeldSeconds halves again and doubles the wait before the next, up to kLongestGrowWait, so a GPU that stays
-// full is asked less and less often. Times are seconds on a monotonic clock.
+// stream has shown pictures at a reduced size for kFirstGrowSeconds without running out, the next larger size
+// is tried, and while each try holds for kHeldSeconds after its first picture the next one follows. A try that
+// runs out of memory before its first picture or within kHeldSeconds of it halves again and doubles the wait
+// before the next, up to kLongestGrowWait, so a GPU that stays full is asked less and less often. Times count
+// from a size's first picture, not from the change: a new size first waits for the old stream to stop and
+// records its graphs. Times are seconds on a monotonic clock.
 class LiveSizeFallback {
  public:
   static constexpr double kFirstGrowSeconds = 30;
@@ -39,15 +42,19 @@ class LiveSizeFallback {
 
   // A stream failure of `kind` at `now`: shrink_after_oom's rule and notice.
   std::optional<std::string> after_failure(ErrorKind kind, double now);
-  // When a larger picture is due at `now`: one halving fewer, and the notice saying so; else nullopt.
+  // The stream showed a picture at `now` (at the current size).
+  void picture_shown(double now);
+  // When a larger picture is due at `now`: one halving fewer, and the notice saying so; else nullopt. The caller
+  // asks only while the stream may make pictures (not paused, no export running).
   std::optional<std::string> grow_if_due(double now);
   int halvings() const { return halvings_; }
   double wait_seconds() const { return wait_; }
 
  private:
   int halvings_ = 0;
-  double changed_ = 0;               // when the size last changed
-  double wait_ = kFirstGrowSeconds;  // from a shrink to the next try
+  bool pictured_ = true;             // the current size has shown a picture
+  double first_picture_ = 0;         // when it did
+  double wait_ = kFirstGrowSeconds;  // from a shrink's first picture to the next try
   bool grew_ = false;                // the last change was a try at a larger size
 };
 // Whether a model that failed to load on `on_gpu` with `kind` is loaded again on the CPU.

@@ -46,6 +46,8 @@ void serve(std::function<void()> task) {
 
 }  // namespace
 
+namespace detail {
+
 void start_on_pooled_thread(std::function<void()> task) {
   Pool& p = pool();
   {
@@ -60,5 +62,7 @@ void start_on_pooled_thread(std::function<void()> task) {
   }
   std::thread(serve, std::move(task)).detach();
 }
+
+}  // namespace detail
 
 }  // namespace palette

@@ -118,6 +118,7 @@ void make_room_for_recording(int64_t need) {
 std::unique_ptr<CudaGraph> CudaGraph::record(const torch::Device& device, const std::function<void()>& body) {
   if (!device.is_cuda()) return nullptr;
 #if PALETTE_WITH_CUDA
+  // Declared before the turn is taken, so that on failure the turn is given back before ~CudaGraph takes it.
   std::unique_ptr<CudaGraph> recorded(new CudaGraph());
   const std::lock_guard<std::mutex> turn(recording_turn());
   // Graphs of shapes no longer recorded (and of retired streams) are gone by now: what the device holds

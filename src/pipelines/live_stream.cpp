@@ -65,8 +65,14 @@ LiveStream::LiveStream(const Model& model, StreamSettings settings)
     : impl_(std::make_unique<Impl>(model, std::move(settings))) {
   // A pooled thread: CUDA libraries' per-thread state is made once, not once per stream (base/pooled_threads.h).
   impl_->running = on_pooled_thread([impl = impl_.get()] {
-    impl->run();
-    // Here, not on the thread that destroys the stream: its GPU memory and graphs go on the thread that made them.
+    try {
+      impl->run();
+    } catch (const std::exception& e) {  // run() reports its frames' failures itself; this is anything else
+      std::lock_guard<std::mutex> lock(impl->mutex);
+      impl->last_error = Error(std::string("the live stream stopped: ") + e.what(), error_kind(e));
+    }
+    // Here, not on the thread that destroys the stream: the graphs and memory its frames made go on the
+    // thread that made them, and the owner's shutdown() returns once they are released.
     impl->engine.reset();
   });
 }

@@ -45,20 +45,30 @@ TEST(MemoryFallback, TheLivePictureGrowsBackOnceTheMemoryIsFree) {
   ASSERT_TRUE(size.after_failure(ErrorKind::OutOfMemory, 2));
   EXPECT_EQ(size.halvings(), 3);
   EXPECT_EQ(size.after_failure(ErrorKind::BadInput, 3), std::nullopt);  // not a memory failure: no change
-  EXPECT_EQ(size.grow_if_due(2 + LiveSizeFallback::kFirstGrowSeconds - 1), std::nullopt);  // not yet
-  double now = 2 + LiveSizeFallback::kFirstGrowSeconds;
+  // The wait counts from the smaller size's first picture (the new stream first records its graphs).
+  EXPECT_EQ(size.grow_if_due(100), std::nullopt) << "no picture at 1/8 yet";
+  double now = 100;
+  size.picture_shown(now);
+  size.picture_shown(now + 5);  // later pictures do not move the start
+  EXPECT_EQ(size.grow_if_due(now + LiveSizeFallback::kFirstGrowSeconds - 1), std::nullopt);  // not yet
+  now += LiveSizeFallback::kFirstGrowSeconds;
   auto notice = size.grow_if_due(now);
   ASSERT_TRUE(notice);
   EXPECT_NE(notice->find("1/4"), std::string::npos) << *notice;
+  EXPECT_EQ(size.grow_if_due(now + 60), std::nullopt) << "the larger size has shown nothing yet";
+  // Each try that holds for a while after its first picture brings the next one.
+  now += 3;
+  size.picture_shown(now);
   EXPECT_EQ(size.grow_if_due(now + LiveSizeFallback::kHeldSeconds - 1), std::nullopt);
-  // Each try that holds brings the next one.
   now += LiveSizeFallback::kHeldSeconds;
   ASSERT_TRUE(size.grow_if_due(now));
+  size.picture_shown(now);
   now += LiveSizeFallback::kHeldSeconds;
   notice = size.grow_if_due(now);
   ASSERT_TRUE(notice);
   EXPECT_NE(notice->find("full canvas size"), std::string::npos) << *notice;
   EXPECT_EQ(size.halvings(), 0);
+  size.picture_shown(now);
   EXPECT_EQ(size.grow_if_due(now + 1000), std::nullopt);
 }
 
@@ -66,21 +76,26 @@ TEST(MemoryFallback, AGpuThatStaysFullIsAskedLessAndLessOften) {
   LiveSizeFallback size;
   double now = 0;
   ASSERT_TRUE(size.after_failure(ErrorKind::OutOfMemory, now));
+  size.picture_shown(now);
   double expected_wait = LiveSizeFallback::kFirstGrowSeconds;
   for (int i = 0; i < 8; ++i) {
     EXPECT_EQ(size.grow_if_due(now + expected_wait - 0.5), std::nullopt) << "try " << i;
     now += expected_wait;
     ASSERT_TRUE(size.grow_if_due(now)) << "try " << i;
     EXPECT_EQ(size.halvings(), 0);
-    now += 1;  // the larger picture runs out of memory at once
+    // The larger picture runs out of memory before its first picture (odd tries) or just after it.
+    if (i % 2 == 1) size.picture_shown(now + 20);
+    now += 25;
     ASSERT_TRUE(size.after_failure(ErrorKind::OutOfMemory, now));
+    size.picture_shown(now);
     expected_wait = std::min(2 * expected_wait, LiveSizeFallback::kLongestGrowWait);
-    EXPECT_DOUBLE_EQ(size.wait_seconds(), expected_wait);
+    EXPECT_DOUBLE_EQ(size.wait_seconds(), expected_wait) << "try " << i;
   }
   EXPECT_DOUBLE_EQ(size.wait_seconds(), LiveSizeFallback::kLongestGrowWait);
   // Once a try holds, the memory was back: a later squeeze is met with the first wait again.
   now += expected_wait;
   ASSERT_TRUE(size.grow_if_due(now));
+  size.picture_shown(now + 1);
   now += 60;
   ASSERT_TRUE(size.after_failure(ErrorKind::OutOfMemory, now));
   EXPECT_DOUBLE_EQ(size.wait_seconds(), LiveSizeFallback::kFirstGrowSeconds);

@@ -138,15 +138,17 @@ TEST(CudaGraphGpu, OtherThreadsUseTheGpuWhileARecordingRuns) {
   EXPECT_EQ(other_failure, "");
   EXPECT_GE(rounds_in_captures.load(), 2 * recordings);
 }
-#endif
 
 // A live-mode switch used to run the retiring stream's last frame beside the new stream's first recordings,
 // and a layer change makes both record: two threads recording and destroying graphs at once broke captures
 // ("operation not permitted when stream is capturing", bench/RESULTS.md, eighteenth session). Recordings
-// now take turns; each thread records, replays and destroys graphs of its own shapes and checks the values.
+// now take turns: each capture lingers 20 ms (on the host only) so that the other thread's recording or
+// graph destruction would land inside it, and no two captures may overlap. Each thread records, replays
+// and destroys graphs of its own shapes and checks the values.
 TEST(CudaGraphGpu, TwoThreadsRecordAndDestroyGraphsAtOnce) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   const torch::Device cuda(torch::kCUDA, 0);
+  std::atomic<int> capturing{0}, most_at_once{0}, captures{0};
   std::string failures[2];
   const auto recorder = [&](int who) {
     torch::NoGradGuard no_grad;
@@ -158,6 +160,17 @@ TEST(CudaGraphGpu, TwoThreadsRecordAndDestroyGraphsAtOnce) {
         const auto graph = CudaGraph::record(cuda, [&] {
           torch::Tensor x = input;
           for (int k = 0; k < 40; ++k) x = torch::relu(x * 1.0f + 0.0f);
+          cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+          if (cudaStreamIsCapturing(at::cuda::getCurrentCUDAStream(), &status) == cudaSuccess &&
+              status == cudaStreamCaptureStatusActive) {
+            const int now = ++capturing;
+            int seen = most_at_once.load();
+            while (now > seen && !most_at_once.compare_exchange_weak(seen, now)) {
+            }
+            ++captures;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            --capturing;
+          }
           output = x.sum();
         });
         if (!graph) throw std::runtime_error("no graph recorded on CUDA");
@@ -174,7 +187,10 @@ TEST(CudaGraphGpu, TwoThreadsRecordAndDestroyGraphsAtOnce) {
   b.join();
   EXPECT_EQ(failures[0], "");
   EXPECT_EQ(failures[1], "");
+  EXPECT_EQ(captures.load(), 40);
+  EXPECT_EQ(most_at_once.load(), 1) << "two captures ran at once";
 }
+#endif
 
 #if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
 // A live session records a new graph each time the stream changes shape (a layer added or removed) and
