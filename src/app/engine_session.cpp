@@ -79,6 +79,8 @@ struct EngineSession::Impl {
   std::shared_ptr<const Snapshot> latest;  // the newest document state, also before a model exists
   std::optional<GenerationSettings> stream_settings;  // the settings the stream was built with
   StreamSettings live_settings;                     // what the stream was made with (its mode included)
+  std::optional<StreamMode> stream_mode;            // the mode asked for when the stream was last (re)built
+  bool creation_failed = false;                     // making the stream failed for the settings asked for
   std::shared_ptr<const StreamSnapshot> published;  // the newest snapshot handed to it
   std::pair<int, int> canvas{0, 0};                 // its canvas's size before the live picture's halvings
 
@@ -204,10 +206,12 @@ void EngineSession::poll() {
   StreamMode mode = live_stream_settings(*m.model).mode;
   if (live_mode_ == LiveMode::MultiDiffusion) mode = StreamMode::MultiDiffusion;
   if (live_mode_ == LiveMode::RegionalAttention) mode = StreamMode::RegionalAttention;
-  const bool rebuild = !m.stream || !m.stream_settings || !same_live_batch(*m.model, *m.stream_settings, wanted) ||
-                       mode != m.live_settings.mode;
-  if (rebuild) {
+  const bool changed =
+      !m.stream_settings || !same_live_batch(*m.model, *m.stream_settings, wanted) || mode != m.stream_mode;
+  if (changed) m.creation_failed = false;
+  if (changed || (!m.stream && !m.creation_failed)) {
     m.stream_settings = wanted;  // also on failure, so a bad preset is reported once, not every frame
+    m.stream_mode = mode;
     m.retire_stream();
     // The new stream starts on a later poll, once the old one is gone (on a GPU its frame in progress ends
     // within a frame or two of the UI): side by side, the old stream's last frames broke the new one's first
@@ -223,7 +227,13 @@ void EngineSession::poll() {
       if (generation_failed_) set_error("", false);  // the settings that failed are gone
       m.publish_latest(paused_ || m.paused_for_export);
     } catch (const std::exception& e) {
-      set_error(std::string("generation: ") + e.what(), true);
+      const auto* error = dynamic_cast<const Error*>(&e);
+      if (auto notice = error ? m.size.after_failure(error->kind(), m.now()) : std::nullopt) {
+        notice_ = *notice;  // tried again, smaller, on the next poll
+      } else {
+        set_error(std::string("generation: ") + e.what(), true);
+        m.creation_failed = true;  // tried again when the settings, the mode or the model change
+      }
     }
   }
   if (!m.stream) return;
