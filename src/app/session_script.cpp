@@ -43,6 +43,7 @@ struct Fields {
   int canvas_height = 0;
   double seconds = 0;
   double max_mean = 1.0;
+  bool full_size = false;
 };
 
 Vec2 point(const json& j, const std::string& field) {
@@ -70,6 +71,7 @@ Fields parse_fields(const json& a, const std::string& field, const std::filesyst
   s.tool = get<std::string>(a, "tool", "", field);
   s.keys = get<std::string>(a, "keys", "", field);
   s.max_mean = get<double>(a, "max_mean", 1.0, field);
+  s.full_size = get<bool>(a, "full_size", false, field);
   if (a.contains("sampler"))
     s.sampler = parse_sampler(get<std::string>(a, "sampler", "", field), field + ".sampler");
   if (a.contains("live_mode")) {
@@ -216,7 +218,7 @@ const std::map<std::string_view, Make>& makers() {
       {CheckPicture::kName,
        [](const Fields& f, const std::string& field) -> ScriptAction {
          if (!(f.max_mean >= 0 && f.max_mean <= 255)) throw Error(field + ".max_mean: 0 to 255");
-         return CheckPicture{f.max_mean, f.timeout_s};
+         return CheckPicture{f.max_mean, f.timeout_s, f.full_size};
        }},
       {RemoveBrush::kName, [](const Fields& f, const std::string&) -> ScriptAction { return RemoveBrush{f.brush}; }},
       {RandomEdits::kName,

@@ -19,7 +19,7 @@
 // "Tab", "Ctrl+Z", "]", "F1"}, drop {path} (as if dropped on the window: a JSON file opens, an image becomes
 // the background image), wait_seconds {seconds}, wait_autosave {timeout_s} (until the recovery file holds
 // the document as it is now), kill (the app sends itself SIGKILL: a crash, for recovery tests),
-// remove_brush {brush}, check_picture {max_mean, timeout_s} (see script::CheckPicture), random_edits {seconds, seed} (see script::RandomEdits), choose_file {path} (confirms the open file dialog with this path, as OK would), answer {choice} for the
+// remove_brush {brush}, check_picture {max_mean, timeout_s, full_size} (see script::CheckPicture), random_edits {seconds, seed} (see script::RandomEdits), choose_file {path} (confirms the open file dialog with this path, as OK would), answer {choice} for the
 // open prompt: "save" | "discard" | "cancel" (unsaved changes), "restore" | "discard" (recovery),
 // "create" {canvas: "768x768", optional} | "cancel" (the New dialog); an error when no such prompt is open.
 // A script is not asked about unsaved changes (its actions go ahead) unless its top level says
@@ -166,11 +166,14 @@ struct Kill {
   static constexpr std::string_view kName = "kill";
 };
 // Waits for the settled picture of the current edit, renders the same layout on a fresh engine and compares:
-// fails when the mean difference per channel exceeds `max_mean` (of 255). Prints both differences.
+// fails when the mean difference per channel exceeds `max_mean` (of 255), and with `full_size` also when the
+// live picture is smaller than the canvas (an out-of-memory fallback that has not grown back, a CPU's cap).
+// Prints both differences and the live picture's size.
 struct CheckPicture {
   static constexpr std::string_view kName = "check_picture";
   double max_mean = 1.0;
   double timeout_s = 300;
+  bool full_size = false;
 };
 struct RemoveBrush {
   static constexpr std::string_view kName = "remove_brush";

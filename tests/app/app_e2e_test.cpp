@@ -385,7 +385,7 @@ TEST(AppE2E, OffscreenSessionNeedsNoDisplay) {
   std::ofstream(dir / "session.json") << R"({"actions": [
       {"do": "stroke", "brush": 1, "size": 30, "points": [[10, 12], [60, 14], [118, 40]]},
       {"do": "wait_picture", "timeout_s": 300},
-      {"do": "check_picture", "max_mean": 0.5, "timeout_s": 300},
+      {"do": "check_picture", "max_mean": 0.5, "timeout_s": 300, "full_size": true},
       {"do": "screenshot", "path": "window.png"},
       {"do": "quit"}]})";
   const OffscreenRun session = offscreen_session(dir, "tiny-sd15");
@@ -394,6 +394,7 @@ TEST(AppE2E, OffscreenSessionNeedsNoDisplay) {
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("offscreen 1280x800"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("picture check: mean difference"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("live picture 128x128 of a 128x128 canvas"), std::string::npos) << r.output;
   ASSERT_TRUE(std::filesystem::exists(dir / "window.png")) << r.output;
   keep(dir, "window.png", "app_offscreen.png");
   const Image shot = read_image(dir / "window.png");
@@ -404,6 +405,13 @@ TEST(AppE2E, OffscreenSessionNeedsNoDisplay) {
   for (size_t i = 0; i + 2 < shot.pixels.size(); i += shot.channels)
     colours.insert(shot.pixels[i] << 16 | shot.pixels[i + 1] << 8 | shot.pixels[i + 2]);
   EXPECT_GT(colours.size(), 50u);
+
+  // At 512² a CPU paints the live picture at 256²: a check that asks for the full size fails and says why.
+  const OffscreenRun halved = offscreen_session(dir, "tiny-sd15", "--size 512x512");
+  EXPECT_EQ(halved.app.status, 1) << halved.app.output;
+  EXPECT_NE(halved.app.output.find("the live picture runs at 256x256, smaller than the 512x512 canvas"),
+            std::string::npos)
+      << halved.app.output;
 
   // A script that ends without "quit" ends the session (nobody could close the window).
   std::ofstream(dir / "short.json") << R"({"actions": [{"do": "wait_frames", "frames": 2}]})";

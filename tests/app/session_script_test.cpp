@@ -44,6 +44,9 @@ TEST(SessionScript, ParsesActionsAndResolvesPaths) {
   EXPECT_EQ(std::get<script::SetSettings>(mode.actions[0]).live_mode, LiveMode::RegionalAttention);
   const Script check = parse_script(R"({"actions": [{"do": "check_picture", "max_mean": 2.5}]})", "/");
   EXPECT_EQ(std::get<script::CheckPicture>(check.actions[0]).max_mean, 2.5);
+  EXPECT_FALSE(std::get<script::CheckPicture>(check.actions[0]).full_size);
+  const Script full = parse_script(R"({"actions": [{"do": "check_picture", "full_size": true}]})", "/");
+  EXPECT_TRUE(std::get<script::CheckPicture>(full.actions[0]).full_size);
   const Script key = parse_script(R"({"actions": [{"do": "key", "keys": "Ctrl+Z"}]})", "/");
   EXPECT_EQ(std::get<script::Key>(key.actions[0]).action, *action_for_label("Ctrl+Z"));
 }
@@ -130,6 +133,8 @@ TEST(SessionScript, ErrorsNameTheAction) {
             "actions[0].seconds: above 0, at most a day");
   EXPECT_EQ(message("{\"actions\": [{\"do\": \"check_picture\", \"max_mean\": -1}]}"),
             "actions[0].max_mean: 0 to 255");
+  EXPECT_EQ(message("{\"actions\": [{\"do\": \"check_picture\", \"full_size\": \"yes\"}]}"),
+            "actions[0].full_size: wrong type");
   EXPECT_EQ(message("{\"actions\": [{\"do\": \"key\", \"keys\": \"Ctrl+K\"}]}"),
             "actions[0].keys: no shortcut 'Ctrl+K'");
   // A field the action does not use is still checked, as a user's typo would be.
