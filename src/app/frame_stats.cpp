@@ -19,10 +19,11 @@ void add_pending(std::deque<std::pair<uint64_t, double>>& pending, uint64_t vers
 // A frame answers every publish up to its version; the latency is that of the newest one, the edit the
 // user made last and is watching for.
 void answer(std::deque<std::pair<uint64_t, double>>& pending, uint64_t version, double t,
-            std::optional<double>& latency_ms, uint64_t& measured) {
+            std::optional<double>& latency_ms, uint64_t& measured, uint64_t& answered_version) {
   std::optional<double> answered;
   while (!pending.empty() && pending.front().first <= version) {
     answered = pending.front().second;
+    answered_version = pending.front().first;
     pending.pop_front();
   }
   if (!answered) return;
@@ -40,8 +41,8 @@ void FrameStats::published(uint64_t version, double t) {
 void FrameStats::frame(uint64_t version, double t, bool settled) {
   frames_.push_back(t);
   while (frames_.size() > kSlowFrames && frames_.front() < t - window_s_) frames_.pop_front();
-  answer(pending_, version, t, latency_ms_, latencies_);
-  if (settled) answer(unsettled_, version, t, settled_ms_, settled_);
+  answer(pending_, version, t, latency_ms_, latencies_, latency_version_);
+  if (settled) answer(unsettled_, version, t, settled_ms_, settled_, settled_version_);
 }
 
 double FrameStats::fps(double now) const {
@@ -67,7 +68,7 @@ std::string stroke_to_picture_text(const FrameStats& stats) {
   const auto ms = [](std::optional<double> v) {
     return v ? std::to_string(static_cast<long long>(*v + 0.5)) + " ms" : std::string("-");
   };
-  return "stroke to picture: " + ms(stats.latency_ms()) + ", settled " + ms(stats.settled_ms());
+  return "stroke to picture: " + ms(stats.latency_ms()) + ", settled " + ms(stats.settled_ms_of_newest());
 }
 
 void FrameStats::reset() {
@@ -76,6 +77,7 @@ void FrameStats::reset() {
   unsettled_.clear();
   latency_ms_.reset();
   settled_ms_.reset();
+  latency_version_ = settled_version_ = 0;
 }
 
 }  // namespace palette::app

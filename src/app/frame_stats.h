@@ -35,6 +35,11 @@ class FrameStats {
   std::optional<double> latency_ms() const { return latency_ms_; }
   // The same up to the first settled frame that includes the edit.
   std::optional<double> settled_ms() const { return settled_ms_; }
+  // settled_ms() when it is of the edit latency_ms() measured (or a later one), else nullopt: while the newest
+  // edit settles, an older edit's figure beside its first change reads as if settling took less than showing.
+  std::optional<double> settled_ms_of_newest() const {
+    return settled_version_ >= latency_version_ ? settled_ms_ : std::nullopt;
+  }
   // How many latencies have been measured: a change tells a new measurement from an equal one.
   uint64_t latencies_measured() const { return latencies_; }
   uint64_t settled_measured() const { return settled_; }
@@ -46,6 +51,7 @@ class FrameStats {
   std::deque<std::pair<uint64_t, double>> pending_;  // published versions no frame has reached
   std::deque<std::pair<uint64_t, double>> unsettled_;  // published versions no settled frame has reached
   std::optional<double> latency_ms_, settled_ms_;
+  uint64_t latency_version_ = 0, settled_version_ = 0;  // the publishes the two figures answered
   uint64_t latencies_ = 0, settled_ = 0;
 };
 

@@ -62,6 +62,9 @@ TEST(FrameStats, SettledLatencyWaitsForASettledFrameOfTheEdit) {
   s.frame(3, 1.8, /*settled=*/true);
   EXPECT_NEAR(*s.settled_ms(), 800, 1e-6) << "the first stroke settled";
   s.frame(4, 2.0, /*settled=*/false);
+  // Beside the new stroke's first change, the first stroke's settle would read as settling before showing.
+  EXPECT_EQ(stroke_to_picture_text(s), "stroke to picture: 500 ms, settled -");
+  EXPECT_NEAR(*s.settled_ms(), 800, 1e-6) << "the measurement itself stays (session metrics count it)";
   s.frame(4, 2.6, /*settled=*/true);
   EXPECT_NEAR(*s.latency_ms(), 500, 1e-6);
   EXPECT_NEAR(*s.settled_ms(), 1100, 1e-6);
