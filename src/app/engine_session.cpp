@@ -146,8 +146,8 @@ void EngineSession::load_model(const std::string& path, const std::string& devic
   try {
     const torch::Device d = pick_device(device);
     impl_->load_started = Clock::now();
-    impl_->loading = std::async(
-        std::launch::async, [this, path, d] { return load_with_fallback(path, d, &impl_->loading_notice); });
+    // A pooled thread, as the streams': loading to a GPU makes CUDA libraries' per-thread state too.
+    impl_->loading = on_pooled_thread([this, path, d] { return load_with_fallback(path, d, &impl_->loading_notice); });
     state_ = ModelState::Loading;
   } catch (const std::exception& e) {
     set_error(e.what(), false);
