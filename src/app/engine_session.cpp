@@ -81,6 +81,7 @@ struct EngineSession::Impl {
   StreamSettings live_settings;                     // what the stream was made with (its mode included)
   std::optional<StreamMode> stream_mode;            // the mode asked for when the stream was last (re)built
   bool creation_failed = false;                     // making the stream failed for the settings asked for
+  uint64_t stream_serial = 0;                       // streams made so far
   std::shared_ptr<const StreamSnapshot> published;  // the newest snapshot handed to it
   std::pair<int, int> canvas{0, 0};                 // its canvas's size before the live picture's halvings
 
@@ -223,6 +224,7 @@ void EngineSession::poll() {
       m.live_settings.mode = mode;
       m.live_settings.cuda_graphs = m.live_settings.cuda_graphs && cuda_graphs_;
       m.stream = std::make_unique<LiveStream>(*m.model, m.live_settings);
+      ++m.stream_serial;
       m.seen_error.clear();  // the new stream's errors are new, even in the old one's words
       if (generation_failed_) set_error("", false);  // the settings that failed are gone
       m.publish_latest(paused_ || m.paused_for_export);
@@ -274,12 +276,15 @@ std::optional<LiveFrame> EngineSession::take_frame() {
   std::shared_ptr<const StreamFrame> f = impl_->stream->take_frame();
   if (!f) return std::nullopt;
   impl_->size.picture_shown(impl_->now());
-  return LiveFrame{f->image, f->version, f->index, f->settled, f->steps_done, f->steps_total, f->timings.total_ms};
+  return LiveFrame{f->image,      f->version,     f->index,           f->settled,
+                   f->steps_done, f->steps_total, f->timings.total_ms, impl_->stream_serial};
 }
 
 bool EngineSession::streaming() const {
   return impl_->stream != nullptr;
 }
+
+uint64_t EngineSession::stream_serial() const { return impl_->stream_serial; }
 
 std::optional<std::pair<int, int>> EngineSession::reduced_live_size() const {
   const Impl& m = *impl_;
@@ -354,6 +359,8 @@ ExportState EngineSession::export_state() {
 void EngineSession::start_check(const LiveFrame& frame) {
   Impl& m = *impl_;
   if (!m.stream || !m.published) throw Error("no live picture to check");
+  if (frame.stream != m.stream_serial)
+    throw Error("the picture to check came from a live stream since replaced (a new mode, settings or model)");
   if (m.checking.valid()) throw Error("a check is already running");
   if (!frame.settled || frame.version != m.published->version)
     throw Error("the picture to check is not the settled picture of the newest edit");

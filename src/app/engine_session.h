@@ -38,6 +38,7 @@ struct LiveFrame {
   int steps_done = 0;    // of steps_total: how far the edit has got towards settled
   int steps_total = 0;
   double engine_ms = 0;  // the engine's time for this frame
+  uint64_t stream = 0;   // which of the session's streams made it (EngineSession::stream_serial)
 };
 
 // A live picture against a fresh render of the same snapshot (EngineSession::start_check).
@@ -79,6 +80,9 @@ class EngineSession {
   void publish(std::shared_ptr<const Snapshot> snapshot);
   std::optional<LiveFrame> take_frame();  // the newest frame not taken yet
   bool streaming() const;                 // a model is loaded and the stream runs
+  // Counts the streams made: a new mode, settings, size fallback or model makes a new one, whose frames carry
+  // the new count (LiveFrame::stream); an older stream's picture is not the current settings' picture.
+  uint64_t stream_serial() const;
   // The live picture's width and height where they are smaller than the canvas (a CPU's or GPU's cap on the
   // live side, or an out-of-memory fallback), else nullopt. Exports render the whole canvas either way.
   std::optional<std::pair<int, int>> reduced_live_size() const;

@@ -47,7 +47,10 @@ class AppScriptHost : public ScriptHost {
   // First the settled picture of the current edit, then the fresh render's verdict.
   bool done(const script::CheckPicture& a) override {
     if (!app_.engine.checking()) {
-      if (!app_.last_frame_ || !app_.last_frame_->settled || app_.last_frame_->version < app_.editor.doc().version())
+      // The settled picture of the newest edit from the stream running now: after a mode switch the old stream's
+      // last picture is of the old mode until the new stream has made its own.
+      if (!app_.last_frame_ || !app_.last_frame_->settled || app_.last_frame_->version < app_.editor.doc().version() ||
+          !app_.engine.streaming() || app_.last_frame_->stream != app_.engine.stream_serial())
         return false;
       app_.engine.start_check(*app_.last_frame_);
       return false;
