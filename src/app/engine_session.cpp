@@ -148,6 +148,7 @@ void EngineSession::load_model(const std::string& path, const std::string& devic
     const torch::Device d = pick_device(device);
     impl_->load_started = Clock::now();
     // A pooled thread, as the streams': loading to a GPU makes CUDA libraries' per-thread state too.
+    impl_->loading_notice.clear();  // an earlier load's fallback says nothing about this one
     impl_->loading = on_pooled_thread([this, path, d] { return load_with_fallback(path, d, &impl_->loading_notice); });
     state_ = ModelState::Loading;
   } catch (const std::exception& e) {
@@ -229,8 +230,7 @@ void EngineSession::poll() {
       if (generation_failed_) set_error("", false);  // the settings that failed are gone
       m.publish_latest(paused_ || m.paused_for_export);
     } catch (const std::exception& e) {
-      const auto* error = dynamic_cast<const Error*>(&e);
-      if (auto notice = error ? m.size.after_failure(error->kind(), m.now()) : std::nullopt) {
+      if (auto notice = m.size.after_failure(kind_of(e), m.now())) {
         notice_ = *notice;  // tried again, smaller, on the next poll
       } else {
         set_error(std::string("generation: ") + e.what(), true);
@@ -275,7 +275,8 @@ std::optional<LiveFrame> EngineSession::take_frame() {
   if (!impl_->stream) return std::nullopt;
   std::shared_ptr<const StreamFrame> f = impl_->stream->take_frame();
   if (!f) return std::nullopt;
-  impl_->size.picture_shown(impl_->now());
+  // A rebuild pending (a size change decided, the stream not yet replaced): this picture is the old size's.
+  if (impl_->stream_settings) impl_->size.picture_shown(impl_->now());
   return LiveFrame{f->image,      f->version,     f->index,           f->settled,
                    f->steps_done, f->steps_total, f->timings.total_ms, impl_->stream_serial};
 }
@@ -366,8 +367,10 @@ void EngineSession::start_check(const LiveFrame& frame) {
     throw Error("the picture to check is not the settled picture of the newest edit");
   StreamSettings settings = m.live_settings;
   settings.cuda_graphs = false;  // the reference is the plain, eager computation
-  m.checking = on_pooled_thread([model = m.model, settings, snapshot = m.published, frame] {
+  m.checking = on_pooled_thread([model = m.model, settings, snapshot = m.published, frame, canvas = m.canvas] {
     PictureCheck check;
+    check.live_width = frame.image.width, check.live_height = frame.image.height;
+    std::tie(check.canvas_width, check.canvas_height) = canvas;
     try {
       StreamEngine fresh(*model, settings);
       fresh.apply(*snapshot);  // a first snapshot fills every slot

@@ -46,6 +46,8 @@ struct PictureCheck {
   double mean_difference = 0;  // mean absolute difference per channel, of 255
   int max_difference = 0;
   std::string error;           // the render failed or the sizes differ; the differences mean nothing then
+  int live_width = 0, live_height = 0;      // the checked picture's size
+  int canvas_width = 0, canvas_height = 0;  // its document's canvas when the check started
 };
 
 // The built-in default model's folder: what the app runs when neither --model nor the layout names one.

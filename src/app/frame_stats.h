@@ -5,7 +5,7 @@
 //   FrameStats stats;
 //   stats.published(doc.version(), now);                  // after every publish
 //   stats.frame(frame->version, now, frame->settled);     // after every take_frame that returns a frame
-//   show(stats.fps(now), stats.latency_ms(), stats.settled_ms());
+//   show(stats.fps(now), stats.latency_ms(), stats.settled_ms_of_newest());
 //
 // Times are seconds on any monotonic clock. Thread safety: a plain value, used by one thread.
 #pragma once

@@ -58,20 +58,20 @@ class AppScriptHost : public ScriptHost {
     const std::optional<PictureCheck> check = app_.engine.check_result();
     if (!check) return false;
     if (!check->error.empty()) throw Error("check_picture: " + check->error);
-    const DocumentContent& canvas = app_.editor.doc().content();
-    const auto live = app_.engine.reduced_live_size().value_or(std::make_pair(canvas.width, canvas.height));
     std::printf("semantic-palette: picture check: mean difference %.3f, max %d (of 255) against a fresh render; "
                 "live picture %dx%d of a %dx%d canvas\n",
-                check->mean_difference, check->max_difference, live.first, live.second, canvas.width, canvas.height);
+                check->mean_difference, check->max_difference, check->live_width, check->live_height,
+                check->canvas_width, check->canvas_height);
     std::fflush(stdout);
     if (check->mean_difference > a.max_mean)
       throw Error("check_picture: the live picture differs from a fresh render of the same layout by " +
                   std::to_string(check->mean_difference) + " per channel on average (at most " +
                   std::to_string(a.max_mean) + " allowed)");
-    if (a.full_size && app_.engine.reduced_live_size())
-      throw Error("check_picture: the live picture runs at " + std::to_string(live.first) + "x" +
-                  std::to_string(live.second) + ", smaller than the " + std::to_string(canvas.width) + "x" +
-                  std::to_string(canvas.height) + " canvas (full_size asked for)");
+    // The checked picture's own size: the live size may change while the fresh render runs.
+    if (a.full_size && (check->live_width != check->canvas_width || check->live_height != check->canvas_height))
+      throw Error("check_picture: the live picture runs at " + std::to_string(check->live_width) + "x" +
+                  std::to_string(check->live_height) + ", smaller than the " + std::to_string(check->canvas_width) +
+                  "x" + std::to_string(check->canvas_height) + " canvas (full_size asked for)");
     return true;
   }
 
