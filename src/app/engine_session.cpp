@@ -83,7 +83,6 @@ struct EngineSession::Impl {
   bool creation_failed = false;                     // making the stream failed for the settings asked for
   uint64_t stream_serial = 0;                       // streams made so far
   std::shared_ptr<const StreamSnapshot> published;  // the newest snapshot handed to it
-  std::pair<int, int> canvas{0, 0};                 // its canvas's size before the live picture's halvings
 
   std::future<PictureCheck> checking;  // check_picture's fresh render and comparison
 
@@ -113,7 +112,6 @@ struct EngineSession::Impl {
   void publish_latest(bool paused) {
     if (!stream || !latest) return;
     std::shared_ptr<const StreamSnapshot> s = maker(*latest);
-    canvas = {s->width, s->height};
     const int halvings = size.halvings() + live_halvings(s->width, s->height);
     if (halvings > 0) {
       auto smaller = std::make_shared<StreamSnapshot>(*s);  // masks of any size are resized by the engine
@@ -290,8 +288,9 @@ uint64_t EngineSession::stream_serial() const { return impl_->stream_serial; }
 std::optional<std::pair<int, int>> EngineSession::reduced_live_size() const {
   const Impl& m = *impl_;
   if (!m.stream || !m.published) return std::nullopt;
+  // `latest` is the document `published` was made from, before the live picture's halvings.
   const std::pair<int, int> live{m.published->width, m.published->height};
-  if (live == m.canvas) return std::nullopt;
+  if (live == std::make_pair(m.latest->width, m.latest->height)) return std::nullopt;
   return live;
 }
 
@@ -367,7 +366,8 @@ void EngineSession::start_check(const LiveFrame& frame) {
     throw Error("the picture to check is not the settled picture of the newest edit");
   StreamSettings settings = m.live_settings;
   settings.cuda_graphs = false;  // the reference is the plain, eager computation
-  m.checking = on_pooled_thread([model = m.model, settings, snapshot = m.published, frame, canvas = m.canvas] {
+  m.checking = on_pooled_thread([model = m.model, settings, snapshot = m.published, frame,
+                                 canvas = std::make_pair(m.latest->width, m.latest->height)] {
     PictureCheck check;
     check.live_width = frame.image.width, check.live_height = frame.image.height;
     std::tie(check.canvas_width, check.canvas_height) = canvas;

@@ -100,7 +100,6 @@ void return_unused_cache() {
   }
 }
 
-
 // Makes sure a recording that allocates `need` bytes fits, or refuses before capturing.
 void make_room_for_recording(int64_t need) {
   const int64_t wanted = need + kRecordingMargin;
