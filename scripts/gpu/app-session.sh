@@ -6,7 +6,7 @@
 # undo/redo, brushes added and removed, live mode switches), each followed by check_picture (the settled
 # picture against a fresh eager render of the same layout, fp16 tolerance), for LONG_SECONDS (default 420:
 # a call is at most 600 s, and the app needs to start and settle), with the same figures; compare the first
-# minute's memory with the last (metrics.jsonl, gpu-memory.csv).
+# minute's memory with the last (metrics.jsonl, gpu-memory.csv; scripts/gpu/long-summary.py OUT prints it per block).
 # The app end to end on the GPU (issue 23): builds `palette` and `semantic-palette` against PyTorch's
 # LibTorch (build-gpu-app/), writes an SD 1.5-shaped model with random weights as a diffusers folder
 # (`palette random-model --shape sd15`: the app loads it as it loads real weights, in fp16), and runs the
