@@ -9,7 +9,7 @@
 #             SQUEEZE_LEAVE_GB (default 0.3) of the GPU's free memory for 60 s, so recordings and frames run out
 #             of memory mid-stream: the app must say so, keep the document, fall back (a smaller live picture)
 #             and paint on, then grow back once the memory is free (bench/app-session/memory-squeeze.json,
-#             which checks the settled picture after the squeeze and again 150 s later)
+#             which checks the settled picture after the squeeze and again 90 s later, at the full size)
 #   toolarge  another process holds all but HOG_LEAVE_GB (default 1) of the GPU before the app starts, so the
 #             model (about 2 GB in fp16) cannot load there: the app must say so and paint on the CPU
 #             (bench/app-session/model-too-large.json)
