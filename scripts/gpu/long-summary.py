@@ -2,7 +2,8 @@
 """What a long run of the app (scripts/gpu/app-session.sh long) shows, from the files it wrote to DIR:
 per one-minute block of random edits, the app's host memory (RSS, heap in use), its own GPU memory
 (gpu-memory-per-process.csv, the app's process only, so other work on the card does not count), pictures a
-second and the settled figures; then the growth from the end of the first block to the end (issue 23: none
+second, the settled figures, and the CUDA graphs recorded so far and the distinct shapes among them
+(metrics lines carry them since the nineteenth session); then the growth from the end of the first block to the end (issue 23: none
 beyond the first minute), the picture checks and every error line of app.log.
 Usage: long-summary.py DIR"""
 import csv
@@ -32,7 +33,7 @@ def main(folder):
     summary = next((l["summary"] for l in lines if "summary" in l), None)
     gpu = app_gpu_mb(folder)
     t0 = gpu[0][0] if gpu else None
-    print("action  do              end_s   rss_mb  heap_mb  gpu_mb  pic/s  settled_p50  settled_max")
+    print("action  do              end_s   rss_mb  heap_mb  gpu_mb  pic/s  settled_p50  settled_max  graphs  shapes")
     blocks = []
     for a in actions:
         end = a["start_s"] + a["seconds"]
@@ -41,7 +42,8 @@ def main(folder):
         g = ([mb for t, mb in gpu if t - t0 <= end] or [float("nan")])[-1]
         s = a["settled_ms"]
         print(f"{a['action']:6d}  {a['do']:14s} {end:7.1f} {a['rss_mb']:8.1f} {a.get('heap_in_use_mb', 0):8.1f} "
-              f"{g:7.0f} {a['pictures_per_s']:6.2f} {s.get('p50', float('nan')):11.1f} {s.get('max', float('nan')):11.1f}")
+              f"{g:7.0f} {a['pictures_per_s']:6.2f} {s.get('p50', float('nan')):11.1f} {s.get('max', float('nan')):11.1f} "
+              f"{a.get('graphs_recorded', '-'):>7} {a.get('shapes_recorded', '-'):>7}")
         if a["do"] == "random_edits":
             blocks.append((a, g))
     if len(blocks) >= 2:

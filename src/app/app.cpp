@@ -43,7 +43,7 @@ App::App(const AppArgs& args)
   }
   if (!args.metrics.empty()) {
     try {
-      metrics_ = std::make_unique<SessionMetrics>(args.metrics, now());
+      metrics_ = std::make_unique<SessionMetrics>(args.metrics, now(), gpu_figures);
     } catch (const std::exception& e) {
       set_error(e.what());
       exit_code_ = 2;

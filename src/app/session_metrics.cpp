@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <utility>
 
 #include "palette/error.h"
 
@@ -55,7 +56,8 @@ double percentile(std::vector<double> values, double p) {
   return values[index];
 }
 
-SessionMetrics::SessionMetrics(const std::filesystem::path& file, double t) {
+SessionMetrics::SessionMetrics(const std::filesystem::path& file, double t, std::function<GpuFigures()> gpu)
+    : gpu_(std::move(gpu)) {
   action_.start = session_.start = t;
   std::error_code ec;
   if (std::filesystem::is_directory(file, ec))
@@ -73,6 +75,15 @@ SessionMetrics::~SessionMetrics() {
 void SessionMetrics::write(const std::string& line) {
   std::fputs((line + "\n").c_str(), out_);
   std::fflush(out_);
+}
+
+// The GPU's figures as members of a JSON object (no braces), with a leading comma; nothing without a source.
+std::string SessionMetrics::gpu_members() const {
+  if (!gpu_) return "";
+  const GpuFigures g = gpu_();
+  return ",\"gpu_allocated_mb\":" + megabytes(g.allocated_bytes) + ",\"gpu_reserved_mb\":" + megabytes(g.reserved_bytes) +
+         ",\"graphs_recorded\":" + std::to_string(g.graphs_recorded) + ",\"graphs_alive\":" +
+         std::to_string(g.graphs_alive) + ",\"shapes_recorded\":" + std::to_string(g.shapes_recorded);
 }
 
 void SessionMetrics::ui_frame(double work_ms) {
@@ -102,7 +113,7 @@ void SessionMetrics::action_done(size_t index, std::string_view name, double t,
   for (const auto& [kind, count] : edits)
     drawn += (drawn.empty() ? "" : ",") + ("\"" + kind + "\":" + std::to_string(count));
   write("{\"action\":" + std::to_string(index) + ",\"do\":\"" + std::string(name) + "\"," +
-        span_members(action_) + ",\"rss_mb\":" + megabytes(rss) + heap_members() + (edits.empty() ? "" : ",\"edits\":{" + drawn + "}") +
+        span_members(action_) + ",\"rss_mb\":" + megabytes(rss) + heap_members() + gpu_members() + (edits.empty() ? "" : ",\"edits\":{" + drawn + "}") +
         "}");
   action_ = Span{};
   action_.start = t;
@@ -115,7 +126,7 @@ void SessionMetrics::finish(double t) {
   const int64_t rss = resident_bytes();
   rss_peak_ = std::max(rss_peak_, rss);
   write("{\"summary\":{" + span_members(session_) + ",\"rss_mb_start\":" + megabytes(rss_start_) +
-        ",\"rss_mb_end\":" + megabytes(rss) + ",\"rss_mb_peak_seen\":" + megabytes(rss_peak_) + heap_members() + "}}");
+        ",\"rss_mb_end\":" + megabytes(rss) + ",\"rss_mb_peak_seen\":" + megabytes(rss_peak_) + heap_members() + gpu_members() + "}}");
 }
 
 }  // namespace palette::app

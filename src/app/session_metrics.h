@@ -5,12 +5,15 @@
 //   - stroke to first changed picture and to settled picture, each measurement as FrameStats makes it;
 //   - generated pictures per second;
 //   - the process's resident memory, and how much of it the C library's allocator holds in use and free
-//     (a growth of free memory is pages the allocator keeps, of memory in use a leak).
+//     (a growth of free memory is pages the allocator keeps, of memory in use a leak);
+//   - given a source of them, what the process holds on its GPU (palette::GpuFigures): the allocator's memory
+//     and the CUDA graphs recorded, alive and of distinct shapes, so that a growth of host memory can be
+//     laid beside the recordings and shapes that may hold it.
 // One JSON object per line: one per finished script action ({"action": i, "do": "stroke", …}), then a
 // {"summary": …} line when the session ends. Lines are written as they happen and flushed, so a crash
 // keeps everything up to it.
 //
-//   SessionMetrics metrics("metrics.jsonl", t);   // throws palette::Error naming the file
+//   SessionMetrics metrics("metrics.jsonl", t, palette::gpu_figures);   // throws palette::Error naming the file
 //   metrics.ui_frame(4.2);                        // every displayed frame: its work in ms
 //   metrics.observe(stats, pictures);             // every displayed frame, after the pictures were taken
 //   metrics.action_done(3, "stroke", t);          // when a script action finishes (random_edits: and its edits)
@@ -22,6 +25,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -29,13 +33,15 @@
 
 #include "app/frame_stats.h"
 #include "base/process_memory.h"
+#include "palette/gpu_figures.h"
 
 namespace palette::app {
 
 class SessionMetrics {
  public:
-  // Starts the first span at `t`.
-  SessionMetrics(const std::filesystem::path& file, double t);
+  // Starts the first span at `t`. With `gpu`, every line also carries what it reports (called on the UI thread
+  // at each line).
+  SessionMetrics(const std::filesystem::path& file, double t, std::function<GpuFigures()> gpu = {});
   ~SessionMetrics();
   SessionMetrics(const SessionMetrics&) = delete;
   SessionMetrics& operator=(const SessionMetrics&) = delete;
@@ -59,7 +65,9 @@ class SessionMetrics {
 
  private:
   void write(const std::string& line);
+  std::string gpu_members() const;
 
+  std::function<GpuFigures()> gpu_;
   std::FILE* out_ = nullptr;
   Span action_, session_;
   uint64_t latencies_seen_ = 0, settled_seen_ = 0, pictures_seen_ = 0;

@@ -1,14 +1,18 @@
 #include "models/cuda_graph.h"
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <limits>
 #include <mutex>
+#include <set>
 #include <string>
+#include <utility>
 
 #include "build_info.h"
 #include "models/out_of_memory.h"
 #include "palette/error.h"
+#include "palette/gpu_figures.h"
 
 #if PALETTE_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -28,6 +32,7 @@ struct CudaGraph::Impl {
   at::cuda::CUDAGraph graph;
 #endif
   int64_t memory_bytes = 0;
+  bool recorded = false;  // counted among the graphs alive
 };
 
 namespace {
@@ -39,12 +44,54 @@ std::mutex& recording_turn() {
   static std::mutex turn;
   return turn;
 }
+
+std::atomic<int64_t> graphs_recorded{0}, graphs_alive{0};
+
+struct RecordedShapes {
+  std::mutex mutex;
+  std::set<std::pair<std::string, std::vector<std::vector<int64_t>>>> seen;
+};
+RecordedShapes& recorded_shapes() {
+  static RecordedShapes shapes;  // never destroyed before a runner that counts into it: function-local
+  return shapes;
+}
 }  // namespace
 
 CudaGraph::CudaGraph() : impl_(std::make_unique<Impl>()) {}
 CudaGraph::~CudaGraph() {
   const std::lock_guard<std::mutex> turn(recording_turn());
+  if (impl_->recorded) --graphs_alive;
   impl_.reset();
+}
+
+void count_recorded_shape(const char* owner, const std::vector<std::vector<int64_t>>& key) {
+  RecordedShapes& shapes = recorded_shapes();
+  const std::lock_guard<std::mutex> lock(shapes.mutex);
+  shapes.seen.emplace(owner, key);
+}
+
+GpuFigures gpu_figures() {
+  GpuFigures f;
+  f.graphs_recorded = graphs_recorded.load();
+  f.graphs_alive = graphs_alive.load();
+  {
+    RecordedShapes& shapes = recorded_shapes();
+    const std::lock_guard<std::mutex> lock(shapes.mutex);
+    f.shapes_recorded = static_cast<int64_t>(shapes.seen.size());
+  }
+#if PALETTE_WITH_CUDA
+  // Until a process first uses CUDA its allocator has no devices and refuses the question: nothing held.
+  try {
+    for (c10::DeviceIndex d = 0; d < c10::cuda::device_count(); ++d) {
+      const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(d);
+      f.allocated_bytes += stats.allocated_bytes[0].current;
+      f.reserved_bytes += stats.reserved_bytes[0].current;
+    }
+  } catch (const std::exception&) {
+    f.allocated_bytes = f.reserved_bytes = 0;
+  }
+#endif
+  return f;
 }
 
 #if PALETTE_WITH_CUDA
@@ -157,6 +204,9 @@ std::unique_ptr<CudaGraph> CudaGraph::record(const torch::Device& device, const 
         body();
         recorded->impl_->graph.capture_end();
         recorded->impl_->memory_bytes = std::max<int64_t>(0, reserved_bytes(index) - reserved_before);
+        recorded->impl_->recorded = true;
+        ++graphs_recorded;
+        ++graphs_alive;
       } catch (const std::exception& e) {
         // End the broken recording so that the stream takes work again.
         try {

@@ -70,4 +70,8 @@ std::vector<int64_t> tensor_signature(const torch::Tensor& t);
 // of the GPU's memory, so that the model, the eager work around the graphs and a new recording still fit
 // (a 512² stream batch of SD 1.5 keeps ~10 GB per recorded shape). 0 without CUDA.
 int64_t graph_memory_budget(const torch::Device& device);
+
+// Counts a recording of `key` by `owner` (which runner recorded it) among the distinct shapes that
+// palette::gpu_figures() reports; call after a recording succeeded.
+void count_recorded_shape(const char* owner, const std::vector<std::vector<int64_t>>& key);
 }  // namespace palette

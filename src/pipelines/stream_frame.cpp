@@ -84,6 +84,7 @@ torch::Tensor StreamFrameStage::rgba(const torch::Tensor& latent, const FramePic
       use_graphs_ = false;  // whatever failed would fail again
       throw Error(std::string("the stream's frame stage: ") + e.what(), e.kind());
     }
+    count_recorded_shape("frame stage", r->key);
     recorded_ = std::move(r);
     ++recordings_;
   } else {

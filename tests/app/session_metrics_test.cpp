@@ -97,6 +97,47 @@ TEST(SessionMetrics, EachActionLineCoversItsOwnSpan) {
   EXPECT_TRUE(summary.contains("heap_in_use_mb") && summary.contains("heap_free_mb"));
 }
 
+// With a source of GPU figures every line carries them as that source says at the line's time; without
+// one, no line has them (a CPU session's figures stay what they were).
+TEST(SessionMetrics, LinesCarryTheGpuFiguresOfTheirTime) {
+  test::TempDir dir;
+  const auto file = dir / "metrics.jsonl";
+  int calls = 0;
+  {
+    SessionMetrics metrics(file, 0.0, [&calls] {
+      ++calls;
+      GpuFigures g;
+      g.allocated_bytes = int64_t(3) << 20;
+      g.reserved_bytes = int64_t(5) * calls << 20;
+      g.graphs_recorded = 7 * calls;
+      g.graphs_alive = 2;
+      g.shapes_recorded = 4 + calls;
+      return g;
+    });
+    metrics.action_done(0, "stroke", 1.0);
+    metrics.action_done(1, "random_edits", 2.0);
+    metrics.finish(3.0);
+  }
+  const auto lines = lines_of(file);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_DOUBLE_EQ(lines[0]["gpu_allocated_mb"].get<double>(), 3.0);
+  EXPECT_DOUBLE_EQ(lines[0]["gpu_reserved_mb"].get<double>(), 5.0);
+  EXPECT_EQ(lines[0]["graphs_recorded"], 7);
+  EXPECT_EQ(lines[1]["graphs_recorded"], 14);
+  EXPECT_DOUBLE_EQ(lines[1]["gpu_reserved_mb"].get<double>(), 10.0);
+  EXPECT_EQ(lines[1]["graphs_alive"], 2);
+  EXPECT_EQ(lines[1]["shapes_recorded"], 6);
+  EXPECT_EQ(lines[2]["summary"]["graphs_recorded"], 21);
+  EXPECT_EQ(lines[2]["summary"]["shapes_recorded"], 7);
+
+  const auto plain = dir / "plain.jsonl";
+  {
+    SessionMetrics metrics(plain, 0.0);
+    metrics.action_done(0, "stroke", 1.0);
+  }
+  EXPECT_FALSE(lines_of(plain)[0].contains("graphs_recorded"));
+}
+
 // What tells a leak (memory in use grows) from pages the allocator keeps (free memory grows) in a long run.
 TEST(SessionMetrics, HeapUseCountsWhatIsHeld) {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)

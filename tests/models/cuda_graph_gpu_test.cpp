@@ -4,8 +4,11 @@
 
 #include "build_info.h"
 #include "models/cuda_graph.h"
+#include "palette/gpu_figures.h"
 
 #include <atomic>
+#include <memory>
+#include <vector>
 #include <string>
 #include <thread>
 
@@ -228,6 +231,31 @@ TEST(CudaGraphGpu, RecordingAndDestroyingGraphsHoldsNoHostMemory) {
   const int64_t grown = heap_in_use() - before;
   std::printf("host heap in use grew %.1f MB over 200 recordings (%.1f KB each)\n", grown / 1e6, grown / 200e3);
   EXPECT_LT(grown, int64_t(16) << 20);
+}
+
+// The figures a long session's metrics carry: recordings counted when made, graphs alive until destroyed,
+// the allocator's memory while a graph holds its pool.
+TEST(CudaGraphGpu, FiguresCountRecordingsAndGraphsAlive) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  torch::NoGradGuard no_grad;
+  const torch::Device cuda(torch::kCUDA, 0);
+  const GpuFigures before = gpu_figures();
+  {
+    const torch::Tensor input = torch::ones({256, 1024}, torch::dtype(torch::kFloat32).device(cuda));
+    torch::Tensor output;
+    std::vector<std::unique_ptr<CudaGraph>> graphs;
+    for (int i = 0; i < 3; ++i) graphs.push_back(CudaGraph::record(cuda, [&] { output = (input * 2.0f).sum(); }));
+    const GpuFigures during = gpu_figures();
+    EXPECT_EQ(during.graphs_recorded - before.graphs_recorded, 3);
+    EXPECT_EQ(during.graphs_alive - before.graphs_alive, 3);
+    EXPECT_GE(during.allocated_bytes, int64_t(256) * 1024 * 4);  // the input, at least
+    EXPECT_GE(during.reserved_bytes, during.allocated_bytes);
+    graphs.pop_back();
+    EXPECT_EQ(gpu_figures().graphs_alive - before.graphs_alive, 2);
+  }
+  const GpuFigures after = gpu_figures();
+  EXPECT_EQ(after.graphs_alive, before.graphs_alive);
+  EXPECT_EQ(after.graphs_recorded - before.graphs_recorded, 3);
 }
 #endif
 

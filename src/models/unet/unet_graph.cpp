@@ -126,6 +126,7 @@ torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Ten
       throw Error(std::string("the UNet's ") + e.what(), e.kind());
     }
   }
+  count_recorded_shape("unet", r->key);
   ++captures_;
   recorded_.push_back(std::move(r));
   // The oldest shapes go first while the graphs hold more than their share of the GPU.
