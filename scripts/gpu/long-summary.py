@@ -27,13 +27,23 @@ def app_gpu_mb(folder):
     return rows
 
 
+def slowest(line):
+    """'24.8 ms: panels 19.0, other 3.1' — the slowest UI frame and its two largest phases."""
+    f = line.get("slowest_ui_frame")
+    if not f:
+        return "-"
+    phases = sorted(((v, k) for k, v in f.items() if k != "ms"), reverse=True)[:2]
+    return f"{f['ms']:.1f} ms: " + ", ".join(f"{k} {v:.1f}" for v, k in phases)
+
+
 def main(folder):
     lines = [json.loads(l) for l in open(os.path.join(folder, "metrics.jsonl")) if l.strip()]
     actions = [l for l in lines if "action" in l]
     summary = next((l["summary"] for l in lines if "summary" in l), None)
     gpu = app_gpu_mb(folder)
     t0 = gpu[0][0] if gpu else None
-    print("action  do              end_s   rss_mb  heap_mb  gpu_mb  pic/s  settled_p50  settled_max  graphs  shapes")
+    print("action  do              end_s   rss_mb  heap_mb  gpu_mb  pic/s  settled_p50  settled_max  graphs  shapes"
+          "  ui>20ms  slowest ui frame")
     blocks = []
     for a in actions:
         end = a["start_s"] + a["seconds"]
@@ -43,7 +53,8 @@ def main(folder):
         s = a["settled_ms"]
         print(f"{a['action']:6d}  {a['do']:14s} {end:7.1f} {a['rss_mb']:8.1f} {a.get('heap_in_use_mb', 0):8.1f} "
               f"{g:7.0f} {a['pictures_per_s']:6.2f} {s.get('p50', float('nan')):11.1f} {s.get('max', float('nan')):11.1f} "
-              f"{a.get('graphs_recorded', '-'):>7} {a.get('shapes_recorded', '-'):>7}")
+              f"{a.get('graphs_recorded', '-'):>7} {a.get('shapes_recorded', '-'):>7} {a.get('slow_ui_frames', '-'):>8}  "
+              f"{slowest(a)}")
         if a["do"] == "random_edits":
             blocks.append((a, g))
     if len(blocks) >= 2:

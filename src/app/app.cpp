@@ -2,6 +2,8 @@
 // scripted session, and the panels.
 #include "app/app.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -14,6 +16,26 @@
 namespace palette::app {
 
 std::unique_ptr<ScriptHost> make_script_host(App& app);  // ui_host.cpp
+
+namespace {
+
+// Splits a frame's work into phases: each mark adds the time since the previous one (or the start) to its phase.
+class PhaseTimer {
+ public:
+  explicit PhaseTimer(UiPhaseMs& into) : into_(into), last_(Clock::now()) { into_.fill(0.0); }
+  void mark(UiPhase phase) {
+    const auto now = Clock::now();
+    into_[static_cast<size_t>(phase)] += std::chrono::duration<double, std::milli>(now - last_).count();
+    last_ = now;
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  UiPhaseMs& into_;
+  Clock::time_point last_;
+};
+
+}  // namespace
 
 App::App(const AppArgs& args)
     : editor(args.width, args.height),
@@ -57,7 +79,10 @@ App::~App() {
 }
 
 void App::ui_frame_done(double work_ms) {
-  if (metrics_) metrics_->ui_frame(work_ms);
+  double in_frame = 0;
+  for (size_t i = 0; i < static_cast<size_t>(UiPhase::Other); ++i) in_frame += frame_phases_[i];
+  frame_phases_[static_cast<size_t>(UiPhase::Other)] = std::max(0.0, work_ms - in_frame);
+  if (metrics_) metrics_->ui_frame(work_ms, frame_phases_);
 }
 
 bool App::init_gl(std::string* message) {
@@ -217,7 +242,9 @@ void App::watch_export() {
 }
 
 void App::frame() {
+  PhaseTimer timer(frame_phases_);
   engine.poll();
+  timer.mark(UiPhase::EnginePoll);
   follow_model_size();
   if (engine.error() != logged_engine_error_) {
     logged_engine_error_ = engine.error();
@@ -233,13 +260,17 @@ void App::frame() {
   watch_export();
   autosave();
   publish_if_changed();
+  timer.mark(UiPhase::Publish);
   take_frames();
   if (metrics_) metrics_->observe(stats, pictures_taken_);
+  timer.mark(UiPhase::TakeFrames);
   step_script();
   handle_shortcuts();
+  timer.mark(UiPhase::Script);
   gl.sync_masks(editor.doc());
   gl.sync_background(editor.doc());
   gl.render(editor.doc(), composite);
+  timer.mark(UiPhase::GlCanvas);
 
   draw_menu();
   draw_canvas_panel(*this);
@@ -253,6 +284,7 @@ void App::frame() {
   if (std::optional<std::string> chosen = dialog.draw(recent.entries()))
     on_file_chosen(dialog.purpose(), *chosen);
   if (!dialog.visible()) after_save_ = nullptr;  // the dialog of save_then was cancelled
+  timer.mark(UiPhase::Panels);
 }
 
 void App::on_file_chosen(FilePurpose purpose, const std::string& path) {

@@ -29,11 +29,21 @@ std::string series(const std::vector<double>& v) {
   return out + "}";
 }
 
+// {"ms": …, "engine_poll": …, …} of a span's slowest UI frame; null when the span had none.
+std::string slowest_frame(const SessionMetrics::Span& s) {
+  if (s.slowest_ui_ms < 0) return "null";
+  std::string out = "{\"ms\":" + fixed(s.slowest_ui_ms, 1);
+  for (size_t i = 0; i < s.slowest_phases.size(); ++i)
+    out += ",\"" + std::string(ui_phase_name(static_cast<UiPhase>(i))) + "\":" + fixed(s.slowest_phases[i], 1);
+  return out + "}";
+}
+
 // The figures of a span, as the members of a JSON object (no braces).
 std::string span_members(const SessionMetrics::Span& s) {
   const double seconds = s.end - s.start;
   return "\"start_s\":" + fixed(s.start, 3) + ",\"seconds\":" + fixed(seconds, 3) +
-         ",\"ui_frame_ms\":" + series(s.ui_ms) + ",\"first_change_ms\":" + series(s.first_change_ms) +
+         ",\"ui_frame_ms\":" + series(s.ui_ms) + ",\"slow_ui_frames\":" + std::to_string(s.slow_ui_frames) +
+         ",\"slowest_ui_frame\":" + slowest_frame(s) + ",\"first_change_ms\":" + series(s.first_change_ms) +
          ",\"settled_ms\":" + series(s.settled_ms) + ",\"pictures\":" + std::to_string(s.pictures) +
          ",\"pictures_per_s\":" + fixed(seconds > 0 ? static_cast<double>(s.pictures) / seconds : 0.0, 2);
 }
@@ -47,6 +57,20 @@ std::string heap_members() {
 }
 
 }  // namespace
+
+const char* ui_phase_name(UiPhase phase) {
+  switch (phase) {
+    case UiPhase::EnginePoll: return "engine_poll";
+    case UiPhase::Publish: return "publish";
+    case UiPhase::TakeFrames: return "take_frames";
+    case UiPhase::Script: return "script";
+    case UiPhase::GlCanvas: return "gl_canvas";
+    case UiPhase::Panels: return "panels";
+    case UiPhase::Other: return "other";
+    case UiPhase::Count: break;
+  }
+  return "?";
+}
 
 double percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
@@ -86,8 +110,12 @@ std::string SessionMetrics::gpu_members() const {
          std::to_string(g.graphs_alive) + ",\"shapes_recorded\":" + std::to_string(g.shapes_recorded);
 }
 
-void SessionMetrics::ui_frame(double work_ms) {
-  for (Span* s : {&action_, &session_}) s->ui_ms.push_back(work_ms);
+void SessionMetrics::ui_frame(double work_ms, const UiPhaseMs& phases) {
+  for (Span* s : {&action_, &session_}) {
+    s->ui_ms.push_back(work_ms);
+    if (work_ms > kSlowUiFrameMs) ++s->slow_ui_frames;
+    if (work_ms > s->slowest_ui_ms) s->slowest_ui_ms = work_ms, s->slowest_phases = phases;
+  }
 }
 
 void SessionMetrics::observe(const FrameStats& stats, uint64_t pictures) {

@@ -1,7 +1,8 @@
 // The app's own figures over a session (`semantic-palette --metrics FILE`), for measuring the app as a
 // user meets it — on a GPU machine under Xvfb (scripts/gpu/app-session.sh) as on a laptop:
 //   - the UI thread's work per displayed frame (events, panels, texture uploads, GL submission; not the
-//     wait for the display), which must stay short whatever the engine does;
+//     wait for the display), which must stay short whatever the engine does: its distribution, how many
+//     frames took over kSlowUiFrameMs, and where the slowest frame's time went (UiPhase);
 //   - stroke to first changed picture and to settled picture, each measurement as FrameStats makes it;
 //   - generated pictures per second;
 //   - the process's resident memory, and how much of it the C library's allocator holds in use and free
@@ -14,7 +15,7 @@
 // keeps everything up to it.
 //
 //   SessionMetrics metrics("metrics.jsonl", t, palette::gpu_figures);   // throws palette::Error naming the file
-//   metrics.ui_frame(4.2);                        // every displayed frame: its work in ms
+//   metrics.ui_frame(4.2, phases);                // every displayed frame: its work in ms, and by phase
 //   metrics.observe(stats, pictures);             // every displayed frame, after the pictures were taken
 //   metrics.action_done(3, "stroke", t);          // when a script action finishes (random_edits: and its edits)
 //   metrics.finish(t);                            // the summary line
@@ -22,6 +23,7 @@
 // Times are seconds on one monotonic clock. Thread safety: UI thread only.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -37,6 +39,15 @@
 
 namespace palette::app {
 
+// Issue 23's bound on the UI thread's work per frame while the engine runs.
+constexpr double kSlowUiFrameMs = 20.0;
+
+// Where a UI frame's work went, in App::frame's order; Other is the rest of the frame (window events,
+// ImGui's render and the GL submission).
+enum class UiPhase { EnginePoll, Publish, TakeFrames, Script, GlCanvas, Panels, Other, Count };
+using UiPhaseMs = std::array<double, static_cast<size_t>(UiPhase::Count)>;
+const char* ui_phase_name(UiPhase phase);  // "engine_poll", … (the metrics' keys)
+
 class SessionMetrics {
  public:
   // Starts the first span at `t`. With `gpu`, every line also carries what it reports (called on the UI thread
@@ -46,7 +57,8 @@ class SessionMetrics {
   SessionMetrics(const SessionMetrics&) = delete;
   SessionMetrics& operator=(const SessionMetrics&) = delete;
 
-  void ui_frame(double work_ms);
+  // `phases`: the frame's work by phase (all zero when unknown).
+  void ui_frame(double work_ms, const UiPhaseMs& phases = {});
   // Takes the latencies `stats` measured since the last call, and counts a generated picture for each
   // call where `pictures` (a running count of pictures taken) went up.
   void observe(const FrameStats& stats, uint64_t pictures);
@@ -61,6 +73,9 @@ class SessionMetrics {
     double start = 0, end = 0;
     std::vector<double> ui_ms, first_change_ms, settled_ms;
     uint64_t pictures = 0;
+    uint64_t slow_ui_frames = 0;   // over kSlowUiFrameMs
+    double slowest_ui_ms = -1;     // and its phases
+    UiPhaseMs slowest_phases{};
   };
 
  private:

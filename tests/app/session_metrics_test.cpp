@@ -97,6 +97,46 @@ TEST(SessionMetrics, EachActionLineCoversItsOwnSpan) {
   EXPECT_TRUE(summary.contains("heap_in_use_mb") && summary.contains("heap_free_mb"));
 }
 
+// A frame over the bound is counted, and the slowest frame of each span says where its time went; a span
+// without frames says null.
+TEST(SessionMetrics, SlowUiFramesAreCountedAndTheSlowestIsSplitByPhase) {
+  test::TempDir dir;
+  const auto file = dir / "metrics.jsonl";
+  const auto phases = [](double poll, double panels, double other) {
+    UiPhaseMs p{};
+    p[static_cast<size_t>(UiPhase::EnginePoll)] = poll;
+    p[static_cast<size_t>(UiPhase::Panels)] = panels;
+    p[static_cast<size_t>(UiPhase::Other)] = other;
+    return p;
+  };
+  {
+    SessionMetrics metrics(file, 0.0);
+    metrics.ui_frame(3.0, phases(1.0, 1.0, 1.0));
+    metrics.ui_frame(24.0, phases(20.0, 3.0, 1.0));
+    metrics.ui_frame(kSlowUiFrameMs, phases(0.0, 19.0, 1.0));  // at the bound: not over it
+    metrics.ui_frame(21.0, phases(1.0, 19.0, 1.0));
+    metrics.action_done(0, "random_edits", 1.0);
+    metrics.action_done(1, "wait_seconds", 2.0);
+    metrics.ui_frame(26.0, phases(0.0, 0.0, 26.0));
+    metrics.finish(3.0);
+  }
+  const auto lines = lines_of(file);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["slow_ui_frames"], 2);
+  const auto& slowest = lines[0]["slowest_ui_frame"];
+  EXPECT_DOUBLE_EQ(slowest["ms"].get<double>(), 24.0);
+  EXPECT_DOUBLE_EQ(slowest["engine_poll"].get<double>(), 20.0);
+  EXPECT_DOUBLE_EQ(slowest["panels"].get<double>(), 3.0);
+  EXPECT_DOUBLE_EQ(slowest["publish"].get<double>(), 0.0);
+  for (const char* key : {"take_frames", "script", "gl_canvas", "other"}) EXPECT_TRUE(slowest.contains(key)) << key;
+  EXPECT_EQ(lines[1]["slow_ui_frames"], 0);
+  EXPECT_TRUE(lines[1]["slowest_ui_frame"].is_null());
+  const auto& summary = lines[2]["summary"];
+  EXPECT_EQ(summary["slow_ui_frames"], 3);
+  EXPECT_DOUBLE_EQ(summary["slowest_ui_frame"]["ms"].get<double>(), 26.0);
+  EXPECT_DOUBLE_EQ(summary["slowest_ui_frame"]["other"].get<double>(), 26.0);
+}
+
 // With a source of GPU figures every line carries them as that source says at the line's time; without
 // one, no line has them (a CPU session's figures stay what they were).
 TEST(SessionMetrics, LinesCarryTheGpuFiguresOfTheirTime) {
