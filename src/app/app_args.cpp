@@ -22,8 +22,9 @@ std::string app_usage() {
          "                   graphs (slower; for a driver that fails on graphs, or to compare)\n"
          "  --screenshot P   write the window as PNG to P just before quitting\n"
          "  --metrics F      write the session's figures to F, one JSON line per script action and a summary:\n"
-         "                   UI frame time, stroke to picture (first change, settled), pictures/s, memory,\n"
-         "                   and for random_edits the edits drawn, by kind\n"
+         "                   UI frame time (and where the slowest frame's went), stroke to picture (first\n"
+         "                   change, settled), pictures/s, host and GPU memory, CUDA graphs, and for\n"
+         "                   random_edits the edits drawn, by kind\n"
          "  --autosave-seconds S  write unsaved changes to the recovery file after S seconds of changes\n"
          "                   (default 60; the file lives in ~/.config/semantic-palette/recovery)\n"
          "  -h, --help       this text\n";
