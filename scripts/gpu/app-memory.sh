@@ -6,7 +6,9 @@
 # arenas); arenas1, with MALLOC_ARENA_MAX=1 (every thread in the main arena); heaptrack, as shipped under
 # heaptrack (the call stacks holding memory, at the peak and at the end); eager, with CUDA_MODULE_LOADING=EAGER
 # (every kernel's module loaded at start: libcuda loads 10-20 MB modules lazily at a kernel's first launch, and
-# new shapes pick new cuBLAS and cuDNN kernels); nographs, with --no-cuda-graphs (no recording at all). They share the GPU, so their timings are not the app's own;
+# new shapes pick new cuBLAS and cuDNN kernels); nographs, with --no-cuda-graphs (no recording at all);
+# plans10000, with TORCH_CUDNN_V8_API_LRU_CACHE_LIMIT=10000 (LibTorch's own bound on cuDNN's plan cache
+# instead of the app's 1,000: include/palette/cudnn_plan_cache.h). They share the GPU, so their timings are not the app's own;
 # their memory is. Each starts 20 s after the last, so that each run's host-memory.py finds its own process.
 # Writes $OUT/app-memory.tar.gz (each run's folder, screenshots left out: the device returns at most 8 files)
 # and prints each run's first and last heap and RSS figures.
@@ -16,7 +18,8 @@ cd "$root"
 out="${OUT:?set OUT}"
 read -r -a variants <<< "${RUNS:-arenas2 arenas1 heaptrack}"
 for run in "${variants[@]}"; do
-  case "$run" in arenas2|arenas1|heaptrack|eager|nographs) ;; *) echo "unknown run '$run' (arenas2, arenas1, heaptrack, eager, nographs)" >&2; exit 2 ;; esac
+  case "$run" in arenas2|arenas1|heaptrack|eager|nographs|plans10000) ;;
+    *) echo "unknown run '$run' (arenas2, arenas1, heaptrack, eager, nographs, plans10000)" >&2; exit 2 ;; esac
 done
 runs=/tmp/app-memory && rm -rf "$runs" && mkdir -p "$runs"
 APP=0 OUT="$runs/build" scripts/gpu/app-session.sh long || exit 1
@@ -31,6 +34,7 @@ for run in "${variants[@]}"; do
     heaptrack) env+=(HEAPTRACK=1) ;;
     eager) env+=(CUDA_MODULE_LOADING=EAGER) ;;
     nographs) env+=(APP_ARGS=--no-cuda-graphs) ;;
+    plans10000) env+=(TORCH_CUDNN_V8_API_LRU_CACHE_LIMIT=10000) ;;
   esac
   env "${env[@]}" scripts/gpu/app-session.sh long > "$runs/$run.txt" 2>&1 &
   pids+=($!)
@@ -39,13 +43,7 @@ done
 wait "${pids[@]}"
 for run in "${variants[@]}"; do
   echo "== $run"; tail -6 "$runs/$run.txt"
-  python3 - "$runs/$run/metrics.jsonl" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
-rows = [r for r in rows if "heap_in_use_mb" in r]
-for r in rows[:1] + rows[-1:]:
-    print({k: r.get(k) for k in ("action", "do", "start_s", "rss_mb", "heap_in_use_mb", "heap_free_mb")})
-PY
+  python3 scripts/gpu/long-summary.py "$runs/$run" | grep -v "picture check"
   rm -f "$runs/$run/screens.tar" "$runs/$run"/heaptrack.zst
 done
 tar -C "$runs" -czf "$out/app-memory.tar.gz" --exclude=build.log .
