@@ -52,8 +52,9 @@ struct RecordedShapes {
   std::set<std::pair<std::string, std::vector<std::vector<int64_t>>>> seen;
 };
 RecordedShapes& recorded_shapes() {
-  static RecordedShapes shapes;  // never destroyed before a runner that counts into it: function-local
-  return shapes;
+  // Never destroyed: a stream on a pooled (detached) thread may still record while the process exits.
+  static RecordedShapes* const shapes = new RecordedShapes;
+  return *shapes;
 }
 }  // namespace
 
