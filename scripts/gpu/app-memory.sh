@@ -7,8 +7,9 @@
 # heaptrack (the call stacks holding memory, at the peak and at the end); eager, with CUDA_MODULE_LOADING=EAGER
 # (every kernel's module loaded at start: libcuda loads 10-20 MB modules lazily at a kernel's first launch, and
 # new shapes pick new cuBLAS and cuDNN kernels); nographs, with --no-cuda-graphs (no recording at all);
-# plans10000, with TORCH_CUDNN_V8_API_LRU_CACHE_LIMIT=10000 (LibTorch's own bound on cuDNN's plan cache
-# instead of the app's 1,000: include/palette/cudnn_plan_cache.h). They share the GPU, so their timings are not the app's own;
+# plansN (e.g. plans10000, plans100), with TORCH_CUDNN_V8_API_LRU_CACHE_LIMIT=N (cuDNN's plan cache bounded at
+# N plans instead of the app's 1,000; 10,000 is LibTorch's own bound: include/palette/cudnn_plan_cache.h). They
+# share the GPU, so their timings are not the app's own;
 # their memory is. Each starts 20 s after the last, so that each run's host-memory.py finds its own process.
 # Writes $OUT/app-memory.tar.gz (each run's folder, screenshots left out: the device returns at most 8 files)
 # and prints each run's first and last heap and RSS figures.
@@ -18,8 +19,8 @@ cd "$root"
 out="${OUT:?set OUT}"
 read -r -a variants <<< "${RUNS:-arenas2 arenas1 heaptrack}"
 for run in "${variants[@]}"; do
-  case "$run" in arenas2|arenas1|heaptrack|eager|nographs|plans10000) ;;
-    *) echo "unknown run '$run' (arenas2, arenas1, heaptrack, eager, nographs, plans10000)" >&2; exit 2 ;; esac
+  [[ "$run" =~ ^(arenas2|arenas1|heaptrack|eager|nographs|plans[0-9]+)$ ]] ||
+    { echo "unknown run '$run' (arenas2, arenas1, heaptrack, eager, nographs, plansN)" >&2; exit 2; }
 done
 runs=/tmp/app-memory && rm -rf "$runs" && mkdir -p "$runs"
 APP=0 OUT="$runs/build" scripts/gpu/app-session.sh long || exit 1
@@ -34,7 +35,7 @@ for run in "${variants[@]}"; do
     heaptrack) env+=(HEAPTRACK=1) ;;
     eager) env+=(CUDA_MODULE_LOADING=EAGER) ;;
     nographs) env+=(APP_ARGS=--no-cuda-graphs) ;;
-    plans10000) env+=(TORCH_CUDNN_V8_API_LRU_CACHE_LIMIT=10000) ;;
+    plans*) env+=(TORCH_CUDNN_V8_API_LRU_CACHE_LIMIT="${run#plans}") ;;
   esac
   env "${env[@]}" scripts/gpu/app-session.sh long > "$runs/$run.txt" 2>&1 &
   pids+=($!)
