@@ -33,6 +33,7 @@
 
 #include <torch/types.h>
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -174,6 +175,10 @@ struct EvalRegion {
   std::string autoencoded;  // … on that picture through the model's autoencoder (what its decoder can show)
   int64_t pixels = 0;
   std::string prompt;      // what the region's layer was prompted with
+  // What the classifier saw of the region (its border left out): mean R, G, B (0–1), the luminance's spread and
+  // its mean step to the right and downwards neighbours, in the generated picture and in the world's own. A
+  // miss reads from them: darker, another hue, more texture, or the background inside the region.
+  std::array<float, 6> generated_features{}, world_features{};
 };
 
 struct EvalClass {

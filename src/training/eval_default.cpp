@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <tuple>
@@ -142,6 +143,9 @@ Image live_picture(const Model& model, const Layout& l, const EvalOptions& o) {
   return {w, h, 3, std::vector<uint8_t>(t.data_ptr<uint8_t>(), t.data_ptr<uint8_t>() + t.numel())};
 }
 
+static_assert(std::tuple_size_v<decltype(EvalRegion::world_features)> == training::kRegionFeatures,
+              "EvalRegion reports the classifier's features");
+
 Judgement judge(const Layout& l, const Image& generated, const Image& through_autoencoder,
                 const RegionClassifier& classifier) {
   Judgement j;
@@ -160,7 +164,7 @@ Judgement judge(const Layout& l, const Image& generated, const Image& through_au
     j.regions.push_back({l.name, world_class_name(c), world_class_name(classifier.classify(*on_generated)),
                          world_class_name(classifier.classify(*on_world)),
                          world_class_name(classifier.classify(*on_autoencoded)), pixels,
-                         l.content.layers[k].properties.prompt});
+                         l.content.layers[k].properties.prompt, *on_generated, *on_world});
   }
   for (int by = 0; by + kBlock <= n; by += kBlock)
     for (int bx = 0; bx + kBlock <= n; bx += kBlock) {
@@ -195,9 +199,16 @@ void write_outputs(const EvalOptions& o, const EvalReport& r, const std::vector<
     write_file_atomically(file, [&](std::FILE* out) { write_bytes(out, text.data(), text.size(), file); });
   }
   nlohmann::json regions = nlohmann::json::array();
+  // Features to four decimals: what they tell needs no more, and the file stays readable.
+  const auto rounded = [](const std::array<float, 6>& f) {
+    nlohmann::json a = nlohmann::json::array();
+    for (float v : f) a.push_back(std::round(double(v) * 1e4) / 1e4);
+    return a;
+  };
   for (const auto& g : r.regions)
     regions.push_back({{"layout", g.layout}, {"painted", g.painted}, {"prompt", g.prompt}, {"predicted", g.predicted},
-                       {"reference", g.reference}, {"autoencoded", g.autoencoded}, {"pixels", g.pixels}});
+                       {"reference", g.reference}, {"autoencoded", g.autoencoded}, {"pixels", g.pixels},
+                       {"generated_features", rounded(g.generated_features)}, {"world_features", rounded(g.world_features)}});
   nlohmann::json per_class = nlohmann::json::object();
   for (const auto& c : r.per_class)
     per_class[c.name] = {{"regions", c.regions}, {"right", c.right}, {"reference_right", c.reference_right},

@@ -281,6 +281,13 @@ TEST_F(TrainedTinyModel, LiveEvaluationJudgesTheLivePictureOfTheSameLayouts) {
   for (size_t i = 0; i < live.regions.size(); ++i) {
     EXPECT_EQ(live.regions[i].painted, export_render.regions[i].painted);
     EXPECT_EQ(live.regions[i].reference, export_render.regions[i].reference);
+    // The features the answers came from: the world's are the layout's own, the generated ones the picture's.
+    EXPECT_EQ(live.regions[i].world_features, export_render.regions[i].world_features);
+    EXPECT_NE(live.regions[i].generated_features, export_render.regions[i].generated_features);
+    for (int k = 0; k < 3; ++k) {
+      EXPECT_GE(live.regions[i].generated_features[k], 0.0f);
+      EXPECT_LE(live.regions[i].generated_features[k], 1.0f);
+    }
   }
   ASSERT_EQ(live.sheet.width, export_render.sheet.width);
   ASSERT_EQ(live.sheet.height, export_render.sheet.height);
@@ -288,6 +295,9 @@ TEST_F(TrainedTinyModel, LiveEvaluationJudgesTheLivePictureOfTheSameLayouts) {
   std::ifstream report(o.out / "eval.json");
   const nlohmann::json json = nlohmann::json::parse(report);
   EXPECT_EQ(json.at("live"), true);
+  ASSERT_FALSE(json.at("regions").empty());
+  EXPECT_EQ(json.at("regions")[0].at("generated_features").size(), 6u);
+  EXPECT_NEAR(json.at("regions")[0].at("world_features")[1].get<double>(), live.regions[0].world_features[1], 1e-4);
   // The pictures say what they were sampled with: the examples' guidance for the export, none live on a CPU.
   EXPECT_EQ(export_render.guidance, kBuiltInModelGuidance);
   EXPECT_EQ(live.guidance, 1.0);
