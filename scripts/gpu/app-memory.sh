@@ -12,7 +12,9 @@
 # share the GPU, so their timings are not the app's own;
 # their memory is. Each starts 20 s after the last, so that each run's host-memory.py finds its own process.
 # Writes $OUT/app-memory.tar.gz (each run's folder, screenshots left out: the device returns at most 8 files)
-# and prints each run's first and last heap and RSS figures.
+# and prints each run's figures per block (scripts/gpu/long-summary.py). Up to six apps share the card, each
+# allowed a quarter of it for graphs: compare graphs_recorded across runs before their heaps (a recording
+# refused for memory runs eagerly).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"

@@ -161,6 +161,9 @@ record=()
 # heaptrack slows the app; give it the time the script's actions need (raise SECONDS_LEFT), or the timeout's
 # signal cuts the recording short.
 [ "${HEAPTRACK:-0}" = 1 ] && record=(heaptrack -o "$work/heaptrack")
+# The app's start and process id, so that its figures are told from other apps' on the same card
+# (scripts/gpu/long-summary.py).
+date +%s.%N > "$out/app.start"
 (cd "$work" && exec timeout "$left" "${record[@]}" "$app" --model "$model" --device cuda --script session.json \
   --offscreen --metrics "$out/metrics.jsonl" ${APP_ARGS:-} four-layers.layout.json) > "$out/app.log" 2>&1 &
 running=$!
@@ -170,6 +173,7 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
   pid=$(pgrep -n -x semantic-palett) && break
   sleep 1
 done
+[ -n "${pid:-}" ] && echo "$pid" > "$out/app.pid"
 [ -n "${pid:-}" ] && python3 scripts/gpu/host-memory.py "$pid" 30 "$out/host-memory.csv" &
 wait "$running"
 echo "app exited with status $? at $(( $(date +%s) - start )) s"; head -3 "$out/app.log"

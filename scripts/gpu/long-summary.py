@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What a long run of the app (scripts/gpu/app-session.sh long) shows, from the files it wrote to DIR:
 per one-minute block of random edits, the app's host memory (RSS, heap in use), its own GPU memory
-(gpu-memory-per-process.csv, the app's process only, so other work on the card does not count), pictures a
+(gpu-memory-per-process.csv, the app's own process: app.pid), pictures a
 second, the settled figures, and the CUDA graphs recorded so far and the distinct shapes among them
 (metrics lines carry them since the nineteenth session); then the growth from the end of the first block to the end (issue 23: none
 beyond the first minute), the picture checks and every error line of app.log.
@@ -12,18 +12,27 @@ import os
 import sys
 
 
+def read(folder, name):
+    path = os.path.join(folder, name)
+    return open(path).read().strip() if os.path.exists(path) else None
+
+
 def app_gpu_mb(folder):
-    """[(unix seconds, MB)] of the app's process (semantic-palett…) in gpu-memory-per-process.csv."""
+    """[(unix seconds, MB)] of the app's process in gpu-memory-per-process.csv: the process app-session.sh
+    recorded in app.pid (other apps on the card, as in app-memory.sh's runs, are left out), else any
+    semantic-palette process (runs before app.pid was written: then other apps' rows mix in)."""
     rows, path = [], os.path.join(folder, "gpu-memory-per-process.csv")
     if not os.path.exists(path):
         return rows
+    pid = read(folder, "app.pid")
     with open(path) as f:
         for r in csv.reader(f):
-            if len(r) >= 4 and "semantic-palett" in r[2]:
-                try:
-                    rows.append((float(r[0]), float(r[3])))
-                except ValueError:
-                    pass
+            if len(r) < 4 or (r[1].strip() != pid if pid else "semantic-palett" not in r[2]):
+                continue
+            try:
+                rows.append((float(r[0]), float(r[3])))
+            except ValueError:
+                pass
     return rows
 
 
@@ -37,18 +46,25 @@ def slowest(line):
 
 
 def main(folder):
-    lines = [json.loads(l) for l in open(os.path.join(folder, "metrics.jsonl")) if l.strip()]
+    lines = []
+    for l in open(os.path.join(folder, "metrics.jsonl")):
+        try:
+            lines.append(json.loads(l))
+        except ValueError:  # a line cut short by the app's end
+            pass
     actions = [l for l in lines if "action" in l]
     summary = next((l["summary"] for l in lines if "summary" in l), None)
     gpu = app_gpu_mb(folder)
-    t0 = gpu[0][0] if gpu else None
+    start = read(folder, "app.start")
+    t0 = float(start) if start else (gpu[0][0] if gpu else None)
     print("action  do              end_s   rss_mb  heap_mb  gpu_mb  pic/s  settled_p50  settled_max  graphs  shapes"
           "  ui>20ms  slowest ui frame")
     blocks = []
     for a in actions:
         end = a["start_s"] + a["seconds"]
         # The app's last GPU sample by the action's end: the samples are wall-clock, the metrics count from
-        # the app's start, which the first sample follows within a second or two.
+        # the app's start (app.start; before it was written, the app's first sample, which follows the start
+        # by the model's loading).
         g = ([mb for t, mb in gpu if t - t0 <= end] or [float("nan")])[-1]
         s = a["settled_ms"]
         print(f"{a['action']:6d}  {a['do']:14s} {end:7.1f} {a['rss_mb']:8.1f} {a.get('heap_in_use_mb', 0):8.1f} "

@@ -65,7 +65,7 @@ App::App(const AppArgs& args)
   }
   if (!args.metrics.empty()) {
     try {
-      metrics_ = std::make_unique<SessionMetrics>(args.metrics, now(), gpu_figures);
+      metrics_ = std::make_unique<SessionMetrics>(args.metrics, now(), cuda_graph_figures);
     } catch (const std::exception& e) {
       set_error(e.what());
       exit_code_ = 2;
@@ -260,7 +260,7 @@ void App::frame() {
   watch_export();
   autosave();
   publish_if_changed();
-  timer.mark(UiPhase::Publish);
+  timer.mark(UiPhase::Upkeep);
   take_frames();
   if (metrics_) metrics_->observe(stats, pictures_taken_);
   timer.mark(UiPhase::TakeFrames);

@@ -128,8 +128,8 @@ int main(int argc, char** argv) {
   palette::limit_cpu_allocator_arenas(2);
   palette::configure_cpu_allocator();
   // Each new brush count or live mode is a new batch shape with convolution plans of its own; LibTorch keeps
-  // up to 10,000 of them (some 2 GB of host memory). A thousand is a dozen or so shapes of the SD 1.5 UNet
-  // and its decoders, what a session moves between.
+  // up to 10,000 of them a thread (some 2 GB of host memory). A thousand is a dozen or so shapes of the SD 1.5
+  // UNet and its decoders, what a session moves between.
   palette::limit_cudnn_plan_cache(1000);
   palette::configure_cpu_threads();
   try {

@@ -61,7 +61,7 @@ std::string heap_members() {
 const char* ui_phase_name(UiPhase phase) {
   switch (phase) {
     case UiPhase::EnginePoll: return "engine_poll";
-    case UiPhase::Publish: return "publish";
+    case UiPhase::Upkeep: return "upkeep";
     case UiPhase::TakeFrames: return "take_frames";
     case UiPhase::Script: return "script";
     case UiPhase::GlCanvas: return "gl_canvas";
@@ -80,8 +80,8 @@ double percentile(std::vector<double> values, double p) {
   return values[index];
 }
 
-SessionMetrics::SessionMetrics(const std::filesystem::path& file, double t, std::function<GpuFigures()> gpu)
-    : gpu_(std::move(gpu)) {
+SessionMetrics::SessionMetrics(const std::filesystem::path& file, double t, std::function<CudaGraphFigures()> graphs)
+    : graphs_(std::move(graphs)) {
   action_.start = session_.start = t;
   std::error_code ec;
   if (std::filesystem::is_directory(file, ec))
@@ -101,12 +101,11 @@ void SessionMetrics::write(const std::string& line) {
   std::fflush(out_);
 }
 
-// The GPU's figures as members of a JSON object (no braces), with a leading comma; nothing without a source.
-std::string SessionMetrics::gpu_members() const {
-  if (!gpu_) return "";
-  const GpuFigures g = gpu_();
-  return ",\"gpu_allocated_mb\":" + megabytes(g.allocated_bytes) + ",\"gpu_reserved_mb\":" + megabytes(g.reserved_bytes) +
-         ",\"graphs_recorded\":" + std::to_string(g.graphs_recorded) + ",\"graphs_alive\":" +
+// The CUDA graph figures as members of a JSON object (no braces), with a leading comma; nothing without a source.
+std::string SessionMetrics::graph_members() const {
+  if (!graphs_) return "";
+  const CudaGraphFigures g = graphs_();
+  return ",\"graphs_recorded\":" + std::to_string(g.graphs_recorded) + ",\"graphs_alive\":" +
          std::to_string(g.graphs_alive) + ",\"shapes_recorded\":" + std::to_string(g.shapes_recorded);
 }
 
@@ -141,7 +140,7 @@ void SessionMetrics::action_done(size_t index, std::string_view name, double t,
   for (const auto& [kind, count] : edits)
     drawn += (drawn.empty() ? "" : ",") + ("\"" + kind + "\":" + std::to_string(count));
   write("{\"action\":" + std::to_string(index) + ",\"do\":\"" + std::string(name) + "\"," +
-        span_members(action_) + ",\"rss_mb\":" + megabytes(rss) + heap_members() + gpu_members() + (edits.empty() ? "" : ",\"edits\":{" + drawn + "}") +
+        span_members(action_) + ",\"rss_mb\":" + megabytes(rss) + heap_members() + graph_members() + (edits.empty() ? "" : ",\"edits\":{" + drawn + "}") +
         "}");
   action_ = Span{};
   action_.start = t;
@@ -154,7 +153,7 @@ void SessionMetrics::finish(double t) {
   const int64_t rss = resident_bytes();
   rss_peak_ = std::max(rss_peak_, rss);
   write("{\"summary\":{" + span_members(session_) + ",\"rss_mb_start\":" + megabytes(rss_start_) +
-        ",\"rss_mb_end\":" + megabytes(rss) + ",\"rss_mb_peak_seen\":" + megabytes(rss_peak_) + heap_members() + gpu_members() + "}}");
+        ",\"rss_mb_end\":" + megabytes(rss) + ",\"rss_mb_peak_seen\":" + megabytes(rss_peak_) + heap_members() + graph_members() + "}}");
 }
 
 }  // namespace palette::app

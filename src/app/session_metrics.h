@@ -7,14 +7,14 @@
 //   - generated pictures per second;
 //   - the process's resident memory, and how much of it the C library's allocator holds in use and free
 //     (a growth of free memory is pages the allocator keeps, of memory in use a leak);
-//   - given a source of them, what the process holds on its GPU (palette::GpuFigures): the allocator's memory
-//     and the CUDA graphs recorded, alive and of distinct shapes, so that a growth of host memory can be
-//     laid beside the recordings and shapes that may hold it.
+//   - given a source of them, the CUDA graphs recorded, alive and of distinct shapes
+//     (palette::CudaGraphFigures), so that a growth of host memory can be laid beside the recordings and
+//     shapes that may hold it.
 // One JSON object per line: one per finished script action ({"action": i, "do": "stroke", …}), then a
 // {"summary": …} line when the session ends. Lines are written as they happen and flushed, so a crash
 // keeps everything up to it.
 //
-//   SessionMetrics metrics("metrics.jsonl", t, palette::gpu_figures);   // throws palette::Error naming the file
+//   SessionMetrics metrics("metrics.jsonl", t, palette::cuda_graph_figures);   // throws palette::Error naming the file
 //   metrics.ui_frame(4.2, phases);                // every displayed frame: its work in ms, and by phase
 //   metrics.observe(stats, pictures);             // every displayed frame, after the pictures were taken
 //   metrics.action_done(3, "stroke", t);          // when a script action finishes (random_edits: and its edits)
@@ -35,16 +35,18 @@
 
 #include "app/frame_stats.h"
 #include "base/process_memory.h"
-#include "palette/gpu_figures.h"
+#include "palette/cuda_graph_figures.h"
 
 namespace palette::app {
 
 // Issue 23's bound on the UI thread's work per frame while the engine runs.
 constexpr double kSlowUiFrameMs = 20.0;
 
-// Where a UI frame's work went, in App::frame's order; Other is the rest of the frame (window events,
-// ImGui's render and the GL submission).
-enum class UiPhase { EnginePoll, Publish, TakeFrames, Script, GlCanvas, Panels, Other, Count };
+// Where a UI frame's work went, in App::frame's order: the engine session's poll; upkeep (the canvas size
+// following a new model, export and autosave checks, the document published to the stream); taking the
+// stream's frames (texture upload); the script's action and shortcuts (edits); the GL canvas (mask textures,
+// composite); the panels; Other is the rest of the frame (window events, ImGui's render, GL submission).
+enum class UiPhase { EnginePoll, Upkeep, TakeFrames, Script, GlCanvas, Panels, Other, Count };
 using UiPhaseMs = std::array<double, static_cast<size_t>(UiPhase::Count)>;
 const char* ui_phase_name(UiPhase phase);  // "engine_poll", … (the metrics' keys)
 
@@ -52,7 +54,7 @@ class SessionMetrics {
  public:
   // Starts the first span at `t`. With `gpu`, every line also carries what it reports (called on the UI thread
   // at each line).
-  SessionMetrics(const std::filesystem::path& file, double t, std::function<GpuFigures()> gpu = {});
+  SessionMetrics(const std::filesystem::path& file, double t, std::function<CudaGraphFigures()> graphs = {});
   ~SessionMetrics();
   SessionMetrics(const SessionMetrics&) = delete;
   SessionMetrics& operator=(const SessionMetrics&) = delete;
@@ -80,9 +82,9 @@ class SessionMetrics {
 
  private:
   void write(const std::string& line);
-  std::string gpu_members() const;
+  std::string graph_members() const;
 
-  std::function<GpuFigures()> gpu_;
+  std::function<CudaGraphFigures()> graphs_;
   std::FILE* out_ = nullptr;
   Span action_, session_;
   uint64_t latencies_seen_ = 0, settled_seen_ = 0, pictures_seen_ = 0;

@@ -12,7 +12,7 @@
 #include "build_info.h"
 #include "models/out_of_memory.h"
 #include "palette/error.h"
-#include "palette/gpu_figures.h"
+#include "palette/cuda_graph_figures.h"
 
 #if PALETTE_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -41,8 +41,8 @@ namespace {
 // on its own thread: one's emptying of the cache or capture beside the other's capture failed with "operation
 // not permitted when stream is capturing" (issue 23's churn runs, bench/RESULTS.md, eighteenth session).
 std::mutex& recording_turn() {
-  static std::mutex turn;
-  return turn;
+  static std::mutex* const turn = new std::mutex;  // never destroyed, as recorded_shapes() below
+  return *turn;
 }
 
 std::atomic<int64_t> graphs_recorded{0}, graphs_alive{0};
@@ -71,27 +71,13 @@ void count_recorded_shape(const char* owner, const std::vector<std::vector<int64
   shapes.seen.emplace(owner, key);
 }
 
-GpuFigures gpu_figures() {
-  GpuFigures f;
+CudaGraphFigures cuda_graph_figures() {
+  CudaGraphFigures f;
   f.graphs_recorded = graphs_recorded.load();
   f.graphs_alive = graphs_alive.load();
-  {
-    RecordedShapes& shapes = recorded_shapes();
-    const std::lock_guard<std::mutex> lock(shapes.mutex);
-    f.shapes_recorded = static_cast<int64_t>(shapes.seen.size());
-  }
-#if PALETTE_WITH_CUDA
-  // Until a process first uses CUDA its allocator has no devices and refuses the question: nothing held.
-  try {
-    for (c10::DeviceIndex d = 0; d < c10::cuda::device_count(); ++d) {
-      const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(d);
-      f.allocated_bytes += stats.allocated_bytes[0].current;
-      f.reserved_bytes += stats.reserved_bytes[0].current;
-    }
-  } catch (const std::exception&) {
-    f.allocated_bytes = f.reserved_bytes = 0;
-  }
-#endif
+  RecordedShapes& shapes = recorded_shapes();
+  const std::lock_guard<std::mutex> lock(shapes.mutex);
+  f.shapes_recorded = static_cast<int64_t>(shapes.seen.size());
   return f;
 }
 

@@ -72,6 +72,6 @@ std::vector<int64_t> tensor_signature(const torch::Tensor& t);
 int64_t graph_memory_budget(const torch::Device& device);
 
 // Counts a recording of `key` by `owner` (which runner recorded it) among the distinct shapes that
-// palette::gpu_figures() reports; call after a recording succeeded.
+// palette::cuda_graph_figures() reports; call after a recording succeeded.
 void count_recorded_shape(const char* owner, const std::vector<std::vector<int64_t>>& key);
 }  // namespace palette

@@ -200,7 +200,7 @@ void write_outputs(const EvalOptions& o, const EvalReport& r, const std::vector<
   }
   nlohmann::json regions = nlohmann::json::array();
   // Features to four decimals: what they tell needs no more, and the file stays readable.
-  const auto rounded = [](const std::array<float, 6>& f) {
+  const auto rounded = [](const training::RegionFeatures& f) {
     nlohmann::json a = nlohmann::json::array();
     for (float v : f) a.push_back(std::round(double(v) * 1e4) / 1e4);
     return a;

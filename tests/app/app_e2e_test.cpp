@@ -187,13 +187,14 @@ TEST(AppE2E, ScriptedSessionSavesExportsAndScreenshots) {
   EXPECT_GE(summary["pictures"].get<int>(), 1);
   EXPECT_GE(summary["first_change_ms"]["count"].get<int>(), 1);
   EXPECT_GT(summary["ui_frame_ms"]["count"].get<int>(), 10);
-  // The slowest frame's phases are the app's own measurement: they add up to the frame's work.
-  const nlohmann::json& slowest = summary["slowest_ui_frame"];
-  double phases = 0;
-  for (const char* key : {"engine_poll", "publish", "take_frames", "script", "gl_canvas", "panels", "other"})
-    phases += slowest[key].get<double>();
-  EXPECT_NEAR(phases, slowest["ms"].get<double>(), 0.5) << slowest.dump();
-  EXPECT_LE(slowest["other"].get<double>(), slowest["ms"].get<double>());
+  // The slowest frame is split by the app's own clock: the phases inside App::frame took measurable time
+  // (drawing the canvas and panels on llvmpipe takes milliseconds), and with the rest they make the frame.
+  const nlohmann::json& slowest = summary.at("slowest_ui_frame");
+  double in_frame = 0;
+  for (const char* key : {"engine_poll", "upkeep", "take_frames", "script", "gl_canvas", "panels"})
+    in_frame += slowest.at(key).get<double>();
+  EXPECT_GT(slowest.at("gl_canvas").get<double>() + slowest.at("panels").get<double>(), 0.0) << slowest.dump();
+  EXPECT_NEAR(in_frame + slowest.at("other").get<double>(), slowest.at("ms").get<double>(), 0.5) << slowest.dump();
   std::printf("app session (CPU, tiny model, 128²): %s\n", summary.dump().c_str());
 
   // The saved file is now the newest recent file.

@@ -4,7 +4,7 @@
 
 #include "build_info.h"
 #include "models/cuda_graph.h"
-#include "palette/gpu_figures.h"
+#include "palette/cuda_graph_figures.h"
 
 #include <atomic>
 #include <memory>
@@ -233,27 +233,24 @@ TEST(CudaGraphGpu, RecordingAndDestroyingGraphsHoldsNoHostMemory) {
   EXPECT_LT(grown, int64_t(16) << 20);
 }
 
-// The figures a long session's metrics carry: recordings counted when made, graphs alive until destroyed,
-// the allocator's memory while a graph holds its pool.
+// The figures a long session's metrics carry: recordings counted when made, graphs alive until destroyed.
 TEST(CudaGraphGpu, FiguresCountRecordingsAndGraphsAlive) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   torch::NoGradGuard no_grad;
   const torch::Device cuda(torch::kCUDA, 0);
-  const GpuFigures before = gpu_figures();
+  const CudaGraphFigures before = cuda_graph_figures();
   {
     const torch::Tensor input = torch::ones({256, 1024}, torch::dtype(torch::kFloat32).device(cuda));
     torch::Tensor output;
     std::vector<std::unique_ptr<CudaGraph>> graphs;
     for (int i = 0; i < 3; ++i) graphs.push_back(CudaGraph::record(cuda, [&] { output = (input * 2.0f).sum(); }));
-    const GpuFigures during = gpu_figures();
+    const CudaGraphFigures during = cuda_graph_figures();
     EXPECT_EQ(during.graphs_recorded - before.graphs_recorded, 3);
     EXPECT_EQ(during.graphs_alive - before.graphs_alive, 3);
-    EXPECT_GE(during.allocated_bytes, int64_t(256) * 1024 * 4);  // the input, at least
-    EXPECT_GE(during.reserved_bytes, during.allocated_bytes);
     graphs.pop_back();
-    EXPECT_EQ(gpu_figures().graphs_alive - before.graphs_alive, 2);
+    EXPECT_EQ(cuda_graph_figures().graphs_alive - before.graphs_alive, 2);
   }
-  const GpuFigures after = gpu_figures();
+  const CudaGraphFigures after = cuda_graph_figures();
   EXPECT_EQ(after.graphs_alive, before.graphs_alive);
   EXPECT_EQ(after.graphs_recorded - before.graphs_recorded, 3);
 }
