@@ -12,6 +12,10 @@
 
 namespace palette {
 
+// What the app and `palette` keep: a dozen or so shapes of the SD 1.5 UNet and its decoders, what a live session
+// moves between.
+constexpr int kCudnnPlansKept = 1000;
+
 // Unless the user set TORCH_CUDNN_V8_API_LRU_CACHE_LIMIT: at most `plans` plans a thread (the least recently
 // used go first; a shape whose plans went is planned again when it comes back, milliseconds beside the
 // CUDA-graph recording a new shape costs anyway). Without effect where LibTorch has no CUDA. Returns the

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """What a long run of the app (scripts/gpu/app-session.sh long) shows, from the files it wrote to DIR:
 per one-minute block of random edits, the app's host memory (RSS, heap in use), its own GPU memory
-(gpu-memory-per-process.csv, the app's own process: app.pid), pictures a
-second, the settled figures, and the CUDA graphs recorded so far and the distinct shapes among them
-(metrics lines carry them since the nineteenth session); then the growth from the end of the first block to the end (issue 23: none
-beyond the first minute), the picture checks and every error line of app.log.
+(gpu-memory-per-process.csv, the process in app.pid), pictures a second, the settled figures, the CUDA graphs
+recorded so far and the distinct shapes among them, and the UI frames over 20 ms; then the growth from the
+end of the first block to the end (issue 23: none beyond the first minute), the picture checks and every
+error line of app.log.
 Usage: long-summary.py DIR"""
 import csv
 import json

@@ -2,7 +2,6 @@
 // scripted session, and the panels.
 #include "app/app.h"
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -79,9 +78,6 @@ App::~App() {
 }
 
 void App::ui_frame_done(double work_ms) {
-  double in_frame = 0;
-  for (size_t i = 0; i < static_cast<size_t>(UiPhase::Other); ++i) in_frame += frame_phases_[i];
-  frame_phases_[static_cast<size_t>(UiPhase::Other)] = std::max(0.0, work_ms - in_frame);
   if (metrics_) metrics_->ui_frame(work_ms, frame_phases_);
 }
 

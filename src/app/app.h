@@ -140,7 +140,7 @@ class App {
   uint64_t published_document_ = 0;
   std::optional<ScriptRunner> script_;
   std::unique_ptr<SessionMetrics> metrics_;  // --metrics
-  UiPhaseMs frame_phases_{};                 // the current frame's work by phase (for --metrics)
+  UiPhaseMs frame_phases_{};                 // the current frame's work by phase inside frame() (for --metrics)
   uint64_t pictures_taken_ = 0;              // generated pictures taken from the engine
   std::optional<LiveFrame> last_frame_;      // the newest picture, for check_picture
   std::function<void()> pending_;  // waits for the answer to "unsaved changes"

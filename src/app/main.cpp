@@ -17,8 +17,8 @@
 #include "app/app.h"
 #include "app/display.h"
 #include "palette/cpu_allocator.h"
-#include "palette/cudnn_plan_cache.h"
 #include "palette/cpu_threads.h"
+#include "palette/cudnn_plan_cache.h"
 #include "palette/image.h"
 
 namespace {
@@ -127,10 +127,8 @@ int main(int argc, char** argv) {
   // stands, so that other counts can be measured without a rebuild.
   palette::limit_cpu_allocator_arenas(2);
   palette::configure_cpu_allocator();
-  // Each new brush count or live mode is a new batch shape with convolution plans of its own; LibTorch keeps
-  // up to 10,000 of them a thread (some 2 GB of host memory). A thousand is a dozen or so shapes of the SD 1.5
-  // UNet and its decoders, what a session moves between.
-  palette::limit_cudnn_plan_cache(1000);
+  // Each new brush count or live mode is a new batch shape with convolution plans of its own (cudnn_plan_cache.h).
+  palette::limit_cudnn_plan_cache(palette::kCudnnPlansKept);
   palette::configure_cpu_threads();
   try {
     const palette::app::AppArgs args = palette::app::parse_app_args(argc, argv);

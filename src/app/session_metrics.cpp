@@ -110,10 +110,14 @@ std::string SessionMetrics::graph_members() const {
 }
 
 void SessionMetrics::ui_frame(double work_ms, const UiPhaseMs& phases) {
+  UiPhaseMs split = phases;
+  double measured = 0;
+  for (size_t i = 0; i < static_cast<size_t>(UiPhase::Other); ++i) measured += split[i];
+  split[static_cast<size_t>(UiPhase::Other)] = std::max(0.0, work_ms - measured);
   for (Span* s : {&action_, &session_}) {
     s->ui_ms.push_back(work_ms);
     if (work_ms > kSlowUiFrameMs) ++s->slow_ui_frames;
-    if (work_ms > s->slowest_ui_ms) s->slowest_ui_ms = work_ms, s->slowest_phases = phases;
+    if (work_ms > s->slowest_ui_ms) s->slowest_ui_ms = work_ms, s->slowest_phases = split;
   }
 }
 

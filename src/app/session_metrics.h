@@ -52,14 +52,14 @@ const char* ui_phase_name(UiPhase phase);  // "engine_poll", … (the metrics' k
 
 class SessionMetrics {
  public:
-  // Starts the first span at `t`. With `gpu`, every line also carries what it reports (called on the UI thread
-  // at each line).
+  // Starts the first span at `t`. With `graphs`, every line also carries what it reports (called on the UI
+  // thread at each line).
   SessionMetrics(const std::filesystem::path& file, double t, std::function<CudaGraphFigures()> graphs = {});
   ~SessionMetrics();
   SessionMetrics(const SessionMetrics&) = delete;
   SessionMetrics& operator=(const SessionMetrics&) = delete;
 
-  // `phases`: the frame's work by phase (all zero when unknown).
+  // `phases`: the frame's work by phase (all zero when unknown); Other is what the others leave of `work_ms`.
   void ui_frame(double work_ms, const UiPhaseMs& phases = {});
   // Takes the latencies `stats` measured since the last call, and counts a generated picture for each
   // call where `pictures` (a running count of pictures taken) went up.

@@ -5,8 +5,8 @@
 #include "cli/commands.h"
 #include "cli/usage_errors.h"
 #include "palette/cpu_allocator.h"
-#include "palette/cudnn_plan_cache.h"
 #include "palette/cpu_threads.h"
+#include "palette/cudnn_plan_cache.h"
 #include "palette/error.h"
 #include "palette/version.h"
 
@@ -58,7 +58,7 @@ int usage_error(CLI::App& app, const CLI::ParseError& e) {
 
 int main(int argc, char** argv) {
   palette::configure_cpu_allocator();
-  palette::limit_cudnn_plan_cache(1000);  // as the app's (its main says why): `bench -w churn` measures the app's pattern
+  palette::limit_cudnn_plan_cache(palette::kCudnnPlansKept);  // as the app: `bench -w churn` measures its pattern
   palette::configure_cpu_threads();
   CLI::App app{"Semantic Palette: paint with meaning. Headless engine commands.", "palette"};
   app.set_version_flag("--version",
