@@ -46,8 +46,11 @@ def slowest(line):
 
 
 def main(folder):
+    metrics = os.path.join(folder, "metrics.jsonl")
+    if not os.path.isfile(metrics):
+        sys.exit(f"long-summary.py: {metrics}: no such file (expected the OUT folder of app-session.sh)")
     lines = []
-    for l in open(os.path.join(folder, "metrics.jsonl")):
+    for l in open(metrics):
         try:
             lines.append(json.loads(l))
         except ValueError:  # a line cut short by the app's end
