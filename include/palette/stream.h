@@ -225,8 +225,10 @@ std::pair<int, int> halved_canvas(int width, int height, int halvings);
 StreamSettings live_stream_settings(const Model& model, StreamSettings base = {});
 
 // A StreamEngine on a thread of its own for its lifetime (a thread reused from earlier streams when one is
-// idle, so that CUDA libraries' per-thread state is not made again for every stream). The engine is made at
-// construction, on the caller's thread, and destroyed on the stream's thread. The thread waits for the first
+// idle, so that CUDA libraries' per-thread state is not made again for every stream). The engine is made and
+// destroyed on the stream's thread, so constructing a LiveStream never waits for the device; an engine that
+// cannot be made (settings StreamEngine rejects, the device's memory) is reported by last_error(), and that
+// stream makes no frames. The thread waits for the first
 // snapshot; it then makes frames as fast as it can (StreamEngine::next_live_frame: an edit's first frame
 // from a stream step, then, unless another edit waits, the rest of the change at once), picking up the
 // newest published snapshot before each frame (intermediate ones are skipped), until a frame has settled:
@@ -234,7 +236,8 @@ StreamSettings live_stream_settings(const Model& model, StreamSettings base = {}
 // edit starts at once instead of after a redundant frame) until something new is published or reseeded.
 class LiveStream {
  public:
-  explicit LiveStream(const Model& model, StreamSettings settings = {});  // throws as StreamEngine
+  // `model` must outlive the stream.
+  explicit LiveStream(const Model& model, StreamSettings settings = {});
   ~LiveStream();  // shutdown()
   LiveStream(const LiveStream&) = delete;
   LiveStream& operator=(const LiveStream&) = delete;

@@ -228,6 +228,8 @@ void EngineSession::poll() {
       if (generation_failed_) set_error("", false);  // the settings that failed are gone
       m.publish_latest(paused_ || m.paused_for_export);
     } catch (const std::exception& e) {
+      // Rare: the engine is made on the stream's thread, whose failures come as the stream's last error
+      // below; what is left here is the stream's own (no thread to be had, no memory for its state).
       if (auto notice = m.size.after_failure(kind_of(e), m.now())) {
         notice_ = *notice;  // tried again, smaller, on the next poll
       } else {

@@ -40,10 +40,12 @@ StreamSettings live_stream_settings(const Model& model, StreamSettings base) {
 // Behind a pointer so that stream.h's users need neither <future> nor <mutex>. Guarded by `mutex`,
 // except `engine` (the engine thread's alone once it runs) and `running` (the owner's).
 struct LiveStream::Impl {
-  explicit Impl(const Model& model, StreamSettings settings)
-      : engine(std::make_unique<StreamEngine>(model, std::move(settings))) {}
+  Impl(const Model& model, StreamSettings settings) : model(model), settings(std::move(settings)) {}
+  void start();
   void run();
 
+  const Model& model;
+  StreamSettings settings;  // the engine's, until the engine thread makes it
   std::unique_ptr<StreamEngine> engine;
   mutable std::mutex mutex;
   std::condition_variable wake;
@@ -66,7 +68,8 @@ LiveStream::LiveStream(const Model& model, StreamSettings settings)
   // A pooled thread: CUDA libraries' per-thread state is made once, not once per stream (base/pooled_threads.h).
   impl_->running = on_pooled_thread([impl = impl_.get()] {
     try {
-      impl->run();
+      impl->start();
+      if (impl->engine) impl->run();
     } catch (const std::exception& e) {  // run() reports its frames' failures itself; this is anything else
       std::lock_guard<std::mutex> lock(impl->mutex);
       impl->last_error = Error(std::string("the live stream stopped: ") + e.what(), error_kind(e));
@@ -140,6 +143,19 @@ std::optional<Error> LiveStream::last_error() const {
 StreamStats LiveStream::stats() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   return impl_->stats;
+}
+
+// Making the engine allocates on the device and, on a GPU, can take tens of milliseconds (the app's long
+// run: 12-23 ms frames on the UI thread when it was made there), so it is made here, where its frames are
+// made. A failure is the stream's last error (of its kind, so that the owner can fall back to a smaller
+// picture after running out of memory), and the stream then makes no frames.
+void LiveStream::Impl::start() {
+  try {
+    engine = std::make_unique<StreamEngine>(model, std::move(settings));
+  } catch (const std::exception& e) {
+    std::lock_guard<std::mutex> lock(mutex);
+    last_error = Error(e.what(), error_kind(e));
+  }
 }
 
 void LiveStream::Impl::run() {

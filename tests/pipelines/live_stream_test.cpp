@@ -75,6 +75,24 @@ TEST(LiveStream, RejectedSnapshotIsReportedAndTheStreamGoesOn) {
   EXPECT_EQ(later->version, 1u);
 }
 
+// The engine is made on the stream's thread, so that the app's UI thread never waits for the device: an
+// engine that cannot be made is the stream's last error, of its kind, and no frame comes.
+TEST(LiveStream, AnEngineThatCannotBeMadeIsReportedNotThrown) {
+  StreamSettings settings;
+  settings.decoder = StreamDecoder::Taesd;  // the fixture model has no tiny decoder
+  std::optional<LiveStream> live;
+  ASSERT_NO_THROW(live.emplace(tiny_sd15(), settings));
+  live->publish(shared(test::small_layout(1)));
+  const auto end = Clock::now() + 60s;
+  while (!live->last_error() && Clock::now() < end) std::this_thread::sleep_for(2ms);
+  const std::optional<Error> error = live->last_error();
+  ASSERT_TRUE(error);
+  EXPECT_NE(std::string(error->what()).find("TAESD"), std::string::npos) << error->what();
+  EXPECT_EQ(error->kind(), ErrorKind::BadInput);
+  EXPECT_EQ(live->take_frame(), nullptr);
+  live->shutdown();  // returns: the thread ended with the failure
+}
+
 TEST(LiveStream, PauseResumeReseedAndShutdown) {
   LiveStream live(tiny_sd15());
   live.publish(shared(test::small_layout(1, 3)));
