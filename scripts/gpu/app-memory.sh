@@ -7,8 +7,8 @@
 # heaptrack (the call stacks holding memory, at the peak and at the end); eager, with CUDA_MODULE_LOADING=EAGER
 # (every kernel's module loaded at start: libcuda loads 10-20 MB modules lazily at a kernel's first launch, and
 # new shapes pick new cuBLAS and cuDNN kernels); nographs, with --no-cuda-graphs (no recording at all);
-# plansN (e.g. plans10000, plans100), with TORCH_CUDNN_V8_API_LRU_CACHE_LIMIT=N (cuDNN's plan cache bounded at
-# N plans instead of the app's 1,000; 10,000 is LibTorch's own bound: include/palette/cudnn_plan_cache.h). They
+# plansN (e.g. plans10000, plans100), with TORCH_CUDNN_V8_API_LRU_CACHE_LIMIT=N (LibTorch's per-thread cache of
+# cuDNN plans bounded at N plans instead of its 10,000; the twentieth session's runs found no difference). They
 # share the GPU, so their timings are not the app's own;
 # their memory is. Each starts 20 s after the last, so that each run's host-memory.py finds its own process.
 # Writes $OUT/app-memory.tar.gz (each run's folder, screenshots left out: the device returns at most 8 files)

@@ -18,7 +18,6 @@
 #include "app/display.h"
 #include "palette/cpu_allocator.h"
 #include "palette/cpu_threads.h"
-#include "palette/cudnn_plan_cache.h"
 #include "palette/image.h"
 
 namespace {
@@ -127,8 +126,6 @@ int main(int argc, char** argv) {
   // stands, so that other counts can be measured without a rebuild.
   palette::limit_cpu_allocator_arenas(2);
   palette::configure_cpu_allocator();
-  // Each new brush count or live mode is a new batch shape with convolution plans of its own (cudnn_plan_cache.h).
-  palette::limit_cudnn_plan_cache(palette::kCudnnPlansKept);
   palette::configure_cpu_threads();
   try {
     const palette::app::AppArgs args = palette::app::parse_app_args(argc, argv);

@@ -6,7 +6,6 @@
 #include "cli/usage_errors.h"
 #include "palette/cpu_allocator.h"
 #include "palette/cpu_threads.h"
-#include "palette/cudnn_plan_cache.h"
 #include "palette/error.h"
 #include "palette/version.h"
 
@@ -58,7 +57,6 @@ int usage_error(CLI::App& app, const CLI::ParseError& e) {
 
 int main(int argc, char** argv) {
   palette::configure_cpu_allocator();
-  palette::limit_cudnn_plan_cache(palette::kCudnnPlansKept);  // as the app: `bench -w churn` measures its pattern
   palette::configure_cpu_threads();
   CLI::App app{"Semantic Palette: paint with meaning. Headless engine commands.", "palette"};
   app.set_version_flag("--version",
