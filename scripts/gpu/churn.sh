@@ -10,6 +10,8 @@
 #   nolayers  no brushes added or removed (the stream's batch keeps its shape)
 #   strokes   strokes alone
 #   nographs  every kind of edit, no CUDA graphs
+#   checks    every kind of edit and the app's picture check once a minute (a fresh eager render beside the stream)
+#   onestreamchecks  no mode switches, with the checks (the app's long run's ninth block grew 24 MB without a switch)
 # BENCH_ARGS adds `palette bench` options to every run (e.g. "--model DIR --device cpu --live-side 64" to try
 # the script on a CPU with a tiny model). SECONDS_EACH (default 180) is each run's length (with a cold build of palette, about 120 s, the call takes
 # about 400 s). Writes $OUT/churn.tar.gz (each variant's churn-<variant>.txt; one file, so that it fits beside
@@ -35,7 +37,9 @@ for v in "${variants[@]}"; do
     nolayers) args=(--churn-edits stroke,prompt,modes) ;;
     strokes) args=(--churn-edits stroke) ;;
     nographs) args=(--no-graphs) ;;
-    *) echo "unknown variant '$v' (all, nomodes, nolayers, strokes, nographs)" >&2; exit 2 ;;
+    checks) args=(--churn-edits stroke,prompt,layers,modes,checks) ;;
+    onestreamchecks) args=(--churn-edits stroke,prompt,layers,checks) ;;
+    *) echo "unknown variant '$v' (all, nomodes, nolayers, strokes, nographs, checks, onestreamchecks)" >&2; exit 2 ;;
   esac
   "$palette" bench -w churn --churn-seconds "$seconds" "${args[@]}" ${BENCH_ARGS:-} > "$runs/churn-$v.txt" 2>&1 &
   pids+=($!)

@@ -4,7 +4,9 @@
 // memory is sampled. The app's long run on a GPU held ~200 MB more heap each minute whether or not CUDA
 // graphs were recorded and whether CUDA loaded its modules lazily or at start (bench/RESULTS.md,
 // seventeenth session); this takes the window, ImGui and OpenGL out of the picture, and --churn-edits
-// takes out one kind of edit at a time.
+// takes out one kind of edit at a time. `checks` adds the app's picture check once a minute (as the app's
+// long run does after each block of edits): a fresh engine, eager, rendering the newest snapshot on a pooled
+// thread while the stream goes on.
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -18,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/pooled_threads.h"
 #include "base/process_memory.h"
 #include "cli/bench_workloads.h"
 #include "palette/document_requests.h"
@@ -34,6 +37,7 @@ constexpr const char* kPrompts[] = {"a red brick house", "a pine forest", "a cal
                                     "a wooden boat",     "a flock of birds", "golden hour sky", "a meadow with wild flowers"};
 constexpr double kEditSeconds = 0.08;        // the app's long run draws about 11 edits a second
 constexpr double kModeSwitchOdds = 1.0 / 80;  // of an edit: about eight switches a minute, as in the app's run
+constexpr double kCheckSeconds = 60;          // the app's long run checks the picture after each block of a minute
 
 double megabytes(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
 
@@ -57,10 +61,12 @@ ChurnEdits parse_churn_edits(const std::string& list) {
     else if (name == "prompt") add(SnapshotEdit::Prompt);
     else if (name == "layers") add(SnapshotEdit::Layers);
     else if (name == "modes") edits.modes = true;
-    else throw Error("--churn-edits: unknown edit '" + name + "' (stroke, prompt, layers, modes)");
+    else if (name == "checks") edits.checks = true;
+    else throw Error("--churn-edits: unknown edit '" + name + "' (stroke, prompt, layers, modes, checks)");
   }
   std::sort(edits.snapshot.begin(), edits.snapshot.end());  // the draws do not depend on the list's order
-  if (edits.snapshot.empty() && !edits.modes) throw Error("--churn-edits: no edit given (stroke, prompt, layers, modes)");
+  if (edits.snapshot.empty() && !edits.modes && !edits.checks)
+    throw Error("--churn-edits: no edit given (stroke, prompt, layers, modes, checks)");
   return edits;
 }
 
@@ -103,7 +109,11 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
   }
 
   std::vector<Sample> samples;
-  int64_t edits = 0, frames = 0, streams = 1, errors = 0;
+  int64_t edits = 0, frames = 0, streams = 1, errors = 0, checks = 0;
+  std::future<void> checking;  // one at a time, as the app's
+  // Once a minute, as the app's long run; three times in a run shorter than three minutes.
+  const double check_seconds = std::min(kCheckSeconds, settings.churn_seconds / 3);
+  double next_check = check_seconds;
   std::string last_error;
   std::vector<std::future<void>> retiring;  // old streams stopping, as the app retires them
   const auto start = Clock::now();
@@ -172,11 +182,30 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
     } else if (!e) {
       last_error.clear();
     }
+    const bool check_running =
+        checking.valid() && checking.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+    if (kinds.checks && elapsed() >= next_check && !check_running) {
+      if (checking.valid()) checking.get();
+      StreamSettings eager = stream_settings;
+      eager.cuda_graphs = false;  // the check's reference is the plain computation
+      checking = on_pooled_thread([&model, eager, current = std::make_shared<const StreamSnapshot>(snapshot)] {
+        try {
+          StreamEngine fresh(model, eager);
+          fresh.apply(*current);
+          (void)fresh.step();
+        } catch (const std::exception& e) {
+          std::printf("churn: check failed: %s\n", e.what());
+        }
+      });
+      ++checks;
+      next_check += check_seconds;
+    }
     if (elapsed() >= samples.back().seconds + sample_seconds) sample();
   }
   sample();  // the last figure while the stream still runs, as the others
   if (stream) stream->shutdown();
   for (auto& r : retiring) r.get();
+  if (checking.valid()) checking.get();
 
   // The growth after the first minute (after half the run, when it is shorter than two minutes): the
   // least-squares slope of the samples from then on, per minute, so that no single sample decides it.
@@ -198,10 +227,11 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
   const double heap_per_minute = per_minute([](const Sample& s) { return megabytes(s.heap.in_use); });
   const double rss_per_minute = per_minute([](const Sample& s) { return megabytes(s.rss); });
   std::printf("churn: after %.0f s, heap in use %.1f → %.1f MB (fitted %+.1f MB a minute), RSS %.1f → %.1f MB (%+.1f MB "
-              "a minute); %lld edits, %lld pictures, %lld streams, %lld stream errors\n",
+              "a minute); %lld edits, %lld pictures, %lld streams, %lld checks, %lld stream errors\n",
               base.seconds, megabytes(base.heap.in_use), megabytes(end.heap.in_use), heap_per_minute,
               megabytes(base.rss), megabytes(end.rss), rss_per_minute, static_cast<long long>(edits),
-              static_cast<long long>(frames), static_cast<long long>(streams), static_cast<long long>(errors));
+              static_cast<long long>(frames), static_cast<long long>(streams), static_cast<long long>(checks),
+              static_cast<long long>(errors));
   char detail[200];
   std::snprintf(detail, sizeof detail, "heap in use %+.1f MB/min, RSS %+.1f MB/min after %.0f s; %lld edits, %lld streams",
                 heap_per_minute, rss_per_minute, base.seconds, static_cast<long long>(edits),

@@ -68,6 +68,7 @@ enum class SnapshotEdit { Stroke, Prompt, Layers };  // edits of the document th
 struct ChurnEdits {
   std::vector<SnapshotEdit> snapshot;  // drawn one per edit, alike
   bool modes = false;                  // live-mode switches (each a new stream), at their own rate
+  bool checks = false;                 // a picture check a minute: a fresh eager render beside the stream
 };
 ChurnEdits parse_churn_edits(const std::string& list);
 

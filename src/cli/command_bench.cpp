@@ -158,7 +158,8 @@ void add_bench_command(CLI::App& root) {
       ->capture_default_str();
   cmd->add_option("--churn-edits", args->settings.churn_edits,
                   "-w churn: which edits, comma-separated: stroke, prompt, layers (brushes added and removed), modes "
-                  "(live-mode switches, each a new stream once the old one has stopped, as in the app)")
+                  "(live-mode switches, each a new stream once the old one has stopped, as in the app), checks (the app's "
+                  "picture check once a minute: a fresh eager render beside the stream)")
       ->capture_default_str();
   cmd->add_option("--profile-dir", args->settings.profile_dir, "Where -w profile writes its traces")
       ->capture_default_str();

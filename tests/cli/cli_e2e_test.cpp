@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -172,6 +173,16 @@ TEST(CliE2E, BenchChurnReportsTheMemoryAsItGoes) {
   EXPECT_TRUE(contains(r.output, "MB a minute); ")) << r.output;
   EXPECT_TRUE(contains(r.output, "churn 64², edits: stroke,prompt,layers,modes")) << r.output;
   EXPECT_TRUE(contains(r.output, " 0 stream errors")) << r.output;
+}
+
+// With `checks`, the app's picture check runs beside the stream (three times in a run this short): a fresh
+// eager render of the newest snapshot on a pooled thread, counted in the summary.
+TEST(CliE2E, BenchChurnRunsTheAppsPictureChecksBesideTheStream) {
+  const CliRun r = bench_tiny_sd15("-w churn --live-side 64 --churn-seconds 3 --churn-edits stroke,checks");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_FALSE(contains(r.output, "check failed")) << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(, [1-9][0-9]* checks, 0 stream errors)"))) << r.output;
+  EXPECT_TRUE(contains(r.output, "churn 64², edits: stroke,checks")) << r.output;
 }
 
 // SDXL models: the UNet at their 1024² with the added conditions, TFLOP/s from SDXL's own FLOP count; what

@@ -84,7 +84,7 @@ TEST(HardeningE2E, GuidanceMustBeFiniteAndSane) {
   expect_refused(run_cli("bench -w live --device cpu --live-guidance -1"),
                  "--live-guidance -1 must be a finite number in [0, 100]");
   expect_refused(run_cli("bench -w churn --device cpu --churn-edits stroke,paint"),
-                 "--churn-edits: unknown edit 'paint' (stroke, prompt, layers, modes)");
+                 "--churn-edits: unknown edit 'paint' (stroke, prompt, layers, modes, checks)");
   expect_refused(run_cli("bench -w churn --device cpu --churn-seconds 0.5"), "--churn-seconds 0.5 must be in [1, 3600]");
   expect_refused(run_cli("eval-default --count 1 --size 64 --bootstrap-steps 1001"),
                  "--bootstrap-steps 1001 must be in [0, 1000]");
