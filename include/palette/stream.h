@@ -258,6 +258,9 @@ class LiveStream {
 
   // The newest failure (a bad snapshot: BadInput; the device's memory: OutOfMemory); nullopt when none.
   std::optional<Error> last_error() const;
+  // The stream's thread has ended: shut down, or its engine could not be made or failed beyond a frame
+  // (last_error() says why). A stopped stream makes no more frames.
+  bool stopped() const;
   StreamStats stats() const;
 
  private:

@@ -248,7 +248,16 @@ void EngineSession::poll() {
     } else {
       set_error(std::string("generation: ") + e->what(), true);
     }
-  } else if (!e && !paused_ && !m.paused_for_export) {
+  }
+  if (m.stream->stopped()) {
+    // Its engine could not be made (or failed beyond a frame): a stream that makes no frames is none, for the
+    // panel's "stopped" line as before; a new one is made when the settings, the mode or the model change,
+    // or, after running out of memory, at once at a smaller size (stream_settings was reset above).
+    m.retire_stream();
+    m.creation_failed = true;
+    return;
+  }
+  if (!e && !paused_ && !m.paused_for_export) {
     // Memory another program took may be free again: a larger live picture is tried now and then.
     if (std::optional<std::string> notice = m.size.grow_if_due(m.now())) {
       notice_ = *notice;

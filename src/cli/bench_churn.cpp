@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <future>
@@ -109,9 +110,17 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
   }
 
   std::vector<Sample> samples;
-  int64_t edits = 0, frames = 0, streams = 1, errors = 0, checks = 0;
-  std::future<void> checking;  // one at a time, as the app's
-  // Once a minute, as the app's long run; three times in a run shorter than three minutes.
+  int64_t edits = 0, frames = 0, streams = 1, errors = 0;
+  std::atomic<int64_t> checks{0};  // finished without an error
+  std::future<void> checking;      // one at a time, as the app's
+  // A check in flight uses `model` and `checks`: it is waited for however this function ends.
+  struct WaitForCheck {
+    std::future<void>& f;
+    ~WaitForCheck() {
+      if (f.valid()) f.wait();
+    }
+  } wait_for_check{checking};
+  // Once a minute, as the app's long run; in a run shorter than three minutes, every third of it.
   const double check_seconds = std::min(kCheckSeconds, settings.churn_seconds / 3);
   double next_check = check_seconds;
   std::string last_error;
@@ -188,17 +197,16 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
       if (checking.valid()) checking.get();
       StreamSettings eager = stream_settings;
       eager.cuda_graphs = false;  // the check's reference is the plain computation
-      checking = on_pooled_thread([&model, eager, current = std::make_shared<const StreamSnapshot>(snapshot)] {
+      checking = on_pooled_thread([&model, &checks, eager, current = std::make_shared<const StreamSnapshot>(snapshot)] {
         try {
           StreamEngine fresh(model, eager);
           fresh.apply(*current);
-          (void)fresh.step();
+          if (!fresh.step().image.pixels.empty()) ++checks;
         } catch (const std::exception& e) {
           std::printf("churn: check failed: %s\n", e.what());
         }
       });
-      ++checks;
-      next_check += check_seconds;
+      next_check = elapsed() + check_seconds;  // a late check does not bring the next one closer
     }
     if (elapsed() >= samples.back().seconds + sample_seconds) sample();
   }
@@ -230,7 +238,7 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
               "a minute); %lld edits, %lld pictures, %lld streams, %lld checks, %lld stream errors\n",
               base.seconds, megabytes(base.heap.in_use), megabytes(end.heap.in_use), heap_per_minute,
               megabytes(base.rss), megabytes(end.rss), rss_per_minute, static_cast<long long>(edits),
-              static_cast<long long>(frames), static_cast<long long>(streams), static_cast<long long>(checks),
+              static_cast<long long>(frames), static_cast<long long>(streams), static_cast<long long>(checks.load()),
               static_cast<long long>(errors));
   char detail[200];
   std::snprintf(detail, sizeof detail, "heap in use %+.1f MB/min, RSS %+.1f MB/min after %.0f s; %lld edits, %lld streams",

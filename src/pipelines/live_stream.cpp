@@ -38,7 +38,7 @@ StreamSettings live_stream_settings(const Model& model, StreamSettings base) {
 }
 
 // Behind a pointer so that stream.h's users need neither <future> nor <mutex>. Guarded by `mutex`,
-// except `engine` (the engine thread's alone once it runs) and `running` (the owner's).
+// except `model`, `settings` and `engine` (the engine thread's alone once it runs) and `running` (the owner's).
 struct LiveStream::Impl {
   Impl(const Model& model, StreamSettings settings) : model(model), settings(std::move(settings)) {}
   void start();
@@ -133,6 +133,10 @@ void LiveStream::shutdown() {
   }
   impl_->wake.notify_one();
   if (impl_->running.valid()) impl_->running.wait();
+}
+
+bool LiveStream::stopped() const {
+  return !impl_->running.valid() || impl_->running.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
 }
 
 std::optional<Error> LiveStream::last_error() const {

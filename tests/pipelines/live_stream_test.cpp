@@ -76,7 +76,8 @@ TEST(LiveStream, RejectedSnapshotIsReportedAndTheStreamGoesOn) {
 }
 
 // The engine is made on the stream's thread, so that the app's UI thread never waits for the device: an
-// engine that cannot be made is the stream's last error, of its kind, and no frame comes.
+// engine that cannot be made is the stream's last error, of its kind, no frame comes, and the stream says it
+// has stopped (the app then shows the live picture as stopped, not as coming).
 TEST(LiveStream, AnEngineThatCannotBeMadeIsReportedNotThrown) {
   StreamSettings settings;
   settings.decoder = StreamDecoder::Taesd;  // the fixture model has no tiny decoder
@@ -90,6 +91,9 @@ TEST(LiveStream, AnEngineThatCannotBeMadeIsReportedNotThrown) {
   EXPECT_NE(std::string(error->what()).find("TAESD"), std::string::npos) << error->what();
   EXPECT_EQ(error->kind(), ErrorKind::BadInput);
   EXPECT_EQ(live->take_frame(), nullptr);
+  const auto stop_end = Clock::now() + 60s;
+  while (!live->stopped() && Clock::now() < stop_end) std::this_thread::sleep_for(2ms);
+  EXPECT_TRUE(live->stopped());
   live->shutdown();  // returns: the thread ended with the failure
 }
 
@@ -111,7 +115,9 @@ TEST(LiveStream, PauseResumeReseedAndShutdown) {
   auto reseeded = wait_for_frame(live, [&](const StreamFrame& f) { return f.index > uint64_t(frames); });
   ASSERT_NE(reseeded, nullptr);
   EXPECT_NE(reseeded->image.pixels, before->image.pixels);
+  EXPECT_FALSE(live.stopped());
   live.shutdown();
+  EXPECT_TRUE(live.stopped());
   live.shutdown();  // idempotent
   live.publish(shared(test::small_layout(9)));  // ignored after shutdown
   EXPECT_GE(live.stats().restarts, 2);
