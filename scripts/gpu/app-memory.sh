@@ -8,7 +8,10 @@
 # (every kernel's module loaded at start: libcuda loads 10-20 MB modules lazily at a kernel's first launch, and
 # new shapes pick new cuBLAS and cuDNN kernels); nographs, with --no-cuda-graphs (no recording at all);
 # plansN (e.g. plans10000, plans100), with TORCH_CUDNN_V8_API_LRU_CACHE_LIMIT=N (LibTorch's per-thread cache of
-# cuDNN plans bounded at N plans instead of its 10,000; the twentieth session's runs found no difference). They
+# cuDNN plans bounded at N plans instead of its 10,000; the twentieth session's runs found no difference);
+# churn and churnchecks, not the app but `palette bench -w churn` for LONG_SECONDS (the engine alone under the
+# long run's kinds of edits; churnchecks with the app's picture check once a minute beside the stream: its
+# summary says whether the engine alone grows as the app does). They
 # share the GPU, so their timings are not the app's own;
 # their memory is. Each starts 20 s after the last, so that each run's host-memory.py finds its own process.
 # Writes $OUT/app-memory.tar.gz (each run's folder, screenshots left out: the device returns at most 8 files)
@@ -21,8 +24,8 @@ cd "$root"
 out="${OUT:?set OUT}"
 read -r -a variants <<< "${RUNS:-arenas2 arenas1 heaptrack}"
 for run in "${variants[@]}"; do
-  [[ "$run" =~ ^(arenas2|arenas1|heaptrack|eager|nographs|plans[0-9]+)$ ]] ||
-    { echo "unknown run '$run' (arenas2, arenas1, heaptrack, eager, nographs, plansN)" >&2; exit 2; }
+  [[ "$run" =~ ^(arenas2|arenas1|heaptrack|eager|nographs|plans[0-9]+|churn|churnchecks)$ ]] ||
+    { echo "unknown run '$run' (arenas2, arenas1, heaptrack, eager, nographs, plansN, churn, churnchecks)" >&2; exit 2; }
 done
 runs=/tmp/app-memory && rm -rf "$runs" && mkdir -p "$runs"
 APP=0 OUT="$runs/build" scripts/gpu/app-session.sh long || exit 1
@@ -31,6 +34,14 @@ left="${SECONDS_LEFT:-$(( long + 260 ))}"
 pids=()
 for run in "${variants[@]}"; do
   env=(OUT="$runs/$run" WORK="/tmp/app-session-$run" LONG_SECONDS="$long" SECONDS_LEFT="$left")
+  if [[ "$run" == churn* ]]; then
+    edits=stroke,prompt,layers,modes && [ "$run" = churnchecks ] && edits+=,checks
+    timeout "$left" build-gpu-app/src/palette bench -w churn --churn-seconds "$long" --churn-edits "$edits" \
+      > "$runs/$run.txt" 2>&1 &
+    pids+=($!)
+    sleep 20
+    continue
+  fi
   case "$run" in
     arenas2) ;;
     arenas1) env+=(MALLOC_ARENA_MAX=1) ;;
@@ -45,6 +56,10 @@ for run in "${variants[@]}"; do
 done
 wait "${pids[@]}"
 for run in "${variants[@]}"; do
+  if [[ "$run" == churn* ]]; then
+    echo "== $run"; grep -E "^churn" "$runs/$run.txt" | tail -8
+    continue
+  fi
   echo "== $run"; tail -6 "$runs/$run.txt"
   python3 scripts/gpu/long-summary.py "$runs/$run" | grep -v "picture check"
   rm -f "$runs/$run/screens.tar" "$runs/$run"/heaptrack.zst
