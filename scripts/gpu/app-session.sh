@@ -39,7 +39,9 @@
 # APP=0 stops after the builds, the GPU tests and the benches (no app session).
 # A long run longer than a call: start it in a new session (setsid) with OUT outside the tree, e.g.
 #   setsid nohup env OUT=/tmp/long-out LONG_SECONDS=600 SECONDS_LEFT=1000 scripts/gpu/app-session.sh long &
-# and collect /tmp/long-out with a later call on the same warm machine.
+# and collect /tmp/long-out with a later call on the same warm machine, waiting first with
+#   while pgrep -f "app-session[.]sh" > /dev/null; do sleep 5; done
+# (the bracket keeps the pattern from matching the waiting command's own line).
 set -uo pipefail
 start=$(date +%s)
 session="${1:-session}"
