@@ -224,6 +224,11 @@ std::pair<int, int> halved_canvas(int width, int height, int halvings);
 // The app and `palette bench -w live` both use it.
 StreamSettings live_stream_settings(const Model& model, StreamSettings base = {});
 
+// The picture a fresh engine with `settings`, without CUDA graphs, makes of `snapshot` in one step (a first
+// snapshot fills every slot): the plain computation a live picture is checked against (the app's picture
+// check; `palette bench -w churn`'s checks make the same work). Throws as StreamEngine.
+Image fresh_stream_picture(const Model& model, StreamSettings settings, const StreamSnapshot& snapshot);
+
 // A StreamEngine on a thread of its own for its lifetime (a thread reused from earlier streams when one is
 // idle, so that CUDA libraries' per-thread state is not made again for every stream). The engine is made and
 // destroyed on the stream's thread, so constructing a LiveStream never waits for the device; an engine that

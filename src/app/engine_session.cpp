@@ -375,17 +375,13 @@ void EngineSession::start_check(const LiveFrame& frame) {
   if (m.checking.valid()) throw Error("a check is already running");
   if (!frame.settled || frame.version != m.published->version)
     throw Error("the picture to check is not the settled picture of the newest edit");
-  StreamSettings settings = m.live_settings;
-  settings.cuda_graphs = false;  // the reference is the plain, eager computation
-  m.checking = on_pooled_thread([model = m.model, settings, snapshot = m.published, frame,
+  m.checking = on_pooled_thread([model = m.model, settings = m.live_settings, snapshot = m.published, frame,
                                  canvas = std::make_pair(m.latest->width, m.latest->height)] {
     PictureCheck check;
     check.live_width = frame.image.width, check.live_height = frame.image.height;
     std::tie(check.canvas_width, check.canvas_height) = canvas;
     try {
-      StreamEngine fresh(*model, settings);
-      fresh.apply(*snapshot);  // a first snapshot fills every slot
-      const Image expected = fresh.step().image;
+      const Image expected = fresh_stream_picture(*model, settings, *snapshot);
       if (expected.width != frame.image.width || expected.height != frame.image.height ||
           expected.channels != frame.image.channels) {
         check.error = "the fresh render is " + std::to_string(expected.width) + "×" + std::to_string(expected.height) +

@@ -195,13 +195,10 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
         checking.valid() && checking.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
     if (kinds.checks && elapsed() >= next_check && !check_running) {
       if (checking.valid()) checking.get();
-      StreamSettings eager = stream_settings;
-      eager.cuda_graphs = false;  // the check's reference is the plain computation
-      checking = on_pooled_thread([&model, &checks, eager, current = std::make_shared<const StreamSnapshot>(snapshot)] {
+      checking = on_pooled_thread([&model, &checks, settings = stream_settings,
+                                   current = std::make_shared<const StreamSnapshot>(snapshot)] {
         try {
-          StreamEngine fresh(model, eager);
-          fresh.apply(*current);
-          if (!fresh.step().image.pixels.empty()) ++checks;
+          if (!fresh_stream_picture(model, settings, *current).pixels.empty()) ++checks;
         } catch (const std::exception& e) {
           std::printf("churn: check failed: %s\n", e.what());
         }

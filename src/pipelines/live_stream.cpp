@@ -37,6 +37,13 @@ StreamSettings live_stream_settings(const Model& model, StreamSettings base) {
   return base;
 }
 
+Image fresh_stream_picture(const Model& model, StreamSettings settings, const StreamSnapshot& snapshot) {
+  settings.cuda_graphs = false;
+  StreamEngine fresh(model, std::move(settings));
+  fresh.apply(snapshot);
+  return fresh.step().image;
+}
+
 // Behind a pointer so that stream.h's users need neither <future> nor <mutex>. Guarded by `mutex`,
 // except `model`, `settings` and `engine` (the engine thread's alone once it runs) and `running` (the owner's).
 struct LiveStream::Impl {
