@@ -14,6 +14,7 @@
 // Failures: Model::load throws palette::Error naming the file and the tensor, key or problem
 // (missing or unexpected tensor, wrong shape, unknown architecture, unreadable config, a LoRA that
 // does not fit). Options are validated before any weight is read. Nothing partly loaded is returned.
+// Loading onto a GPU beside a live stream behaves as render_regions does (palette/regions.h).
 // Thread safety: a Model is immutable once loaded; copies share the weights; it may be used from
 // several threads at once as long as each pipeline keeps its own per-run state.
 #pragma once

@@ -118,6 +118,7 @@ struct PanoramaResult {
 void validate_panorama_options(const PanoramaOptions& options);
 
 // Makes the panorama with `model` (on its device, in its dtype). Throws as the header comment says.
+// Beside live streams on a GPU it behaves as render_regions does (palette/regions.h).
 PanoramaResult render_panorama(const Model& model, const PanoramaOptions& options);
 
 // The method's name as the CLI spells it ("multidiffusion", "tiled"), and back; parse throws

@@ -114,6 +114,8 @@ void validate_region_request(const RegionRequest& request);
 // Renders the request with `model` (on its device, in its dtype): LCM, or for SDXL models Euler steps on
 // the trailing grid (RegionResult::sampler). Throws as above,
 // plus palette::Error for settings the model rejects (an index_steps the sampler cannot do).
+// On a GPU, live streams on other threads record no new CUDA graphs while it runs (they run new shapes
+// eagerly and record them afterwards), and it waits for a recording in progress to end.
 RegionResult render_regions(const Model& model, const RegionRequest& request);
 
 }  // namespace palette

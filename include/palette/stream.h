@@ -226,7 +226,8 @@ StreamSettings live_stream_settings(const Model& model, StreamSettings base = {}
 
 // The picture a fresh engine with `settings`, without CUDA graphs, makes of `snapshot` in one step (a first
 // snapshot fills every slot): the plain computation a live picture is checked against (the app's picture
-// check; `palette bench -w churn`'s checks make the same work). Throws as StreamEngine.
+// check; `palette bench -w churn`'s checks make the same work). Throws as StreamEngine. Beside live
+// streams on a GPU it behaves as render_regions does (palette/regions.h).
 Image fresh_stream_picture(const Model& model, StreamSettings settings, const StreamSnapshot& snapshot);
 
 // A StreamEngine on a thread of its own for its lifetime (a thread reused from earlier streams when one is

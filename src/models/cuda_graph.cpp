@@ -6,6 +6,7 @@
 #include <limits>
 #include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <utility>
 
@@ -45,6 +46,14 @@ std::mutex& recording_turn() {
   return *turn;
 }
 
+// Shared by one-shot GPU work on other threads (EagerGpuWork), exclusive while a recording runs.
+std::shared_mutex& eager_gate() {
+  static std::shared_mutex* const gate = new std::shared_mutex;  // never destroyed, as recording_turn()
+  return *gate;
+}
+std::atomic<int> eager_holders{0};  // threads holding the gate shared
+thread_local int eager_depth = 0;   // this thread's nested EagerGpuWork
+
 std::atomic<int64_t> graphs_recorded{0}, graphs_alive{0};
 
 struct RecordedShapes {
@@ -57,6 +66,22 @@ RecordedShapes& recorded_shapes() {
   return *shapes;
 }
 }  // namespace
+
+EagerGpuWork::EagerGpuWork(const torch::Device& device) {
+  if (!device.is_cuda()) return;
+  held_ = true;
+  if (eager_depth++ > 0) return;
+  eager_gate().lock_shared();  // waits while a recording runs
+  ++eager_holders;
+}
+
+EagerGpuWork::~EagerGpuWork() {
+  if (!held_ || --eager_depth > 0) return;
+  --eager_holders;
+  eager_gate().unlock_shared();
+}
+
+bool EagerGpuWork::running() { return eager_holders.load() > 0; }
 
 CudaGraph::CudaGraph() : impl_(std::make_unique<Impl>()) {}
 CudaGraph::~CudaGraph() {
@@ -154,6 +179,9 @@ std::unique_ptr<CudaGraph> CudaGraph::record(const torch::Device& device, const 
   // Declared before the turn is taken, so that on failure the turn is given back before ~CudaGraph takes it.
   std::unique_ptr<CudaGraph> recorded(new CudaGraph());
   const std::lock_guard<std::mutex> turn(recording_turn());
+  // Never waits for eager work: a stream's frame must not stall behind an export of several seconds.
+  const std::unique_lock<std::shared_mutex> alone(eager_gate(), std::try_to_lock);
+  if (!alone.owns_lock()) throw GraphRecordingBusy("eager GPU work is running on another thread");
   // Graphs of shapes no longer recorded (and of retired streams) are gone by now: what the device holds
   // after this recording is what is in use. A device-wide synchronisation, once per shape change.
   return_unused_cache();
@@ -181,7 +209,8 @@ std::unique_ptr<CudaGraph> CudaGraph::record(const torch::Device& device, const 
         // whole process while a capture runs (a cudaMalloc, a synchronising copy, an event query), so the
         // app's picture check and export, on threads of their own, failed with "operation not permitted when
         // stream is capturing" whenever the live stream recorded a new shape meanwhile (issue 23's long run).
-        // The body itself still may not make such calls: this thread's are refused as before.
+        // The body itself still may not make such calls: this thread's are refused as before. Thread-local
+        // mode is not enough on its own: eager work is kept out of the capture as well (EagerGpuWork).
         // (LibTorch takes the mode since 2.1; before, captures are global.)
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
         recorded->impl_->graph.capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);

@@ -13,10 +13,9 @@
 // pools of graphs destroyed since among it), so the memory held follows the graphs kept. Recordings from
 // several threads take turns (one waits for the other): emptying the cache or capturing while another
 // thread captures is an error. The body must not
-// synchronise with the host or copy from pageable memory. Other threads may meanwhile use the GPU as they
-// like (the capture is thread-local, with LibTorch ≥ 2.1), on streams of their own, not the pool's: the
-// recording runs on a pool stream. They must not empty the allocator's cache meanwhile, and what they allocate
-// during a recording counts towards its memory figures.
+// synchronise with the host or copy from pageable memory. Other threads' GPU work belongs either to a live
+// stream (which records itself, in turn) or in an EagerGpuWork (below), on streams of their own, not the
+// pool's: the recording runs on a pool stream (the capture is thread-local, with LibTorch ≥ 2.1).
 // Without CUDA (a CPU device, or LibTorch without CUDA) record() returns null: run the body eagerly.
 // Memory: a recording needs fresh device memory (a graph's pool cannot borrow the allocator's cache),
 // about what one eager run of the body allocates. Before recording, record() measures that on the
@@ -24,6 +23,14 @@
 // driver, and if that is not enough it refuses with
 // GraphRecordingRefused (an OutOfMemory) before the capture starts: a capture that runs out of memory
 // half-way leaves CUDA libraries in a state that fails later calls, and is reported as the failure it is.
+// Eager work beside recordings: other threads' one-shot GPU work (an export, a picture check, loading a
+// model) holds an EagerGpuWork while it runs. A capture and such work never overlap: record() refuses with
+// GraphRecordingBusy while any is held (the caller runs that call eagerly and records on a later one), and
+// an EagerGpuWork made during a recording waits for it to end. Thread-local capture does not make the
+// overlap safe: CUDA libraries' first use on a thread (cuDNN's handle) and device-wide synchronisations
+// fail another thread's capture whatever its mode (issue 23: `palette bench -w churn` with picture checks
+// on an H200, every check and nine stream recordings failed with "operation not permitted when stream is
+// capturing").
 // Failures: a failed recording throws palette::Error with CUDA's reason and records nothing.
 // Thread safety: a graph belongs to one thread at a time.
 #pragma once
@@ -43,6 +50,29 @@ namespace palette {
 class GraphRecordingRefused : public OutOfMemory {
  public:
   using OutOfMemory::OutOfMemory;
+};
+
+// Eager GPU work was running on another thread (an EagerGpuWork was held): nothing was captured; the same
+// work runs eagerly, and a later call may record.
+class GraphRecordingBusy : public Error {
+ public:
+  using Error::Error;
+};
+
+// Held by one-shot GPU work on a thread that records no graphs, for as long as that work runs (see above).
+// Nested holders on one thread count once. Without CUDA, or on another device than CUDA, it does nothing.
+class EagerGpuWork {
+ public:
+  explicit EagerGpuWork(const torch::Device& device);
+  ~EagerGpuWork();
+  EagerGpuWork(const EagerGpuWork&) = delete;
+  EagerGpuWork& operator=(const EagerGpuWork&) = delete;
+
+  // Whether any thread holds one now: a caller about to record skips the attempt (and its warm-up runs).
+  static bool running();
+
+ private:
+  bool held_ = false;
 };
 
 class CudaGraph {

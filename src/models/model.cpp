@@ -7,6 +7,7 @@
 #include "io/lora.h"
 #include "kernels/fused_ops.h"
 #include "models/assets.h"
+#include "models/cuda_graph.h"
 #include "models/device_caps.h"
 #include "models/model_parts.h"
 #include "models/out_of_memory.h"
@@ -290,6 +291,7 @@ std::shared_ptr<const ClipTokenizer> bundled_clip_tokenizer(ModelFamily family) 
 
 Model Model::load(const fs::path& path, const ModelOptions& options) {
   validate(path, options);
+  const EagerGpuWork gpu_work(options.device);  // a live stream of another model records no graphs meanwhile
   Sources s = fs::is_directory(path) ? from_folder(path) : from_single_file(path, options.config_dir);
 
   auto info = std::make_shared<ModelInfo>();

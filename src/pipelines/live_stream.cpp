@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "base/pooled_threads.h"
+#include "models/cuda_graph.h"
 #include "models/model_parts.h"
 #include "models/out_of_memory.h"
 #include "palette/model.h"
@@ -39,6 +40,7 @@ StreamSettings live_stream_settings(const Model& model, StreamSettings base) {
 
 Image fresh_stream_picture(const Model& model, StreamSettings settings, const StreamSnapshot& snapshot) {
   settings.cuda_graphs = false;
+  const EagerGpuWork gpu_work(model_parts(model).device);  // the live stream records no graphs meanwhile
   StreamEngine fresh(model, std::move(settings));
   fresh.apply(snapshot);
   return fresh.step().image;

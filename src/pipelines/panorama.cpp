@@ -9,6 +9,7 @@
 #include <optional>
 #include <random>
 
+#include "models/cuda_graph.h"
 #include "models/model_parts.h"
 #include "models/out_of_memory.h"
 #include "palette/model.h"
@@ -190,6 +191,7 @@ namespace {
 PanoramaResult render_panorama_on_device(const Model& model, const PanoramaOptions& options) {
   validate_panorama_options(options);
   const ModelParts& parts = model_parts(model);
+  const EagerGpuWork gpu_work(parts.device);  // live streams record no graphs meanwhile
   const int64_t vae_scale = parts.vae->config().downscale_factor();
   const auto settings = resolve_panorama_settings(options, vae_scale);
   // Model-dependent checks before the seed is even drawn; the schedule's length is what ran.

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <random>
 
+#include "models/cuda_graph.h"
 #include "models/model_parts.h"
 #include "models/out_of_memory.h"
 #include "palette/model.h"
@@ -303,6 +304,7 @@ namespace {
 RegionResult render_regions_on_device(const Model& model, const RegionRequest& request) {
   const auto start = Clock::now();
   validate_region_request(request);
+  const EagerGpuWork gpu_work(model_parts(model).device);  // live streams record no graphs meanwhile
   RegionResult result;
   result.seed = request.seed ? *request.seed : std::random_device{}();
   SeededNoise noise(result.seed);

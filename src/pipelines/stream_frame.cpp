@@ -65,6 +65,8 @@ torch::Tensor StreamFrameStage::rgba(const torch::Tensor& latent, const FramePic
   const std::vector<std::vector<int64_t>> key = {tensor_signature(latent), tensor_signature(picture.pixels),
                                                  tensor_signature(picture.cover), {int64_t(picture.blend)}};
   if (!recorded_ || recorded_->key != key) {
+    // Another thread's one-shot work (an export) runs: this frame eagerly, the recording on a later one.
+    if (EagerGpuWork::running()) return frame_rgba(parts_, use_taesd_, latent, picture);
     auto r = std::make_unique<Recorded>();
     r->key = key;
     r->latent = latent.clone();
@@ -77,6 +79,8 @@ torch::Tensor StreamFrameStage::rgba(const torch::Tensor& latent, const FramePic
       r->graph = CudaGraph::record(latent.device(), [&] {
         r->output = frame_rgba(parts_, use_taesd_, r->latent, {r->pixels, r->cover, picture.blend});
       });
+    } catch (const GraphRecordingBusy&) {
+      return frame_rgba(parts_, use_taesd_, latent, picture);  // recorded on a later frame
     } catch (const GraphRecordingRefused&) {
       use_graphs_ = false;  // without the memory for a graph the same stage runs eagerly
       return frame_rgba(parts_, use_taesd_, latent, picture);

@@ -1,5 +1,6 @@
 // CudaGraph on CUDA: what a recording holds, and that a replay recomputes from its buffers.
 #include <gtest/gtest.h>
+#include <torch/cuda.h>
 #include <torch/torch.h>
 
 #include "build_info.h"
@@ -8,6 +9,7 @@
 
 #include <atomic>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 #include <string>
 #include <thread>
@@ -142,6 +144,110 @@ TEST(CudaGraphGpu, OtherThreadsUseTheGpuWhileARecordingRuns) {
   EXPECT_GE(rounds_in_captures.load(), 2 * recordings);
 }
 
+#endif
+
+// While one-shot work holds an EagerGpuWork (an export), a recording is refused before its body runs, and
+// made once the work has ended.
+TEST(CudaGraphGpu, ARecordingWaitsForEagerWorkToEnd) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  torch::NoGradGuard no_grad;
+  const torch::Device cuda(torch::kCUDA, 0);
+  const torch::Tensor input = torch::ones({64, 64}, torch::dtype(torch::kFloat32).device(cuda));
+  torch::Tensor output;
+  int ran = 0;
+  const auto body = [&] {
+    ++ran;
+    output = (input * 3.0f).sum();
+  };
+  {
+    std::atomic<bool> held{false}, release{false};
+    std::thread exporter([&] {
+      const EagerGpuWork work(cuda);
+      held = true;
+      while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    });
+    while (!held.load()) std::this_thread::yield();
+    EXPECT_THROW(CudaGraph::record(cuda, body), GraphRecordingBusy);
+    release = true;
+    exporter.join();
+  }
+  EXPECT_EQ(ran, 0);
+  const auto graph = CudaGraph::record(cuda, body);
+  ASSERT_NE(graph, nullptr);
+  graph->replay();
+  EXPECT_FLOAT_EQ(output.item<float>(), 3.0f * 64 * 64);
+}
+
+// The failure this guards against (issue 23, bench/RESULTS.md twenty-first session): a picture check on a
+// pooled thread beside a stream that recorded new shapes failed every time with "operation not permitted
+// when stream is capturing", and the stream's recordings with it, though captures are thread-local. Here a
+// fresh thread per round (its first cuDNN and cuBLAS use makes their handles) runs a convolution, a matrix
+// product and a device-wide synchronisation under an EagerGpuWork, while this thread records graphs whose
+// captures linger 5 ms on the host. Neither side may fail; recordings refused as busy are run again.
+TEST(CudaGraphGpu, EagerWorkOnFreshThreadsKeepsOutOfRecordings) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const torch::Device cuda(torch::kCUDA, 0);
+  std::atomic<bool> stop{false};
+  std::atomic<int> eager_rounds{0};
+  std::string eager_failure;
+  std::thread eager([&] {
+    for (int n = 0; !stop.load() && eager_failure.empty(); ++n) {
+      std::thread fresh([&, n] {
+        try {
+          torch::NoGradGuard no_grad;
+          const EagerGpuWork work(cuda);
+          const auto half = torch::dtype(torch::kHalf).device(cuda);
+          const torch::Tensor x = torch::randn({2, 8, 32 + 8 * (n % 4), 32}, half);
+          const torch::Tensor y = torch::conv2d(x, torch::randn({8, 8, 3, 3}, half), {}, 1, 1);
+          const torch::Tensor z = torch::matmul(y.flatten(1), torch::randn({y[0].numel(), 16}, half));
+          torch::cuda::synchronize();
+          if (!std::isfinite(z.abs().sum().item<float>())) throw std::runtime_error("not finite");
+          ++eager_rounds;
+        } catch (const std::exception& e) {
+          eager_failure = e.what();
+        }
+      });
+      fresh.join();
+    }
+  });
+  std::string record_failure;
+  int recorded = 0, busy = 0;
+  try {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor input = torch::ones({256, 1024}, torch::dtype(torch::kFloat32).device(cuda));
+    for (int i = 0; i < 400 && recorded < 30 && eager_failure.empty(); ++i) {
+      torch::Tensor output;
+      std::unique_ptr<CudaGraph> graph;
+      try {
+        graph = CudaGraph::record(cuda, [&] {
+          torch::Tensor x = input;
+          for (int k = 0; k < 20; ++k) x = torch::tanh(x * 1.001f + float(i));
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));  // host-side only: no CUDA call
+          output = x.sum();
+        });
+      } catch (const GraphRecordingBusy&) {
+        ++busy;
+        continue;
+      }
+      if (!graph) throw std::runtime_error("no graph recorded on CUDA");
+      graph->replay();
+      if (!std::isfinite(output.item<float>())) throw std::runtime_error("a replay was not finite");
+      ++recorded;
+    }
+  } catch (const std::exception& e) {
+    record_failure = e.what();
+  }
+  stop = true;
+  eager.join();
+  std::printf("%d recordings, %d refused as busy, %d eager rounds on fresh threads\n", recorded, busy,
+              eager_rounds.load());
+  EXPECT_EQ(record_failure, "");
+  EXPECT_EQ(eager_failure, "");
+  EXPECT_GE(recorded, 30);
+  EXPECT_GE(eager_rounds.load(), 10);
+}
+
+#if PALETTE_WITH_CUDA
 // A live-mode switch used to run the retiring stream's last frame beside the new stream's first recordings,
 // and a layer change makes both record: two threads recording and destroying graphs at once broke captures
 // ("operation not permitted when stream is capturing", bench/RESULTS.md, eighteenth session). Recordings

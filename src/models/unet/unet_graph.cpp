@@ -86,6 +86,8 @@ torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Ten
     return r->output;
   }
 
+  // A recording waits out another thread's one-shot work (an export) by running eagerly meanwhile.
+  if (EagerGpuWork::running()) return eager(sample, timesteps, hidden, regional, conditions);
   auto r = std::make_unique<Recorded>();
   r->key = key;
   const auto device = sample.options();
@@ -115,6 +117,8 @@ torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Ten
       r->graph = CudaGraph::record(sample.device(), [&] {
         r->output = eager(r->sample, r->timesteps, r->hidden, recorded_regional, r->conditions);
       });
+    } catch (const GraphRecordingBusy&) {
+      return eager(sample, timesteps, hidden, regional, conditions);  // recorded on a later call
     } catch (const GraphRecordingRefused&) {
       const bool retry = attempt == 0 && !recorded_.empty();
       recorded_.clear();
