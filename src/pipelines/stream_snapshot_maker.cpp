@@ -10,11 +10,16 @@ namespace palette {
 
 namespace {
 
+// A plain loop, not tensor operations: the app makes snapshots on its UI thread, where LibTorch's parallel
+// loops wait for every intra-op thread, and on a machine whose cores are busy that stalled frames (issue 23,
+// bench/RESULTS.md twenty-first session: 20-35 ms frames in `upkeep` and at the first stream's start on the
+// GPU machine). One 512² mask takes a fraction of a millisecond this way.
 torch::Tensor mask_tensor(const Mask& mask) {
-  Image gray = mask.to_image();
-  return torch::from_blob(gray.pixels.data(), {gray.height, gray.width}, torch::kUInt8)
-      .to(torch::kFloat32)
-      .div_(255.0);
+  const Image gray = mask.to_image();
+  torch::Tensor t = torch::empty({gray.height, gray.width}, torch::kFloat32);
+  float* out = t.data_ptr<float>();
+  for (size_t i = 0; i < gray.pixels.size(); ++i) out[i] = float(gray.pixels[i]) / 255.0f;
+  return t;
 }
 
 }  // namespace
