@@ -7,6 +7,7 @@
 # heaptrack (the call stacks holding memory, at the peak and at the end); eager, with CUDA_MODULE_LOADING=EAGER
 # (every kernel's module loaded at start: libcuda loads 10-20 MB modules lazily at a kernel's first launch, and
 # new shapes pick new cuBLAS and cuDNN kernels); nographs, with --no-cuda-graphs (no recording at all);
+# nochecks, as shipped without the long run's picture checks (each a fresh engine on a pooled thread);
 # plansN (e.g. plans10000, plans100), with TORCH_CUDNN_V8_API_LRU_CACHE_LIMIT=N (LibTorch's per-thread cache of
 # cuDNN plans bounded at N plans instead of its 10,000; the twentieth session's runs found no difference);
 # churn and churnchecks, not the app but `palette bench -w churn` for LONG_SECONDS (the engine alone under the
@@ -24,8 +25,8 @@ cd "$root"
 out="${OUT:?set OUT}"
 read -r -a variants <<< "${RUNS:-arenas2 arenas1 heaptrack}"
 for run in "${variants[@]}"; do
-  [[ "$run" =~ ^(arenas2|arenas1|heaptrack|eager|nographs|plans[0-9]+|churn|churnchecks)$ ]] ||
-    { echo "unknown run '$run' (arenas2, arenas1, heaptrack, eager, nographs, plansN, churn, churnchecks)" >&2; exit 2; }
+  [[ "$run" =~ ^(arenas2|arenas1|heaptrack|eager|nographs|nochecks|plans[0-9]+|churn|churnchecks)$ ]] ||
+    { echo "unknown run '$run' (arenas2, arenas1, heaptrack, eager, nographs, nochecks, plansN, churn, churnchecks)" >&2; exit 2; }
 done
 runs=/tmp/app-memory && rm -rf "$runs" && mkdir -p "$runs"
 APP=0 OUT="$runs/build" scripts/gpu/app-session.sh long || exit 1
@@ -48,6 +49,7 @@ for run in "${variants[@]}"; do
     heaptrack) env+=(HEAPTRACK=1) ;;
     eager) env+=(CUDA_MODULE_LOADING=EAGER) ;;
     nographs) env+=(APP_ARGS=--no-cuda-graphs) ;;
+    nochecks) env+=(CHECKS=0) ;;
     plans*) env+=(TORCH_CUDNN_V8_API_LRU_CACHE_LIMIT="${run#plans}") ;;
   esac
   env "${env[@]}" scripts/gpu/app-session.sh long > "$runs/$run.txt" 2>&1 &

@@ -36,6 +36,7 @@
 # SESSION_FILE=PATH runs that session script instead (the four-layer layout still opens first), e.g.
 # bench/app-session/large-canvas.json; scripts/gpu/app-bad-input.sh runs the bad-input sessions this way.
 # APP_ARGS adds options to the app's command line (e.g. --no-cuda-graphs).
+# CHECKS=0 leaves the long run's picture checks out (what the app's memory does without them).
 # APP=0 stops after the builds, the GPU tests and the benches (no app session).
 # A long run longer than a call: start it in a new session (setsid) with OUT outside the tree, e.g.
 #   setsid nohup env OUT=/tmp/long-out LONG_SECONDS=600 SECONDS_LEFT=1000 scripts/gpu/app-session.sh long &
@@ -123,8 +124,8 @@ trap 'kill $smi 2>/dev/null' EXIT
 work="${WORK:-/tmp/app-session}" && rm -rf "$work" && mkdir -p "$work/out"
 cp bench/app-session/four-layers.layout.json "$work/"
 if [ "$session" = long ]; then
-  # The first LONG_SECONDS / 60 one-minute blocks of edits, each followed by its picture check.
-  python3 - "${LONG_SECONDS:-420}" bench/app-session/long-run.json > "$work/session.json" <<'PY'
+  # The first LONG_SECONDS / 60 one-minute blocks of edits, each followed by its picture check (none with CHECKS=0).
+  python3 - "${LONG_SECONDS:-420}" bench/app-session/long-run.json "${CHECKS:-1}" > "$work/session.json" <<'PY'
 import json, sys
 actions = json.load(open(sys.argv[2]))["actions"]
 blocks, kept = int(sys.argv[1]) // 60, []
@@ -132,6 +133,8 @@ for a in actions:
     if a["do"] == "random_edits":
         blocks -= 1
     if blocks < 0 and a["do"] in ("random_edits", "check_picture"):
+        continue
+    if sys.argv[3] == "0" and a["do"] == "check_picture":
         continue
     kept.append(a)
 print(json.dumps({"actions": kept}))
