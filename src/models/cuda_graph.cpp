@@ -70,8 +70,12 @@ RecordedShapes& recorded_shapes() {
 EagerGpuWork::EagerGpuWork(const torch::Device& device) {
   if (!device.is_cuda()) return;
   held_ = true;
-  if (eager_depth++ > 0) return;
-  eager_gate().lock_shared();  // waits while a recording runs
+  if (eager_depth > 0) {
+    ++eager_depth;
+    return;
+  }
+  eager_gate().lock_shared();  // waits while a recording runs; counted only once held (it may throw)
+  eager_depth = 1;
   ++eager_holders;
 }
 

@@ -13,9 +13,11 @@
 // pools of graphs destroyed since among it), so the memory held follows the graphs kept. Recordings from
 // several threads take turns (one waits for the other): emptying the cache or capturing while another
 // thread captures is an error. The body must not
-// synchronise with the host or copy from pageable memory. Other threads' GPU work belongs either to a live
-// stream (which records itself, in turn) or in an EagerGpuWork (below), on streams of their own, not the
-// pool's: the recording runs on a pool stream (the capture is thread-local, with LibTorch ≥ 2.1).
+// synchronise with the host or copy from pageable memory. Other threads' GPU work belongs in an EagerGpuWork
+// (below), on streams of their own, not the pool's: the recording runs on a pool stream (the capture is
+// thread-local, with LibTorch ≥ 2.1). The one exception is the live stream that records, and only one runs
+// at a time (the app and `palette bench -w churn` start a stream once the last one is gone): a second
+// stream's eager work beside the first one's capture would fail as one-shot work did.
 // Without CUDA (a CPU device, or LibTorch without CUDA) record() returns null: run the body eagerly.
 // Memory: a recording needs fresh device memory (a graph's pool cannot borrow the allocator's cache),
 // about what one eager run of the body allocates. Before recording, record() measures that on the
@@ -60,7 +62,8 @@ class GraphRecordingBusy : public Error {
 };
 
 // Held by one-shot GPU work on a thread that records no graphs, for as long as that work runs (see above).
-// Nested holders on one thread count once. Without CUDA, or on another device than CUDA, it does nothing.
+// Nested holders on one thread count once. For a device other than CUDA it does nothing. One gate serves
+// every GPU of the process: work on one card keeps recordings out on the others too.
 class EagerGpuWork {
  public:
   explicit EagerGpuWork(const torch::Device& device);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <set>
 
+#include "models/cuda_graph.h"
 #include "models/model_parts.h"
 #include "palette/model.h"
 #include "palette/stream.h"
@@ -385,7 +386,8 @@ void StreamEngine::flush() {
   // Slots already run with this snapshot are final. With CUDA graphs the last slot comes from a stream call
   // instead (its input is final by then): the batch's graph is recorded here, not in the first stroke's frame,
   // and a batch too large for the device fails here, while the layout opens.
-  const bool record = s.unet->graphs_enabled();
+  // (Not while another thread's one-shot work keeps recordings out: the call would only run eagerly.)
+  const bool record = s.unet->graphs_enabled() && !EagerGpuWork::running();
   for (int64_t k = std::min(s.calls_since_change, s.slots); k < s.slots; ++k) {
     if (record && k == s.slots - 1) {
       stream_call(s, ignored);

@@ -10,7 +10,8 @@
 //
 // Promises: the same bytes as the eager stage (the graph runs the same kernels on the same values).
 // Failures: the stage runs eagerly from then on after a failed recording; one refused for lack of GPU
-// memory (GraphRecordingRefused) gives this frame eagerly, any other throws palette::Error.
+// memory (GraphRecordingRefused) gives this frame eagerly, any other throws palette::Error. While another
+// thread's one-shot work runs (GraphRecordingBusy) frames are made eagerly and the stage recorded later.
 // Thread safety: belongs to the stream engine's thread.
 #pragma once
 

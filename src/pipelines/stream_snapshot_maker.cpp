@@ -4,6 +4,7 @@
 #include <random>
 
 #include "palette/document_requests.h"
+#include "palette/error.h"
 #include "pipelines/document_regions.h"
 
 namespace palette {
@@ -18,6 +19,7 @@ torch::Tensor mask_tensor(const Mask& mask) {
   const Image gray = mask.to_image();
   torch::Tensor t = torch::empty({gray.height, gray.width}, torch::kFloat32);
   float* out = t.data_ptr<float>();
+  if (gray.pixels.size() != size_t(t.numel())) throw Error("a mask's picture has not one byte per pixel");
   for (size_t i = 0; i < gray.pixels.size(); ++i) out[i] = float(gray.pixels[i]) / 255.0f;
   return t;
 }

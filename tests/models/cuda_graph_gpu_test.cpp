@@ -16,6 +16,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <mutex>
 
 #if PALETTE_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -148,7 +150,7 @@ TEST(CudaGraphGpu, OtherThreadsUseTheGpuWhileARecordingRuns) {
 
 // While one-shot work holds an EagerGpuWork (an export), a recording is refused before its body runs, and
 // made once the work has ended.
-TEST(CudaGraphGpu, ARecordingWaitsForEagerWorkToEnd) {
+TEST(CudaGraphGpu, ARecordingIsRefusedWhileEagerWorkRuns) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   torch::NoGradGuard no_grad;
   const torch::Device cuda(torch::kCUDA, 0);
@@ -180,18 +182,20 @@ TEST(CudaGraphGpu, ARecordingWaitsForEagerWorkToEnd) {
 
 // The failure this guards against (issue 23, bench/RESULTS.md twenty-first session): a picture check on a
 // pooled thread beside a stream that recorded new shapes failed every time with "operation not permitted
-// when stream is capturing", and the stream's recordings with it, though captures are thread-local. Here a
-// fresh thread per round (its first cuDNN and cuBLAS use makes their handles) runs a convolution, a matrix
-// product and a device-wide synchronisation under an EagerGpuWork, while this thread records graphs whose
-// captures linger 5 ms on the host. Neither side may fail; recordings refused as busy are run again.
+// when stream is capturing", and the stream's recordings with it, though captures are thread-local. Here
+// one-shot work on a fresh thread per round (a convolution, a matrix product and a device-wide
+// synchronisation, which CUDA forbids during any capture in any mode) runs under an EagerGpuWork while
+// this thread records graphs whose captures linger 5 ms on the host, for two seconds. Neither side may
+// fail; recordings refused as busy are tried again a millisecond later.
 TEST(CudaGraphGpu, EagerWorkOnFreshThreadsKeepsOutOfRecordings) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   const torch::Device cuda(torch::kCUDA, 0);
-  std::atomic<bool> stop{false};
+  std::atomic<bool> stop{false}, eager_failed{false};
   std::atomic<int> eager_rounds{0};
+  std::mutex failure_mutex;
   std::string eager_failure;
   std::thread eager([&] {
-    for (int n = 0; !stop.load() && eager_failure.empty(); ++n) {
+    for (int n = 0; !stop.load() && !eager_failed.load(); ++n) {
       std::thread fresh([&, n] {
         try {
           torch::NoGradGuard no_grad;
@@ -204,10 +208,13 @@ TEST(CudaGraphGpu, EagerWorkOnFreshThreadsKeepsOutOfRecordings) {
           if (!std::isfinite(z.abs().sum().item<float>())) throw std::runtime_error("not finite");
           ++eager_rounds;
         } catch (const std::exception& e) {
+          const std::lock_guard<std::mutex> lock(failure_mutex);
           eager_failure = e.what();
+          eager_failed = true;
         }
       });
       fresh.join();
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));  // room for a recording between rounds
     }
   });
   std::string record_failure;
@@ -215,7 +222,8 @@ TEST(CudaGraphGpu, EagerWorkOnFreshThreadsKeepsOutOfRecordings) {
   try {
     torch::NoGradGuard no_grad;
     const torch::Tensor input = torch::ones({256, 1024}, torch::dtype(torch::kFloat32).device(cuda));
-    for (int i = 0; i < 400 && recorded < 30 && eager_failure.empty(); ++i) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    for (int i = 0; std::chrono::steady_clock::now() < until && !eager_failed.load(); ++i) {
       torch::Tensor output;
       std::unique_ptr<CudaGraph> graph;
       try {
@@ -227,6 +235,7 @@ TEST(CudaGraphGpu, EagerWorkOnFreshThreadsKeepsOutOfRecordings) {
         });
       } catch (const GraphRecordingBusy&) {
         ++busy;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
         continue;
       }
       if (!graph) throw std::runtime_error("no graph recorded on CUDA");
@@ -243,7 +252,7 @@ TEST(CudaGraphGpu, EagerWorkOnFreshThreadsKeepsOutOfRecordings) {
               eager_rounds.load());
   EXPECT_EQ(record_failure, "");
   EXPECT_EQ(eager_failure, "");
-  EXPECT_GE(recorded, 30);
+  EXPECT_GE(recorded, 10);
   EXPECT_GE(eager_rounds.load(), 10);
 }
 

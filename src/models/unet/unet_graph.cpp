@@ -109,7 +109,7 @@ torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Ten
   const RegionalContext* recorded_regional = regional ? &r->regional : nullptr;
   // One eager run first, outside the capture: a caller's mistake (a shape the UNet refuses, SDXL's
   // conditions missing) throws here and leaves graphs on for calls that are right.
-  eager(r->sample, r->timesteps, r->hidden, recorded_regional, r->conditions);
+  const torch::Tensor first = eager(r->sample, r->timesteps, r->hidden, recorded_regional, r->conditions);
   // Refused for lack of memory, the older shapes' graphs go first and the recording is tried once more;
   // refused again, graphs only save launches: the same work runs eagerly from then on.
   for (int attempt = 0; !r->graph; ++attempt) {
@@ -118,7 +118,7 @@ torch::Tensor UNetGraphRunner::run(const torch::Tensor& sample, const torch::Ten
         r->output = eager(r->sample, r->timesteps, r->hidden, recorded_regional, r->conditions);
       });
     } catch (const GraphRecordingBusy&) {
-      return eager(sample, timesteps, hidden, regional, conditions);  // recorded on a later call
+      return first;  // the same inputs' result; recorded on a later call
     } catch (const GraphRecordingRefused&) {
       const bool retry = attempt == 0 && !recorded_.empty();
       recorded_.clear();

@@ -13,8 +13,10 @@
 // Thread safety: one runner belongs to one thread (the stream engine's); the UNet may be shared.
 // Memory: the recorded shapes kept are the newest that fit graph_memory_budget (at least the newest).
 // Failures: when the GPU has not the memory to record a graph, the runner drops its older graphs and
-// tries once more, then runs eagerly from then on (the same result, more launches). Any other failed capture throws
-// palette::Error and leaves nothing recorded; the runner falls back to eager calls afterwards.
+// tries once more, then runs eagerly from then on (the same result, more launches). While another thread's
+// one-shot work runs (GraphRecordingBusy, models/cuda_graph.h) a new shape runs eagerly and is recorded on a
+// later call. Any other failed capture throws palette::Error and leaves nothing recorded; the runner falls
+// back to eager calls afterwards.
 #pragma once
 
 #include <torch/torch.h>
