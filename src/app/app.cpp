@@ -147,6 +147,13 @@ void App::take_frames() {
   if (!frame) return;
   gl.set_frame(frame->image);
   has_frame = true;
+  if (frame->refined) {
+    // The same edit, settled already: its figures and the picture checks keep the stream's frame.
+    if (script_)
+      std::fprintf(stderr, "semantic-palette: refined the live picture (%dx%d) in %.1f s\n", frame->image.width,
+                   frame->image.height, frame->engine_ms / 1000.0);
+    return;
+  }
   frame_version = frame->version;
   frame_settled = frame->settled;
   frame_steps_done = frame->steps_done;

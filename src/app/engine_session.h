@@ -31,7 +31,7 @@ enum class ModelState { None, Loading, Ready, Failed };
 enum class ExportState { Idle, Running, Done, Failed };
 
 struct LiveFrame {
-  Image image;           // RGBA8, the stream's size (smaller than the canvas after a fallback)
+  Image image;           // RGBA8 (RGB8 when refined), the stream's size (smaller than the canvas after a fallback)
   uint64_t version = 0;  // the document version it was made with
   uint64_t index = 0;
   bool settled = false;  // the edit shows fully
@@ -39,6 +39,9 @@ struct LiveFrame {
   int steps_total = 0;
   double engine_ms = 0;  // the engine's time for this frame
   uint64_t stream = 0;   // which of the session's streams made it (EngineSession::stream_serial)
+  // On a CPU, once painting has paused, the settled picture again with the layout's own sampling at the same
+  // size (EngineSession::poll): not a stream frame, so picture checks and settle times leave it out.
+  bool refined = false;
 };
 
 // A live picture against a fresh render of the same snapshot (EngineSession::start_check).
@@ -75,7 +78,9 @@ class EngineSession {
   const std::string& error() const { return error_; }      // the newest failure; "" when none
   const std::string& notice() const { return notice_; }    // fallbacks taken ("" when none)
 
-  // Finishes a load, creates or rebuilds the stream, checks for stream failures. Call every frame.
+  // Finishes a load, creates or rebuilds the stream, checks for stream failures; on a CPU, refines the settled
+  // live picture once nothing has changed for a moment (LiveFrame::refined; an edit or export cancels it).
+  // Call every frame.
   void poll();
 
   // Hands the document's newest state to the stream (or keeps it for when a model arrives).

@@ -235,6 +235,33 @@ TEST(AppE2E, BuiltInModelPaintsAStrokeAndReportsItsLatency) {
   EXPECT_EQ(figure.find(" -"), std::string::npos) << "both latencies measured after a settled frame: " << figure;
 }
 
+// On a CPU the live picture settles the fast way (regional attention at 256²); once painting pauses it is
+// refined with the layout's own sampling at the same size, and a picture check still judges the stream's own
+// settled frame (a refined picture is not a stream frame). The village example: houses, a road and trees.
+TEST(AppE2E, TheLivePictureIsRefinedOnceThePaintingPauses) {
+  if (!have_xvfb())
+    GTEST_SKIP() << "xvfb-run is not installed (apt-get install xvfb xauth): the app needs a display";
+  test::TempDir dir;
+  std::ofstream(dir / "pause.json") << R"({"actions": [
+    {"do": "wait_picture", "settled": true, "timeout_s": 300},
+    {"do": "stroke", "brush": 6, "size": 40, "points": [[300, 330], [340, 335], [380, 330]]},
+    {"do": "wait_picture", "settled": true, "timeout_s": 300},
+    {"do": "wait_seconds", "seconds": 30},
+    {"do": "screenshot", "path": "window.png"},
+    {"do": "check_picture", "max_mean": 0.5, "timeout_s": 300},
+    {"do": "quit"}]})";
+  const std::filesystem::path layout =
+      std::filesystem::path(PALETTE_SOURCE_DIR) / "assets/examples/village.layout.json";
+  const AppRun r = run_app(dir, "--device cpu --script pause.json " + quote(layout.string()));
+  ASSERT_EQ(r.status, 0) << r.output;
+  keep(dir, "window.png", "app_builtin_refined.png");
+  const std::string tag = "semantic-palette: refined the live picture (256x256) in ";
+  const size_t at = r.output.find(tag);
+  ASSERT_NE(at, std::string::npos) << "no refined picture within 30 s of the pause\n" << r.output;
+  std::printf("%s\n", r.output.substr(at, r.output.find('\n', at) - at).c_str());
+  EXPECT_NE(r.output.find("picture check: mean difference"), std::string::npos) << r.output;
+}
+
 std::vector<std::filesystem::path> recovery_files(const test::TempDir& dir) {
   std::vector<std::filesystem::path> files;
   std::error_code ec;
