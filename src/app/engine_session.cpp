@@ -32,6 +32,16 @@ using Clock = std::chrono::steady_clock;
 // How long the stream's settled picture of an edit stands before it is refined (CPU only): a painter's pause,
 // not the gap between two strokes.
 constexpr double kRefineAfterSeconds = 0.6;
+// Refining only a small UNet's pictures: a refine's step costs several of the stream's UNet calls, and a stroke
+// that starts during one waits for that step to end. The built-in model's UNet has 7.4 M parameters (a step
+// about 0.8 s at 256² on two cores); SD 1.5's 860 M would keep a stroke waiting for tens of seconds.
+constexpr int64_t kRefineLargestUNet = 100'000'000;
+
+bool small_enough_to_refine(const Model& model) {
+  for (const ComponentInfo& c : model.info().components)
+    if (c.name == "unet") return c.parameters > 0 && c.parameters <= kRefineLargestUNet;
+  return false;
+}
 
 torch::Device pick_device(const std::string& name) {
   if (name.empty())
@@ -157,6 +167,7 @@ struct EngineSession::Impl {
     if (model->info().device != "cpu" || export_state == ExportState::Running || checking.valid()) return;
     const uint64_t version = published->version;
     if (settled_version != version || refined_version == version || now() - settled_at < kRefineAfterSeconds) return;
+    if (!small_enough_to_refine(*model)) return;
     refined_version = version;
     try {
       RegionRequest request = region_request(*latest);
