@@ -110,6 +110,7 @@ struct EngineSession::Impl {
   std::future<Image> refining;
   std::atomic<bool> refine_cancel{false};
   uint64_t refining_version = 0;  // the snapshot version `refining` renders
+  uint64_t refining_stream = 0;   // the stream_serial it was started under (a new stream, model or size: moot)
   uint64_t refined_version = 0;   // the newest version refined or being refined (0: none)
   uint64_t settled_version = 0;   // the newest version the stream showed settled
   double settled_at = 0;          // when, in now()'s seconds
@@ -125,6 +126,9 @@ struct EngineSession::Impl {
   Clock::time_point export_started;
 
   void retire_stream() {
+    // A new stream (another mode, size or model) settles the same version afresh and is refined after that.
+    cancel_refine();
+    settled_version = 0;
     if (!stream) return;
     retiring.push_back(std::async(std::launch::async, [s = std::move(stream), keep = model]() mutable {
       s->shutdown();
@@ -133,9 +137,12 @@ struct EngineSession::Impl {
   }
 
   void cancel_refine() {
+    const bool interrupted = refining.valid() || refined.has_value();
     if (refining.valid()) refine_cancel = true;  // its picture is dropped when it ends
     refined.reset();
-    refined_version = 0;  // the same version is refined again once nothing is in the way
+    // A refine cut short is made again once nothing is in the way (after an export, say); one already shown
+    // is not.
+    if (interrupted) refined_version = 0;
   }
 
   // On a CPU, once the stream's picture of the newest edit has settled and nothing has changed for
@@ -148,7 +155,8 @@ struct EngineSession::Impl {
     if (refining.valid() && refining.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
       try {
         Image image = refining.get();
-        if (published && refining_version == published->version && !refine_cancel) {
+        if (published && refining_version == published->version && refining_stream == stream_serial &&
+            !refine_cancel) {
           LiveFrame f;
           f.image = std::move(image);
           f.version = refining_version;
@@ -177,6 +185,7 @@ struct EngineSession::Impl {
       refine_cancel = false;
       request.cancel = &refine_cancel;
       refining_version = version;
+      refining_stream = stream_serial;
       refine_started = Clock::now();
       refining = on_pooled_thread([m = model, request = std::move(request)] { return render_regions(*m, request).image; });
     } catch (const std::exception&) {
@@ -357,6 +366,7 @@ void EngineSession::set_error(std::string message, bool from_generation) {
 
 void EngineSession::publish(std::shared_ptr<const Snapshot> snapshot) {
   impl_->cancel_refine();
+  impl_->settled_version = 0;  // versions count per document: another document may repeat this one's
   impl_->latest = std::move(snapshot);
   impl_->publish_latest(paused_);
 }
@@ -398,6 +408,7 @@ std::optional<std::pair<int, int>> EngineSession::reduced_live_size() const {
 
 void EngineSession::set_paused(bool paused) {
   paused_ = paused;
+  if (paused) impl_->cancel_refine();
   if (!impl_->stream) return;
   if (paused || impl_->paused_for_export)
     impl_->stream->pause();
@@ -465,6 +476,7 @@ void EngineSession::start_check(const LiveFrame& frame) {
   if (frame.stream != m.stream_serial)
     throw Error("the picture to check came from a live stream since replaced (a new mode, settings or model)");
   if (m.checking.valid()) throw Error("a check is already running");
+  if (frame.refined) throw Error("the picture to check is a refined picture, not the live stream's");
   if (!frame.settled || frame.version != m.published->version)
     throw Error("the picture to check is not the settled picture of the newest edit");
   m.checking = on_pooled_thread([model = m.model, settings = m.live_settings, snapshot = m.published, frame,
