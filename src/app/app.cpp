@@ -147,6 +147,7 @@ void App::take_frames() {
   if (!frame) return;
   gl.set_frame(frame->image);
   has_frame = true;
+  frame_refined = frame->refined;
   if (frame->refined) {
     // The same edit, settled already: its figures and the picture checks keep the stream's frame.
     if (script_)

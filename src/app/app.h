@@ -92,6 +92,7 @@ class App {
   bool has_frame = false;
   uint64_t frame_version = 0;
   bool frame_settled = false;
+  bool frame_refined = false;  // the picture shown is the refined one (EngineSession::poll), not a stream frame
   int frame_steps_done = 0, frame_steps_total = 0;
   bool panning = false;
   bool show_help = false;  // the Help window (F1)

@@ -128,6 +128,8 @@ void live_section(App& app) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
     ImGui::TextWrapped("painted live at %d x %d, shown enlarged; the export renders the whole canvas", live->first,
                        live->second);
+    if (app.frame_refined && app.frame_version == app.editor.doc().version())
+      ImGui::TextWrapped("refined while you paused: the layout's own sampling at that size");
     ImGui::PopStyleColor();
   }
   // Wrapped: the panel is narrower than the line with two figures in it.
