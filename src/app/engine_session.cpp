@@ -12,6 +12,7 @@
 #include <future>
 #include <mutex>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "app/memory_fallback.h"
@@ -126,14 +127,19 @@ struct EngineSession::Impl {
   Clock::time_point export_started;
 
   void retire_stream() {
-    // A new stream (another mode, size or model) settles the same version afresh and is refined after that.
-    cancel_refine();
-    settled_version = 0;
+    forget_settled_picture();  // a new stream (another mode, size or model) settles the version afresh
     if (!stream) return;
     retiring.push_back(std::async(std::launch::async, [s = std::move(stream), keep = model]() mutable {
       s->shutdown();
       s.reset();  // before `keep`, the model it refers to
     }));
+  }
+
+  // What the refine waits for starts over: the stream's next settled picture (a new stream, or another
+  // document, whose versions may repeat this one's).
+  void forget_settled_picture() {
+    cancel_refine();
+    settled_version = 0;
   }
 
   void cancel_refine() {
@@ -365,8 +371,7 @@ void EngineSession::set_error(std::string message, bool from_generation) {
 }
 
 void EngineSession::publish(std::shared_ptr<const Snapshot> snapshot) {
-  impl_->cancel_refine();
-  impl_->settled_version = 0;  // versions count per document: another document may repeat this one's
+  impl_->forget_settled_picture();
   impl_->latest = std::move(snapshot);
   impl_->publish_latest(paused_);
 }
@@ -375,20 +380,16 @@ std::optional<LiveFrame> EngineSession::take_frame() {
   Impl& m = *impl_;
   if (!m.stream) return std::nullopt;
   std::shared_ptr<const StreamFrame> f = m.stream->take_frame();
-  if (!f) {
-    std::optional<LiveFrame> refined = std::move(m.refined);
-    m.refined.reset();
-    return refined;
-  }
+  if (!f) return std::exchange(m.refined, std::nullopt);
   m.refined.reset();  // the stream moved on (a new stream, or one resumed)
   if (f->settled && f->version != m.settled_version) {
     m.settled_version = f->version;
     m.settled_at = m.now();
   }
   // A rebuild pending (a size change decided, the stream not yet replaced): this picture is the old size's.
-  if (impl_->stream_settings) impl_->size.picture_shown(impl_->now());
+  if (m.stream_settings) m.size.picture_shown(m.now());
   return LiveFrame{f->image,      f->version,     f->index,           f->settled,
-                   f->steps_done, f->steps_total, f->timings.total_ms, impl_->stream_serial};
+                   f->steps_done, f->steps_total, f->timings.total_ms, m.stream_serial};
 }
 
 bool EngineSession::streaming() const {
