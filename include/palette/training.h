@@ -148,6 +148,11 @@ struct EvalOptions {
   int size = 256;                   // canvas side in pixels
   uint64_t seed = 20240;            // layouts' world seed and the renders' noise seed
   int reference_samples = 400;      // generated pictures the classifier's class means come from
+  // Pixels of each region's border the judge leaves out, 0 … 16. The judge recognises the world's own
+  // regions moved by up to border - 1 pixels; a latent model places an edge to within about half a latent
+  // cell (4 px), which a 5-px border would forgive, at the cost of small discs (moons) and rocks
+  // (bench/default-model/judge-border/). The figures in bench/default-model/ use 3.
+  int border = 3;
   torch::Device device = torch::kCPU;
   std::filesystem::path out;        // if set: contact sheet (sheet.png), report (eval.json), layouts/
   ClassPhrasings phrasings;         // classes named here are prompted with these phrasings in turn

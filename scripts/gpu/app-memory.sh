@@ -12,7 +12,9 @@
 # cuDNN plans bounded at N plans instead of its 10,000; the twentieth session's runs found no difference);
 # churn and churnchecks, not the app but `palette bench -w churn` for LONG_SECONDS (the engine alone under the
 # long run's kinds of edits; churnchecks with the app's picture check once a minute beside the stream: its
-# summary says whether the engine alone grows as the app does). They
+# summary says whether the engine alone grows as the app does); churnchecksN, the same with a check every N s,
+# and churnsamecheckN, checks every N s of one snapshot that never changes (no other edit): whether the checks'
+# heap (about 13 MB each, twenty-second session) levels off once each shape has been seen or grows per check. They
 # share the GPU, so their timings are not the app's own;
 # their memory is. Each starts 20 s after the last, so that each run's host-memory.py finds its own process.
 # Writes $OUT/app-memory.tar.gz (each run's folder, screenshots left out: the device returns at most 8 files)
@@ -25,8 +27,8 @@ cd "$root"
 out="${OUT:?set OUT}"
 read -r -a variants <<< "${RUNS:-arenas2 arenas1 heaptrack}"
 for run in "${variants[@]}"; do
-  [[ "$run" =~ ^(arenas2|arenas1|heaptrack|eager|nographs|nochecks|plans[0-9]+|churn|churnchecks)$ ]] ||
-    { echo "unknown run '$run' (arenas2, arenas1, heaptrack, eager, nographs, nochecks, plansN, churn, churnchecks)" >&2; exit 2; }
+  [[ "$run" =~ ^(arenas2|arenas1|heaptrack|eager|nographs|nochecks|plans[0-9]+|churn|churnchecks[0-9]*|churnsamecheck[0-9]+)$ ]] ||
+    { echo "unknown run '$run' (arenas2, arenas1, heaptrack, eager, nographs, nochecks, plansN, churn, churnchecks[N], churnsamecheckN)" >&2; exit 2; }
 done
 runs=/tmp/app-memory && rm -rf "$runs" && mkdir -p "$runs"
 APP=0 OUT="$runs/build" scripts/gpu/app-session.sh long || exit 1
@@ -36,9 +38,13 @@ pids=()
 for run in "${variants[@]}"; do
   env=(OUT="$runs/$run" WORK="/tmp/app-session-$run" LONG_SECONDS="$long" SECONDS_LEFT="$left")
   if [[ "$run" == churn* ]]; then
-    edits=stroke,prompt,layers,modes && [ "$run" = churnchecks ] && edits+=,checks
+    edits=stroke,prompt,layers,modes every=60
+    case "$run" in
+      churnchecks*) edits+=,checks && every="${run#churnchecks}" ;;
+      churnsamecheck*) edits=checks && every="${run#churnsamecheck}" ;;
+    esac
     timeout "$left" build-gpu-app/src/palette bench -w churn --churn-seconds "$long" --churn-edits "$edits" \
-      > "$runs/$run.txt" 2>&1 &
+      --churn-check-seconds "${every:-60}" > "$runs/$run.txt" 2>&1 &
     pids+=($!)
     sleep 20
     continue

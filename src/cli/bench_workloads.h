@@ -28,6 +28,7 @@ struct BenchSettings {
   bool live_stepwise = false;  // the live workload settles by stream steps, not at once (before/after numbers)
   double churn_seconds = 120;  // the churn workload's length
   std::string churn_edits = "stroke,prompt,layers,modes";  // the churn workload's kinds of edit
+  double churn_check_seconds = 60;  // with `checks`: seconds between picture checks (the app's long run: a minute)
 };
 
 struct BenchRow {

@@ -79,6 +79,8 @@ void run_bench(BenchArgs args) {
     throw Error("--live-side " + std::to_string(args.settings.live_side) + " must be a multiple of 8, at least 64");
   if (!(args.settings.churn_seconds >= 1 && args.settings.churn_seconds <= 3600))
     throw Error("--churn-seconds " + infotext_number(args.settings.churn_seconds) + " must be in [1, 3600]");
+  if (!(args.settings.churn_check_seconds >= 1 && args.settings.churn_check_seconds <= 600))
+    throw Error("--churn-check-seconds " + infotext_number(args.settings.churn_check_seconds) + " must be in [1, 600]");
   parse_churn_edits(args.settings.churn_edits);  // named edits checked before a model is loaded
   ModelOptions options = to_model_options(args.model_args);
   options.fused_kernels = !args.no_fused;
@@ -160,6 +162,9 @@ void add_bench_command(CLI::App& root) {
                   "-w churn: which edits, comma-separated: stroke, prompt, layers (brushes added and removed), modes "
                   "(live-mode switches, each a new stream once the old one has stopped, as in the app), checks (the app's "
                   "picture check once a minute: a fresh eager render beside the stream)")
+      ->capture_default_str();
+  cmd->add_option("--churn-check-seconds", args->settings.churn_check_seconds,
+                  "-w churn with checks: seconds between picture checks, 1 to 600 (the app's long run: one a minute)")
       ->capture_default_str();
   cmd->add_option("--profile-dir", args->settings.profile_dir, "Where -w profile writes its traces")
       ->capture_default_str();

@@ -47,7 +47,8 @@ void run_eval(EvalArgs& args) {
               "autoencoder: %.1f%%; chance %.1f%%, most common class %.1f%%)\n",
               100 * r.accuracy, r.regions.size(), 100 * r.reference_accuracy, 100 * r.autoencoded_accuracy,
               100 * r.chance, 100 * r.majority);
-  std::printf("16x16 blocks classified as painted: %.1f%%; %.1f s\n", 100 * r.block_accuracy, r.seconds);
+  std::printf("16x16 blocks classified as painted: %.1f%%; region borders of %d px left out; %.1f s\n",
+              100 * r.block_accuracy, o.border, r.seconds);
   if (!o.out.empty()) std::printf("wrote %s (sheet.png, eval.json, layouts/)\n", o.out.string().c_str());
 }
 
@@ -63,6 +64,10 @@ void add_eval_default_command(CLI::App& root) {
   cmd->add_option("--size", o.size, "Canvas side in pixels")->capture_default_str();
   cmd->add_option("--seed,-s", o.seed, "Layouts' seed")->capture_default_str()->check(fixed_seed_check());
   cmd->add_option("--reference-samples", o.reference_samples, "World pictures the class means come from")
+      ->capture_default_str();
+  cmd->add_option("--border", o.border,
+                  "Pixels of each region's border the judge leaves out, 0 to 16: it recognises the world's own "
+                  "regions moved by up to this minus one (bench/default-model/judge-border/)")
       ->capture_default_str();
   cmd->add_option("--phrasings", args->phrasings,
                   "JSON {\"<class name>\": [\"prompt\", ...]}: prompt each region of a class with these in turn "

@@ -31,7 +31,6 @@ namespace {
 namespace fs = std::filesystem;
 using training::RegionClassifier;
 
-constexpr int kErode = 3;            // pixels left out along region borders
 constexpr double kMinRegion = 0.01;  // regions under this share of the canvas are painted but not judged
 constexpr int kBlock = 16;           // side of the blocks of the block accuracy
 
@@ -147,7 +146,7 @@ static_assert(std::tuple_size_v<decltype(EvalRegion::world_features)> == trainin
               "EvalRegion reports the classifier's features");
 
 Judgement judge(const Layout& l, const Image& generated, const Image& through_autoencoder,
-                const RegionClassifier& classifier) {
+                const RegionClassifier& classifier, int border) {
   Judgement j;
   const int n = l.content.width;
   const auto counts = world_class_counts(l.world);
@@ -155,7 +154,7 @@ Judgement judge(const Layout& l, const Image& generated, const Image& through_au
     const WorldClass c = l.layer_classes[k];
     const int64_t pixels = counts[static_cast<size_t>(c)];
     if (pixels < kMinRegion * n * n) continue;
-    const auto region = training::eroded_region(l.world.classes, n, n, c, kErode);
+    const auto region = training::eroded_region(l.world.classes, n, n, c, border);
     const auto inside = [&](int x, int y) { return region[static_cast<size_t>(y) * n + x] != 0; };
     const auto on_generated = training::region_features(generated, inside, 16);
     const auto on_world = training::region_features(l.world.image, inside, 16);
@@ -221,6 +220,7 @@ void write_outputs(const EvalOptions& o, const EvalReport& r, const std::vector<
                                  {"seconds", r.seconds},      {"phrasings", !o.phrasings.empty()},
                                  {"sampler", sampler_name(o.sampler)}, {"steps", o.steps}, {"guidance", r.guidance},
                                  {"bootstrap_steps", o.bootstrap_steps}, {"cover_alpha", o.cover_alpha}, {"live", o.live},
+                                 {"border", o.border},
                                  {"per_class", per_class},    {"regions", regions}};
   const fs::path file = o.out / "eval.json";
   const std::string text = report.dump(2) + "\n";
@@ -233,6 +233,7 @@ EvalReport eval_default(const EvalOptions& o) {
   if (o.count < 1) throw Error("--count " + std::to_string(o.count) + " must be at least 1");
   if (o.size < 64 || o.size % 8 != 0) throw Error("--size " + std::to_string(o.size) + " must be a multiple of 8, at least 64");
   if (o.reference_samples < 16) throw Error("--reference-samples must be at least 16");
+  if (o.border < 0 || o.border > 16) throw Error("--border " + std::to_string(o.border) + " must be in [0, 16] (pixels)");
   if (!is_region_sampler(o.sampler))
     throw Error("--sampler " + std::string(sampler_name(o.sampler)) + ": layouts render with lcm or lcm_stream");
   if (o.bootstrap_steps < 0 || o.bootstrap_steps > kMaxSteps)
@@ -244,7 +245,7 @@ EvalReport eval_default(const EvalOptions& o) {
   model_options.device = o.device;
   const Model model = Model::load(o.model, model_options);
   // The classifier sees the world at the evaluation's size, from a seed the layouts do not use.
-  const RegionClassifier classifier = RegionClassifier::from_world(o.seed ^ 0x5eed5eedull, o.reference_samples, o.size, kErode);
+  const RegionClassifier classifier = RegionClassifier::from_world(o.seed ^ 0x5eed5eedull, o.reference_samples, o.size, o.border);
 
   EvalReport r;
   // What the pictures were sampled with: the live picture on a CPU runs without guidance.
@@ -261,7 +262,7 @@ EvalReport eval_default(const EvalOptions& o) {
     RegionRequest request = region_request(l.content);
     override_sampling(request.sampling, o);
     const Image generated = o.live ? live_picture(model, l, o) : render_regions(model, request).image;
-    const Judgement j = judge(l, generated, autoencoded(model, l.world.image), classifier);
+    const Judgement j = judge(l, generated, autoencoded(model, l.world.image), classifier, o.border);
     int right = 0;
     std::string line = l.name + ":";
     for (const auto& g : j.regions) {

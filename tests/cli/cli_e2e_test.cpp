@@ -185,6 +185,18 @@ TEST(CliE2E, BenchChurnRunsTheAppsPictureChecksBesideTheStream) {
   EXPECT_TRUE(contains(r.output, "churn 64², edits: stroke,checks")) << r.output;
 }
 
+// --churn-check-seconds checks more often than the default (a third of this run: two checks), to tell a cache
+// that fills once per shape from memory kept by every check.
+TEST(CliE2E, BenchChurnChecksAsOftenAsAsked) {
+  const CliRun r =
+      bench_tiny_sd15("-w churn --live-side 64 --churn-seconds 6 --churn-check-seconds 1 --churn-edits stroke,checks");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_FALSE(contains(r.output, "check failed")) << r.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.output, m, std::regex(R"(, ([0-9]+) checks, 0 stream errors)"))) << r.output;
+  EXPECT_GE(std::stoi(m[1]), 4) << r.output;
+}
+
 // SDXL models: the UNet at their 1024² with the added conditions, TFLOP/s from SDXL's own FLOP count; what
 // does not run on SDXL yet is refused by name.
 TEST(CliE2E, BenchOnSdxlRunsTheUNetAtItsSize) {

@@ -86,8 +86,10 @@ TEST(HardeningE2E, GuidanceMustBeFiniteAndSane) {
   expect_refused(run_cli("bench -w churn --device cpu --churn-edits stroke,paint"),
                  "--churn-edits: unknown edit 'paint' (stroke, prompt, layers, modes, checks)");
   expect_refused(run_cli("bench -w churn --device cpu --churn-seconds 0.5"), "--churn-seconds 0.5 must be in [1, 3600]");
+  expect_refused(run_cli("bench -w churn --device cpu --churn-check-seconds 0"), "--churn-check-seconds 0 must be in [1, 600]");
   expect_refused(run_cli("eval-default --count 1 --size 64 --bootstrap-steps 1001"),
                  "--bootstrap-steps 1001 must be in [0, 1000]");
+  expect_refused(run_cli("eval-default --count 1 --size 64 --border 17"), "--border 17 must be in [0, 16] (pixels)");
 }
 
 TEST(HardeningE2E, NonUtf8PromptIsRefusedBeforeRendering) {
