@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -78,6 +79,18 @@ std::string intra_op_threads() {
 std::string configure_cpu_threads() {
   const std::string blas = single_threaded_openblas(), pool = intra_op_threads();
   return blas.empty() || pool.empty() ? blas + pool : blas + "; " + pool;
+}
+
+void wait_passively_between_parallel_loops(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || argv == nullptr || argv[0] == nullptr) return;
+  if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0) return;
+  execv("/proc/self/exe", argv);
+  unsetenv("OMP_WAIT_POLICY");  // not executed again (no /proc, say): the runtime spins, as the variable says
+}
+
+std::string openmp_wait_policy() {
+  const char* value = std::getenv("OMP_WAIT_POLICY");
+  return value != nullptr ? value : "";
 }
 
 }  // namespace palette

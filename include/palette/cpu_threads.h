@@ -17,4 +17,19 @@ namespace palette {
 // did ("" when there was nothing to do).
 std::string configure_cpu_threads();
 
+// For a program whose cores are shared by several busy threads (the app: its UI thread and the OpenGL
+// driver's, the live stream, a refine): the OpenMP runtime's idle threads sleep between parallel loops
+// instead of spinning (OMP_WAIT_POLICY=PASSIVE). A spinning thread held a core that the thread it waited for
+// needed: on two cores the app's live stream took 0.4-5.6 s a UNet step right after its first picture,
+// against 0.25-0.37 s passive (bench/RESULTS.md, twenty-second session). A one-shot render with the cores to
+// itself is faster spinning (4.2 s against 4.8 s), so the CLI keeps the default. The runtime reads the
+// setting once, when it is loaded, before main(): when OMP_WAIT_POLICY is unset, this sets it and executes
+// the program again (/proc/self/exe, the same arguments and environment). Returns only where it did not: the
+// variable was set already (the user's choice stands) or the program could not be executed again. Call first
+// thing in main(), before any thread starts.
+void wait_passively_between_parallel_loops(char** argv);
+
+// OMP_WAIT_POLICY as this process runs with it ("" when unset: the runtime's default, spinning a while).
+std::string openmp_wait_policy();
+
 }  // namespace palette

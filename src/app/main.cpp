@@ -63,6 +63,12 @@ int run(const palette::app::AppArgs& args) {
     std::printf("semantic-palette: %s\n", display->describe().c_str());
     std::fflush(stdout);
   }
+  if (!args.script.empty()) {
+    const std::string policy = palette::openmp_wait_policy();
+    std::printf("semantic-palette: idle OpenMP threads %s\n",
+                policy.empty() ? "spin (OMP_WAIT_POLICY unset)" : ("wait " + policy).c_str());
+    std::fflush(stdout);
+  }
   ImGui::GetIO().IniFilename = nullptr;  // the layout is fixed; no imgui.ini beside the user's files
   ImGui::StyleColorsDark();
 
@@ -119,6 +125,7 @@ int run(const palette::app::AppArgs& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  palette::wait_passively_between_parallel_loops(argv);  // may execute the app again, before anything else runs
   // glibc gives each thread that allocates its own arena (up to 8 per core); the engine, loader, export
   // and UI threads free what others allocated, and the arenas' free pieces were never returned: in a
   // 2-minute GPU session of random edits the app grew 257 MB in the second minute with the default and

@@ -50,9 +50,10 @@ bool have_xvfb() {
 // The app under Xvfb in `dir`. xvfb-run's exit status replaces the app's when its own clean-up fails (status 5,
 // "problem while cleaning up temporary directory", seen under a parallel ctest), so a shell inside xvfb-run
 // prints the app's status and it is read from there.
-AppRun run_app(const test::TempDir& dir, const std::string& args) {
+// `env` goes before the app's environment (e.g. "OMP_WAIT_POLICY=ACTIVE ").
+AppRun run_app(const test::TempDir& dir, const std::string& args, const std::string& env = "") {
   constexpr std::string_view kStatusMarker = "\n[semantic-palette exit status ";
-  AppRun r = run("cd " + quote(dir.path().string()) + " && OPENBLAS_NUM_THREADS=1 XDG_CONFIG_HOME=" +
+  AppRun r = run("cd " + quote(dir.path().string()) + " && " + env + "OPENBLAS_NUM_THREADS=1 XDG_CONFIG_HOME=" +
                  quote((dir / "config").string()) + " xvfb-run -a -s '-screen 0 1280x800x24' sh -c '\"$0\" \"$@\"; " +
                  "s=$?; printf \"\\n[semantic-palette exit status %d]\\n\" $s; exit $s' " + quote(PALETTE_APP_PATH) +
                  " " + args);
@@ -261,6 +262,22 @@ TEST(AppE2E, TheLivePictureIsRefinedOnceThePaintingPauses) {
   std::printf("%s\n", r.output.substr(at, r.output.find('\n', at) - at).c_str());
   EXPECT_EQ(r.output.find(tag, at + 1), std::string::npos) << "one edit, one refined picture\n" << r.output;
   EXPECT_NE(r.output.find("picture check: mean difference"), std::string::npos) << r.output;
+}
+
+// The app shares its cores between the UI, OpenGL and the engine, so the OpenMP runtime's idle threads must
+// sleep, which the runtime reads only when it loads: the app sets OMP_WAIT_POLICY=PASSIVE and executes itself
+// again, unless the user has set the variable.
+TEST(AppE2E, IdleOpenMpThreadsSleepUnlessTheUserSaysOtherwise) {
+  if (!have_xvfb())
+    GTEST_SKIP() << "xvfb-run is not installed (apt-get install xvfb xauth): the app needs a display";
+  test::TempDir dir;
+  std::ofstream(dir / "quit.json") << R"({"actions": [{"do": "wait_frames", "frames": 2}, {"do": "quit"}]})";
+  const AppRun unset = run_app(dir, "--no-model --script quit.json", "env -u OMP_WAIT_POLICY ");
+  ASSERT_EQ(unset.status, 0) << unset.output;
+  EXPECT_NE(unset.output.find("semantic-palette: idle OpenMP threads wait PASSIVE\n"), std::string::npos) << unset.output;
+  const AppRun chosen = run_app(dir, "--no-model --script quit.json", "OMP_WAIT_POLICY=ACTIVE ");
+  ASSERT_EQ(chosen.status, 0) << chosen.output;
+  EXPECT_NE(chosen.output.find("semantic-palette: idle OpenMP threads wait ACTIVE\n"), std::string::npos) << chosen.output;
 }
 
 std::vector<std::filesystem::path> recovery_files(const test::TempDir& dir) {
