@@ -81,11 +81,26 @@ std::string configure_cpu_threads() {
   return blas.empty() || pool.empty() ? blas + pool : blas + "; " + pool;
 }
 
+// A tool that preloads itself into this process (valgrind's vgpreload, heaptrack's preload library, which
+// clears LD_PRELOAD once loaded) would lose the process if it were executed again.
+bool watched_by_a_preloaded_tool() {
+  if (set_in_environment("LD_PRELOAD")) return true;
+  std::ifstream maps("/proc/self/maps");
+  for (std::string line; std::getline(maps, line);)
+    if (line.find("vgpreload") != std::string::npos || line.find("heaptrack") != std::string::npos) return true;
+  return false;
+}
+
 void wait_passively_between_parallel_loops(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr || argv == nullptr || argv[0] == nullptr) return;
+  if (set_in_environment("OMP_WAIT_POLICY") || argv == nullptr || argv[0] == nullptr) return;
+  if (watched_by_a_preloaded_tool()) return;
+  char path[4096];
+  const ssize_t length = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (length <= 0 || length >= static_cast<ssize_t>(sizeof(path) - 1)) return;
+  path[length] = '\0';
   if (setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0) return;
-  execv("/proc/self/exe", argv);
-  unsetenv("OMP_WAIT_POLICY");  // not executed again (no /proc, say): the runtime spins, as the variable says
+  execv(path, argv);
+  unsetenv("OMP_WAIT_POLICY");  // not executed again: the runtime spins, as the variable now says
 }
 
 std::string openmp_wait_policy() {

@@ -22,11 +22,14 @@ std::string configure_cpu_threads();
 // instead of spinning (OMP_WAIT_POLICY=PASSIVE). A spinning thread held a core that the thread it waited for
 // needed: on two cores the app's live stream took 0.4-5.6 s a UNet step right after its first picture,
 // against 0.25-0.37 s passive (bench/RESULTS.md, twenty-second session). A one-shot render with the cores to
-// itself is faster spinning (4.2 s against 4.8 s), so the CLI keeps the default. The runtime reads the
-// setting once, when it is loaded, before main(): when OMP_WAIT_POLICY is unset, this sets it and executes
-// the program again (/proc/self/exe, the same arguments and environment). Returns only where it did not: the
-// variable was set already (the user's choice stands) or the program could not be executed again. Call first
-// thing in main(), before any thread starts.
+// itself is faster spinning (4.2 s against 4.8 s), so the CLI, `palette bench -w live` included, keeps the
+// default. GNU libgomp (Debian's LibTorch and PyTorch's) reads the setting once, when it is loaded, before
+// main(): when OMP_WAIT_POLICY is unset or empty, this sets it and executes the program again (the file
+// /proc/self/exe names, so that the process keeps its name; the same arguments and environment). Returns only
+// where it did not: the variable was set already (the user's choice stands), a preloaded tool watches the
+// process (valgrind, heaptrack: executed again, the program would escape it; set the variable for such runs),
+// or the program could not be executed again. Call first thing in main(), before any thread starts (static
+// initialisers have run by then, and run again after).
 void wait_passively_between_parallel_loops(char** argv);
 
 // OMP_WAIT_POLICY as this process runs with it ("" when unset: the runtime's default, spinning a while).

@@ -148,10 +148,8 @@ struct EvalOptions {
   int size = 256;                   // canvas side in pixels
   uint64_t seed = 20240;            // layouts' world seed and the renders' noise seed
   int reference_samples = 400;      // generated pictures the classifier's class means come from
-  // Pixels of each region's border the judge leaves out, 0 … 16. The judge recognises the world's own
-  // regions moved by up to border - 1 pixels; a latent model places an edge to within about half a latent
-  // cell (4 px), which a 5-px border would forgive, at the cost of small discs (moons) and rocks
-  // (bench/default-model/judge-border/). The figures in bench/default-model/ use 3.
+  // Pixels of each region's border the judge leaves out, 0 … 16: the judge forgives a generated edge that
+  // far off. The README's figures use 3; bench/default-model/judge-border/ compares 5.
   int border = 3;
   torch::Device device = torch::kCPU;
   std::filesystem::path out;        // if set: contact sheet (sheet.png), report (eval.json), layouts/
@@ -203,6 +201,7 @@ struct EvalReport {
   double block_accuracy = 0;      // generated: share of 16×16 blocks inside one region classified as painted
   double chance = 0;              // 1 / number of classes
   double majority = 0;            // share of the most common painted class among the regions
+  int unjudged = 0;               // regions large enough to judge but under 16 pixels once their border is left out
   double seconds = 0;
   double guidance = 1;            // the guidance the pictures were sampled with (--live on a CPU: ≤ 1)
   std::vector<EvalClass> per_class;  // the classes that were painted, in WorldClass order

@@ -12,9 +12,11 @@
 # cuDNN plans bounded at N plans instead of its 10,000; the twentieth session's runs found no difference);
 # churn and churnchecks, not the app but `palette bench -w churn` for LONG_SECONDS (the engine alone under the
 # long run's kinds of edits; churnchecks with the app's picture check once a minute beside the stream: its
-# summary says whether the engine alone grows as the app does); churnchecksN, the same with a check every N s,
-# and churnsamecheckN, checks every N s of one snapshot that never changes (no other edit): whether the checks'
-# heap (about 13 MB each, twenty-second session) levels off once each shape has been seen or grows per check. They
+# summary says whether the engine alone grows as the app does); churnchecksN, the same with a check every N s
+# (1-600, at most a third of LONG_SECONDS), and churnsamecheckN, checks every N s of one snapshot that never
+# changes (no other edit: the stream settles it once and idles, though the bench still counts its passes as
+# edits): whether the checks' heap (8-14 MB a check so far, twenty-second session) levels off once each shape
+# has been seen or grows with every check. They
 # share the GPU, so their timings are not the app's own;
 # their memory is. Each starts 20 s after the last, so that each run's host-memory.py finds its own process.
 # Writes $OUT/app-memory.tar.gz (each run's folder, screenshots left out: the device returns at most 8 files)
@@ -27,8 +29,10 @@ cd "$root"
 out="${OUT:?set OUT}"
 read -r -a variants <<< "${RUNS:-arenas2 arenas1 heaptrack}"
 for run in "${variants[@]}"; do
-  [[ "$run" =~ ^(arenas2|arenas1|heaptrack|eager|nographs|nochecks|plans[0-9]+|churn|churnchecks[0-9]*|churnsamecheck[0-9]+)$ ]] ||
+  [[ "$run" =~ ^(arenas2|arenas1|heaptrack|eager|nographs|nochecks|plans[0-9]+|churn|churnchecks([1-9][0-9]*)?|churnsamecheck[1-9][0-9]*)$ ]] ||
     { echo "unknown run '$run' (arenas2, arenas1, heaptrack, eager, nographs, nochecks, plansN, churn, churnchecks[N], churnsamecheckN)" >&2; exit 2; }
+  n="${run##*[a-z]}"
+  [[ "$run" != churn*check* || -z "$n" || "$n" -le 600 ]] || { echo "run '$run': checks every 1 to 600 s" >&2; exit 2; }
 done
 runs=/tmp/app-memory && rm -rf "$runs" && mkdir -p "$runs"
 APP=0 OUT="$runs/build" scripts/gpu/app-session.sh long || exit 1

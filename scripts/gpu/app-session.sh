@@ -169,7 +169,9 @@ record=()
 # The app's start and process id, so that its figures are told from other apps' on the same card
 # (scripts/gpu/long-summary.py).
 date +%s.%N > "$out/app.start"
-(cd "$work" && exec timeout "$left" "${record[@]}" "$app" --model "$model" --device cuda --script session.json \
+# The policy the app would set by executing itself again (src/cpu_threads.cpp), set here so that the process
+# started is the app's (heaptrack's recording and pgrep's process id stay with it).
+(cd "$work" && OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" exec timeout "$left" "${record[@]}" "$app" --model "$model" --device cuda --script session.json \
   --offscreen --metrics "$out/metrics.jsonl" ${APP_ARGS:-} four-layers.layout.json) > "$out/app.log" 2>&1 &
 running=$!
 # Where the app's resident memory lives, every 30 s (the heap, anonymous mappings, the NVIDIA libraries,

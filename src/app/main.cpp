@@ -125,7 +125,7 @@ int run(const palette::app::AppArgs& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  palette::wait_passively_between_parallel_loops(argv);  // may execute the app again, before anything else runs
+  palette::wait_passively_between_parallel_loops(argv);  // may execute the app again, before any thread starts
   // glibc gives each thread that allocates its own arena (up to 8 per core); the engine, loader, export
   // and UI threads free what others allocated, and the arenas' free pieces were never returned: in a
   // 2-minute GPU session of random edits the app grew 257 MB in the second minute with the default and

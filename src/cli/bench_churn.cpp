@@ -6,8 +6,8 @@
 // seventeenth session); this takes the window, ImGui and OpenGL out of the picture, and --churn-edits
 // takes out one kind of edit at a time. `checks` adds the app's picture check once a minute (as the app's
 // long run does after each block of edits): a fresh engine, eager, rendering the newest snapshot on a pooled
-// thread while the stream goes on. --churn-check-seconds checks more often: whether the checks' heap (about
-// 13 MB each on an H100, twenty-second session) levels off once every shape has been seen, or grows with
+// thread while the stream goes on. --churn-check-seconds checks more often: whether the checks' heap (8-14 MB
+// a check on an H100 so far, twenty-second session) levels off once every shape has been seen, or grows with
 // every check.
 #include <torch/torch.h>
 
@@ -122,7 +122,7 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
     }
   } wait_for_check{checking};
   // Once a minute, as the app's long run; in a run shorter than three minutes, every third of it.
-  // By default a third of a short run at most, so that even a two-minute run checks.
+  // At most a third of the run, so that even a short run checks three times.
   const double check_seconds = std::min(settings.churn_check_seconds, settings.churn_seconds / 3);
   double next_check = check_seconds;
   std::string last_error;

@@ -164,7 +164,8 @@ void add_bench_command(CLI::App& root) {
                   "picture check once a minute: a fresh eager render beside the stream)")
       ->capture_default_str();
   cmd->add_option("--churn-check-seconds", args->settings.churn_check_seconds,
-                  "-w churn with checks: seconds between picture checks, 1 to 600 (the app's long run: one a minute)")
+                  "-w churn with checks: seconds between picture checks, 1 to 600, at most a third of --churn-seconds (the "
+                  "app's long run: one a minute)")
       ->capture_default_str();
   cmd->add_option("--profile-dir", args->settings.profile_dir, "Where -w profile writes its traces")
       ->capture_default_str();

@@ -49,6 +49,9 @@ void run_eval(EvalArgs& args) {
               100 * r.chance, 100 * r.majority);
   std::printf("16x16 blocks classified as painted: %.1f%%; region borders of %d px left out; %.1f s\n",
               100 * r.block_accuracy, o.border, r.seconds);
+  if (r.unjudged > 0)
+    std::printf("%d painted region(s) left unjudged: under 16 pixels without their %d-px border\n", r.unjudged,
+                o.border);
   if (!o.out.empty()) std::printf("wrote %s (sheet.png, eval.json, layouts/)\n", o.out.string().c_str());
 }
 
@@ -66,8 +69,8 @@ void add_eval_default_command(CLI::App& root) {
   cmd->add_option("--reference-samples", o.reference_samples, "World pictures the class means come from")
       ->capture_default_str();
   cmd->add_option("--border", o.border,
-                  "Pixels of each region's border the judge leaves out, 0 to 16: it recognises the world's own "
-                  "regions moved by up to this minus one (bench/default-model/judge-border/)")
+                  "Pixels of each region's border the judge leaves out, 0 to 16: how far off a generated edge may "
+                  "lie (bench/default-model/judge-border/)")
       ->capture_default_str();
   cmd->add_option("--phrasings", args->phrasings,
                   "JSON {\"<class name>\": [\"prompt\", ...]}: prompt each region of a class with these in turn "

@@ -87,6 +87,7 @@ Layout make_layout(int i, const EvalOptions& o, std::array<size_t, kWorldClassCo
 // Nearest-class answers for one picture of a layout: per judged region, and per whole block.
 struct Judgement {
   std::vector<EvalRegion> regions;
+  int unjudged = 0;  // under 16 pixels once the border is left out
   int64_t blocks = 0, blocks_right = 0;
 };
 
@@ -159,7 +160,10 @@ Judgement judge(const Layout& l, const Image& generated, const Image& through_au
     const auto on_generated = training::region_features(generated, inside, 16);
     const auto on_world = training::region_features(l.world.image, inside, 16);
     const auto on_autoencoded = training::region_features(through_autoencoder, inside, 16);
-    if (!on_generated || !on_world || !on_autoencoded) continue;
+    if (!on_generated || !on_world || !on_autoencoded) {
+      ++j.unjudged;
+      continue;
+    }
     j.regions.push_back({l.name, world_class_name(c), world_class_name(classifier.classify(*on_generated)),
                          world_class_name(classifier.classify(*on_world)),
                          world_class_name(classifier.classify(*on_autoencoded)), pixels,
@@ -220,7 +224,7 @@ void write_outputs(const EvalOptions& o, const EvalReport& r, const std::vector<
                                  {"seconds", r.seconds},      {"phrasings", !o.phrasings.empty()},
                                  {"sampler", sampler_name(o.sampler)}, {"steps", o.steps}, {"guidance", r.guidance},
                                  {"bootstrap_steps", o.bootstrap_steps}, {"cover_alpha", o.cover_alpha}, {"live", o.live},
-                                 {"border", o.border},
+                                 {"border", o.border}, {"unjudged", r.unjudged},
                                  {"per_class", per_class},    {"regions", regions}};
   const fs::path file = o.out / "eval.json";
   const std::string text = report.dump(2) + "\n";
@@ -271,6 +275,7 @@ EvalReport eval_default(const EvalOptions& o) {
     }
     if (o.log) o.log(line + " " + std::to_string(right) + "/" + std::to_string(j.regions.size()) + " regions");
     r.regions.insert(r.regions.end(), j.regions.begin(), j.regions.end());
+    r.unjudged += j.unjudged;
     blocks += j.blocks;
     blocks_right += j.blocks_right;
     const int y = i * (cell + gap);

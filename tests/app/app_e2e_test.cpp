@@ -265,19 +265,22 @@ TEST(AppE2E, TheLivePictureIsRefinedOnceThePaintingPauses) {
 }
 
 // The app shares its cores between the UI, OpenGL and the engine, so the OpenMP runtime's idle threads must
-// sleep, which the runtime reads only when it loads: the app sets OMP_WAIT_POLICY=PASSIVE and executes itself
-// again, unless the user has set the variable.
+// sleep, which GNU libgomp reads only when it loads: the app sets OMP_WAIT_POLICY=PASSIVE and executes itself
+// again, unless the user has set the variable. OMP_DISPLAY_ENV makes the runtime say what it read.
 TEST(AppE2E, IdleOpenMpThreadsSleepUnlessTheUserSaysOtherwise) {
   if (!have_xvfb())
     GTEST_SKIP() << "xvfb-run is not installed (apt-get install xvfb xauth): the app needs a display";
   test::TempDir dir;
   std::ofstream(dir / "quit.json") << R"({"actions": [{"do": "wait_frames", "frames": 2}, {"do": "quit"}]})";
-  const AppRun unset = run_app(dir, "--no-model --script quit.json", "env -u OMP_WAIT_POLICY ");
+  const AppRun unset = run_app(dir, "--no-model --script quit.json", "env -u OMP_WAIT_POLICY OMP_DISPLAY_ENV=TRUE ");
   ASSERT_EQ(unset.status, 0) << unset.output;
   EXPECT_NE(unset.output.find("semantic-palette: idle OpenMP threads wait PASSIVE\n"), std::string::npos) << unset.output;
-  const AppRun chosen = run_app(dir, "--no-model --script quit.json", "OMP_WAIT_POLICY=ACTIVE ");
+  EXPECT_NE(unset.output.find("OMP_WAIT_POLICY = 'PASSIVE'"), std::string::npos) << "the runtime read it\n"
+                                                                                  << unset.output;
+  const AppRun chosen = run_app(dir, "--no-model --script quit.json", "OMP_WAIT_POLICY=ACTIVE OMP_DISPLAY_ENV=TRUE ");
   ASSERT_EQ(chosen.status, 0) << chosen.output;
   EXPECT_NE(chosen.output.find("semantic-palette: idle OpenMP threads wait ACTIVE\n"), std::string::npos) << chosen.output;
+  EXPECT_EQ(chosen.output.find("OMP_WAIT_POLICY = 'PASSIVE'"), std::string::npos) << chosen.output;
 }
 
 std::vector<std::filesystem::path> recovery_files(const test::TempDir& dir) {

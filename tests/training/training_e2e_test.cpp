@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "palette/image.h"
@@ -51,10 +52,14 @@ TEST(DefaultModelE2E, TrainsEvaluatesAndRefusesMistakes) {
   const auto resumed = run_cli("train-default --stage unet --resume --class-balance 1" + tiny);
   ASSERT_EQ(resumed.status, 0) << resumed.output;
   EXPECT_TRUE(contains(resumed.output, "trained steps 3..6")) << resumed.output;
-  const auto eval = run_cli("eval-default --model " + model + " --count 1 --size 64 --reference-samples 16 -o '" +
+  const auto eval = run_cli("eval-default --model " + model + " --count 1 --size 64 --reference-samples 16 --border 2 -o '" +
                             (dir / "eval").string() + "'");
   ASSERT_EQ(eval.status, 0) << eval.output;
   EXPECT_TRUE(contains(eval.output, "regions classified as painted")) << eval.output;
+  EXPECT_TRUE(contains(eval.output, "region borders of 2 px left out")) << eval.output;
+  std::ifstream report(dir / "eval" / "eval.json");
+  const std::string report_text{std::istreambuf_iterator<char>(report), std::istreambuf_iterator<char>()};
+  EXPECT_TRUE(contains(report_text, "\"border\": 2,")) << "the report says which border\n" << report_text;
   EXPECT_TRUE(std::filesystem::exists(dir / "eval" / "sheet.png"));
   EXPECT_TRUE(std::filesystem::exists(dir / "eval" / "layouts" / "coast-0.layout.json"));
   // the evaluation's layouts render like any saved layout
