@@ -81,10 +81,10 @@ std::string configure_cpu_threads() {
   return blas.empty() || pool.empty() ? blas + pool : blas + "; " + pool;
 }
 
-// A tool that preloads itself into this process (valgrind's vgpreload, heaptrack's preload library, which
-// clears LD_PRELOAD once loaded) would lose the process if it were executed again.
+// A tool loaded into this process (valgrind's vgpreload, heaptrack's preload library, which clears LD_PRELOAD
+// once loaded) would lose the process if it were executed again. Other preloaded libraries stay: LD_PRELOAD
+// goes along with the environment.
 bool watched_by_a_preloaded_tool() {
-  if (set_in_environment("LD_PRELOAD")) return true;
   std::ifstream maps("/proc/self/maps");
   for (std::string line; std::getline(maps, line);)
     if (line.find("vgpreload") != std::string::npos || line.find("heaptrack") != std::string::npos) return true;
