@@ -31,8 +31,8 @@ read -r -a variants <<< "${RUNS:-arenas2 arenas1 heaptrack}"
 for run in "${variants[@]}"; do
   [[ "$run" =~ ^(arenas2|arenas1|heaptrack|eager|nographs|nochecks|plans[0-9]+|churn|churnchecks([1-9][0-9]*)?|churnsamecheck[1-9][0-9]*)$ ]] ||
     { echo "unknown run '$run' (arenas2, arenas1, heaptrack, eager, nographs, nochecks, plansN, churn, churnchecks[N], churnsamecheckN)" >&2; exit 2; }
-  n="${run##*[a-z]}"
-  [[ "$run" != churn*check* || -z "$n" || "$n" -le 600 ]] || { echo "run '$run': checks every 1 to 600 s" >&2; exit 2; }
+  every="${run##*[a-z]}"  # churnchecksN and churnsamecheckN: N seconds between checks
+  [[ "$run" != churn*check* || -z "$every" || "$every" -le 600 ]] || { echo "run '$run': checks every 1 to 600 s" >&2; exit 2; }
 done
 runs=/tmp/app-memory && rm -rf "$runs" && mkdir -p "$runs"
 APP=0 OUT="$runs/build" scripts/gpu/app-session.sh long || exit 1
@@ -42,10 +42,10 @@ pids=()
 for run in "${variants[@]}"; do
   env=(OUT="$runs/$run" WORK="/tmp/app-session-$run" LONG_SECONDS="$long" SECONDS_LEFT="$left")
   if [[ "$run" == churn* ]]; then
-    edits=stroke,prompt,layers,modes every=60
+    edits=stroke,prompt,layers,modes every="${run##*[a-z]}"
     case "$run" in
-      churnchecks*) edits+=,checks && every="${run#churnchecks}" ;;
-      churnsamecheck*) edits=checks && every="${run#churnsamecheck}" ;;
+      churnchecks*) edits+=,checks ;;
+      churnsamecheck*) edits=checks ;;
     esac
     timeout "$left" build-gpu-app/src/palette bench -w churn --churn-seconds "$long" --churn-edits "$edits" \
       --churn-check-seconds "${every:-60}" > "$runs/$run.txt" 2>&1 &

@@ -110,9 +110,8 @@ struct EngineSession::Impl {
   // live picture's size, which the stream's fast way there (regional attention, three steps) cannot match.
   std::future<Image> refining;
   std::atomic<bool> refine_cancel{false};
-  uint64_t refining_version = 0;  // the snapshot version `refining` renders
   uint64_t refining_stream = 0;   // the stream_serial it was started under (a new stream, model or size: moot)
-  uint64_t refined_version = 0;   // the newest version refined or being refined (0: none)
+  uint64_t refined_version = 0;   // the newest version refined or being refined (0: none; a cancel resets it)
   uint64_t settled_version = 0;   // the newest version the stream showed settled
   double settled_at = 0;          // when, in now()'s seconds
   Clock::time_point refine_started;
@@ -161,11 +160,12 @@ struct EngineSession::Impl {
     if (refining.valid() && refining.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
       try {
         Image image = refining.get();
-        if (published && refining_version == published->version && refining_stream == stream_serial &&
+        // Not cancelled since it started: refined_version is still the version it renders.
+        if (published && refined_version == published->version && refining_stream == stream_serial &&
             !refine_cancel) {
           LiveFrame f;
           f.image = std::move(image);
-          f.version = refining_version;
+          f.version = refined_version;
           f.settled = true;
           f.steps_done = f.steps_total = 1;
           f.engine_ms = std::chrono::duration<double, std::milli>(Clock::now() - refine_started).count();
@@ -181,8 +181,8 @@ struct EngineSession::Impl {
     if (model->info().device != "cpu" || export_state == ExportState::Running || checking.valid()) return;
     const uint64_t version = published->version;
     if (settled_version != version || refined_version == version || now() - settled_at < kRefineAfterSeconds) return;
+    refined_version = version;  // once per version, whether or not it is refined
     if (!small_enough_to_refine(*model)) return;
-    refined_version = version;
     try {
       RegionRequest request = region_request(*latest);
       request.width = published->width;  // the live picture's size: masks of any size are resized
@@ -190,7 +190,6 @@ struct EngineSession::Impl {
       request.seed = published->seed;  // the live picture's noise, so the refined one keeps its composition
       refine_cancel = false;
       request.cancel = &refine_cancel;
-      refining_version = version;
       refining_stream = stream_serial;
       refine_started = Clock::now();
       refining = on_pooled_thread([m = model, request = std::move(request)] { return render_regions(*m, request).image; });

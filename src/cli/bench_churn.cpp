@@ -121,8 +121,8 @@ std::vector<BenchRow> churn_rows(const Model& model, const BenchSettings& settin
       if (f.valid()) f.wait();
     }
   } wait_for_check{checking};
-  // Once a minute, as the app's long run; in a run shorter than three minutes, every third of it.
-  // At most a third of the run, so that even a short run checks three times.
+  // --churn-check-seconds (a minute, as the app's long run), at most a third of the run so that even a short
+  // run checks three times.
   const double check_seconds = std::min(settings.churn_check_seconds, settings.churn_seconds / 3);
   double next_check = check_seconds;
   std::string last_error;
