@@ -60,6 +60,10 @@ TEST(DefaultModelE2E, TrainsEvaluatesAndRefusesMistakes) {
   std::ifstream report(dir / "eval" / "eval.json");
   const std::string report_text{std::istreambuf_iterator<char>(report), std::istreambuf_iterator<char>()};
   EXPECT_TRUE(contains(report_text, "\"border\": 2,")) << "the report says which border\n" << report_text;
+  // a border wider than the small regions leaves them unjudged, and the report says how many
+  const auto wide = run_cli("eval-default --model " + model + " --count 1 --size 64 --reference-samples 16 --border 16");
+  ASSERT_EQ(wide.status, 0) << wide.output;
+  EXPECT_TRUE(contains(wide.output, "left unjudged: under 16 pixels without their 16-px border")) << wide.output;
   EXPECT_TRUE(std::filesystem::exists(dir / "eval" / "sheet.png"));
   EXPECT_TRUE(std::filesystem::exists(dir / "eval" / "layouts" / "coast-0.layout.json"));
   // the evaluation's layouts render like any saved layout
