@@ -85,6 +85,10 @@ struct RegionSampling {
   // the reference's torch.roll does (a reference bug, docs/algorithms.md §4; the smd_region_* fixtures
   // depend on it). false = the vacated pixels are the bootstrap background instead.
   bool reference_wrapping_shift = false;
+  // Masks come to latent size read at each cell's centre. true = at its top-left pixel, as the reference's
+  // nearest resize, which moves every region half a cell right and down (docs/algorithms.md §4; the
+  // fixtures record it).
+  bool reference_corner_cells = false;
 };
 
 struct RegionRequest {

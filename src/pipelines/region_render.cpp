@@ -66,6 +66,7 @@ void prepare_masks(const ModelParts& parts, const RegionRequest& request, Region
   options.latent_scale = parts.vae->config().downscale_factor();
   options.mask_type = request.sampling.mask_type;
   options.cover_alpha = request.sampling.cover_alpha;
+  options.cell_sampling = request.sampling.reference_corner_cells ? CellSampling::ReferenceCorner : CellSampling::Centre;
   options.blur_std.clear();
   options.strength.clear();
   if (!run.photo.defined()) {

@@ -155,6 +155,7 @@ bool process_changed_masks(State& s, StreamDerived& d, const StreamSnapshot& sna
   options.latent_scale = s.factor;
   options.mask_type = s.settings.sampling.mask_type;
   options.cover_alpha = s.settings.sampling.cover_alpha;
+  options.cell_sampling = s.settings.sampling.reference_corner_cells ? CellSampling::ReferenceCorner : CellSampling::Centre;
   // Per-layer kernels: a change of one layer's blur then never touches another layer's weights.
   options.blur_window = BlurWindow::PerLayer;
   options.blur_std.clear();

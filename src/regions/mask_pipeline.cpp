@@ -163,8 +163,18 @@ torch::Tensor covered_by_later(const torch::Tensor& resized) {
   return (at_or_above - painted) > 0;
 }
 
+// One value per latent cell of (k, 1, H, W) masks: (k, 1, h, w). The training of the built-in model reads
+// a class's place as each cell's coverage, centred on the cell, and so does a painter's eye.
+torch::Tensor cell_samples(const torch::Tensor& m, int64_t latent_h, int64_t latent_w, const MaskOptions& options) {
+  if (options.cell_sampling == CellSampling::ReferenceCorner)
+    return F::interpolate(
+        m, F::InterpolateFuncOptions().size(std::vector<int64_t>{latent_h, latent_w}).mode(torch::kNearest));
+  const int64_t s = options.latent_scale, o = s / 2;
+  return m.slice(2, o, o + (latent_h - 1) * s + 1, s).slice(3, o, o + (latent_w - 1) * s + 1, s).contiguous();
+}
+
 // The step weights from strength-scaled masks already at latent size: (k, 1, h, w) → (k, T, 1, h, w).
-// Quantizing commutes with nearest downsampling, so doing it after touches 64× fewer values.
+// Quantizing commutes with sampling one pixel per cell, so doing it after touches 64× fewer values.
 torch::Tensor quantize(const torch::Tensor& m, const std::vector<float>& levels, RegionMaskType type) {
   const auto steps = static_cast<int64_t>(levels.size());
   std::vector<float> next(levels.begin() + 1, levels.end());
@@ -266,9 +276,7 @@ ProcessedMasks process_masks(const torch::Tensor& masks, const std::vector<float
 
   const auto k = static_cast<int64_t>(wanted.size());
   const auto strength = device_values(layer_strengths, torch::kFloat64, m.options()).view({k, 1, 1, 1});
-  auto latent = F::interpolate(
-      blurred * strength,
-      F::InterpolateFuncOptions().size(std::vector<int64_t>{latent_h, latent_w}).mode(torch::kNearest));
+  const auto latent = cell_samples(blurred * strength, latent_h, latent_w, options);
   return {quantize(latent, noise_levels, options.mask_type), blurred};
 }
 

@@ -35,6 +35,13 @@ enum class BlurWindow {
                // keeps more of its tail, so results differ from PerLayer by ~0.3 % near edges
 };
 
+// Which pixel of its latent cell a mask is read at when it is brought to latent size.
+enum class CellSampling {
+  Centre,           // the cell's centre pixel (4 of 0…7 at scale 8): a region keeps its place
+  ReferenceCorner,  // the top-left pixel, as torch's nearest resize in the reference: every region moves half
+                    // a cell (3.5 px at scale 8) right and down (docs/algorithms.md §4, a reference bug)
+};
+
 struct MaskOptions {
   int64_t height = 512;  // image size in pixels: masks are resized (bilinearly) to it
   int64_t width = 512;
@@ -47,6 +54,7 @@ struct MaskOptions {
       1.0};  // Gaussian σ in image pixels: one for all, or one per layer; 0 = none
   std::vector<double> strength = {1.0};             // factor after the blur: one for all, or one per layer
   BlurWindow blur_window = BlurWindow::LargestStd;  // the reference's, so results match it
+  CellSampling cell_sampling = CellSampling::Centre;
 };
 
 struct ProcessedMasks {
@@ -62,7 +70,7 @@ std::vector<float> mask_noise_levels(const torch::Tensor& alphas_cumprod,
                                      const std::vector<int64_t>& timesteps);
 
 // The whole pipeline: resize → cover → blur → × strength → quantize against `noise_levels` (T values,
-// strictly decreasing, in (0, 1], from mask_noise_levels) → nearest downsample.
+// strictly decreasing, in (0, 1], from mask_noise_levels) → one pixel per latent cell (options.cell_sampling).
 // `masks`: (p, 1, H', W') on any device; floating values are clamped to [0, 1], uint8 is read as 0..255
 // (divided by 255, unlike the reference apps, which passed 0/255 masks unnormalised), bool as 0/1.
 // `layers`: which layers to compute, in the order wanted (empty = all p). Only those layers and the layers

@@ -37,6 +37,7 @@ RegionRequest region_fixture_request(const SafetensorsFile& file) {
   EXPECT_EQ(case_meta(file, "mask_type").get<std::string>(), "discrete");
   if (file.metadata().count("tile_size")) r.sampling.tile_size = case_meta(file, "tile_size").get<int>();
   r.sampling.reference_wrapping_shift = true;  // the reference's torch.roll, which the fixtures record
+  r.sampling.reference_corner_cells = true;     // the reference's nearest resize to latent size
   return r;
 }
 

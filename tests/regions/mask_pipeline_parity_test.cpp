@@ -44,6 +44,7 @@ void expect_process_mask_parity(const std::string& name) {
   options.cover_alpha = json("cover_alpha").get<double>();
   options.height = json("height").get<int64_t>();
   options.width = json("width").get<int64_t>();
+  options.cell_sampling = CellSampling::ReferenceCorner;  // the reference's nearest resize
   const auto levels = mask_noise_levels(lcm_alphas_cumprod(), json("timesteps").get<std::vector<int64_t>>());
 
   const auto result = process_masks(file.load("masks"), levels, options);

@@ -81,6 +81,46 @@ TEST(MaskPipeline, CoverAlphaScalesOnlyWhereALaterLayerIsPainted) {
   EXPECT_TRUE(torch::equal(process_masks(masks, test_levels(), options).blurred, masks));
 }
 
+// Where a painted region lands in the latent: over many discs at every sub-cell offset, the latent cells it
+// takes must be centred on the disc (cell i's centre is pixel 8i + 3.5). The reference's corner reading is
+// the negative control: it moves every region 3.5 px right and down.
+TEST(MaskPipeline, RegionsKeepTheirPlaceInTheLatent) {
+  constexpr int64_t kSide = 128;
+  const auto y = torch::arange(kSide, torch::kFloat32).view({kSide, 1}),
+             x = torch::arange(kSide, torch::kFloat32).view({1, kSide});
+  std::vector<torch::Tensor> discs;
+  for (int cy = 40; cy < 48; ++cy)
+    for (int cx = 40; cx < 48; ++cx)
+      for (float r : {9.0f, 14.5f, 23.0f})
+        discs.push_back(((y - cy).pow(2) + (x - cx).pow(2) <= r * r).to(torch::kFloat32));
+  const auto masks = torch::stack(discs).unsqueeze(1);
+  const auto centroid = [](const torch::Tensor& m, double scale, double centre) {  // (n, 1, h, w) → (n, 2)
+    const auto h = m.size(2), w = m.size(3);
+    const auto ys = torch::arange(h, torch::kFloat64).view({1, 1, h, 1}) * scale + centre,
+               xs = torch::arange(w, torch::kFloat64).view({1, 1, 1, w}) * scale + centre;
+    const auto md = m.to(torch::kFloat64), area = md.sum({1, 2, 3});
+    return torch::stack({(md * ys).sum({1, 2, 3}) / area, (md * xs).sum({1, 2, 3}) / area}, 1);
+  };
+  const auto painted = centroid(masks, 1.0, 0.0);
+  MaskOptions options;
+  options.height = options.width = kSide;
+  options.blur_std = {0.0};
+  options.cover_alpha = 0.0;
+  const auto offset = [&](CellSampling sampling) {  // the latent's mean offset from the painting, (2)
+    options.cell_sampling = sampling;
+    const auto last_step = process_masks(masks, test_levels(), options).quantized.select(1, 4);
+    return (centroid(last_step, 8.0, 3.5) - painted).mean(0);
+  };
+  const auto centre = offset(CellSampling::Centre), corner = offset(CellSampling::ReferenceCorner);
+  std::cout << "mean offset of " << discs.size() << " discs in the latent (y, x px): cell centres "
+            << centre[0].item<double>() << ", " << centre[1].item<double>() << "; reference corners "
+            << corner[0].item<double>() << ", " << corner[1].item<double>() << "\n";
+  for (int d = 0; d < 2; ++d) {
+    EXPECT_LT(std::abs(centre[d].item<double>()), 0.75) << "axis " << d;
+    EXPECT_NEAR(corner[d].item<double>(), 3.5, 0.75) << "axis " << d;
+  }
+}
+
 TEST(MaskPipeline, QuantizationFollowsTheNoiseLevels) {
   const std::vector<float> levels = {0.9f, 0.5f};
   auto masks = torch::full({1, 1, 8, 8}, 0.7f);
