@@ -86,7 +86,7 @@ struct RegionSampling {
   // depend on it). false = the vacated pixels are the bootstrap background instead.
   bool reference_wrapping_shift = false;
   // Masks come to latent size read at each cell's centre. true = at its top-left pixel, as the reference's
-  // nearest resize, which moves every region half a cell right and down (docs/algorithms.md §4; the
+  // nearest resize, which moves every region 3.5 px right and down (docs/algorithms.md §4; the smd_*
   // fixtures record it).
   bool reference_corner_cells = false;
 };

@@ -10,6 +10,17 @@
 
 namespace palette {
 
+MaskOptions region_mask_options(const RegionSampling& sampling, int64_t height, int64_t width, int64_t latent_scale) {
+  MaskOptions options;
+  options.height = height;
+  options.width = width;
+  options.latent_scale = latent_scale;
+  options.mask_type = sampling.mask_type;
+  options.cover_alpha = sampling.cover_alpha;
+  options.cell_sampling = sampling.reference_corner_cells ? CellSampling::ReferenceCorner : CellSampling::Centre;
+  return options;
+}
+
 RegionSchedule region_schedule(const ModelParts& parts, const RegionSampling& sampling) {
   RegionSchedule s;
   const bool sdxl = parts.unet->config().text_time_embedding();

@@ -34,6 +34,11 @@ struct RegionSchedule {
 };
 RegionSchedule region_schedule(const ModelParts& parts, const RegionSampling& sampling);
 
+// The mask pipeline's options that the sampling settings decide (mask type, cover, how cells are read) for a
+// canvas of height × width pixels and the VAE's `latent_scale`; per-layer blur and strength stay at their
+// defaults for the caller to fill.
+MaskOptions region_mask_options(const RegionSampling& sampling, int64_t height, int64_t width, int64_t latent_scale);
+
 // A layer's mask as (1, 1, height, width) float32 on the CPU in [0, 1], resized bilinearly from
 // whatever size it was painted at. Throws palette::Error naming `field` (e.g. "layers[2]") for a mask
 // of the wrong rank, an empty one, NaN/infinite or out-of-range values, or a broken mask_image.

@@ -60,13 +60,8 @@ struct RegionRun {
 };
 
 void prepare_masks(const ModelParts& parts, const RegionRequest& request, RegionRun& run) {
-  MaskOptions options;
-  options.height = request.height;
-  options.width = request.width;
-  options.latent_scale = parts.vae->config().downscale_factor();
-  options.mask_type = request.sampling.mask_type;
-  options.cover_alpha = request.sampling.cover_alpha;
-  options.cell_sampling = request.sampling.reference_corner_cells ? CellSampling::ReferenceCorner : CellSampling::Centre;
+  MaskOptions options = region_mask_options(request.sampling, request.height, request.width,
+                                            parts.vae->config().downscale_factor());
   options.blur_std.clear();
   options.strength.clear();
   if (!run.photo.defined()) {

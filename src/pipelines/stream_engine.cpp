@@ -149,13 +149,7 @@ bool process_changed_masks(State& s, StreamDerived& d, const StreamSnapshot& sna
     stack[i]->cover = std::move(cover);
   }
   if (todo.empty()) return false;
-  MaskOptions options;
-  options.height = snapshot.height;
-  options.width = snapshot.width;
-  options.latent_scale = s.factor;
-  options.mask_type = s.settings.sampling.mask_type;
-  options.cover_alpha = s.settings.sampling.cover_alpha;
-  options.cell_sampling = s.settings.sampling.reference_corner_cells ? CellSampling::ReferenceCorner : CellSampling::Centre;
+  MaskOptions options = region_mask_options(s.settings.sampling, snapshot.height, snapshot.width, s.factor);
   // Per-layer kernels: a change of one layer's blur then never touches another layer's weights.
   options.blur_window = BlurWindow::PerLayer;
   options.blur_std.clear();

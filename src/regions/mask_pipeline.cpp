@@ -163,8 +163,8 @@ torch::Tensor covered_by_later(const torch::Tensor& resized) {
   return (at_or_above - painted) > 0;
 }
 
-// One value per latent cell of (k, 1, H, W) masks: (k, 1, h, w). The training of the built-in model reads
-// a class's place as each cell's coverage, centred on the cell, and so does a painter's eye.
+// One value per latent cell of (k, 1, H, W) masks: (k, 1, h, w). The decoder draws cell i over pixels
+// s·i … s·i + s − 1, so the weight of a cell is the mask where that cell shows, at its centre.
 torch::Tensor cell_samples(const torch::Tensor& m, int64_t latent_h, int64_t latent_w, const MaskOptions& options) {
   if (options.cell_sampling == CellSampling::ReferenceCorner)
     return F::interpolate(

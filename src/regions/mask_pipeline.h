@@ -37,9 +37,11 @@ enum class BlurWindow {
 
 // Which pixel of its latent cell a mask is read at when it is brought to latent size.
 enum class CellSampling {
-  Centre,           // the cell's centre pixel (4 of 0…7 at scale 8): a region keeps its place
-  ReferenceCorner,  // the top-left pixel, as torch's nearest resize in the reference: every region moves half
-                    // a cell (3.5 px at scale 8) right and down (docs/algorithms.md §4, a reference bug)
+  Centre,           // pixel scale/2 of the cell (4 of 0…7 at scale 8, half a pixel past the centre 3.5): a
+                    // region keeps its place to within half a pixel
+  ReferenceCorner,  // torch's nearest resize, as the reference: the top-left pixel when the size is a multiple
+                    // of the scale, so every region moves 3.5 px right and down at scale 8
+                    // (docs/algorithms.md §4, a reference bug)
 };
 
 struct MaskOptions {

@@ -12,7 +12,8 @@
 namespace palette::test {
 
 // masks[0] of the case is the background's all-ones mask (the app's layout), masks[1..] the layers';
-// prompts, blur, strengths, steps and the reference's wrapping bbox shift as the case records them.
+// prompts, blur, strengths, steps, the reference's wrapping bbox shift and its corner reading of latent
+// cells as the case records them.
 // Fails the calling test when the case is not laid out that way.
 RegionRequest region_fixture_request(const SafetensorsFile& file);
 

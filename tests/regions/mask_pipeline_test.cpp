@@ -116,8 +116,32 @@ TEST(MaskPipeline, RegionsKeepTheirPlaceInTheLatent) {
             << centre[0].item<double>() << ", " << centre[1].item<double>() << "; reference corners "
             << corner[0].item<double>() << ", " << corner[1].item<double>() << "\n";
   for (int d = 0; d < 2; ++d) {
-    EXPECT_LT(std::abs(centre[d].item<double>()), 0.75) << "axis " << d;
-    EXPECT_NEAR(corner[d].item<double>(), 3.5, 0.75) << "axis " << d;
+    EXPECT_NEAR(centre[d].item<double>(), -0.5, 0.25) << "axis " << d;  // pixel 4 read for the centre 3.5
+    EXPECT_NEAR(corner[d].item<double>(), 3.5, 0.25) << "axis " << d;
+  }
+}
+
+// Sizes that are not a multiple of the scale: the latent has ⌊H/s⌋ × ⌊W/s⌋ cells, cell (i, j) reads pixel
+// (s/2 + s·i, s/2 + s·j), and the rows and columns left over are never read.
+TEST(MaskPipeline, CellsAreReadAtTheirCentreAtAnyScale) {
+  constexpr int64_t kH = 70, kW = 13;
+  const auto y = torch::arange(kH).view({kH, 1}), x = torch::arange(kW).view({1, kW});
+  MaskOptions options;
+  options.height = kH;
+  options.width = kW;
+  options.blur_std = {0.0};
+  for (int64_t s : {1, 2, 3, 8}) {
+    options.latent_scale = s;
+    // A mask painted at one pixel (dy, dx) of every cell tells which pixel the cells read.
+    for (int64_t dy = 0; dy < s; ++dy)
+      for (int64_t dx = 0; dx < s; ++dx) {
+        const auto masks = ((y % s == dy) & (x % s == dx)).to(torch::kFloat32).view({1, 1, kH, kW});
+        const auto q = process_masks(masks, {0.5f}, options).quantized;  // (1, 1, 1, h, w)
+        ASSERT_EQ(q.sizes(), (torch::IntArrayRef{1, 1, 1, kH / s, kW / s})) << "scale " << s;
+        const float want = dy == s / 2 && dx == s / 2 ? 1.0f : 0.0f;
+        EXPECT_EQ(q.min().item<float>(), want) << "scale " << s << ", pixel (" << dy << ", " << dx << ")";
+        EXPECT_EQ(q.max().item<float>(), want) << "scale " << s << ", pixel (" << dy << ", " << dx << ")";
+      }
   }
 }
 
