@@ -8,6 +8,8 @@
 # (every kernel's module loaded at start: libcuda loads 10-20 MB modules lazily at a kernel's first launch, and
 # new shapes pick new cuBLAS and cuDNN kernels); nographs, with --no-cuda-graphs (no recording at all);
 # nochecks, as shipped without the long run's picture checks (each a fresh engine on a pooled thread);
+# appchecksN, as shipped with a picture check after every N s of edits instead of every minute (1-600: whether
+# the app's heap levels off once the checks have seen the shapes, as the engine's does, twenty-third session);
 # plansN (e.g. plans10000, plans100), with TORCH_CUDNN_V8_API_LRU_CACHE_LIMIT=N (LibTorch's per-thread cache of
 # cuDNN plans bounded at N plans instead of its 10,000; the twentieth session's runs found no difference);
 # churn and churnchecks, not the app but `palette bench -w churn` for LONG_SECONDS (the engine alone under the
@@ -29,10 +31,10 @@ cd "$root"
 out="${OUT:?set OUT}"
 read -r -a variants <<< "${RUNS:-arenas2 arenas1 heaptrack}"
 for run in "${variants[@]}"; do
-  [[ "$run" =~ ^(arenas2|arenas1|heaptrack|eager|nographs|nochecks|plans[0-9]+|churn|churnchecks([1-9][0-9]*)?|churnsamecheck[1-9][0-9]*)$ ]] ||
-    { echo "unknown run '$run' (arenas2, arenas1, heaptrack, eager, nographs, nochecks, plansN, churn, churnchecks[N], churnsamecheckN)" >&2; exit 2; }
+  [[ "$run" =~ ^(arenas2|arenas1|heaptrack|eager|nographs|nochecks|appchecks[1-9][0-9]*|plans[0-9]+|churn|churnchecks([1-9][0-9]*)?|churnsamecheck[1-9][0-9]*)$ ]] ||
+    { echo "unknown run '$run' (arenas2, arenas1, heaptrack, eager, nographs, nochecks, appchecksN, plansN, churn, churnchecks[N], churnsamecheckN)" >&2; exit 2; }
   every="${run##*[a-z]}"  # churnchecksN and churnsamecheckN: N seconds between checks
-  [[ "$run" != churn*check* || -z "$every" || "$every" -le 600 ]] || { echo "run '$run': checks every 1 to 600 s" >&2; exit 2; }
+  [[ "$run" != *check* || -z "$every" || "$every" -le 600 ]] || { echo "run '$run': checks every 1 to 600 s" >&2; exit 2; }
 done
 runs=/tmp/app-memory && rm -rf "$runs" && mkdir -p "$runs"
 APP=0 OUT="$runs/build" scripts/gpu/app-session.sh long || exit 1
@@ -60,6 +62,7 @@ for run in "${variants[@]}"; do
     eager) env+=(CUDA_MODULE_LOADING=EAGER) ;;
     nographs) env+=(APP_ARGS=--no-cuda-graphs) ;;
     nochecks) env+=(CHECKS=0) ;;
+    appchecks*) env+=(BLOCK_SECONDS="${run#appchecks}") ;;
     plans*) env+=(TORCH_CUDNN_V8_API_LRU_CACHE_LIMIT="${run#plans}") ;;
   esac
   env "${env[@]}" scripts/gpu/app-session.sh long > "$runs/$run.txt" 2>&1 &

@@ -36,7 +36,8 @@
 # SESSION_FILE=PATH runs that session script instead (the four-layer layout still opens first), e.g.
 # bench/app-session/large-canvas.json; scripts/gpu/app-bad-input.sh runs the bad-input sessions this way.
 # APP_ARGS adds options to the app's command line (e.g. --no-cuda-graphs).
-# CHECKS=0 leaves the long run's picture checks out (what the app's memory does without them).
+# CHECKS=0 leaves the long run's picture checks out (what the app's memory does without them); BLOCK_SECONDS=N
+# (default 60) checks after every N s of edits instead of every minute.
 # APP=0 stops after the builds, the GPU tests and the benches (no app session).
 # A long run longer than a call: start it in a new session (setsid) with OUT outside the tree, e.g.
 #   setsid nohup env OUT=/tmp/long-out LONG_SECONDS=600 SECONDS_LEFT=1000 scripts/gpu/app-session.sh long &
@@ -124,20 +125,25 @@ trap 'kill $smi 2>/dev/null' EXIT
 work="${WORK:-/tmp/app-session}" && rm -rf "$work" && mkdir -p "$work/out"
 cp bench/app-session/four-layers.layout.json "$work/"
 if [ "$session" = long ]; then
-  # The first LONG_SECONDS / 60 one-minute blocks of edits, each followed by its picture check (none with CHECKS=0).
-  python3 - "${LONG_SECONDS:-420}" bench/app-session/long-run.json "${CHECKS:-1}" > "$work/session.json" <<'PY'
+  # LONG_SECONDS / BLOCK_SECONDS blocks of random edits (one minute each by default), each followed by its picture
+  # check (none with CHECKS=0). Shorter blocks check more often: how the checks' memory levels off in the app.
+  [[ "${BLOCK_SECONDS:-60}" =~ ^[1-9][0-9]*$ && "${BLOCK_SECONDS:-60}" -le 600 ]] ||
+    { echo "BLOCK_SECONDS=${BLOCK_SECONDS}: a whole number of seconds, 1 to 600" >&2; exit 2; }
+  python3 - "${LONG_SECONDS:-420}" bench/app-session/long-run.json "${CHECKS:-1}" "${BLOCK_SECONDS:-60}" \
+    > "$work/session.json" <<'PY'
 import json, sys
+long_s, checks, block = int(sys.argv[1]), sys.argv[3] != "0", int(sys.argv[4])
 actions = json.load(open(sys.argv[2]))["actions"]
-blocks, kept = int(sys.argv[1]) // 60, []
-for a in actions:
-    if a["do"] == "random_edits":
-        blocks -= 1
-    if blocks < 0 and a["do"] in ("random_edits", "check_picture"):
-        continue
-    if sys.argv[3] == "0" and a["do"] == "check_picture":
-        continue
-    kept.append(a)
-print(json.dumps({"actions": kept}))
+kinds = [a["do"] for a in actions]
+first = kinds.index("random_edits")
+last = max(i for i, k in enumerate(kinds) if k in ("random_edits", "check_picture"))
+edits, check = actions[first], actions[kinds.index("check_picture")]
+kept = actions[:first]
+for i in range(long_s // block):
+    kept.append(dict(edits, seconds=block, seed=i + 1))
+    if checks:
+        kept.append(check)
+print(json.dumps({"actions": kept + actions[last + 1:]}))
 PY
 elif [ "$session" = regional ]; then
   # The same session in the regional-attention mode throughout: switched once the first picture has settled,
