@@ -170,7 +170,7 @@ torch::Tensor cell_samples(const torch::Tensor& m, int64_t latent_h, int64_t lat
     return F::interpolate(
         m, F::InterpolateFuncOptions().size(std::vector<int64_t>{latent_h, latent_w}).mode(torch::kNearest));
   const int64_t s = options.latent_scale, o = s / 2;
-  return m.slice(2, o, o + (latent_h - 1) * s + 1, s).slice(3, o, o + (latent_w - 1) * s + 1, s).contiguous();
+  return m.slice(2, o, o + (latent_h - 1) * s + 1, s).slice(3, o, o + (latent_w - 1) * s + 1, s);
 }
 
 // The step weights from strength-scaled masks already at latent size: (k, 1, h, w) → (k, T, 1, h, w).
